@@ -1,0 +1,54 @@
+namespace Wrenn.Common.Configuration;
+
+/// <summary>
+/// The environment variables every Wrenn process understands, with their defaults. A <c>.env</c> file
+/// in the working directory is read first (see <see cref="DotEnvLoader"/>); real variables win over it.
+/// </summary>
+public static class WrennEnvironment
+{
+    /// <summary>State directory: images, kernels, sandboxes, snapshots, templates, the SQLite database.</summary>
+    public const string Dir = "WRENN_DIR";
+
+    public const string DefaultDir = "/var/lib/wrenn";
+
+    /// <summary>Where the control plane's HTTP API listens.</summary>
+    public const string ControlPlaneListenAddress = "WRENN_CP_LISTEN_ADDR";
+
+    public const string DefaultControlPlaneListenAddress = ":8000";
+
+    /// <summary>Where the host agent's gRPC service listens.</summary>
+    public const string HostListenAddress = "WRENN_HOST_LISTEN_ADDR";
+
+    public const string DefaultHostListenAddress = ":50051";
+
+    /// <summary>PostgreSQL connection (URL or Npgsql form); unset means SQLite under <see cref="Dir"/>.</summary>
+    public const string DatabaseUrl = "DATABASE_URL";
+
+    /// <summary>The control plane's URL as agents and clients reach it.</summary>
+    public const string ControlPlaneUrl = "WRENN_CP_URL";
+
+    /// <summary>Which runtime the agent drives: auto, container, qemu or firecracker.</summary>
+    public const string Runtime = "WRENN_RUNTIME";
+
+    public const string DefaultRuntime = "auto";
+
+    /// <summary>
+    /// Shared secret the control plane presents to the host agent as a bearer token on every call.
+    /// <c>wrenn up</c> generates one per start; a separately run agent must be given it.
+    /// </summary>
+    public const string AgentSecret = "WRENN_AGENT_SECRET";
+
+    /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
+    public static string Get(string name, string defaultValue)
+    {
+        var value = Environment.GetEnvironmentVariable(name);
+        return string.IsNullOrWhiteSpace(value) ? defaultValue : value.Trim();
+    }
+
+    /// <summary>Reads a variable, or null when it is unset or blank.</summary>
+    public static string? Get(string name)
+    {
+        var value = Environment.GetEnvironmentVariable(name);
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+}

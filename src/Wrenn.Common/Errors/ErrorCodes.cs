@@ -1,0 +1,38 @@
+namespace Wrenn.Common.Errors;
+
+/// <summary>
+/// Machine-readable codes carried in the API's error envelope
+/// <c>{"error":{"code":"...","message":"..."}}</c>. Clients switch on these, never on messages.
+/// </summary>
+public static class ErrorCodes
+{
+    /// <summary>400: the request is malformed or a field is out of range.</summary>
+    public const string BadRequest = "bad_request";
+
+    /// <summary>401: no credentials, or credentials that are not valid.</summary>
+    public const string Unauthorized = "unauthorized";
+
+    /// <summary>403: valid credentials that may not do this.</summary>
+    public const string Forbidden = "forbidden";
+
+    /// <summary>404: no such resource in the caller's team.</summary>
+    public const string NotFound = "not_found";
+
+    /// <summary>409: the resource is in a state that does not allow this.</summary>
+    public const string Conflict = "conflict";
+
+    /// <summary>413: the request body is larger than allowed.</summary>
+    public const string PayloadTooLarge = "payload_too_large";
+
+    /// <summary>503: no host can take the work now; retrying later may succeed.</summary>
+    public const string NoCapacity = "no_capacity";
+
+    /// <summary>502: the host agent or the sandbox did not answer as it should.</summary>
+    public const string HostUnavailable = "host_unavailable";
+
+    /// <summary>504: the operation ran past its time limit.</summary>
+    public const string Timeout = "timeout";
+
+    /// <summary>500: a fault on our side; the message says what, the log says more.</summary>
+    public const string Internal = "internal";
+}
