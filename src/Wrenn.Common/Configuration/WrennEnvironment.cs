@@ -38,6 +38,18 @@ public static class WrennEnvironment
     /// </summary>
     public const string AgentSecret = "WRENN_AGENT_SECRET";
 
+    /// <summary>
+    /// What a sandbox's /etc/resolv.conf names: "host" (default: the host's non-loopback nameservers),
+    /// "none", or a comma-separated list of addresses.
+    /// </summary>
+    public const string SandboxNameservers = "WRENN_SANDBOX_NAMESERVERS";
+
+    /// <summary>
+    /// The URL of a host agent the control plane registers as its local host on start (set by
+    /// `wrenn up`; multi-host installs register agents through the hosts API instead).
+    /// </summary>
+    public const string LocalAgentUrl = "WRENN_LOCAL_AGENT_URL";
+
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)
     {

@@ -1,0 +1,59 @@
+# Wrenn — the only entry point a person needs.
+#   make up      install what is missing, build, build the base image, start the platform (SQLite)
+#   make test    install what tests need, build, then the whole suite, then a leak check
+#   make build   binaries into builds/: wrenn-cp, wrenn-agent, envd, wrenn
+#   make bench   benchmarks (ratios against raw baselines); JSON into bench/results/
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+WRENN_DIR ?= /var/lib/wrenn
+export WRENN_DIR
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+TEST_PROJECTS := tests/Wrenn.Common.Tests tests/Wrenn.Envd.Tests tests/Wrenn.Agent.Tests \
+                 tests/Wrenn.ControlPlane.Tests tests/Wrenn.Cli.Tests tests/e2e/Wrenn.E2E.Tests
+
+.PHONY: help up test build image bench deps deps-build deps-test unit e2e leak-check clean
+
+help:
+	@sed -n '2,6p' Makefile | sed 's/^# *//'
+
+deps:
+	@scripts/install-deps.sh run
+
+deps-build:
+	@scripts/install-deps.sh build
+
+deps-test:
+	@scripts/install-deps.sh test
+
+build: deps-build
+	@scripts/publish.sh
+
+image: deps build
+	builds/wrenn image build minimal
+
+up: deps build
+	builds/wrenn up
+
+# Unit and integration tests first (fast feedback), end-to-end last, then nothing may be left behind.
+test: deps-test build image
+	@set -e; for project in $(TEST_PROJECTS); do \
+	  echo "=== $$project"; \
+	  WRENN_TEST_BUILDS=$(CURDIR)/builds WRENN_TEST_IMAGES=$(WRENN_DIR)/images ENVD_BINARY=$(CURDIR)/builds/envd \
+	    dotnet test --project $$project -c Release; \
+	done
+	@scripts/leak-check.sh
+
+leak-check:
+	@scripts/leak-check.sh
+
+bench: deps-test build image
+	WRENN_TEST_BUILDS=$(CURDIR)/builds WRENN_TEST_IMAGES=$(WRENN_DIR)/images \
+	  dotnet run --project bench/Wrenn.Bench -c Release -- --results bench/results
+
+clean:
+	rm -rf builds
+	find . \( -name bin -o -name obj \) -type d -prune -not -path "./node_modules/*" -exec rm -rf {} +

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Wrenn.Bench;
+using Wrenn.Tests.Shared;
+
+// Benchmarks of the walking skeleton, each as a ratio against a raw baseline measured in this same
+// run: create + first exec through the REST API vs `runc run` of the same rootfs and command; exec
+// round trip on a running sandbox vs a local fork/exec.
+var resultsDir = ArgValue("--results") ?? "bench/results";
+var runs = int.Parse(ArgValue("--runs") ?? "20", CultureInfo.InvariantCulture);
+var execRuns = int.Parse(ArgValue("--exec-runs") ?? "100", CultureInfo.InvariantCulture);
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+var ct = stop.Token;
+
+await using var platform = await RunningPlatform.StartAsync(ct);
+var raw = new RawRunc(Path.Combine(TestEnvironment.Images, "minimal", "rootfs"), Directory.CreateDirectory(Path.Combine(platform.Root, "raw")).FullName);
+string[] command = ["/bin/echo", "hello"];
+
+// Warm both paths (page cache, JIT) before anything is timed.
+await WrennCreateExecAsync();
+await raw.RunAsync(command, ct);
+
+var wrennCreate = new Sample("wrenn: POST /v1/sandboxes + POST exec (echo hello)");
+var rawCreate = new Sample("raw: runc run of the same rootfs (echo hello)");
+for (var i = 0; i < runs; i++)
+{
+    wrennCreate.Add(await WrennCreateExecAsync());
+    var started = Stopwatch.GetTimestamp();
+    var output = await raw.RunAsync(command, ct);
+    rawCreate.Add(Stopwatch.GetElapsedTime(started));
+    Check(output == "hello\n", $"raw runc printed '{output}'");
+}
+
+var sandboxId = await CreateAsync();
+var wrennExec = new Sample("wrenn: POST exec on a running sandbox (echo hello)");
+var localExec = new Sample("raw: local fork/exec of /bin/echo hello");
+for (var i = 0; i < execRuns + 5; i++)
+{
+    var wrenn = await ExecAsync(sandboxId);
+    var local = await LocalForkExecAsync();
+    if (i >= 5)
+    {
+        wrennExec.Add(wrenn);
+        localExec.Add(local);
+    }
+}
+
+using (var _ = await platform.Http.DeleteAsync(new Uri($"/v1/sandboxes/{sandboxId}", UriKind.Relative), ct))
+{
+}
+
+Comparison[] comparisons =
+[
+    new("create_then_first_exec", "create a sandbox and run `echo hello` in it", wrennCreate, rawCreate),
+    new("exec_round_trip", "run `echo hello` in a running sandbox", wrennExec, localExec),
+];
+Print(comparisons);
+var path = await WriteJsonAsync(comparisons);
+Console.WriteLine($"results: {path}");
+return 0;
+
+async Task<TimeSpan> WrennCreateExecAsync()
+{
+    var started = Stopwatch.GetTimestamp();
+    var id = await CreateAsync();
+    await ExecAsync(id);
+    var elapsed = Stopwatch.GetElapsedTime(started);
+    using var deleted = await platform.Http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative), ct);
+    Check(deleted.IsSuccessStatusCode, $"delete answered {deleted.StatusCode}");
+    return elapsed;
+}
+
+async Task<string> CreateAsync()
+{
+    using var created = await platform.Http.PostAsJsonAsync("/v1/sandboxes", new { template = "minimal" }, ct);
+    var body = await created.Content.ReadAsStringAsync(ct);
+    Check(created.IsSuccessStatusCode, $"create answered {created.StatusCode}: {body}");
+    return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+}
+
+async Task<TimeSpan> ExecAsync(string id)
+{
+    var started = Stopwatch.GetTimestamp();
+    using var response = await platform.Http.PostAsJsonAsync($"/v1/sandboxes/{id}/exec", new { cmd = command[0], args = command[1..] }, ct);
+    var body = await response.Content.ReadAsStringAsync(ct);
+    var elapsed = Stopwatch.GetElapsedTime(started);
+    Check(response.IsSuccessStatusCode && JsonDocument.Parse(body).RootElement.GetProperty("stdout").GetString() == "hello\n", $"exec answered {response.StatusCode}: {body}");
+    return elapsed;
+}
+
+async Task<TimeSpan> LocalForkExecAsync()
+{
+    var started = Stopwatch.GetTimestamp();
+    var startInfo = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true };
+    startInfo.ArgumentList.Add(command[1]);
+    using var process = Process.Start(startInfo)!;
+    var output = await process.StandardOutput.ReadToEndAsync(ct);
+    await process.WaitForExitAsync(ct);
+    var elapsed = Stopwatch.GetElapsedTime(started);
+    Check(output == "hello\n", "local echo printed " + output);
+    return elapsed;
+}
+
+void Print(IEnumerable<Comparison> all)
+{
+    Console.WriteLine();
+    Console.WriteLine($"{"benchmark",-24} {"wrenn p50",10} {"wrenn p95",10} {"raw p50",9} {"raw p95",9} {"ratio p50",10} {"ratio p95",10}   n");
+    foreach (var c in all)
+    {
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{c.Name,-24} {c.Wrenn.P50,8:F1}ms {c.Wrenn.P95,8:F1}ms {c.Baseline.P50,7:F1}ms {c.Baseline.P95,7:F1}ms {c.RatioP50,9:F2}x {c.RatioP95,9:F2}x {c.Wrenn.Count,4}"));
+    }
+
+    Console.WriteLine();
+    foreach (var c in all)
+    {
+        Console.WriteLine($"  {c.Name}: {c.Wrenn.Name}  vs  {c.Baseline.Name}");
+    }
+}
+
+async Task<string> WriteJsonAsync(IEnumerable<Comparison> all)
+{
+    Directory.CreateDirectory(resultsDir);
+    var document = new JsonObject
+    {
+        ["benchmark"] = "skeleton",
+        ["measured_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        ["machine"] = new JsonObject { ["cpus"] = Environment.ProcessorCount, ["kernel"] = Environment.OSVersion.VersionString },
+        ["results"] = new JsonArray([.. all.Select(c => (JsonNode)new JsonObject
+        {
+            ["name"] = c.Name,
+            ["what"] = c.What,
+            ["runs"] = c.Wrenn.Count,
+            ["wrenn"] = new JsonObject { ["description"] = c.Wrenn.Name, ["p50_ms"] = Math.Round(c.Wrenn.P50, 2), ["p95_ms"] = Math.Round(c.Wrenn.P95, 2) },
+            ["baseline"] = new JsonObject { ["description"] = c.Baseline.Name, ["p50_ms"] = Math.Round(c.Baseline.P50, 2), ["p95_ms"] = Math.Round(c.Baseline.P95, 2) },
+            ["ratio_p50"] = Math.Round(c.RatioP50, 3),
+            ["ratio_p95"] = Math.Round(c.RatioP95, 3),
+        })]),
+    };
+    var path = Path.Combine(resultsDir, $"skeleton-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+    await File.WriteAllTextAsync(path, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct);
+    return path;
+}
+
+static void Check(bool condition, string message)
+{
+    if (!condition)
+    {
+        throw new InvalidOperationException(message);
+    }
+}
+
+static string? ArgValue(string name)
+{
+    var args = Environment.GetCommandLineArgs();
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Wrenn needs, only those that are missing.
+#   scripts/install-deps.sh run    what running the platform needs
+#   scripts/install-deps.sh build  what building it needs (NativeAOT for envd wants clang and zlib)
+#   scripts/install-deps.sh test   both, and what the tests use
+set -euo pipefail
+
+run_packages=(runc tini debootstrap iproute2 iptables nftables e2fsprogs util-linux procps ca-certificates)
+build_packages=(clang zlib1g-dev)
+test_packages=(curl)
+
+case "${1:-run}" in
+  run)   wanted=("${run_packages[@]}") ;;
+  build) wanted=("${build_packages[@]}") ;;
+  test)  wanted=("${run_packages[@]}" "${build_packages[@]}" "${test_packages[@]}") ;;
+  *) echo "usage: $0 run|build|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for package in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  if [[ $EUID -ne 0 ]]; then
+    echo "install-deps: missing packages ${missing[*]}; run as root (sudo make ...) so they can be installed" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "install-deps: the .NET 10 SDK (dotnet) is not on PATH; install it first" >&2
+  exit 1
+fi
+if ! dotnet --list-sdks | grep -q '^10\.'; then
+  echo "install-deps: the .NET 10 SDK is required; found: $(dotnet --list-sdks | tr '\n' ' ')" >&2
+  exit 1
+fi

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Fails when anything Wrenn makes is left on this machine: network namespaces, veth/tap links, mounts,
+# runc containers, loop devices, cgroups, or processes. `make test` ends with this.
+set -uo pipefail
+
+leaks=()
+add() { leaks+=("$1"); }
+
+if command -v ip >/dev/null 2>&1; then
+  while read -r ns _; do [[ -n "$ns" ]] && add "network namespace $ns"; done < <(ip netns list 2>/dev/null | grep -i wrenn)
+  while read -r link; do [[ -n "$link" ]] && add "link $link"; done < <(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep -i -E 'wrenn|veth-|tap-')
+fi
+while read -r mount; do [[ -n "$mount" ]] && add "mount $mount"; done < <(awk '{print $2}' /proc/mounts | grep -i wrenn)
+if command -v runc >/dev/null 2>&1; then
+  while read -r container; do [[ -n "$container" ]] && add "runc container $container"; done < <(runc list -q 2>/dev/null)
+fi
+while read -r loop; do [[ -n "$loop" ]] && add "loop device $loop"; done < <(losetup -a 2>/dev/null | grep -i wrenn)
+for controller in /sys/fs/cgroup/*/; do
+  while read -r group; do [[ -n "$group" ]] && add "cgroup $group"; done < <(find "$controller" -maxdepth 3 -type d -iname '*wrenn*' 2>/dev/null)
+done
+for name in qemu-system-x86_64 envd wrenn-agent wrenn-cp firecracker; do
+  while read -r pid; do [[ -n "$pid" ]] && add "process $name (pid $pid)"; done < <(pgrep -x "$name" 2>/dev/null)
+done
+
+if ((${#leaks[@]} > 0)); then
+  echo "leak-check: FAILED, left on this machine:" >&2
+  printf '  %s\n' "${leaks[@]}" >&2
+  exit 1
+fi
+echo "leak-check: nothing left behind"

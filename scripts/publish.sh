@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the four binaries into builds/: envd (NativeAOT, goes into images), wrenn-cp, wrenn-agent and
+# wrenn (single-file, framework-dependent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=builds
+staging=builds/.publish
+mkdir -p "$out" "$staging"
+
+publish_single() { # project name
+  dotnet publish "src/$1" -c Release -r linux-x64 --self-contained false --nologo -v quiet \
+    -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true -p:DebugType=none \
+    -o "$staging/$2"
+  install -m 0755 "$staging/$2/$2" "$out/$2"
+}
+
+dotnet publish src/Wrenn.Envd -c Release -r linux-x64 --nologo -v quiet -p:DebugType=none -o "$staging/envd"
+install -m 0755 "$staging/envd/envd" "$out/envd"
+publish_single Wrenn.ControlPlane wrenn-cp
+publish_single Wrenn.Agent wrenn-agent
+publish_single Wrenn.Cli wrenn
+ls -la "$out" | grep -v '^total' | grep -v '\.publish'

@@ -1,0 +1,111 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Wrenn.Agent.Envd;
+using Wrenn.Agent.Network;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Os;
+using Wrenn.Agent.Rpc;
+using Wrenn.Agent.Runtimes;
+using Wrenn.Agent.Runtimes.Container;
+using Wrenn.Agent.Sandboxes;
+using Wrenn.Agent.Storage;
+using Wrenn.Common.Configuration;
+
+namespace Wrenn.Agent;
+
+/// <summary>Builds and runs the agent's web host: checks, services, gRPC endpoint.</summary>
+public static class AgentHost
+{
+    /// <summary>Runs until stopped; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(AgentOptions options, CancellationToken cancellationToken)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            await Console.Error.WriteLineAsync("wrenn-agent: must run as root (it creates network namespaces, mounts and containers); run it with sudo").ConfigureAwait(false);
+            return 1;
+        }
+
+        if (string.IsNullOrEmpty(options.Secret))
+        {
+            await Console.Error.WriteLineAsync($"wrenn-agent: {WrennEnvironment.AgentSecret} is not set; the control plane must present it on every call").ConfigureAwait(false);
+            return 1;
+        }
+
+        if (!ListenAddress.TryParse(options.ListenAddress, out var listen))
+        {
+            await Console.Error.WriteLineAsync($"wrenn-agent: '{options.ListenAddress}' is not a listen address (use :PORT or HOST:PORT)").ConfigureAwait(false);
+            return 1;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
+        builder.WebHost.UseUrls(listen.ToKestrelUrl());
+        QuietFrameworkLogs(builder.Logging);
+        ConfigureServices(builder.Services, options);
+
+        var app = builder.Build();
+        IRuntime runtime;
+        try
+        {
+            runtime = app.Services.GetRequiredService<IRuntime>();
+        }
+        catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync("wrenn-agent: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        app.MapGrpcService<HostAgentService>();
+        app.Logger.LogInformation("wrenn-agent listening on {Listen}, runtime {Runtime}, state in {WrennDir}", listen, runtime.Name, options.WrennDir);
+        await app.RunAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Framework chatter (every request, every gRPC call) at warning and above; the agent's own logs stay at information.</summary>
+    private static void QuietFrameworkLogs(ILoggingBuilder logging)
+    {
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Grpc", LogLevel.Warning);
+        logging.AddFilter("System.Net.Http", LogLevel.Warning);
+    }
+
+    /// <summary>The agent's services; tests build a provider from this with their own seams replaced.</summary>
+    public static void ConfigureServices(IServiceCollection services, AgentOptions options)
+    {
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        services.AddOptions<NetworkOptions>().Configure(network =>
+        {
+            if (WrennEnvironment.Get(WrennEnvironment.SandboxNameservers) is { } nameservers)
+            {
+                network.Nameservers = nameservers;
+            }
+        });
+        services.AddOptions<ContainerRuntimeOptions>();
+        services.AddOptions<SandboxManagerOptions>();
+        services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
+        services.AddSingleton<IStepFaults, NoStepFaults>();
+        services.AddSingleton<SandboxNetworkManager>();
+        services.AddSingleton<NameserverResolver>();
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton<ContainerRuntime>();
+        services.AddSingleton<IRuntime>(sp => RuntimeSelector.Select(options.Runtime, sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(RuntimeSelector))));
+        services.AddSingleton<SandboxRequestValidator>();
+        services.AddSingleton<SandboxManager>();
+        services.AddSingleton<HostInfoProvider>();
+        services.AddHostedService<SandboxLifecycleService>();
+        services.AddHttpClient<EnvdClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // Sandbox addresses must never go through a proxy from the environment.
+                UseProxy = false,
+                ConnectTimeout = TimeSpan.FromSeconds(2),
+                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            });
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<BearerSecretInterceptor>();
+            grpc.Interceptors.Add<ExceptionStatusInterceptor>();
+            grpc.MaxReceiveMessageSize = 64 * 1024 * 1024;
+            grpc.MaxSendMessageSize = 128 * 1024 * 1024;
+        });
+    }
+}

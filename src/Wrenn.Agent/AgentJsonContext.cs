@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+using Wrenn.Agent.Sandboxes;
+
+namespace Wrenn.Agent;
+
+/// <summary>Source-generated JSON for the files the agent writes about itself.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(SandboxRecord))]
+internal sealed partial class AgentJsonContext : JsonSerializerContext;

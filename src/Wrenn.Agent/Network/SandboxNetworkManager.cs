@@ -1,0 +1,171 @@
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Os;
+
+namespace Wrenn.Agent.Network;
+
+/// <summary>
+/// Creates and removes per-sandbox networks: a named network namespace joined to the host by a veth
+/// pair with a /31 on it. A slot is claimed by creating its namespace, which fails if anyone (this
+/// agent or another) already has it, so two agents on one machine never share a slot.
+/// </summary>
+public sealed class SandboxNetworkManager(
+    ICommandRunner commands,
+    IOptions<NetworkOptions> options,
+    ILogger<SandboxNetworkManager> logger)
+{
+    private const string Ip = "ip";
+
+    private readonly Lock _gate = new();
+    private readonly HashSet<int> _inUse = [];
+
+    /// <summary>Claims a free slot and wires its network; every step is registered on <paramref name="rollback"/>.</summary>
+    public async Task<SlotAddresses> CreateAsync(RollbackList rollback, CancellationToken cancellationToken)
+    {
+        // The undo sees the slot only once the claim succeeded: undoing a claim we never made would
+        // delete another owner's namespace.
+        SlotAddresses? claimed = null;
+        var slot = await rollback.StepAsync(
+            "network.namespace",
+            async ct => claimed = await ClaimSlotAsync(ct).ConfigureAwait(false),
+            ct => claimed is null ? Task.CompletedTask : DeleteNamespaceAsync(claimed, ct),
+            cancellationToken).ConfigureAwait(false);
+
+        await rollback.StepAsync(
+            "network.veth",
+            ct => Run(ct, "link", "add", slot.HostVeth, "type", "veth", "peer", "name", slot.SandboxVethTemporaryName, "netns", slot.NamespaceName),
+            ct => DeleteLinkAsync(slot.HostVeth, ct),
+            cancellationToken).ConfigureAwait(false);
+
+        await rollback.StepAsync(
+            "network.host-address",
+            async ct =>
+            {
+                await Run(ct, "addr", "add", $"{slot.HostAddress}/{SlotAddresses.PrefixLength}", "dev", slot.HostVeth).ConfigureAwait(false);
+                await Run(ct, "link", "set", slot.HostVeth, "up").ConfigureAwait(false);
+            },
+            _ => Task.CompletedTask,
+            cancellationToken).ConfigureAwait(false);
+
+        await rollback.StepAsync(
+            "network.sandbox-address",
+            async ct =>
+            {
+                await RunIn(slot, ct, "link", "set", slot.SandboxVethTemporaryName, "name", SlotAddresses.SandboxInterface).ConfigureAwait(false);
+                await RunIn(slot, ct, "addr", "add", $"{slot.SandboxAddress}/{SlotAddresses.PrefixLength}", "dev", SlotAddresses.SandboxInterface).ConfigureAwait(false);
+                await RunIn(slot, ct, "link", "set", SlotAddresses.SandboxInterface, "up").ConfigureAwait(false);
+                await RunIn(slot, ct, "link", "set", "lo", "up").ConfigureAwait(false);
+                await RunIn(slot, ct, "route", "add", "default", "via", slot.HostAddress.ToString()).ConfigureAwait(false);
+            },
+            _ => Task.CompletedTask,
+            cancellationToken).ConfigureAwait(false);
+
+        logger.LogInformation("Network slot {Slot} ready: host {HostAddress}, sandbox {SandboxAddress}", slot.Index, slot.HostAddress, slot.SandboxAddress);
+        return slot;
+    }
+
+    /// <summary>Removes the slot's namespace and veth and frees the slot; returns every error met on the way.</summary>
+    public async Task<IReadOnlyList<Exception>> RemoveAsync(SlotAddresses slot, CancellationToken cancellationToken)
+    {
+        var errors = new List<Exception>();
+        foreach (var remove in new Func<CancellationToken, Task>[]
+                 {
+                     ct => DeleteNamespaceAsync(slot, ct),
+                     ct => DeleteLinkAsync(slot.HostVeth, ct),
+                 })
+        {
+            try
+            {
+                await remove(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                errors.Add(ex);
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Marks a slot found on disk (from an earlier run) as taken, so it is not handed out before it is cleaned.</summary>
+    public SlotAddresses Reserve(int index)
+    {
+        var slot = SlotAddresses.For(index, options.Value.SlotCidr);
+        lock (_gate)
+        {
+            _inUse.Add(index);
+        }
+
+        return slot;
+    }
+
+    private async Task<SlotAddresses> ClaimSlotAsync(CancellationToken cancellationToken)
+    {
+        var capacity = SlotAddresses.Capacity(options.Value.SlotCidr);
+        for (var index = 0; index < capacity; index++)
+        {
+            lock (_gate)
+            {
+                if (!_inUse.Add(index))
+                {
+                    continue;
+                }
+            }
+
+            var slot = SlotAddresses.For(index, options.Value.SlotCidr);
+            var result = await commands.RunAsync(Ip, ["netns", "add", slot.NamespaceName], cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                return slot;
+            }
+
+            lock (_gate)
+            {
+                _inUse.Remove(index);
+            }
+
+            if (!result.StandardError.Contains("exists", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CommandFailedException($"{Ip} netns add {slot.NamespaceName}", result);
+            }
+
+            logger.LogDebug("Slot {Slot} is taken by someone else; trying the next", index);
+        }
+
+        throw new NoFreeSlotException(capacity);
+    }
+
+    private async Task DeleteNamespaceAsync(SlotAddresses slot, CancellationToken cancellationToken)
+    {
+        var result = await commands.RunAsync(Ip, ["netns", "delete", slot.NamespaceName], cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded && !IsMissing(result))
+        {
+            throw new CommandFailedException($"{Ip} netns delete {slot.NamespaceName}", result);
+        }
+
+        lock (_gate)
+        {
+            _inUse.Remove(slot.Index);
+        }
+    }
+
+    private async Task DeleteLinkAsync(string link, CancellationToken cancellationToken)
+    {
+        var result = await commands.RunAsync(Ip, ["link", "delete", link], cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded && !IsMissing(result))
+        {
+            throw new CommandFailedException($"{Ip} link delete {link}", result);
+        }
+    }
+
+    private Task Run(CancellationToken cancellationToken, params string[] arguments) =>
+        commands.RunCheckedAsync(Ip, arguments, cancellationToken);
+
+    private Task RunIn(SlotAddresses slot, CancellationToken cancellationToken, params string[] arguments) =>
+        commands.RunCheckedAsync(Ip, ["-n", slot.NamespaceName, .. arguments], cancellationToken);
+
+    private static bool IsMissing(CommandResult result) =>
+        result.StandardError.Contains("No such file", StringComparison.OrdinalIgnoreCase)
+        || result.StandardError.Contains("Cannot find device", StringComparison.OrdinalIgnoreCase)
+        || result.StandardError.Contains("does not exist", StringComparison.OrdinalIgnoreCase);
+}

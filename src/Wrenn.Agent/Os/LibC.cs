@@ -1,0 +1,15 @@
+using System.Runtime.InteropServices;
+
+namespace Wrenn.Agent.Os;
+
+/// <summary>The few libc calls the agent makes directly, where forking a program would cost more than the work.</summary>
+internal static partial class LibC
+{
+    public const uint MNT_DETACH = 0x2;
+
+    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mount(string source, string target, string fileSystemType, ulong flags, string? data);
+
+    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Unmount(string target, uint flags);
+}

@@ -1,0 +1,73 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Wrenn.Agent.Envd;
+using Wrenn.Agent.Network;
+using Wrenn.Agent.Sandboxes;
+using Wrenn.Agent.Storage;
+
+namespace Wrenn.Agent.Rpc;
+
+/// <summary>Maps what the manager throws to gRPC status codes, so the control plane can map them to HTTP.</summary>
+public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw ToRpcException(ex, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw ToRpcException(ex, context);
+        }
+    }
+
+    internal static StatusCode StatusFor(Exception exception) => exception switch
+    {
+        ArgumentException => StatusCode.InvalidArgument,
+        SandboxNotFoundException or ImageNotFoundException => StatusCode.NotFound,
+        SandboxConflictException => StatusCode.FailedPrecondition,
+        ExecTimeoutException => StatusCode.DeadlineExceeded,
+        NoFreeSlotException => StatusCode.ResourceExhausted,
+        ExecOutputTooLargeException => StatusCode.OutOfRange,
+        EnvdCallException { Code: "invalid_argument" or "not_found" or "permission_denied" } => StatusCode.InvalidArgument,
+        EnvdCallException or EnvdProtocolException or HttpRequestException => StatusCode.Unavailable,
+        OperationCanceledException => StatusCode.Cancelled,
+        NotSupportedException => StatusCode.Unimplemented,
+        _ => StatusCode.Internal,
+    };
+
+    private RpcException ToRpcException(Exception exception, ServerCallContext context)
+    {
+        var status = StatusFor(exception);
+        if (status is StatusCode.Internal or StatusCode.Unavailable)
+        {
+            logger.LogError(exception, "{Method} failed", context.Method);
+        }
+        else
+        {
+            logger.LogInformation("{Method} refused ({Status}): {Message}", context.Method, status, exception.Message);
+        }
+
+        return new RpcException(new Status(status, exception.Message));
+    }
+}

@@ -1,0 +1,199 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Os;
+
+namespace Wrenn.Agent.Runtimes.Container;
+
+/// <summary>
+/// Runs each sandbox as an OCI container (runc by default) in the sandbox's own network namespace,
+/// with its overlay root filesystem. Pause and templates keep files only, not processes.
+/// </summary>
+public sealed class ContainerRuntime(
+    ICommandRunner commands,
+    IOptions<ContainerRuntimeOptions> options,
+    ILogger<ContainerRuntime> logger) : IRuntime
+{
+    public const string RuntimeName = "container";
+
+    /// <summary>Every container this agent makes is named with this prefix and the sandbox id.</summary>
+    public const string ContainerPrefix = "wrenn-";
+
+    private const string ConsoleLogName = "console.log";
+    private const string CgroupRoot = "/sys/fs/cgroup";
+    private const int ConsoleTailBytes = 4096;
+
+    public string Name => RuntimeName;
+
+    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: false, Isolation: "container");
+
+    public static string ContainerId(string sandboxId) => ContainerPrefix + sandboxId;
+
+    public async Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
+    {
+        await rollback.StepAsync(
+            "container.guest-files",
+            ct => WriteGuestFilesAsync(sandbox, ct),
+            _ => Task.CompletedTask,
+            cancellationToken).ConfigureAwait(false);
+
+        await rollback.StepAsync(
+            "container.bundle",
+            ct => WriteBundleAsync(sandbox, ct),
+            _ => Task.CompletedTask,
+            cancellationToken).ConfigureAwait(false);
+
+        await rollback.StepAsync(
+            "container.run",
+            ct => RunContainerAsync(sandbox, ct),
+            async ct =>
+            {
+                var errors = await StopAsync(sandbox, ct).ConfigureAwait(false);
+                if (errors.Count > 0)
+                {
+                    throw new AggregateException(errors);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Exception>> StopAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        // 'delete --force' kills whatever still runs in the container and removes its state and cgroup.
+        var id = ContainerId(sandbox.SandboxId);
+        var result = await commands.RunAsync(options.Value.OciRuntime, ["delete", "--force", id], cancellationToken).ConfigureAwait(false);
+        if (result.Succeeded || IsMissing(result))
+        {
+            return [];
+        }
+
+        return [new CommandFailedException($"{options.Value.OciRuntime} delete --force {id}", result)];
+    }
+
+    public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken)
+    {
+        // runc creates the cgroup parent in every v1 hierarchy (or once in v2) and never removes it.
+        // rmdir succeeds only on an empty cgroup, so a parent another agent still uses survives.
+        var parent = options.Value.CgroupParent.Trim('/');
+        var roots = Directory.Exists(CgroupRoot) ? Directory.EnumerateDirectories(CgroupRoot).Prepend(CgroupRoot) : [];
+        foreach (var root in roots)
+        {
+            var path = Path.Combine(root, parent);
+            if (!Directory.Exists(path))
+            {
+                continue;
+            }
+
+            try
+            {
+                Directory.Delete(path);
+            }
+            catch (IOException ex)
+            {
+                logger.LogDebug("Cgroup {Path} not removed: {Reason}", path, ex.Message);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        var result = await commands.RunAsync(options.Value.OciRuntime, ["state", ContainerId(sandbox.SandboxId)], cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            return false;
+        }
+
+        using var state = JsonDocument.Parse(result.StandardOutput);
+        return state.RootElement.TryGetProperty("status", out var status) && status.GetString() == "running";
+    }
+
+    public string ReadConsoleTail(RuntimeSandbox sandbox) => ReadConsoleTail(sandbox.Directory);
+
+    private static string ReadConsoleTail(string sandboxDirectory)
+    {
+        var path = Path.Combine(sandboxDirectory, ConsoleLogName);
+        if (!File.Exists(path))
+        {
+            return string.Empty;
+        }
+
+        using var stream = File.OpenRead(path);
+        var start = Math.Max(0, stream.Length - ConsoleTailBytes);
+        stream.Seek(start, SeekOrigin.Begin);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd().Trim();
+    }
+
+    private static async Task WriteGuestFilesAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        // A container has no kernel command line for wrenn-init to read, so the files it would write
+        // are written here, into the sandbox's own upper layer.
+        var etc = Path.Combine(sandbox.RootfsPath, "etc");
+        Directory.CreateDirectory(etc);
+        await File.WriteAllTextAsync(Path.Combine(etc, "hostname"), sandbox.SandboxId + "\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(
+            Path.Combine(etc, "hosts"),
+            $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{sandbox.SandboxId}\n",
+            cancellationToken).ConfigureAwait(false);
+        var resolv = new StringBuilder();
+        foreach (var nameserver in sandbox.Network.Nameservers)
+        {
+            resolv.Append("nameserver ").Append(nameserver).Append('\n');
+        }
+
+        var resolvPath = Path.Combine(etc, "resolv.conf");
+        // Debian images may ship resolv.conf as a symlink; replace it rather than write through it.
+        File.Delete(resolvPath);
+        await File.WriteAllTextAsync(resolvPath, resolv.ToString(), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteBundleAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit());
+        var rootfsLink = Path.Combine(sandbox.Directory, OciSpecBuilder.RootfsDirectoryName);
+        if (Path.GetFullPath(rootfsLink) != Path.GetFullPath(sandbox.RootfsPath))
+        {
+            spec["root"]!["path"] = Path.GetFullPath(sandbox.RootfsPath);
+        }
+
+        await File.WriteAllTextAsync(
+            Path.Combine(sandbox.Directory, "config.json"),
+            spec.ToJsonString(new JsonSerializerOptions { WriteIndented = true }),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunContainerAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        var id = ContainerId(sandbox.SandboxId);
+        var consoleLog = Path.Combine(sandbox.Directory, ConsoleLogName);
+
+        // A detached container inherits the OCI runtime's stdio. Giving it a log file (not our pipes)
+        // means nothing of ours stays tied to the container once the runtime returns.
+        var result = await commands.RunAsync(
+            "/bin/sh",
+            [
+                "-c", "exec \"$@\" </dev/null >>\"$0\" 2>&1",
+                consoleLog,
+                options.Value.OciRuntime, "run", "--detach",
+                "--bundle", sandbox.Directory,
+                "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
+                id,
+            ],
+            cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException(
+                $"{options.Value.OciRuntime} run {id} exited with {result.ExitCode}: {ReadConsoleTail(sandbox.Directory)}");
+        }
+
+        logger.LogInformation("Container {ContainerId} started", id);
+    }
+
+    private static bool IsMissing(CommandResult result) =>
+        result.StandardError.Contains("does not exist", StringComparison.OrdinalIgnoreCase)
+        || result.StandardError.Contains("not found", StringComparison.OrdinalIgnoreCase);
+}

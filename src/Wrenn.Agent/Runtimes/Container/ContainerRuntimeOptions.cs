@@ -1,0 +1,23 @@
+namespace Wrenn.Agent.Runtimes.Container;
+
+/// <summary>Settings of the container runtime.</summary>
+public sealed class ContainerRuntimeOptions
+{
+    /// <summary>The OCI runtime binary: runc by default; crun or runsc take the same command line.</summary>
+    public string OciRuntime { get; set; } = "runc";
+
+    /// <summary>The cgroup parent every sandbox's cgroup is created under.</summary>
+    public string CgroupParent { get; set; } = "/wrenn";
+
+    /// <summary>Processes a sandbox may have at once (fork bombs stop here).</summary>
+    public long PidsLimit { get; set; } = 4096;
+
+    /// <summary>
+    /// RLIMIT_NOFILE inside the sandbox, capped at the agent's own hard limit: where runc may not raise
+    /// limits (no CAP_SYS_RESOURCE) a higher value makes every container fail to start.
+    /// </summary>
+    public long OpenFilesLimit { get; set; } = 65_536;
+
+    /// <summary>The init the container starts: wrenn-init, which execs tini, which runs envd.</summary>
+    public string InitPath { get; set; } = "/usr/local/sbin/wrenn-init";
+}

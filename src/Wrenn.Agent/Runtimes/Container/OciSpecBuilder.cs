@@ -1,0 +1,128 @@
+using System.Text.Json.Nodes;
+using Wrenn.Agent.Runtimes;
+
+namespace Wrenn.Agent.Runtimes.Container;
+
+/// <summary>
+/// Builds the OCI runtime spec (config.json) for one sandbox. Defaults follow `runc spec` and Docker:
+/// the usual namespaces, a trimmed capability set, masked and read-only /proc paths, and cgroup limits
+/// from the sandbox's vcpus and memory.
+/// </summary>
+public static class OciSpecBuilder
+{
+    public const string RootfsDirectoryName = "rootfs";
+
+    private const long CpuPeriodMicroseconds = 100_000;
+
+    // Docker's default set: enough for envd to run commands as another user and chown files.
+    private static readonly string[] Capabilities =
+    [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    ];
+
+    private static readonly string[] MaskedPaths =
+    [
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+    ];
+
+    private static readonly string[] ReadonlyPaths =
+    [
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    ];
+
+    /// <param name="openFilesCeiling">The agent's own hard RLIMIT_NOFILE: runc may not be allowed to go above it.</param>
+    public static JsonObject Build(RuntimeSandbox sandbox, ContainerRuntimeOptions options, long? openFilesCeiling = null)
+    {
+        var openFiles = openFilesCeiling is { } ceiling ? Math.Min(options.OpenFilesLimit, ceiling) : options.OpenFilesLimit;
+        var environment = new JsonArray(
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME=/root",
+            "WRENN_SANDBOX_ID=" + sandbox.SandboxId);
+        foreach (var (name, value) in sandbox.Environment)
+        {
+            environment.Add($"{name}={value}");
+        }
+
+        return new JsonObject
+        {
+            ["ociVersion"] = "1.0.2",
+            ["hostname"] = sandbox.SandboxId,
+            ["root"] = new JsonObject { ["path"] = RootfsDirectoryName, ["readonly"] = false },
+            ["process"] = new JsonObject
+            {
+                ["terminal"] = false,
+                ["user"] = new JsonObject { ["uid"] = 0, ["gid"] = 0 },
+                ["args"] = new JsonArray(options.InitPath),
+                ["env"] = environment,
+                ["cwd"] = "/",
+                ["capabilities"] = new JsonObject
+                {
+                    ["bounding"] = Strings(Capabilities),
+                    ["effective"] = Strings(Capabilities),
+                    ["permitted"] = Strings(Capabilities),
+                },
+                ["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = openFiles, ["soft"] = openFiles }),
+                // Off for now: the image's 'user' has passwordless sudo, which no_new_privs would break.
+                // The hardening work (seccomp, user namespace) decides this together.
+                ["noNewPrivileges"] = false,
+            },
+            ["mounts"] = new JsonArray(
+                Mount("/proc", "proc", "proc"),
+                Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
+                Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
+                Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
+                Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
+                Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
+                Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro")),
+            ["linux"] = new JsonObject
+            {
+                ["cgroupsPath"] = $"{options.CgroupParent.TrimEnd('/')}/{sandbox.SandboxId}",
+                ["namespaces"] = new JsonArray(
+                    Namespace("pid"),
+                    Namespace("network", sandbox.Network.NamespacePath),
+                    Namespace("ipc"),
+                    Namespace("uts"),
+                    Namespace("mount"),
+                    Namespace("cgroup")),
+                ["resources"] = new JsonObject
+                {
+                    ["devices"] = new JsonArray(new JsonObject { ["allow"] = false, ["access"] = "rwm" }),
+                    ["memory"] = new JsonObject { ["limit"] = (long)sandbox.MemoryMb * 1024 * 1024 },
+                    ["cpu"] = new JsonObject
+                    {
+                        ["quota"] = sandbox.Vcpus * CpuPeriodMicroseconds,
+                        ["period"] = CpuPeriodMicroseconds,
+                    },
+                    ["pids"] = new JsonObject { ["limit"] = options.PidsLimit },
+                },
+                ["maskedPaths"] = Strings(MaskedPaths),
+                ["readonlyPaths"] = Strings(ReadonlyPaths),
+            },
+        };
+    }
+
+    private static JsonObject Mount(string destination, string type, string source, params string[] options) =>
+        new()
+        {
+            ["destination"] = destination,
+            ["type"] = type,
+            ["source"] = source,
+            ["options"] = Strings(options),
+        };
+
+    private static JsonObject Namespace(string type, string? path = null)
+    {
+        var node = new JsonObject { ["type"] = type };
+        if (path is not null)
+        {
+            node["path"] = path;
+        }
+
+        return node;
+    }
+
+    private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)JsonValue.Create(v))]);
+}

@@ -1,0 +1,37 @@
+using Wrenn.Agent.Operations;
+
+namespace Wrenn.Agent.Runtimes;
+
+/// <summary>
+/// Runs sandboxes: the one interface over containers, QEMU and Firecracker. A runtime only starts and
+/// stops what it is given; ids, network slots, storage, envd and TTL belong to the sandbox manager,
+/// and a runtime never calls the manager back.
+/// </summary>
+public interface IRuntime
+{
+    /// <summary>"container", "qemu" or "firecracker".</summary>
+    string Name { get; }
+
+    RuntimeCapabilities Capabilities { get; }
+
+    /// <summary>
+    /// Starts the sandbox's init (wrenn-init → tini → envd) inside its prepared network namespace and
+    /// root filesystem. Every step is registered on <paramref name="rollback"/>.
+    /// </summary>
+    Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken);
+
+    /// <summary>Stops the sandbox and frees what the runtime holds for it; returns every error met.</summary>
+    Task<IReadOnlyList<Exception>> StopAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The agent is stopping and none of its sandboxes remain: release what the runtime made for the
+    /// host as a whole (cgroup parents and the like). Anything still in use is left alone.
+    /// </summary>
+    Task ReleaseHostResourcesAsync(CancellationToken cancellationToken);
+
+    /// <summary>The last lines the sandbox's init and envd printed (its console), for error messages.</summary>
+    string ReadConsoleTail(RuntimeSandbox sandbox);
+
+    /// <summary>True while the sandbox's init process runs.</summary>
+    Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
+}

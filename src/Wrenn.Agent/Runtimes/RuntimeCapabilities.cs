@@ -1,0 +1,6 @@
+namespace Wrenn.Agent.Runtimes;
+
+/// <summary>What a runtime can do, reported to the control plane and shown to users.</summary>
+/// <param name="MemorySnapshots">True when pause and templates keep processes and memory, not only files.</param>
+/// <param name="Isolation">The boundary between sandbox and host: "microvm", "vm" or "container".</param>
+public sealed record RuntimeCapabilities(bool MemorySnapshots, string Isolation);

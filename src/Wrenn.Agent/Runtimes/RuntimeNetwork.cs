@@ -1,0 +1,11 @@
+using System.Net;
+
+namespace Wrenn.Agent.Runtimes;
+
+/// <summary>The network the sandbox manager prepared: a namespace with the sandbox end of a veth in it.</summary>
+public sealed record RuntimeNetwork(
+    string NamespacePath,
+    IPAddress SandboxAddress,
+    IPAddress Gateway,
+    int PrefixLength,
+    IReadOnlyList<IPAddress> Nameservers);

@@ -1,0 +1,14 @@
+namespace Wrenn.Agent.Runtimes;
+
+/// <summary>Everything a runtime needs to run one sandbox, prepared by the sandbox manager.</summary>
+/// <param name="SandboxId">"sb-" + 16 hex; also the hostname inside.</param>
+/// <param name="Directory">The sandbox's own directory under $WRENN_DIR/sandboxes; the runtime may keep files here.</param>
+/// <param name="RootfsPath">The sandbox's writable root filesystem (a mounted directory for containers).</param>
+public sealed record RuntimeSandbox(
+    string SandboxId,
+    string Directory,
+    string RootfsPath,
+    RuntimeNetwork Network,
+    uint Vcpus,
+    uint MemoryMb,
+    IReadOnlyDictionary<string, string> Environment);

@@ -1,0 +1,32 @@
+using Wrenn.Agent.Runtimes.Container;
+
+namespace Wrenn.Agent.Runtimes;
+
+/// <summary>
+/// Picks the runtime WRENN_RUNTIME names. "auto" would prefer firecracker, then qemu with KVM; until those
+/// runtimes exist it takes the container runtime and says loudly that containers are a weaker boundary.
+/// </summary>
+public static class RuntimeSelector
+{
+    public const string Auto = "auto";
+
+    public static IRuntime Select(string requested, IServiceProvider services, ILogger logger)
+    {
+        switch (requested.Trim().ToLowerInvariant())
+        {
+            case Auto:
+                logger.LogWarning(
+                    "WRENN_RUNTIME=auto chose the container runtime (no VM runtime is available in this build). " +
+                    "Containers share the host kernel: they are a weaker boundary than microVMs. Do not run untrusted code from strangers on a host you care about.");
+                return services.GetRequiredService<ContainerRuntime>();
+            case ContainerRuntime.RuntimeName:
+                logger.LogWarning("Using the container runtime: containers share the host kernel and are a weaker boundary than microVMs.");
+                return services.GetRequiredService<ContainerRuntime>();
+            case "qemu":
+            case "firecracker":
+                throw new NotSupportedException($"WRENN_RUNTIME={requested}: this build has no {requested} runtime yet; use 'container' or 'auto'");
+            default:
+                throw new ArgumentException($"WRENN_RUNTIME={requested} is not a runtime; use auto, container, qemu or firecracker");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Wrenn.Agent.Network;
+using Wrenn.Agent.Runtimes;
+
+namespace Wrenn.Agent.Sandboxes;
+
+/// <summary>One sandbox on this host, as the manager tracks it. The manager's table is the truth.</summary>
+public sealed class Sandbox(CreateSandboxSpec spec, string directory)
+{
+    public string Id => Spec.SandboxId;
+
+    public CreateSandboxSpec Spec { get; } = spec;
+
+    /// <summary>$WRENN_DIR/sandboxes/&lt;id&gt;.</summary>
+    public string Directory { get; } = directory;
+
+    public SandboxState State { get; set; } = SandboxState.Starting;
+
+    public DateTimeOffset StartedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Set once the network exists.</summary>
+    public SlotAddresses? Slot { get; set; }
+
+    /// <summary>Set once the runtime has what it needs to run the sandbox.</summary>
+    public RuntimeSandbox? Runtime { get; set; }
+
+    /// <summary>Where this host reaches the sandbox's envd.</summary>
+    public Uri? EnvdUri => Slot is null ? null : new Uri($"http://{Slot.SandboxAddress}:{Envd.EnvdClient.Port}");
+}

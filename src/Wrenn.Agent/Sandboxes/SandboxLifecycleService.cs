@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+
+namespace Wrenn.Agent.Sandboxes;
+
+/// <summary>
+/// At start, removes what an earlier run left; at stop, destroys this run's sandboxes when configured
+/// to (always, until sandboxes can be re-adopted after a restart).
+/// </summary>
+public sealed class SandboxLifecycleService(
+    SandboxManager manager,
+    IOptions<AgentOptions> options,
+    ILogger<SandboxLifecycleService> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.Value.SandboxesDir);
+        return manager.RemoveLeftoversAsync(cancellationToken);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.DestroySandboxesOnStop)
+        {
+            logger.LogInformation("Leaving {Count} sandbox(es) running", manager.List().Count);
+            return;
+        }
+
+        // The host's stop token may be short; cleanup must finish regardless, so it gets its own budget.
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await manager.DestroyAllAsync(budget.Token).ConfigureAwait(false);
+    }
+}

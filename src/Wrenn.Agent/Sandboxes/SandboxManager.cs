@@ -1,0 +1,399 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Envd;
+using Wrenn.Agent.Network;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Runtimes;
+using Wrenn.Agent.Storage;
+using Wrenn.Envd.Protocol.Process;
+
+namespace Wrenn.Agent.Sandboxes;
+
+/// <summary>
+/// Owns every sandbox on this host: ids, network slots, storage, envd, and the runtime that runs them.
+/// Its in-memory table is the truth for what runs here.
+/// </summary>
+public sealed class SandboxManager(
+    IRuntime runtime,
+    SandboxNetworkManager network,
+    ImageStore images,
+    EnvdClient envd,
+    SandboxRequestValidator validator,
+    NameserverResolver nameservers,
+    IStepFaults faults,
+    IOptions<AgentOptions> agentOptions,
+    IOptions<SandboxManagerOptions> options,
+    ILogger<SandboxManager> logger)
+{
+    private readonly ConcurrentDictionary<string, Sandbox> _sandboxes = new(StringComparer.Ordinal);
+
+    public string RuntimeName => runtime.Name;
+
+    /// <summary>A snapshot of the table.</summary>
+    public IReadOnlyList<Sandbox> List() => [.. _sandboxes.Values.OrderBy(s => s.StartedAt)];
+
+    /// <summary>
+    /// Creates and starts a sandbox and waits until its envd answers. On any failure everything done so
+    /// far is undone and the exception propagates. A second create for a running sandbox returns it.
+    /// </summary>
+    public async Task<Sandbox> CreateAsync(CreateSandboxSpec spec, CancellationToken cancellationToken)
+    {
+        validator.ValidateCreate(spec);
+        var imageRootfs = images.GetRootfsDirectory(spec.Template);
+
+        var sandbox = new Sandbox(spec, Path.Combine(agentOptions.Value.SandboxesDir, spec.SandboxId));
+        var existing = _sandboxes.GetOrAdd(spec.SandboxId, sandbox);
+        if (!ReferenceEquals(existing, sandbox))
+        {
+            return existing.State == SandboxState.Running
+                ? existing
+                : throw new SandboxConflictException($"sandbox {spec.SandboxId} already exists and is {existing.State.ToString().ToLowerInvariant()}");
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var rollback = new RollbackList("create " + spec.SandboxId, logger, faults);
+        try
+        {
+            await rollback.StepAsync(
+                "sandbox.directory",
+                _ =>
+                {
+                    Directory.CreateDirectory(sandbox.Directory);
+                    return Task.CompletedTask;
+                },
+                _ =>
+                {
+                    DeleteDirectory(sandbox.Directory);
+                    return Task.CompletedTask;
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            sandbox.Slot = await network.CreateAsync(rollback, cancellationToken).ConfigureAwait(false);
+            var rootfs = await OverlayRootfs.MountAsync(imageRootfs, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+            sandbox.Runtime = new RuntimeSandbox(
+                spec.SandboxId,
+                sandbox.Directory,
+                rootfs,
+                new RuntimeNetwork(sandbox.Slot.NamespacePath, sandbox.Slot.SandboxAddress, sandbox.Slot.HostAddress, SlotAddresses.PrefixLength, nameservers.Resolve()),
+                spec.Vcpus,
+                spec.MemoryMb,
+                spec.Environment);
+
+            await rollback.StepAsync(
+                "sandbox.record",
+                ct => WriteRecordAsync(sandbox, ct),
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+
+            await runtime.StartAsync(sandbox.Runtime, rollback, cancellationToken).ConfigureAwait(false);
+
+            await rollback.StepAsync(
+                "envd.ready",
+                ct => WaitForEnvdAsync(sandbox, sandbox.Runtime, ct),
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+
+            rollback.Commit();
+            sandbox.StartedAt = DateTimeOffset.UtcNow;
+            sandbox.State = SandboxState.Running;
+            logger.LogInformation(
+                "Sandbox {SandboxId} running ({Runtime}, slot {Slot}) in {ElapsedMs:F0} ms",
+                spec.SandboxId,
+                runtime.Name,
+                sandbox.Slot.Index,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return sandbox;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Creating sandbox {SandboxId} failed; rolling back", spec.SandboxId);
+            var undoErrors = await rollback.RollbackAsync().ConfigureAwait(false);
+            _sandboxes.TryRemove(new KeyValuePair<string, Sandbox>(spec.SandboxId, sandbox));
+            if (undoErrors.Count > 0)
+            {
+                throw new RollbackFailedException(rollback.Operation, ex, undoErrors);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops the sandbox and frees everything it held. When some step fails the sandbox stays in the
+    /// table in the error state so that destroy can be retried, and the errors are thrown together.
+    /// </summary>
+    public async Task DestroyAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        var sandbox = Get(sandboxId);
+        if (sandbox.State == SandboxState.Starting)
+        {
+            throw new SandboxConflictException($"sandbox {sandboxId} is still starting");
+        }
+
+        sandbox.State = SandboxState.Stopping;
+        var errors = await TearDownAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            sandbox.State = SandboxState.Error;
+            throw new AggregateException($"destroying sandbox {sandboxId} left {errors.Count} error(s)", errors);
+        }
+
+        _sandboxes.TryRemove(sandboxId, out _);
+        logger.LogInformation("Sandbox {SandboxId} destroyed", sandboxId);
+    }
+
+    /// <summary>Destroys every sandbox (agent shutdown); logs what could not be removed.</summary>
+    public async Task DestroyAllAsync(CancellationToken cancellationToken)
+    {
+        await DestroyEachAsync(cancellationToken).ConfigureAwait(false);
+        if (_sandboxes.IsEmpty)
+        {
+            await runtime.ReleaseHostResourcesAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DestroyEachAsync(CancellationToken cancellationToken)
+    {
+        foreach (var sandbox in List())
+        {
+            if (sandbox.State == SandboxState.Starting)
+            {
+                // Its create call still runs and will roll itself back when the host stops it.
+                continue;
+            }
+
+            try
+            {
+                await DestroyAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Could not destroy sandbox {SandboxId} on shutdown", sandbox.Id);
+            }
+        }
+    }
+
+    /// <summary>Runs a command to completion and returns its output; the command is killed at its timeout.</summary>
+    public async Task<ExecResult> ExecAsync(ExecSpec spec, CancellationToken cancellationToken)
+    {
+        validator.ValidateExec(spec);
+        var sandbox = Get(spec.SandboxId);
+        if (sandbox.State != SandboxState.Running)
+        {
+            throw new SandboxConflictException($"sandbox {spec.SandboxId} is {sandbox.State.ToString().ToLowerInvariant()}, not running");
+        }
+
+        var timeout = spec.Timeout ?? options.Value.DefaultExecTimeout;
+        var request = new StartRequest { Process = ToProcessConfig(spec), Stdin = false };
+        var output = new CollectedOutput(options.Value.MaxExecOutputBytes);
+        ProcessEvent.Types.EndEvent? end = null;
+        try
+        {
+            await foreach (var processEvent in envd.StartProcessAsync(sandbox.EnvdUri!, request, spec.User ?? options.Value.DefaultUser, timeout, cancellationToken).ConfigureAwait(false))
+            {
+                if (processEvent.EventCase == ProcessEvent.EventOneofCase.Data)
+                {
+                    output.Append(processEvent.Data);
+                }
+                else if (processEvent.EventCase == ProcessEvent.EventOneofCase.End)
+                {
+                    end = processEvent.End;
+                }
+            }
+        }
+        catch (EnvdCallException ex) when (ex.Code == "deadline_exceeded")
+        {
+            // envd killed the process group at the timeout we gave it as Connect-Timeout-Ms.
+            throw new ExecTimeoutException(timeout);
+        }
+
+        if (end is null)
+        {
+            throw new EnvdProtocolException("envd ended the process stream without an end event");
+        }
+
+        return new ExecResult(output.Stdout, output.Stderr, end.ExitCode);
+    }
+
+    /// <summary>
+    /// Removes what sandboxes of an earlier agent run left behind (found through their sandbox.json):
+    /// containers, mounts, network namespaces and directories. Without re-adoption these can only leak.
+    /// </summary>
+    public async Task RemoveLeftoversAsync(CancellationToken cancellationToken)
+    {
+        var root = agentOptions.Value.SandboxesDir;
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(root))
+        {
+            var id = Path.GetFileName(directory);
+            if (_sandboxes.ContainsKey(id))
+            {
+                continue;
+            }
+
+            var record = await ReadRecordAsync(directory, cancellationToken).ConfigureAwait(false);
+            var sandbox = new Sandbox(
+                new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, 0, new Dictionary<string, string>()),
+                directory);
+            if (record is not null)
+            {
+                sandbox.Slot = network.Reserve(record.SlotIndex);
+            }
+
+            sandbox.Runtime = new RuntimeSandbox(id, directory, OverlayRootfs.MountPoint(directory), new RuntimeNetwork(string.Empty, System.Net.IPAddress.None, System.Net.IPAddress.None, 0, []), 1, 0, new Dictionary<string, string>());
+            var errors = await TearDownAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            if (errors.Count == 0)
+            {
+                logger.LogWarning("Removed sandbox {SandboxId} left over from an earlier run", id);
+            }
+            else
+            {
+                logger.LogError(new AggregateException(errors), "Could not fully remove left-over sandbox {SandboxId}", id);
+            }
+        }
+    }
+
+    private async Task WaitForEnvdAsync(Sandbox sandbox, RuntimeSandbox runtimeSandbox, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await envd.WaitUntilHealthyAsync(
+                sandbox.EnvdUri!,
+                options.Value.EnvdReadyTimeout,
+                probe => runtime.IsRunningAsync(runtimeSandbox, probe),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            // What init and envd printed is usually the whole explanation.
+            throw new InvalidOperationException($"{ex.Message}; sandbox console:\n{runtime.ReadConsoleTail(runtimeSandbox)}", ex);
+        }
+    }
+
+    private Sandbox Get(string sandboxId) =>
+        _sandboxes.TryGetValue(sandboxId, out var sandbox) ? sandbox : throw new SandboxNotFoundException(sandboxId);
+
+    private async Task<List<Exception>> TearDownAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        var errors = new List<Exception>();
+        if (sandbox.Runtime is { } runtimeSandbox)
+        {
+            errors.AddRange(await runtime.StopAsync(runtimeSandbox, cancellationToken).ConfigureAwait(false));
+        }
+
+        try
+        {
+            OverlayRootfs.Unmount(sandbox.Directory);
+        }
+        catch (Exception ex)
+        {
+            errors.Add(ex);
+        }
+
+        if (sandbox.Slot is { } slot)
+        {
+            errors.AddRange(await network.RemoveAsync(slot, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (errors.Count == 0)
+        {
+            try
+            {
+                DeleteDirectory(sandbox.Directory);
+            }
+            catch (Exception ex)
+            {
+                errors.Add(ex);
+            }
+        }
+
+        return errors;
+    }
+
+    private static ProcessConfig ToProcessConfig(ExecSpec spec)
+    {
+        var config = new ProcessConfig();
+        if (spec.Arguments.Count == 0)
+        {
+            // A bare command is a shell command line, as in E2B's SDKs: pipes, globs and && work.
+            config.Cmd = "/bin/bash";
+            config.Args.Add("-l");
+            config.Args.Add("-c");
+            config.Args.Add(spec.Command);
+        }
+        else
+        {
+            config.Cmd = spec.Command;
+            config.Args.Add(spec.Arguments);
+        }
+
+        foreach (var (name, value) in spec.Environment)
+        {
+            config.Envs[name] = value;
+        }
+        if (!string.IsNullOrEmpty(spec.WorkingDirectory))
+        {
+            config.Cwd = spec.WorkingDirectory;
+        }
+
+        return config;
+    }
+
+    private async Task WriteRecordAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        var record = new SandboxRecord(
+            sandbox.Id,
+            sandbox.Spec.Template,
+            runtime.Name,
+            sandbox.Slot!.Index,
+            sandbox.Spec.Vcpus,
+            sandbox.Spec.MemoryMb,
+            sandbox.Spec.TimeoutSec,
+            sandbox.StartedAt);
+        var path = Path.Combine(sandbox.Directory, SandboxRecord.FileName);
+        await using var file = File.Create(path);
+        await JsonSerializer.SerializeAsync(file, record, AgentJsonContext.Default.SandboxRecord, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SandboxRecord?> ReadRecordAsync(string directory, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(directory, SandboxRecord.FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var file = File.OpenRead(path);
+            return await JsonSerializer.DeserializeAsync(file, AgentJsonContext.Default.SandboxRecord, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            logger.LogWarning(ex, "Unreadable {Path}", path);
+            return null;
+        }
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        // Never recurse into a live mount: that would delete the image or another sandbox's files.
+        if (Os.Mounts.IsMountPoint(OverlayRootfs.MountPoint(directory)))
+        {
+            throw new IOException($"{OverlayRootfs.MountPoint(directory)} is still mounted; not deleting {directory}");
+        }
+
+        Directory.Delete(directory, recursive: true);
+    }
+}

@@ -1,0 +1,23 @@
+namespace Wrenn.Agent.Sandboxes;
+
+/// <summary>Limits and defaults the sandbox manager applies.</summary>
+public sealed class SandboxManagerOptions
+{
+    /// <summary>How long a new sandbox's envd may take to answer /health.</summary>
+    public TimeSpan EnvdReadyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Timeout for exec requests that do not name one.</summary>
+    public TimeSpan DefaultExecTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The most stdout+stderr one collected exec may return; larger output needs the streaming call.</summary>
+    public long MaxExecOutputBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>User that commands run as when the request names none.</summary>
+    public string DefaultUser { get; set; } = "user";
+
+    public uint MaxVcpus { get; set; } = 64;
+
+    public uint MinMemoryMb { get; set; } = 64;
+
+    public uint MaxMemoryMb { get; set; } = 256 * 1024;
+}

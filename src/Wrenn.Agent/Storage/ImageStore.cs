@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+using Wrenn.Common.Naming;
+
+namespace Wrenn.Agent.Storage;
+
+/// <summary>
+/// Finds base images under $WRENN_DIR/images/&lt;name&gt;/: a <c>rootfs/</c> directory (for containers)
+/// made complete by its <c>manifest.json</c>, which the image builder writes last.
+/// </summary>
+public sealed class ImageStore(IOptions<AgentOptions> options)
+{
+    public const string RootfsDirectoryName = "rootfs";
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>The image's root filesystem directory; throws <see cref="ImageNotFoundException"/> when it is not built.</summary>
+    public string GetRootfsDirectory(string imageName)
+    {
+        SafeName.Require(imageName, "image");
+        var imageDir = Path.Combine(options.Value.ImagesDir, imageName);
+        var rootfs = Path.Combine(imageDir, RootfsDirectoryName);
+        if (!File.Exists(Path.Combine(imageDir, ManifestFileName)) || !Directory.Exists(rootfs))
+        {
+            throw new ImageNotFoundException(imageName, imageDir);
+        }
+
+        // Resolve links once so the overlay's lowerdir is a plain path.
+        return new DirectoryInfo(rootfs).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(rootfs);
+    }
+}

@@ -1,0 +1,42 @@
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Os;
+
+namespace Wrenn.Agent.Storage;
+
+/// <summary>
+/// A sandbox's writable root: an overlay of the read-only image with the sandbox's own upper layer in
+/// its directory, mounted at <c>rootfs/</c> there.
+/// </summary>
+public static class OverlayRootfs
+{
+    public const string UpperDirectoryName = "upper";
+    public const string WorkDirectoryName = "work";
+    public const string MountDirectoryName = "rootfs";
+
+    public static string MountPoint(string sandboxDirectory) => Path.Combine(sandboxDirectory, MountDirectoryName);
+
+    /// <summary>Creates the layer directories and mounts the overlay; registers the unmount on <paramref name="rollback"/>.</summary>
+    public static Task<string> MountAsync(string imageRootfs, string sandboxDirectory, RollbackList rollback, CancellationToken cancellationToken)
+    {
+        var mountPoint = MountPoint(sandboxDirectory);
+        return rollback.StepAsync(
+            "storage.overlay",
+            _ =>
+            {
+                var upper = Directory.CreateDirectory(Path.Combine(sandboxDirectory, UpperDirectoryName)).FullName;
+                var work = Directory.CreateDirectory(Path.Combine(sandboxDirectory, WorkDirectoryName)).FullName;
+                Directory.CreateDirectory(mountPoint);
+                Mounts.MountOverlay(imageRootfs, upper, work, mountPoint);
+                return Task.FromResult(mountPoint);
+            },
+            _ =>
+            {
+                Unmount(sandboxDirectory);
+                return Task.CompletedTask;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Unmounts the overlay if it is mounted.</summary>
+    public static void Unmount(string sandboxDirectory) => Mounts.UnmountIfMounted(MountPoint(sandboxDirectory));
+}

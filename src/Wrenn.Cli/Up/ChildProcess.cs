@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using Wrenn.Cli.Processes;
+
+namespace Wrenn.Cli.Up;
+
+/// <summary>
+/// One platform process that `wrenn up` started (control plane or agent): its output goes to a log
+/// file; it is stopped with SIGTERM, then SIGKILL after a grace period — always by its own PID.
+/// </summary>
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Task _pumps;
+
+    private ChildProcess(string name, Process process, StreamWriter log, string logPath, bool echo)
+    {
+        Name = name;
+        _process = process;
+        _log = log;
+        LogPath = logPath;
+        _pumps = Task.WhenAll(
+            PumpAsync(process.StandardOutput, echo),
+            PumpAsync(process.StandardError, echo));
+    }
+
+    public string Name { get; }
+
+    public string LogPath { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
+    /// <summary>Starts <paramref name="program"/> with extra environment, appending its output to <paramref name="logPath"/>.</summary>
+    public static ChildProcess Start(
+        string name,
+        string program,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string> environment,
+        string logPath,
+        bool echo)
+    {
+        var startInfo = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {program}");
+        process.StandardInput.Close();
+        return new ChildProcess(name, process, log, logPath, echo);
+    }
+
+    /// <summary>SIGTERM, then up to <paramref name="grace"/> to exit, then SIGKILL.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        _ = PosixKill.Kill(_process.Id, PosixKill.SIGTERM);
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"wrenn up: {Name} (pid {_process.Id}) did not stop within {grace.TotalSeconds:F0} s; killing it").ConfigureAwait(false);
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The last lines of the child's log, for error messages.</summary>
+    public string LogTail(int lines = 25)
+    {
+        try
+        {
+            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var all = reader.ReadToEnd().Split('\n');
+            return string.Join('\n', all.TakeLast(lines)).TrimEnd();
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await _pumps.ConfigureAwait(false);
+        await _log.DisposeAsync().ConfigureAwait(false);
+        _process.Dispose();
+    }
+
+    private async Task PumpAsync(StreamReader source, bool echo)
+    {
+        while (await source.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            lock (_log)
+            {
+                _log.WriteLine(line);
+            }
+
+            if (echo)
+            {
+                await Console.Error.WriteLineAsync($"[{Name}] {line}").ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Wrenn.Cli.Config;
+using Wrenn.Cli.Images;
+using Wrenn.Common.Bootstrap;
+using Wrenn.Common.Configuration;
+
+namespace Wrenn.Cli.Up;
+
+/// <summary>
+/// `wrenn up`: makes sure the minimal image exists, starts the host agent and the control plane as
+/// child processes, waits until the platform can create sandboxes, prints where it is and how to
+/// authenticate, and stops both cleanly on Ctrl-C or SIGTERM.
+/// </summary>
+public sealed class PlatformSupervisor(UpOptions options, TextWriter output, HttpClient http)
+{
+    public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>The agent destroys every sandbox when it stops; give it time for that.</summary>
+    public static readonly TimeSpan AgentStopGrace = TimeSpan.FromMinutes(3);
+
+    public static readonly TimeSpan ControlPlaneStopGrace = TimeSpan.FromSeconds(20);
+
+    public async Task<int> RunAsync(CancellationToken stopToken)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            await Console.Error.WriteLineAsync("wrenn up: must run as root (the host agent creates network namespaces, mounts and containers); run it with sudo").ConfigureAwait(false);
+            return 1;
+        }
+
+        if (!ListenAddress.TryParse(options.ListenAddress, out var cpListen) || !ListenAddress.TryParse(options.HostListenAddress, out var agentListen))
+        {
+            await Console.Error.WriteLineAsync($"wrenn up: listen addresses must look like ':PORT' or 'HOST:PORT' (got '{options.ListenAddress}', '{options.HostListenAddress}')").ConfigureAwait(false);
+            return 2;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        Directory.CreateDirectory(options.WrennDir);
+        var builder = new ImageBuilder(output);
+        await builder.BuildAsync(
+            new ImageBuildRequest("minimal", Path.Combine(options.WrennDir, "images"), Path.Combine(options.BinDirectory, "envd"), Force: false),
+            stopToken).ConfigureAwait(false);
+
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var logs = Path.Combine(options.WrennDir, "logs");
+        var common = new Dictionary<string, string>
+        {
+            [WrennEnvironment.Dir] = options.WrennDir,
+            [WrennEnvironment.AgentSecret] = secret,
+            [WrennEnvironment.Runtime] = options.Runtime,
+        };
+
+        await using var agent = ChildProcess.Start(
+            "agent",
+            Path.Combine(options.BinDirectory, "wrenn-agent"),
+            [],
+            new Dictionary<string, string>(common) { [WrennEnvironment.HostListenAddress] = agentListen.ToString() },
+            Path.Combine(logs, "agent.log"),
+            options.ShowLogs);
+        output.WriteLine($"host agent: pid {agent.Pid}, gRPC on {agentListen}, log {agent.LogPath}");
+
+        var apiUrl = cpListen.ToLocalUrl();
+        await using var controlPlane = ChildProcess.Start(
+            "control-plane",
+            Path.Combine(options.BinDirectory, "wrenn-cp"),
+            [],
+            new Dictionary<string, string>(common)
+            {
+                [WrennEnvironment.ControlPlaneListenAddress] = cpListen.ToString(),
+                [WrennEnvironment.LocalAgentUrl] = agentListen.ToLocalUrl(),
+                [WrennEnvironment.ControlPlaneUrl] = WrennEnvironment.Get(WrennEnvironment.ControlPlaneUrl, apiUrl),
+            },
+            Path.Combine(logs, "control-plane.log"),
+            options.ShowLogs);
+        output.WriteLine($"control plane: pid {controlPlane.Pid}, HTTP on {cpListen}, log {controlPlane.LogPath}");
+
+        try
+        {
+            var failure = await WaitUntilReadyAsync(apiUrl, agent, controlPlane, stopToken).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                await Console.Error.WriteLineAsync("wrenn up: " + failure).ConfigureAwait(false);
+                return 1;
+            }
+        }
+        catch (OperationCanceledException) when (stopToken.IsCancellationRequested)
+        {
+            output.WriteLine("wrenn up: stopped before the platform was ready");
+            return await StopAsync(agent, controlPlane).ConfigureAwait(false);
+        }
+
+        var credentials = await BootstrapCredentials.ReadAsync(options.WrennDir, stopToken).ConfigureAwait(false);
+        if (credentials is null)
+        {
+            await Console.Error.WriteLineAsync($"wrenn up: the control plane did not write {BootstrapCredentials.PathIn(options.WrennDir)}").ConfigureAwait(false);
+            await StopAsync(agent, controlPlane).ConfigureAwait(false);
+            return 1;
+        }
+
+        await new ClientConfig(apiUrl, credentials.ApiKey).WriteAsync(options.ConfigPath, stopToken).ConfigureAwait(false);
+        output.WriteLine();
+        output.WriteLine($"Wrenn is up in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s.");
+        output.WriteLine($"  API URL:   {apiUrl}");
+        output.WriteLine($"  API key:   {credentials.ApiKey}");
+        output.WriteLine($"  Admin:     {credentials.Email} (password in {BootstrapCredentials.PathIn(options.WrennDir)})");
+        output.WriteLine($"  Saved to:  {options.ConfigPath}");
+        output.WriteLine($"  Try:       curl -s -X POST {apiUrl}/v1/sandboxes -H 'X-API-Key: {credentials.ApiKey}' -H 'Content-Type: application/json' -d '{{}}'");
+        output.WriteLine(options.Ephemeral
+            ? "Press Ctrl-C to stop; every sandbox is destroyed on stop (--ephemeral)."
+            : "Press Ctrl-C to stop; sandboxes are destroyed on stop (re-adoption after a restart is not built yet).");
+        await output.FlushAsync(stopToken).ConfigureAwait(false);
+
+        // Run until asked to stop or until a child dies on its own.
+        var stopRequested = Task.Delay(Timeout.Infinite, stopToken);
+        var finished = await Task.WhenAny(stopRequested, agent.WaitForExitAsync(CancellationToken.None), controlPlane.WaitForExitAsync(CancellationToken.None)).ConfigureAwait(false);
+        if (finished != stopRequested)
+        {
+            var dead = agent.HasExited ? agent : controlPlane;
+            await Console.Error.WriteLineAsync($"wrenn up: {dead.Name} exited with {dead.ExitCode}; stopping. Last log lines:\n{dead.LogTail()}").ConfigureAwait(false);
+            await StopAsync(agent, controlPlane).ConfigureAwait(false);
+            return 1;
+        }
+
+        output.WriteLine("wrenn up: stopping");
+        return await StopAsync(agent, controlPlane).ConfigureAwait(false);
+    }
+
+    private async Task<string?> WaitUntilReadyAsync(string apiUrl, ChildProcess agent, ChildProcess controlPlane, CancellationToken stopToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(ReadyTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            foreach (var child in new[] { agent, controlPlane })
+            {
+                if (child.HasExited)
+                {
+                    await StopAsync(agent, controlPlane).ConfigureAwait(false);
+                    return $"{child.Name} exited with {child.ExitCode} while starting. Last log lines:\n{child.LogTail()}";
+                }
+            }
+
+            try
+            {
+                using var probe = CancellationTokenSource.CreateLinkedTokenSource(stopToken);
+                probe.CancelAfter(TimeSpan.FromSeconds(2));
+                using var response = await http.GetAsync(new Uri(new Uri(apiUrl), "/health"), probe.Token).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return null;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !stopToken.IsCancellationRequested))
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100, stopToken).ConfigureAwait(false);
+        }
+
+        await StopAsync(agent, controlPlane).ConfigureAwait(false);
+        return $"the platform was not ready within {ReadyTimeout.TotalSeconds:F0} s. Control plane log:\n{controlPlane.LogTail()}\nAgent log:\n{agent.LogTail()}";
+    }
+
+    private async Task<int> StopAsync(ChildProcess agent, ChildProcess controlPlane)
+    {
+        // Control plane first, so nothing new reaches the agent while it destroys sandboxes.
+        await controlPlane.StopAsync(ControlPlaneStopGrace).ConfigureAwait(false);
+        await agent.StopAsync(AgentStopGrace).ConfigureAwait(false);
+        output.WriteLine("wrenn up: stopped");
+        return 0;
+    }
+}

@@ -1,0 +1,17 @@
+namespace Wrenn.Cli.Up;
+
+/// <summary>What `wrenn up` was asked for.</summary>
+/// <param name="ListenAddress">Control plane HTTP address.</param>
+/// <param name="HostListenAddress">Host agent gRPC address.</param>
+/// <param name="Ephemeral">Destroy every sandbox and host resource on stop (what tests use).</param>
+/// <param name="ShowLogs">Echo the children's logs to stderr as well as to their log files.</param>
+/// <param name="ConfigPath">Where to store the API URL and key for the CLI and SDKs.</param>
+public sealed record UpOptions(
+    string WrennDir,
+    string ListenAddress,
+    string HostListenAddress,
+    string Runtime,
+    bool Ephemeral,
+    bool ShowLogs,
+    string ConfigPath,
+    string BinDirectory);

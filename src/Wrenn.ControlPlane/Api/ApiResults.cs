@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Wrenn.ControlPlane.Api.Contracts;
+
+namespace Wrenn.ControlPlane.Api;
+
+/// <summary>Writes the API's responses: JSON with the source-generated context, errors in the envelope.</summary>
+public static class ApiResults
+{
+    public static IResult Error(int status, string code, string message) =>
+        Results.Json(new ApiErrorBody(new ApiError(code, message)), ControlPlaneJsonContext.Default.ApiErrorBody, statusCode: status);
+
+    public static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK) =>
+        Results.Json(value, typeInfo, statusCode: status);
+
+    /// <summary>For code outside endpoints (authentication, middleware) that writes to the response directly.</summary>
+    public static Task WriteErrorAsync(HttpContext context, int status, string code, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new ApiErrorBody(new ApiError(code, message)), ControlPlaneJsonContext.Default.ApiErrorBody);
+    }
+
+    /// <summary>
+    /// Reads a JSON body. An empty body yields <paramref name="empty"/>; malformed JSON or unknown fields
+    /// yield a 400 envelope that says what is wrong.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Error)> ReadBodyAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, T empty)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
+        {
+            return (empty, null);
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize(buffer.ToArray(), typeInfo);
+            return value is null
+                ? (default, Error(StatusCodes.Status400BadRequest, Common.Errors.ErrorCodes.BadRequest, "request body must be a JSON object"))
+                : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            return (default, Error(StatusCodes.Status400BadRequest, Common.Errors.ErrorCodes.BadRequest, "malformed JSON body: " + ex.Message));
+        }
+    }
+}

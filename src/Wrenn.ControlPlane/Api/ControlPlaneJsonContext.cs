@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+using Wrenn.ControlPlane.Api.Contracts;
+
+namespace Wrenn.ControlPlane.Api;
+
+/// <summary>The API's JSON: snake_case names, source-generated.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(ApiErrorBody))]
+[JsonSerializable(typeof(CreateSandboxRequest))]
+[JsonSerializable(typeof(SandboxResponse))]
+[JsonSerializable(typeof(SandboxListResponse))]
+[JsonSerializable(typeof(ExecRequest))]
+[JsonSerializable(typeof(ExecResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+public sealed partial class ControlPlaneJsonContext : JsonSerializerContext;

@@ -1,0 +1,66 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Wrenn.Common.Errors;
+using Wrenn.Common.Ids;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Data;
+
+namespace Wrenn.ControlPlane.Auth;
+
+/// <summary>Authenticates X-API-Key against the hashes in team_api_keys; the caller becomes that key's team.</summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<ApiKeyAuthenticationOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    WrennDbContext db,
+    TimeProvider clock)
+    : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(ApiKeyAuthenticationOptions.HeaderName, out var values) || values.Count == 0)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var presented = values.ToString().Trim();
+        if (!WrennIds.IsApiKey(presented))
+        {
+            return AuthenticateResult.Fail("malformed API key");
+        }
+
+        var hash = ApiKeyHasher.Hash(presented);
+        var key = await db.TeamApiKeys.SingleOrDefaultAsync(k => k.KeyHash == hash, Context.RequestAborted).ConfigureAwait(false);
+        if (key is null)
+        {
+            return AuthenticateResult.Fail("unknown API key");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (key.LastUsedAt is null || now - key.LastUsedAt > Options.LastUsedResolution)
+        {
+            key.LastUsedAt = now;
+            await db.SaveChangesAsync(Context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(WrennClaims.TeamId, key.TeamId), new Claim(WrennClaims.ApiKeyId, key.Id)],
+            Scheme.Name);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = (await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false)).Failure;
+        var message = failure is null
+            ? $"missing {ApiKeyAuthenticationOptions.HeaderName} header"
+            : $"invalid {ApiKeyAuthenticationOptions.HeaderName}: {failure.Message}";
+        await ApiResults.WriteErrorAsync(Context, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message).ConfigureAwait(false);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        ApiResults.WriteErrorAsync(Context, StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "this key may not do that");
+}

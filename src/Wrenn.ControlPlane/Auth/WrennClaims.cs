@@ -1,0 +1,8 @@
+namespace Wrenn.ControlPlane.Auth;
+
+/// <summary>Claims the control plane puts on an authenticated caller.</summary>
+public static class WrennClaims
+{
+    public const string TeamId = "wrenn:team_id";
+    public const string ApiKeyId = "wrenn:api_key_id";
+}

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Identity;
+using Wrenn.Common.Configuration;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Auth;
+using Wrenn.ControlPlane.Bootstrap;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Scheduling;
+
+namespace Wrenn.ControlPlane;
+
+/// <summary>Builds and runs the control plane's web host.</summary>
+public static class ControlPlaneHost
+{
+    public static async Task<int> RunAsync(ControlPlaneOptions options, CancellationToken cancellationToken)
+    {
+        if (!ListenAddress.TryParse(options.ListenAddress, out var listen))
+        {
+            await Console.Error.WriteLineAsync($"wrenn-cp: '{options.ListenAddress}' is not a listen address (use :PORT or HOST:PORT)").ConfigureAwait(false);
+            return 1;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(listen.ToKestrelUrl());
+        // Framework chatter (every request, every SQL command) at warning and above; ours at information.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        try
+        {
+            ConfigureServices(builder.Services, options);
+        }
+        catch (NotSupportedException ex)
+        {
+            await Console.Error.WriteLineAsync("wrenn-cp: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        var app = builder.Build();
+        await DatabaseSetup.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthApi();
+        app.MapSandboxesApi();
+        app.Logger.LogInformation("wrenn-cp listening on {Listen}, state in {WrennDir}", listen, options.WrennDir);
+        await app.RunAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    public static void ConfigureServices(IServiceCollection services, ControlPlaneOptions options)
+    {
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        services.AddSingleton(TimeProvider.System);
+        services.AddWrennDatabase(options);
+        services.AddSingleton<IPasswordHasher<UserEntity>, PasswordHasher<UserEntity>>();
+        services.AddSingleton<AgentClientPool>();
+        services.AddSingleton<HostMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<HostMonitor>());
+        services.AddHostedService<AdminBootstrapper>();
+        services.AddHostedService<LocalAgentRegistrar>();
+        services.AddScoped<HostScheduler>();
+        services.AddAuthentication(ApiKeyAuthenticationOptions.SchemeName)
+            .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationOptions.SchemeName, null);
+        services.AddAuthorization();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlPlaneJsonContext.Default));
+    }
+}

@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+using Wrenn.ControlPlane.Data.Entities;
+
+namespace Wrenn.ControlPlane.Data;
+
+/// <summary>
+/// The control plane's database. The model is provider-neutral; each provider has its own subclass so
+/// that its migrations live apart (Data/Migrations/&lt;Provider&gt;).
+/// </summary>
+public abstract class WrennDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+
+    public DbSet<TeamEntity> Teams => Set<TeamEntity>();
+
+    public DbSet<UserTeamEntity> UsersTeams => Set<UserTeamEntity>();
+
+    public DbSet<TeamApiKeyEntity> TeamApiKeys => Set<TeamApiKeyEntity>();
+
+    public DbSet<HostEntity> Hosts => Set<HostEntity>();
+
+    public DbSet<SandboxEntity> Sandboxes => Set<SandboxEntity>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<UserEntity>(user =>
+        {
+            user.ToTable("users");
+            user.HasKey(u => u.Id);
+            user.Property(u => u.Id).HasColumnName("id").HasMaxLength(40);
+            user.Property(u => u.Email).HasColumnName("email").HasMaxLength(320);
+            user.Property(u => u.PasswordHash).HasColumnName("password_hash");
+            user.Property(u => u.IsAdmin).HasColumnName("is_admin");
+            user.Property(u => u.CreatedAt).HasColumnName("created_at");
+            user.HasIndex(u => u.Email).IsUnique();
+        });
+
+        modelBuilder.Entity<TeamEntity>(team =>
+        {
+            team.ToTable("teams");
+            team.HasKey(t => t.Id);
+            team.Property(t => t.Id).HasColumnName("id").HasMaxLength(40);
+            team.Property(t => t.Name).HasColumnName("name").HasMaxLength(200);
+            team.Property(t => t.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<UserTeamEntity>(membership =>
+        {
+            membership.ToTable("users_teams");
+            membership.HasKey(m => new { m.UserId, m.TeamId });
+            membership.Property(m => m.UserId).HasColumnName("user_id").HasMaxLength(40);
+            membership.Property(m => m.TeamId).HasColumnName("team_id").HasMaxLength(40);
+            membership.Property(m => m.Role).HasColumnName("role").HasMaxLength(20);
+            membership.Property(m => m.CreatedAt).HasColumnName("created_at");
+            membership.HasOne<UserEntity>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+            membership.HasOne<TeamEntity>().WithMany().HasForeignKey(m => m.TeamId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<TeamApiKeyEntity>(key =>
+        {
+            key.ToTable("team_api_keys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasColumnName("id").HasMaxLength(40);
+            key.Property(k => k.TeamId).HasColumnName("team_id").HasMaxLength(40);
+            key.Property(k => k.Name).HasColumnName("name").HasMaxLength(200);
+            key.Property(k => k.KeyHash).HasColumnName("key_hash").HasMaxLength(64);
+            key.Property(k => k.Prefix).HasColumnName("prefix").HasMaxLength(16);
+            key.Property(k => k.CreatedByUserId).HasColumnName("created_by_user_id").HasMaxLength(40);
+            key.Property(k => k.CreatedAt).HasColumnName("created_at");
+            key.Property(k => k.LastUsedAt).HasColumnName("last_used_at");
+            key.HasIndex(k => k.KeyHash).IsUnique();
+            key.HasOne<TeamEntity>().WithMany().HasForeignKey(k => k.TeamId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<HostEntity>(host =>
+        {
+            host.ToTable("hosts");
+            host.HasKey(h => h.Id);
+            host.Property(h => h.Id).HasColumnName("id").HasMaxLength(40);
+            host.Property(h => h.Address).HasColumnName("address").HasMaxLength(300);
+            host.Property(h => h.State).HasColumnName("state").HasMaxLength(20);
+            host.Property(h => h.Runtime).HasColumnName("runtime").HasMaxLength(20);
+            host.Property(h => h.Arch).HasColumnName("arch").HasMaxLength(20);
+            host.Property(h => h.Cpus).HasColumnName("cpus");
+            host.Property(h => h.MemoryMb).HasColumnName("memory_mb");
+            host.Property(h => h.CreatedAt).HasColumnName("created_at");
+            host.Property(h => h.LastSeenAt).HasColumnName("last_seen_at");
+            host.HasIndex(h => h.Address).IsUnique();
+        });
+
+        modelBuilder.Entity<SandboxEntity>(sandbox =>
+        {
+            sandbox.ToTable("sandboxes");
+            sandbox.HasKey(s => s.Id);
+            sandbox.Property(s => s.Id).HasColumnName("id").HasMaxLength(40);
+            sandbox.Property(s => s.TeamId).HasColumnName("team_id").HasMaxLength(40);
+            sandbox.Property(s => s.HostId).HasColumnName("host_id").HasMaxLength(40);
+            sandbox.Property(s => s.Template).HasColumnName("template").HasMaxLength(63);
+            sandbox.Property(s => s.State).HasColumnName("state").HasMaxLength(20);
+            sandbox.Property(s => s.Vcpus).HasColumnName("vcpus");
+            sandbox.Property(s => s.MemoryMb).HasColumnName("memory_mb");
+            sandbox.Property(s => s.TimeoutSec).HasColumnName("timeout_sec");
+            sandbox.Property(s => s.MetadataJson).HasColumnName("metadata");
+            sandbox.Property(s => s.CreatedAt).HasColumnName("created_at");
+            sandbox.Property(s => s.LastActiveAt).HasColumnName("last_active_at");
+            sandbox.Property(s => s.StoppedAt).HasColumnName("stopped_at");
+            sandbox.HasIndex(s => new { s.TeamId, s.State });
+            sandbox.HasIndex(s => s.HostId);
+            sandbox.HasOne<TeamEntity>().WithMany().HasForeignKey(s => s.TeamId).OnDelete(DeleteBehavior.Cascade);
+            sandbox.HasOne<HostEntity>().WithMany().HasForeignKey(s => s.HostId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
+}

@@ -1,0 +1,60 @@
+namespace Wrenn.Envd;
+
+/// <summary>envd's settings, from its command line.</summary>
+public sealed class EnvdOptions
+{
+    public const int DefaultPort = 49983;
+
+    /// <summary>Kestrel URL to listen on; every interface on port 49983 by default.</summary>
+    public string ListenUrl { get; set; } = $"http://0.0.0.0:{DefaultPort}";
+
+    /// <summary>User that processes and files belong to when a call names none.</summary>
+    public string DefaultUser { get; set; } = "user";
+
+    /// <summary>A stream that carried nothing for this long gets a keepalive event, so proxies keep it open.</summary>
+    public TimeSpan KeepaliveInterval { get; set; } = TimeSpan.FromSeconds(50);
+
+    /// <summary>Output chunks buffered per process stream before the process is made to wait (backpressure).</summary>
+    public int OutputBufferChunks { get; set; } = 16;
+
+    /// <summary>Largest single read from a process's stdout or stderr.</summary>
+    public int OutputChunkBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Parses --listen ADDR:PORT, --port N (or $ENVD_PORT), --default-user NAME and --keepalive-seconds N.</summary>
+    public static EnvdOptions FromArguments(IReadOnlyList<string> args)
+    {
+        var options = new EnvdOptions();
+        if (Environment.GetEnvironmentVariable("ENVD_PORT") is { Length: > 0 } envPort)
+        {
+            options.ListenUrl = $"http://0.0.0.0:{int.Parse(envPort, System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--port":
+                    options.ListenUrl = $"http://0.0.0.0:{int.Parse(value, System.Globalization.CultureInfo.InvariantCulture)}";
+                    i++;
+                    break;
+                case "--listen":
+                    options.ListenUrl = "http://" + value;
+                    i++;
+                    break;
+                case "--default-user":
+                    options.DefaultUser = value;
+                    i++;
+                    break;
+                case "--keepalive-seconds":
+                    options.KeepaliveInterval = TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+                    i++;
+                    break;
+                default:
+                    throw new ArgumentException($"unknown argument {args[i]}; envd takes --port N, --listen HOST:PORT, --default-user NAME, --keepalive-seconds N, --version");
+            }
+        }
+
+        return options;
+    }
+}

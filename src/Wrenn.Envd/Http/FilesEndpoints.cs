@@ -1,0 +1,190 @@
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using Wrenn.Envd.Connect;
+using Wrenn.Envd.Process;
+
+namespace Wrenn.Envd.Http;
+
+/// <summary>
+/// GET /files streams a file out; POST /files writes one or many files (multipart) or one raw body
+/// (application/octet-stream), creating parent directories and giving everything to the user. Bodies
+/// stream to and from disk; no file is held in memory.
+/// </summary>
+public static class FilesEndpoints
+{
+    private const int ENOSPC = 28;
+    private const int ERROR_DISK_FULL = 112;
+    private const int CopyBufferBytes = 64 * 1024;
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/files", (HttpContext http, UserResolver users) => Download(http, users));
+        app.MapPost("/files", (HttpContext http, UserResolver users) => UploadAsync(http, users));
+    }
+
+    private static IResult Download(HttpContext http, UserResolver users)
+    {
+        if (!TryResolve(http, users, out var user, out var path, out var error))
+        {
+            return error;
+        }
+
+        if (path is null)
+        {
+            return Error(StatusCodes.Status400BadRequest, "the path query parameter is required");
+        }
+
+        if (Directory.Exists(path))
+        {
+            return Error(StatusCodes.Status400BadRequest, $"path '{path}' is a directory");
+        }
+
+        if (!File.Exists(path))
+        {
+            return Error(StatusCodes.Status404NotFound, $"path '{path}' does not exist");
+        }
+
+        _ = user;
+        // PhysicalFile sends with sendfile(2) where it can, and supports ranges.
+        return Results.File(path, "application/octet-stream", Path.GetFileName(path), enableRangeProcessing: true);
+    }
+
+    private static async Task<IResult> UploadAsync(HttpContext http, UserResolver users)
+    {
+        if (!TryResolve(http, users, out var user, out var path, out var error))
+        {
+            return error;
+        }
+
+        var written = new List<WrittenFile>();
+        try
+        {
+            var contentType = http.Request.ContentType ?? string.Empty;
+            if (contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            {
+                var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(contentType).Boundary).Value;
+                if (string.IsNullOrEmpty(boundary))
+                {
+                    return Error(StatusCodes.Status400BadRequest, "multipart body without a boundary");
+                }
+
+                var reader = new MultipartReader(boundary, http.Request.Body);
+                while (await reader.ReadNextSectionAsync(http.RequestAborted).ConfigureAwait(false) is { } section)
+                {
+                    var disposition = section.GetContentDispositionHeader();
+                    if (disposition is null || !disposition.IsFileDisposition())
+                    {
+                        continue;
+                    }
+
+                    // One file: the path parameter names it. Several: each part's filename is its path.
+                    var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                    var target = path is not null && written.Count == 0 ? path
+                        : fileName is { Length: > 0 } ? ProcessLauncher.ResolvePath(fileName, user)
+                        : null;
+                    if (target is null)
+                    {
+                        return Error(StatusCodes.Status400BadRequest, "a file part has no filename and no path was given");
+                    }
+
+                    written.Add(await WriteAsync(section.Body, target, user, http.RequestAborted).ConfigureAwait(false));
+                }
+
+                if (written.Count == 0)
+                {
+                    return Error(StatusCodes.Status400BadRequest, "the multipart body has no file part");
+                }
+            }
+            else if (contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase) || contentType.Length == 0)
+            {
+                if (path is null)
+                {
+                    return Error(StatusCodes.Status400BadRequest, "the path query parameter is required for application/octet-stream");
+                }
+
+                written.Add(await WriteAsync(http.Request.Body, path, user, http.RequestAborted).ConfigureAwait(false));
+            }
+            else
+            {
+                return Error(StatusCodes.Status415UnsupportedMediaType, $"unsupported content type '{contentType}'; use multipart/form-data or application/octet-stream");
+            }
+        }
+        catch (IOException ex) when (ex.HResult is ENOSPC or ERROR_DISK_FULL)
+        {
+            return Error(StatusCodes.Status507InsufficientStorage, "not enough disk space: " + ex.Message);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return Error(StatusCodes.Status403Forbidden, ex.Message);
+        }
+
+        return Results.Json(written, EnvdJsonContext.Default.ListWrittenFile);
+    }
+
+    private static async Task<WrittenFile> WriteAsync(Stream body, string path, UserAccount user, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"path '{path}' is a directory");
+        }
+
+        CreateParents(Path.GetDirectoryName(path)!, user);
+        await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferBytes, useAsync: true))
+        {
+            await body.CopyToAsync(file, CopyBufferBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        FileOwnership.Give(path, user.Uid, user.Gid);
+        return new WrittenFile(path, Path.GetFileName(path), "file");
+    }
+
+    /// <summary>Creates missing parent directories, owned by the user like the file.</summary>
+    private static void CreateParents(string directory, UserAccount user)
+    {
+        var missing = new Stack<string>();
+        for (var dir = directory; !string.IsNullOrEmpty(dir) && !Directory.Exists(dir); dir = Path.GetDirectoryName(dir))
+        {
+            missing.Push(dir);
+        }
+
+        while (missing.TryPop(out var dir))
+        {
+            Directory.CreateDirectory(dir);
+            FileOwnership.Give(dir, user.Uid, user.Gid);
+        }
+    }
+
+    private static bool TryResolve(HttpContext http, UserResolver users, out UserAccount user, out string? path, out IResult error)
+    {
+        user = null!;
+        path = null;
+        error = Results.Empty;
+        try
+        {
+            user = users.Resolve(http, http.Request.Query["username"].ToString());
+        }
+        catch (ConnectException ex)
+        {
+            error = Error(StatusCodes.Status401Unauthorized, ex.Message);
+            return false;
+        }
+
+        var raw = http.Request.Query["path"].ToString();
+        if (raw.Length == 0)
+        {
+            return true;
+        }
+
+        if (raw.Contains('\0', StringComparison.Ordinal))
+        {
+            error = Error(StatusCodes.Status400BadRequest, "path must not contain NUL");
+            return false;
+        }
+
+        path = Path.GetFullPath(ProcessLauncher.ResolvePath(raw, user));
+        return true;
+    }
+
+    private static IResult Error(int status, string message) =>
+        Results.Json(new FileError(message, status), EnvdJsonContext.Default.FileError, statusCode: status);
+}

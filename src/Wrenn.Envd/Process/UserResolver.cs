@@ -1,0 +1,58 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Wrenn.Envd.Connect;
+
+namespace Wrenn.Envd.Process;
+
+/// <summary>
+/// Decides which user a call acts as: the user named in the call, else the one E2B's clients put in
+/// <c>Authorization: Basic base64("user:")</c>, else the default user. envd running as root can act
+/// as anyone; otherwise only as itself (so tests and unprivileged runs still work).
+/// </summary>
+public sealed class UserResolver(IOptions<EnvdOptions> options)
+{
+    private readonly bool _isRoot = Environment.IsPrivilegedProcess;
+
+    public UserAccount Resolve(HttpContext http, string? explicitName = null)
+    {
+        var requested = explicitName is { Length: > 0 } ? explicitName : BasicAuthUser(http.Request) ?? options.Value.DefaultUser;
+        if (_isRoot)
+        {
+            return UserAccount.FindInPasswd(requested)
+                ?? throw new ConnectException(ConnectCode.InvalidArgument, $"user '{requested}' does not exist in this sandbox");
+        }
+
+        var self = Environment.UserName;
+        var asked = requested != options.Value.DefaultUser || explicitName is { Length: > 0 };
+        if (asked && requested != self)
+        {
+            throw new ConnectException(ConnectCode.PermissionDenied, $"envd runs as '{self}', not root, and cannot act as '{requested}'");
+        }
+
+        return UserAccount.FindInPasswd(self)
+            ?? new UserAccount(self, 0, 0, Environment.GetEnvironmentVariable("HOME") ?? "/", "/bin/sh");
+    }
+
+    /// <summary>The user part of a Basic authorization header, if the request has one.</summary>
+    internal static string? BasicAuthUser(HttpRequest request)
+    {
+        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var header)
+            || !header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)
+            || header.Parameter is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
+            var user = decoded.Split(':', 2)[0];
+            return user.Length > 0 ? user : null;
+        }
+        catch (FormatException)
+        {
+            throw new ConnectException(ConnectCode.Unauthenticated, "the Authorization header is not valid Basic credentials");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Wrenn.Envd;
+using Wrenn.Envd.Http;
+using Wrenn.Envd.Process;
+
+if (args is ["--version"])
+{
+    Console.WriteLine("envd " + EnvdVersion.Current);
+    return 0;
+}
+
+EnvdOptions options;
+try
+{
+    options = EnvdOptions.FromArguments(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException)
+{
+    await Console.Error.WriteLineAsync("envd: " + ex.Message).ConfigureAwait(false);
+    return 2;
+}
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.WebHost.UseUrls(options.ListenUrl);
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    // Uploads stream to disk, so no body limit is needed to protect memory.
+    kestrel.Limits.MaxRequestBodySize = null;
+    kestrel.AddServerHeader = false;
+});
+builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+builder.Services.AddSingleton<UserResolver>();
+builder.Services.AddSingleton<ProcessLauncher>();
+builder.Services.AddSingleton<ProcessTable>();
+builder.Services.AddSingleton<ProcessService>();
+
+var app = builder.Build();
+HealthEndpoint.Map(app);
+FilesEndpoints.Map(app);
+ProcessService.Map(app);
+app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<ProcessTable>().KillAll());
+app.Logger.LogInformation("envd {Version} listening on {Url}", EnvdVersion.Current, options.ListenUrl);
+await app.RunAsync().ConfigureAwait(false);
+return 0;

@@ -1,0 +1,49 @@
+// Shared by test projects (and the benchmarks) through a linked <Compile> item.
+using System.Diagnostics;
+
+namespace Wrenn.Tests.Shared;
+
+/// <summary>
+/// What Wrenn-made resources exist on this machine right now: network namespaces, links, mounts, runc
+/// containers and cgroups. Tests compare a snapshot before and after, so that only what they caused counts.
+/// </summary>
+public sealed record HostSnapshot(
+    IReadOnlySet<string> Namespaces,
+    IReadOnlySet<string> Links,
+    IReadOnlySet<string> Mounts,
+    IReadOnlySet<string> Containers,
+    IReadOnlySet<string> Cgroups)
+{
+    public static HostSnapshot Take() => new(
+        Lines("ip", "netns", "list").Select(l => l.Split(' ')[0]).Where(n => n.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
+        Lines("ip", "-o", "link", "show").Select(l => l.Split(": ")[1].Split('@')[0]).Where(n => n.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
+        File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
+        Lines("runc", "list", "-q").ToHashSet(),
+        Directory.EnumerateDirectories("/sys/fs/cgroup")
+            .SelectMany(controller => Directory.Exists(Path.Combine(controller, "wrenn")) ? Directory.EnumerateDirectories(Path.Combine(controller, "wrenn")) : [])
+            .ToHashSet());
+
+    /// <summary>What exists now that did not exist in <paramref name="before"/>; empty when nothing leaked.</summary>
+    public IReadOnlyList<string> NewSince(HostSnapshot before) =>
+    [
+        .. Namespaces.Except(before.Namespaces).Select(n => "netns " + n),
+        .. Links.Except(before.Links).Select(n => "link " + n),
+        .. Mounts.Except(before.Mounts).Select(n => "mount " + n),
+        .. Containers.Except(before.Containers).Select(n => "runc container " + n),
+        .. Cgroups.Except(before.Cgroups).Select(n => "cgroup " + n),
+    ];
+
+    private static List<string> Lines(string program, params string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+    }
+}

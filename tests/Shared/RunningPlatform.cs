@@ -1,0 +1,203 @@
+// Shared by the end-to-end tests and the benchmarks through a linked <Compile> item.
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Wrenn.Tests.Shared;
+
+/// <summary>
+/// `wrenn up --ephemeral` on a temp $WRENN_DIR (reusing the cached image) and free loopback ports, as a
+/// user would start it; stopped with SIGTERM by its PID.
+/// </summary>
+public sealed partial class RunningPlatform : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private bool _stopped;
+
+    private RunningPlatform(Process process, string root, Uri apiUrl, string apiKey)
+    {
+        _process = process;
+        Root = root;
+        ApiUrl = apiUrl;
+        ApiKey = apiKey;
+        Http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = apiUrl, Timeout = TimeSpan.FromMinutes(3) };
+        Http.DefaultRequestHeaders.Add("X-API-Key", apiKey);
+    }
+
+    /// <summary>Temp directory holding wrenn-dir/ and config/.</summary>
+    public string Root { get; }
+
+    public string WrennDir => Path.Combine(Root, "wrenn-dir");
+
+    public Uri ApiUrl { get; }
+
+    public string ApiKey { get; }
+
+    /// <summary>Sends X-API-Key on every request.</summary>
+    public HttpClient Http { get; }
+
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<RunningPlatform> StartAsync(CancellationToken cancellationToken)
+    {
+        TestEnvironment.RequireBuildAndImage();
+        var root = Directory.CreateTempSubdirectory("wrenn-e2e-").FullName;
+        var wrennDir = Directory.CreateDirectory(Path.Combine(root, "wrenn-dir")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(wrennDir, "images"), TestEnvironment.Images);
+        var cpPort = FreePort();
+        var agentPort = FreePort();
+
+        var startInfo = new ProcessStartInfo(TestEnvironment.Wrenn)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "up", "--ephemeral", "--wrenn-dir", wrennDir, "--listen", $"127.0.0.1:{cpPort}", "--host-listen", $"127.0.0.1:{agentPort}", "--runtime", "container" })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.Environment["XDG_CONFIG_HOME"] = Path.Combine(root, "config");
+        // Test sandboxes get no resolver: they must not reach out on their own.
+        startInfo.Environment["WRENN_SANDBOX_NAMESERVERS"] = "none";
+
+        var process = Process.Start(startInfo)!;
+        process.StandardInput.Close();
+        var output = new StringBuilder();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+
+            if (line.StartsWith("Wrenn is up", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var exited = process.WaitForExitAsync(cancellationToken);
+        var finished = await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromMinutes(2), cancellationToken));
+        if (finished != ready.Task)
+        {
+            if (!process.HasExited)
+            {
+                _ = kill(process.Id, 15);
+                await process.WaitForExitAsync(CancellationToken.None);
+            }
+
+            throw new InvalidOperationException($"wrenn up did not become ready (exit {(process.HasExited ? process.ExitCode : -1)}):\n{output}\n{Logs(wrennDir)}");
+        }
+
+        using var config = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "config", "wrenn", "config.json"), cancellationToken));
+        var platform = new RunningPlatform(
+            process,
+            root,
+            new Uri(config.RootElement.GetProperty("api_url").GetString()!),
+            config.RootElement.GetProperty("api_key").GetString()!);
+        platform._output.Append(output);
+        process.OutputDataReceived += (_, e) => platform.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => platform.Append(e.Data);
+        return platform;
+    }
+
+    /// <summary>SIGTERM to `wrenn up` and wait for it; returns its exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (_stopped)
+        {
+            return _process.ExitCode;
+        }
+
+        _stopped = true;
+        if (!_process.HasExited)
+        {
+            _ = kill(_process.Id, 15);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>The control plane's and agent's logs, for failure messages.</summary>
+    public string Logs() => Logs(WrennDir);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Http.Dispose();
+        _process.Dispose();
+        Directory.Delete(Root, recursive: true);
+    }
+
+    private static string Logs(string wrennDir)
+    {
+        var logs = Path.Combine(wrennDir, "logs");
+        if (!Directory.Exists(logs))
+        {
+            return "(no logs)";
+        }
+
+        var text = new StringBuilder();
+        foreach (var file in Directory.EnumerateFiles(logs))
+        {
+            text.AppendLine("--- " + Path.GetFileName(file));
+            text.AppendLine(string.Join('\n', File.ReadLines(file).TakeLast(60)));
+        }
+
+        return text.ToString();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}

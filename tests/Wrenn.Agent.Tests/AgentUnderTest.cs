@@ -1,0 +1,45 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Sandboxes;
+
+namespace Wrenn.Agent.Tests;
+
+/// <summary>
+/// The agent's real services (runc, ip, overlayfs, envd) on a temp $WRENN_DIR that borrows the cached
+/// base image, with the failure-injection seam under the test's control. Needs root and `make image`.
+/// </summary>
+public sealed class AgentUnderTest : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public AgentUnderTest(IStepFaults faults)
+    {
+        WrennDir = Directory.CreateTempSubdirectory("wrenn-agent-test-").FullName;
+        var images = Environment.GetEnvironmentVariable("WRENN_TEST_IMAGES") is { Length: > 0 } configured ? configured : "/var/lib/wrenn/images";
+        if (!File.Exists(Path.Combine(images, "minimal", "manifest.json")))
+        {
+            throw new InvalidOperationException($"no minimal image in {images}: run 'make image' (or 'make test')");
+        }
+
+        Directory.CreateSymbolicLink(Path.Combine(WrennDir, "images"), images);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = WrennDir, Runtime = "container", Secret = "test" });
+        services.Configure<Network.NetworkOptions>(network => network.Nameservers = "none");
+        services.Replace(ServiceDescriptor.Singleton(faults));
+        _services = services.BuildServiceProvider();
+        Manager = _services.GetRequiredService<SandboxManager>();
+    }
+
+    public string WrennDir { get; }
+
+    public SandboxManager Manager { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Manager.DestroyAllAsync(CancellationToken.None);
+        await _services.DisposeAsync();
+        Directory.Delete(WrennDir, recursive: true);
+    }
+}

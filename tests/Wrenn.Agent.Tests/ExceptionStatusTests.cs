@@ -1,0 +1,30 @@
+using Grpc.Core;
+using Wrenn.Agent.Envd;
+using Wrenn.Agent.Network;
+using Wrenn.Agent.Rpc;
+using Wrenn.Agent.Sandboxes;
+using Wrenn.Agent.Storage;
+
+namespace Wrenn.Agent.Tests;
+
+public sealed class ExceptionStatusTests
+{
+    public static TheoryData<Exception, StatusCode> Cases => new()
+    {
+        { new ArgumentException("bad"), StatusCode.InvalidArgument },
+        { new SandboxNotFoundException("sb-0123456789abcdef"), StatusCode.NotFound },
+        { new ImageNotFoundException("nope", "/x"), StatusCode.NotFound },
+        { new SandboxConflictException("busy"), StatusCode.FailedPrecondition },
+        { new ExecTimeoutException(TimeSpan.FromSeconds(1)), StatusCode.DeadlineExceeded },
+        { new NoFreeSlotException(2), StatusCode.ResourceExhausted },
+        { new ExecOutputTooLargeException(10), StatusCode.OutOfRange },
+        { new EnvdCallException("invalid_argument", "no such user"), StatusCode.InvalidArgument },
+        { new EnvdCallException("internal", "boom"), StatusCode.Unavailable },
+        { new IOException("disk"), StatusCode.Internal },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Maps_what_the_manager_throws_to_the_status_the_control_plane_expects(Exception exception, StatusCode expected) =>
+        Assert.Equal(expected, ExceptionStatusInterceptor.StatusFor(exception));
+}

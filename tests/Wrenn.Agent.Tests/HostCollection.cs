@@ -1,0 +1,8 @@
+namespace Wrenn.Agent.Tests;
+
+/// <summary>Tests that make real sandboxes on this host and compare host snapshots run one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HostCollection
+{
+    public const string Name = "host";
+}

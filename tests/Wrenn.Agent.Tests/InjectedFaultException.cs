@@ -1,0 +1,4 @@
+namespace Wrenn.Agent.Tests;
+
+/// <summary>The failure a test injected; nothing else throws it.</summary>
+public sealed class InjectedFaultException(string message) : Exception(message);

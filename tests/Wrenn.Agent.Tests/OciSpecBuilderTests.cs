@@ -1,0 +1,78 @@
+using System.Net;
+using Wrenn.Agent.Runtimes;
+using Wrenn.Agent.Runtimes.Container;
+
+namespace Wrenn.Agent.Tests;
+
+public sealed class OciSpecBuilderTests
+{
+    private static readonly RuntimeSandbox Sandbox = new(
+        "sb-0123456789abcdef",
+        "/var/lib/wrenn/sandboxes/sb-0123456789abcdef",
+        "/var/lib/wrenn/sandboxes/sb-0123456789abcdef/rootfs",
+        new RuntimeNetwork("/var/run/netns/wrenn-3", IPAddress.Parse("10.12.0.7"), IPAddress.Parse("10.12.0.6"), 31, []),
+        Vcpus: 2,
+        MemoryMb: 512,
+        new Dictionary<string, string> { ["FOO"] = "bar" });
+
+    [Fact]
+    public void Joins_the_prepared_network_namespace_and_isolates_the_rest()
+    {
+        var spec = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions());
+        var namespaces = spec["linux"]!["namespaces"]!.AsArray();
+        var types = namespaces.Select(n => n!["type"]!.GetValue<string>()).ToList();
+        Assert.Equal(["pid", "network", "ipc", "uts", "mount", "cgroup"], types);
+        Assert.Equal("/var/run/netns/wrenn-3", namespaces[1]!["path"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Turns_vcpus_and_memory_into_cgroup_limits()
+    {
+        var resources = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions())["linux"]!["resources"]!;
+        Assert.Equal(512L * 1024 * 1024, resources["memory"]!["limit"]!.GetValue<long>());
+        Assert.Equal(200_000L, resources["cpu"]!["quota"]!.GetValue<long>());
+        Assert.Equal(100_000L, resources["cpu"]!["period"]!.GetValue<long>());
+        Assert.Equal(4096L, resources["pids"]!["limit"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public void Starts_wrenn_init_with_the_sandbox_environment()
+    {
+        var process = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions())["process"]!;
+        Assert.Equal("/usr/local/sbin/wrenn-init", process["args"]![0]!.GetValue<string>());
+        var env = process["env"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
+        Assert.Contains("FOO=bar", env);
+        Assert.Contains("WRENN_SANDBOX_ID=sb-0123456789abcdef", env);
+    }
+
+    [Fact]
+    public void Drops_dangerous_capabilities_and_masks_kernel_interfaces()
+    {
+        var spec = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions());
+        var bounding = spec["process"]!["capabilities"]!["bounding"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        Assert.DoesNotContain("CAP_SYS_ADMIN", bounding);
+        Assert.DoesNotContain("CAP_NET_ADMIN", bounding);
+        Assert.DoesNotContain("CAP_SYS_MODULE", bounding);
+        var masked = spec["linux"]!["maskedPaths"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+        Assert.Contains("/proc/kcore", masked);
+        var readOnly = spec["linux"]!["readonlyPaths"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+        Assert.Contains("/proc/sys", readOnly);
+    }
+
+    [Fact]
+    public void Puts_the_cgroup_under_the_wrenn_parent()
+    {
+        var spec = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions());
+        Assert.Equal("/wrenn/sb-0123456789abcdef", spec["linux"]!["cgroupsPath"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Open_files_limit_never_exceeds_the_agents_own_hard_limit()
+    {
+        var limits = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions { OpenFilesLimit = 65_536 }, openFilesCeiling: 20_000)["process"]!["rlimits"]![0]!;
+        Assert.Equal(20_000L, limits["hard"]!.GetValue<long>());
+        Assert.Equal(20_000L, limits["soft"]!.GetValue<long>());
+        var uncapped = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions { OpenFilesLimit = 4096 }, openFilesCeiling: 20_000)["process"]!["rlimits"]![0]!;
+        Assert.Equal(4096L, uncapped["hard"]!.GetValue<long>());
+    }
+}

@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Wrenn.Agent.Operations;
+
+namespace Wrenn.Agent.Tests;
+
+public sealed class RollbackListTests
+{
+    [Fact]
+    public async Task Undoes_completed_steps_in_reverse_order_when_not_committed()
+    {
+        var log = new List<string>();
+        await using (var rollback = new RollbackList("op", NullLogger.Instance, new NoStepFaults()))
+        {
+            await rollback.StepAsync("a", _ => Do(log, "do a"), _ => Do(log, "undo a"), TestContext.Current.CancellationToken);
+            await rollback.StepAsync("b", _ => Do(log, "do b"), _ => Do(log, "undo b"), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(["do a", "do b", "undo b", "undo a"], log);
+    }
+
+    [Fact]
+    public async Task Keeps_everything_once_committed()
+    {
+        var log = new List<string>();
+        await using (var rollback = new RollbackList("op", NullLogger.Instance, new NoStepFaults()))
+        {
+            await rollback.StepAsync("a", _ => Do(log, "do a"), _ => Do(log, "undo a"), TestContext.Current.CancellationToken);
+            rollback.Commit();
+        }
+
+        Assert.Equal(["do a"], log);
+    }
+
+    [Fact]
+    public async Task Undoes_a_step_whose_action_failed_half_way()
+    {
+        var log = new List<string>();
+        var rollback = new RollbackList("op", NullLogger.Instance, new NoStepFaults());
+        await Assert.ThrowsAsync<IOException>(() => rollback.StepAsync(
+            "half",
+            _ =>
+            {
+                log.Add("did half");
+                throw new IOException("disk on fire");
+            },
+            _ => Do(log, "undo half"),
+            TestContext.Current.CancellationToken));
+
+        await rollback.RollbackAsync();
+        Assert.Equal(["did half", "undo half"], log);
+    }
+
+    [Fact]
+    public async Task Continues_past_a_failing_undo_and_reports_every_failure()
+    {
+        var log = new List<string>();
+        var rollback = new RollbackList("op", NullLogger.Instance, new NoStepFaults());
+        await rollback.StepAsync("a", _ => Task.CompletedTask, _ => Do(log, "undo a"), TestContext.Current.CancellationToken);
+        await rollback.StepAsync("b", _ => Task.CompletedTask, _ => throw new InvalidOperationException("b stuck"), TestContext.Current.CancellationToken);
+        await rollback.StepAsync("c", _ => Task.CompletedTask, _ => throw new InvalidOperationException("c stuck"), TestContext.Current.CancellationToken);
+
+        var errors = await rollback.RollbackAsync();
+
+        Assert.Equal(["undo a"], log);
+        Assert.Equal(2, errors.Count);
+        Assert.Contains("c stuck", errors[0].Message, StringComparison.Ordinal);
+        Assert.Contains("b stuck", errors[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Undo_runs_with_a_fresh_token_even_when_the_operation_was_cancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        var rollback = new RollbackList("op", NullLogger.Instance, new NoStepFaults());
+        var undoToken = new CancellationToken(canceled: true);
+        await rollback.StepAsync("a", _ => Task.CompletedTask, ct =>
+        {
+            undoToken = ct;
+            return Task.CompletedTask;
+        }, cancelled.Token);
+        await cancelled.CancelAsync();
+
+        await rollback.RollbackAsync();
+
+        Assert.False(undoToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Fault_seam_fails_after_the_named_step_did_its_work()
+    {
+        var log = new List<string>();
+        var faults = new FailAtStep(2);
+        var rollback = new RollbackList("op", NullLogger.Instance, faults);
+        await rollback.StepAsync("a", _ => Do(log, "do a"), _ => Do(log, "undo a"), TestContext.Current.CancellationToken);
+        await Assert.ThrowsAsync<InjectedFaultException>(() =>
+            rollback.StepAsync("b", _ => Do(log, "do b"), _ => Do(log, "undo b"), TestContext.Current.CancellationToken));
+
+        await rollback.RollbackAsync();
+
+        Assert.Equal("b", faults.FailedStep);
+        Assert.Equal(["do a", "do b", "undo b", "undo a"], log);
+    }
+
+    [Fact]
+    public async Task Rolls_back_only_once()
+    {
+        var undos = 0;
+        var rollback = new RollbackList("op", NullLogger.Instance, new NoStepFaults());
+        await rollback.StepAsync("a", _ => Task.CompletedTask, _ =>
+        {
+            undos++;
+            return Task.CompletedTask;
+        }, TestContext.Current.CancellationToken);
+
+        await rollback.RollbackAsync();
+        await rollback.DisposeAsync();
+
+        Assert.Equal(1, undos);
+    }
+
+    private static Task Do(List<string> log, string entry)
+    {
+        log.Add(entry);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using Wrenn.Common.Bootstrap;
+
+namespace Wrenn.ControlPlane.Tests;
+
+public sealed class BootstrapTests
+{
+    [Fact]
+    public async Task First_start_writes_admin_credentials_readable_by_the_owner_only()
+    {
+        await using var plane = await RunningControlPlane.StartAsync();
+        try
+        {
+            var path = BootstrapCredentials.PathIn(plane.WrennDir);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            var credentials = await BootstrapCredentials.ReadAsync(plane.WrennDir, TestContext.Current.CancellationToken);
+            Assert.NotNull(credentials);
+            Assert.Matches("^wrn_[0-9a-f]{32}$", credentials.ApiKey);
+            Assert.Matches("^team-[0-9a-f]{16}$", credentials.TeamId);
+        }
+        finally
+        {
+            await plane.StopAsync();
+            Directory.Delete(plane.WrennDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_restart_keeps_the_same_key_working_and_creates_no_second_admin()
+    {
+        var dir = Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
+        try
+        {
+            string key;
+            await using (var first = await RunningControlPlane.StartAsync(dir))
+            {
+                key = await first.ApiKeyAsync();
+            }
+
+            await using var second = await RunningControlPlane.StartAsync(dir);
+            Assert.Equal(key, await second.ApiKeyAsync());
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sandboxes");
+            request.Headers.Add("X-API-Key", key);
+            using var response = await second.Http.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_database_stores_only_the_hash_of_the_key()
+    {
+        await using var plane = await RunningControlPlane.StartAsync();
+        try
+        {
+            var key = await plane.ApiKeyAsync();
+            await plane.StopAsync();
+            var database = await File.ReadAllBytesAsync(Path.Combine(plane.WrennDir, "wrenn.db"), TestContext.Current.CancellationToken);
+            var wal = Path.Combine(plane.WrennDir, "wrenn.db-wal");
+            var all = File.Exists(wal) ? [.. database, .. await File.ReadAllBytesAsync(wal, TestContext.Current.CancellationToken)] : database;
+            Assert.DoesNotContain(key, System.Text.Encoding.ASCII.GetString(all), StringComparison.Ordinal);
+            Assert.Contains(Auth.ApiKeyHasher.Hash(key), System.Text.Encoding.ASCII.GetString(all), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(plane.WrennDir, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Sockets;
+using Wrenn.Common.Bootstrap;
+
+namespace Wrenn.ControlPlane.Tests;
+
+/// <summary>
+/// A real control plane on a loopback port with its own SQLite database in a temp directory, and no
+/// host agent (what the agent adds is tested end to end).
+/// </summary>
+public sealed class RunningControlPlane : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop;
+    private readonly Task<int> _run;
+
+    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run)
+    {
+        WrennDir = wrennDir;
+        BaseUri = new Uri($"http://127.0.0.1:{port}");
+        _stop = stop;
+        _run = run;
+        Http = new HttpClient { BaseAddress = BaseUri };
+    }
+
+    public string WrennDir { get; }
+
+    public Uri BaseUri { get; }
+
+    public HttpClient Http { get; }
+
+    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null)
+    {
+        wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
+        var port = FreePort();
+        var options = new ControlPlaneOptions
+        {
+            WrennDir = wrennDir,
+            ListenAddress = $"127.0.0.1:{port}",
+            AgentSecret = "test-secret",
+        };
+        var stop = new CancellationTokenSource();
+        var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token));
+        var plane = new RunningControlPlane(wrennDir, port, stop, run);
+        await plane.WaitUntilListeningAsync().ConfigureAwait(false);
+        return plane;
+    }
+
+    public async Task<string> ApiKeyAsync()
+    {
+        var credentials = await BootstrapCredentials.ReadAsync(WrennDir, CancellationToken.None).ConfigureAwait(false);
+        return credentials?.ApiKey ?? throw new InvalidOperationException("no bootstrap credentials written");
+    }
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _run.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        Http.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task WaitUntilListeningAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_run.IsCompleted)
+            {
+                throw new InvalidOperationException($"control plane exited with {await _run.ConfigureAwait(false)} while starting");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(new Uri("/health", UriKind.Relative)).ConfigureAwait(false);
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+        }
+
+        throw new TimeoutException("control plane did not start listening");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using SystemProcess = System.Diagnostics.Process;
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Wrenn.Envd.Tests;
+
+/// <summary>Commands and files act as the requested user, never silently as root. Needs root to create a user.</summary>
+public sealed class RunAsUserTests : IAsyncLifetime
+{
+    private readonly string _user = "wrenn-t" + Guid.NewGuid().ToString("N")[..8];
+    private RunningEnvd _envd = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "creating a test user needs root");
+        await RunAsync("useradd", "--create-home", "--shell", "/bin/sh", _user);
+        _envd = await RunningEnvd.StartAsync(defaultUser: _user);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_envd is not null)
+        {
+            await _envd.DisposeAsync();
+            await RunAsync("userdel", "--remove", _user);
+        }
+    }
+
+    [Fact]
+    public async Task Commands_run_as_the_default_user_and_as_the_user_named_in_basic_auth()
+    {
+        var client = new ConnectTestClient(_envd.Http);
+        var asDefault = await client.StartAsync(ConnectTestClient.Command("sh", "-c", "id -un; echo $HOME; pwd"), json: false, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal($"{_user}\n/home/{_user}\n/home/{_user}\n", ConnectTestClient.Stdout(asDefault.Events));
+
+        var asRoot = await client.StartAsync(ConnectTestClient.Command("id", "-un"), json: true, user: "root", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal("root\n", ConnectTestClient.Stdout(asRoot.Events));
+
+        var nobodyKnown = await client.StartAsync(ConnectTestClient.Command("id"), json: false, user: "no-such-user", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal("invalid_argument", nobodyKnown.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Uploaded_files_and_new_parent_directories_belong_to_the_user()
+    {
+        using var content = new StringContent("mine");
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var response = await _envd.Http.PostAsync(new Uri("/files?path=notes/today.txt", UriKind.Relative), content, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var file = $"/home/{_user}/notes/today.txt";
+        Assert.Equal(_user, await OwnerAsync(file));
+        Assert.Equal(_user, await OwnerAsync($"/home/{_user}/notes"));
+    }
+
+    private static async Task<string> OwnerAsync(string path) => (await RunAsync("stat", "-c", "%U", path)).Trim();
+
+    private static async Task<string> RunAsync(string program, params string[] arguments)
+    {
+        var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = SystemProcess.Start(startInfo)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {error}");
+        return output;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using SystemProcess = System.Diagnostics.Process;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Wrenn.Envd.Tests;
+
+/// <summary>
+/// A real envd on a loopback port: the NativeAOT binary when ENVD_BINARY names one, else the envd.dll
+/// built beside these tests. Acts as root by default (tests run as root); stopped by its PID.
+/// </summary>
+public sealed class RunningEnvd : IAsyncDisposable
+{
+    private readonly SystemProcess _process;
+
+    private RunningEnvd(SystemProcess process, int port)
+    {
+        _process = process;
+        BaseUri = new Uri($"http://127.0.0.1:{port}");
+        Http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = BaseUri, Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    public Uri BaseUri { get; }
+
+    public HttpClient Http { get; }
+
+    public int Pid => _process.Id;
+
+    public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null)
+    {
+        var port = FreePort();
+        var binary = Environment.GetEnvironmentVariable("ENVD_BINARY");
+        var startInfo = binary is { Length: > 0 } ? new ProcessStartInfo(binary) : new ProcessStartInfo("dotnet");
+        if (binary is not { Length: > 0 })
+        {
+            startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "envd.dll"));
+        }
+
+        foreach (var argument in new[] { "--listen", $"127.0.0.1:{port}", "--default-user", defaultUser })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        if (keepaliveSeconds is not null)
+        {
+            startInfo.ArgumentList.Add("--keepalive-seconds");
+            startInfo.ArgumentList.Add(keepaliveSeconds);
+        }
+
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        var process = SystemProcess.Start(startInfo)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var envd = new RunningEnvd(process, port);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await envd.Http.GetAsync(new Uri("/health", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.NoContent)
+                {
+                    return envd;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"envd exited with {process.ExitCode}");
+            }
+
+            await Task.Delay(20);
+        }
+
+        await envd.DisposeAsync();
+        throw new TimeoutException("envd did not answer /health");
+    }
+
+    /// <summary>Peak resident memory of the envd process so far (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
