@@ -19,7 +19,11 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
     return 2;
 }
 
-var builder = WebApplication.CreateSlimBuilder();
+// The empty builder skips configuration files and the default service set: envd's start time is
+// every sandbox's start time.
+var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
+builder.WebHost.UseKestrelCore();
+builder.Services.AddRoutingCore();
 builder.WebHost.UseUrls(options.ListenUrl);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
@@ -28,6 +32,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.AddServerHeader = false;
 });
 builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+builder.Logging.SetMinimumLevel(LogLevel.Information);
 builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
 builder.Services.AddSingleton<UserResolver>();
 builder.Services.AddSingleton<ProcessLauncher>();

@@ -37,26 +37,27 @@ public sealed class SandboxNetworkManager(
             ct => DeleteLinkAsync(slot.HostVeth, ct),
             cancellationToken).ConfigureAwait(false);
 
+        // One `ip -batch` per side: each fork and exec of ip costs milliseconds on every create.
         await rollback.StepAsync(
             "network.host-address",
-            async ct =>
-            {
-                await Run(ct, "addr", "add", $"{slot.HostAddress}/{SlotAddresses.PrefixLength}", "dev", slot.HostVeth).ConfigureAwait(false);
-                await Run(ct, "link", "set", slot.HostVeth, "up").ConfigureAwait(false);
-            },
+            ct => RunBatch(
+                null,
+                ct,
+                $"addr add {slot.HostAddress}/{SlotAddresses.PrefixLength} dev {slot.HostVeth}",
+                $"link set {slot.HostVeth} up"),
             _ => Task.CompletedTask,
             cancellationToken).ConfigureAwait(false);
 
         await rollback.StepAsync(
             "network.sandbox-address",
-            async ct =>
-            {
-                await RunIn(slot, ct, "link", "set", slot.SandboxVethTemporaryName, "name", SlotAddresses.SandboxInterface).ConfigureAwait(false);
-                await RunIn(slot, ct, "addr", "add", $"{slot.SandboxAddress}/{SlotAddresses.PrefixLength}", "dev", SlotAddresses.SandboxInterface).ConfigureAwait(false);
-                await RunIn(slot, ct, "link", "set", SlotAddresses.SandboxInterface, "up").ConfigureAwait(false);
-                await RunIn(slot, ct, "link", "set", "lo", "up").ConfigureAwait(false);
-                await RunIn(slot, ct, "route", "add", "default", "via", slot.HostAddress.ToString()).ConfigureAwait(false);
-            },
+            ct => RunBatch(
+                slot,
+                ct,
+                $"link set {slot.SandboxVethTemporaryName} name {SlotAddresses.SandboxInterface}",
+                $"addr add {slot.SandboxAddress}/{SlotAddresses.PrefixLength} dev {SlotAddresses.SandboxInterface}",
+                $"link set {SlotAddresses.SandboxInterface} up",
+                "link set lo up",
+                $"route add default via {slot.HostAddress}"),
             _ => Task.CompletedTask,
             cancellationToken).ConfigureAwait(false);
 
@@ -161,8 +162,12 @@ public sealed class SandboxNetworkManager(
     private Task Run(CancellationToken cancellationToken, params string[] arguments) =>
         commands.RunCheckedAsync(Ip, arguments, cancellationToken);
 
-    private Task RunIn(SlotAddresses slot, CancellationToken cancellationToken, params string[] arguments) =>
-        commands.RunCheckedAsync(Ip, ["-n", slot.NamespaceName, .. arguments], cancellationToken);
+    /// <summary>Runs ip commands in one process, in <paramref name="slot"/>'s namespace or (null) the host's; stops at the first failure.</summary>
+    private Task RunBatch(SlotAddresses? slot, CancellationToken cancellationToken, params string[] commandLines)
+    {
+        string[] arguments = slot is null ? ["-batch", "-"] : ["-n", slot.NamespaceName, "-batch", "-"];
+        return commands.RunCheckedAsync(Ip, arguments, cancellationToken, string.Join('\n', commandLines) + "\n");
+    }
 
     private static bool IsMissing(CommandResult result) =>
         result.StandardError.Contains("No such file", StringComparison.OrdinalIgnoreCase)

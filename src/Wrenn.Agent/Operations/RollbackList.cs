@@ -29,7 +29,9 @@ public sealed class RollbackList(string operation, ILogger logger, IStepFaults f
     {
         ObjectDisposedException.ThrowIf(_committed || _rolledBack, this);
         _undos.Add((name, undo));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await action(cancellationToken).ConfigureAwait(false);
+        logger.LogDebug("{Operation}: {Step} took {ElapsedMs:F1} ms", Operation, name, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         faults.AfterStep(Operation, name);
         return result;
     }

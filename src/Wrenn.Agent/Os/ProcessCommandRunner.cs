@@ -5,7 +5,7 @@ namespace Wrenn.Agent.Os;
 /// <summary><see cref="ICommandRunner"/> over <see cref="Process"/>; kills the program when cancelled.</summary>
 public sealed class ProcessCommandRunner(ILogger<ProcessCommandRunner> logger) : ICommandRunner
 {
-    public async Task<CommandResult> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    public async Task<CommandResult> RunAsync(string program, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken)
     {
         var startInfo = new ProcessStartInfo(program)
         {
@@ -22,6 +22,11 @@ public sealed class ProcessCommandRunner(ILogger<ProcessCommandRunner> logger) :
         var started = Stopwatch.GetTimestamp();
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"could not start {program}");
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
