@@ -12,19 +12,7 @@ public static class StreamingProcess
         Action<string> onLine,
         CancellationToken cancellationToken)
     {
-        var startInfo = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = new Process { StartInfo = startInfo };
+        using var process = new Process { StartInfo = RedirectedStartInfo.Create(program, arguments) };
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)

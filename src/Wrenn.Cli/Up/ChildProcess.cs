@@ -45,18 +45,7 @@ public sealed class ChildProcess : IAsyncDisposable
         string logPath,
         bool echo)
     {
-        var startInfo = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
+        var startInfo = RedirectedStartInfo.Create(program, arguments);
         foreach (var (key, value) in environment)
         {
             startInfo.Environment[key] = value;

@@ -28,14 +28,15 @@ public static class ApiResults
     {
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted).ConfigureAwait(false);
-        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
+        var body = buffer.ToArray();
+        if (body.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
         {
             return (empty, null);
         }
 
         try
         {
-            var value = JsonSerializer.Deserialize(buffer.ToArray(), typeInfo);
+            var value = JsonSerializer.Deserialize(body, typeInfo);
             return value is null
                 ? (default, Error(StatusCodes.Status400BadRequest, Common.Errors.ErrorCodes.BadRequest, "request body must be a JSON object"))
                 : (value, null);
