@@ -34,6 +34,14 @@ if ((${#missing[@]} > 0)); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The E2B-compatibility tests run E2B's own JavaScript SDK: they need Node.js 18+ and npm.
+if [[ "${1:-run}" == test ]] && ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: installing nodejs npm"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "install-deps: the .NET 10 SDK (dotnet) is not on PATH; install it first" >&2
   exit 1

@@ -1,4 +1,5 @@
 using Wrenn.Envd;
+using Wrenn.Envd.Filesystem;
 using Wrenn.Envd.Http;
 using Wrenn.Envd.Process;
 
@@ -34,15 +35,22 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
 builder.Logging.SetMinimumLevel(LogLevel.Information);
 builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+builder.Services.AddSingleton<EnvdState>();
+builder.Services.AddSingleton<CpuSampler>();
 builder.Services.AddSingleton<UserResolver>();
 builder.Services.AddSingleton<ProcessLauncher>();
 builder.Services.AddSingleton<ProcessTable>();
 builder.Services.AddSingleton<ProcessService>();
+builder.Services.AddSingleton<DirectoryWatchers>();
+builder.Services.AddSingleton<FilesystemService>();
 
 var app = builder.Build();
+app.UseMiddleware<AccessTokenMiddleware>();
 HealthEndpoint.Map(app);
+ControlEndpoints.Map(app);
 FilesEndpoints.Map(app);
 ProcessService.Map(app);
+FilesystemService.Map(app);
 app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<ProcessTable>().KillAll());
 app.Logger.LogInformation("envd {Version} listening on {Url}", EnvdVersion.Current, options.ListenUrl);
 await app.RunAsync().ConfigureAwait(false);

@@ -19,6 +19,35 @@ public static class ConnectEndpoints
         MessageParser<TRequest> parser,
         Func<TRequest, ConnectCallContext, ConnectServerStream<TResponse>, Task> handler)
         where TRequest : IMessage<TRequest>, new()
+        where TResponse : IMessage<TResponse> =>
+        MapStream<TResponse>(app, procedure, async (http, format, call, stream) =>
+        {
+            var envelope = await ConnectEnvelope.ReadAsync(http.Request.Body, ConnectEnvelope.MaxRequestMessageBytes, call.Deadline).ConfigureAwait(false)
+                ?? throw new ConnectException(ConnectCode.InvalidArgument, "the request carries no message");
+            await handler(format.Deserialize(parser, Uncompressed(envelope)), call, stream).ConfigureAwait(false);
+        });
+
+    /// <summary>
+    /// A client-streaming procedure: a stream of request messages, then one response message and the
+    /// end-of-stream message (Connect frames both directions of such calls as streams).
+    /// </summary>
+    public static void MapClientStreaming<TRequest, TResponse>(
+        this IEndpointRouteBuilder app,
+        string procedure,
+        MessageParser<TRequest> parser,
+        Func<IAsyncEnumerable<TRequest>, ConnectCallContext, Task<TResponse>> handler)
+        where TRequest : IMessage<TRequest>, new()
+        where TResponse : IMessage<TResponse> =>
+        MapStream<TResponse>(app, procedure, async (http, format, call, stream) =>
+        {
+            var response = await handler(ReadRequestsAsync(http.Request.Body, format, parser, call.Deadline), call).ConfigureAwait(false);
+            await stream.WriteAsync(response, call.ClientAborted).ConfigureAwait(false);
+        });
+
+    private static void MapStream<TResponse>(
+        IEndpointRouteBuilder app,
+        string procedure,
+        Func<HttpContext, ConnectWireFormat, ConnectCallContext, ConnectServerStream<TResponse>, Task> run)
         where TResponse : IMessage<TResponse>
     {
         app.MapPost("/" + procedure, async (HttpContext http, ILoggerFactory loggers) =>
@@ -43,15 +72,7 @@ public static class ConnectEndpoints
                 }
 
                 RequireIdentityEncoding(http.Request);
-                var envelope = await ConnectEnvelope.ReadAsync(http.Request.Body, ConnectEnvelope.MaxRequestMessageBytes, call.Token).ConfigureAwait(false)
-                    ?? throw new ConnectException(ConnectCode.InvalidArgument, "the request carries no message");
-                if ((envelope.Flags & ConnectEnvelope.CompressedFlag) != 0)
-                {
-                    throw new ConnectException(ConnectCode.Unimplemented, "compressed messages are not supported; send them uncompressed");
-                }
-
-                var request = format.Deserialize(parser, envelope.Payload);
-                await handler(request, new ConnectCallContext(http, timeout, http.RequestAborted, call.Token), new ConnectServerStream<TResponse>(http.Response, format)).ConfigureAwait(false);
+                await run(http, format, new ConnectCallContext(http, timeout, http.RequestAborted, call.Token), new ConnectServerStream<TResponse>(http.Response, format)).ConfigureAwait(false);
             }
             catch (ConnectException ex)
             {
@@ -81,6 +102,29 @@ public static class ConnectEndpoints
             }
         });
     }
+
+    private static async IAsyncEnumerable<TRequest> ReadRequestsAsync<TRequest>(
+        Stream body,
+        ConnectWireFormat format,
+        MessageParser<TRequest> parser,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>, new()
+    {
+        while (await ConnectEnvelope.ReadAsync(body, ConnectEnvelope.MaxRequestMessageBytes, cancellationToken).ConfigureAwait(false) is { } envelope)
+        {
+            if ((envelope.Flags & ConnectEnvelope.EndStreamFlag) != 0)
+            {
+                yield break;
+            }
+
+            yield return format.Deserialize(parser, Uncompressed(envelope));
+        }
+    }
+
+    private static byte[] Uncompressed((byte Flags, byte[] Payload) envelope) =>
+        (envelope.Flags & ConnectEnvelope.CompressedFlag) != 0
+            ? throw new ConnectException(ConnectCode.Unimplemented, "compressed messages are not supported; send them uncompressed")
+            : envelope.Payload;
 
     /// <summary>A unary procedure: one message each way; errors as HTTP status and a JSON body.</summary>
     public static void MapUnary<TRequest, TResponse>(

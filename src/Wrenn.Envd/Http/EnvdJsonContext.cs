@@ -6,4 +6,7 @@ namespace Wrenn.Envd.Http;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(FileError))]
 [JsonSerializable(typeof(List<WrittenFile>))]
+[JsonSerializable(typeof(InitRequest))]
+[JsonSerializable(typeof(MetricsResponse))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class EnvdJsonContext : JsonSerializerContext;

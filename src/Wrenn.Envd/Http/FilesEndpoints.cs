@@ -128,7 +128,7 @@ public static class FilesEndpoints
             throw new IOException($"path '{path}' is a directory");
         }
 
-        CreateParents(Path.GetDirectoryName(path)!, user);
+        Filesystem.OwnedDirectories.Create(Path.GetDirectoryName(path)!, user);
         await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferBytes, useAsync: true))
         {
             await body.CopyToAsync(file, CopyBufferBytes, cancellationToken).ConfigureAwait(false);
@@ -136,22 +136,6 @@ public static class FilesEndpoints
 
         FileOwnership.Give(path, user.Uid, user.Gid);
         return new WrittenFile(path, Path.GetFileName(path), "file");
-    }
-
-    /// <summary>Creates missing parent directories, owned by the user like the file.</summary>
-    private static void CreateParents(string directory, UserAccount user)
-    {
-        var missing = new Stack<string>();
-        for (var dir = directory; !string.IsNullOrEmpty(dir) && !Directory.Exists(dir); dir = Path.GetDirectoryName(dir))
-        {
-            missing.Push(dir);
-        }
-
-        while (missing.TryPop(out var dir))
-        {
-            Directory.CreateDirectory(dir);
-            FileOwnership.Give(dir, user.Uid, user.Gid);
-        }
     }
 
     private static bool TryResolve(HttpContext http, UserResolver users, out UserAccount user, out string? path, out IResult error)
@@ -185,6 +169,5 @@ public static class FilesEndpoints
         return true;
     }
 
-    private static IResult Error(int status, string message) =>
-        Results.Json(new FileError(message, status), EnvdJsonContext.Default.FileError, statusCode: status);
+    private static IResult Error(int status, string message) => FileResults.Error(status, message);
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Wrenn.Envd.Connect;
+using Wrenn.Envd.Process.Pty;
 using Wrenn.Envd.Protocol.Process;
 
 namespace Wrenn.Envd.Process;
@@ -10,16 +11,23 @@ namespace Wrenn.Envd.Process;
 /// Starts processes as a given user, in their own process group (through util-linux's setsid), with
 /// envd's environment, the user's HOME/USER/SHELL, and the request's variables on top.
 /// </summary>
-public sealed class ProcessLauncher(IOptions<EnvdOptions> options, ILogger<ProcessLauncher> logger)
+public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState state, ILogger<ProcessLauncher> logger)
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    private const string DefaultTerm = "xterm-256color";
+    private const uint DefaultColumns = 80;
+    private const uint DefaultRows = 24;
 
     // A new session and process group per process, so a timeout or a signal reaches everything it started.
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     private readonly bool _isRoot = Environment.IsPrivilegedProcess;
 
-    public RunningProcess Start(ProcessConfig config, UserAccount user, string? tag, bool keepStdin)
+    /// <summary>
+    /// Starts the process; with <paramref name="terminal"/>, on a new pseudo-terminal of that size.
+    /// The returned process passes no output on until <see cref="RunningProcess.Begin"/>.
+    /// </summary>
+    public RunningProcess Start(ProcessConfig config, UserAccount user, string? tag, bool keepStdin, PTY? terminal = null)
     {
         if (string.IsNullOrEmpty(config.Cmd))
         {
@@ -27,7 +35,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, ILogger<Proce
         }
 
         var environment = BuildEnvironment(config, user);
-        var workingDirectory = config.HasCwd && config.Cwd.Length > 0 ? ResolvePath(config.Cwd, user) : user.Home;
+        var workingDirectory = config.HasCwd && config.Cwd.Length > 0 ? ResolvePath(config.Cwd, user) : state.DefaultWorkdir ?? user.Home;
         if (!Directory.Exists(workingDirectory))
         {
             if (config.HasCwd && config.Cwd.Length > 0)
@@ -40,6 +48,11 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, ILogger<Proce
 
         var program = FindProgram(config.Cmd, environment["PATH"], workingDirectory)
             ?? throw new ConnectException(ConnectCode.InvalidArgument, $"command '{config.Cmd}' not found");
+
+        if (terminal is not null)
+        {
+            return StartOnTerminal(config, user, tag, program, workingDirectory, environment, terminal);
+        }
 
         var startInfo = new ProcessStartInfo(Setsid ?? program)
         {
@@ -60,6 +73,68 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, ILogger<Proce
             startInfo.ArgumentList.Add(argument);
         }
 
+        var process = Spawn(startInfo, environment, user, config.Cmd);
+        Stream? stdin = null;
+        if (keepStdin)
+        {
+            stdin = process.StandardInput.BaseStream;
+        }
+        else
+        {
+            process.StandardInput.Close();
+        }
+
+        logger.LogInformation("Started pid {Pid} as {User}: {Command} {Arguments}", process.Id, user.Name, config.Cmd, config.Args);
+        var io = new PipeIo(process.StandardOutput.BaseStream, process.StandardError.BaseStream, stdin, options.Value.OutputChunkBytes);
+        return new RunningProcess(process, io, config, tag, ownProcessGroup: Setsid is not null, options.Value.OutputBufferChunks);
+    }
+
+    private RunningProcess StartOnTerminal(
+        ProcessConfig config,
+        UserAccount user,
+        string? tag,
+        string program,
+        string workingDirectory,
+        Dictionary<string, string> environment,
+        PTY terminal)
+    {
+        if (Setsid is null)
+        {
+            throw new ConnectException(ConnectCode.Unimplemented, "PTY processes need util-linux's setsid in the sandbox image");
+        }
+
+        var columns = (ushort)Math.Clamp(terminal.Size?.Cols ?? DefaultColumns, 1, ushort.MaxValue);
+        var rows = (ushort)Math.Clamp(terminal.Size?.Rows ?? DefaultRows, 1, ushort.MaxValue);
+        var pty = PseudoTerminal.Open(columns, rows, user.Uid, user.Gid);
+        try
+        {
+            // The child opens the terminal's slave by path as stdin, stdout and stderr, and setsid
+            // makes it the controlling terminal of a new session: what a login shell expects.
+            var startInfo = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = workingDirectory };
+            startInfo.ArgumentList.Add("-c");
+            startInfo.ArgumentList.Add("t=$WRENN_PTY; unset WRENN_PTY; exec " + Setsid + " --ctty -- \"$@\" <\"$t\" >\"$t\" 2>&1");
+            startInfo.ArgumentList.Add("envd-pty");
+            startInfo.ArgumentList.Add(program);
+            foreach (var argument in config.Args)
+            {
+                startInfo.ArgumentList.Add(argument);
+            }
+
+            environment["WRENN_PTY"] = pty.SlavePath;
+            environment.TryAdd("TERM", DefaultTerm);
+            var process = Spawn(startInfo, environment, user, config.Cmd);
+            logger.LogInformation("Started pid {Pid} as {User} on {Terminal}: {Command} {Arguments}", process.Id, user.Name, pty.SlavePath, config.Cmd, config.Args);
+            return new RunningProcess(process, new PtyIo(pty, options.Value.OutputChunkBytes), config, tag, ownProcessGroup: true, options.Value.OutputBufferChunks);
+        }
+        catch
+        {
+            pty.Dispose();
+            throw;
+        }
+    }
+
+    private System.Diagnostics.Process Spawn(ProcessStartInfo startInfo, Dictionary<string, string> environment, UserAccount user, string command)
+    {
         startInfo.Environment.Clear();
         foreach (var (name, value) in environment)
         {
@@ -72,31 +147,14 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, ILogger<Proce
             startInfo.UserName = user.Name;
         }
 
-        System.Diagnostics.Process process;
         try
         {
-            process = System.Diagnostics.Process.Start(startInfo) ?? throw new ConnectException(ConnectCode.Internal, "the process did not start");
+            return System.Diagnostics.Process.Start(startInfo) ?? throw new ConnectException(ConnectCode.Internal, "the process did not start");
         }
         catch (Win32Exception ex)
         {
-            throw new ConnectException(ConnectCode.InvalidArgument, $"cannot start '{config.Cmd}': {ex.Message}", ex);
+            throw new ConnectException(ConnectCode.InvalidArgument, $"cannot start '{command}': {ex.Message}", ex);
         }
-
-        Stream? stdin = null;
-        if (keepStdin)
-        {
-            stdin = process.StandardInput.BaseStream;
-        }
-        else
-        {
-            process.StandardInput.Close();
-        }
-
-        logger.LogInformation("Started pid {Pid} as {User}: {Command} {Arguments}", process.Id, user.Name, config.Cmd, config.Args);
-        return new RunningProcess(process, config, tag, ownProcessGroup: Setsid is not null, options.Value.OutputBufferChunks, options.Value.OutputChunkBytes)
-        {
-            Stdin = stdin,
-        };
     }
 
     /// <summary>A relative path is relative to the user's home, as in E2B.</summary>
@@ -106,7 +164,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, ILogger<Proce
         : path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(user.Home, path[2..])
         : Path.Combine(user.Home, path);
 
-    private static Dictionary<string, string> BuildEnvironment(ProcessConfig config, UserAccount user)
+    private Dictionary<string, string> BuildEnvironment(ProcessConfig config, UserAccount user)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
@@ -119,6 +177,11 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, ILogger<Proce
         environment["LOGNAME"] = user.Name;
         environment["SHELL"] = user.Shell;
         environment.TryAdd("PATH", DefaultPath);
+        foreach (var (name, value) in state.EnvVars)
+        {
+            environment[name] = value;
+        }
+
         foreach (var (name, value) in config.Envs)
         {
             environment[name] = value;

@@ -1,22 +1,27 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using Wrenn.Envd.Connect;
 using Wrenn.Envd.Protocol.Process;
 
 namespace Wrenn.Envd.Process;
 
-/// <summary>The process.Process Connect service (Start and List in this cut).</summary>
+/// <summary>The process.Process Connect service.</summary>
 public sealed class ProcessService(ProcessLauncher launcher, ProcessTable table, UserResolver users, IOptions<EnvdOptions> options)
 {
+    /// <summary>Clients ask for keepalive events this often (seconds) on long streams.</summary>
+    public const string KeepaliveHeader = "Keepalive-Ping-Interval";
+
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapServerStreaming<StartRequest, StartResponse>(
-            "process.Process/Start",
-            StartRequest.Parser,
-            (request, call, stream) => app.ServiceProvider.GetRequiredService<ProcessService>().StartAsync(request, call, stream));
-        app.MapUnary<ListRequest, ListResponse>(
-            "process.Process/List",
-            ListRequest.Parser,
-            (request, _) => Task.FromResult(app.ServiceProvider.GetRequiredService<ProcessService>().List()));
+        ProcessService Service() => app.ServiceProvider.GetRequiredService<ProcessService>();
+        app.MapServerStreaming<StartRequest, StartResponse>("process.Process/Start", StartRequest.Parser, (r, c, s) => Service().StartAsync(r, c, s));
+        app.MapServerStreaming<ConnectRequest, ConnectResponse>("process.Process/Connect", ConnectRequest.Parser, (r, c, s) => Service().ConnectAsync(r, c, s));
+        app.MapUnary<ListRequest, ListResponse>("process.Process/List", ListRequest.Parser, (_, _) => Task.FromResult(Service().List()));
+        app.MapUnary<SendInputRequest, SendInputResponse>("process.Process/SendInput", SendInputRequest.Parser, (r, c) => Service().SendInputAsync(r, c));
+        app.MapClientStreaming<StreamInputRequest, StreamInputResponse>("process.Process/StreamInput", StreamInputRequest.Parser, (r, c) => Service().StreamInputAsync(r, c));
+        app.MapUnary<CloseStdinRequest, CloseStdinResponse>("process.Process/CloseStdin", CloseStdinRequest.Parser, (r, _) => Task.FromResult(Service().CloseStdin(r)));
+        app.MapUnary<SendSignalRequest, SendSignalResponse>("process.Process/SendSignal", SendSignalRequest.Parser, (r, _) => Task.FromResult(Service().SendSignal(r)));
+        app.MapUnary<UpdateRequest, UpdateResponse>("process.Process/Update", UpdateRequest.Parser, (r, _) => Task.FromResult(Service().Update(r)));
     }
 
     /// <summary>
@@ -26,37 +31,36 @@ public sealed class ProcessService(ProcessLauncher launcher, ProcessTable table,
     /// </summary>
     public async Task StartAsync(StartRequest request, ConnectCallContext call, ConnectServerStream<StartResponse> stream)
     {
-        if (request.Pty is not null)
-        {
-            throw new ConnectException(ConnectCode.Unimplemented, "PTY processes are not supported by this envd yet");
-        }
-
         var user = users.Resolve(call.HttpContext);
-        // Unset means true: older clients expect stdin open.
+        // Unset means true: older clients expect stdin open. A terminal always takes input.
         var keepStdin = !request.HasStdin || request.Stdin;
-        var process = launcher.Start(request.Process ?? new ProcessConfig(), user, request.HasTag ? request.Tag : null, keepStdin);
+        var process = launcher.Start(request.Process ?? new ProcessConfig(), user, request.HasTag ? request.Tag : null, keepStdin, request.Pty);
         table.Add(process);
+        using var subscription = process.Subscribe();
+        process.Begin();
 
         using var lifetime = call.Timeout is { } timeout ? new CancellationTokenSource(timeout) : new CancellationTokenSource();
         using var killAtTimeout = lifetime.Token.Register(() => process.Signal(PosixSignals.SIGKILL));
-        var client = call.ClientAborted;
-        try
-        {
-            await stream.WriteAsync(Event(new ProcessEvent { Start = new ProcessEvent.Types.StartEvent { Pid = process.Pid } }), client).ConfigureAwait(false);
-            await StreamOutputAsync(process, stream, client).ConfigureAwait(false);
-            var exit = await process.Exited.ConfigureAwait(false);
-            var end = new ProcessEvent.Types.EndEvent { ExitCode = exit.ExitCode, Exited = exit.Exited, Status = exit.Status };
-            await stream.WriteAsync(Event(new ProcessEvent { End = end }), client).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (client.IsCancellationRequested)
-        {
-            process.Detach();
-            throw;
-        }
-
+        await StreamEventsAsync(process, subscription, call, e => new StartResponse { Event = e }, stream).ConfigureAwait(false);
         if (lifetime.IsCancellationRequested)
         {
             throw new ConnectException(ConnectCode.DeadlineExceeded, $"the process ran past the call's {call.Timeout!.Value.TotalMilliseconds:0} ms and was killed");
+        }
+    }
+
+    /// <summary>Attaches to a running process: a start event with its pid, then its further output and its end.</summary>
+    public Task ConnectAsync(ConnectRequest request, ConnectCallContext call, ConnectServerStream<ConnectResponse> stream)
+    {
+        var process = table.Find(request.Process);
+        var subscription = process.Subscribe();
+        return StreamAndDisposeAsync();
+
+        async Task StreamAndDisposeAsync()
+        {
+            using (subscription)
+            {
+                await StreamEventsAsync(process, subscription, call, e => new ConnectResponse { Event = e }, stream).ConfigureAwait(false);
+            }
         }
     }
 
@@ -77,35 +81,138 @@ public sealed class ProcessService(ProcessLauncher launcher, ProcessTable table,
         return response;
     }
 
-    private async Task StreamOutputAsync(RunningProcess process, ConnectServerStream<StartResponse> stream, CancellationToken client)
+    public async Task<SendInputResponse> SendInputAsync(SendInputRequest request, ConnectCallContext call)
     {
-        var output = process.Output;
+        await WriteInputAsync(table.Find(request.Process), request.Input, call.Deadline).ConfigureAwait(false);
+        return new SendInputResponse();
+    }
+
+    /// <summary>Input as a client stream: a start message selects the process, data messages follow in order.</summary>
+    public async Task<StreamInputResponse> StreamInputAsync(IAsyncEnumerable<StreamInputRequest> requests, ConnectCallContext call)
+    {
+        RunningProcess? process = null;
+        await foreach (var request in requests.ConfigureAwait(false))
+        {
+            switch (request.EventCase)
+            {
+                case StreamInputRequest.EventOneofCase.Start:
+                    process = table.Find(request.Start.Process);
+                    break;
+                case StreamInputRequest.EventOneofCase.Data:
+                    await WriteInputAsync(
+                        process ?? throw new ConnectException(ConnectCode.FailedPrecondition, "send a start message naming the process before data"),
+                        request.Data.Input,
+                        call.Deadline).ConfigureAwait(false);
+                    break;
+            }
+        }
+
+        return new StreamInputResponse();
+    }
+
+    public CloseStdinResponse CloseStdin(CloseStdinRequest request)
+    {
+        var process = table.Find(request.Process);
+        if (process.IsTerminal)
+        {
+            throw new ConnectException(ConnectCode.FailedPrecondition, "a PTY process has no separate stdin to close; send Ctrl-D (0x04) as input");
+        }
+
+        if (!process.CloseInput())
+        {
+            throw new ConnectException(ConnectCode.FailedPrecondition, $"process {process.Pid} has no open stdin (it was started without stdin, or stdin is already closed)");
+        }
+
+        return new CloseStdinResponse();
+    }
+
+    public SendSignalResponse SendSignal(SendSignalRequest request)
+    {
+        var process = table.Find(request.Process);
+        var signal = request.Signal switch
+        {
+            Signal.Sigkill => PosixSignals.SIGKILL,
+            Signal.Sigterm => PosixSignals.SIGTERM,
+            _ => throw new ConnectException(ConnectCode.InvalidArgument, $"unsupported signal {request.Signal}; use SIGTERM or SIGKILL"),
+        };
+        process.Signal(signal);
+        return new SendSignalResponse();
+    }
+
+    public UpdateResponse Update(UpdateRequest request)
+    {
+        var process = table.Find(request.Process);
+        if (request.Pty?.Size is { } size && !process.Resize((ushort)Math.Clamp(size.Cols, 1, ushort.MaxValue), (ushort)Math.Clamp(size.Rows, 1, ushort.MaxValue)))
+        {
+            throw new ConnectException(ConnectCode.FailedPrecondition, $"process {process.Pid} has no terminal to resize");
+        }
+
+        return new UpdateResponse();
+    }
+
+    private static async Task WriteInputAsync(RunningProcess process, ProcessInput? input, CancellationToken cancellationToken)
+    {
+        var data = input?.InputCase switch
+        {
+            ProcessInput.InputOneofCase.Stdin => input.Stdin,
+            ProcessInput.InputOneofCase.Pty => input.Pty,
+            _ => throw new ConnectException(ConnectCode.InvalidArgument, "input needs stdin or pty bytes"),
+        };
+        if (!await process.WriteInputAsync(data.Memory, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ConnectException(ConnectCode.FailedPrecondition, $"process {process.Pid} does not take input (started without stdin, or stdin closed)");
+        }
+    }
+
+    /// <summary>Sends the start event, the output as it comes (with keepalives in silences), then the end event.</summary>
+    private async Task StreamEventsAsync<TResponse>(
+        RunningProcess process,
+        OutputBroadcast.Subscription subscription,
+        ConnectCallContext call,
+        Func<ProcessEvent, TResponse> wrap,
+        ConnectServerStream<TResponse> stream)
+        where TResponse : Google.Protobuf.IMessage<TResponse>
+    {
+        var client = call.ClientAborted;
+        var keepalive = KeepaliveInterval(call.HttpContext.Request);
+        await stream.WriteAsync(wrap(new ProcessEvent { Start = new ProcessEvent.Types.StartEvent { Pid = process.Pid } }), client).ConfigureAwait(false);
+        var output = subscription.Reader;
         while (true)
         {
             using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(client))
             {
-                quiet.CancelAfter(options.Value.KeepaliveInterval);
+                quiet.CancelAfter(keepalive);
                 try
                 {
                     if (!await output.WaitToReadAsync(quiet.Token).ConfigureAwait(false))
                     {
-                        return;
+                        break;
                     }
                 }
                 catch (OperationCanceledException) when (!client.IsCancellationRequested)
                 {
                     // Nothing to say for a while: tell the client (and proxies) the stream is alive.
-                    await stream.WriteAsync(Event(new ProcessEvent { Keepalive = new ProcessEvent.Types.KeepAlive() }), client).ConfigureAwait(false);
+                    await stream.WriteAsync(wrap(new ProcessEvent { Keepalive = new ProcessEvent.Types.KeepAlive() }), client).ConfigureAwait(false);
                     continue;
                 }
             }
 
             while (output.TryRead(out var data))
             {
-                await stream.WriteAsync(Event(new ProcessEvent { Data = data }), client).ConfigureAwait(false);
+                await stream.WriteAsync(wrap(new ProcessEvent { Data = data }), client).ConfigureAwait(false);
             }
         }
+
+        var exit = await process.Exited.ConfigureAwait(false);
+        var end = new ProcessEvent.Types.EndEvent { ExitCode = exit.ExitCode, Exited = exit.Exited, Status = exit.Status };
+        await stream.WriteAsync(wrap(new ProcessEvent { End = end }), client).ConfigureAwait(false);
     }
 
-    private static StartResponse Event(ProcessEvent processEvent) => new() { Event = processEvent };
+    private TimeSpan KeepaliveInterval(HttpRequest request)
+    {
+        var value = request.Headers[KeepaliveHeader].ToString();
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : options.Value.KeepaliveInterval;
+    }
 }

@@ -1,15 +1,13 @@
-using System.Threading.Channels;
-using Google.Protobuf;
+using Wrenn.Envd.Process.Pty;
 using Wrenn.Envd.Protocol.Process;
 using SystemProcess = System.Diagnostics.Process;
 
 namespace Wrenn.Envd.Process;
 
 /// <summary>
-/// A process envd started: its output as an ordered stream of data events (stdout and stderr
-/// interleaved as read), and how it ended. Output waits in a small bounded buffer, so a process that
-/// writes faster than its client reads is slowed down instead of growing envd's memory. A process
-/// outlives the stream that started it: once <see cref="Detach"/> is called its output is discarded.
+/// A process envd started: its output broadcast to every attached stream (stdout and stderr
+/// interleaved in the order read), its input, its signals, and how it ended. It outlives the streams
+/// attached to it. Call <see cref="Begin"/> once the first stream is attached, so that it misses nothing.
 /// </summary>
 public sealed class RunningProcess : IDisposable
 {
@@ -17,28 +15,22 @@ public sealed class RunningProcess : IDisposable
     private static readonly TimeSpan OutputGraceAfterExit = TimeSpan.FromSeconds(2);
 
     private readonly SystemProcess _process;
-    private readonly Channel<ProcessEvent.Types.DataEvent> _output;
-    private readonly CancellationTokenSource _detached = new();
-    private readonly int _chunkBytes;
+    private readonly IProcessIo _io;
+    private readonly OutputBroadcast _output;
     private readonly bool _ownProcessGroup;
+    private readonly TaskCompletionSource<ProcessExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _begun;
     private int? _signalSent;
 
-    public RunningProcess(SystemProcess process, ProcessConfig config, string? tag, bool ownProcessGroup, int bufferChunks, int chunkBytes)
+    public RunningProcess(SystemProcess process, IProcessIo io, ProcessConfig config, string? tag, bool ownProcessGroup, int bufferChunks)
     {
         _process = process;
+        _io = io;
         _ownProcessGroup = ownProcessGroup;
-        _chunkBytes = chunkBytes;
+        _output = new OutputBroadcast(bufferChunks);
         Config = config;
         Tag = tag;
         Pid = (uint)process.Id;
-        _output = Channel.CreateBounded<ProcessEvent.Types.DataEvent>(new BoundedChannelOptions(bufferChunks)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        var stdout = PumpAsync(process.StandardOutput.BaseStream, isStderr: false);
-        var stderr = PumpAsync(process.StandardError.BaseStream, isStderr: true);
-        Exited = WaitForEndAsync(stdout, stderr);
     }
 
     public uint Pid { get; }
@@ -47,22 +39,38 @@ public sealed class RunningProcess : IDisposable
 
     public ProcessConfig Config { get; }
 
-    /// <summary>Output in the order it was read; completes when the process ended and its pipes closed.</summary>
-    public ChannelReader<ProcessEvent.Types.DataEvent> Output => _output.Reader;
+    public bool IsTerminal => _io.IsTerminal;
 
-    /// <summary>Completes once the process has ended and all its output has been read.</summary>
-    public Task<ProcessExit> Exited { get; }
+    /// <summary>Completes once the process has ended and its output has been passed on.</summary>
+    public Task<ProcessExit> Exited => _exited.Task;
 
-    /// <summary>The process's stdin, when the caller asked to keep it open.</summary>
-    public Stream? Stdin { get; init; }
+    /// <summary>Attaches a stream to the output from now on.</summary>
+    public OutputBroadcast.Subscription Subscribe() => _output.Subscribe();
 
-    /// <summary>No one reads the output any more: drop it from now on so the process never blocks on a full pipe.</summary>
-    public void Detach()
+    /// <summary>Starts passing output on; idempotent.</summary>
+    public void Begin()
     {
-        _detached.Cancel();
-        while (_output.Reader.TryRead(out _))
+        if (Interlocked.Exchange(ref _begun, 1) == 0)
         {
+            _ = RunAsync();
         }
+    }
+
+    public Task<bool> WriteInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        _io.WriteInputAsync(data, cancellationToken);
+
+    public bool CloseInput() => _io.CloseInput();
+
+    /// <summary>Changes the terminal size; false for a process without a terminal.</summary>
+    public bool Resize(ushort columns, ushort rows)
+    {
+        if (_io is not PtyIo pty)
+        {
+            return false;
+        }
+
+        pty.Resize(columns, rows);
+        return true;
     }
 
     /// <summary>Sends <paramref name="signal"/> to the process and everything it started (its process group).</summary>
@@ -82,59 +90,29 @@ public sealed class RunningProcess : IDisposable
 
     public void Dispose()
     {
-        _detached.Dispose();
+        _io.Dispose();
         _process.Dispose();
     }
 
-    private async Task PumpAsync(Stream source, bool isStderr)
+    private async Task RunAsync()
     {
-        var buffer = new byte[_chunkBytes];
         try
         {
-            while (true)
+            var pump = _io.PumpAsync(_output.PublishAsync);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+            if (await Task.WhenAny(pump, Task.Delay(OutputGraceAfterExit)).ConfigureAwait(false) != pump)
             {
-                var read = await source.ReadAsync(buffer).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    return;
-                }
-
-                if (_detached.IsCancellationRequested)
-                {
-                    continue;
-                }
-
-                var data = ByteString.CopyFrom(buffer, 0, read);
-                var item = isStderr ? new ProcessEvent.Types.DataEvent { Stderr = data } : new ProcessEvent.Types.DataEvent { Stdout = data };
-                try
-                {
-                    await _output.Writer.WriteAsync(item, _detached.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Detached while waiting for room: the output goes nowhere now.
-                }
+                // A background child still holds the output open; stop waiting for it.
+                _io.AbandonOutput();
             }
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            // The pipe was closed under us after the grace period; what was read has been passed on.
-        }
-    }
 
-    private async Task<ProcessExit> WaitForEndAsync(Task stdout, Task stderr)
-    {
-        await _process.WaitForExitAsync().ConfigureAwait(false);
-        var pumps = Task.WhenAll(stdout, stderr);
-        if (await Task.WhenAny(pumps, Task.Delay(OutputGraceAfterExit)).ConfigureAwait(false) != pumps)
-        {
-            // A background child still holds the pipes open; stop waiting for it.
-            _process.StandardOutput.BaseStream.Dispose();
-            _process.StandardError.BaseStream.Dispose();
-            await pumps.ConfigureAwait(false);
+            _output.Complete();
+            _exited.TrySetResult(ProcessExit.FromExitCode(_process.ExitCode, _signalSent));
         }
-
-        _output.Writer.TryComplete();
-        return ProcessExit.FromExitCode(_process.ExitCode, _signalSent);
+        catch (Exception ex)
+        {
+            _output.Complete();
+            _exited.TrySetException(ex);
+        }
     }
 }

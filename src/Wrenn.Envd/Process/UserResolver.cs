@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.Extensions.Options;
 using Wrenn.Envd.Connect;
 
 namespace Wrenn.Envd.Process;
@@ -10,13 +9,13 @@ namespace Wrenn.Envd.Process;
 /// <c>Authorization: Basic base64("user:")</c>, else the default user. envd running as root can act
 /// as anyone; otherwise only as itself (so tests and unprivileged runs still work).
 /// </summary>
-public sealed class UserResolver(IOptions<EnvdOptions> options)
+public sealed class UserResolver(EnvdState state)
 {
     private readonly bool _isRoot = Environment.IsPrivilegedProcess;
 
     public UserAccount Resolve(HttpContext http, string? explicitName = null)
     {
-        var requested = explicitName is { Length: > 0 } ? explicitName : BasicAuthUser(http.Request) ?? options.Value.DefaultUser;
+        var requested = explicitName is { Length: > 0 } ? explicitName : BasicAuthUser(http.Request) ?? state.DefaultUser;
         if (_isRoot)
         {
             return UserAccount.FindInPasswd(requested)
@@ -24,7 +23,7 @@ public sealed class UserResolver(IOptions<EnvdOptions> options)
         }
 
         var self = Environment.UserName;
-        var asked = requested != options.Value.DefaultUser || explicitName is { Length: > 0 };
+        var asked = requested != state.DefaultUser || explicitName is { Length: > 0 };
         if (asked && requested != self)
         {
             throw new ConnectException(ConnectCode.PermissionDenied, $"envd runs as '{self}', not root, and cannot act as '{requested}'");

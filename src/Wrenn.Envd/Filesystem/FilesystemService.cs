@@ -1,0 +1,165 @@
+using Wrenn.Envd.Connect;
+using Wrenn.Envd.Http;
+using Wrenn.Envd.Process;
+using Wrenn.Envd.Protocol.Filesystem;
+
+namespace Wrenn.Envd.Filesystem;
+
+/// <summary>The filesystem.Filesystem Connect service: stat, list, make, move, remove, watch.</summary>
+public sealed class FilesystemService(UserResolver users, DirectoryWatchers watchers)
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        FilesystemService Service() => app.ServiceProvider.GetRequiredService<FilesystemService>();
+        app.MapUnary<StatRequest, StatResponse>("filesystem.Filesystem/Stat", StatRequest.Parser, (r, c) => Task.FromResult(Service().Stat(r, c)));
+        app.MapUnary<ListDirRequest, ListDirResponse>("filesystem.Filesystem/ListDir", ListDirRequest.Parser, (r, c) => Task.FromResult(Service().ListDir(r, c)));
+        app.MapUnary<MakeDirRequest, MakeDirResponse>("filesystem.Filesystem/MakeDir", MakeDirRequest.Parser, (r, c) => Task.FromResult(Service().MakeDir(r, c)));
+        app.MapUnary<MoveRequest, MoveResponse>("filesystem.Filesystem/Move", MoveRequest.Parser, (r, c) => Task.FromResult(Service().Move(r, c)));
+        app.MapUnary<RemoveRequest, RemoveResponse>("filesystem.Filesystem/Remove", RemoveRequest.Parser, (r, c) => Task.FromResult(Service().Remove(r, c)));
+        app.MapServerStreaming<WatchDirRequest, WatchDirResponse>("filesystem.Filesystem/WatchDir", WatchDirRequest.Parser, (r, c, s) => Service().WatchDirAsync(r, c, s));
+        app.MapUnary<CreateWatcherRequest, CreateWatcherResponse>("filesystem.Filesystem/CreateWatcher", CreateWatcherRequest.Parser, (r, c) => Task.FromResult(Service().CreateWatcher(r, c)));
+        app.MapUnary<GetWatcherEventsRequest, GetWatcherEventsResponse>("filesystem.Filesystem/GetWatcherEvents", GetWatcherEventsRequest.Parser, (r, _) => Task.FromResult(Service().GetWatcherEvents(r)));
+        app.MapUnary<RemoveWatcherRequest, RemoveWatcherResponse>("filesystem.Filesystem/RemoveWatcher", RemoveWatcherRequest.Parser, (r, _) => Task.FromResult(Service().RemoveWatcher(r)));
+    }
+
+    public StatResponse Stat(StatRequest request, ConnectCallContext call)
+    {
+        var path = Resolve(request.Path, call);
+        return Guard(path, () => new StatResponse { Entry = EntryInfoFactory.TryCreate(path, AccountNames.Load()) ?? throw FilesystemErrors.NotFound(path) });
+    }
+
+    /// <summary>Entries below a directory down to <c>depth</c> levels (1 = its children), not following symlinks.</summary>
+    public ListDirResponse ListDir(ListDirRequest request, ConnectCallContext call)
+    {
+        var path = Resolve(request.Path, call);
+        var depth = request.Depth == 0 ? 1 : request.Depth;
+        return Guard(path, () =>
+        {
+            var status = FileStatus.TryRead(path) ?? throw FilesystemErrors.NotFound(path);
+            if (status.IsSymlink)
+            {
+                // A link to a directory is listed as the directory, as `ls dir-link` would.
+                path = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+                status = FileStatus.TryRead(path) ?? throw FilesystemErrors.NotFound(path);
+            }
+
+            if (!status.IsDirectory)
+            {
+                throw new ConnectException(ConnectCode.InvalidArgument, $"path '{path}' is not a directory");
+            }
+
+            var names = AccountNames.Load();
+            var response = new ListDirResponse();
+            AddEntries(path, depth, names, response);
+            return response;
+        });
+    }
+
+    /// <summary>Creates the directory and any missing parents, owned by the user; already_exists when it is there.</summary>
+    public MakeDirResponse MakeDir(MakeDirRequest request, ConnectCallContext call)
+    {
+        var user = users.Resolve(call.HttpContext);
+        var path = SandboxPaths.Resolve(request.Path, user);
+        return Guard(path, () =>
+        {
+            if (FileStatus.TryRead(path) is { } existing)
+            {
+                throw new ConnectException(
+                    existing.IsDirectory ? ConnectCode.AlreadyExists : ConnectCode.InvalidArgument,
+                    existing.IsDirectory ? $"directory '{path}' already exists" : $"path '{path}' exists and is not a directory");
+            }
+
+            OwnedDirectories.Create(path, user);
+            return new MakeDirResponse { Entry = EntryInfoFactory.TryCreate(path, AccountNames.Load()) };
+        });
+    }
+
+    /// <summary>Renames a file or directory (replacing a file at the destination); parents of the destination are created.</summary>
+    public MoveResponse Move(MoveRequest request, ConnectCallContext call)
+    {
+        var user = users.Resolve(call.HttpContext);
+        var source = SandboxPaths.Resolve(request.Source, user);
+        var destination = SandboxPaths.Resolve(request.Destination, user);
+        return Guard(source, () =>
+        {
+            if (FileStatus.TryRead(source) is null)
+            {
+                throw FilesystemErrors.NotFound(source);
+            }
+
+            OwnedDirectories.Create(Path.GetDirectoryName(destination)!, user);
+            PosixRename.Rename(source, destination);
+            return new MoveResponse { Entry = EntryInfoFactory.TryCreate(destination, AccountNames.Load()) };
+        });
+    }
+
+    /// <summary>Removes a file, a symlink (not its target) or a whole directory tree.</summary>
+    public RemoveResponse Remove(RemoveRequest request, ConnectCallContext call)
+    {
+        var path = Resolve(request.Path, call);
+        return Guard(path, () =>
+        {
+            var status = FileStatus.TryRead(path) ?? throw FilesystemErrors.NotFound(path);
+            if (status.IsDirectory)
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else
+            {
+                File.Delete(path);
+            }
+
+            return new RemoveResponse();
+        });
+    }
+
+    public Task WatchDirAsync(WatchDirRequest request, ConnectCallContext call, ConnectServerStream<WatchDirResponse> stream) =>
+        watchers.StreamAsync(Resolve(request.Path, call), request.Recursive, request.IncludeEntry, call, stream);
+
+    public CreateWatcherResponse CreateWatcher(CreateWatcherRequest request, ConnectCallContext call) =>
+        new() { WatcherId = watchers.Create(Resolve(request.Path, call), request.Recursive, request.IncludeEntry) };
+
+    public GetWatcherEventsResponse GetWatcherEvents(GetWatcherEventsRequest request)
+    {
+        var response = new GetWatcherEventsResponse();
+        response.Events.Add(watchers.Drain(request.WatcherId));
+        return response;
+    }
+
+    public RemoveWatcherResponse RemoveWatcher(RemoveWatcherRequest request)
+    {
+        watchers.Remove(request.WatcherId);
+        return new RemoveWatcherResponse();
+    }
+
+    private static void AddEntries(string directory, uint depth, AccountNames names, ListDirResponse response)
+    {
+        foreach (var child in Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal))
+        {
+            if (FileStatus.TryRead(child) is not { } status)
+            {
+                continue;
+            }
+
+            response.Entries.Add(EntryInfoFactory.Create(child, status, names));
+            if (depth > 1 && status.IsDirectory)
+            {
+                AddEntries(child, depth - 1, names, response);
+            }
+        }
+    }
+
+    private string Resolve(string path, ConnectCallContext call) => SandboxPaths.Resolve(path, users.Resolve(call.HttpContext));
+
+    private static T Guard<T>(string path, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception ex) when (ex is not ConnectException)
+        {
+            throw FilesystemErrors.From(ex, path);
+        }
+    }
+}

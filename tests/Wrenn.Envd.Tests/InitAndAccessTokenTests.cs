@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Wrenn.Envd.Protocol.Process;
+
+namespace Wrenn.Envd.Tests;
+
+/// <summary>POST /init, the access token it sets, GET /envs and GET /metrics.</summary>
+public sealed class InitAndAccessTokenTests : IAsyncLifetime
+{
+    private RunningEnvd _envd = null!;
+
+    public async ValueTask InitializeAsync() => _envd = await RunningEnvd.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _envd.DisposeAsync();
+
+    [Fact]
+    public async Task Init_sets_environment_for_new_processes_and_envs_reports_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using (var init = await PostInitAsync(new { envVars = new Dictionary<string, string> { ["FROM_INIT"] = "yes" }, defaultWorkdir = "/tmp" }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, init.StatusCode);
+        }
+
+        var result = await new ConnectTestClient(_envd.Http).StartAsync(ConnectTestClient.Command("sh", "-c", "echo $FROM_INIT; pwd"), json: false, cancellationToken: ct);
+        Assert.Equal("yes\n/tmp\n", ConnectTestClient.Stdout(result.Events));
+
+        using var envs = JsonDocument.Parse(await _envd.Http.GetStringAsync(new Uri("/envs", UriKind.Relative), ct));
+        Assert.Equal("yes", envs.RootElement.GetProperty("FROM_INIT").GetString());
+    }
+
+    [Fact]
+    public async Task Once_a_token_is_set_every_call_but_health_needs_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using (var init = await PostInitAsync(new { accessToken = "s3cret" }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, init.StatusCode);
+        }
+
+        using (var health = await _envd.Http.GetAsync(new Uri("/health", UriKind.Relative), ct))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
+        }
+
+        using (var noToken = await _envd.Http.GetAsync(new Uri("/envs", UriKind.Relative), ct))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        }
+
+        var unary = new ConnectUnaryClient(_envd.Http);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await unary.CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await unary.CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser, accessToken: "wrong")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await unary.CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser, accessToken: "s3cret")).Status);
+
+        using (var reinit = await PostInitAsync(new { accessToken = "other" }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, reinit.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_signed_download_url_works_without_the_token_until_it_expires()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var file = Path.Combine(Path.GetTempPath(), "wrenn-signed-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(file, "signed", ct);
+        try
+        {
+            using (var init = await PostInitAsync(new { accessToken = "tok" }))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, init.StatusCode);
+            }
+
+            var expires = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds();
+            var signature = Http.FileSignature.Compute(file, "read", "root", "tok", expires);
+            var url = $"/files?path={Uri.EscapeDataString(file)}&username=root&signature={Uri.EscapeDataString(signature)}&signature_expiration={expires}";
+            Assert.Equal("signed", await _envd.Http.GetStringAsync(new Uri(url, UriKind.Relative), ct));
+
+            var expired = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds();
+            var stale = Http.FileSignature.Compute(file, "read", "root", "tok", expired);
+            using var refused = await _envd.Http.GetAsync(new Uri($"/files?path={Uri.EscapeDataString(file)}&username=root&signature={Uri.EscapeDataString(stale)}&signature_expiration={expired}", UriKind.Relative), ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_report_cpu_memory_and_disk()
+    {
+        using var metrics = JsonDocument.Parse(await _envd.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative), TestContext.Current.CancellationToken));
+        var root = metrics.RootElement;
+        Assert.Equal(Environment.ProcessorCount, root.GetProperty("cpu_count").GetInt32());
+        Assert.InRange(root.GetProperty("cpu_used_pct").GetDouble(), 0, 100);
+        Assert.True(root.GetProperty("mem_total").GetInt64() > root.GetProperty("mem_used").GetInt64());
+        Assert.True(root.GetProperty("disk_total").GetInt64() >= root.GetProperty("disk_used").GetInt64());
+        Assert.InRange(root.GetProperty("ts").GetInt64(), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds());
+    }
+
+    [Fact]
+    public async Task A_malformed_init_is_400_and_envd_keeps_serving()
+    {
+        using var content = new StringContent("{not json", Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await _envd.Http.PostAsync(new Uri("/init", UriKind.Relative), content, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var health = await _envd.Http.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
+    }
+
+    private Task<HttpResponseMessage> PostInitAsync(object body)
+    {
+        var content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return _envd.Http.PostAsync(new Uri("/init", UriKind.Relative), content, TestContext.Current.CancellationToken);
+    }
+}
