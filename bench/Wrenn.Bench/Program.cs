@@ -57,12 +57,16 @@ using (var _ = await platform.Http.DeleteAsync(new Uri($"/v1/sandboxes/{sandboxI
 {
 }
 
+var envdOnly = await new EnvdRoundTrip(Path.Combine(TestEnvironment.Builds, "envd")).RunAsync(execRuns, ct);
+
 Comparison[] comparisons =
 [
     new("create_then_first_exec", "create a sandbox and run `echo hello` in it", wrennCreate, rawCreate),
     new("exec_round_trip", "run `echo hello` in a running sandbox", wrennExec, localExec),
+    new("envd_exec_true", "envd alone: start /bin/true and read its stream to the end", envdOnly.Envd, envdOnly.Local),
 ];
 Print(comparisons);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"envd: binary {new FileInfo(Path.Combine(TestEnvironment.Builds, "envd")).Length / 1e6:F1} MB, start to first /health {envdOnly.StartToHealth.TotalMilliseconds:F1} ms, idle RSS {envdOnly.IdleRssKb / 1024.0:F1} MB"));
 var path = await WriteJsonAsync(comparisons);
 Console.WriteLine($"results: {path}");
 return 0;
@@ -98,13 +102,7 @@ async Task<TimeSpan> ExecAsync(string id)
 
 async Task<TimeSpan> LocalForkExecAsync()
 {
-    var started = Stopwatch.GetTimestamp();
-    var startInfo = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true };
-    startInfo.ArgumentList.Add(command[1]);
-    using var process = Process.Start(startInfo)!;
-    var output = await process.StandardOutput.ReadToEndAsync(ct);
-    await process.WaitForExitAsync(ct);
-    var elapsed = Stopwatch.GetElapsedTime(started);
+    var (elapsed, output) = await LocalForkExec.RunAsync(command[0], command[1..], ct);
     Check(output == "hello\n", "local echo printed " + output);
     return elapsed;
 }
@@ -135,6 +133,12 @@ async Task<string> WriteJsonAsync(IEnumerable<Comparison> all)
         ["benchmark"] = "skeleton",
         ["measured_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         ["machine"] = new JsonObject { ["cpus"] = Environment.ProcessorCount, ["kernel"] = Environment.OSVersion.VersionString },
+        ["envd"] = new JsonObject
+        {
+            ["binary_bytes"] = new FileInfo(Path.Combine(TestEnvironment.Builds, "envd")).Length,
+            ["start_to_health_ms"] = Math.Round(envdOnly.StartToHealth.TotalMilliseconds, 1),
+            ["idle_rss_kb"] = envdOnly.IdleRssKb,
+        },
         ["results"] = new JsonArray([.. all.Select(c => (JsonNode)new JsonObject
         {
             ["name"] = c.Name,
