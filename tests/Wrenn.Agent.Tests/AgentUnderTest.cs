@@ -13,7 +13,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public AgentUnderTest(IStepFaults faults)
+    public AgentUnderTest(IStepFaults faults, Action<IServiceCollection>? configure = null)
     {
         WrennDir = Directory.CreateTempSubdirectory("wrenn-agent-test-").FullName;
         var images = Environment.GetEnvironmentVariable("WRENN_TEST_IMAGES") is { Length: > 0 } configured ? configured : "/var/lib/wrenn/images";
@@ -28,6 +28,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
         AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = WrennDir, Runtime = "container", Secret = "test" });
         services.Configure<Network.NetworkOptions>(network => network.Nameservers = "none");
         services.Replace(ServiceDescriptor.Singleton(faults));
+        configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         Manager = _services.GetRequiredService<SandboxManager>();
     }

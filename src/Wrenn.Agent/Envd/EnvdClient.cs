@@ -17,6 +17,7 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
     public const int Port = 49983;
 
     private const string ConnectProtoContentType = "application/connect+proto";
+    private const string AccessTokenHeader = "X-Access-Token";
     private static readonly TimeSpan HealthPollInterval = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(1);
 
@@ -74,18 +75,13 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
     /// expires.
     /// </summary>
     public async IAsyncEnumerable<ProcessEvent> StartProcessAsync(
-        Uri envd,
+        EnvdEndpoint envd,
         StartRequest request,
         string? user,
         TimeSpan? processTimeout,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(envd, "/process.Process/Start"))
-        {
-            Content = new ByteArrayContent(ConnectEnvelope.Frame(Google.Protobuf.MessageExtensions.ToByteArray(request))),
-        };
-        message.Content.Headers.ContentType = new MediaTypeHeaderValue(ConnectProtoContentType);
-        message.Headers.Add("Connect-Protocol-Version", "1");
+        using var message = Request(envd, "/process.Process/Start", ConnectEnvelope.Frame(Google.Protobuf.MessageExtensions.ToByteArray(request)), ConnectProtoContentType);
         if (processTimeout is { } timeout)
         {
             message.Headers.Add("Connect-Timeout-Ms", ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
@@ -122,6 +118,49 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
         }
 
         throw new EnvdProtocolException("envd closed the stream without an end-of-stream message");
+    }
+
+    /// <summary>
+    /// POST /init: the access token every later call must carry, environment variables for new
+    /// processes, and the default user. Called once, right after the sandbox's envd answers.
+    /// </summary>
+    public async Task InitAsync(Uri envd, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, CancellationToken cancellationToken)
+    {
+        var body = new EnvdInitRequest(accessToken, new Dictionary<string, string>(environment), defaultUser, DateTimeOffset.UtcNow);
+        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, EnvdJsonContext.Default.EnvdInitRequest));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await http.PostAsync(new Uri(envd, "/init"), content, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw new EnvdCallException("http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), "envd /init: " + text);
+        }
+    }
+
+    /// <summary><c>process.Process/SendSignal</c>: signals a process (and its process group) by pid.</summary>
+    public async Task SendSignalAsync(EnvdEndpoint envd, uint pid, Signal signal, CancellationToken cancellationToken)
+    {
+        var request = new SendSignalRequest { Process = new ProcessSelector { Pid = pid }, Signal = signal };
+        using var message = Request(envd, "/process.Process/SendSignal", Google.Protobuf.MessageExtensions.ToByteArray(request), "application/proto");
+        using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw new EnvdCallException("http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), text);
+        }
+    }
+
+    private static HttpRequestMessage Request(EnvdEndpoint envd, string path, byte[] body, string contentType)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, new Uri(envd.BaseUri, path)) { Content = new ByteArrayContent(body) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        message.Headers.Add("Connect-Protocol-Version", "1");
+        if (envd.AccessToken is not null)
+        {
+            message.Headers.Add(AccessTokenHeader, envd.AccessToken);
+        }
+
+        return message;
     }
 
     private static void ThrowIfError(ReadOnlyMemory<byte> endStream)

@@ -1,3 +1,4 @@
+using Wrenn.Agent.Envd;
 using Wrenn.Agent.Network;
 using Wrenn.Agent.Runtimes;
 
@@ -24,5 +25,10 @@ public sealed class Sandbox(CreateSandboxSpec spec, string directory)
     public RuntimeSandbox? Runtime { get; set; }
 
     /// <summary>Where this host reaches the sandbox's envd.</summary>
-    public Uri? EnvdUri => Slot is null ? null : new Uri($"http://{Slot.SandboxAddress}:{Envd.EnvdClient.Port}");
+    public Uri? EnvdUri => Slot is null ? null : new Uri($"http://{Slot.SandboxAddress}:{EnvdClient.Port}");
+
+    /// <summary>The token envd was given at /init; every call to it carries this.</summary>
+    public string? EnvdAccessToken { get; set; }
+
+    public EnvdEndpoint Envd => new(EnvdUri ?? throw new InvalidOperationException($"sandbox {Id} has no network yet"), EnvdAccessToken);
 }

@@ -95,6 +95,15 @@ public sealed class SandboxManager(
                 _ => Task.CompletedTask,
                 cancellationToken).ConfigureAwait(false);
 
+            // From here on only holders of the token (this agent) can use the sandbox's envd.
+            var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            await rollback.StepAsync(
+                "envd.init",
+                ct => envd.InitAsync(sandbox.EnvdUri!, token, spec.Environment, options.Value.DefaultUser, ct),
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+            sandbox.EnvdAccessToken = token;
+
             rollback.Commit();
             sandbox.StartedAt = DateTimeOffset.UtcNow;
             sandbox.State = SandboxState.Running;
@@ -189,17 +198,22 @@ public sealed class SandboxManager(
         var request = new StartRequest { Process = ToProcessConfig(spec), Stdin = false };
         var output = new CollectedOutput(options.Value.MaxExecOutputBytes);
         ProcessEvent.Types.EndEvent? end = null;
+        uint? pid = null;
         try
         {
-            await foreach (var processEvent in envd.StartProcessAsync(sandbox.EnvdUri!, request, spec.User ?? options.Value.DefaultUser, timeout, cancellationToken).ConfigureAwait(false))
+            await foreach (var processEvent in envd.StartProcessAsync(sandbox.Envd, request, spec.User ?? options.Value.DefaultUser, timeout, cancellationToken).ConfigureAwait(false))
             {
-                if (processEvent.EventCase == ProcessEvent.EventOneofCase.Data)
+                switch (processEvent.EventCase)
                 {
-                    output.Append(processEvent.Data);
-                }
-                else if (processEvent.EventCase == ProcessEvent.EventOneofCase.End)
-                {
-                    end = processEvent.End;
+                    case ProcessEvent.EventOneofCase.Start:
+                        pid = processEvent.Start.Pid;
+                        break;
+                    case ProcessEvent.EventOneofCase.Data:
+                        output.Append(processEvent.Data);
+                        break;
+                    case ProcessEvent.EventOneofCase.End:
+                        end = processEvent.End;
+                        break;
                 }
             }
         }
@@ -207,6 +221,12 @@ public sealed class SandboxManager(
         {
             // envd killed the process group at the timeout we gave it as Connect-Timeout-Ms.
             throw new ExecTimeoutException(timeout);
+        }
+        catch (ExecOutputTooLargeException) when (pid is { } running)
+        {
+            // Nobody will read the rest: do not leave the command running until its timeout.
+            await KillQuietlyAsync(sandbox, running).ConfigureAwait(false);
+            throw;
         }
 
         if (end is null)
@@ -273,6 +293,19 @@ public sealed class SandboxManager(
         {
             // What init and envd printed is usually the whole explanation.
             throw new InvalidOperationException($"{ex.Message}; sandbox console:\n{runtime.ReadConsoleTail(runtimeSandbox)}", ex);
+        }
+    }
+
+    private async Task KillQuietlyAsync(Sandbox sandbox, uint pid)
+    {
+        try
+        {
+            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await envd.SendSignalAsync(sandbox.Envd, pid, Signal.Sigkill, budget.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is EnvdCallException or HttpRequestException or OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not kill pid {Pid} in sandbox {SandboxId}", pid, sandbox.Id);
         }
     }
 
