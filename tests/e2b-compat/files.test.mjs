@@ -111,3 +111,9 @@ async function waitFor(condition, describe, timeoutMs = 10_000) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+test('gzip uploads are stored decompressed', async () => {
+  await sandbox.files.write('zipped.txt', 'compressed on the way in', { gzip: true });
+  assert.equal(await sandbox.files.read('zipped.txt'), 'compressed on the way in');
+  assert.equal(await sandbox.files.read('zipped.txt', { gzip: true }), 'compressed on the way in');
+});

@@ -102,7 +102,17 @@ public static class FilesEndpoints
                     return Error(StatusCodes.Status400BadRequest, "the path query parameter is required for application/octet-stream");
                 }
 
-                written.Add(await WriteAsync(http.Request.Body, path, user, http.RequestAborted).ConfigureAwait(false));
+                // E2B's SDKs gzip streamed uploads when asked to; the file gets the content, not the gzip.
+                var encoding = http.Request.Headers.ContentEncoding.ToString();
+                if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
+                {
+                    return Error(StatusCodes.Status415UnsupportedMediaType, $"unsupported Content-Encoding '{encoding}'; use gzip or none");
+                }
+
+                await using var body = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase)
+                    ? new System.IO.Compression.GZipStream(http.Request.Body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true)
+                    : http.Request.Body;
+                written.Add(await WriteAsync(body, path, user, http.RequestAborted).ConfigureAwait(false));
             }
             else
             {
@@ -116,6 +126,10 @@ public static class FilesEndpoints
         catch (UnauthorizedAccessException ex)
         {
             return Error(StatusCodes.Status403Forbidden, ex.Message);
+        }
+        catch (InvalidDataException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, "the gzip body is corrupt: " + ex.Message);
         }
 
         return Results.Json(written, EnvdJsonContext.Default.ListWrittenFile);
