@@ -90,6 +90,10 @@ public static class AgentHost
         services.AddSingleton<IRuntime>(sp => RuntimeSelector.Select(options.Runtime, sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(RuntimeSelector))));
         services.AddSingleton<SandboxRequestValidator>();
         services.AddSingleton<SandboxManager>();
+        services.AddSingleton<SandboxCommands>();
+        services.AddSingleton<SandboxFiles>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddHostedService<InactivityReaper>();
         services.AddSingleton<HostInfoProvider>();
         services.AddHostedService<SandboxLifecycleService>();
         services.AddHttpClient<EnvdClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)

@@ -39,10 +39,13 @@ public static class ControlPlaneHost
 
         var app = builder.Build();
         await DatabaseSetup.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealthApi();
         app.MapSandboxesApi();
+        app.MapSandboxExecApi();
+        app.MapSandboxFilesApi();
         app.Logger.LogInformation("wrenn-cp listening on {Listen}, state in {WrennDir}", listen, options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
@@ -59,7 +62,9 @@ public static class ControlPlaneHost
         services.AddHostedService(sp => sp.GetRequiredService<HostMonitor>());
         services.AddHostedService<AdminBootstrapper>();
         services.AddHostedService<LocalAgentRegistrar>();
+        services.AddHostedService<Reconciliation.Reconciler>();
         services.AddScoped<HostScheduler>();
+        services.AddScoped<SandboxAccess>();
         services.AddAuthentication(ApiKeyAuthenticationOptions.SchemeName)
             .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationOptions.SchemeName, null);
         services.AddAuthorization();

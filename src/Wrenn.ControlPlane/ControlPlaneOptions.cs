@@ -21,6 +21,9 @@ public sealed class ControlPlaneOptions
     /// <summary>How often host agents are asked whether they are alive.</summary>
     public TimeSpan HostCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the reconciler compares the database with what hosts report.</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Extra time a call to the agent may take beyond the work's own timeout.</summary>
     public TimeSpan AgentCallMargin { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Sandboxes;
 
@@ -31,7 +32,17 @@ public sealed class AgentUnderTest : IAsyncDisposable
         configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         Manager = _services.GetRequiredService<SandboxManager>();
+        Commands = _services.GetRequiredService<SandboxCommands>();
+        Files = _services.GetRequiredService<SandboxFiles>();
+        Reaper = _services.GetServices<IHostedService>().OfType<InactivityReaper>().Single();
     }
+
+    public SandboxCommands Commands { get; }
+
+    public SandboxFiles Files { get; }
+
+    /// <summary>The TTL reaper, not started: tests call <see cref="InactivityReaper.ReapAsync"/> themselves.</summary>
+    public InactivityReaper Reaper { get; }
 
     public string WrennDir { get; }
 

@@ -39,7 +39,7 @@ public sealed class SandboxCreationRollbackTests
 
             // More steps than this: creation succeeded; the sandbox must work and go away cleanly.
             Assert.Null(faults.FailedStep);
-            var result = await agent.Manager.ExecAsync(new ExecSpec(spec.SandboxId, "echo ok", [], new Dictionary<string, string>(), null, null, null), ct);
+            var result = await agent.Commands.ExecAsync(new ExecSpec(spec.SandboxId, "echo ok", [], new Dictionary<string, string>(), null, null, null), ct);
             Assert.Equal("ok\n", System.Text.Encoding.UTF8.GetString(result.Stdout));
             await agent.Manager.DestroyAsync(spec.SandboxId, ct);
             Assert.Empty(HostSnapshot.Take().NewSince(before));

@@ -38,9 +38,9 @@ public sealed class SandboxEnvdTests
         var spec = Spec();
         await agent.Manager.CreateAsync(spec, ct);
 
-        await Assert.ThrowsAsync<ExecOutputTooLargeException>(() => agent.Manager.ExecAsync(Exec(spec.SandboxId, "yes wrenn"), ct));
+        await Assert.ThrowsAsync<ExecOutputTooLargeException>(() => agent.Commands.ExecAsync(Exec(spec.SandboxId, "yes wrenn"), ct));
 
-        var survivors = await agent.Manager.ExecAsync(Exec(spec.SandboxId, "pgrep -x yes || true"), ct);
+        var survivors = await agent.Commands.ExecAsync(Exec(spec.SandboxId, "pgrep -x yes || true"), ct);
         Assert.Equal(string.Empty, Encoding.UTF8.GetString(survivors.Stdout));
     }
 

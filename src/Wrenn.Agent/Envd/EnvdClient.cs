@@ -18,6 +18,7 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
 
     private const string ConnectProtoContentType = "application/connect+proto";
     private const string AccessTokenHeader = "X-Access-Token";
+    private const int FileChunkBytes = 64 * 1024;
     private static readonly TimeSpan HealthPollInterval = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(1);
 
@@ -87,10 +88,7 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
             message.Headers.Add("Connect-Timeout-Ms", ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
         }
 
-        if (!string.IsNullOrEmpty(user))
-        {
-            message.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":")));
-        }
+        SetUser(message, user);
 
         using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
@@ -138,16 +136,78 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
     }
 
     /// <summary><c>process.Process/SendSignal</c>: signals a process (and its process group) by pid.</summary>
-    public async Task SendSignalAsync(EnvdEndpoint envd, uint pid, Signal signal, CancellationToken cancellationToken)
+    public Task SendSignalAsync(EnvdEndpoint envd, uint pid, Signal signal, CancellationToken cancellationToken) =>
+        CallAsync(envd, "process.Process/SendSignal", new SendSignalRequest { Process = new ProcessSelector { Pid = pid }, Signal = signal }, SendSignalResponse.Parser, cancellationToken);
+
+    /// <summary><c>process.Process/SendInput</c>: bytes to the process's stdin.</summary>
+    public Task SendStdinAsync(EnvdEndpoint envd, uint pid, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        CallAsync(
+            envd,
+            "process.Process/SendInput",
+            new SendInputRequest { Process = new ProcessSelector { Pid = pid }, Input = new ProcessInput { Stdin = Google.Protobuf.ByteString.CopyFrom(data.Span) } },
+            SendInputResponse.Parser,
+            cancellationToken);
+
+    /// <summary><c>process.Process/CloseStdin</c>.</summary>
+    public Task CloseStdinAsync(EnvdEndpoint envd, uint pid, CancellationToken cancellationToken) =>
+        CallAsync(envd, "process.Process/CloseStdin", new CloseStdinRequest { Process = new ProcessSelector { Pid = pid } }, CloseStdinResponse.Parser, cancellationToken);
+
+    /// <summary>A unary Connect call in binary protobuf; a Connect error becomes <see cref="EnvdCallException"/>.</summary>
+    public async Task<TResponse> CallAsync<TResponse>(
+        EnvdEndpoint envd,
+        string procedure,
+        Google.Protobuf.IMessage request,
+        Google.Protobuf.MessageParser<TResponse> parser,
+        CancellationToken cancellationToken,
+        string? user = null)
+        where TResponse : Google.Protobuf.IMessage<TResponse>
     {
-        var request = new SendSignalRequest { Process = new ProcessSelector { Pid = pid }, Signal = signal };
-        using var message = Request(envd, "/process.Process/SendSignal", Google.Protobuf.MessageExtensions.ToByteArray(request), "application/proto");
+        using var message = Request(envd, "/" + procedure, Google.Protobuf.MessageExtensions.ToByteArray(request), "application/proto");
+        SetUser(message, user);
         using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            throw new EnvdCallException("http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), text);
+            throw UnaryError(response, body);
         }
+
+        return parser.ParseFrom(body);
+    }
+
+    /// <summary>POST /files as application/octet-stream: the body streams from <paramref name="content"/> to the file.</summary>
+    public async Task<string> UploadAsync(EnvdEndpoint envd, string path, string? user, Stream content, CancellationToken cancellationToken)
+    {
+        var query = "path=" + Uri.EscapeDataString(path) + (string.IsNullOrEmpty(user) ? string.Empty : "&username=" + Uri.EscapeDataString(user));
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(envd.BaseUri, "/files?" + query)) { Content = new StreamContent(content, FileChunkBytes) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        AddToken(message, envd);
+        using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw FileError(response, body);
+        }
+
+        using var written = JsonDocument.Parse(body);
+        return written.RootElement[0].GetProperty("path").GetString() ?? path;
+    }
+
+    /// <summary>GET /files: the file as a stream the caller must dispose (with the response under it).</summary>
+    public async Task<Stream> DownloadAsync(EnvdEndpoint envd, string path, string? user, CancellationToken cancellationToken)
+    {
+        var query = "path=" + Uri.EscapeDataString(path) + (string.IsNullOrEmpty(user) ? string.Empty : "&username=" + Uri.EscapeDataString(user));
+        using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(envd.BaseUri, "/files?" + query));
+        AddToken(message, envd);
+        var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                throw FileError(response, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return new ResponseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
     }
 
     private static HttpRequestMessage Request(EnvdEndpoint envd, string path, byte[] body, string contentType)
@@ -155,12 +215,69 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
         var message = new HttpRequestMessage(HttpMethod.Post, new Uri(envd.BaseUri, path)) { Content = new ByteArrayContent(body) };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         message.Headers.Add("Connect-Protocol-Version", "1");
+        AddToken(message, envd);
+        return message;
+    }
+
+    private static void AddToken(HttpRequestMessage message, EnvdEndpoint envd)
+    {
         if (envd.AccessToken is not null)
         {
             message.Headers.Add(AccessTokenHeader, envd.AccessToken);
         }
+    }
 
-        return message;
+    private static void SetUser(HttpRequestMessage message, string? user)
+    {
+        if (!string.IsNullOrEmpty(user))
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":")));
+        }
+    }
+
+    /// <summary>A unary Connect error: {"code","message"} with the HTTP status.</summary>
+    private static EnvdCallException UnaryError(HttpResponseMessage response, byte[] body)
+    {
+        try
+        {
+            using var error = JsonDocument.Parse(body);
+            var code = error.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
+            var text = error.RootElement.TryGetProperty("message", out var m) ? m.GetString() : null;
+            if (code is not null)
+            {
+                return new EnvdCallException(code, text ?? string.Empty);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new EnvdCallException("http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetString(body));
+    }
+
+    /// <summary>/files errors ({"message","code":status}) as Connect-style codes the agent already maps.</summary>
+    private static EnvdCallException FileError(HttpResponseMessage response, string body)
+    {
+        string message;
+        try
+        {
+            using var error = JsonDocument.Parse(body);
+            message = error.RootElement.TryGetProperty("message", out var m) ? m.GetString() ?? body : body;
+        }
+        catch (JsonException)
+        {
+            message = body;
+        }
+
+        var code = (int)response.StatusCode switch
+        {
+            400 => "invalid_argument",
+            401 or 403 => "permission_denied",
+            404 => "not_found",
+            507 => "resource_exhausted",
+            _ => "http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture),
+        };
+        return new EnvdCallException(code, message);
     }
 
     private static void ThrowIfError(ReadOnlyMemory<byte> endStream)

@@ -25,6 +25,37 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
         }
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context,
+        ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(requestStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw ToRpcException(ex, context);
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw ToRpcException(ex, context);
+        }
+    }
+
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request,
         IServerStreamWriter<TResponse> responseStream,
@@ -49,7 +80,11 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
         ExecTimeoutException => StatusCode.DeadlineExceeded,
         NoFreeSlotException => StatusCode.ResourceExhausted,
         ExecOutputTooLargeException => StatusCode.OutOfRange,
-        EnvdCallException { Code: "invalid_argument" or "not_found" or "permission_denied" } => StatusCode.InvalidArgument,
+        EnvdCallException { Code: "not_found" } => StatusCode.NotFound,
+        EnvdCallException { Code: "already_exists" } => StatusCode.AlreadyExists,
+        EnvdCallException { Code: "permission_denied" } => StatusCode.PermissionDenied,
+        EnvdCallException { Code: "resource_exhausted" } => StatusCode.ResourceExhausted,
+        EnvdCallException { Code: "invalid_argument" or "failed_precondition" } => StatusCode.InvalidArgument,
         EnvdCallException or EnvdProtocolException or HttpRequestException => StatusCode.Unavailable,
         OperationCanceledException => StatusCode.Cancelled,
         NotSupportedException => StatusCode.Unimplemented,

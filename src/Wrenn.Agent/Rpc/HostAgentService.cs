@@ -3,15 +3,18 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.HostAgent.V1;
+using EnvdFs = Wrenn.Envd.Protocol.Filesystem;
 
 namespace Wrenn.Agent.Rpc;
 
 /// <summary>
-/// The gRPC face of the agent: translates messages to and from the sandbox manager and nothing else.
-/// Authentication and error mapping happen in interceptors.
+/// The gRPC face of the agent: translates messages to and from the sandbox manager and its helpers,
+/// and nothing else. Authentication and error mapping happen in interceptors.
 /// </summary>
-public sealed class HostAgentService(SandboxManager manager, HostInfoProvider hostInfo) : HostAgent.HostAgentBase
+public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo) : HostAgent.HostAgentBase
 {
+    private const int ReadChunkBytes = 64 * 1024;
+
     public override async Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
     {
         var spec = new CreateSandboxSpec(
@@ -31,17 +34,21 @@ public sealed class HostAgentService(SandboxManager manager, HostInfoProvider ho
         return new DestroySandboxResponse();
     }
 
+    public override async Task<PauseSandboxResponse> PauseSandbox(PauseSandboxRequest request, ServerCallContext context) =>
+        new() { Sandbox = ToInfo(await manager.PauseAsync(request.SandboxId, automatic: false, context.CancellationToken).ConfigureAwait(false)) };
+
+    public override async Task<ResumeSandboxResponse> ResumeSandbox(ResumeSandboxRequest request, ServerCallContext context) =>
+        new() { Sandbox = ToInfo(await manager.ResumeAsync(request.SandboxId, request.TimeoutSec, context.CancellationToken).ConfigureAwait(false)) };
+
+    public override Task<PingSandboxResponse> PingSandbox(PingSandboxRequest request, ServerCallContext context)
+    {
+        manager.Ping(request.SandboxId);
+        return Task.FromResult(new PingSandboxResponse());
+    }
+
     public override async Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)
     {
-        var spec = new ExecSpec(
-            request.SandboxId,
-            request.Cmd,
-            [.. request.Args],
-            request.Env.ToDictionary(StringComparer.Ordinal),
-            string.IsNullOrEmpty(request.Cwd) ? null : request.Cwd,
-            request.TimeoutSec == 0 ? null : TimeSpan.FromSeconds(request.TimeoutSec),
-            string.IsNullOrEmpty(request.User) ? null : request.User);
-        var result = await manager.ExecAsync(spec, context.CancellationToken).ConfigureAwait(false);
+        var result = await commands.ExecAsync(ToSpec(request), context.CancellationToken).ConfigureAwait(false);
         return new ExecResponse
         {
             Stdout = ByteString.CopyFrom(result.Stdout),
@@ -50,12 +57,146 @@ public sealed class HostAgentService(SandboxManager manager, HostInfoProvider ho
         };
     }
 
+    public override async Task ExecStream(IAsyncStreamReader<ExecStreamRequest> requestStream, IServerStreamWriter<ExecStreamResponse> responseStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false) || requestStream.Current.RequestCase != ExecStreamRequest.RequestOneofCase.Start)
+        {
+            throw new ArgumentException("the first ExecStream message must be start");
+        }
+
+        var spec = ToSpec(requestStream.Current.Start);
+        await commands.StreamAsync(
+            spec,
+            ReadInputAsync(requestStream, context.CancellationToken),
+            output => responseStream.WriteAsync(ToResponse(output), context.CancellationToken),
+            context.CancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task<WriteFileResponse> WriteFile(IAsyncStreamReader<WriteFileRequest> requestStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false) || requestStream.Current.MessageCase != WriteFileRequest.MessageOneofCase.Header)
+        {
+            throw new ArgumentException("the first WriteFile message must be the header");
+        }
+
+        var header = requestStream.Current.Header;
+        var content = new GrpcChunkStream(requestStream, context.CancellationToken);
+        var path = await files.WriteAsync(header.SandboxId, header.Path, EmptyToNull(header.User), content, context.CancellationToken).ConfigureAwait(false);
+        return new WriteFileResponse { Path = path, Size = (ulong)content.BytesRead };
+    }
+
+    public override async Task ReadFile(ReadFileRequest request, IServerStreamWriter<ReadFileResponse> responseStream, ServerCallContext context)
+    {
+        await using var content = await files.ReadAsync(request.SandboxId, request.Path, EmptyToNull(request.User), context.CancellationToken).ConfigureAwait(false);
+        var buffer = new byte[ReadChunkBytes];
+        while (await content.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false) is var read and > 0)
+        {
+            await responseStream.WriteAsync(new ReadFileResponse { Chunk = ByteString.CopyFrom(buffer, 0, read) }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task<ListDirResponse> ListDir(ListDirRequest request, ServerCallContext context)
+    {
+        var entries = await files.ListAsync(request.SandboxId, request.Path, request.Depth, EmptyToNull(request.User), context.CancellationToken).ConfigureAwait(false);
+        var response = new ListDirResponse();
+        response.Entries.Add(entries.Select(ToEntry));
+        return response;
+    }
+
+    public override async Task<MakeDirResponse> MakeDir(MakeDirRequest request, ServerCallContext context)
+    {
+        var (entry, created) = await files.MakeDirAsync(request.SandboxId, request.Path, EmptyToNull(request.User), context.CancellationToken).ConfigureAwait(false);
+        return new MakeDirResponse { Entry = entry is null ? null : ToEntry(entry), Created = created };
+    }
+
+    public override async Task<RemovePathResponse> RemovePath(RemovePathRequest request, ServerCallContext context)
+    {
+        await files.RemoveAsync(request.SandboxId, request.Path, EmptyToNull(request.User), context.CancellationToken).ConfigureAwait(false);
+        return new RemovePathResponse();
+    }
+
+    public override async Task<GetSandboxMetricsResponse> GetSandboxMetrics(GetSandboxMetricsRequest request, ServerCallContext context)
+    {
+        var (usage, disk) = await manager.GetUsageAsync(request.SandboxId, context.CancellationToken).ConfigureAwait(false);
+        var sandbox = manager.List().First(s => s.Id == request.SandboxId);
+        var alive = DateTimeOffset.UtcNow - sandbox.StartedAt;
+        return new GetSandboxMetricsResponse
+        {
+            // Average over the sandbox's life, as a share of its vcpus.
+            CpuUsedPct = alive <= TimeSpan.Zero ? 0 : Math.Round(100 * usage.CpuTime / alive / Math.Max(1, sandbox.Spec.Vcpus), 2),
+            CpuCount = sandbox.Spec.Vcpus,
+            MemoryUsedBytes = (ulong)usage.MemoryUsedBytes,
+            MemoryLimitBytes = (ulong)usage.MemoryLimitBytes,
+            DiskUsedBytes = (ulong)disk,
+        };
+    }
+
     public override Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
     {
+        var sandboxes = manager.List();
         var response = new ListSandboxesResponse { Host = hostInfo.Describe(manager.RuntimeName) };
-        response.Sandboxes.Add(manager.List().Select(ToInfo));
+        response.Sandboxes.Add(sandboxes.Select(ToInfo));
+        response.AutoPausedSandboxIds.Add(sandboxes.Where(s => s.AutoPaused).Select(s => s.Id));
         return Task.FromResult(response);
     }
+
+    private static async IAsyncEnumerable<ExecInput> ReadInputAsync(IAsyncStreamReader<ExecStreamRequest> requests, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            var request = requests.Current;
+            switch (request.RequestCase)
+            {
+                case ExecStreamRequest.RequestOneofCase.Stdin:
+                    yield return new ExecInput.Stdin(request.Stdin.Memory);
+                    break;
+                case ExecStreamRequest.RequestOneofCase.CloseStdin:
+                    yield return new ExecInput.CloseStdin();
+                    break;
+                case ExecStreamRequest.RequestOneofCase.Signal:
+                    yield return new ExecInput.Signal(request.Signal);
+                    break;
+            }
+        }
+    }
+
+    private static ExecStreamResponse ToResponse(ExecOutput output) => output switch
+    {
+        ExecOutput.Started started => new ExecStreamResponse { Started = new ExecStarted { Pid = started.Pid } },
+        ExecOutput.Stdout stdout => new ExecStreamResponse { Stdout = ByteString.CopyFrom(stdout.Data.Span) },
+        ExecOutput.Stderr stderr => new ExecStreamResponse { Stderr = ByteString.CopyFrom(stderr.Data.Span) },
+        ExecOutput.Exited exited => new ExecStreamResponse { Exited = new ExecExited { ExitCode = exited.ExitCode, Status = exited.Status, TimedOut = exited.TimedOut } },
+        _ => throw new ArgumentOutOfRangeException(nameof(output)),
+    };
+
+    private static ExecSpec ToSpec(ExecRequest request) => new(
+        request.SandboxId,
+        request.Cmd,
+        [.. request.Args],
+        request.Env.ToDictionary(StringComparer.Ordinal),
+        EmptyToNull(request.Cwd),
+        request.TimeoutSec == 0 ? null : TimeSpan.FromSeconds(request.TimeoutSec),
+        EmptyToNull(request.User));
+
+    private static string? EmptyToNull(string value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static FileEntry ToEntry(EnvdFs.EntryInfo entry) => new()
+    {
+        Name = entry.Name,
+        Path = entry.Path,
+        Type = entry.Type switch
+        {
+            EnvdFs.FileType.File => EntryType.File,
+            EnvdFs.FileType.Directory => EntryType.Directory,
+            EnvdFs.FileType.Symlink => EntryType.Symlink,
+            _ => EntryType.Unspecified,
+        },
+        Size = entry.Size,
+        Mode = entry.Mode & 0x1FF,
+        Owner = entry.Owner,
+        ModifiedAt = entry.ModifiedTime,
+        SymlinkTarget = entry.HasSymlinkTarget ? entry.SymlinkTarget : string.Empty,
+    };
 
     private SandboxInfo ToInfo(Sandbox sandbox) => new()
     {
@@ -64,7 +205,8 @@ public sealed class HostAgentService(SandboxManager manager, HostInfoProvider ho
         State = sandbox.State switch
         {
             Sandboxes.SandboxState.Starting => Common.HostAgent.V1.SandboxState.Starting,
-            Sandboxes.SandboxState.Running => Common.HostAgent.V1.SandboxState.Running,
+            Sandboxes.SandboxState.Running or Sandboxes.SandboxState.Pausing => Common.HostAgent.V1.SandboxState.Running,
+            Sandboxes.SandboxState.Paused or Sandboxes.SandboxState.Resuming => Common.HostAgent.V1.SandboxState.Paused,
             Sandboxes.SandboxState.Stopping => Common.HostAgent.V1.SandboxState.Stopping,
             _ => Common.HostAgent.V1.SandboxState.Error,
         },
@@ -73,5 +215,7 @@ public sealed class HostAgentService(SandboxManager manager, HostInfoProvider ho
         MemoryMb = sandbox.Spec.MemoryMb,
         StartedAt = Timestamp.FromDateTimeOffset(sandbox.StartedAt),
         EnvdAddress = sandbox.EnvdUri is { } uri ? $"{uri.Host}:{uri.Port}" : string.Empty,
+        TimeoutSec = sandbox.TimeoutSec,
+        LastActiveAt = Timestamp.FromDateTimeOffset(sandbox.LastActiveAt),
     };
 }

@@ -20,6 +20,18 @@ public interface IRuntime
     /// </summary>
     Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stops every process of the sandbox where it stands. Containers freeze in memory; VMs write
+    /// memory and device state to disk and free their resources.
+    /// </summary>
+    Task PauseAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
+
+    /// <summary>Continues a paused sandbox exactly where it stopped.</summary>
+    Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
+
+    /// <summary>What the sandbox uses now, as its host sees it.</summary>
+    Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
+
     /// <summary>Stops the sandbox and frees what the runtime holds for it; returns every error met.</summary>
     Task<IReadOnlyList<Exception>> StopAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
 

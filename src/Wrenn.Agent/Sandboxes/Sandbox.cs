@@ -16,6 +16,18 @@ public sealed class Sandbox(CreateSandboxSpec spec, string directory)
 
     public SandboxState State { get; set; } = SandboxState.Starting;
 
+    /// <summary>Held while a state change (pause, resume, destroy) runs, so two never overlap.</summary>
+    public SemaphoreSlim Transition { get; } = new(1, 1);
+
+    /// <summary>Seconds of inactivity after which the host pauses the sandbox; 0 = never.</summary>
+    public uint TimeoutSec { get; set; } = spec.TimeoutSec;
+
+    /// <summary>Last exec, file operation, ping or resume; the inactivity timeout counts from here.</summary>
+    public DateTimeOffset LastActiveAt { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>True when the host paused it for inactivity (reported to the control plane).</summary>
+    public bool AutoPaused { get; set; }
+
     public DateTimeOffset StartedAt { get; set; } = DateTimeOffset.UtcNow;
 
     /// <summary>Set once the network exists.</summary>

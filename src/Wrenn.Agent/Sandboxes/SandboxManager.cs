@@ -49,7 +49,7 @@ public sealed class SandboxManager(
         {
             return existing.State == SandboxState.Running
                 ? existing
-                : throw new SandboxConflictException($"sandbox {spec.SandboxId} already exists and is {existing.State.ToString().ToLowerInvariant()}");
+                : throw new SandboxConflictException($"sandbox {spec.SandboxId} already exists and is {Describe(existing.State)}");
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -141,17 +141,161 @@ public sealed class SandboxManager(
             throw new SandboxConflictException($"sandbox {sandboxId} is still starting");
         }
 
-        sandbox.State = SandboxState.Stopping;
-        var errors = await TearDownAsync(sandbox, cancellationToken).ConfigureAwait(false);
-        if (errors.Count > 0)
+        await sandbox.Transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            sandbox.State = SandboxState.Error;
-            throw new AggregateException($"destroying sandbox {sandboxId} left {errors.Count} error(s)", errors);
+            sandbox.State = SandboxState.Stopping;
+            var errors = await TearDownAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            if (errors.Count > 0)
+            {
+                sandbox.State = SandboxState.Error;
+                throw new AggregateException($"destroying sandbox {sandboxId} left {errors.Count} error(s)", errors);
+            }
+
+            _sandboxes.TryRemove(sandboxId, out _);
+            logger.LogInformation("Sandbox {SandboxId} destroyed", sandboxId);
+        }
+        finally
+        {
+            sandbox.Transition.Release();
+        }
+    }
+
+    /// <summary>
+    /// Pauses a running sandbox. If the runtime fails half-way the sandbox is resumed, so it is never
+    /// left frozen while reported running; when even that fails it is marked error.
+    /// </summary>
+    public async Task<Sandbox> PauseAsync(string sandboxId, bool automatic, CancellationToken cancellationToken)
+    {
+        var sandbox = Get(sandboxId);
+        await sandbox.Transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (sandbox.State != SandboxState.Running)
+            {
+                throw new SandboxConflictException($"sandbox {sandboxId} is {Describe(sandbox.State)}, not running");
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            sandbox.State = SandboxState.Pausing;
+            try
+            {
+                await runtime.PauseAsync(sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Pausing {SandboxId} failed; resuming it", sandboxId);
+                sandbox.State = await TryResumeAfterFailedPauseAsync(sandbox).ConfigureAwait(false);
+                throw;
+            }
+
+            sandbox.State = SandboxState.Paused;
+            sandbox.AutoPaused = automatic;
+            await WriteRecordAsync(sandbox, CancellationToken.None).ConfigureAwait(false);
+            logger.LogInformation("Sandbox {SandboxId} paused{Why} in {ElapsedMs:F1} ms", sandboxId, automatic ? " (inactive)" : string.Empty, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return sandbox;
+        }
+        finally
+        {
+            sandbox.Transition.Release();
+        }
+    }
+
+    /// <summary>Resumes a paused sandbox; <paramref name="timeoutSec"/> replaces its inactivity timeout.</summary>
+    public async Task<Sandbox> ResumeAsync(string sandboxId, uint timeoutSec, CancellationToken cancellationToken)
+    {
+        var sandbox = Get(sandboxId);
+        await sandbox.Transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (sandbox.State != SandboxState.Paused)
+            {
+                throw new SandboxConflictException($"sandbox {sandboxId} is {Describe(sandbox.State)}, not paused");
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            sandbox.State = SandboxState.Resuming;
+            try
+            {
+                await runtime.ResumeAsync(sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Still paused as far as anyone can tell; the caller may retry.
+                sandbox.State = SandboxState.Paused;
+                throw;
+            }
+
+            sandbox.State = SandboxState.Running;
+            sandbox.AutoPaused = false;
+            sandbox.TimeoutSec = timeoutSec;
+            sandbox.LastActiveAt = DateTimeOffset.UtcNow;
+            await WriteRecordAsync(sandbox, CancellationToken.None).ConfigureAwait(false);
+            logger.LogInformation("Sandbox {SandboxId} resumed in {ElapsedMs:F1} ms", sandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return sandbox;
+        }
+        finally
+        {
+            sandbox.Transition.Release();
+        }
+    }
+
+    /// <summary>Resets the inactivity timer.</summary>
+    public void Ping(string sandboxId)
+    {
+        var sandbox = Get(sandboxId);
+        if (sandbox.State is not (SandboxState.Running or SandboxState.Paused))
+        {
+            throw new SandboxConflictException($"sandbox {sandboxId} is {Describe(sandbox.State)}");
         }
 
-        _sandboxes.TryRemove(sandboxId, out _);
-        logger.LogInformation("Sandbox {SandboxId} destroyed", sandboxId);
+        sandbox.LastActiveAt = DateTimeOffset.UtcNow;
     }
+
+    /// <summary>Resets the sandbox's inactivity timer (activity in a call that is still going on).</summary>
+    public void Touch(Sandbox sandbox) => sandbox.LastActiveAt = DateTimeOffset.UtcNow;
+
+    /// <summary>The running sandbox, with its inactivity timer reset: what every exec and file call starts with.</summary>
+    public Sandbox GetRunningAndTouch(string sandboxId)
+    {
+        var sandbox = Get(sandboxId);
+        if (sandbox.State != SandboxState.Running)
+        {
+            throw new SandboxConflictException($"sandbox {sandboxId} is {Describe(sandbox.State)}, not running");
+        }
+
+        sandbox.LastActiveAt = DateTimeOffset.UtcNow;
+        return sandbox;
+    }
+
+    /// <summary>CPU, memory and disk the sandbox uses now.</summary>
+    public async Task<(RuntimeUsage Usage, long DiskUsedBytes)> GetUsageAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        var sandbox = Get(sandboxId);
+        var usage = await runtime.GetUsageAsync(sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
+        return (usage, OverlayRootfs.UsedBytes(sandbox.Directory));
+    }
+
+    /// <summary>Sandboxes past their inactivity timeout, for the reaper.</summary>
+    public IReadOnlyList<Sandbox> Idle(DateTimeOffset now) =>
+        [.. _sandboxes.Values.Where(s => s.State == SandboxState.Running && s.TimeoutSec > 0 && now - s.LastActiveAt >= TimeSpan.FromSeconds(s.TimeoutSec))];
+
+    private async Task<SandboxState> TryResumeAfterFailedPauseAsync(Sandbox sandbox)
+    {
+        try
+        {
+            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await runtime.ResumeAsync(sandbox.Runtime!, budget.Token).ConfigureAwait(false);
+            return SandboxState.Running;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Sandbox {SandboxId} could not be resumed after a failed pause; it is in error", sandbox.Id);
+            return SandboxState.Error;
+        }
+    }
+
+    private static string Describe(SandboxState state) => state.ToString().ToLowerInvariant();
 
     /// <summary>Destroys every sandbox (agent shutdown); logs what could not be removed.</summary>
     public async Task DestroyAllAsync(CancellationToken cancellationToken)
@@ -182,59 +326,6 @@ public sealed class SandboxManager(
                 logger.LogError(ex, "Could not destroy sandbox {SandboxId} on shutdown", sandbox.Id);
             }
         }
-    }
-
-    /// <summary>Runs a command to completion and returns its output; the command is killed at its timeout.</summary>
-    public async Task<ExecResult> ExecAsync(ExecSpec spec, CancellationToken cancellationToken)
-    {
-        validator.ValidateExec(spec);
-        var sandbox = Get(spec.SandboxId);
-        if (sandbox.State != SandboxState.Running)
-        {
-            throw new SandboxConflictException($"sandbox {spec.SandboxId} is {sandbox.State.ToString().ToLowerInvariant()}, not running");
-        }
-
-        var timeout = spec.Timeout ?? options.Value.DefaultExecTimeout;
-        var request = new StartRequest { Process = ToProcessConfig(spec), Stdin = false };
-        var output = new CollectedOutput(options.Value.MaxExecOutputBytes);
-        ProcessEvent.Types.EndEvent? end = null;
-        uint? pid = null;
-        try
-        {
-            await foreach (var processEvent in envd.StartProcessAsync(sandbox.Envd, request, spec.User ?? options.Value.DefaultUser, timeout, cancellationToken).ConfigureAwait(false))
-            {
-                switch (processEvent.EventCase)
-                {
-                    case ProcessEvent.EventOneofCase.Start:
-                        pid = processEvent.Start.Pid;
-                        break;
-                    case ProcessEvent.EventOneofCase.Data:
-                        output.Append(processEvent.Data);
-                        break;
-                    case ProcessEvent.EventOneofCase.End:
-                        end = processEvent.End;
-                        break;
-                }
-            }
-        }
-        catch (EnvdCallException ex) when (ex.Code == "deadline_exceeded")
-        {
-            // envd killed the process group at the timeout we gave it as Connect-Timeout-Ms.
-            throw new ExecTimeoutException(timeout);
-        }
-        catch (ExecOutputTooLargeException) when (pid is { } running)
-        {
-            // Nobody will read the rest: do not leave the command running until its timeout.
-            await KillQuietlyAsync(sandbox, running).ConfigureAwait(false);
-            throw;
-        }
-
-        if (end is null)
-        {
-            throw new EnvdProtocolException("envd ended the process stream without an end event");
-        }
-
-        return new ExecResult(output.Stdout, output.Stderr, end.ExitCode);
     }
 
     /// <summary>
@@ -296,19 +387,6 @@ public sealed class SandboxManager(
         }
     }
 
-    private async Task KillQuietlyAsync(Sandbox sandbox, uint pid)
-    {
-        try
-        {
-            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await envd.SendSignalAsync(sandbox.Envd, pid, Signal.Sigkill, budget.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is EnvdCallException or HttpRequestException or OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Could not kill pid {Pid} in sandbox {SandboxId}", pid, sandbox.Id);
-        }
-    }
-
     private Sandbox Get(string sandboxId) =>
         _sandboxes.TryGetValue(sandboxId, out var sandbox) ? sandbox : throw new SandboxNotFoundException(sandboxId);
 
@@ -349,35 +427,6 @@ public sealed class SandboxManager(
         return errors;
     }
 
-    private static ProcessConfig ToProcessConfig(ExecSpec spec)
-    {
-        var config = new ProcessConfig();
-        if (spec.Arguments.Count == 0)
-        {
-            // A bare command is a shell command line, as in E2B's SDKs: pipes, globs and && work.
-            config.Cmd = "/bin/bash";
-            config.Args.Add("-l");
-            config.Args.Add("-c");
-            config.Args.Add(spec.Command);
-        }
-        else
-        {
-            config.Cmd = spec.Command;
-            config.Args.Add(spec.Arguments);
-        }
-
-        foreach (var (name, value) in spec.Environment)
-        {
-            config.Envs[name] = value;
-        }
-        if (!string.IsNullOrEmpty(spec.WorkingDirectory))
-        {
-            config.Cwd = spec.WorkingDirectory;
-        }
-
-        return config;
-    }
-
     private async Task WriteRecordAsync(Sandbox sandbox, CancellationToken cancellationToken)
     {
         var record = new SandboxRecord(
@@ -387,8 +436,9 @@ public sealed class SandboxManager(
             sandbox.Slot!.Index,
             sandbox.Spec.Vcpus,
             sandbox.Spec.MemoryMb,
-            sandbox.Spec.TimeoutSec,
-            sandbox.StartedAt);
+            sandbox.TimeoutSec,
+            sandbox.StartedAt,
+            sandbox.State == SandboxState.Paused);
         var path = Path.Combine(sandbox.Directory, SandboxRecord.FileName);
         await using var file = File.Create(path);
         await JsonSerializer.SerializeAsync(file, record, AgentJsonContext.Default.SandboxRecord, cancellationToken).ConfigureAwait(false);

@@ -12,7 +12,8 @@ public sealed record SandboxRecord(
     uint Vcpus,
     uint MemoryMb,
     uint TimeoutSec,
-    DateTimeOffset StartedAt)
+    DateTimeOffset StartedAt,
+    bool Paused = false)
 {
     public const string FileName = "sandbox.json";
 }

@@ -5,6 +5,9 @@ public enum SandboxState
 {
     Starting,
     Running,
+    Pausing,
+    Paused,
+    Resuming,
     Stopping,
     Error,
 }

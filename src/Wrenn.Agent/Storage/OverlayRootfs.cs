@@ -39,4 +39,13 @@ public static class OverlayRootfs
 
     /// <summary>Unmounts the overlay if it is mounted.</summary>
     public static void Unmount(string sandboxDirectory) => Mounts.UnmountIfMounted(MountPoint(sandboxDirectory));
+
+    /// <summary>Bytes the sandbox wrote: the size of its upper layer.</summary>
+    public static long UsedBytes(string sandboxDirectory)
+    {
+        var upper = new DirectoryInfo(Path.Combine(sandboxDirectory, UpperDirectoryName));
+        return upper.Exists
+            ? upper.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => f.Length)
+            : 0;
+    }
 }

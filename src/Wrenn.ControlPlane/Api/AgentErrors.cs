@@ -14,11 +14,13 @@ public static class AgentErrors
             ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, exception.Status.Detail),
         StatusCode.FailedPrecondition or StatusCode.AlreadyExists =>
             ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, exception.Status.Detail),
+        StatusCode.PermissionDenied =>
+            ApiResults.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, exception.Status.Detail),
         StatusCode.DeadlineExceeded =>
             ApiResults.Error(StatusCodes.Status504GatewayTimeout, ErrorCodes.Timeout, exception.Status.Detail),
         StatusCode.ResourceExhausted =>
             ApiResults.Error(StatusCodes.Status503ServiceUnavailable, ErrorCodes.NoCapacity, exception.Status.Detail),
-        StatusCode.Unavailable or StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.Unimplemented =>
+        StatusCode.Unavailable or StatusCode.Unauthenticated or StatusCode.Unimplemented =>
             ApiResults.Error(StatusCodes.Status502BadGateway, ErrorCodes.HostUnavailable, "host agent: " + exception.Status.Detail),
         _ => ApiResults.Error(StatusCodes.Status500InternalServerError, ErrorCodes.Internal, "host agent: " + exception.Status.Detail),
     };

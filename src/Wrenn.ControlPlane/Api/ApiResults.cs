@@ -7,6 +7,9 @@ namespace Wrenn.ControlPlane.Api;
 /// <summary>Writes the API's responses: JSON with the source-generated context, errors in the envelope.</summary>
 public static class ApiResults
 {
+    /// <summary>JSON bodies are small; anything bigger is a mistake or an attack (files have their own endpoints).</summary>
+    public const int MaxJsonBodyBytes = 1024 * 1024;
+
     public static IResult Error(int status, string code, string message) =>
         Results.Json(new ApiErrorBody(new ApiError(code, message)), ControlPlaneJsonContext.Default.ApiErrorBody, statusCode: status);
 
@@ -27,7 +30,16 @@ public static class ApiResults
     public static async Task<(T? Value, IResult? Error)> ReadBodyAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, T empty)
     {
         using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        var chunk = new byte[16 * 1024];
+        while (await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false) is var read and > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxJsonBodyBytes)
+            {
+                return (default, Error(StatusCodes.Status413PayloadTooLarge, Common.Errors.ErrorCodes.PayloadTooLarge, $"request body is over {MaxJsonBodyBytes / 1024} KiB"));
+            }
+        }
+
         var body = buffer.ToArray();
         if (body.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
         {

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Security.Claims;
-using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,9 +15,12 @@ using Agent = Wrenn.Common.HostAgent.V1;
 
 namespace Wrenn.ControlPlane.Api;
 
-/// <summary>/v1/sandboxes: create, list, get, delete, exec. Every query is scoped to the caller's team.</summary>
+/// <summary>/v1/sandboxes: create, list, get, delete, pause, resume, ping, timeout, metrics.</summary>
 public static class SandboxesApi
 {
+    /// <summary>Pausing and resuming large VMs writes or reads their memory: they may take minutes.</summary>
+    private static readonly TimeSpan LifecycleCallTimeout = TimeSpan.FromMinutes(5);
+
     public static void MapSandboxesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/sandboxes").RequireAuthorization();
@@ -28,8 +28,24 @@ public static class SandboxesApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{id}", GetAsync);
         group.MapDelete("/{id}", DeleteAsync);
-        group.MapPost("/{id}/exec", ExecAsync);
+        group.MapPost("/{id}/pause", PauseAsync);
+        group.MapPost("/{id}/resume", ResumeAsync);
+        group.MapPost("/{id}/ping", PingAsync);
+        group.MapPost("/{id}/timeout", SetTimeoutAsync);
+        group.MapGet("/{id}/metrics", MetricsAsync);
     }
+
+    public static SandboxResponse ToResponse(SandboxEntity sandbox) => new(
+        sandbox.Id,
+        sandbox.State,
+        sandbox.Template,
+        sandbox.Vcpus,
+        sandbox.MemoryMb,
+        sandbox.TimeoutSec,
+        JsonSerializer.Deserialize(sandbox.MetadataJson, ControlPlaneJsonContext.Default.DictionaryStringString) ?? [],
+        sandbox.HostId,
+        DateTime.SpecifyKind(sandbox.CreatedAt, DateTimeKind.Utc),
+        DateTime.SpecifyKind(sandbox.LastActiveAt, DateTimeKind.Utc));
 
     private static async Task<IResult> CreateAsync(
         HttpRequest request,
@@ -60,18 +76,17 @@ public static class SandboxesApi
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        var metadata = body!.Metadata ?? [];
         var sandbox = new SandboxEntity
         {
             Id = WrennIds.NewSandboxId(),
             TeamId = caller.TeamId(),
             HostId = host.Id,
-            Template = body.Template ?? SandboxRequestRules.DefaultTemplate,
+            Template = body!.Template ?? SandboxRequestRules.DefaultTemplate,
             State = SandboxStates.Starting,
             Vcpus = body.Vcpus ?? SandboxRequestRules.DefaultVcpus,
             MemoryMb = body.MemoryMb ?? SandboxRequestRules.DefaultMemoryMb,
             TimeoutSec = body.TimeoutSec ?? 0,
-            MetadataJson = JsonSerializer.Serialize(metadata, ControlPlaneJsonContext.Default.DictionaryStringString),
+            MetadataJson = JsonSerializer.Serialize(body.Metadata ?? [], ControlPlaneJsonContext.Default.DictionaryStringString),
             CreatedAt = now,
             LastActiveAt = now,
         };
@@ -129,18 +144,18 @@ public static class SandboxesApi
         return ApiResults.Json(new SandboxListResponse([.. sandboxes.Select(ToResponse)]), ControlPlaneJsonContext.Default.SandboxListResponse);
     }
 
-    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal caller, WrennDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal caller, SandboxAccess access, CancellationToken cancellationToken)
     {
-        var sandbox = await FindAsync(db, caller, id, cancellationToken).ConfigureAwait(false);
-        return sandbox is null ? NotFound(id) : ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse);
+        var sandbox = await access.FindSandboxAsync(caller, id, cancellationToken).ConfigureAwait(false);
+        return sandbox is null ? SandboxAccess.NotFound(id) : ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal caller, WrennDbContext db, AgentClientPool agents, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var sandbox = await FindAsync(db, caller, id, cancellationToken).ConfigureAwait(false);
+        var (sandbox, agent, error) = await access.FindAsync(caller, id, cancellationToken).ConfigureAwait(false);
         if (sandbox is null)
         {
-            return NotFound(id);
+            return error!;
         }
 
         if (sandbox.State == SandboxStates.Stopped)
@@ -148,14 +163,11 @@ public static class SandboxesApi
             return Results.NoContent();
         }
 
-        var host = await db.Hosts.FindAsync([sandbox.HostId], cancellationToken).ConfigureAwait(false);
-        if (host is not null)
+        if (agent is not null)
         {
             try
             {
-                await agents.For(host.Address)
-                    .DestroySandboxAsync(new Agent.DestroySandboxRequest { SandboxId = sandbox.Id }, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: cancellationToken)
-                    .ConfigureAwait(false);
+                await agent.DestroySandboxAsync(new Agent.DestroySandboxRequest { SandboxId = sandbox.Id }, deadline: DateTime.UtcNow + LifecycleCallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
             {
@@ -173,96 +185,160 @@ public static class SandboxesApi
         return Results.NoContent();
     }
 
-    private static async Task<IResult> ExecAsync(
-        string id,
-        HttpRequest request,
-        ClaimsPrincipal caller,
-        WrennDbContext db,
-        AgentClientPool agents,
-        IOptions<ControlPlaneOptions> options,
-        TimeProvider clock)
+    private static async Task<IResult> PauseAsync(string id, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, CancellationToken cancellationToken)
     {
-        var cancellationToken = request.HttpContext.RequestAborted;
-        var sandbox = await FindAsync(db, caller, id, cancellationToken).ConfigureAwait(false);
-        if (sandbox is null)
-        {
-            return NotFound(id);
-        }
-
-        var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.ExecRequest, new ExecRequest(null, null, null, null, null, null)).ConfigureAwait(false);
+        var (sandbox, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Running).ConfigureAwait(false);
         if (error is not null)
         {
             return error;
         }
 
-        if (SandboxRequestRules.CheckExec(body!) is { } broken)
-        {
-            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, broken);
-        }
-
-        if (sandbox.State != SandboxStates.Running)
-        {
-            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"sandbox {id} is {sandbox.State}, not running");
-        }
-
-        var host = await db.Hosts.FindAsync([sandbox.HostId], cancellationToken).ConfigureAwait(false);
-        if (host is null)
-        {
-            return ApiResults.Error(StatusCodes.Status502BadGateway, ErrorCodes.HostUnavailable, $"sandbox {id} has no host");
-        }
-
-        var agentRequest = new Agent.ExecRequest
-        {
-            SandboxId = sandbox.Id,
-            Cmd = body!.Cmd!,
-            Cwd = body.Cwd ?? string.Empty,
-            TimeoutSec = (uint)(body.TimeoutSec ?? 0),
-            User = body.User ?? string.Empty,
-        };
-        agentRequest.Args.Add(body.Args ?? []);
-        agentRequest.Env.Add(body.Env ?? []);
-        var callTimeout = TimeSpan.FromSeconds(body.TimeoutSec ?? 60) + options.Value.AgentCallMargin;
-        var started = Stopwatch.GetTimestamp();
-        Agent.ExecResponse reply;
         try
         {
-            reply = await agents.For(host.Address)
-                .ExecAsync(agentRequest, deadline: DateTime.UtcNow + callTimeout, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
+            await agent!.PauseSandboxAsync(new Agent.PauseSandboxRequest { SandboxId = id }, deadline: DateTime.UtcNow + LifecycleCallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            // A failed pause must not leave "running" on a sandbox the host no longer has.
+            if (ex.StatusCode == StatusCode.NotFound || !await StillOnHostAsync(agent!, id).ConfigureAwait(false))
+            {
+                sandbox!.State = SandboxStates.Error;
+                await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return AgentErrors.ToResult(ex);
+        }
+
+        sandbox!.State = SandboxStates.Paused;
+        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        return ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse);
+    }
+
+    private static async Task<IResult> ResumeAsync(string id, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, TimeProvider clock)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var (body, bodyError) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.ResumeRequest, new ResumeRequest(null)).ConfigureAwait(false);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+
+        if (body!.TimeoutSec is { } timeout && (timeout < 0 || timeout > SandboxRequestRules.MaxTimeoutSec))
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, $"timeout_sec must be between 0 and {SandboxRequestRules.MaxTimeoutSec}");
+        }
+
+        var (sandbox, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Paused).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var timeoutSec = body.TimeoutSec ?? sandbox!.TimeoutSec;
+        try
+        {
+            await agent!.ResumeSandboxAsync(new Agent.ResumeSandboxRequest { SandboxId = id, TimeoutSec = (uint)timeoutSec }, deadline: DateTime.UtcNow + LifecycleCallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex)
         {
             return AgentErrors.ToResult(ex);
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        sandbox!.State = SandboxStates.Running;
+        sandbox.TimeoutSec = timeoutSec;
         sandbox.LastActiveAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
-
-        var stdout = reply.Stdout.Span;
-        var stderr = reply.Stderr.Span;
-        var text = Utf8.IsValid(stdout) && Utf8.IsValid(stderr);
-        var response = new ExecResponse(
-            sandbox.Id,
-            body.Cmd!,
-            text ? Encoding.UTF8.GetString(stdout) : Convert.ToBase64String(stdout),
-            text ? Encoding.UTF8.GetString(stderr) : Convert.ToBase64String(stderr),
-            reply.ExitCode,
-            (long)elapsed.TotalMilliseconds,
-            text ? "utf-8" : "base64");
-        return ApiResults.Json(response, ControlPlaneJsonContext.Default.ExecResponse);
+        return ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse);
     }
 
-    private static Task<SandboxEntity?> FindAsync(WrennDbContext db, ClaimsPrincipal caller, string id, CancellationToken cancellationToken)
+    private static async Task<IResult> PingAsync(string id, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (!WrennIds.IsSandboxId(id))
+        var (sandbox, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Running, SandboxStates.Paused).ConfigureAwait(false);
+        if (error is not null)
         {
-            return Task.FromResult<SandboxEntity?>(null);
+            return error;
         }
 
-        // Another team's sandbox is "not found" too: the API never confirms that it exists.
-        var teamId = caller.TeamId();
-        return db.Sandboxes.SingleOrDefaultAsync(s => s.Id == id && s.TeamId == teamId, cancellationToken);
+        try
+        {
+            await agent!.PingSandboxAsync(new Agent.PingSandboxRequest { SandboxId = id }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            return AgentErrors.ToResult(ex);
+        }
+
+        sandbox!.LastActiveAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        return ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse);
+    }
+
+    /// <summary>
+    /// Changes timeout_sec. The host's own timer takes the new value at the next resume; a running
+    /// sandbox's ping resets it meanwhile.
+    /// </summary>
+    private static async Task<IResult> SetTimeoutAsync(string id, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access)
+    {
+        var (body, bodyError) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.TimeoutRequest, new TimeoutRequest(null)).ConfigureAwait(false);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+
+        if (body!.TimeoutSec is not { } timeout || timeout < 0 || timeout > SandboxRequestRules.MaxTimeoutSec)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, $"timeout_sec is required, between 0 (never pause) and {SandboxRequestRules.MaxTimeoutSec}");
+        }
+
+        var sandbox = await access.FindSandboxAsync(caller, id, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (sandbox is null)
+        {
+            return SandboxAccess.NotFound(id);
+        }
+
+        if (sandbox.State is SandboxStates.Stopped or SandboxStates.Error)
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"sandbox {id} is {sandbox.State}");
+        }
+
+        sandbox.TimeoutSec = timeout;
+        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        return ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse);
+    }
+
+    private static async Task<IResult> MetricsAsync(string id, ClaimsPrincipal caller, SandboxAccess access, CancellationToken cancellationToken)
+    {
+        var (_, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Running, SandboxStates.Paused).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        try
+        {
+            var metrics = await agent!.GetSandboxMetricsAsync(new Agent.GetSandboxMetricsRequest { SandboxId = id }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return ApiResults.Json(
+                new SandboxMetricsResponse(metrics.CpuUsedPct, (int)metrics.CpuCount, (long)metrics.MemoryUsedBytes, (long)metrics.MemoryLimitBytes, (long)metrics.DiskUsedBytes),
+                ControlPlaneJsonContext.Default.SandboxMetricsResponse);
+        }
+        catch (RpcException ex)
+        {
+            return AgentErrors.ToResult(ex);
+        }
+    }
+
+    private static async Task<bool> StillOnHostAsync(Agent.HostAgent.HostAgentClient agent, string id)
+    {
+        try
+        {
+            var listed = await agent.ListSandboxesAsync(new Agent.ListSandboxesRequest(), deadline: DateTime.UtcNow.AddSeconds(10)).ConfigureAwait(false);
+            return listed.Sandboxes.Any(s => s.SandboxId == id);
+        }
+        catch (RpcException)
+        {
+            // Cannot tell: do not claim it vanished.
+            return true;
+        }
     }
 
     private static async Task ForgetFailedCreateAsync(WrennDbContext db, Agent.HostAgent.HostAgentClient agent, SandboxEntity sandbox, bool outcomeUnknown)
@@ -283,19 +359,4 @@ public static class SandboxesApi
         db.Sandboxes.Remove(sandbox);
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
     }
-
-    private static IResult NotFound(string id) =>
-        ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"sandbox {id} not found");
-
-    private static SandboxResponse ToResponse(SandboxEntity sandbox) => new(
-        sandbox.Id,
-        sandbox.State,
-        sandbox.Template,
-        sandbox.Vcpus,
-        sandbox.MemoryMb,
-        sandbox.TimeoutSec,
-        JsonSerializer.Deserialize(sandbox.MetadataJson, ControlPlaneJsonContext.Default.DictionaryStringString) ?? [],
-        sandbox.HostId,
-        DateTime.SpecifyKind(sandbox.CreatedAt, DateTimeKind.Utc),
-        DateTime.SpecifyKind(sandbox.LastActiveAt, DateTimeKind.Utc));
 }

@@ -21,12 +21,18 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(ApiKeyAuthenticationOptions.HeaderName, out var values) || values.Count == 0)
+        var presented = Request.Headers[ApiKeyAuthenticationOptions.HeaderName].ToString().Trim();
+        if (presented.Length == 0 && Context.WebSockets.IsWebSocketRequest)
+        {
+            // Browsers cannot set headers on a WebSocket; the key may come as a query parameter there.
+            presented = Request.Query[ApiKeyAuthenticationOptions.QueryName].ToString().Trim();
+        }
+
+        if (presented.Length == 0)
         {
             return AuthenticateResult.NoResult();
         }
 
-        var presented = values.ToString().Trim();
         if (!WrennIds.IsApiKey(presented))
         {
             return AuthenticateResult.Fail("malformed API key");

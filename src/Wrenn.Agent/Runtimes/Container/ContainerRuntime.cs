@@ -72,6 +72,19 @@ public sealed class ContainerRuntime(
         return [new CommandFailedException($"{options.Value.OciRuntime} delete --force {id}", result)];
     }
 
+    /// <summary>runc pause: the cgroup freezer stops every process; their memory stays where it is.</summary>
+    public Task PauseAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
+        commands.RunCheckedAsync(options.Value.OciRuntime, ["pause", ContainerId(sandbox.SandboxId)], cancellationToken);
+
+    public Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
+        commands.RunCheckedAsync(options.Value.OciRuntime, ["resume", ContainerId(sandbox.SandboxId)], cancellationToken);
+
+    public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        var (cpu, memory, limit) = CgroupStats.Read($"{options.Value.CgroupParent.TrimEnd('/')}/{sandbox.SandboxId}");
+        return Task.FromResult(new RuntimeUsage(cpu, memory, limit));
+    }
+
     public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken)
     {
         // runc creates the cgroup parent in every v1 hierarchy (or once in v2) and never removes it.

@@ -1,0 +1,64 @@
+using Wrenn.Agent.Envd;
+using Wrenn.Envd.Protocol.Filesystem;
+
+namespace Wrenn.Agent.Sandboxes;
+
+/// <summary>Files in a running sandbox, through its envd: streamed in and out, listed, made, removed.</summary>
+public sealed class SandboxFiles(SandboxManager manager, EnvdClient envd)
+{
+    /// <summary>Streams <paramref name="content"/> into the file (parents created, owned by the user); returns the absolute path.</summary>
+    public Task<string> WriteAsync(string sandboxId, string path, string? user, Stream content, CancellationToken cancellationToken)
+    {
+        RequirePath(path);
+        var sandbox = manager.GetRunningAndTouch(sandboxId);
+        return envd.UploadAsync(sandbox.Envd, path, user, content, cancellationToken);
+    }
+
+    /// <summary>The file as a stream; the caller disposes it.</summary>
+    public Task<Stream> ReadAsync(string sandboxId, string path, string? user, CancellationToken cancellationToken)
+    {
+        RequirePath(path);
+        var sandbox = manager.GetRunningAndTouch(sandboxId);
+        return envd.DownloadAsync(sandbox.Envd, path, user, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EntryInfo>> ListAsync(string sandboxId, string path, uint depth, string? user, CancellationToken cancellationToken)
+    {
+        RequirePath(path);
+        var sandbox = manager.GetRunningAndTouch(sandboxId);
+        var response = await envd.CallAsync(sandbox.Envd, "filesystem.Filesystem/ListDir", new ListDirRequest { Path = path, Depth = depth }, ListDirResponse.Parser, cancellationToken, user).ConfigureAwait(false);
+        return response.Entries;
+    }
+
+    /// <summary>Creates the directory; returns its entry and whether it was new.</summary>
+    public async Task<(EntryInfo? Entry, bool Created)> MakeDirAsync(string sandboxId, string path, string? user, CancellationToken cancellationToken)
+    {
+        RequirePath(path);
+        var sandbox = manager.GetRunningAndTouch(sandboxId);
+        try
+        {
+            var made = await envd.CallAsync(sandbox.Envd, "filesystem.Filesystem/MakeDir", new MakeDirRequest { Path = path }, MakeDirResponse.Parser, cancellationToken, user).ConfigureAwait(false);
+            return (made.Entry, true);
+        }
+        catch (EnvdCallException ex) when (ex.Code == "already_exists")
+        {
+            var stat = await envd.CallAsync(sandbox.Envd, "filesystem.Filesystem/Stat", new StatRequest { Path = path }, StatResponse.Parser, cancellationToken, user).ConfigureAwait(false);
+            return (stat.Entry, false);
+        }
+    }
+
+    public Task RemoveAsync(string sandboxId, string path, string? user, CancellationToken cancellationToken)
+    {
+        RequirePath(path);
+        var sandbox = manager.GetRunningAndTouch(sandboxId);
+        return envd.CallAsync(sandbox.Envd, "filesystem.Filesystem/Remove", new RemoveRequest { Path = path }, RemoveResponse.Parser, cancellationToken, user);
+    }
+
+    private static void RequirePath(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("path is required and must not contain NUL");
+        }
+    }
+}

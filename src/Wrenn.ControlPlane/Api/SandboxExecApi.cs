@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Wrenn.Common.Errors;
+using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+using Agent = Wrenn.Common.HostAgent.V1;
+
+namespace Wrenn.ControlPlane.Api;
+
+/// <summary>
+/// Commands in a sandbox: POST exec (collected), exec/stream over a WebSocket (output as it comes,
+/// stdin, signals) or as NDJSON (POST with Accept: application/x-ndjson, output only).
+/// </summary>
+public static class SandboxExecApi
+{
+    public const string NdjsonMediaType = "application/x-ndjson";
+    private const int MaxClientMessageBytes = 1024 * 1024;
+
+    public static void MapSandboxExecApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization();
+        group.MapPost("/{id}/exec", ExecAsync);
+        group.MapGet("/{id}/exec/stream", StreamOverWebSocketAsync);
+        group.MapPost("/{id}/exec/stream", StreamAsNdjsonAsync);
+    }
+
+    private static async Task<IResult> ExecAsync(string id, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    {
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var (body, bodyError) = await ReadStartAsync(request).ConfigureAwait(false);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+
+        var (sandbox, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Running).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        Agent.ExecResponse reply;
+        try
+        {
+            reply = await agent!.ExecAsync(ToAgentRequest(id, body!), deadline: Deadline(body!, options.Value), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            return AgentErrors.ToResult(ex);
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        await TouchAsync(db, sandbox!, clock).ConfigureAwait(false);
+        var stdout = reply.Stdout.Span;
+        var stderr = reply.Stderr.Span;
+        var text = Utf8.IsValid(stdout) && Utf8.IsValid(stderr);
+        var response = new ExecResponse(
+            id,
+            body!.Cmd!,
+            text ? Encoding.UTF8.GetString(stdout) : Convert.ToBase64String(stdout),
+            text ? Encoding.UTF8.GetString(stderr) : Convert.ToBase64String(stderr),
+            reply.ExitCode,
+            (long)elapsed.TotalMilliseconds,
+            text ? "utf-8" : "base64");
+        return ApiResults.Json(response, ControlPlaneJsonContext.Default.ExecResponse);
+    }
+
+    /// <summary>
+    /// GET with a WebSocket upgrade. The client's first message is the command (as for exec); then it
+    /// may send stdin, close_stdin and signal messages. Closing the socket kills the command.
+    /// </summary>
+    private static async Task StreamOverWebSocketAsync(string id, HttpContext http, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            await ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "exec/stream needs a WebSocket upgrade (or POST with Accept: application/x-ndjson)").ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        var (sandbox, agent, error) = await access.FindAsync(caller, id, http.RequestAborted, SandboxStates.Running).ConfigureAwait(false);
+        if (error is not null)
+        {
+            await error.ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        var cancellationToken = http.RequestAborted;
+        var first = await ReceiveTextAsync(socket, cancellationToken).ConfigureAwait(false);
+        ExecRequest? start = null;
+        string? problem = first is null ? "the first message must be the command" : null;
+        if (first is not null)
+        {
+            try
+            {
+                start = JsonSerializer.Deserialize(first, ControlPlaneJsonContext.Default.ExecRequest);
+                problem = start is null ? "the first message must be a JSON object" : SandboxRequestRules.CheckExec(start);
+            }
+            catch (JsonException ex)
+            {
+                problem = "malformed JSON: " + ex.Message;
+            }
+        }
+
+        if (problem is not null)
+        {
+            await SendAsync(socket, new ExecStreamEvent("error", Code: ErrorCodes.BadRequest, Message: problem), CancellationToken.None).ConfigureAwait(false);
+            await CloseAsync(socket, WebSocketCloseStatus.InvalidPayloadData).ConfigureAwait(false);
+            return;
+        }
+
+        using var call = agent!.ExecStream(deadline: Deadline(start!, options.Value), cancellationToken: cancellationToken);
+        await call.RequestStream.WriteAsync(new Agent.ExecStreamRequest { Start = ToAgentRequest(id, start!) }, cancellationToken).ConfigureAwait(false);
+        var forwarding = ForwardClientMessagesAsync(socket, call.RequestStream, cancellationToken);
+        try
+        {
+            await RelayEventsAsync(call.ResponseStream, e => SendAsync(socket, e, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            await SendErrorAsync(ex, e => SendAsync(socket, e, CancellationToken.None)).ConfigureAwait(false);
+            await CloseAsync(socket, WebSocketCloseStatus.InternalServerError).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The client left; cancelling the call makes the agent kill the command.
+        }
+
+        await forwarding.ConfigureAwait(false);
+        await TouchAsync(db, sandbox!, clock).ConfigureAwait(false);
+    }
+
+    /// <summary>POST with a JSON command and Accept: application/x-ndjson: one event per line, as it comes.</summary>
+    private static async Task StreamAsNdjsonAsync(string id, HttpContext http, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    {
+        var (body, bodyError) = await ReadStartAsync(http.Request).ConfigureAwait(false);
+        if (bodyError is not null)
+        {
+            await bodyError.ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        var (sandbox, agent, error) = await access.FindAsync(caller, id, http.RequestAborted, SandboxStates.Running).ConfigureAwait(false);
+        if (error is not null)
+        {
+            await error.ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        var cancellationToken = http.RequestAborted;
+        using var call = agent!.ExecStream(deadline: Deadline(body!, options.Value), cancellationToken: cancellationToken);
+        http.Response.ContentType = NdjsonMediaType;
+        http.Response.Headers.CacheControl = "no-store";
+        async Task WriteLineAsync(ExecStreamEvent e)
+        {
+            await http.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(e, ControlPlaneJsonContext.Default.ExecStreamEvent), cancellationToken).ConfigureAwait(false);
+            await http.Response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            await http.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await call.RequestStream.WriteAsync(new Agent.ExecStreamRequest { Start = ToAgentRequest(id, body!) }, cancellationToken).ConfigureAwait(false);
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            await RelayEventsAsync(call.ResponseStream, WriteLineAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (!http.Response.HasStarted)
+        {
+            await AgentErrors.ToResult(ex).ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+        catch (RpcException ex)
+        {
+            await SendErrorAsync(ex, WriteLineAsync).ConfigureAwait(false);
+        }
+
+        await TouchAsync(db, sandbox!, clock).ConfigureAwait(false);
+    }
+
+    private static async Task RelayEventsAsync(IAsyncStreamReader<Agent.ExecStreamResponse> responses, Func<ExecStreamEvent, Task> send, CancellationToken cancellationToken)
+    {
+        var stdout = new Utf8ChunkDecoder();
+        var stderr = new Utf8ChunkDecoder();
+        while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            var response = responses.Current;
+            switch (response.EventCase)
+            {
+                case Agent.ExecStreamResponse.EventOneofCase.Started:
+                    await send(new ExecStreamEvent("started", Pid: response.Started.Pid)).ConfigureAwait(false);
+                    break;
+                case Agent.ExecStreamResponse.EventOneofCase.Stdout:
+                    await send(Output("stdout", stdout.Decode(response.Stdout.Span))).ConfigureAwait(false);
+                    break;
+                case Agent.ExecStreamResponse.EventOneofCase.Stderr:
+                    await send(Output("stderr", stderr.Decode(response.Stderr.Span))).ConfigureAwait(false);
+                    break;
+                case Agent.ExecStreamResponse.EventOneofCase.Exited:
+                    foreach (var (type, decoder) in new[] { ("stdout", stdout), ("stderr", stderr) })
+                    {
+                        if (decoder.Flush() is { } rest)
+                        {
+                            await send(new ExecStreamEvent(type, Data: rest, Encoding: "base64")).ConfigureAwait(false);
+                        }
+                    }
+
+                    var exited = response.Exited;
+                    await send(new ExecStreamEvent("exit", ExitCode: exited.ExitCode, Status: exited.Status, TimedOut: exited.TimedOut)).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private static ExecStreamEvent Output(string type, (string Data, bool IsBase64) chunk) =>
+        new(type, Data: chunk.Data, Encoding: chunk.IsBase64 ? "base64" : "utf-8");
+
+    private static Task SendErrorAsync(RpcException exception, Func<ExecStreamEvent, Task> send)
+    {
+        var code = exception.StatusCode switch
+        {
+            StatusCode.NotFound => ErrorCodes.NotFound,
+            StatusCode.InvalidArgument => ErrorCodes.BadRequest,
+            StatusCode.FailedPrecondition => ErrorCodes.Conflict,
+            StatusCode.DeadlineExceeded => ErrorCodes.Timeout,
+            StatusCode.Unavailable => ErrorCodes.HostUnavailable,
+            _ => ErrorCodes.Internal,
+        };
+        return send(new ExecStreamEvent("error", Code: code, Message: exception.Status.Detail));
+    }
+
+    private static async Task ForwardClientMessagesAsync(WebSocket socket, IClientStreamWriter<Agent.ExecStreamRequest> requests, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await ReceiveTextAsync(socket, cancellationToken).ConfigureAwait(false) is { } text)
+            {
+                ExecStreamClientMessage? message;
+                try
+                {
+                    message = JsonSerializer.Deserialize(text, ControlPlaneJsonContext.Default.ExecStreamClientMessage);
+                }
+                catch (JsonException)
+                {
+                    continue;
+                }
+
+                Agent.ExecStreamRequest? request = message?.Type switch
+                {
+                    "stdin" => new Agent.ExecStreamRequest
+                    {
+                        Stdin = Google.Protobuf.ByteString.CopyFrom(message.Encoding == "base64" ? Convert.FromBase64String(message.Data ?? string.Empty) : Encoding.UTF8.GetBytes(message.Data ?? string.Empty)),
+                    },
+                    "close_stdin" => new Agent.ExecStreamRequest { CloseStdin = true },
+                    "signal" => new Agent.ExecStreamRequest { Signal = message.Signal == "SIGTERM" ? 15 : 9 },
+                    _ => null,
+                };
+                if (request is not null)
+                {
+                    await requests.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await requests.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or RpcException or InvalidOperationException or FormatException)
+        {
+            // The command ended or the client left: nowhere to forward to.
+        }
+    }
+
+    private static async Task<string?> ReceiveTextAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            message.Write(buffer, 0, result.Count);
+            if (message.Length > MaxClientMessageBytes)
+            {
+                throw new WebSocketException("message too large");
+            }
+
+            if (result.EndOfMessage)
+            {
+                return Encoding.UTF8.GetString(message.ToArray());
+            }
+        }
+    }
+
+    private static Task SendAsync(WebSocket socket, ExecStreamEvent e, CancellationToken cancellationToken) =>
+        socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(e, ControlPlaneJsonContext.Default.ExecStreamEvent), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+
+    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status)
+    {
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await socket.CloseAsync(status, null, budget.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private static async Task<(ExecRequest? Body, IResult? Error)> ReadStartAsync(HttpRequest request)
+    {
+        var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.ExecRequest, new ExecRequest(null, null, null, null, null, null)).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        return SandboxRequestRules.CheckExec(body!) is { } broken
+            ? (null, ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, broken))
+            : (body, null);
+    }
+
+    private static Agent.ExecRequest ToAgentRequest(string sandboxId, ExecRequest body)
+    {
+        var request = new Agent.ExecRequest
+        {
+            SandboxId = sandboxId,
+            Cmd = body.Cmd!,
+            Cwd = body.Cwd ?? string.Empty,
+            TimeoutSec = (uint)(body.TimeoutSec ?? 0),
+            User = body.User ?? string.Empty,
+        };
+        request.Args.Add(body.Args ?? []);
+        request.Env.Add(body.Env ?? []);
+        return request;
+    }
+
+    private static DateTime Deadline(ExecRequest body, ControlPlaneOptions options) =>
+        DateTime.UtcNow + TimeSpan.FromSeconds(body.TimeoutSec ?? 60) + options.AgentCallMargin;
+
+    private static async Task TouchAsync(WrennDbContext db, SandboxEntity sandbox, TimeProvider clock)
+    {
+        sandbox.LastActiveAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+}
