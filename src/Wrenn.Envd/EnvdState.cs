@@ -13,6 +13,7 @@ public sealed class EnvdState(IOptions<EnvdOptions> options)
     private string? _accessToken;
     private string _defaultUser = options.Value.DefaultUser;
     private string? _defaultWorkdir;
+    private DateTimeOffset? _lastInit;
 
     /// <summary>Variables every new process gets on top of envd's own environment.</summary>
     public ConcurrentDictionary<string, string> EnvVars { get; } = new(StringComparer.Ordinal);
@@ -72,6 +73,28 @@ public sealed class EnvdState(IOptions<EnvdOptions> options)
             {
                 _defaultWorkdir = value;
             }
+        }
+    }
+
+    /// <summary>
+    /// True when an /init stamped <paramref name="timestamp"/> is the newest seen (or carries no
+    /// stamp) and should be applied; records it.
+    /// </summary>
+    public bool AcceptInitAt(DateTimeOffset? timestamp)
+    {
+        lock (_gate)
+        {
+            if (timestamp is { } stamp && _lastInit is { } last && stamp <= last)
+            {
+                return false;
+            }
+
+            if (timestamp is not null)
+            {
+                _lastInit = timestamp;
+            }
+
+            return true;
         }
     }
 }

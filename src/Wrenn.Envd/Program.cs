@@ -35,6 +35,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
 builder.Logging.SetMinimumLevel(LogLevel.Information);
 builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+builder.Services.AddCors();
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<EnvdState>();
 builder.Services.AddSingleton<CpuSampler>();
 builder.Services.AddSingleton<UserResolver>();
@@ -45,6 +47,8 @@ builder.Services.AddSingleton<DirectoryWatchers>();
 builder.Services.AddSingleton<FilesystemService>();
 
 var app = builder.Build();
+// Browser clients (E2B's JS SDK in a page) call envd directly; it answers any origin, as E2B's does.
+app.UseCors(cors => cors.AllowAnyOrigin().AllowAnyHeader().WithMethods("HEAD", "GET", "POST", "PUT", "PATCH", "DELETE").SetPreflightMaxAge(TimeSpan.FromHours(2)));
 app.UseMiddleware<AccessTokenMiddleware>();
 HealthEndpoint.Map(app);
 ControlEndpoints.Map(app);

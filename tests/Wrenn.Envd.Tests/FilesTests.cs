@@ -83,6 +83,20 @@ public sealed class FilesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Uploading_onto_a_directory_or_with_an_unknown_content_type_is_400()
+    {
+        using var content = new StringContent("x");
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var onto = await _envd.Http.PostAsync(new Uri($"/files?path={Uri.EscapeDataString(_root)}", UriKind.Relative), content, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, onto.StatusCode);
+        Assert.Contains("is a directory", await onto.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        using var text = new StringContent("x", System.Text.Encoding.UTF8, "text/plain");
+        using var odd = await _envd.Http.PostAsync(new Uri($"/files?path={Uri.EscapeDataString(Path.Combine(_root, "t"))}", UriKind.Relative), text, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, odd.StatusCode);
+    }
+
+    [Fact]
     public async Task A_raw_upload_needs_a_path()
     {
         using var content = new StringContent("x");

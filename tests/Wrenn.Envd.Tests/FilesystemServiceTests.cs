@@ -47,10 +47,19 @@ public sealed class FilesystemServiceTests : IAsyncLifetime
         Assert.Equal(FileType.Directory, dir.Type);
         Assert.StartsWith("d", dir.Permissions, StringComparison.Ordinal);
 
+        // As E2B's envd: a link has its target's type and mode, its own permissions string, and the resolved target.
         var symlink = (await _unary.CallAsync("filesystem.Filesystem/Stat", new StatRequest { Path = link }, StatResponse.Parser)).Message!.Entry;
-        Assert.Equal(FileType.Symlink, symlink.Type);
+        Assert.Equal(FileType.File, symlink.Type);
+        Assert.Equal(Convert.ToUInt32("640", 8), symlink.Mode);
         Assert.Equal(file, symlink.SymlinkTarget);
+        Assert.Equal(link, symlink.Path);
         Assert.StartsWith("L", symlink.Permissions, StringComparison.Ordinal);
+
+        var dangling = Path.Combine(_root, "dangling");
+        File.CreateSymbolicLink(dangling, Path.Combine(_root, "nowhere"));
+        var broken = (await _unary.CallAsync("filesystem.Filesystem/Stat", new StatRequest { Path = dangling }, StatResponse.Parser)).Message!.Entry;
+        Assert.Equal(FileType.Unspecified, broken.Type);
+        Assert.Equal(0u, broken.Mode);
     }
 
     [Fact]
@@ -102,7 +111,7 @@ public sealed class FilesystemServiceTests : IAsyncLifetime
     [Theory]
     [InlineData("filesystem.Filesystem/Stat")]
     [InlineData("filesystem.Filesystem/ListDir")]
-    [InlineData("filesystem.Filesystem/Remove")]
+    [InlineData("filesystem.Filesystem/Move")]
     public async Task Missing_paths_are_not_found(string procedure)
     {
         var path = Path.Combine(_root, "missing");
@@ -110,11 +119,18 @@ public sealed class FilesystemServiceTests : IAsyncLifetime
         {
             "filesystem.Filesystem/Stat" => new StatRequest { Path = path },
             "filesystem.Filesystem/ListDir" => new ListDirRequest { Path = path },
-            _ => new RemoveRequest { Path = path },
+            _ => new MoveRequest { Source = path, Destination = path + "2" },
         };
         var result = await _unary.CallAsync(procedure, request, RemoveResponse.Parser);
         Assert.Equal(HttpStatusCode.NotFound, result.Status);
         Assert.Equal("not_found", result.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Removing_what_is_not_there_succeeds_as_rm_rf_does()
+    {
+        var result = await _unary.CallAsync("filesystem.Filesystem/Remove", new RemoveRequest { Path = Path.Combine(_root, "never-was") }, RemoveResponse.Parser);
+        Assert.Equal(HttpStatusCode.OK, result.Status);
     }
 
     [Fact]

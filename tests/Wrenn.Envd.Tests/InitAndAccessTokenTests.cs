@@ -55,9 +55,27 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await unary.CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser, accessToken: "wrong")).Status);
         Assert.Equal(HttpStatusCode.OK, (await unary.CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser, accessToken: "s3cret")).Status);
 
+        // /init needs no header, but once a token is set only a body carrying that token may change anything.
         using (var reinit = await PostInitAsync(new { accessToken = "other" }))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, reinit.StatusCode);
+        }
+
+        using (var reset = await PostInitAsync(new { envVars = new Dictionary<string, string> { ["X"] = "1" } }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, reset.StatusCode);
+        }
+
+        using (var same = await PostInitAsync(new { accessToken = "s3cret", envVars = new Dictionary<string, string> { ["X"] = "1" } }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, same.StatusCode);
+        }
+
+        using (var denied = await _envd.Http.GetAsync(new Uri("/envs", UriKind.Relative), ct))
+        {
+            using var body = JsonDocument.Parse(await denied.Content.ReadAsStringAsync(ct));
+            Assert.Equal(401, body.RootElement.GetProperty("code").GetInt32());
+            Assert.Contains("valid access token", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
     }
 
@@ -91,6 +109,25 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_init_older_than_the_last_one_applied_is_acknowledged_and_ignored()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var now = DateTimeOffset.UtcNow;
+        using (var newer = await PostInitAsync(new { envVars = new Dictionary<string, string> { ["GEN"] = "2" }, timestamp = now }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, newer.StatusCode);
+        }
+
+        using (var older = await PostInitAsync(new { envVars = new Dictionary<string, string> { ["GEN"] = "1" }, timestamp = now.AddSeconds(-10) }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, older.StatusCode);
+        }
+
+        using var envs = JsonDocument.Parse(await _envd.Http.GetStringAsync(new Uri("/envs", UriKind.Relative), ct));
+        Assert.Equal("2", envs.RootElement.GetProperty("GEN").GetString());
+    }
+
+    [Fact]
     public async Task Metrics_report_cpu_memory_and_disk()
     {
         using var metrics = JsonDocument.Parse(await _envd.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative), TestContext.Current.CancellationToken));
@@ -98,6 +135,8 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
         Assert.Equal(Environment.ProcessorCount, root.GetProperty("cpu_count").GetInt32());
         Assert.InRange(root.GetProperty("cpu_used_pct").GetDouble(), 0, 100);
         Assert.True(root.GetProperty("mem_total").GetInt64() > root.GetProperty("mem_used").GetInt64());
+        Assert.Equal(root.GetProperty("mem_total").GetInt64() / (1024 * 1024), root.GetProperty("mem_total_mib").GetInt64());
+        Assert.True(root.GetProperty("mem_cache").GetInt64() >= 0);
         Assert.True(root.GetProperty("disk_total").GetInt64() >= root.GetProperty("disk_used").GetInt64());
         Assert.InRange(root.GetProperty("ts").GetInt64(), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds());
     }

@@ -113,6 +113,24 @@ public sealed class ProcessControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connecting_just_after_a_process_ended_still_yields_its_end()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var request = ConnectTestClient.Command("sh", "-c", "exit 9");
+        request.Tag = "quick-" + Guid.NewGuid().ToString("N");
+        var result = await _streams.StartAsync(request, json: false, cancellationToken: ct);
+        Assert.Equal(9, result.Events[^1].End.ExitCode);
+
+        var attach = new ConnectRequest { Process = new ProcessSelector { Tag = request.Tag } };
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/process.Process/Connect") { Content = new ByteArrayContent(Frame(attach.ToByteArray())) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/connect+proto");
+        using var response = await _envd.Http.SendAsync(message, ct);
+        var events = ParseEvents(await response.Content.ReadAsByteArrayAsync(ct));
+        Assert.Equal(ProcessEvent.EventOneofCase.Start, events[0].EventCase);
+        Assert.Equal(9, events[^1].End.ExitCode);
+    }
+
+    [Fact]
     public async Task Unknown_processes_are_not_found()
     {
         var missing = new ProcessSelector { Pid = 999_999 };
@@ -166,7 +184,7 @@ public sealed class ProcessControlTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Resizing_or_closing_stdin_of_the_wrong_kind_of_process_fails_precondition()
+    public async Task Resizing_a_process_without_a_terminal_fails_and_closing_absent_stdin_is_harmless()
     {
         var ct = TestContext.Current.CancellationToken;
         var request = ConnectTestClient.Command("sleep", "2");
@@ -178,7 +196,7 @@ public sealed class ProcessControlTests : IAsyncLifetime
         var resize = await _unary.CallAsync("process.Process/Update", new UpdateRequest { Process = selector, Pty = new PTY { Size = new PTY.Types.Size { Cols = 1, Rows = 1 } } }, UpdateResponse.Parser);
         Assert.Equal("failed_precondition", resize.ErrorCode);
         var close = await _unary.CallAsync("process.Process/CloseStdin", new CloseStdinRequest { Process = selector }, CloseStdinResponse.Parser);
-        Assert.Equal("failed_precondition", close.ErrorCode);
+        Assert.Equal(HttpStatusCode.OK, close.Status);
         await _unary.CallAsync("process.Process/SendSignal", new SendSignalRequest { Process = selector, Signal = Signal.Sigkill }, SendSignalResponse.Parser);
         await running;
     }

@@ -38,7 +38,8 @@ public sealed class RunAsUserTests : IAsyncLifetime
         Assert.Equal("root\n", ConnectTestClient.Stdout(asRoot.Events));
 
         var nobodyKnown = await client.StartAsync(ConnectTestClient.Command("id"), json: false, user: "no-such-user", cancellationToken: TestContext.Current.CancellationToken);
-        Assert.Equal("invalid_argument", nobodyKnown.ErrorCode);
+        Assert.Equal("unauthenticated", nobodyKnown.ErrorCode);
+        Assert.Contains("invalid username", nobodyKnown.ErrorMessage, StringComparison.Ordinal);
     }
 
     [Fact]

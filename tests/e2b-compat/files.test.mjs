@@ -83,12 +83,14 @@ test('list, exists, getInfo, makeDir, rename and remove', async () => {
   await assert.rejects(sandbox.files.list('tree'), FileNotFoundError);
 });
 
-test('symlinks are reported as symlinks with their target', async () => {
+test('a symlink reports its target, and the type of what it points to, as E2B envd does', async () => {
   await sandbox.files.write('link-target.txt', 'x');
   await sandbox.commands.run(`ln -sf ${envd.home}/link-target.txt ${envd.home}/the-link`);
   const info = await sandbox.files.getInfo('the-link');
-  assert.equal(info.type, 'symlink');
+  assert.equal(info.type, 'file');
+  assert.equal(info.path, `${envd.home}/the-link`);
   assert.equal(info.symlinkTarget, `${envd.home}/link-target.txt`);
+  assert.match(info.permissions, /^L/);
 });
 
 test('watchDir reports creates, writes and removes, recursively', async () => {
@@ -116,4 +118,11 @@ test('gzip uploads are stored decompressed', async () => {
   await sandbox.files.write('zipped.txt', 'compressed on the way in', { gzip: true });
   assert.equal(await sandbox.files.read('zipped.txt'), 'compressed on the way in');
   assert.equal(await sandbox.files.read('zipped.txt', { gzip: true }), 'compressed on the way in');
+});
+
+test('file metadata written with a file comes back with its info', async () => {
+  const written = await sandbox.files.write('tagged.txt', 'x', { metadata: { owner: 'team-a' } });
+  assert.equal(written.metadata?.owner, 'team-a', JSON.stringify(written));
+  const info = await sandbox.files.getInfo('tagged.txt');
+  assert.equal(info.metadata?.owner, 'team-a', JSON.stringify(info));
 });

@@ -84,7 +84,7 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
         EnvdCallException { Code: "already_exists" } => StatusCode.AlreadyExists,
         EnvdCallException { Code: "permission_denied" } => StatusCode.PermissionDenied,
         EnvdCallException { Code: "resource_exhausted" } => StatusCode.ResourceExhausted,
-        EnvdCallException { Code: "invalid_argument" or "failed_precondition" } => StatusCode.InvalidArgument,
+        EnvdCallException { Code: "invalid_argument" or "failed_precondition" or "unauthenticated" } => StatusCode.InvalidArgument,
         EnvdCallException or EnvdProtocolException or HttpRequestException => StatusCode.Unavailable,
         OperationCanceledException => StatusCode.Cancelled,
         NotSupportedException => StatusCode.Unimplemented,

@@ -13,16 +13,24 @@ public static class EntryInfoFactory
         return status is null ? null : Create(path, status, names);
     }
 
+    /// <summary>
+    /// As E2B's envd does it: name, path and size from lstat; permissions as Go prints the lstat mode
+    /// ("Lrwxrwxrwx" for a link); but a symlink's type and mode are its target's (a dangling link is
+    /// unspecified, mode 0), and its symlink_target is the fully resolved absolute path.
+    /// </summary>
     public static EntryInfo Create(string path, FileStatus status, AccountNames names)
     {
         var goMode = GoFileMode.FromUnixMode(status.Mode);
+        var target = status.IsSymlink ? ResolveLink(path) : null;
+        var effective = !status.IsSymlink ? status : target is null ? null : FileStatus.TryRead(target);
+
         var entry = new EntryInfo
         {
             Name = path == "/" ? "/" : Path.GetFileName(path.TrimEnd('/')),
-            Type = status.IsDirectory ? FileType.Directory : status.IsSymlink ? FileType.Symlink : status.IsRegularFile ? FileType.File : FileType.Unspecified,
+            Type = effective is null ? FileType.Unspecified : effective.IsDirectory ? FileType.Directory : effective.IsRegularFile ? FileType.File : FileType.Unspecified,
             Path = path,
             Size = status.Size,
-            Mode = goMode & 0x1FF,
+            Mode = effective is null ? 0 : effective.Mode & 0x1FF,
             Permissions = GoFileMode.ToString(goMode),
             Owner = names.User(status.Uid),
             Group = names.Group(status.Gid),
@@ -30,29 +38,24 @@ public static class EntryInfoFactory
         };
         if (status.IsSymlink)
         {
-            entry.SymlinkTarget = ResolveLink(path);
+            entry.SymlinkTarget = target ?? path;
         }
 
+        entry.Metadata.Add(FileMetadata.Read(path));
         return entry;
     }
 
-    /// <summary>Where a symlink finally points, as an absolute path; the raw target when it dangles.</summary>
-    private static string ResolveLink(string path)
+    /// <summary>Where a symlink finally points, as an absolute path; null when it dangles or loops.</summary>
+    private static string? ResolveLink(string path)
     {
         try
         {
-            var info = new FileInfo(path);
-            var final = info.ResolveLinkTarget(returnFinalTarget: true);
-            if (final is not null)
-            {
-                return final.FullName;
-            }
-
-            return info.LinkTarget ?? string.Empty;
+            var final = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true);
+            return final is not null && (File.Exists(final.FullName) || Directory.Exists(final.FullName)) ? final.FullName : null;
         }
         catch (IOException)
         {
-            return new FileInfo(path).LinkTarget ?? string.Empty;
+            return null;
         }
     }
 }

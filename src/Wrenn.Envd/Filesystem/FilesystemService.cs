@@ -36,21 +36,22 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
         return Guard(path, () =>
         {
             var status = FileStatus.TryRead(path) ?? throw FilesystemErrors.NotFound(path);
+            var listed = path;
             if (status.IsSymlink)
             {
-                // A link to a directory is listed as the directory, as `ls dir-link` would.
-                path = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
-                status = FileStatus.TryRead(path) ?? throw FilesystemErrors.NotFound(path);
+                // A link to a directory is listed as the directory, as `ls dir-link` would; entries keep the asked-for path.
+                listed = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+                status = FileStatus.TryRead(listed) ?? throw FilesystemErrors.NotFound(path);
             }
 
             if (!status.IsDirectory)
             {
-                throw new ConnectException(ConnectCode.InvalidArgument, $"path '{path}' is not a directory");
+                throw new ConnectException(ConnectCode.InvalidArgument, $"path is not a directory: {path}");
             }
 
             var names = AccountNames.Load();
             var response = new ListDirResponse();
-            AddEntries(path, depth, names, response);
+            AddEntries(listed, path, depth, names, response);
             return response;
         });
     }
@@ -66,7 +67,7 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
             {
                 throw new ConnectException(
                     existing.IsDirectory ? ConnectCode.AlreadyExists : ConnectCode.InvalidArgument,
-                    existing.IsDirectory ? $"directory '{path}' already exists" : $"path '{path}' exists and is not a directory");
+                    existing.IsDirectory ? $"directory already exists: {path}" : $"path already exists but it is not a directory: {path}");
             }
 
             OwnedDirectories.Create(path, user);
@@ -93,13 +94,18 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
         });
     }
 
-    /// <summary>Removes a file, a symlink (not its target) or a whole directory tree.</summary>
+    /// <summary>Removes a file, a symlink (not its target) or a whole directory tree; nothing there is not an error (rm -rf).</summary>
     public RemoveResponse Remove(RemoveRequest request, ConnectCallContext call)
     {
         var path = Resolve(request.Path, call);
         return Guard(path, () =>
         {
-            var status = FileStatus.TryRead(path) ?? throw FilesystemErrors.NotFound(path);
+            var status = FileStatus.TryRead(path);
+            if (status is null)
+            {
+                return new RemoveResponse();
+            }
+
             if (status.IsDirectory)
             {
                 Directory.Delete(path, recursive: true);
@@ -132,19 +138,22 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
         return new RemoveWatcherResponse();
     }
 
-    private static void AddEntries(string directory, uint depth, AccountNames names, ListDirResponse response)
+    /// <summary>Depth-first, in lexical order, like Go's WalkDir; symlinked directories are not entered.</summary>
+    private static void AddEntries(string directory, string shownAs, uint depth, AccountNames names, ListDirResponse response)
     {
         foreach (var child in Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal))
         {
             if (FileStatus.TryRead(child) is not { } status)
             {
+                // Gone since it was listed.
                 continue;
             }
 
-            response.Entries.Add(EntryInfoFactory.Create(child, status, names));
+            var shown = Path.Combine(shownAs, Path.GetFileName(child));
+            response.Entries.Add(EntryInfoFactory.Create(shown == child ? child : shown, status, names));
             if (depth > 1 && status.IsDirectory)
             {
-                AddEntries(child, depth - 1, names, response);
+                AddEntries(child, shown, depth - 1, names, response);
             }
         }
     }

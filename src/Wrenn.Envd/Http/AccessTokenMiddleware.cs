@@ -4,8 +4,9 @@ using System.Text;
 namespace Wrenn.Envd.Http;
 
 /// <summary>
-/// Once /init set an access token, every call but GET /health must carry it in X-Access-Token
-/// (compared in constant time), or a valid file signature on /files; anything else is 401.
+/// Once /init set an access token, every call must carry it in X-Access-Token (compared in constant
+/// time), except GET /health, POST /init (which checks the token in its body) and /files (which also
+/// accepts a valid signature); anything else is 401.
 /// </summary>
 public sealed class AccessTokenMiddleware(RequestDelegate next, EnvdState state)
 {
@@ -14,12 +15,12 @@ public sealed class AccessTokenMiddleware(RequestDelegate next, EnvdState state)
     public Task InvokeAsync(HttpContext http)
     {
         var token = state.AccessToken;
-        if (token is null || http.Request.Path == "/health" || Presented(http.Request, token) || FileSignature.IsValid(http.Request, token))
+        if (token is null || http.Request.Path == "/health" || http.Request.Path == "/init" || Presented(http.Request, token) || FileSignature.IsValid(http.Request, token))
         {
             return next(http);
         }
 
-        return FileResults.Error(StatusCodes.Status401Unauthorized, $"missing or invalid {HeaderName}").ExecuteAsync(http);
+        return FileResults.Error(StatusCodes.Status401Unauthorized, "unauthorized access, please provide a valid access token or method signing if supported").ExecuteAsync(http);
     }
 
     private static bool Presented(HttpRequest request, string token)

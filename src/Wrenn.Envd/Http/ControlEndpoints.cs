@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Wrenn.Envd.Process;
 
@@ -6,8 +8,13 @@ namespace Wrenn.Envd.Http;
 /// <summary>POST /init, GET /envs, GET /metrics: how the host configures envd and watches the sandbox.</summary>
 public static class ControlEndpoints
 {
-    /// <summary>Clock drift /init tolerates before it steps the clock.</summary>
-    private static readonly TimeSpan ClockTolerance = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// How far behind the host the clock may be before /init steps it (a resumed VM wakes in the
+    /// past), and how far ahead (stepping a clock back breaks more than a small lead does).
+    /// </summary>
+    private static readonly TimeSpan ClockBehindTolerance = TimeSpan.FromMilliseconds(50);
+
+    private static readonly TimeSpan ClockAheadTolerance = TimeSpan.FromSeconds(5);
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -16,8 +23,15 @@ public static class ControlEndpoints
         app.MapGet("/metrics", MetricsAsync);
     }
 
+    /// <summary>
+    /// Applies what the host sends after start and after every resume. Once a token is set, only a
+    /// request carrying that same token may change anything (there is no other way to prove who
+    /// calls); a request older than the last one applied is acknowledged and ignored.
+    /// </summary>
     private static async Task<IResult> InitAsync(HttpContext http, EnvdState state, ILoggerFactory loggers)
     {
+        http.Response.Headers["X-Envd-Version"] = EnvdVersion.Current;
+        http.Response.Headers.CacheControl = "no-store";
         InitRequest? request;
         try
         {
@@ -33,21 +47,40 @@ public static class ControlEndpoints
             return FileResults.Error(StatusCodes.Status400BadRequest, "/init needs a JSON object");
         }
 
+        if (state.AccessToken is { } current)
+        {
+            if (string.IsNullOrEmpty(request.AccessToken))
+            {
+                return Results.Text("access token reset not authorized", statusCode: StatusCodes.Status401Unauthorized);
+            }
+
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.AccessToken), Encoding.UTF8.GetBytes(current)))
+            {
+                return Results.Text("access token validation failed", statusCode: StatusCodes.Status401Unauthorized);
+            }
+        }
+
         if (request.DefaultUser is { Length: > 0 } user && UserAccount.FindInPasswd(user) is null && Environment.IsPrivilegedProcess)
         {
             return FileResults.Error(StatusCodes.Status400BadRequest, $"default user '{user}' does not exist in this sandbox");
         }
 
-        foreach (var (name, value) in request.EnvVars ?? [])
+        if (!state.AcceptInitAt(request.Timestamp))
         {
-            state.EnvVars[name] = value;
+            // A replay or a late duplicate: what it says is already out of date.
+            return Results.NoContent();
         }
 
-        if (request.AccessToken is { Length: > 0 } token)
+        if (request.EnvVars is { } envVars)
         {
-            state.AccessToken = token;
+            state.EnvVars.Clear();
+            foreach (var (name, value) in envVars)
+            {
+                state.EnvVars[name] = value;
+            }
         }
 
+        state.AccessToken = string.IsNullOrEmpty(request.AccessToken) ? null : request.AccessToken;
         if (request.DefaultUser is { Length: > 0 } defaultUser)
         {
             state.DefaultUser = defaultUser;
@@ -58,7 +91,7 @@ public static class ControlEndpoints
             state.DefaultWorkdir = workdir;
         }
 
-        if (request.Timestamp is { } now && SystemClock.SyncTo(now, ClockTolerance))
+        if (request.Timestamp is { } now && SystemClock.SyncTo(now, ClockBehindTolerance, ClockAheadTolerance))
         {
             loggers.CreateLogger(typeof(ControlEndpoints)).LogInformation("Clock stepped to {Now:O}", now);
         }
@@ -68,23 +101,27 @@ public static class ControlEndpoints
 
     private static async Task<IResult> MetricsAsync(CpuSampler cpu, CancellationToken cancellationToken)
     {
-        var (memoryTotal, memoryUsed) = Memory();
+        var (memoryTotal, memoryUsed, memoryCache) = Memory();
         var disk = new DriveInfo("/");
+        const long MiB = 1024 * 1024;
         var metrics = new MetricsResponse(
             DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             Environment.ProcessorCount,
             await cpu.UsedPercentAsync(cancellationToken).ConfigureAwait(false),
             memoryTotal,
             memoryUsed,
-            disk.TotalSize - disk.TotalFreeSpace,
+            memoryCache,
+            memoryTotal / MiB,
+            memoryUsed / MiB,
+            disk.TotalSize - disk.AvailableFreeSpace,
             disk.TotalSize);
         return Results.Json(metrics, EnvdJsonContext.Default.MetricsResponse);
     }
 
-    /// <summary>Total and used memory in bytes from /proc/meminfo (used = total - available).</summary>
-    private static (long Total, long Used) Memory()
+    /// <summary>Total, used (total - available) and page-cache memory in bytes, from /proc/meminfo.</summary>
+    private static (long Total, long Used, long Cache) Memory()
     {
-        long total = 0, available = 0;
+        long total = 0, available = 0, cache = 0;
         foreach (var line in File.ReadLines("/proc/meminfo"))
         {
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -102,8 +139,12 @@ public static class ControlEndpoints
             {
                 available = kib * 1024;
             }
+            else if (fields[0] == "Cached:")
+            {
+                cache = kib * 1024;
+            }
         }
 
-        return (total, total - available);
+        return (total, total - available, cache);
     }
 }

@@ -15,6 +15,7 @@ public static class FilesEndpoints
     private const int ENOSPC = 28;
     private const int ERROR_DISK_FULL = 112;
     private const int CopyBufferBytes = 64 * 1024;
+    private const string MetadataHeaderPrefix = "X-Metadata-";
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -45,8 +46,8 @@ public static class FilesEndpoints
         }
 
         _ = user;
-        // PhysicalFile sends with sendfile(2) where it can, and supports ranges.
-        return Results.File(path, "application/octet-stream", Path.GetFileName(path), enableRangeProcessing: true);
+        // PhysicalFile sends with sendfile(2) where it can, with Content-Length and range support.
+        return Results.File(path, "application/octet-stream", enableRangeProcessing: true);
     }
 
     private static async Task<IResult> UploadAsync(HttpContext http, UserResolver users)
@@ -56,6 +57,10 @@ public static class FilesEndpoints
             return error;
         }
 
+        // X-Metadata-<key>: value headers become the files' metadata (E2B's SDKs send them).
+        var metadata = http.Request.Headers
+            .Where(h => h.Key.StartsWith(MetadataHeaderPrefix, StringComparison.OrdinalIgnoreCase) && h.Key.Length > MetadataHeaderPrefix.Length)
+            .ToDictionary(h => h.Key[MetadataHeaderPrefix.Length..], h => h.Value.ToString(), StringComparer.Ordinal);
         var written = new List<WrittenFile>();
         try
         {
@@ -71,23 +76,27 @@ public static class FilesEndpoints
                 var reader = new MultipartReader(boundary, http.Request.Body);
                 while (await reader.ReadNextSectionAsync(http.RequestAborted).ConfigureAwait(false) is { } section)
                 {
+                    // As E2B: only parts named "file" count; the path parameter names the target,
+                    // else each part's filename is its path.
                     var disposition = section.GetContentDispositionHeader();
-                    if (disposition is null || !disposition.IsFileDisposition())
+                    if (disposition is null || !disposition.IsFileDisposition() || HeaderUtilities.RemoveQuotes(disposition.Name).Value != "file")
                     {
                         continue;
                     }
 
-                    // One file: the path parameter names it. Several: each part's filename is its path.
                     var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                    var target = path is not null && written.Count == 0 ? path
-                        : fileName is { Length: > 0 } ? ProcessLauncher.ResolvePath(fileName, user)
-                        : null;
+                    var target = path ?? (fileName is { Length: > 0 } ? Path.GetFullPath(ProcessLauncher.ResolvePath(fileName, user)) : null);
                     if (target is null)
                     {
                         return Error(StatusCodes.Status400BadRequest, "a file part has no filename and no path was given");
                     }
 
-                    written.Add(await WriteAsync(section.Body, target, user, http.RequestAborted).ConfigureAwait(false));
+                    if (written.Any(w => w.Path == target))
+                    {
+                        return Error(StatusCodes.Status400BadRequest, $"you cannot upload multiple files to the same path: {target}");
+                    }
+
+                    written.Add(await WriteAsync(section.Body, target, user, metadata, http.RequestAborted).ConfigureAwait(false));
                 }
 
                 if (written.Count == 0)
@@ -112,12 +121,16 @@ public static class FilesEndpoints
                 await using var body = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase)
                     ? new System.IO.Compression.GZipStream(http.Request.Body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true)
                     : http.Request.Body;
-                written.Add(await WriteAsync(body, path, user, http.RequestAborted).ConfigureAwait(false));
+                written.Add(await WriteAsync(body, path, user, metadata, http.RequestAborted).ConfigureAwait(false));
             }
             else
             {
-                return Error(StatusCodes.Status415UnsupportedMediaType, $"unsupported content type '{contentType}'; use multipart/form-data or application/octet-stream");
+                return Error(StatusCodes.Status400BadRequest, $"unsupported content type '{contentType}'; use multipart/form-data or application/octet-stream");
             }
+        }
+        catch (TargetIsDirectoryException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, ex.Message);
         }
         catch (IOException ex) when (ex.HResult is ENOSPC or ERROR_DISK_FULL)
         {
@@ -135,11 +148,11 @@ public static class FilesEndpoints
         return Results.Json(written, EnvdJsonContext.Default.ListWrittenFile);
     }
 
-    private static async Task<WrittenFile> WriteAsync(Stream body, string path, UserAccount user, CancellationToken cancellationToken)
+    private static async Task<WrittenFile> WriteAsync(Stream body, string path, UserAccount user, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         if (Directory.Exists(path))
         {
-            throw new IOException($"path '{path}' is a directory");
+            throw new TargetIsDirectoryException(path);
         }
 
         Filesystem.OwnedDirectories.Create(Path.GetDirectoryName(path)!, user);
@@ -149,7 +162,13 @@ public static class FilesEndpoints
         }
 
         FileOwnership.Give(path, user.Uid, user.Gid);
-        return new WrittenFile(path, Path.GetFileName(path), "file");
+        if (metadata.Count == 0)
+        {
+            return new WrittenFile(path, Path.GetFileName(path), "file");
+        }
+
+        Filesystem.FileMetadata.Write(path, metadata);
+        return new WrittenFile(path, Path.GetFileName(path), "file", Filesystem.FileMetadata.Read(path));
     }
 
     private static bool TryResolve(HttpContext http, UserResolver users, out UserAccount user, out string? path, out IResult error)

@@ -9,5 +9,8 @@ public sealed record MetricsResponse(
     [property: JsonPropertyName("cpu_used_pct")] double CpuUsedPercent,
     [property: JsonPropertyName("mem_total")] long MemoryTotalBytes,
     [property: JsonPropertyName("mem_used")] long MemoryUsedBytes,
+    [property: JsonPropertyName("mem_cache")] long MemoryCacheBytes,
+    [property: JsonPropertyName("mem_total_mib")] long MemoryTotalMib,
+    [property: JsonPropertyName("mem_used_mib")] long MemoryUsedMib,
     [property: JsonPropertyName("disk_used")] long DiskUsedBytes,
     [property: JsonPropertyName("disk_total")] long DiskTotalBytes);

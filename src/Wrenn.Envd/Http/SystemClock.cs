@@ -10,10 +10,11 @@ internal static partial class SystemClock
 {
     private const int CLOCK_REALTIME = 0;
 
-    /// <summary>Steps the clock to <paramref name="now"/> when it is off by more than <paramref name="tolerance"/>; true when it did.</summary>
-    public static bool SyncTo(DateTimeOffset now, TimeSpan tolerance)
+    /// <summary>Steps the clock to <paramref name="now"/> when it is further behind or ahead than allowed; true when it did.</summary>
+    public static bool SyncTo(DateTimeOffset now, TimeSpan behindTolerance, TimeSpan aheadTolerance)
     {
-        if ((DateTimeOffset.UtcNow - now).Duration() <= tolerance)
+        var drift = DateTimeOffset.UtcNow - now;
+        if (drift >= -behindTolerance && drift <= aheadTolerance)
         {
             return false;
         }

@@ -51,7 +51,7 @@ public sealed class ProcessService(ProcessLauncher launcher, ProcessTable table,
     /// <summary>Attaches to a running process: a start event with its pid, then its further output and its end.</summary>
     public Task ConnectAsync(ConnectRequest request, ConnectCallContext call, ConnectServerStream<ConnectResponse> stream)
     {
-        var process = table.Find(request.Process);
+        var process = table.FindIncludingEnded(request.Process);
         var subscription = process.Subscribe();
         return StreamAndDisposeAsync();
 
@@ -118,11 +118,8 @@ public sealed class ProcessService(ProcessLauncher launcher, ProcessTable table,
             throw new ConnectException(ConnectCode.FailedPrecondition, "a PTY process has no separate stdin to close; send Ctrl-D (0x04) as input");
         }
 
-        if (!process.CloseInput())
-        {
-            throw new ConnectException(ConnectCode.FailedPrecondition, $"process {process.Pid} has no open stdin (it was started without stdin, or stdin is already closed)");
-        }
-
+        // Closing stdin that is closed or was never open is what the caller wanted already.
+        process.CloseInput();
         return new CloseStdinResponse();
     }
 
@@ -133,7 +130,7 @@ public sealed class ProcessService(ProcessLauncher launcher, ProcessTable table,
         {
             Signal.Sigkill => PosixSignals.SIGKILL,
             Signal.Sigterm => PosixSignals.SIGTERM,
-            _ => throw new ConnectException(ConnectCode.InvalidArgument, $"unsupported signal {request.Signal}; use SIGTERM or SIGKILL"),
+            _ => throw new ConnectException(ConnectCode.Unimplemented, $"invalid signal: {request.Signal}; use SIGTERM or SIGKILL"),
         };
         process.Signal(signal);
         return new SendSignalResponse();

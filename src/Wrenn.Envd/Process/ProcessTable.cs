@@ -5,9 +5,13 @@ using Wrenn.Envd.Protocol.Process;
 namespace Wrenn.Envd.Process;
 
 /// <summary>The processes envd started that still run, by pid (and findable by tag).</summary>
-public sealed class ProcessTable
+public sealed class ProcessTable(TimeProvider clock)
 {
+    /// <summary>How long an ended process can still be connected to (to read its end), as in E2B.</summary>
+    public static readonly TimeSpan ExitRetention = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<uint, RunningProcess> _processes = new();
+    private readonly ConcurrentDictionary<uint, (RunningProcess Process, DateTimeOffset EndedAt)> _ended = new();
 
     public IReadOnlyCollection<RunningProcess> All => [.. _processes.Values];
 
@@ -20,6 +24,8 @@ public sealed class ProcessTable
             {
                 _processes.TryRemove(new KeyValuePair<uint, RunningProcess>(process.Pid, process));
                 process.Dispose();
+                ForgetOldEnded();
+                _ended[process.Pid] = (process, clock.GetUtcNow());
             },
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
@@ -40,12 +46,48 @@ public sealed class ProcessTable
             selector.SelectorCase == ProcessSelector.SelectorOneofCase.Pid ? $"process with pid {selector.Pid} not found" : $"process with tag '{selector.Tag}' not found");
     }
 
+    /// <summary>
+    /// Like <see cref="Find"/>, but a process that ended less than <see cref="ExitRetention"/> ago is
+    /// found too, so that a client attaching just after the end still learns how it ended.
+    /// </summary>
+    public RunningProcess FindIncludingEnded(ProcessSelector? selector)
+    {
+        try
+        {
+            return Find(selector);
+        }
+        catch (ConnectException ex) when (ex.Code == ConnectCode.NotFound)
+        {
+            ForgetOldEnded();
+            var ended = _ended.Values.Select(e => e.Process).FirstOrDefault(p =>
+                selector!.SelectorCase == ProcessSelector.SelectorOneofCase.Pid ? p.Pid == selector.Pid : p.Tag == selector.Tag);
+            if (ended is null)
+            {
+                throw;
+            }
+
+            return ended;
+        }
+    }
+
     /// <summary>Stops everything still running (envd shutting down).</summary>
     public void KillAll()
     {
         foreach (var process in _processes.Values)
         {
             process.Signal(PosixSignals.SIGKILL);
+        }
+    }
+
+    private void ForgetOldEnded()
+    {
+        var cutoff = clock.GetUtcNow() - ExitRetention;
+        foreach (var (pid, ended) in _ended)
+        {
+            if (ended.EndedAt < cutoff)
+            {
+                _ended.TryRemove(pid, out _);
+            }
         }
     }
 }

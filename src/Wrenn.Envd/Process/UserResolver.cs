@@ -19,7 +19,7 @@ public sealed class UserResolver(EnvdState state)
         if (_isRoot)
         {
             return UserAccount.FindInPasswd(requested)
-                ?? throw new ConnectException(ConnectCode.InvalidArgument, $"user '{requested}' does not exist in this sandbox");
+                ?? throw new ConnectException(ConnectCode.Unauthenticated, $"invalid username: '{requested}'");
         }
 
         var self = Environment.UserName;
