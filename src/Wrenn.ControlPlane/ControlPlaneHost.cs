@@ -31,7 +31,7 @@ public static class ControlPlaneHost
         {
             ConfigureServices(builder.Services, options);
         }
-        catch (NotSupportedException ex)
+        catch (Exception ex) when (ex is NotSupportedException or FormatException or ArgumentException)
         {
             await Console.Error.WriteLineAsync("wrenn-cp: " + ex.Message).ConfigureAwait(false);
             return 1;
@@ -39,16 +39,29 @@ public static class ControlPlaneHost
 
         var app = builder.Build();
         await DatabaseSetup.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
+        await LoadSigningKeysAsync(app.Services, cancellationToken).ConfigureAwait(false);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapHealthApi();
+        app.MapAuthApi();
+        app.MapTeamsApi();
+        app.MapApiKeysApi();
         app.MapSandboxesApi();
         app.MapSandboxExecApi();
         app.MapSandboxFilesApi();
         app.Logger.LogInformation("wrenn-cp listening on {Listen}, state in {WrennDir}", listen, options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
+    }
+
+    private static async Task LoadSigningKeysAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await services.GetRequiredService<SigningKeys>()
+            .LoadAsync(scope.ServiceProvider.GetRequiredService<WrennDbContext>(), services.GetRequiredService<TimeProvider>(), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     public static void ConfigureServices(IServiceCollection services, ControlPlaneOptions options)
@@ -65,9 +78,7 @@ public static class ControlPlaneHost
         services.AddHostedService<Reconciliation.Reconciler>();
         services.AddScoped<HostScheduler>();
         services.AddScoped<SandboxAccess>();
-        services.AddAuthentication(ApiKeyAuthenticationOptions.SchemeName)
-            .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationOptions.SchemeName, null);
-        services.AddAuthorization();
+        services.AddWrennAuthentication();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlPlaneJsonContext.Default));
     }
 }

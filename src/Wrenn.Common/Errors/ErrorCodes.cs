@@ -24,6 +24,9 @@ public static class ErrorCodes
     /// <summary>413: the request body is larger than allowed.</summary>
     public const string PayloadTooLarge = "payload_too_large";
 
+    /// <summary>429: too many attempts; wait and try again.</summary>
+    public const string RateLimited = "rate_limited";
+
     /// <summary>503: no host can take the work now; retrying later may succeed.</summary>
     public const string NoCapacity = "no_capacity";
 

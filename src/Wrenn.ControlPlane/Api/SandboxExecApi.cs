@@ -8,6 +8,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Wrenn.Common.Errors;
 using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Agent = Wrenn.Common.HostAgent.V1;
@@ -25,7 +26,7 @@ public static class SandboxExecApi
 
     public static void MapSandboxExecApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization();
+        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization(AuthSchemes.SandboxPolicy).AddEndpointFilter<TeamScopeFilter>();
         group.MapPost("/{id}/exec", ExecAsync);
         group.MapGet("/{id}/exec/stream", StreamOverWebSocketAsync);
         group.MapPost("/{id}/exec/stream", StreamAsNdjsonAsync);

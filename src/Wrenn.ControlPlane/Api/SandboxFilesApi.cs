@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Wrenn.Common.Errors;
 using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data.Entities;
 using Agent = Wrenn.Common.HostAgent.V1;
 
@@ -21,7 +22,7 @@ public static class SandboxFilesApi
 
     public static void MapSandboxFilesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization();
+        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization(AuthSchemes.SandboxPolicy).AddEndpointFilter<TeamScopeFilter>();
         group.MapPost("/{id}/files", UploadAsync);
         group.MapGet("/{id}/files", DownloadAsync);
         group.MapDelete("/{id}/files", RemoveAsync);

@@ -23,7 +23,7 @@ public static class SandboxesApi
 
     public static void MapSandboxesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization();
+        var group = app.MapGroup("/v1/sandboxes").RequireAuthorization(AuthSchemes.SandboxPolicy).AddEndpointFilter<TeamScopeFilter>();
         group.MapPost("/", CreateAsync);
         group.MapGet("/", ListAsync);
         group.MapGet("/{id}", GetAsync);

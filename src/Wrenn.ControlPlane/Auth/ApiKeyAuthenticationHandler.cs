@@ -60,6 +60,11 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Response.HasStarted)
+        {
+            return;
+        }
+
         var failure = (await HandleAuthenticateOnceSafeAsync().ConfigureAwait(false)).Failure;
         var message = failure is null
             ? $"missing {ApiKeyAuthenticationOptions.HeaderName} header"

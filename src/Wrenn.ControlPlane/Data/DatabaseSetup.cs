@@ -7,17 +7,22 @@ public static class DatabaseSetup
 {
     public static void AddWrennDatabase(this IServiceCollection services, ControlPlaneOptions options)
     {
-        if (options.DatabaseUrl is not null)
+        if (options.DatabaseUrl is { } url)
         {
-            throw new NotSupportedException("DATABASE_URL is set, but this build of the control plane supports only the embedded SQLite database; unset DATABASE_URL");
+            var connectionString = PostgresConnectionString.FromDatabaseUrl(url);
+            services.AddDbContext<WrennDbContext, PostgresWrennDbContext>(db => db.UseNpgsql(connectionString));
+            return;
         }
 
         Directory.CreateDirectory(options.WrennDir);
-        var connectionString = $"Data Source={options.SqlitePath};Foreign Keys=True;Default Timeout=30";
-        services.AddDbContext<WrennDbContext, SqliteWrennDbContext>(db => db.UseSqlite(connectionString));
+        var sqlite = $"Data Source={options.SqlitePath};Foreign Keys=True;Default Timeout=30";
+        services.AddDbContext<WrennDbContext, SqliteWrennDbContext>(db => db.UseSqlite(sqlite));
     }
 
-    /// <summary>Applies pending migrations; SQLite also gets WAL so readers do not block the writer.</summary>
+    /// <summary>
+    /// Applies pending migrations (replicas starting together on PostgreSQL are serialised by EF's
+    /// migration lock); SQLite also gets WAL so readers do not block the writer.
+    /// </summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();

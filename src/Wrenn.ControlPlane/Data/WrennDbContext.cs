@@ -21,6 +21,10 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<SandboxEntity> Sandboxes => Set<SandboxEntity>();
 
+    public DbSet<SigningKeyEntity> SigningKeys => Set<SigningKeyEntity>();
+
+    public DbSet<TemplateEntity> Templates => Set<TemplateEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<UserEntity>(user =>
@@ -85,7 +89,12 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             host.Property(h => h.MemoryMb).HasColumnName("memory_mb");
             host.Property(h => h.CreatedAt).HasColumnName("created_at");
             host.Property(h => h.LastSeenAt).HasColumnName("last_seen_at");
-            host.HasIndex(h => h.Address).IsUnique();
+            host.Property(h => h.RegistrationTokenHash).HasColumnName("registration_token_hash").HasMaxLength(64);
+            host.Property(h => h.RegistrationExpiresAt).HasColumnName("registration_expires_at");
+            host.Property(h => h.AgentSecret).HasColumnName("agent_secret").HasMaxLength(64);
+            host.Property(h => h.DiskMb).HasColumnName("disk_mb");
+            host.Property(h => h.RunningSandboxes).HasColumnName("running_sandboxes");
+            host.HasIndex(h => h.RegistrationTokenHash).IsUnique();
         });
 
         modelBuilder.Entity<SandboxEntity>(sandbox =>
@@ -108,6 +117,36 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             sandbox.HasIndex(s => s.HostId);
             sandbox.HasOne<TeamEntity>().WithMany().HasForeignKey(s => s.TeamId).OnDelete(DeleteBehavior.Cascade);
             sandbox.HasOne<HostEntity>().WithMany().HasForeignKey(s => s.HostId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<SigningKeyEntity>(key =>
+        {
+            key.ToTable("signing_keys");
+            key.HasKey(k => k.Purpose);
+            key.Property(k => k.Purpose).HasColumnName("purpose").HasMaxLength(40);
+            key.Property(k => k.KeyBase64).HasColumnName("key").HasMaxLength(100);
+            key.Property(k => k.CreatedAt).HasColumnName("created_at");
+        });
+
+        modelBuilder.Entity<TemplateEntity>(template =>
+        {
+            template.ToTable("templates");
+            template.HasKey(t => t.Id);
+            template.Property(t => t.Id).HasColumnName("id").HasMaxLength(40);
+            template.Property(t => t.TeamId).HasColumnName("team_id").HasMaxLength(40);
+            template.Property(t => t.Name).HasColumnName("name").HasMaxLength(63);
+            template.Property(t => t.HostId).HasColumnName("host_id").HasMaxLength(40);
+            template.Property(t => t.SourceSandboxId).HasColumnName("source_sandbox_id").HasMaxLength(40);
+            template.Property(t => t.BaseTemplate).HasColumnName("base_template").HasMaxLength(63);
+            template.Property(t => t.Vcpus).HasColumnName("vcpus");
+            template.Property(t => t.MemoryMb).HasColumnName("memory_mb");
+            template.Property(t => t.SizeBytes).HasColumnName("size_bytes");
+            template.Property(t => t.KeepsMemory).HasColumnName("keeps_memory");
+            template.Property(t => t.CreatedAt).HasColumnName("created_at");
+            template.HasIndex(t => t.Name).IsUnique();
+            template.HasIndex(t => t.TeamId);
+            template.HasOne<TeamEntity>().WithMany().HasForeignKey(t => t.TeamId).OnDelete(DeleteBehavior.Cascade);
+            template.HasOne<HostEntity>().WithMany().HasForeignKey(t => t.HostId).OnDelete(DeleteBehavior.Restrict);
         });
     }
 }

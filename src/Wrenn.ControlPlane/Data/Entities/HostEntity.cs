@@ -3,13 +3,31 @@ namespace Wrenn.ControlPlane.Data.Entities;
 /// <summary>A machine running wrenn-agent. Table hosts.</summary>
 public sealed class HostEntity
 {
+    /// <summary>Created through the API; no agent has registered with its token yet.</summary>
+    public const string PendingState = "pending";
     public const string ReadyState = "ready";
     public const string UnreachableState = "unreachable";
 
     public required string Id { get; set; }
 
-    /// <summary>The agent's gRPC URL, e.g. http://10.0.0.5:50051.</summary>
+    /// <summary>The agent's gRPC URL, e.g. http://10.0.0.5:50051; empty until it registers.</summary>
     public required string Address { get; set; }
+
+    /// <summary>SHA-256 of the one-hour registration token; null once used.</summary>
+    public string? RegistrationTokenHash { get; set; }
+
+    public DateTime? RegistrationExpiresAt { get; set; }
+
+    /// <summary>
+    /// The secret calls to this host's agent are signed with (a short-lived HMAC token per call).
+    /// The agent received it once, at registration.
+    /// </summary>
+    public string AgentSecret { get; set; } = string.Empty;
+
+    public long DiskMb { get; set; }
+
+    /// <summary>Sandboxes the host reported running at its last heartbeat.</summary>
+    public int RunningSandboxes { get; set; }
 
     public required string State { get; set; }
 

@@ -30,6 +30,12 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("address");
 
+                    b.Property<string>("AgentSecret")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agent_secret");
+
                     b.Property<string>("Arch")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -44,6 +50,10 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
+                    b.Property<long>("DiskMb")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("disk_mb");
+
                     b.Property<DateTime?>("LastSeenAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("last_seen_at");
@@ -51,6 +61,19 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.Property<long>("MemoryMb")
                         .HasColumnType("INTEGER")
                         .HasColumnName("memory_mb");
+
+                    b.Property<DateTime?>("RegistrationExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("registration_expires_at");
+
+                    b.Property<string>("RegistrationTokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("registration_token_hash");
+
+                    b.Property<int>("RunningSandboxes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("running_sandboxes");
 
                     b.Property<string>("Runtime")
                         .IsRequired()
@@ -66,7 +89,7 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Address")
+                    b.HasIndex("RegistrationTokenHash")
                         .IsUnique();
 
                     b.ToTable("hosts", (string)null);
@@ -139,6 +162,28 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.HasIndex("TeamId", "State");
 
                     b.ToTable("sandboxes", (string)null);
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SigningKeyEntity", b =>
+                {
+                    b.Property<string>("Purpose")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purpose");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("KeyBase64")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.HasKey("Purpose");
+
+                    b.ToTable("signing_keys", (string)null);
                 });
 
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.TeamApiKeyEntity", b =>
@@ -215,6 +260,75 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.ToTable("teams", (string)null);
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.TemplateEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("BaseTemplate")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("base_template");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("HostId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("host_id");
+
+                    b.Property<bool>("KeepsMemory")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("keeps_memory");
+
+                    b.Property<int>("MemoryMb")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("memory_mb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("size_bytes");
+
+                    b.Property<string>("SourceSandboxId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_sandbox_id");
+
+                    b.Property<string>("TeamId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("team_id");
+
+                    b.Property<int>("Vcpus")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("vcpus");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HostId");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.HasIndex("TeamId");
+
+                    b.ToTable("templates", (string)null);
                 });
 
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.UserEntity", b =>
@@ -297,6 +411,21 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.TeamApiKeyEntity", b =>
                 {
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.TemplateEntity", b =>
+                {
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.HostEntity", null)
+                        .WithMany()
+                        .HasForeignKey("HostId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
                     b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
                         .WithMany()
                         .HasForeignKey("TeamId")

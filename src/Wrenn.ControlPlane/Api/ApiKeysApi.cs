@@ -1,0 +1,85 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Wrenn.Common.Errors;
+using Wrenn.Common.Ids;
+using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Auth;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+
+namespace Wrenn.ControlPlane.Api;
+
+/// <summary>
+/// /v1/api-keys: a team's keys, managed with a user session (keys cannot make keys). The key itself
+/// is shown once, in the answer to its creation; only its SHA-256 is stored.
+/// </summary>
+public static class ApiKeysApi
+{
+    public static void MapApiKeysApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/api-keys").RequireAuthorization(AuthSchemes.AccountPolicy).AddEndpointFilter<TeamScopeFilter>();
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/", ListAsync);
+        group.MapDelete("/{keyId}", DeleteAsync);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, TimeProvider clock)
+    {
+        var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.CreateApiKeyRequest, new CreateApiKeyRequest(null)).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (AccountRules.CheckName(body!.Name ?? "default", "name") is { } broken)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, broken);
+        }
+
+        var key = WrennIds.NewApiKey();
+        var entity = new TeamApiKeyEntity
+        {
+            Id = "key-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            TeamId = caller.TeamId(),
+            Name = (body.Name ?? "default").Trim(),
+            KeyHash = ApiKeyHasher.Hash(key),
+            Prefix = ApiKeyHasher.Prefix(key),
+            CreatedByUserId = CurrentUser.Id(caller),
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        db.TeamApiKeys.Add(entity);
+        await db.SaveChangesAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return ApiResults.Json(ToResponse(entity) with { Key = key }, ControlPlaneJsonContext.Default.ApiKeyResponse, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(ClaimsPrincipal caller, WrennDbContext db, CancellationToken cancellationToken)
+    {
+        var teamId = caller.TeamId();
+        var keys = await db.TeamApiKeys.AsNoTracking().Where(k => k.TeamId == teamId).OrderBy(k => k.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return ApiResults.Json(new ApiKeyListResponse([.. keys.Select(ToResponse)]), ControlPlaneJsonContext.Default.ApiKeyListResponse);
+    }
+
+    private static async Task<IResult> DeleteAsync(string keyId, ClaimsPrincipal caller, WrennDbContext db, CancellationToken cancellationToken)
+    {
+        var teamId = caller.TeamId();
+        var key = await db.TeamApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && k.TeamId == teamId, cancellationToken).ConfigureAwait(false);
+        if (key is null)
+        {
+            return ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"API key {keyId} not found");
+        }
+
+        db.TeamApiKeys.Remove(key);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    private static ApiKeyResponse ToResponse(TeamApiKeyEntity key) => new(
+        key.Id,
+        key.Name,
+        key.Prefix,
+        key.TeamId,
+        key.CreatedByUserId,
+        DateTime.SpecifyKind(key.CreatedAt, DateTimeKind.Utc),
+        key.LastUsedAt is { } used ? DateTime.SpecifyKind(used, DateTimeKind.Utc) : null);
+}

@@ -1,0 +1,3 @@
+namespace Wrenn.ControlPlane.Api.Contracts;
+
+public sealed record ApiKeyListResponse(IReadOnlyList<ApiKeyResponse> ApiKeys);

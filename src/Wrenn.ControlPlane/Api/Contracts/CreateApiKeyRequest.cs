@@ -1,0 +1,3 @@
+namespace Wrenn.ControlPlane.Api.Contracts;
+
+public sealed record CreateApiKeyRequest(string? Name);

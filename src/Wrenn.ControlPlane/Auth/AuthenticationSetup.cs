@@ -1,0 +1,72 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+using Wrenn.Common.Errors;
+using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Data.Entities;
+
+namespace Wrenn.ControlPlane.Auth;
+
+/// <summary>API keys, user sessions and host tokens; the policies endpoints require; login rate limits.</summary>
+public static class AuthenticationSetup
+{
+    /// <summary>Login and signup attempts one client address may make per minute.</summary>
+    public const int LoginAttemptsPerMinute = 10;
+
+    public static void AddWrennAuthentication(this IServiceCollection services)
+    {
+        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<TokenIssuer>();
+        services.AddScoped<TeamScopeFilter>();
+        services.AddAuthentication(ApiKeyAuthenticationOptions.SchemeName)
+            .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationOptions.SchemeName, null)
+            .AddJwtBearer(AuthSchemes.User)
+            .AddJwtBearer(AuthSchemes.Host);
+        // Keys come from the database through the SigningKeys singleton, loaded at start.
+        services.AddOptions<JwtBearerOptions>(AuthSchemes.User).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.UserTokens, TokenIssuer.UserAudience));
+        services.AddOptions<JwtBearerOptions>(AuthSchemes.Host).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.HostTokens, TokenIssuer.HostAudience));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthSchemes.SandboxPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationOptions.SchemeName, AuthSchemes.User).RequireAuthenticatedUser())
+            .AddPolicy(AuthSchemes.AccountPolicy, policy => policy.AddAuthenticationSchemes(AuthSchemes.User).RequireAuthenticatedUser().RequireClaim("sub"))
+            .AddPolicy(AuthSchemes.HostPolicy, policy => policy.AddAuthenticationSchemes(AuthSchemes.Host).RequireAuthenticatedUser().RequireClaim("sub"));
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(AuthApi.LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.OnRejected = (context, _) => new ValueTask(ApiResults.WriteErrorAsync(
+                context.HttpContext,
+                StatusCodes.Status429TooManyRequests,
+                ErrorCodes.RateLimited,
+                $"too many attempts; at most {LoginAttemptsPerMinute} a minute"));
+        });
+    }
+
+    private static void Configure(JwtBearerOptions jwt, SigningKeys keys, string purpose, string audience)
+    {
+        jwt.MapInboundClaims = false;
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = TokenIssuer.Issuer,
+            ValidAudience = audience,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ClockSkew = TimeSpan.FromSeconds(30),
+            IssuerSigningKeyResolver = (_, _, _, _) => [keys.Get(purpose)],
+        };
+        jwt.Events = new JwtBearerEvents
+        {
+            OnChallenge = async context =>
+            {
+                context.HandleResponse();
+                if (context.Response.HasStarted)
+                {
+                    // Another scheme of the same policy has answered already.
+                    return;
+                }
+
+                var message = context.AuthenticateFailure is null ? "missing credentials" : "invalid or expired token";
+                await ApiResults.WriteErrorAsync(context.HttpContext, StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message).ConfigureAwait(false);
+            },
+        };
+    }
+}
