@@ -3,6 +3,7 @@ using Wrenn.Agent.Envd;
 using Wrenn.Agent.Network;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
+using Wrenn.Agent.Registration;
 using Wrenn.Agent.Rpc;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Runtimes.Container;
@@ -24,15 +25,20 @@ public static class AgentHost
             return 1;
         }
 
-        if (string.IsNullOrEmpty(options.Secret))
-        {
-            await Console.Error.WriteLineAsync($"wrenn-agent: {WrennEnvironment.AgentSecret} is not set; the control plane must present it on every call").ConfigureAwait(false);
-            return 1;
-        }
-
         if (!ListenAddress.TryParse(options.ListenAddress, out var listen))
         {
             await Console.Error.WriteLineAsync($"wrenn-agent: '{options.ListenAddress}' is not a listen address (use :PORT or HOST:PORT)").ConfigureAwait(false);
+            return 1;
+        }
+
+        HostCredentials credentials;
+        try
+        {
+            credentials = await ObtainCredentialsAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or UriFormatException)
+        {
+            await Console.Error.WriteLineAsync("wrenn-agent: " + ex.Message).ConfigureAwait(false);
             return 1;
         }
 
@@ -41,6 +47,8 @@ public static class AgentHost
         builder.WebHost.UseUrls(listen.ToKestrelUrl());
         QuietFrameworkLogs(builder.Logging);
         ConfigureServices(builder.Services, options);
+        builder.Services.AddSingleton(credentials);
+        builder.Services.AddHostedService<HeartbeatService>();
 
         var app = builder.Build();
         IRuntime runtime;
@@ -55,9 +63,48 @@ public static class AgentHost
         }
 
         app.MapGrpcService<HostAgentService>();
-        app.Logger.LogInformation("wrenn-agent listening on {Listen}, runtime {Runtime}, state in {WrennDir}", listen, runtime.Name, options.WrennDir);
+        app.Logger.LogInformation("wrenn-agent {HostId} listening on {Listen}, runtime {Runtime}, state in {WrennDir}", credentials.HostId, listen, runtime.Name, options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>Registers with a token when given one; otherwise reads what an earlier registration stored.</summary>
+    private static async Task<HostCredentials> ObtainCredentialsAsync(AgentOptions options, CancellationToken cancellationToken)
+    {
+        if (options.RegistrationToken is not { Length: > 0 } token)
+        {
+            var stored = HostCredentials.Read(options.WrennDir)
+                ?? throw new InvalidOperationException(
+                    $"not registered ({HostCredentials.PathIn(options.WrennDir)} is missing); run: wrenn-agent --register <token from POST /v1/hosts> --address <host:port> --cp-url <control plane URL>");
+
+            // The control plane or this agent may have moved since registering: what we are told now wins,
+            // and is kept for the next start.
+            var current = stored with
+            {
+                ControlPlaneUrl = options.ControlPlaneUrl is { Length: > 0 } movedCp ? movedCp : stored.ControlPlaneUrl,
+                Address = options.AdvertiseAddress is { Length: > 0 } movedAddress ? movedAddress : stored.Address,
+            };
+            if (current != stored)
+            {
+                current.Write(options.WrennDir);
+            }
+
+            return current;
+        }
+
+        if (options.ControlPlaneUrl is not { Length: > 0 } cpUrl || options.AdvertiseAddress is not { Length: > 0 } address)
+        {
+            throw new InvalidOperationException("--register needs --address <host:port> (where the control plane reaches this agent) and --cp-url (or $WRENN_CP_URL)");
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole());
+        var client = new ControlPlaneClient(http, loggers.CreateLogger<ControlPlaneClient>());
+        var specs = new HostInfoProvider().Specs(RuntimeSelector.Describe(options.Runtime), options.WrennDir);
+        var registered = await client.RegisterAsync(new Uri(cpUrl), new RegisterRequestMessage(token, address, specs), cancellationToken).ConfigureAwait(false);
+        var credentials = new HostCredentials(registered.HostId, registered.HostToken, registered.AgentSecret, cpUrl, address);
+        credentials.Write(options.WrennDir);
+        return credentials;
     }
 
     /// <summary>Framework chatter (every request, every gRPC call) at warning and above; the agent's own logs stay at information.</summary>
@@ -96,6 +143,7 @@ public static class AgentHost
         services.AddHostedService<InactivityReaper>();
         services.AddSingleton<HostInfoProvider>();
         services.AddHostedService<SandboxLifecycleService>();
+        services.AddHttpClient<ControlPlaneClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddHttpClient<EnvdClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -106,7 +154,7 @@ public static class AgentHost
             });
         services.AddGrpc(grpc =>
         {
-            grpc.Interceptors.Add<BearerSecretInterceptor>();
+            grpc.Interceptors.Add<CallTokenInterceptor>();
             grpc.Interceptors.Add<ExceptionStatusInterceptor>();
             grpc.MaxReceiveMessageSize = 64 * 1024 * 1024;
             grpc.MaxSendMessageSize = 128 * 1024 * 1024;

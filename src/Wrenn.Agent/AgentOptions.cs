@@ -14,8 +14,14 @@ public sealed class AgentOptions
     /// <summary>Which runtime to drive ($WRENN_RUNTIME).</summary>
     public string Runtime { get; set; } = WrennEnvironment.DefaultRuntime;
 
-    /// <summary>The bearer secret the control plane must present ($WRENN_AGENT_SECRET). Required.</summary>
-    public string Secret { get; set; } = string.Empty;
+    /// <summary>The control plane's URL ($WRENN_CP_URL); needed to register, then kept in the credentials.</summary>
+    public string? ControlPlaneUrl { get; set; }
+
+    /// <summary>A one-hour token from POST /v1/hosts: register with it before serving.</summary>
+    public string? RegistrationToken { get; set; }
+
+    /// <summary>host:port at which the control plane reaches this agent; sent at registration and on heartbeats.</summary>
+    public string? AdvertiseAddress { get; set; }
 
     /// <summary>
     /// Destroy every sandbox when the agent stops. Until re-adoption after a restart exists this is the

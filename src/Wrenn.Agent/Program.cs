@@ -16,11 +16,26 @@ var runtimeOption = new Option<string>("--runtime")
 {
     Description = $"auto, container, qemu or firecracker (default ${WrennEnvironment.Runtime} or auto)",
 };
+var registerOption = new Option<string>("--register")
+{
+    Description = "Register with the control plane using this one-hour token (from POST /v1/hosts), then serve",
+};
+var addressOption = new Option<string>("--address")
+{
+    Description = "host:port at which the control plane reaches this agent (required with --register; updated on heartbeats)",
+};
+var cpUrlOption = new Option<string>("--cp-url")
+{
+    Description = $"The control plane's URL for registration (default ${WrennEnvironment.ControlPlaneUrl})",
+};
 var root = new RootCommand("wrenn-agent: runs sandboxes on this host for the Wrenn control plane")
 {
     listenOption,
     dirOption,
     runtimeOption,
+    registerOption,
+    addressOption,
+    cpUrlOption,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -29,7 +44,9 @@ root.SetAction(async (parse, cancellationToken) =>
         ListenAddress = parse.GetValue(listenOption) ?? WrennEnvironment.Get(WrennEnvironment.HostListenAddress, WrennEnvironment.DefaultHostListenAddress),
         WrennDir = parse.GetValue(dirOption) ?? WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir),
         Runtime = parse.GetValue(runtimeOption) ?? WrennEnvironment.Get(WrennEnvironment.Runtime, WrennEnvironment.DefaultRuntime),
-        Secret = WrennEnvironment.Get(WrennEnvironment.AgentSecret) ?? string.Empty,
+        RegistrationToken = parse.GetValue(registerOption),
+        AdvertiseAddress = parse.GetValue(addressOption),
+        ControlPlaneUrl = parse.GetValue(cpUrlOption) ?? WrennEnvironment.Get(WrennEnvironment.ControlPlaneUrl),
     };
     return await AgentHost.RunAsync(options, cancellationToken).ConfigureAwait(false);
 });

@@ -48,6 +48,7 @@ public static class ControlPlaneHost
         app.MapAuthApi();
         app.MapTeamsApi();
         app.MapApiKeysApi();
+        app.MapHostsApi();
         app.MapSandboxesApi();
         app.MapSandboxExecApi();
         app.MapSandboxFilesApi();
@@ -71,13 +72,12 @@ public static class ControlPlaneHost
         services.AddWrennDatabase(options);
         services.AddSingleton<IPasswordHasher<UserEntity>, PasswordHasher<UserEntity>>();
         services.AddSingleton<AgentClientPool>();
-        services.AddSingleton<HostMonitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<HostMonitor>());
+        services.AddSingleton<HostLiveness>();
         services.AddHostedService<AdminBootstrapper>();
-        services.AddHostedService<LocalAgentRegistrar>();
         services.AddHostedService<Reconciliation.Reconciler>();
         services.AddScoped<HostScheduler>();
         services.AddScoped<SandboxAccess>();
+        services.AddScoped<AdminOnlyFilter>();
         services.AddWrennAuthentication();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlPlaneJsonContext.Default));
     }

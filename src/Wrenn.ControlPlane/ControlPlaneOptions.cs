@@ -12,14 +12,17 @@ public sealed class ControlPlaneOptions
     /// <summary>PostgreSQL connection; null means SQLite at $WRENN_DIR/wrenn.db.</summary>
     public string? DatabaseUrl { get; set; }
 
-    /// <summary>The secret presented to host agents on every call.</summary>
-    public string AgentSecret { get; set; } = string.Empty;
+    /// <summary>How often agents send heartbeats (they are told at registration and on each heartbeat).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>An agent to register as a host at start (single-node `wrenn up`).</summary>
-    public string? LocalAgentUrl { get; set; }
+    /// <summary>vCPUs placed on a host per physical CPU: sandboxes are mostly idle.</summary>
+    public double CpuOvercommit { get; set; } = 4.0;
 
-    /// <summary>How often host agents are asked whether they are alive.</summary>
-    public TimeSpan HostCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Memory placed on a host per MiB it has: limits are ceilings, rarely all reached at once.</summary>
+    public double MemoryOvercommit { get; set; } = 1.5;
+
+    /// <summary>Heartbeats a host may miss before it is unreachable and its sandboxes are in error.</summary>
+    public int MissedHeartbeatsBeforeUnreachable { get; set; } = 3;
 
     /// <summary>How often the reconciler compares the database with what hosts report.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -53,12 +53,19 @@ public sealed partial class RunningPlatform : IAsyncDisposable
         }
     }
 
-    public static async Task<RunningPlatform> StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts `wrenn up` on a new temp directory, or on <paramref name="existingRoot"/> to restart a
+    /// platform that ran before there. <paramref name="environment"/> adds variables for it.
+    /// </summary>
+    public static async Task<RunningPlatform> StartAsync(CancellationToken cancellationToken, string? existingRoot = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         TestEnvironment.RequireBuildAndImage();
-        var root = Directory.CreateTempSubdirectory("wrenn-e2e-").FullName;
+        var root = existingRoot ?? Directory.CreateTempSubdirectory("wrenn-e2e-").FullName;
         var wrennDir = Directory.CreateDirectory(Path.Combine(root, "wrenn-dir")).FullName;
-        Directory.CreateSymbolicLink(Path.Combine(wrennDir, "images"), TestEnvironment.Images);
+        if (!Directory.Exists(Path.Combine(wrennDir, "images")))
+        {
+            Directory.CreateSymbolicLink(Path.Combine(wrennDir, "images"), TestEnvironment.Images);
+        }
         var cpPort = FreePort();
         var agentPort = FreePort();
 
@@ -77,6 +84,10 @@ public sealed partial class RunningPlatform : IAsyncDisposable
         startInfo.Environment["XDG_CONFIG_HOME"] = Path.Combine(root, "config");
         // Test sandboxes get no resolver: they must not reach out on their own.
         startInfo.Environment["WRENN_SANDBOX_NAMESERVERS"] = "none";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
 
         var process = Process.Start(startInfo)!;
         process.StandardInput.Close();
@@ -149,16 +160,41 @@ public sealed partial class RunningPlatform : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits for `wrenn up` to exit by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(limit.Token);
+        _stopped = true;
+        return _process.ExitCode;
+    }
+
     /// <summary>The control plane's and agent's logs, for failure messages.</summary>
     public string Logs() => Logs(WrennDir);
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync() => await DisposeAsync(deleteRoot: true);
+
+    /// <summary>Stops the platform; keeps its directory when a test wants to start it again there.</summary>
+    public async ValueTask DisposeAsync(bool deleteRoot)
     {
         await StopAsync();
         Http.Dispose();
         _process.Dispose();
-        Directory.Delete(Root, recursive: true);
+        if (deleteRoot)
+        {
+            Directory.Delete(Root, recursive: true);
+        }
     }
+
+    /// <summary>The PID `wrenn up` printed for one of its children ("host agent" or "control plane").</summary>
+    public int ChildPid(string name)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(Output, name + @": pid (\d+),");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : throw new InvalidOperationException($"wrenn up printed no pid for {name}");
+    }
+
+    /// <summary>SIGKILL to one of this platform's own children, as a crash would.</summary>
+    public void KillChild(string name) => _ = kill(ChildPid(name), 9);
 
     private static string Logs(string wrennDir)
     {

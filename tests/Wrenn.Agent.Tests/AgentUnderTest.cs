@@ -26,7 +26,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
         Directory.CreateSymbolicLink(Path.Combine(WrennDir, "images"), images);
         var services = new ServiceCollection();
         services.AddLogging();
-        AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = WrennDir, Runtime = "container", Secret = "test" });
+        AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = WrennDir, Runtime = "container" });
         services.Configure<Network.NetworkOptions>(network => network.Nameservers = "none");
         services.Replace(ServiceDescriptor.Singleton(faults));
         configure?.Invoke(services);

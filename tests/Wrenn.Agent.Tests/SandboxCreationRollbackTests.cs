@@ -77,7 +77,7 @@ public sealed class SandboxCreationRollbackTests
         // A second agent on the same directory plays the restarted agent; the first never cleans up.
         var services = new ServiceCollection();
         services.AddLogging();
-        AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = crashed.WrennDir, Runtime = "container", Secret = "test" });
+        AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = crashed.WrennDir, Runtime = "container" });
         await using (var provider = services.BuildServiceProvider())
         {
             await provider.GetRequiredService<SandboxManager>().RemoveLeftoversAsync(ct);

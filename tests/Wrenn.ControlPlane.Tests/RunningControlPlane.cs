@@ -36,7 +36,6 @@ public sealed class RunningControlPlane : IAsyncDisposable
         {
             WrennDir = wrennDir,
             ListenAddress = $"127.0.0.1:{port}",
-            AgentSecret = "test-secret",
         };
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token));

@@ -10,6 +10,10 @@ public static class RuntimeSelector
 {
     public const string Auto = "auto";
 
+    /// <summary>The runtime name <paramref name="requested"/> resolves to, without building it (for specs).</summary>
+    public static string Describe(string requested) =>
+        requested.Trim().ToLowerInvariant() is Auto or ContainerRuntime.RuntimeName ? ContainerRuntime.RuntimeName : requested.Trim().ToLowerInvariant();
+
     public static IRuntime Select(string requested, IServiceProvider services, ILogger logger)
     {
         switch (requested.Trim().ToLowerInvariant())

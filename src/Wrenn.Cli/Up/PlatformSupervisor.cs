@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Wrenn.Cli.Config;
 using Wrenn.Cli.Images;
 using Wrenn.Common.Bootstrap;
@@ -42,23 +41,12 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
             new ImageBuildRequest("minimal", Path.Combine(options.WrennDir, "images"), Path.Combine(options.BinDirectory, "envd"), Force: false),
             stopToken).ConfigureAwait(false);
 
-        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var logs = Path.Combine(options.WrennDir, "logs");
         var common = new Dictionary<string, string>
         {
             [WrennEnvironment.Dir] = options.WrennDir,
-            [WrennEnvironment.AgentSecret] = secret,
             [WrennEnvironment.Runtime] = options.Runtime,
         };
-
-        await using var agent = ChildProcess.Start(
-            "agent",
-            Path.Combine(options.BinDirectory, "wrenn-agent"),
-            [],
-            new Dictionary<string, string>(common) { [WrennEnvironment.HostListenAddress] = agentListen.ToString() },
-            Path.Combine(logs, "agent.log"),
-            options.ShowLogs);
-        output.WriteLine($"host agent: pid {agent.Pid}, gRPC on {agentListen}, log {agent.LogPath}");
 
         var apiUrl = cpListen.ToLocalUrl();
         await using var controlPlane = ChildProcess.Start(
@@ -68,16 +56,38 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
             new Dictionary<string, string>(common)
             {
                 [WrennEnvironment.ControlPlaneListenAddress] = cpListen.ToString(),
-                [WrennEnvironment.LocalAgentUrl] = agentListen.ToLocalUrl(),
                 [WrennEnvironment.ControlPlaneUrl] = WrennEnvironment.Get(WrennEnvironment.ControlPlaneUrl, apiUrl),
             },
             Path.Combine(logs, "control-plane.log"),
             options.ShowLogs);
         output.WriteLine($"control plane: pid {controlPlane.Pid}, HTTP on {cpListen}, log {controlPlane.LogPath}");
 
+        // The agent joins through the same door as any host: a registration token from the hosts API,
+        // asked for with the first admin's credentials. Later starts reuse what it stored.
+        string[] agentArguments;
         try
         {
-            var failure = await WaitUntilReadyAsync(apiUrl, agent, controlPlane, stopToken).ConfigureAwait(false);
+            agentArguments = await AgentArgumentsAsync(apiUrl, agentListen, controlPlane, stopToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException)
+        {
+            await Console.Error.WriteLineAsync("wrenn up: " + ex.Message).ConfigureAwait(false);
+            await controlPlane.StopAsync(ControlPlaneStopGrace).ConfigureAwait(false);
+            return 1;
+        }
+
+        await using var agent = ChildProcess.Start(
+            "agent",
+            Path.Combine(options.BinDirectory, "wrenn-agent"),
+            agentArguments,
+            new Dictionary<string, string>(common) { [WrennEnvironment.HostListenAddress] = agentListen.ToString() },
+            Path.Combine(logs, "agent.log"),
+            options.ShowLogs);
+        output.WriteLine($"host agent: pid {agent.Pid}, gRPC on {agentListen}, log {agent.LogPath}");
+
+        try
+        {
+            var failure = await WaitUntilReadyAsync(apiUrl, agentListen, agent, controlPlane, stopToken).ConfigureAwait(false);
             if (failure is not null)
             {
                 await Console.Error.WriteLineAsync("wrenn up: " + failure).ConfigureAwait(false);
@@ -126,7 +136,61 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         return await StopAsync(agent, controlPlane).ConfigureAwait(false);
     }
 
-    private async Task<string?> WaitUntilReadyAsync(string apiUrl, ChildProcess agent, ChildProcess controlPlane, CancellationToken stopToken)
+    /// <summary>The agent's command line: register with a fresh token the first time, else just tell it where things are now.</summary>
+    private async Task<string[]> AgentArgumentsAsync(string apiUrl, ListenAddress agentListen, ChildProcess controlPlane, CancellationToken stopToken)
+    {
+        var address = agentListen.ToLocalUrl()["http://".Length..];
+        await WaitUntilListeningAsync(apiUrl, controlPlane, stopToken).ConfigureAwait(false);
+        if (File.Exists(Path.Combine(options.WrennDir, "host-token")))
+        {
+            // The control plane may listen elsewhere than when the agent registered.
+            return ["--address", address, "--cp-url", apiUrl];
+        }
+
+        var credentials = await BootstrapCredentials.ReadAsync(options.WrennDir, stopToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"the control plane did not write {BootstrapCredentials.PathIn(options.WrennDir)}");
+        var token = await new HostEnrollment(http, new Uri(apiUrl)).NewRegistrationTokenAsync(credentials, stopToken).ConfigureAwait(false);
+        return ["--register", token, "--address", address, "--cp-url", apiUrl];
+    }
+
+    /// <summary>Waits until the control plane answers HTTP at all (its /health says 503 until a host joins).</summary>
+    private async Task WaitUntilListeningAsync(string apiUrl, ChildProcess controlPlane, CancellationToken stopToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(ReadyTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (controlPlane.HasExited)
+            {
+                throw new InvalidOperationException($"the control plane exited with {controlPlane.ExitCode} while starting. Last log lines:\n{controlPlane.LogTail()}");
+            }
+
+            try
+            {
+                using var probe = CancellationTokenSource.CreateLinkedTokenSource(stopToken);
+                probe.CancelAfter(TimeSpan.FromSeconds(2));
+                using var response = await http.GetAsync(new Uri(new Uri(apiUrl), "/health"), probe.Token).ConfigureAwait(false);
+                if (File.Exists(BootstrapCredentials.PathIn(options.WrennDir)))
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !stopToken.IsCancellationRequested))
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(50, stopToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"the control plane did not start within {ReadyTimeout.TotalSeconds:F0} s. Last log lines:\n{controlPlane.LogTail()}");
+    }
+
+    /// <summary>
+    /// Ready means this agent listens (it does so only after cleaning up after an earlier run) and the
+    /// control plane counts a live host. Either alone can mislead: after a restart the control plane
+    /// still remembers the previous agent's last heartbeat.
+    /// </summary>
+    private async Task<string?> WaitUntilReadyAsync(string apiUrl, ListenAddress agentListen, ChildProcess agent, ChildProcess controlPlane, CancellationToken stopToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(ReadyTimeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
@@ -144,10 +208,13 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
             {
                 using var probe = CancellationTokenSource.CreateLinkedTokenSource(stopToken);
                 probe.CancelAfter(TimeSpan.FromSeconds(2));
-                using var response = await http.GetAsync(new Uri(new Uri(apiUrl), "/health"), probe.Token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
+                if (await AcceptsConnectionsAsync(agentListen, probe.Token).ConfigureAwait(false))
                 {
-                    return null;
+                    using var response = await http.GetAsync(new Uri(new Uri(apiUrl), "/health"), probe.Token).ConfigureAwait(false);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return null;
+                    }
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !stopToken.IsCancellationRequested))
@@ -160,6 +227,21 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
 
         await StopAsync(agent, controlPlane).ConfigureAwait(false);
         return $"the platform was not ready within {ReadyTimeout.TotalSeconds:F0} s. Control plane log:\n{controlPlane.LogTail()}\nAgent log:\n{agent.LogTail()}";
+    }
+
+    private static async Task<bool> AcceptsConnectionsAsync(ListenAddress address, CancellationToken cancellationToken)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            var host = address.IsAnyHost ? "127.0.0.1" : address.Host;
+            await client.ConnectAsync(host, address.Port, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     private async Task<int> StopAsync(ChildProcess agent, ChildProcess controlPlane)

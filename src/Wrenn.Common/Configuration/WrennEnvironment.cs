@@ -32,11 +32,8 @@ public static class WrennEnvironment
 
     public const string DefaultRuntime = "auto";
 
-    /// <summary>
-    /// Shared secret the control plane presents to the host agent as a bearer token on every call.
-    /// <c>wrenn up</c> generates one per start; a separately run agent must be given it.
-    /// </summary>
-    public const string AgentSecret = "WRENN_AGENT_SECRET";
+    /// <summary>Seconds between host heartbeats (the control plane tells agents; default 30).</summary>
+    public const string HeartbeatIntervalSec = "WRENN_HEARTBEAT_INTERVAL_SEC";
 
     /// <summary>
     /// What a sandbox's /etc/resolv.conf names: "host" (default: the host's non-loopback nameservers),
@@ -44,11 +41,6 @@ public static class WrennEnvironment
     /// </summary>
     public const string SandboxNameservers = "WRENN_SANDBOX_NAMESERVERS";
 
-    /// <summary>
-    /// The URL of a host agent the control plane registers as its local host on start (set by
-    /// `wrenn up`; multi-host installs register agents through the hosts API instead).
-    /// </summary>
-    public const string LocalAgentUrl = "WRENN_LOCAL_AGENT_URL";
 
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)

@@ -36,5 +36,12 @@ namespace Wrenn.ControlPlane.Api;
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(ApiKeyResponse))]
 [JsonSerializable(typeof(ApiKeyListResponse))]
+[JsonSerializable(typeof(RegisterHostRequest))]
+[JsonSerializable(typeof(RegisterHostResponse))]
+[JsonSerializable(typeof(HeartbeatRequest))]
+[JsonSerializable(typeof(HeartbeatResponse))]
+[JsonSerializable(typeof(HostResponse))]
+[JsonSerializable(typeof(HostListResponse))]
+[JsonSerializable(typeof(HostTokenResponse))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ControlPlaneJsonContext : JsonSerializerContext;

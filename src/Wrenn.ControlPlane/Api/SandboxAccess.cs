@@ -37,7 +37,7 @@ public sealed class SandboxAccess(WrennDbContext db, AgentClientPool agents)
         var host = await db.Hosts.FindAsync([sandbox.HostId], cancellationToken).ConfigureAwait(false);
         return host is null
             ? (sandbox, null, ApiResults.Error(StatusCodes.Status502BadGateway, ErrorCodes.HostUnavailable, $"sandbox {id} has no host"))
-            : (sandbox, agents.For(host.Address), null);
+            : (sandbox, agents.For(host), null);
     }
 
     public Task<SandboxEntity?> FindSandboxAsync(ClaimsPrincipal caller, string id, CancellationToken cancellationToken)

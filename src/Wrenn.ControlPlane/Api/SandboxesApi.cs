@@ -69,10 +69,12 @@ public static class SandboxesApi
         }
 
         var cancellationToken = request.HttpContext.RequestAborted;
-        var host = await scheduler.PickAsync(cancellationToken).ConfigureAwait(false);
+        var vcpus = body!.Vcpus ?? SandboxRequestRules.DefaultVcpus;
+        var memoryMb = body.MemoryMb ?? SandboxRequestRules.DefaultMemoryMb;
+        var host = await scheduler.PickAsync(vcpus, memoryMb, null, cancellationToken).ConfigureAwait(false);
         if (host is null)
         {
-            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, ErrorCodes.NoCapacity, "no host is ready to run sandboxes; is the host agent running?");
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, ErrorCodes.NoCapacity, $"no live host has room for {vcpus} vcpu(s) and {memoryMb} MiB; is a host agent running?");
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -81,10 +83,10 @@ public static class SandboxesApi
             Id = WrennIds.NewSandboxId(),
             TeamId = caller.TeamId(),
             HostId = host.Id,
-            Template = body!.Template ?? SandboxRequestRules.DefaultTemplate,
+            Template = body.Template ?? SandboxRequestRules.DefaultTemplate,
             State = SandboxStates.Starting,
-            Vcpus = body.Vcpus ?? SandboxRequestRules.DefaultVcpus,
-            MemoryMb = body.MemoryMb ?? SandboxRequestRules.DefaultMemoryMb,
+            Vcpus = vcpus,
+            MemoryMb = memoryMb,
             TimeoutSec = body.TimeoutSec ?? 0,
             MetadataJson = JsonSerializer.Serialize(body.Metadata ?? [], ControlPlaneJsonContext.Default.DictionaryStringString),
             CreatedAt = now,
@@ -102,7 +104,7 @@ public static class SandboxesApi
             TimeoutSec = (uint)sandbox.TimeoutSec,
         };
         agentRequest.Env.Add(body.Env ?? []);
-        var agent = agents.For(host.Address);
+        var agent = agents.For(host);
         try
         {
             await agent.CreateSandboxAsync(agentRequest, deadline: DateTime.UtcNow + options.Value.CreateSandboxTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);

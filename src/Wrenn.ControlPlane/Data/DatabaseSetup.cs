@@ -11,8 +11,11 @@ public static class DatabaseSetup
         {
             var connectionString = PostgresConnectionString.FromDatabaseUrl(url);
             services.AddDbContext<WrennDbContext, PostgresWrennDbContext>(db => db.UseNpgsql(connectionString));
+            services.AddSingleton<Reconciliation.ILeadership>(sp => new Reconciliation.PostgresLeadership(connectionString, sp.GetRequiredService<ILogger<Reconciliation.PostgresLeadership>>()));
             return;
         }
+
+        services.AddSingleton<Reconciliation.ILeadership, Reconciliation.SingleReplicaLeadership>();
 
         Directory.CreateDirectory(options.WrennDir);
         var sqlite = $"Data Source={options.SqlitePath};Foreign Keys=True;Default Timeout=30";

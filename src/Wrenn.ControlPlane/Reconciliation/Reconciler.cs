@@ -9,36 +9,46 @@ using Agent = Wrenn.Common.HostAgent.V1;
 namespace Wrenn.ControlPlane.Reconciliation;
 
 /// <summary>
-/// Every few seconds, brings the database in line with what the hosts say: a sandbox a host paused on
-/// its own (inactivity) becomes <c>paused</c>; one that is <c>running</c> or <c>paused</c> in the
-/// database but gone from its host becomes <c>stopped</c>.
+/// Every few seconds, on the one replica that leads, brings the database in line with the hosts: a
+/// host silent for too many heartbeats becomes <c>unreachable</c> and its sandboxes <c>error</c>; a
+/// sandbox a host paused on its own (inactivity) becomes <c>paused</c>; one that is <c>running</c>
+/// or <c>paused</c> in the database but gone from its host becomes <c>stopped</c>.
 /// </summary>
 public sealed class Reconciler(
     IServiceScopeFactory scopes,
     AgentClientPool agents,
+    ILeadership leadership,
+    HostLiveness liveness,
     IOptions<ControlPlaneOptions> options,
     TimeProvider clock,
     ILogger<Reconciler> logger) : BackgroundService
 {
     private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(5);
     private static readonly string[] Settled = [SandboxStates.Running, SandboxStates.Paused];
+    private static readonly string[] Stranded = [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming];
 
-    /// <summary>One pass over every ready host.</summary>
-    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    /// <summary>One pass, when this replica leads; returns whether it did anything.</summary>
+    public async Task<bool> ReconcileAsync(CancellationToken cancellationToken)
     {
+        if (!await leadership.IsLeaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WrennDbContext>();
-        var hosts = await db.Hosts.Where(h => h.State == HostEntity.ReadyState).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await MarkSilentHostsAsync(db, cancellationToken).ConfigureAwait(false);
+        var hosts = await liveness.Alive(db).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var host in hosts)
         {
             Agent.ListSandboxesResponse listed;
             try
             {
-                listed = await agents.For(host.Address).ListSandboxesAsync(new Agent.ListSandboxesRequest(), deadline: DateTime.UtcNow + ListTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+                listed = await agents.For(host).ListSandboxesAsync(new Agent.ListSandboxesRequest(), deadline: DateTime.UtcNow + ListTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException ex)
             {
-                logger.LogDebug("Host {HostId} did not list its sandboxes: {Status}", host.Id, ex.Status);
+                logger.LogWarning("Host {HostId} at {Address} did not list its sandboxes: {Status}", host.Id, host.Address, ex.Status);
                 continue;
             }
 
@@ -62,6 +72,27 @@ public sealed class Reconciler(
 
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        return true;
+    }
+
+    private async Task MarkSilentHostsAsync(WrennDbContext db, CancellationToken cancellationToken)
+    {
+        var since = liveness.SilentSince;
+        var silent = await db.Hosts.Where(h => h.State == HostEntity.ReadyState && (h.LastSeenAt == null || h.LastSeenAt < since)).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var host in silent)
+        {
+            host.State = HostEntity.UnreachableState;
+            var stranded = await db.Sandboxes.Where(s => s.HostId == host.Id && Stranded.Contains(s.State)).ToListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var sandbox in stranded)
+            {
+                sandbox.State = SandboxStates.Error;
+            }
+
+            logger.LogWarning("Host {HostId} silent for {Silence}; unreachable, {Count} sandbox(es) in error", host.Id, liveness.Silence, stranded.Count);
+        }
+
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

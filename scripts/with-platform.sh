@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs a command against a throwaway Wrenn platform: `wrenn up --ephemeral` on a temp $WRENN_DIR and
+# free loopback ports, reusing the cached base image. The command sees WRENN_API_URL and WRENN_API_KEY
+# (and XDG_CONFIG_HOME pointing at the config wrenn up wrote). Everything is removed afterwards, and
+# the command's exit status is this script's.
+#
+#   scripts/with-platform.sh python3 -m unittest discover -s sdk/python/tests
+#
+# Needs root, builds/ (make build) and the minimal image (make image).
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+builds="${WRENN_TEST_BUILDS:-$repo/builds}"
+images="${WRENN_TEST_IMAGES:-${WRENN_DIR:-/var/lib/wrenn}/images}"
+[[ $# -gt 0 ]] || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }
+[[ -x "$builds/wrenn" ]] || { echo "with-platform: $builds/wrenn missing; run make build" >&2; exit 1; }
+[[ -d "$images/minimal" ]] || { echo "with-platform: $images/minimal missing; run make image" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+root="$(mktemp -d /tmp/wrenn-platform-XXXXXX)"
+mkdir -p "$root/wrenn-dir"
+ln -s "$images" "$root/wrenn-dir/images"
+cp_port="$(free_port)"
+agent_port="$(free_port)"
+
+XDG_CONFIG_HOME="$root/config" WRENN_SANDBOX_NAMESERVERS=none \
+  "$builds/wrenn" up --ephemeral --wrenn-dir "$root/wrenn-dir" \
+  --listen "127.0.0.1:$cp_port" --host-listen "127.0.0.1:$agent_port" --runtime container \
+  </dev/null >"$root/up.log" 2>&1 &
+up_pid=$!
+
+stop() {
+  if kill -0 "$up_pid" 2>/dev/null; then
+    kill -TERM "$up_pid" 2>/dev/null || true
+    for _ in $(seq 1 600); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  wait "$up_pid" 2>/dev/null || true
+  rm -rf "$root"
+}
+trap stop EXIT
+
+for _ in $(seq 1 1200); do
+  grep -q '^Wrenn is up' "$root/up.log" 2>/dev/null && break
+  if ! kill -0 "$up_pid" 2>/dev/null; then
+    echo "with-platform: wrenn up exited before it was ready:" >&2
+    cat "$root/up.log" >&2
+    cat "$root"/wrenn-dir/logs/* >&2 2>/dev/null || true
+    exit 1
+  fi
+  sleep 0.1
+done
+grep -q '^Wrenn is up' "$root/up.log" || { echo "with-platform: not ready after 120 s" >&2; cat "$root/up.log" >&2; exit 1; }
+
+config="$root/config/wrenn/config.json"
+WRENN_API_URL="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_url"])' "$config")"
+WRENN_API_KEY="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_key"])' "$config")"
+export WRENN_API_URL WRENN_API_KEY
+export XDG_CONFIG_HOME="$root/config"
+
+status=0
+"$@" || status=$?
+if [[ $status -ne 0 ]]; then
+  echo "with-platform: command failed ($status); platform logs follow" >&2
+  tail -n 50 "$root"/wrenn-dir/logs/* >&2 2>/dev/null || true
+fi
+exit "$status"

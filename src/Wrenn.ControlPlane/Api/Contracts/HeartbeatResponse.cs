@@ -1,0 +1,3 @@
+namespace Wrenn.ControlPlane.Api.Contracts;
+
+public sealed record HeartbeatResponse(int HeartbeatIntervalSec);

@@ -1,0 +1,3 @@
+namespace Wrenn.ControlPlane.Api.Contracts;
+
+public sealed record HostListResponse(IReadOnlyList<HostResponse> Hosts);

@@ -1,0 +1,15 @@
+namespace Wrenn.ControlPlane.Api.Contracts;
+
+/// <summary>A host as admins see it.</summary>
+public sealed record HostResponse(
+    string Id,
+    string State,
+    string Address,
+    string Runtime,
+    string Arch,
+    int Cpus,
+    long MemoryMb,
+    long DiskMb,
+    int RunningSandboxes,
+    DateTime CreatedAt,
+    DateTime? LastSeenAt);

@@ -1,0 +1,221 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Wrenn.Common.Errors;
+using Wrenn.Common.Ids;
+using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Auth;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+
+namespace Wrenn.ControlPlane.Api;
+
+/// <summary>
+/// /v1/hosts: admins add hosts (a one-hour registration token each); an agent registers with the
+/// token and gets a host token for heartbeats and the secret the control plane signs its calls with.
+/// </summary>
+public static class HostsApi
+{
+    public static readonly TimeSpan RegistrationTokenLifetime = TimeSpan.FromHours(1);
+
+    private static readonly string[] LiveStates = [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming];
+
+    public static void MapHostsApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/v1/hosts").RequireAuthorization(AuthSchemes.AccountPolicy).AddEndpointFilter<AdminOnlyFilter>();
+        admin.MapPost("/", CreateAsync);
+        admin.MapGet("/", ListAsync);
+        admin.MapDelete("/{hostId}", DeleteAsync);
+        admin.MapPost("/{hostId}/token", NewTokenAsync);
+
+        app.MapPost("/v1/hosts/register", RegisterAsync).RequireRateLimiting(AuthApi.LoginRateLimit);
+        app.MapPost("/v1/hosts/{hostId}/heartbeat", HeartbeatAsync).RequireAuthorization(AuthSchemes.HostPolicy);
+    }
+
+    private static async Task<IResult> CreateAsync(WrennDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var token = NewRegistrationToken();
+        var host = new HostEntity
+        {
+            Id = WrennIds.NewHostId(),
+            Address = string.Empty,
+            State = HostEntity.PendingState,
+            CreatedAt = now,
+            RegistrationTokenHash = ApiKeyHasher.Hash(token),
+            RegistrationExpiresAt = now + RegistrationTokenLifetime,
+        };
+        db.Hosts.Add(host);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return ApiResults.Json(new HostTokenResponse(host.Id, token, host.RegistrationExpiresAt.Value), ControlPlaneJsonContext.Default.HostTokenResponse, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(WrennDbContext db, CancellationToken cancellationToken)
+    {
+        var hosts = await db.Hosts.AsNoTracking().OrderBy(h => h.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return ApiResults.Json(new HostListResponse([.. hosts.Select(ToResponse)]), ControlPlaneJsonContext.Default.HostListResponse);
+    }
+
+    /// <summary>A new registration token (the agent was reinstalled, or the first one expired).</summary>
+    private static async Task<IResult> NewTokenAsync(string hostId, WrennDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var host = await db.Hosts.FindAsync([hostId], cancellationToken).ConfigureAwait(false);
+        if (host is null)
+        {
+            return NotFound(hostId);
+        }
+
+        var token = NewRegistrationToken();
+        host.RegistrationTokenHash = ApiKeyHasher.Hash(token);
+        host.RegistrationExpiresAt = clock.GetUtcNow().UtcDateTime + RegistrationTokenLifetime;
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return ApiResults.Json(new HostTokenResponse(host.Id, token, host.RegistrationExpiresAt.Value), ControlPlaneJsonContext.Default.HostTokenResponse, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> DeleteAsync(string hostId, WrennDbContext db, CancellationToken cancellationToken)
+    {
+        var host = await db.Hosts.FindAsync([hostId], cancellationToken).ConfigureAwait(false);
+        if (host is null)
+        {
+            return NotFound(hostId);
+        }
+
+        var live = await db.Sandboxes.CountAsync(s => s.HostId == hostId && LiveStates.Contains(s.State), cancellationToken).ConfigureAwait(false);
+        var templates = await db.Templates.CountAsync(t => t.HostId == hostId, cancellationToken).ConfigureAwait(false);
+        if (live > 0 || templates > 0)
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"host {hostId} still has {live} live sandbox(es) and {templates} template(s); remove them first");
+        }
+
+        // What remains are records of sandboxes that ended there; they go with the host.
+        await db.Sandboxes.Where(s => s.HostId == hostId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        db.Hosts.Remove(host);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpRequest request, WrennDbContext db, TokenIssuer tokens, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    {
+        var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.RegisterHostRequest, new RegisterHostRequest(null, null, null)).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (AddressError(body!.Address) is { } badAddress)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, badAddress);
+        }
+
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var hash = body.Token is { Length: > 0 } token ? ApiKeyHasher.Hash(token) : null;
+        var host = hash is null ? null : await db.Hosts.SingleOrDefaultAsync(h => h.RegistrationTokenHash == hash, cancellationToken).ConfigureAwait(false);
+        if (host is null || host.RegistrationExpiresAt < now)
+        {
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "registration token unknown, used or expired; ask for a new one with POST /v1/hosts/{id}/token");
+        }
+
+        host.RegistrationTokenHash = null;
+        host.RegistrationExpiresAt = null;
+        host.Address = NormalizeAddress(body.Address!);
+        host.AgentSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        host.State = HostEntity.ReadyState;
+        host.LastSeenAt = now;
+        ApplySpecs(host, body.Specs);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        return ApiResults.Json(
+            new RegisterHostResponse(host.Id, tokens.ForHost(host), host.AgentSecret, (int)options.Value.HeartbeatInterval.TotalSeconds),
+            ControlPlaneJsonContext.Default.RegisterHostResponse);
+    }
+
+    private static async Task<IResult> HeartbeatAsync(string hostId, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    {
+        // A host token speaks for its own host only.
+        if (caller.FindFirstValue("sub") != hostId)
+        {
+            return ApiResults.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "this host token is for another host");
+        }
+
+        var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.HeartbeatRequest, new HeartbeatRequest(null, null, null)).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (body!.Address is not null && AddressError(body.Address) is { } badAddress)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, badAddress);
+        }
+
+        var host = await db.Hosts.FindAsync([hostId], request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (host is null)
+        {
+            return NotFound(hostId);
+        }
+
+        if (body.Address is { } address)
+        {
+            host.Address = NormalizeAddress(address);
+        }
+
+        ApplySpecs(host, body.Specs);
+        host.RunningSandboxes = body.RunningSandboxes ?? host.RunningSandboxes;
+        host.LastSeenAt = clock.GetUtcNow().UtcDateTime;
+        host.State = HostEntity.ReadyState;
+        await db.SaveChangesAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return ApiResults.Json(new HeartbeatResponse((int)options.Value.HeartbeatInterval.TotalSeconds), ControlPlaneJsonContext.Default.HeartbeatResponse);
+    }
+
+    private static void ApplySpecs(HostEntity host, HostSpecs? specs)
+    {
+        if (specs is null)
+        {
+            return;
+        }
+
+        host.Arch = specs.Arch ?? host.Arch;
+        host.Cpus = specs.Cpus ?? host.Cpus;
+        host.MemoryMb = specs.MemoryMb ?? host.MemoryMb;
+        host.DiskMb = specs.DiskMb ?? host.DiskMb;
+        host.Runtime = specs.Runtime ?? host.Runtime;
+    }
+
+    /// <summary>Agents give "host:port"; the control plane keeps the URL it dials.</summary>
+    private static string NormalizeAddress(string address) =>
+        address.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || address.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? address : "http://" + address;
+
+    private static string? AddressError(string? address)
+    {
+        if (string.IsNullOrWhiteSpace(address))
+        {
+            return "address (host:port where the agent listens) is required";
+        }
+
+        // The port must be said: an agent's port has no default worth guessing.
+        var text = address.Trim();
+        var schemeEnd = text.IndexOf("://", StringComparison.Ordinal);
+        var hostPort = schemeEnd < 0 ? text : text[(schemeEnd + 3)..].TrimEnd('/');
+        return Common.Configuration.ListenAddress.TryParse(hostPort, out var parsed) && !parsed.IsAnyHost && parsed.Port > 0
+            ? null
+            : $"address '{address}' must be host:port";
+    }
+
+    private static string NewRegistrationToken() => "wrh_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private static HostResponse ToResponse(HostEntity host) => new(
+        host.Id,
+        host.State,
+        host.Address,
+        host.Runtime,
+        host.Arch,
+        host.Cpus,
+        host.MemoryMb,
+        host.DiskMb,
+        host.RunningSandboxes,
+        DateTime.SpecifyKind(host.CreatedAt, DateTimeKind.Utc),
+        host.LastSeenAt is { } seen ? DateTime.SpecifyKind(seen, DateTimeKind.Utc) : null);
+
+    private static IResult NotFound(string hostId) => ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"host {hostId} not found");
+}
