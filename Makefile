@@ -45,6 +45,8 @@ test: deps-test build image
 	  WRENN_TEST_BUILDS=$(CURDIR)/builds WRENN_TEST_IMAGES=$(WRENN_DIR)/images ENVD_BINARY=$(CURDIR)/builds/envd \
 	    dotnet test --project $$project -c Release; \
 	done
+	@echo "=== tests/Wrenn.ControlPlane.Tests again, on PostgreSQL"
+	@scripts/with-postgres.sh dotnet test --project tests/Wrenn.ControlPlane.Tests -c Release
 	@echo "=== tests/e2b-compat (E2B's own JavaScript SDK against our envd)"
 	@cd tests/e2b-compat && npm ci --no-audit --no-fund --loglevel=error && ENVD_BINARY=$(CURDIR)/builds/envd npm test
 	@scripts/leak-check.sh

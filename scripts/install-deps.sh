@@ -7,7 +7,8 @@ set -euo pipefail
 
 run_packages=(runc tini debootstrap iproute2 iptables nftables e2fsprogs util-linux procps ca-certificates)
 build_packages=(clang zlib1g-dev)
-test_packages=(curl)
+# postgresql: the control plane suite runs a second time on a throwaway PostgreSQL (scripts/with-postgres.sh).
+test_packages=(curl python3 postgresql)
 
 case "${1:-run}" in
   run)   wanted=("${run_packages[@]}") ;;

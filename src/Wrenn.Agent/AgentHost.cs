@@ -133,6 +133,7 @@ public static class AgentHost
         services.AddSingleton<SandboxNetworkManager>();
         services.AddSingleton<NameserverResolver>();
         services.AddSingleton<ImageStore>();
+        services.AddSingleton<TemplateStore>();
         services.AddSingleton<ContainerRuntime>();
         services.AddSingleton<IRuntime>(sp => RuntimeSelector.Select(options.Runtime, sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(RuntimeSelector))));
         services.AddSingleton<SandboxRequestValidator>();

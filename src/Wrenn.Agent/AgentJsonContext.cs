@@ -6,4 +6,5 @@ namespace Wrenn.Agent;
 /// <summary>Source-generated JSON for the files the agent writes about itself.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(SandboxRecord))]
+[JsonSerializable(typeof(Storage.TemplateManifest))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -32,4 +32,6 @@ public sealed class AgentOptions
     public string ImagesDir => Path.Combine(WrennDir, "images");
 
     public string SandboxesDir => Path.Combine(WrennDir, "sandboxes");
+
+    public string TemplatesDir => Path.Combine(WrennDir, "templates");
 }

@@ -52,6 +52,7 @@ public static class ControlPlaneHost
         app.MapSandboxesApi();
         app.MapSandboxExecApi();
         app.MapSandboxFilesApi();
+        app.MapSnapshotsApi();
         app.Logger.LogInformation("wrenn-cp listening on {Listen}, state in {WrennDir}", listen, options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -97,9 +96,9 @@ public sealed class AccountsTests : IAsyncLifetime
             Assert.Equal("unauthorized", (await ReadAsync(response, HttpStatusCode.Unauthorized)).GetProperty("error").GetProperty("code").GetString());
         }
 
+        var realKey = new SymmetricSecurityKey(Convert.FromBase64String((await TestDatabase.QueryColumnAsync(_plane, "SELECT key FROM signing_keys WHERE purpose = 'user-jwt'")).Single()));
         await _plane.StopAsync();
-        var realKey = ReadSigningKey(_plane.WrennDir);
-        await using var restarted = await RunningControlPlane.StartAsync(_plane.WrennDir);
+        await using var restarted = await RunningControlPlane.StartAsync(_plane.WrennDir, _plane.DatabaseUrl);
         var expired = Token(realKey, userId, DateTime.UtcNow.AddMinutes(-5));
         using (var response = await restarted.Http.SendAsync(Request(HttpMethod.Get, "/v1/teams", expired), TestContext.Current.CancellationToken))
         {
@@ -257,13 +256,4 @@ public sealed class AccountsTests : IAsyncLifetime
         Subject = new ClaimsIdentity([new Claim("sub", userId)]),
         SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
     });
-
-    private static SymmetricSecurityKey ReadSigningKey(string wrennDir)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(wrennDir, "wrenn.db")}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT key FROM signing_keys WHERE purpose = 'user-jwt'";
-        return new SymmetricSecurityKey(Convert.FromBase64String((string)command.ExecuteScalar()!));
-    }
 }

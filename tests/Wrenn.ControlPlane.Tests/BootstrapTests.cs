@@ -32,12 +32,14 @@ public sealed class BootstrapTests
         try
         {
             string key;
+            string? database;
             await using (var first = await RunningControlPlane.StartAsync(dir))
             {
                 key = await first.ApiKeyAsync();
+                database = first.DatabaseUrl;
             }
 
-            await using var second = await RunningControlPlane.StartAsync(dir);
+            await using var second = await RunningControlPlane.StartAsync(dir, database);
             Assert.Equal(key, await second.ApiKeyAsync());
             using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sandboxes");
             request.Headers.Add("X-API-Key", key);
@@ -57,7 +59,15 @@ public sealed class BootstrapTests
         try
         {
             var key = await plane.ApiKeyAsync();
+            var stored = await TestDatabase.QueryColumnAsync(plane, "SELECT key_hash FROM team_api_keys");
+            Assert.Equal([Auth.ApiKeyHasher.Hash(key)], stored);
             await plane.StopAsync();
+            if (plane.DatabaseUrl is not null)
+            {
+                return;
+            }
+
+            // SQLite: not even a stray copy of the key anywhere in the file or its log.
             var database = await File.ReadAllBytesAsync(Path.Combine(plane.WrennDir, "wrenn.db"), TestContext.Current.CancellationToken);
             var wal = Path.Combine(plane.WrennDir, "wrenn.db-wal");
             var all = File.Exists(wal) ? [.. database, .. await File.ReadAllBytesAsync(wal, TestContext.Current.CancellationToken)] : database;

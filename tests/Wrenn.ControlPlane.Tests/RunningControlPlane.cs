@@ -28,21 +28,37 @@ public sealed class RunningControlPlane : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null)
+    /// <summary>
+    /// Starts a control plane on SQLite, or, when WRENN_TEST_DATABASE_URL names a PostgreSQL server
+    /// (scripts/with-postgres.sh sets it), on a new database there: the same tests cover both providers.
+    /// A restart passes the earlier instance's <paramref name="wrennDir"/> and <paramref name="databaseUrl"/>.
+    /// </summary>
+    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null)
     {
         wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
+        databaseUrl ??= await TestDatabase.CreateAsync().ConfigureAwait(false);
         var port = FreePort();
         var options = new ControlPlaneOptions
         {
             WrennDir = wrennDir,
             ListenAddress = $"127.0.0.1:{port}",
+            DatabaseUrl = databaseUrl,
         };
+        if (heartbeatInterval is { } interval)
+        {
+            options.HeartbeatInterval = interval;
+            options.ReconcileInterval = interval;
+        }
+
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token));
-        var plane = new RunningControlPlane(wrennDir, port, stop, run);
+        var plane = new RunningControlPlane(wrennDir, port, stop, run) { DatabaseUrl = databaseUrl };
         await plane.WaitUntilListeningAsync().ConfigureAwait(false);
         return plane;
     }
+
+    /// <summary>The PostgreSQL database this instance uses, or null for SQLite.</summary>
+    public string? DatabaseUrl { get; private init; }
 
     public async Task<string> ApiKeyAsync()
     {

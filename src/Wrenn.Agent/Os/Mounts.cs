@@ -8,10 +8,18 @@ public static class Mounts
     private const int EINVAL = 22;
     private const int ENOENT = 2;
 
-    /// <summary>Mounts an overlay of <paramref name="lowerDir"/> (read-only) and <paramref name="upperDir"/> at <paramref name="target"/>.</summary>
-    public static void MountOverlay(string lowerDir, string upperDir, string workDir, string target)
+    /// <summary>
+    /// Mounts an overlay of <paramref name="lowerDirs"/> (read-only, top first) and <paramref name="upperDir"/>
+    /// at <paramref name="target"/>.
+    /// </summary>
+    public static void MountOverlay(IReadOnlyList<string> lowerDirs, string upperDir, string workDir, string target)
     {
-        foreach (var dir in new[] { lowerDir, upperDir, workDir })
+        if (lowerDirs.Count == 0)
+        {
+            throw new ArgumentException("an overlay needs at least one lower layer", nameof(lowerDirs));
+        }
+
+        foreach (var dir in lowerDirs.Append(upperDir).Append(workDir))
         {
             // ',' and ':' separate overlay options and layers; a path holding them would change the meaning.
             if (dir.Contains(',', StringComparison.Ordinal) || dir.Contains(':', StringComparison.Ordinal))
@@ -20,7 +28,7 @@ public static class Mounts
             }
         }
 
-        var options = $"lowerdir={lowerDir},upperdir={upperDir},workdir={workDir}";
+        var options = $"lowerdir={string.Join(':', lowerDirs)},upperdir={upperDir},workdir={workDir}";
         if (LibC.Mount("overlay", target, "overlay", 0, options) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();

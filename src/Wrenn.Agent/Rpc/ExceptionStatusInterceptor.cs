@@ -76,7 +76,8 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
     {
         ArgumentException => StatusCode.InvalidArgument,
         SandboxNotFoundException or ImageNotFoundException => StatusCode.NotFound,
-        SandboxConflictException => StatusCode.FailedPrecondition,
+        SandboxConflictException or TemplateInUseException => StatusCode.FailedPrecondition,
+        TemplateExistsException => StatusCode.AlreadyExists,
         ExecTimeoutException => StatusCode.DeadlineExceeded,
         NoFreeSlotException => StatusCode.ResourceExhausted,
         ExecOutputTooLargeException => StatusCode.OutOfRange,

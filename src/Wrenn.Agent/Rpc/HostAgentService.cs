@@ -46,6 +46,26 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         return Task.FromResult(new PingSandboxResponse());
     }
 
+    public override async Task<CreateSnapshotResponse> CreateSnapshot(CreateSnapshotRequest request, ServerCallContext context)
+    {
+        var template = await manager.CreateSnapshotAsync(request.SandboxId, request.Name, context.CancellationToken).ConfigureAwait(false);
+        return new CreateSnapshotResponse
+        {
+            Name = template.Name,
+            BaseTemplate = template.Parent,
+            Vcpus = template.Vcpus,
+            MemoryMb = template.MemoryMb,
+            SizeBytes = (ulong)template.SizeBytes,
+            KeepsMemory = template.KeepsMemory,
+        };
+    }
+
+    public override Task<DeleteSnapshotResponse> DeleteSnapshot(DeleteSnapshotRequest request, ServerCallContext context)
+    {
+        manager.DeleteSnapshot(request.Name);
+        return Task.FromResult(new DeleteSnapshotResponse());
+    }
+
     public override async Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)
     {
         var result = await commands.ExecAsync(ToSpec(request), context.CancellationToken).ConfigureAwait(false);

@@ -8,12 +8,14 @@ namespace Wrenn.Agent.Sandboxes;
 /// </summary>
 public sealed class SandboxLifecycleService(
     SandboxManager manager,
+    Storage.TemplateStore templates,
     IOptions<AgentOptions> options,
     ILogger<SandboxLifecycleService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.Value.SandboxesDir);
+        templates.RemoveInterrupted();
         return manager.RemoveLeftoversAsync(cancellationToken);
     }
 

@@ -18,7 +18,7 @@ namespace Wrenn.Agent.Sandboxes;
 public sealed class SandboxManager(
     IRuntime runtime,
     SandboxNetworkManager network,
-    ImageStore images,
+    TemplateStore templates,
     EnvdClient envd,
     SandboxRequestValidator validator,
     NameserverResolver nameservers,
@@ -41,7 +41,7 @@ public sealed class SandboxManager(
     public async Task<Sandbox> CreateAsync(CreateSandboxSpec spec, CancellationToken cancellationToken)
     {
         validator.ValidateCreate(spec);
-        var imageRootfs = images.GetRootfsDirectory(spec.Template);
+        var layers = templates.ResolveLayers(spec.Template);
 
         var sandbox = new Sandbox(spec, Path.Combine(agentOptions.Value.SandboxesDir, spec.SandboxId));
         var existing = _sandboxes.GetOrAdd(spec.SandboxId, sandbox);
@@ -71,7 +71,7 @@ public sealed class SandboxManager(
                 cancellationToken).ConfigureAwait(false);
 
             sandbox.Slot = await network.CreateAsync(rollback, cancellationToken).ConfigureAwait(false);
-            var rootfs = await OverlayRootfs.MountAsync(imageRootfs, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+            var rootfs = await OverlayRootfs.MountAsync(layers, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
             sandbox.Runtime = new RuntimeSandbox(
                 spec.SandboxId,
                 sandbox.Directory,
@@ -185,7 +185,7 @@ public sealed class SandboxManager(
             catch (Exception ex)
             {
                 logger.LogError(ex, "Pausing {SandboxId} failed; resuming it", sandboxId);
-                sandbox.State = await TryResumeAfterFailedPauseAsync(sandbox).ConfigureAwait(false);
+                sandbox.State = await ThawOrMarkErrorAsync(sandbox).ConfigureAwait(false);
                 throw;
             }
 
@@ -240,6 +240,64 @@ public sealed class SandboxManager(
         }
     }
 
+    /// <summary>
+    /// Makes template <paramref name="name"/> of a running or paused sandbox's files. A running sandbox
+    /// is frozen while its layer is copied, so the template is one moment of it, and thawed after.
+    /// The sandbox ends as it was; if it cannot be thawed it is in error, never reported running.
+    /// </summary>
+    public async Task<TemplateManifest> CreateSnapshotAsync(string sandboxId, string name, CancellationToken cancellationToken)
+    {
+        Common.Naming.SafeName.Require(name, "template");
+        var sandbox = Get(sandboxId);
+        await sandbox.Transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (sandbox.State is not (SandboxState.Running or SandboxState.Paused))
+            {
+                throw new SandboxConflictException($"sandbox {sandboxId} is {Describe(sandbox.State)}, not running or paused");
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            var freeze = sandbox.State == SandboxState.Running;
+            if (freeze)
+            {
+                await runtime.PauseAsync(sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                return await templates.CreateAsync(
+                    name,
+                    sandbox.Spec.Template,
+                    sandboxId,
+                    OverlayRootfs.UpperDirectory(sandbox.Directory),
+                    sandbox.Spec.Vcpus,
+                    sandbox.Spec.MemoryMb,
+                    cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (freeze)
+                {
+                    sandbox.State = await ThawOrMarkErrorAsync(sandbox).ConfigureAwait(false);
+                }
+
+                logger.LogInformation("Snapshot of {SandboxId} as {Template} took {ElapsedMs:F0} ms", sandboxId, name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+        finally
+        {
+            sandbox.Transition.Release();
+        }
+    }
+
+    /// <summary>Removes a template that no sandbox here stands on.</summary>
+    public void DeleteSnapshot(string name)
+    {
+        var users = _sandboxes.Values.Where(s => s.Spec.Template == name).Select(s => s.Id).ToList();
+        templates.Delete(name, users);
+    }
+
     /// <summary>Resets the inactivity timer.</summary>
     public void Ping(string sandboxId)
     {
@@ -280,7 +338,7 @@ public sealed class SandboxManager(
     public IReadOnlyList<Sandbox> Idle(DateTimeOffset now) =>
         [.. _sandboxes.Values.Where(s => s.State == SandboxState.Running && s.TimeoutSec > 0 && now - s.LastActiveAt >= TimeSpan.FromSeconds(s.TimeoutSec))];
 
-    private async Task<SandboxState> TryResumeAfterFailedPauseAsync(Sandbox sandbox)
+    private async Task<SandboxState> ThawOrMarkErrorAsync(Sandbox sandbox)
     {
         try
         {
@@ -290,7 +348,7 @@ public sealed class SandboxManager(
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Sandbox {SandboxId} could not be resumed after a failed pause; it is in error", sandbox.Id);
+            logger.LogError(ex, "Sandbox {SandboxId} could not be thawed; it is in error", sandbox.Id);
             return SandboxState.Error;
         }
     }

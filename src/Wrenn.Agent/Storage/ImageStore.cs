@@ -12,6 +12,10 @@ public sealed class ImageStore(IOptions<AgentOptions> options)
     public const string RootfsDirectoryName = "rootfs";
     public const string ManifestFileName = "manifest.json";
 
+    /// <summary>True when a complete image of that name is built here.</summary>
+    public bool Exists(string imageName) =>
+        SafeName.IsValid(imageName) && File.Exists(Path.Combine(options.Value.ImagesDir, imageName, ManifestFileName));
+
     /// <summary>The image's root filesystem directory; throws <see cref="ImageNotFoundException"/> when it is not built.</summary>
     public string GetRootfsDirectory(string imageName)
     {

@@ -4,7 +4,7 @@ using Wrenn.Agent.Os;
 namespace Wrenn.Agent.Storage;
 
 /// <summary>
-/// A sandbox's writable root: an overlay of the read-only image with the sandbox's own upper layer in
+/// A sandbox's writable root: an overlay of the read-only image (and the template layers on it) with the sandbox's own upper layer in
 /// its directory, mounted at <c>rootfs/</c> there.
 /// </summary>
 public static class OverlayRootfs
@@ -16,7 +16,7 @@ public static class OverlayRootfs
     public static string MountPoint(string sandboxDirectory) => Path.Combine(sandboxDirectory, MountDirectoryName);
 
     /// <summary>Creates the layer directories and mounts the overlay; registers the unmount on <paramref name="rollback"/>.</summary>
-    public static Task<string> MountAsync(string imageRootfs, string sandboxDirectory, RollbackList rollback, CancellationToken cancellationToken)
+    public static Task<string> MountAsync(IReadOnlyList<string> lowerLayers, string sandboxDirectory, RollbackList rollback, CancellationToken cancellationToken)
     {
         var mountPoint = MountPoint(sandboxDirectory);
         return rollback.StepAsync(
@@ -26,7 +26,7 @@ public static class OverlayRootfs
                 var upper = Directory.CreateDirectory(Path.Combine(sandboxDirectory, UpperDirectoryName)).FullName;
                 var work = Directory.CreateDirectory(Path.Combine(sandboxDirectory, WorkDirectoryName)).FullName;
                 Directory.CreateDirectory(mountPoint);
-                Mounts.MountOverlay(imageRootfs, upper, work, mountPoint);
+                Mounts.MountOverlay(lowerLayers, upper, work, mountPoint);
                 return Task.FromResult(mountPoint);
             },
             _ =>
@@ -36,6 +36,8 @@ public static class OverlayRootfs
             },
             cancellationToken);
     }
+
+    public static string UpperDirectory(string sandboxDirectory) => Path.Combine(sandboxDirectory, UpperDirectoryName);
 
     /// <summary>Unmounts the overlay if it is mounted.</summary>
     public static void Unmount(string sandboxDirectory) => Mounts.UnmountIfMounted(MountPoint(sandboxDirectory));

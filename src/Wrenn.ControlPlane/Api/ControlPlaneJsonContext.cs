@@ -43,5 +43,8 @@ namespace Wrenn.ControlPlane.Api;
 [JsonSerializable(typeof(HostResponse))]
 [JsonSerializable(typeof(HostListResponse))]
 [JsonSerializable(typeof(HostTokenResponse))]
+[JsonSerializable(typeof(CreateSnapshotRequest))]
+[JsonSerializable(typeof(SnapshotResponse))]
+[JsonSerializable(typeof(SnapshotListResponse))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ControlPlaneJsonContext : JsonSerializerContext;

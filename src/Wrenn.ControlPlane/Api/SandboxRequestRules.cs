@@ -20,6 +20,22 @@ public static partial class SandboxRequestRules
     public const int MaxEnvEntries = 200;
     public const int MaxExecTimeoutSec = 24 * 3600;
 
+    /// <summary>A template fixes vcpus and memory: a request may leave them out or repeat them, not change them.</summary>
+    public static string? CheckTemplateFit(Data.Entities.TemplateEntity template, CreateSandboxRequest request)
+    {
+        if (request.Vcpus is { } vcpus && vcpus != template.Vcpus)
+        {
+            return $"template '{template.Name}' fixes vcpus at {template.Vcpus}; leave vcpus out or ask for {template.Vcpus}";
+        }
+
+        if (request.MemoryMb is { } memory && memory != template.MemoryMb)
+        {
+            return $"template '{template.Name}' fixes memory_mb at {template.MemoryMb}; leave memory_mb out or ask for {template.MemoryMb}";
+        }
+
+        return null;
+    }
+
     /// <summary>The first rule the request breaks, or null.</summary>
     public static string? CheckCreate(CreateSandboxRequest request)
     {

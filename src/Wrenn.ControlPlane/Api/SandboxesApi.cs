@@ -42,7 +42,7 @@ public static class SandboxesApi
         sandbox.Vcpus,
         sandbox.MemoryMb,
         sandbox.TimeoutSec,
-        JsonSerializer.Deserialize(sandbox.MetadataJson, ControlPlaneJsonContext.Default.DictionaryStringString) ?? [],
+        Metadata(sandbox),
         sandbox.HostId,
         DateTime.SpecifyKind(sandbox.CreatedAt, DateTimeKind.Utc),
         DateTime.SpecifyKind(sandbox.LastActiveAt, DateTimeKind.Utc));
@@ -69,12 +69,37 @@ public static class SandboxesApi
         }
 
         var cancellationToken = request.HttpContext.RequestAborted;
-        var vcpus = body!.Vcpus ?? SandboxRequestRules.DefaultVcpus;
+        var templateName = body!.Template ?? SandboxRequestRules.DefaultTemplate;
+        var vcpus = body.Vcpus ?? SandboxRequestRules.DefaultVcpus;
         var memoryMb = body.MemoryMb ?? SandboxRequestRules.DefaultMemoryMb;
-        var host = await scheduler.PickAsync(vcpus, memoryMb, null, cancellationToken).ConfigureAwait(false);
+        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Name == templateName, cancellationToken).ConfigureAwait(false);
+        if (template is not null)
+        {
+            // Another team's template is as absent as one that does not exist.
+            if (template.TeamId != caller.TeamId())
+            {
+                return ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"template '{templateName}' not found");
+            }
+
+            if (SandboxRequestRules.CheckTemplateFit(template, body) is { } misfit)
+            {
+                return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, misfit);
+            }
+
+            vcpus = template.Vcpus;
+            memoryMb = template.MemoryMb;
+        }
+
+        // A template lives on one host; its sandboxes go there.
+        var host = await scheduler.PickAsync(vcpus, memoryMb, template?.HostId, cancellationToken).ConfigureAwait(false);
         if (host is null)
         {
-            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, ErrorCodes.NoCapacity, $"no live host has room for {vcpus} vcpu(s) and {memoryMb} MiB; is a host agent running?");
+            return ApiResults.Error(
+                StatusCodes.Status503ServiceUnavailable,
+                ErrorCodes.NoCapacity,
+                template is null
+                    ? $"no live host has room for {vcpus} vcpu(s) and {memoryMb} MiB; is a host agent running?"
+                    : $"host {template.HostId}, which holds template '{templateName}', is not available or has no room for {vcpus} vcpu(s) and {memoryMb} MiB");
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
@@ -83,7 +108,7 @@ public static class SandboxesApi
             Id = WrennIds.NewSandboxId(),
             TeamId = caller.TeamId(),
             HostId = host.Id,
-            Template = body.Template ?? SandboxRequestRules.DefaultTemplate,
+            Template = templateName,
             State = SandboxStates.Starting,
             Vcpus = vcpus,
             MemoryMb = memoryMb,
@@ -124,27 +149,49 @@ public static class SandboxesApi
 
     private static async Task<IResult> ListAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db)
     {
+        var (filter, broken) = SandboxListFilter.Parse(request.Query);
+        if (broken is not null)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, broken);
+        }
+
         var teamId = caller.TeamId();
         var query = db.Sandboxes.AsNoTracking().Where(s => s.TeamId == teamId);
-        var stateFilter = request.Query["state"].ToString();
-        if (stateFilter.Length > 0)
+        query = filter!.States.Count > 0
+            ? query.Where(s => filter.States.Contains(s.State))
+            : query.Where(s => s.State != SandboxStates.Stopped);
+        if (filter.After is { } after)
         {
-            var states = stateFilter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (states.FirstOrDefault(s => !SandboxStates.All.Contains(s)) is { } unknown)
+            query = query.Where(s => s.CreatedAt > after.CreatedAt || (s.CreatedAt == after.CreatedAt && string.Compare(s.Id, after.Id) > 0));
+        }
+
+        // Metadata is a JSON column, so its pairs are matched here; a team's live sandboxes are few
+        // enough for that, and the database still does the ordering and the team scope.
+        var page = new List<SandboxEntity>(filter.Limit + 1);
+        await foreach (var sandbox in query.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id).AsAsyncEnumerable().WithCancellation(request.HttpContext.RequestAborted).ConfigureAwait(false))
+        {
+            if (filter.Matches(Metadata(sandbox)))
             {
-                return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, $"unknown state '{unknown}'; states are {string.Join(", ", SandboxStates.All)}");
+                page.Add(sandbox);
+                if (page.Count > filter.Limit)
+                {
+                    break;
+                }
             }
-
-            query = query.Where(s => states.Contains(s.State));
         }
-        else
+
+        string? next = null;
+        if (page.Count > filter.Limit)
         {
-            query = query.Where(s => s.State != SandboxStates.Stopped);
+            page.RemoveAt(page.Count - 1);
+            next = SandboxListCursor.Encode(page[^1].CreatedAt, page[^1].Id);
         }
 
-        var sandboxes = await query.OrderBy(s => s.CreatedAt).ToListAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
-        return ApiResults.Json(new SandboxListResponse([.. sandboxes.Select(ToResponse)]), ControlPlaneJsonContext.Default.SandboxListResponse);
+        return ApiResults.Json(new SandboxListResponse([.. page.Select(ToResponse)], next), ControlPlaneJsonContext.Default.SandboxListResponse);
     }
+
+    private static Dictionary<string, string> Metadata(SandboxEntity sandbox) =>
+        JsonSerializer.Deserialize(sandbox.MetadataJson, ControlPlaneJsonContext.Default.DictionaryStringString) ?? [];
 
     private static async Task<IResult> GetAsync(string id, ClaimsPrincipal caller, SandboxAccess access, CancellationToken cancellationToken)
     {

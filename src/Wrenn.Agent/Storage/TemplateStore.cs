@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Os;
+using Wrenn.Common.Naming;
+
+namespace Wrenn.Agent.Storage;
+
+/// <summary>
+/// Filesystem templates under $WRENN_DIR/templates/&lt;name&gt;/: a <c>layer/</c> directory (a copy of
+/// the source sandbox's overlay upper layer, whiteouts included) on top of its parent's layers, and
+/// <c>template.json</c>, written last. A sandbox from a template mounts the whole chain read-only as
+/// its overlay's lower layers, so it starts as fast as one from the base image.
+/// </summary>
+public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IOptions<AgentOptions> options, ILogger<TemplateStore> logger)
+{
+    public const string LayerDirectoryName = "layer";
+    public const string ManifestFileName = "template.json";
+
+    /// <summary>Layers a chain may hold: overlayfs takes many more, but each one costs every lookup that misses.</summary>
+    public const int MaxChainLength = 16;
+
+    private const string StagingPrefix = ".staging-";
+    private const string DeletingPrefix = ".deleting-";
+
+    private string TemplatesDir => options.Value.TemplatesDir;
+
+    /// <summary>The template's manifest, or null when no complete template has that name.</summary>
+    public TemplateManifest? Find(string name)
+    {
+        if (!SafeName.IsValid(name))
+        {
+            return null;
+        }
+
+        var path = Path.Combine(TemplatesDir, name, ManifestFileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var file = File.OpenRead(path);
+        return JsonSerializer.Deserialize(file, AgentJsonContext.Default.TemplateManifest);
+    }
+
+    /// <summary>Every complete template on this host.</summary>
+    public IReadOnlyList<TemplateManifest> List() =>
+        !Directory.Exists(TemplatesDir)
+            ? []
+            : [.. Directory.EnumerateDirectories(TemplatesDir).Select(Path.GetFileName).Select(name => Find(name!)).OfType<TemplateManifest>().OrderBy(t => t.CreatedAt)];
+
+    /// <summary>
+    /// The read-only layers a sandbox from <paramref name="name"/> (an image or a template) stands on,
+    /// top first, ending with the base image's root filesystem.
+    /// </summary>
+    public IReadOnlyList<string> ResolveLayers(string name)
+    {
+        SafeName.Require(name, "template");
+        var layers = new List<string>();
+        var current = name;
+        while (Find(current) is { } template)
+        {
+            if (layers.Count >= MaxChainLength)
+            {
+                throw new InvalidOperationException($"template '{name}' stands on more than {MaxChainLength} templates");
+            }
+
+            layers.Add(Path.Combine(TemplatesDir, current, LayerDirectoryName));
+            current = template.Parent;
+        }
+
+        layers.Add(images.GetRootfsDirectory(current));
+        return layers;
+    }
+
+    /// <summary>
+    /// Makes template <paramref name="name"/> from a sandbox's upper layer. The caller keeps the
+    /// sandbox still (frozen) meanwhile. Either the whole template appears, or nothing does.
+    /// </summary>
+    public async Task<TemplateManifest> CreateAsync(string name, string parent, string sourceSandboxId, string upperDirectory, uint vcpus, uint memoryMb, CancellationToken cancellationToken)
+    {
+        SafeName.Require(name, "template");
+        if (Find(name) is not null)
+        {
+            throw new TemplateExistsException(name, "a template");
+        }
+
+        if (images.Exists(name))
+        {
+            throw new TemplateExistsException(name, "a base image");
+        }
+
+        if (ResolveLayers(parent).Count > MaxChainLength)
+        {
+            throw new InvalidOperationException($"'{parent}' already stands on {MaxChainLength} templates; a template of a template of … stops there");
+        }
+
+        Directory.CreateDirectory(TemplatesDir);
+        var staging = Path.Combine(TemplatesDir, StagingPrefix + name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        var final = Path.Combine(TemplatesDir, name);
+        try
+        {
+            Directory.CreateDirectory(staging);
+            var layer = Path.Combine(staging, LayerDirectoryName);
+            // cp -a keeps what makes an overlay layer: owners, modes, xattrs (opaque directories) and the
+            // 0/0 character devices that mark deleted files.
+            await commands.RunCheckedAsync("cp", ["-a", "--reflink=auto", "--", upperDirectory + "/.", layer], cancellationToken).ConfigureAwait(false);
+            var manifest = new TemplateManifest(name, parent, sourceSandboxId, vcpus, memoryMb, SizeOf(layer), KeepsMemory: false, DateTimeOffset.UtcNow);
+            await using (var file = File.Create(Path.Combine(staging, ManifestFileName)))
+            {
+                await JsonSerializer.SerializeAsync(file, manifest, AgentJsonContext.Default.TemplateManifest, cancellationToken).ConfigureAwait(false);
+            }
+
+            // A rename is atomic: readers see no template or all of it. It fails if the name was taken meanwhile.
+            Directory.Move(staging, final);
+            logger.LogInformation("Template {Template} made from {SandboxId}: {SizeBytes} bytes on {Parent}", name, sourceSandboxId, manifest.SizeBytes, parent);
+            return manifest;
+        }
+        catch (IOException) when (Directory.Exists(final))
+        {
+            RemoveQuietly(staging);
+            throw new TemplateExistsException(name, "a template");
+        }
+        catch
+        {
+            RemoveQuietly(staging);
+            throw;
+        }
+    }
+
+    /// <summary>Removes a template nobody uses; <paramref name="usedBySandboxes"/> says which sandboxes stand on it.</summary>
+    public void Delete(string name, IReadOnlyList<string> usedBySandboxes)
+    {
+        SafeName.Require(name, "template");
+        if (Find(name) is null)
+        {
+            throw new ImageNotFoundException(name, Path.Combine(TemplatesDir, name));
+        }
+
+        var children = List().Where(t => t.Parent == name).Select(t => "template " + t.Name).ToList();
+        var users = usedBySandboxes.Select(id => "sandbox " + id).Concat(children).ToList();
+        if (users.Count > 0)
+        {
+            throw new TemplateInUseException(name, string.Join(", ", users));
+        }
+
+        // Out of sight first (atomic), then removed: an interrupted removal never leaves half a template.
+        var doomed = Path.Combine(TemplatesDir, DeletingPrefix + name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.Move(Path.Combine(TemplatesDir, name), doomed);
+        Directory.Delete(doomed, recursive: true);
+        logger.LogInformation("Template {Template} removed", name);
+    }
+
+    /// <summary>Removes what interrupted creations and removals left (at agent start).</summary>
+    public void RemoveInterrupted()
+    {
+        if (!Directory.Exists(TemplatesDir))
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(TemplatesDir))
+        {
+            var name = Path.GetFileName(directory);
+            if (name.StartsWith(StagingPrefix, StringComparison.Ordinal) || name.StartsWith(DeletingPrefix, StringComparison.Ordinal))
+            {
+                logger.LogWarning("Removing {Directory}, left by an interrupted template operation", directory);
+                RemoveQuietly(directory);
+            }
+        }
+    }
+
+    private static long SizeOf(string directory) =>
+        new DirectoryInfo(directory).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => f.Length);
+
+    private void RemoveQuietly(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(ex, "Could not remove {Directory}", directory);
+        }
+    }
+}

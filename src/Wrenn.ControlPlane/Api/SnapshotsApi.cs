@@ -1,0 +1,188 @@
+using System.Security.Claims;
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using Wrenn.Common.Errors;
+using Wrenn.Common.Ids;
+using Wrenn.Common.Naming;
+using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Auth;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.Hosts;
+using Agent = Wrenn.Common.HostAgent.V1;
+
+namespace Wrenn.ControlPlane.Api;
+
+/// <summary>/v1/snapshots: templates made from sandboxes, listed and removed per team.</summary>
+public static class SnapshotsApi
+{
+    /// <summary>Copying a large sandbox's files (or a VM's memory) takes time.</summary>
+    private static readonly TimeSpan SnapshotCallTimeout = TimeSpan.FromMinutes(5);
+
+    public static void MapSnapshotsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/snapshots").RequireAuthorization(AuthSchemes.SandboxPolicy).AddEndpointFilter<TeamScopeFilter>();
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/", ListAsync);
+        group.MapDelete("/{name}", DeleteAsync);
+    }
+
+    public static SnapshotResponse ToResponse(TemplateEntity template) => new(
+        template.Name,
+        template.SourceSandboxId,
+        template.BaseTemplate,
+        template.Vcpus,
+        template.MemoryMb,
+        template.SizeBytes,
+        template.KeepsMemory,
+        template.HostId,
+        DateTime.SpecifyKind(template.CreatedAt, DateTimeKind.Utc));
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, TimeProvider clock, ILoggerFactory loggers)
+    {
+        var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.CreateSnapshotRequest, new CreateSnapshotRequest(null, null)).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        // Everything a request alone can get wrong is answered before any work starts.
+        if (string.IsNullOrEmpty(body!.SandboxId))
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "sandbox_id is required");
+        }
+
+        if (!SafeName.IsValid(body.Name))
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, $"name: {SafeName.Rule}");
+        }
+
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var (sandbox, agent, failure) = await access.FindAsync(caller, body.SandboxId, cancellationToken, SandboxStates.Running, SandboxStates.Paused).ConfigureAwait(false);
+        if (sandbox is null || agent is null)
+        {
+            return failure!;
+        }
+
+        // Names are unique across the installation: they name directories on hosts.
+        if (await db.Templates.AnyAsync(t => t.Name == body.Name, cancellationToken).ConfigureAwait(false))
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"a template named '{body.Name}' exists; choose another name");
+        }
+
+        Agent.CreateSnapshotResponse made;
+        try
+        {
+            made = await agent.CreateSnapshotAsync(
+                new Agent.CreateSnapshotRequest { SandboxId = sandbox.Id, Name = body.Name },
+                deadline: DateTime.UtcNow + SnapshotCallTimeout,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            if (AgentErrors.OutcomeUnknown(ex))
+            {
+                await DeleteOnHostQuietlyAsync(agent, body.Name, loggers).ConfigureAwait(false);
+            }
+
+            return AgentErrors.ToResult(ex);
+        }
+
+        var template = new TemplateEntity
+        {
+            Id = WrennIds.NewTemplateId(),
+            TeamId = sandbox.TeamId,
+            Name = body.Name,
+            HostId = sandbox.HostId,
+            SourceSandboxId = sandbox.Id,
+            BaseTemplate = made.BaseTemplate,
+            Vcpus = (int)made.Vcpus,
+            MemoryMb = (int)made.MemoryMb,
+            SizeBytes = (long)made.SizeBytes,
+            KeepsMemory = made.KeepsMemory,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        db.Templates.Add(template);
+        try
+        {
+            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DbUpdateException)
+        {
+            // Another request took the name between our check and now (the unique index caught it);
+            // the host's copy was made for nobody.
+            await DeleteOnHostQuietlyAsync(agent, body.Name, loggers).ConfigureAwait(false);
+            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"a template named '{body.Name}' exists; choose another name");
+        }
+
+        return ApiResults.Json(ToResponse(template), ControlPlaneJsonContext.Default.SnapshotResponse, StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(ClaimsPrincipal caller, WrennDbContext db, CancellationToken cancellationToken)
+    {
+        var teamId = caller.TeamId();
+        var templates = await db.Templates.AsNoTracking().Where(t => t.TeamId == teamId).OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return ApiResults.Json(new SnapshotListResponse([.. templates.Select(ToResponse)]), ControlPlaneJsonContext.Default.SnapshotListResponse);
+    }
+
+    private static async Task<IResult> DeleteAsync(string name, ClaimsPrincipal caller, WrennDbContext db, AgentClientPool agents, CancellationToken cancellationToken)
+    {
+        var teamId = caller.TeamId();
+        var template = SafeName.IsValid(name)
+            ? await db.Templates.SingleOrDefaultAsync(t => t.Name == name && t.TeamId == teamId, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (template is null)
+        {
+            return NotFound(name);
+        }
+
+        var users = await db.Sandboxes
+            .Where(s => s.Template == name && s.State != SandboxStates.Stopped && s.State != SandboxStates.Error)
+            .Select(s => s.Id)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (users.Count > 0)
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"template '{name}' is used by sandbox(es) {string.Join(", ", users)}; delete them first");
+        }
+
+        var host = await db.Hosts.FindAsync([template.HostId], cancellationToken).ConfigureAwait(false);
+        if (host is not null)
+        {
+            try
+            {
+                await agents.For(host).DeleteSnapshotAsync(new Agent.DeleteSnapshotRequest { Name = name }, deadline: DateTime.UtcNow + SnapshotCallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            {
+                // Gone from the host already: only the record remains.
+            }
+            catch (RpcException ex)
+            {
+                return AgentErrors.ToResult(ex);
+            }
+        }
+
+        db.Templates.Remove(template);
+        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    private static async Task DeleteOnHostQuietlyAsync(Agent.HostAgent.HostAgentClient agent, string name, ILoggerFactory loggers)
+    {
+        try
+        {
+            await agent.DeleteSnapshotAsync(new Agent.DeleteSnapshotRequest { Name = name }, deadline: DateTime.UtcNow + SnapshotCallTimeout).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            // Never made: nothing to undo.
+        }
+        catch (RpcException ex)
+        {
+            loggers.CreateLogger(nameof(SnapshotsApi)).LogWarning("Template {Template} may be left on its host: {Status}", name, ex.Status);
+        }
+    }
+
+    private static IResult NotFound(string name) =>
+        ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"template '{name}' not found");
+}
