@@ -60,6 +60,22 @@ public sealed class OciSpecBuilderTests
     }
 
     [Fact]
+    public void Filters_system_calls_denying_namespaces_mounts_and_kernel_surfaces_with_eperm()
+    {
+        var seccomp = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions())["linux"]!["seccomp"]!;
+        Assert.Equal("SCMP_ACT_ALLOW", seccomp["defaultAction"]!.GetValue<string>());
+        var rules = seccomp["syscalls"]!.AsArray();
+        var denied = rules[0]!["names"]!.AsArray().Select(n => n!.GetValue<string>()).ToHashSet();
+        Assert.Superset(new HashSet<string> { "unshare", "setns", "mount", "bpf", "init_module", "kexec_load", "keyctl", "io_uring_setup", "userfaultfd", "clock_settime" }, denied);
+        Assert.Equal(1, rules[0]!["errnoRet"]!.GetValue<int>());
+        // clone is refused only with CLONE_NEWUSER; clone3 says ENOSYS so libc falls back to clone.
+        var clone = rules.Single(r => r!["names"]![0]!.GetValue<string>() == "clone")!;
+        Assert.Equal(0x10000000L, clone["args"]![0]!["value"]!.GetValue<long>());
+        Assert.Equal("SCMP_CMP_MASKED_EQ", clone["args"]![0]!["op"]!.GetValue<string>());
+        Assert.Equal(38, rules.Single(r => r!["names"]![0]!.GetValue<string>() == "clone3")!["errnoRet"]!.GetValue<int>());
+    }
+
+    [Fact]
     public void Puts_the_cgroup_under_the_wrenn_parent()
     {
         var spec = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions());

@@ -5,7 +5,7 @@ namespace Wrenn.Agent.Runtimes.Container;
 
 /// <summary>
 /// Builds the OCI runtime spec (config.json) for one sandbox. Defaults follow `runc spec` and Docker:
-/// the usual namespaces, a trimmed capability set, masked and read-only /proc paths, and cgroup limits
+/// the usual namespaces, a trimmed capability set, a seccomp filter, masked and read-only /proc paths, and cgroup limits
 /// from the sandbox's vcpus and memory.
 /// </summary>
 public static class OciSpecBuilder
@@ -65,8 +65,9 @@ public static class OciSpecBuilder
                     ["permitted"] = Strings(Capabilities),
                 },
                 ["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = openFiles, ["soft"] = openFiles }),
-                // Off for now: the image's 'user' has passwordless sudo, which no_new_privs would break.
-                // The hardening work (seccomp, user namespace) decides this together.
+                // Off on purpose: the image's 'user' has passwordless sudo (as E2B's sandboxes give root),
+                // which no_new_privs would break. What root inside can do is bounded instead by the
+                // trimmed capabilities, the seccomp filter and the masked paths. See docs/security.md.
                 ["noNewPrivileges"] = false,
             },
             ["mounts"] = new JsonArray(
@@ -98,6 +99,7 @@ public static class OciSpecBuilder
                     },
                     ["pids"] = new JsonObject { ["limit"] = options.PidsLimit },
                 },
+                ["seccomp"] = SeccompProfile.Build(),
                 ["maskedPaths"] = Strings(MaskedPaths),
                 ["readonlyPaths"] = Strings(ReadonlyPaths),
             },

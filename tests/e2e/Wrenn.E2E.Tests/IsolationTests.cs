@@ -1,0 +1,43 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Wrenn.E2E.Tests;
+
+/// <summary>What code inside a container sandbox may and may not do to the host kernel.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class IsolationTests(PlatformFixture fixture)
+{
+    private PlatformCalls Api => new(fixture.Platform);
+
+    [Fact]
+    public async Task Root_inside_cannot_make_namespaces_mount_load_modules_or_set_the_clock_but_ordinary_work_runs()
+    {
+        var id = await Api.CreateSandboxAsync(new { });
+        try
+        {
+            // The filter is on for every process, and ordinary work (sudo included) is unaffected.
+            Assert.Equal("2\n", await Api.ExecAsync(id, "awk '/^Seccomp:/ {print $2}' /proc/self/status"));
+            Assert.Equal("root\n", await Api.ExecAsync(id, "sudo whoami"));
+            Assert.Equal("42\n", await Api.ExecAsync(id, "python3 -c 'import os, subprocess; print(subprocess.run([\"echo\", \"42\"], capture_output=True, text=True).stdout, end=\"\")'"));
+
+            foreach (var (command, why) in new[]
+                     {
+                         ("unshare --user true", "a user namespace (unshare)"),
+                         ("python3 -c 'import os; os.unshare(os.CLONE_NEWUSER)'", "a user namespace (python)"),
+                         ("sudo unshare --mount true", "a mount namespace as root"),
+                         ("sudo mount -t tmpfs none /mnt", "a mount as root"),
+                         ("sudo date -s '2001-01-01'", "setting the host clock"),
+                         ("sudo python3 -c 'import ctypes; l=ctypes.CDLL(None); import sys; sys.exit(0 if l.syscall(175, 0, 0, 0) == 0 else 1)'", "init_module"),
+                         ("sudo python3 -c 'import ctypes, sys; sys.exit(0 if ctypes.CDLL(None).syscall(321, 0, 0, 0) >= 0 else 1)'", "bpf"),
+                     })
+            {
+                var result = await Api.PostAsync($"/v1/sandboxes/{id}/exec", new { cmd = command }, HttpStatusCode.OK);
+                Assert.True(result.GetProperty("exit_code").GetInt32() != 0, $"{why} was allowed: {result}");
+            }
+        }
+        finally
+        {
+            await Api.DeleteSandboxQuietlyAsync(id);
+        }
+    }
+}
