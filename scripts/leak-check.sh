@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when anything Wrenn makes is left on this machine: network namespaces, veth/tap links, mounts,
-# runc containers, loop devices, cgroups, or processes. `make test` ends with this.
+# iptables chains and rules, runc containers, loop devices, cgroups, or processes. `make test` ends with this.
 set -uo pipefail
 
 leaks=()
@@ -9,6 +9,9 @@ add() { leaks+=("$1"); }
 if command -v ip >/dev/null 2>&1; then
   while read -r ns _; do [[ -n "$ns" ]] && add "network namespace $ns"; done < <(ip netns list 2>/dev/null | grep -i wrenn)
   while read -r link; do [[ -n "$link" ]] && add "link $link"; done < <(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep -i -E 'wrenn|veth-|tap-')
+fi
+if command -v iptables-save >/dev/null 2>&1; then
+  while read -r rule; do [[ -n "$rule" ]] && add "iptables $rule"; done < <(iptables-save 2>/dev/null | grep -i -E '^(:|-A ).*wrenn' )
 fi
 while read -r mount; do [[ -n "$mount" ]] && add "mount $mount"; done < <(awk '{print $2}' /proc/mounts | grep -i wrenn)
 if command -v runc >/dev/null 2>&1; then

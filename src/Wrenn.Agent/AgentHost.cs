@@ -130,6 +130,7 @@ public static class AgentHost
         services.AddOptions<SandboxManagerOptions>();
         services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
         services.AddSingleton<IStepFaults, NoStepFaults>();
+        services.AddSingleton<SandboxFirewall>();
         services.AddSingleton<SandboxNetworkManager>();
         services.AddSingleton<NameserverResolver>();
         services.AddSingleton<ImageStore>();

@@ -5,14 +5,15 @@ namespace Wrenn.Tests.Shared;
 
 /// <summary>
 /// What Wrenn-made resources exist on this machine right now: network namespaces, links, mounts, runc
-/// containers and cgroups. Tests compare a snapshot before and after, so that only what they caused counts.
+/// containers, cgroups and iptables rules. Tests compare a snapshot before and after, so that only what they caused counts.
 /// </summary>
 public sealed record HostSnapshot(
     IReadOnlySet<string> Namespaces,
     IReadOnlySet<string> Links,
     IReadOnlySet<string> Mounts,
     IReadOnlySet<string> Containers,
-    IReadOnlySet<string> Cgroups)
+    IReadOnlySet<string> Cgroups,
+    IReadOnlySet<string> FirewallRules)
 {
     public static HostSnapshot Take() => new(
         Lines("ip", "netns", "list").Select(l => l.Split(' ')[0]).Where(n => n.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
@@ -21,7 +22,8 @@ public sealed record HostSnapshot(
         Lines("runc", "list", "-q").ToHashSet(),
         Directory.EnumerateDirectories("/sys/fs/cgroup")
             .SelectMany(controller => Directory.Exists(Path.Combine(controller, "wrenn")) ? Directory.EnumerateDirectories(Path.Combine(controller, "wrenn")) : [])
-            .ToHashSet());
+            .ToHashSet(),
+        Lines("iptables-save").Concat(Lines("iptables-save", "-t", "nat")).Where(l => (l.StartsWith(':') || l.StartsWith("-A ", StringComparison.Ordinal)) && l.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet());
 
     /// <summary>What exists now that did not exist in <paramref name="before"/>; empty when nothing leaked.</summary>
     public IReadOnlyList<string> NewSince(HostSnapshot before) =>
@@ -31,6 +33,7 @@ public sealed record HostSnapshot(
         .. Mounts.Except(before.Mounts).Select(n => "mount " + n),
         .. Containers.Except(before.Containers).Select(n => "runc container " + n),
         .. Cgroups.Except(before.Cgroups).Select(n => "cgroup " + n),
+        .. FirewallRules.Except(before.FirewallRules).Select(n => "iptables " + n),
     ];
 
     private static List<string> Lines(string program, params string[] arguments)

@@ -11,6 +11,7 @@ namespace Wrenn.Agent.Network;
 /// </summary>
 public sealed class SandboxNetworkManager(
     ICommandRunner commands,
+    SandboxFirewall firewall,
     IOptions<NetworkOptions> options,
     ILogger<SandboxNetworkManager> logger)
 {
@@ -61,6 +62,12 @@ public sealed class SandboxNetworkManager(
             _ => Task.CompletedTask,
             cancellationToken).ConfigureAwait(false);
 
+        await rollback.StepAsync(
+            "network.firewall",
+            ct => firewall.AddAsync(slot, ct),
+            ct => firewall.RemoveAsync(slot, ct),
+            cancellationToken).ConfigureAwait(false);
+
         logger.LogInformation("Network slot {Slot} ready: host {HostAddress}, sandbox {SandboxAddress}", slot.Index, slot.HostAddress, slot.SandboxAddress);
         return slot;
     }
@@ -71,6 +78,7 @@ public sealed class SandboxNetworkManager(
         var errors = new List<Exception>();
         foreach (var remove in new Func<CancellationToken, Task>[]
                  {
+                     ct => firewall.RemoveAsync(slot, ct),
                      ct => DeleteNamespaceAsync(slot, ct),
                      ct => DeleteLinkAsync(slot.HostVeth, ct),
                  })
