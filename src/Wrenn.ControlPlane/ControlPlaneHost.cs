@@ -44,7 +44,18 @@ public static class ControlPlaneHost
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseWrennApiDocs();
+        MapRoutes(app);
+        app.Logger.LogInformation("wrenn-cp listening on {Listen}, state in {WrennDir}", listen, options.WrennDir);
+        await app.RunAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Every route the API serves; docs/openapi.yaml must describe exactly these (a test diffs them).</summary>
+    public static void MapRoutes(IEndpointRouteBuilder app)
+    {
         app.MapHealthApi();
+        app.MapDocsApi();
         app.MapAuthApi();
         app.MapTeamsApi();
         app.MapApiKeysApi();
@@ -53,9 +64,6 @@ public static class ControlPlaneHost
         app.MapSandboxExecApi();
         app.MapSandboxFilesApi();
         app.MapSnapshotsApi();
-        app.Logger.LogInformation("wrenn-cp listening on {Listen}, state in {WrennDir}", listen, options.WrennDir);
-        await app.RunAsync(cancellationToken).ConfigureAwait(false);
-        return 0;
     }
 
     private static async Task LoadSigningKeysAsync(IServiceProvider services, CancellationToken cancellationToken)
