@@ -4,7 +4,7 @@ using Wrenn.ControlPlane.Reconciliation;
 
 namespace Wrenn.ControlPlane.Tests;
 
-/// <summary>Two replicas on one PostgreSQL: exactly one leads, and the other takes over when it goes.</summary>
+/// <summary>Two replicas on one PostgreSQL: both serve, exactly one leads, and the other takes over when it goes.</summary>
 public sealed class PostgresLeadershipTests
 {
     [Fact]
@@ -24,5 +24,36 @@ public sealed class PostgresLeadershipTests
         // The leader's session ends (a replica stopping or dying): the lock goes with it.
         await first.DisposeAsync();
         Assert.True(await second.IsLeaderAsync(ct));
+    }
+
+    [Fact]
+    public async Task Two_replicas_on_one_database_both_serve_the_same_accounts_and_one_admin_exists()
+    {
+        Assert.SkipUnless(TestDatabase.IsPostgres, "needs PostgreSQL: make test runs this suite again under scripts/with-postgres.sh");
+        var ct = TestContext.Current.CancellationToken;
+        await using var first = await RunningControlPlane.StartAsync();
+        await using var second = await RunningControlPlane.StartAsync(databaseUrl: first.DatabaseUrl);
+        try
+        {
+            var key = await first.ApiKeyAsync();
+            foreach (var replica in new[] { first, second })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sandboxes");
+                request.Headers.Add("X-API-Key", key);
+                using var response = await replica.Http.SendAsync(request, ct);
+                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            }
+
+            Assert.Equal(["1"], await TestDatabase.QueryColumnAsync(second, "SELECT CAST(COUNT(*) AS TEXT) FROM users WHERE is_admin"));
+            // Only the replica that made the admin holds its password; the other wrote none.
+            Assert.False(File.Exists(Path.Combine(second.WrennDir, "admin-credentials.json")));
+        }
+        finally
+        {
+            await first.StopAsync();
+            await second.StopAsync();
+            Directory.Delete(first.WrennDir, recursive: true);
+            Directory.Delete(second.WrennDir, recursive: true);
+        }
     }
 }
