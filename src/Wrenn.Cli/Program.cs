@@ -10,6 +10,7 @@ var root = new RootCommand("wrenn: run and use the Wrenn sandbox platform")
 {
     UpCommand.Create(stop),
     ImageCommand.Create(stop),
+    MigrateCommand.Create(),
     VersionCommand.Create(),
 };
 

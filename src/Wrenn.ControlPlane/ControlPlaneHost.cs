@@ -51,6 +51,29 @@ public static class ControlPlaneHost
         return 0;
     }
 
+    /// <summary>Applies the database's pending migrations and reports which; 0 on success, 1 on a configuration error.</summary>
+    public static async Task<int> MigrateOnlyAsync(ControlPlaneOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        try
+        {
+            services.AddWrennDatabase(options);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or FormatException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync("wrenn-cp: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        await using var provider = services.BuildServiceProvider();
+        var applied = await DatabaseSetup.MigrateAsync(provider, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync(applied.Count == 0
+            ? $"database {DatabaseSetup.Describe(options)} is up to date"
+            : $"database {DatabaseSetup.Describe(options)}: applied {string.Join(", ", applied)}").ConfigureAwait(false);
+        return 0;
+    }
+
     /// <summary>Every route the API serves; docs/openapi.yaml must describe exactly these (a test diffs them).</summary>
     public static void MapRoutes(IEndpointRouteBuilder app)
     {

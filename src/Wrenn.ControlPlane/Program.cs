@@ -10,4 +10,7 @@ var options = new ControlPlaneOptions
     DatabaseUrl = WrennEnvironment.Get(WrennEnvironment.DatabaseUrl),
     HeartbeatInterval = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HeartbeatIntervalSec, "30"), System.Globalization.CultureInfo.InvariantCulture)),
 };
-return await ControlPlaneHost.RunAsync(options, CancellationToken.None).ConfigureAwait(false);
+// `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.
+return args is ["migrate"]
+    ? await ControlPlaneHost.MigrateOnlyAsync(options, Console.Out, CancellationToken.None).ConfigureAwait(false)
+    : await ControlPlaneHost.RunAsync(options, CancellationToken.None).ConfigureAwait(false);

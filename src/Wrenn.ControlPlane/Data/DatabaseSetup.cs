@@ -26,14 +26,23 @@ public static class DatabaseSetup
     /// Applies pending migrations (replicas starting together on PostgreSQL are serialised by EF's
     /// migration lock); SQLite also gets WAL so readers do not block the writer.
     /// </summary>
-    public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WrennDbContext>();
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
         await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         if (db.Database.IsSqlite())
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
         }
+
+        return pending;
     }
+
+    /// <summary>Which database the options name, without its password.</summary>
+    public static string Describe(ControlPlaneOptions options) =>
+        options.DatabaseUrl is { } url
+            ? "PostgreSQL " + new Npgsql.NpgsqlConnectionStringBuilder(PostgresConnectionString.FromDatabaseUrl(url)) { Password = null }.ConnectionString
+            : "SQLite " + options.SqlitePath;
 }
