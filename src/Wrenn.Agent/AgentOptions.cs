@@ -24,10 +24,11 @@ public sealed class AgentOptions
     public string? AdvertiseAddress { get; set; }
 
     /// <summary>
-    /// Destroy every sandbox when the agent stops. Until re-adoption after a restart exists this is the
-    /// only safe choice, so it is on by default.
+    /// Destroy every sandbox when the agent stops (`--destroy-on-stop`, what `wrenn up --ephemeral`
+    /// asks for). Off by default: sandboxes belong to their users and outlive an agent restart, which
+    /// adopts them again.
     /// </summary>
-    public bool DestroySandboxesOnStop { get; set; } = true;
+    public bool DestroySandboxesOnStop { get; set; }
 
     public string ImagesDir => Path.Combine(WrennDir, "images");
 

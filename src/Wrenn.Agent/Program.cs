@@ -28,8 +28,13 @@ var cpUrlOption = new Option<string>("--cp-url")
 {
     Description = $"The control plane's URL for registration (default ${WrennEnvironment.ControlPlaneUrl})",
 };
+var drainOption = new Option<bool>("--destroy-on-stop")
+{
+    Description = "Destroy every sandbox when stopped (wrenn up --ephemeral); by default they keep running and the next start adopts them",
+};
 var root = new RootCommand("wrenn-agent: runs sandboxes on this host for the Wrenn control plane")
 {
+    drainOption,
     listenOption,
     dirOption,
     runtimeOption,
@@ -47,6 +52,7 @@ root.SetAction(async (parse, cancellationToken) =>
         RegistrationToken = parse.GetValue(registerOption),
         AdvertiseAddress = parse.GetValue(addressOption),
         ControlPlaneUrl = parse.GetValue(cpUrlOption) ?? WrennEnvironment.Get(WrennEnvironment.ControlPlaneUrl),
+        DestroySandboxesOnStop = parse.GetValue(drainOption),
     };
     return await AgentHost.RunAsync(options, cancellationToken).ConfigureAwait(false);
 });

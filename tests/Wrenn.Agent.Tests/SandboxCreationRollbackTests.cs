@@ -48,7 +48,7 @@ public sealed class SandboxCreationRollbackTests
 
         Assert.Equal(
             ["sandbox.directory", "network.namespace", "network.veth", "network.host-address", "network.sandbox-address", "network.firewall",
-             "storage.overlay", "sandbox.record", "container.guest-files", "container.bundle", "container.run", "envd.ready", "envd.init"],
+             "storage.overlay", "sandbox.record", "container.guest-files", "container.bundle", "container.run", "envd.ready", "envd.init", "sandbox.adoptable"],
             failedSteps);
     }
 
@@ -66,13 +66,23 @@ public sealed class SandboxCreationRollbackTests
     }
 
     [Fact]
-    public async Task Leftovers_of_a_killed_agent_are_removed_by_the_next_one()
+    public async Task The_next_agent_adopts_what_still_runs_and_removes_what_died()
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
         var crashed = new AgentUnderTest(new NoStepFaults());
-        var spec = Spec();
-        await crashed.Manager.CreateAsync(spec, ct);
+        var alive = Spec();
+        var dead = Spec();
+        await crashed.Manager.CreateAsync(alive, ct);
+        await crashed.Manager.CreateAsync(dead, ct);
+        await crashed.Commands.ExecAsync(new ExecSpec(alive.SandboxId, "echo kept > /tmp/state", [], new Dictionary<string, string>(), null, null, null), ct);
+        // One sandbox's container dies while no agent watches.
+        await Run("runc", "kill", "wrenn-" + dead.SandboxId, "KILL");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await RunAsync("runc", "state", "wrenn-" + dead.SandboxId)).Contains("\"running\"", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, ct);
+        }
 
         // A second agent on the same directory plays the restarted agent; the first never cleans up.
         var services = new ServiceCollection();
@@ -80,11 +90,36 @@ public sealed class SandboxCreationRollbackTests
         AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = crashed.WrennDir, Runtime = "container" });
         await using (var provider = services.BuildServiceProvider())
         {
-            await provider.GetRequiredService<SandboxManager>().RemoveLeftoversAsync(ct);
+            var manager = provider.GetRequiredService<SandboxManager>();
+            await manager.RecoverAsync(ct);
+
+            var adopted = Assert.Single(manager.List());
+            Assert.Equal(alive.SandboxId, adopted.Id);
+            Assert.Equal(SandboxState.Running, adopted.State);
+            var result = await provider.GetRequiredService<SandboxCommands>().ExecAsync(new ExecSpec(alive.SandboxId, "cat /tmp/state", [], new Dictionary<string, string>(), null, null, null), ct);
+            Assert.Equal("kept\n", System.Text.Encoding.UTF8.GetString(result.Stdout));
+            Assert.False(Directory.Exists(Path.Combine(crashed.WrennDir, "sandboxes", dead.SandboxId)));
+
+            await manager.DestroyAsync(alive.SandboxId, ct);
         }
 
         Assert.Empty(HostSnapshot.Take().NewSince(before));
-        Assert.False(Directory.Exists(Path.Combine(crashed.WrennDir, "sandboxes", spec.SandboxId)));
         Directory.Delete(crashed.WrennDir, recursive: true);
+    }
+
+    private static async Task Run(string program, params string[] arguments) => await RunAsync(program, arguments);
+
+    private static async Task<string> RunAsync(string program, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output;
     }
 }

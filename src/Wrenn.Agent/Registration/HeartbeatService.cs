@@ -18,18 +18,50 @@ public sealed class HeartbeatService(
     /// <summary>After a failed heartbeat, try again soon: a restarting control plane should see this host at once.</summary>
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long the first heartbeat may hold up the agent's start.</summary>
+    private static readonly TimeSpan FirstHeartbeatBudget = TimeSpan.FromSeconds(10);
+
+    private TimeSpan? _firstAnswer;
+
+    /// <summary>
+    /// Sends the first heartbeat before the agent serves (hosted services start before the server):
+    /// a control plane that knew this host at another address learns the new one before it dials.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(FirstHeartbeatBudget);
+        try
+        {
+            _firstAnswer = await BeatAsync(budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The control plane is slow or away; the loop keeps trying.
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = DefaultInterval;
+        var interval = _firstAnswer ?? DefaultInterval;
+        var asked = _firstAnswer;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var heartbeat = new HeartbeatRequestMessage(
-                options.Value.AdvertiseAddress ?? credentials.Address,
-                hostInfo.Specs(sandboxes.RuntimeName, options.Value.WrennDir),
-                sandboxes.List().Count(s => s.State == SandboxState.Running));
-            var asked = await controlPlane.HeartbeatAsync(credentials, heartbeat, stoppingToken).ConfigureAwait(false);
-            interval = asked ?? interval;
             await Task.Delay(asked is null ? TimeSpan.FromTicks(Math.Min(RetryAfterFailure.Ticks, interval.Ticks)) : interval, clock, stoppingToken).ConfigureAwait(false);
+            asked = await BeatAsync(stoppingToken).ConfigureAwait(false);
+            interval = asked ?? interval;
         }
+    }
+
+    /// <summary>One heartbeat; the interval the control plane asks for, or null when it did not answer.</summary>
+    private Task<TimeSpan?> BeatAsync(CancellationToken cancellationToken)
+    {
+        var heartbeat = new HeartbeatRequestMessage(
+            options.Value.AdvertiseAddress ?? credentials.Address,
+            hostInfo.Specs(sandboxes.RuntimeName, options.Value.WrennDir),
+            sandboxes.List().Count(s => s.State == SandboxState.Running));
+        return controlPlane.HeartbeatAsync(credentials, heartbeat, cancellationToken);
     }
 }

@@ -46,4 +46,7 @@ public interface IRuntime
 
     /// <summary>True while the sandbox's init process runs.</summary>
     Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
+
+    /// <summary>True while the sandbox exists, running or paused: what a restarted agent may adopt.</summary>
+    Task<bool> ExistsAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
 }

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 namespace Wrenn.Agent.Sandboxes;
 
 /// <summary>
-/// At start, removes what an earlier run left; at stop, destroys this run's sandboxes when configured
-/// to (always, until sandboxes can be re-adopted after a restart).
+/// At start, adopts the sandboxes an earlier run left running and removes the rest of what it left; at
+/// stop, destroys this run's sandboxes only when told to (--destroy-on-stop), else leaves them running.
 /// </summary>
 public sealed class SandboxLifecycleService(
     SandboxManager manager,
@@ -16,7 +16,7 @@ public sealed class SandboxLifecycleService(
     {
         Directory.CreateDirectory(options.Value.SandboxesDir);
         templates.RemoveInterrupted();
-        return manager.RemoveLeftoversAsync(cancellationToken);
+        return manager.RecoverAsync(cancellationToken);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

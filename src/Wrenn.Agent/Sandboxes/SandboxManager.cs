@@ -103,10 +103,17 @@ public sealed class SandboxManager(
                 _ => Task.CompletedTask,
                 cancellationToken).ConfigureAwait(false);
             sandbox.EnvdAccessToken = token;
-
-            rollback.Commit();
             sandbox.StartedAt = DateTimeOffset.UtcNow;
             sandbox.State = SandboxState.Running;
+
+            // From here a restarted agent can adopt it: the record says how to reach its envd.
+            await rollback.StepAsync(
+                "sandbox.adoptable",
+                ct => WriteRecordAsync(sandbox, ct),
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+
+            rollback.Commit();
             logger.LogInformation(
                 "Sandbox {SandboxId} running ({Runtime}, slot {Slot}) in {ElapsedMs:F0} ms",
                 spec.SandboxId,
@@ -387,10 +394,12 @@ public sealed class SandboxManager(
     }
 
     /// <summary>
-    /// Removes what sandboxes of an earlier agent run left behind (found through their sandbox.json):
-    /// containers, mounts, network namespaces and directories. Without re-adoption these can only leak.
+    /// At start, goes through what earlier runs of the agent left in $WRENN_DIR/sandboxes: a sandbox
+    /// that still exists (running or paused) and whose envd answers is adopted as it is (same id,
+    /// address and processes); anything else (a container that died, a half-made sandbox, a record
+    /// without an envd token) is removed, with its network, rules, mounts and directory.
     /// </summary>
-    public async Task RemoveLeftoversAsync(CancellationToken cancellationToken)
+    public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         var root = agentOptions.Value.SandboxesDir;
         if (!Directory.Exists(root))
@@ -408,24 +417,63 @@ public sealed class SandboxManager(
 
             var record = await ReadRecordAsync(directory, cancellationToken).ConfigureAwait(false);
             var sandbox = new Sandbox(
-                new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, 0, new Dictionary<string, string>()),
+                new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, new Dictionary<string, string>()),
                 directory);
             if (record is not null)
             {
                 sandbox.Slot = network.Reserve(record.SlotIndex);
             }
 
-            sandbox.Runtime = new RuntimeSandbox(id, directory, OverlayRootfs.MountPoint(directory), new RuntimeNetwork(string.Empty, System.Net.IPAddress.None, System.Net.IPAddress.None, 0, []), 1, 0, new Dictionary<string, string>());
+            sandbox.Runtime = sandbox.Slot is { } slot
+                ? new RuntimeSandbox(id, directory, OverlayRootfs.MountPoint(directory), new RuntimeNetwork(slot.NamespacePath, slot.SandboxAddress, slot.HostAddress, SlotAddresses.PrefixLength, []), sandbox.Spec.Vcpus, sandbox.Spec.MemoryMb, sandbox.Spec.Environment)
+                : new RuntimeSandbox(id, directory, OverlayRootfs.MountPoint(directory), new RuntimeNetwork(string.Empty, System.Net.IPAddress.None, System.Net.IPAddress.None, 0, []), 1, 0, new Dictionary<string, string>());
+
+            if (record is { EnvdAccessToken: { } token } && record.Runtime == runtime.Name
+                && await TryAdoptAsync(sandbox, record, token, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
             var errors = await TearDownAsync(sandbox, cancellationToken).ConfigureAwait(false);
             if (errors.Count == 0)
             {
-                logger.LogWarning("Removed sandbox {SandboxId} left over from an earlier run", id);
+                logger.LogWarning("Removed sandbox {SandboxId} left over from an earlier run (it was not running any more)", id);
             }
             else
             {
                 logger.LogError(new AggregateException(errors), "Could not fully remove left-over sandbox {SandboxId}", id);
             }
         }
+    }
+
+    private async Task<bool> TryAdoptAsync(Sandbox sandbox, SandboxRecord record, string token, CancellationToken cancellationToken)
+    {
+        if (!await runtime.ExistsAsync(sandbox.Runtime!, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        sandbox.EnvdAccessToken = token;
+        sandbox.StartedAt = record.StartedAt;
+        sandbox.TimeoutSec = record.TimeoutSec;
+        sandbox.State = record.Paused ? SandboxState.Paused : SandboxState.Running;
+        if (!record.Paused)
+        {
+            try
+            {
+                // Alive is not enough: its envd must answer, or nobody can use it.
+                await envd.WaitUntilHealthyAsync(sandbox.EnvdUri!, TimeSpan.FromSeconds(5), probe => runtime.IsRunningAsync(sandbox.Runtime!, probe), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or HttpRequestException)
+            {
+                logger.LogWarning(ex, "Sandbox {SandboxId} still exists but its envd does not answer; removing it", sandbox.Id);
+                return false;
+            }
+        }
+
+        _sandboxes[sandbox.Id] = sandbox;
+        logger.LogInformation("Adopted sandbox {SandboxId} ({State}, slot {Slot}) from an earlier run", sandbox.Id, sandbox.State, sandbox.Slot!.Index);
+        return true;
     }
 
     private async Task WaitForEnvdAsync(Sandbox sandbox, RuntimeSandbox runtimeSandbox, CancellationToken cancellationToken)
@@ -496,10 +544,19 @@ public sealed class SandboxManager(
             sandbox.Spec.MemoryMb,
             sandbox.TimeoutSec,
             sandbox.StartedAt,
-            sandbox.State == SandboxState.Paused);
+            sandbox.State == SandboxState.Paused,
+            sandbox.EnvdAccessToken);
+
+        // Written aside and renamed over: a crash mid-write must not leave a record that cannot be read.
         var path = Path.Combine(sandbox.Directory, SandboxRecord.FileName);
-        await using var file = File.Create(path);
-        await JsonSerializer.SerializeAsync(file, record, AgentJsonContext.Default.SandboxRecord, cancellationToken).ConfigureAwait(false);
+        var temporary = path + ".tmp";
+        var owner = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        await using (var file = new FileStream(temporary, owner))
+        {
+            await JsonSerializer.SerializeAsync(file, record, AgentJsonContext.Default.SandboxRecord, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
 
     private async Task<SandboxRecord?> ReadRecordAsync(string directory, CancellationToken cancellationToken)

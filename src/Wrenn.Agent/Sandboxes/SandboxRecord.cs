@@ -1,8 +1,10 @@
 namespace Wrenn.Agent.Sandboxes;
 
 /// <summary>
-/// What the agent writes to $WRENN_DIR/sandboxes/&lt;id&gt;/sandbox.json, so that what a sandbox holds
-/// on the host (network slot, mounts, container) can be found again after the agent dies.
+/// What the agent writes to $WRENN_DIR/sandboxes/&lt;id&gt;/sandbox.json (mode 0600) as the sandbox
+/// changes, so that a restarted agent can adopt a sandbox that still runs, or find and remove what one
+/// that died held (network slot, mounts, container). <see cref="EnvdAccessToken"/> is how the agent
+/// talks to the sandbox's envd; it is null until envd was initialised.
 /// </summary>
 public sealed record SandboxRecord(
     string SandboxId,
@@ -13,7 +15,8 @@ public sealed record SandboxRecord(
     uint MemoryMb,
     uint TimeoutSec,
     DateTimeOffset StartedAt,
-    bool Paused = false)
+    bool Paused = false,
+    string? EnvdAccessToken = null)
 {
     public const string FileName = "sandbox.json";
 }

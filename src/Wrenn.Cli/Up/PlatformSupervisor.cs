@@ -68,6 +68,10 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         try
         {
             agentArguments = await AgentArgumentsAsync(apiUrl, agentListen, controlPlane, stopToken).ConfigureAwait(false);
+            if (options.Ephemeral)
+            {
+                agentArguments = [.. agentArguments, "--destroy-on-stop"];
+            }
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException)
         {

@@ -1,27 +1,33 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Wrenn.E2E.Tests;
 
-/// <summary>What happens when the agent dies under a running sandbox, and what the next start does about it.</summary>
+/// <summary>What happens when the agent dies under running sandboxes, and what the next start does about it.</summary>
 [Collection(PlatformCollection.Name)]
 public sealed class ReconcilerTests
 {
     [Fact]
-    public async Task After_the_agent_is_killed_a_restart_cleans_the_host_and_the_sandbox_ends_stopped()
+    public async Task After_the_agent_is_killed_a_restart_adopts_the_sandboxes_that_still_run_and_the_dead_one_ends_stopped()
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
         var platform = await RunningPlatform.StartAsync(ct);
-        string? id = null;
+        var survivors = new List<string>();
+        string? casualty = null;
         try
         {
-            using (var created = await platform.Http.PostAsJsonAsync("/v1/sandboxes", new { }, ct))
+            var api = new PlatformCalls(platform);
+            foreach (var i in Enumerable.Range(0, 5))
             {
-                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-                id = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
+                var id = await api.CreateSandboxAsync(new { });
+                await api.ExecAsync(id, $"echo {i} > /tmp/who && nohup sleep 1000 >/dev/null 2>&1 &");
+                survivors.Add(id);
             }
+
+            casualty = await api.CreateSandboxAsync(new { });
 
             platform.KillChild("host agent");
             // wrenn up notices, says which child died, and stops the rest.
@@ -34,27 +40,53 @@ public sealed class ReconcilerTests
             await platform.DisposeAsync(deleteRoot: false);
         }
 
-        // The next agent on the same directory removes what the dead one left (sandboxes are not yet
-        // re-adopted), and the reconciler then finds the sandbox gone from its host: stopped.
+        // While no agent watches, one sandbox's container dies.
+        Run("runc", "kill", "wrenn-" + casualty, "KILL");
+
         var restarted = await RunningPlatform.StartAsync(ct, platform.Root);
         try
         {
-            var leftovers = HostSnapshot.Take().NewSince(before);
-            Assert.True(leftovers.Count == 0, "left behind after the restart: " + string.Join(", ", leftovers) + "\n" + restarted.Logs());
+            var api = new PlatformCalls(restarted);
+            // Same ids, same processes: what each one held in memory and on disk is still there.
+            foreach (var (id, i) in survivors.Select((id, i) => (id, i)))
+            {
+                Assert.Equal($"{i}\n", await api.ExecAsync(id, "cat /tmp/who"));
+                Assert.Equal("1\n", await api.ExecAsync(id, "pgrep -c -x sleep"));
+                Assert.Equal("running", (await api.GetAsync($"/v1/sandboxes/{id}", HttpStatusCode.OK)).GetProperty("state").GetString());
+            }
+
+            // The dead one was cleaned off the host, and the reconciler finds it gone: stopped.
             var deadline = DateTime.UtcNow.AddSeconds(45);
             string state;
             do
             {
                 await Task.Delay(500, ct);
-                using var response = await restarted.Http.GetAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative), ct);
+                using var response = await restarted.Http.GetAsync(new Uri($"/v1/sandboxes/{casualty}", UriKind.Relative), ct);
                 state = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("state").GetString()!;
             }
             while (state != "stopped" && DateTime.UtcNow < deadline);
             Assert.True(state == "stopped", $"sandbox is {state}, not stopped\n{restarted.Logs()}");
+            Assert.DoesNotContain(HostSnapshot.Take().Containers, c => c.Contains(casualty!, StringComparison.Ordinal));
         }
         finally
         {
             await restarted.DisposeAsync();
         }
+
+        // --ephemeral: the second stop removed everything, adopted sandboxes included.
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    private static void Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
     }
 }

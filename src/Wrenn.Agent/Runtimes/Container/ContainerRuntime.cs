@@ -112,16 +112,23 @@ public sealed class ContainerRuntime(
         return Task.CompletedTask;
     }
 
-    public async Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    public async Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
+        await StatusAsync(sandbox, cancellationToken).ConfigureAwait(false) == "running";
+
+    public async Task<bool> ExistsAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
+        await StatusAsync(sandbox, cancellationToken).ConfigureAwait(false) is "running" or "paused";
+
+    /// <summary>The OCI runtime's status of the container ("running", "paused", "stopped", …), or null when it has none.</summary>
+    private async Task<string?> StatusAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         var result = await commands.RunAsync(options.Value.OciRuntime, ["state", ContainerId(sandbox.SandboxId)], cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            return false;
+            return null;
         }
 
         using var state = JsonDocument.Parse(result.StandardOutput);
-        return state.RootElement.TryGetProperty("status", out var status) && status.GetString() == "running";
+        return state.RootElement.TryGetProperty("status", out var status) ? status.GetString() : null;
     }
 
     public string ReadConsoleTail(RuntimeSandbox sandbox) => ReadConsoleTail(sandbox.Directory);
