@@ -3,6 +3,7 @@
 #   make test    install what tests need, build, then the whole suite, then a leak check
 #   make build   binaries into builds/: wrenn-cp, wrenn-agent, envd, wrenn
 #   make bench   benchmarks (ratios against raw baselines); JSON into bench/results/
+#   make soak    long runs: a 2 GiB file through the API, 1000 create/exec/destroy cycles 20 at a time
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -15,10 +16,10 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 TEST_PROJECTS := tests/Wrenn.Common.Tests tests/Wrenn.Envd.Tests tests/Wrenn.Agent.Tests \
                  tests/Wrenn.ControlPlane.Tests tests/Wrenn.Cli.Tests tests/e2e/Wrenn.E2E.Tests
 
-.PHONY: help up test build image bench deps deps-build deps-test unit e2e leak-check clean
+.PHONY: help up test build image bench soak deps deps-build deps-test unit e2e leak-check clean
 
 help:
-	@sed -n '2,6p' Makefile | sed 's/^# *//'
+	@sed -n '2,7p' Makefile | sed 's/^# *//'
 
 deps:
 	@scripts/install-deps.sh run
@@ -57,6 +58,9 @@ leak-check:
 bench: deps-test build image
 	WRENN_TEST_BUILDS=$(CURDIR)/builds WRENN_TEST_IMAGES=$(WRENN_DIR)/images \
 	  dotnet run --project bench/Wrenn.Bench -c Release -- --results bench/results
+
+soak: deps-test build image
+	scripts/soak.sh
 
 clean:
 	rm -rf builds

@@ -15,8 +15,12 @@ public sealed class ControlPlaneOptions
     /// <summary>How often agents send heartbeats (they are told at registration and on each heartbeat).</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>vCPUs placed on a host per physical CPU: sandboxes are mostly idle.</summary>
-    public double CpuOvercommit { get; set; } = 4.0;
+    /// <summary>
+    /// vCPUs placed on a host per physical CPU. Sandboxes are mostly idle (an agent's code waits on a
+    /// model far more than it computes) and each one's CPU quota still caps what it can take, so a
+    /// 2-CPU host takes 32 one-vCPU sandboxes; memory, not CPU, is what usually fills a host.
+    /// </summary>
+    public double CpuOvercommit { get; set; } = 16.0;
 
     /// <summary>Memory placed on a host per MiB it has: limits are ceilings, rarely all reached at once.</summary>
     public double MemoryOvercommit { get; set; } = 1.5;
