@@ -6,9 +6,10 @@ using System.Text.Json.Nodes;
 using Wrenn.Bench;
 using Wrenn.Tests.Shared;
 
-// Benchmarks of the walking skeleton, each as a ratio against a raw baseline measured in this same
-// run: create + first exec through the REST API vs `runc run` of the same rootfs and command; exec
-// round trip on a running sandbox vs a local fork/exec.
+// Benchmarks, each as a ratio against a raw baseline measured in this same run: create + first exec
+// through the REST API vs `runc run` of the same rootfs and command; exec round trip on a running
+// sandbox vs a local fork/exec; pause and resume through the API vs runc's own of the same container;
+// create from a template vs from the base image. Then idle density from the sandboxes' cgroups.
 var resultsDir = ArgValue("--results") ?? "bench/results";
 var runs = int.Parse(ArgValue("--runs") ?? "20", CultureInfo.InvariantCulture);
 var execRuns = int.Parse(ArgValue("--exec-runs") ?? "100", CultureInfo.InvariantCulture);
@@ -53,8 +54,63 @@ for (var i = 0; i < execRuns + 5; i++)
     }
 }
 
+// Pause and resume through the API vs the OCI runtime's own pause and resume of the same container.
+var wrennPause = new Sample("wrenn: POST pause (cgroup freezer, state recorded)");
+var rawPause = new Sample("raw: runc pause of the same container");
+var wrennResume = new Sample("wrenn: POST resume");
+var rawResume = new Sample("raw: runc resume of the same container");
+for (var i = 0; i < runs + 2; i++)
+{
+    var paused = await TimedPostAsync($"/v1/sandboxes/{sandboxId}/pause");
+    var resumed = await TimedPostAsync($"/v1/sandboxes/{sandboxId}/resume");
+    var rawPaused = await TimedRuncAsync("pause", sandboxId);
+    var rawResumed = await TimedRuncAsync("resume", sandboxId);
+    if (i >= 2)
+    {
+        wrennPause.Add(paused);
+        wrennResume.Add(resumed);
+        rawPause.Add(rawPaused);
+        rawResume.Add(rawResumed);
+    }
+}
+
+// A template of the sandbox, and sandboxes from it vs from the base image.
+await ExecAsync(sandboxId);
+using (var made = await platform.Http.PostAsJsonAsync("/v1/snapshots", new { sandbox_id = sandboxId, name = "bench-template" }, ct))
+{
+    Check(made.IsSuccessStatusCode, $"snapshot answered {made.StatusCode}: {await made.Content.ReadAsStringAsync(ct)}");
+}
+
+var fromTemplate = new Sample("wrenn: create from a template + first exec");
+var fromBase = new Sample("wrenn: create from the base image + first exec");
+for (var i = 0; i < runs; i++)
+{
+    fromTemplate.Add(await WrennCreateExecAsync("bench-template"));
+    fromBase.Add(await WrennCreateExecAsync("minimal"));
+}
+
 using (var _ = await platform.Http.DeleteAsync(new Uri($"/v1/sandboxes/{sandboxId}", UriKind.Relative), ct))
 {
+}
+
+using (var _ = await platform.Http.DeleteAsync(new Uri("/v1/snapshots/bench-template", UriKind.Relative), ct))
+{
+}
+
+// Density: what idle sandboxes cost in memory, as their cgroups count it.
+const int idleCount = 10;
+var idle = new List<string>();
+for (var i = 0; i < idleCount; i++)
+{
+    idle.Add(await CreateAsync());
+}
+
+await Task.Delay(TimeSpan.FromSeconds(3), ct);
+var idleBytes = long.Parse(File.ReadAllText("/sys/fs/cgroup/memory/wrenn/memory.usage_in_bytes").Trim(), CultureInfo.InvariantCulture);
+var perSandboxMib = idleBytes / (double)idleCount / (1024 * 1024);
+foreach (var id in idle)
+{
+    using var _ = await platform.Http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative), ct);
 }
 
 var envdOnly = await new EnvdRoundTrip(Path.Combine(TestEnvironment.Builds, "envd")).RunAsync(execRuns, ct);
@@ -64,17 +120,21 @@ Comparison[] comparisons =
     new("create_then_first_exec", "create a sandbox and run `echo hello` in it", wrennCreate, rawCreate),
     new("exec_round_trip", "run `echo hello` in a running sandbox", wrennExec, localExec),
     new("envd_exec_true", "envd alone: start /bin/true and read its stream to the end", envdOnly.Envd, envdOnly.Local),
+    new("pause", "pause a running sandbox", wrennPause, rawPause),
+    new("resume", "resume a paused sandbox", wrennResume, rawResume),
+    new("create_from_template", "create + first exec from a template, against the same from the base image", fromTemplate, fromBase),
 ];
 Print(comparisons);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"envd: binary {new FileInfo(Path.Combine(TestEnvironment.Builds, "envd")).Length / 1e6:F1} MB, start to first /health {envdOnly.StartToHealth.TotalMilliseconds:F1} ms, idle RSS {envdOnly.IdleRssKb / 1024.0:F1} MB"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle density: {idleCount} idle sandboxes use {idleBytes / 1048576.0:F1} MiB in their cgroups, {perSandboxMib:F1} MiB each, {1024 / perSandboxMib:F0} sandboxes per GiB"));
 var path = await WriteJsonAsync(comparisons);
 Console.WriteLine($"results: {path}");
 return 0;
 
-async Task<TimeSpan> WrennCreateExecAsync()
+async Task<TimeSpan> WrennCreateExecAsync(string template = "minimal")
 {
     var started = Stopwatch.GetTimestamp();
-    var id = await CreateAsync();
+    var id = await CreateAsync(template);
     await ExecAsync(id);
     var elapsed = Stopwatch.GetElapsedTime(started);
     using var deleted = await platform.Http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative), ct);
@@ -82,9 +142,31 @@ async Task<TimeSpan> WrennCreateExecAsync()
     return elapsed;
 }
 
-async Task<string> CreateAsync()
+async Task<TimeSpan> TimedPostAsync(string path)
 {
-    using var created = await platform.Http.PostAsJsonAsync("/v1/sandboxes", new { template = "minimal" }, ct);
+    var started = Stopwatch.GetTimestamp();
+    using var response = await platform.Http.PostAsync(new Uri(path, UriKind.Relative), null, ct);
+    var elapsed = Stopwatch.GetElapsedTime(started);
+    Check(response.IsSuccessStatusCode, $"{path} answered {response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+    return elapsed;
+}
+
+async Task<TimeSpan> TimedRuncAsync(string verb, string id)
+{
+    var start = new ProcessStartInfo("runc") { RedirectStandardError = true, RedirectStandardOutput = true };
+    start.ArgumentList.Add(verb);
+    start.ArgumentList.Add("wrenn-" + id);
+    var started = Stopwatch.GetTimestamp();
+    using var process = Process.Start(start)!;
+    await process.WaitForExitAsync(ct);
+    var elapsed = Stopwatch.GetElapsedTime(started);
+    Check(process.ExitCode == 0, $"runc {verb} failed: {await process.StandardError.ReadToEndAsync(ct)}");
+    return elapsed;
+}
+
+async Task<string> CreateAsync(string template = "minimal")
+{
+    using var created = await platform.Http.PostAsJsonAsync("/v1/sandboxes", new { template }, ct);
     var body = await created.Content.ReadAsStringAsync(ct);
     Check(created.IsSuccessStatusCode, $"create answered {created.StatusCode}: {body}");
     return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
@@ -138,6 +220,13 @@ async Task<string> WriteJsonAsync(IEnumerable<Comparison> all)
             ["binary_bytes"] = new FileInfo(Path.Combine(TestEnvironment.Builds, "envd")).Length,
             ["start_to_health_ms"] = Math.Round(envdOnly.StartToHealth.TotalMilliseconds, 1),
             ["idle_rss_kb"] = envdOnly.IdleRssKb,
+        },
+        ["idle_density"] = new JsonObject
+        {
+            ["sandboxes"] = idleCount,
+            ["cgroup_bytes"] = idleBytes,
+            ["mib_per_sandbox"] = Math.Round(perSandboxMib, 2),
+            ["sandboxes_per_gib"] = Math.Round(1024 / perSandboxMib, 1),
         },
         ["results"] = new JsonArray([.. all.Select(c => (JsonNode)new JsonObject
         {

@@ -177,8 +177,15 @@ public sealed class SandboxNetworkManager(
         return commands.RunCheckedAsync(Ip, arguments, cancellationToken, string.Join('\n', commandLines) + "\n");
     }
 
-    private static bool IsMissing(CommandResult result) =>
+    /// <summary>
+    /// True when ip failed only because the thing is already gone. Deleting a namespace takes its veth
+    /// pair with it, a moment later: the host end may vanish between our look and our delete, which ip
+    /// reports as "Cannot find device" or, from the kernel, "No such device" (1 in ~200 destroys
+    /// under load in make soak, before this was counted).
+    /// </summary>
+    internal static bool IsMissing(CommandResult result) =>
         result.StandardError.Contains("No such file", StringComparison.OrdinalIgnoreCase)
+        || result.StandardError.Contains("No such device", StringComparison.OrdinalIgnoreCase)
         || result.StandardError.Contains("Cannot find device", StringComparison.OrdinalIgnoreCase)
         || result.StandardError.Contains("does not exist", StringComparison.OrdinalIgnoreCase);
 }
