@@ -29,7 +29,15 @@ public sealed class SandboxNetworkManager(
         var slot = await rollback.StepAsync(
             "network.namespace",
             async ct => claimed = await ClaimSlotAsync(ct).ConfigureAwait(false),
-            ct => claimed is null ? Task.CompletedTask : DeleteNamespaceAsync(claimed, ct),
+            async ct =>
+            {
+                if (claimed is not null)
+                {
+                    // Later undos (veth, firewall) ran first: nothing of the slot is left when it is freed.
+                    await DeleteNamespaceAsync(claimed, ct).ConfigureAwait(false);
+                    Release(claimed);
+                }
+            },
             cancellationToken).ConfigureAwait(false);
 
         await rollback.StepAsync(
@@ -72,7 +80,12 @@ public sealed class SandboxNetworkManager(
         return slot;
     }
 
-    /// <summary>Removes the slot's namespace and veth and frees the slot; returns every error met on the way.</summary>
+    /// <summary>
+    /// Removes the slot's rules, namespace and veth, and frees the slot only when all of that is gone:
+    /// freed earlier, a new sandbox could take the slot and lose its fresh veth to this removal's
+    /// last step (make soak hit that under 20 parallel creates). Returns every error met; a slot whose
+    /// removal failed stays taken rather than be handed out half-clean.
+    /// </summary>
     public async Task<IReadOnlyList<Exception>> RemoveAsync(SlotAddresses slot, CancellationToken cancellationToken)
     {
         var errors = new List<Exception>();
@@ -91,6 +104,11 @@ public sealed class SandboxNetworkManager(
             {
                 errors.Add(ex);
             }
+        }
+
+        if (errors.Count == 0)
+        {
+            Release(slot);
         }
 
         return errors;
@@ -151,7 +169,10 @@ public sealed class SandboxNetworkManager(
         {
             throw new CommandFailedException($"{Ip} netns delete {slot.NamespaceName}", result);
         }
+    }
 
+    private void Release(SlotAddresses slot)
+    {
         lock (_gate)
         {
             _inUse.Remove(slot.Index);
