@@ -50,6 +50,8 @@ test: deps-test build image
 	@scripts/with-postgres.sh dotnet test --project tests/Wrenn.ControlPlane.Tests -c Release
 	@echo "=== tests/e2b-compat (E2B's own JavaScript SDK against our envd)"
 	@cd tests/e2b-compat && npm ci --no-audit --no-fund --loglevel=error && ENVD_BINARY=$(CURDIR)/builds/envd npm test
+	@echo "=== sdk/go (against a platform of its own)"
+	@scripts/with-platform.sh sdk/go/run-tests.sh
 	@scripts/leak-check.sh
 
 leak-check:

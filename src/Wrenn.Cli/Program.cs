@@ -11,9 +11,27 @@ var root = new RootCommand("wrenn: run and use the Wrenn sandbox platform")
     UpCommand.Create(stop),
     ImageCommand.Create(stop),
     MigrateCommand.Create(),
+    LoginCommand.Create(),
+    SandboxCommand.Create(),
+    ResourceCommands.Template(),
+    ResourceCommands.ApiKey(),
+    ResourceCommands.Host(),
     VersionCommand.Create(),
 };
 
 // Signals are ours (StopSignal): System.CommandLine must not exit the process on them.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
-return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // Usage errors exit 2 (1 is for failures, and exec passes the remote command's code through).
+    foreach (var error in parsed.Errors)
+    {
+        await Console.Error.WriteLineAsync("wrenn: " + error.Message).ConfigureAwait(false);
+    }
+
+    await Console.Error.WriteLineAsync("run 'wrenn --help' (or 'wrenn <command> --help') for usage").ConfigureAwait(false);
+    return 2;
+}
+
+return await parsed.InvokeAsync(invocation).ConfigureAwait(false);

@@ -5,12 +5,18 @@ namespace Wrenn.Cli.Config;
 
 /// <summary>
 /// Where the CLI and the SDKs find the platform when no flag or variable says:
-/// $XDG_CONFIG_HOME/wrenn/config.json (default ~/.config/wrenn/config.json), mode 0600.
+/// $XDG_CONFIG_HOME/wrenn/config.json (default ~/.config/wrenn/config.json), mode 0600. SDKs read
+/// api_url and api_key; the CLI also keeps its login session there.
 /// </summary>
 public sealed record ClientConfig(
     [property: JsonPropertyName("api_url")] string ApiUrl,
     [property: JsonPropertyName("api_key")] string ApiKey)
 {
+    /// <summary>A session from `wrenn login`, for account commands (API keys, hosts); absent until then.</summary>
+    [JsonPropertyName("session_token")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SessionToken { get; init; }
+
     public static string DefaultPath()
     {
         var configHome = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME");

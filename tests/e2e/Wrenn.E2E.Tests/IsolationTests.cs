@@ -40,4 +40,29 @@ public sealed class IsolationTests(PlatformFixture fixture)
             await Api.DeleteSandboxQuietlyAsync(id);
         }
     }
+
+    [Fact]
+    public async Task A_process_past_the_memory_limit_is_killed_and_the_sandbox_stays_usable()
+    {
+        var id = await Api.CreateSandboxAsync(new { memory_mb = 128 });
+        try
+        {
+            // 400 MiB, touched page by page, in a 128 MiB sandbox: the kernel's OOM killer ends it.
+            var hog = await Api.PostAsync(
+                $"/v1/sandboxes/{id}/exec",
+                new { cmd = "python3 -c 'b = bytearray(400 * 1024 * 1024); print(len(b))'", timeout_sec = 120 },
+                HttpStatusCode.OK);
+            Assert.True(hog.GetProperty("exit_code").GetInt32() != 0, $"the hog survived: {hog}");
+            Assert.DoesNotContain("419430400", hog.GetProperty("stdout").GetString(), StringComparison.Ordinal);
+
+            // envd and the sandbox live on, and the limit is the one asked for.
+            Assert.Equal("alive\n", await Api.ExecAsync(id, "echo alive"));
+            var limit = (await Api.GetAsync($"/v1/sandboxes/{id}/metrics", HttpStatusCode.OK)).GetProperty("memory_limit_bytes").GetInt64();
+            Assert.Equal(128L * 1024 * 1024, limit);
+        }
+        finally
+        {
+            await Api.DeleteSandboxQuietlyAsync(id);
+        }
+    }
 }
