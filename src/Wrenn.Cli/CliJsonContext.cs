@@ -9,5 +9,6 @@ namespace Wrenn.Cli;
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(ImageRecipe))]
 [JsonSerializable(typeof(ImageManifest))]
+[JsonSerializable(typeof(List<ImageManifest>))]
 [JsonSerializable(typeof(ClientConfig))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

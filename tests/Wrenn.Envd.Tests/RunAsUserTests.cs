@@ -55,6 +55,40 @@ public sealed class RunAsUserTests : IAsyncLifetime
         Assert.Equal(_user, await OwnerAsync($"/home/{_user}/notes"));
     }
 
+    [Fact]
+    public async Task A_user_cannot_write_or_read_through_envd_what_their_own_permissions_forbid()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var forbidden = $"/etc/{_user}-forbidden/file.txt";
+        using (var content = new StringContent("nope"))
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            using var write = await _envd.Http.PostAsync(new Uri($"/files?path={forbidden}", UriKind.Relative), content, ct);
+            Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+            Assert.Contains("may not write in", await write.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        }
+
+        Assert.False(Directory.Exists(Path.GetDirectoryName(forbidden)), "nothing may be created on the way to a refused write");
+        using (var read = await _envd.Http.GetAsync(new Uri("/files?path=/etc/shadow", UriKind.Relative), ct))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        }
+
+        var remove = await new ConnectUnaryClient(_envd.Http).CallAsync("filesystem.Filesystem/Remove", new Wrenn.Envd.Protocol.Filesystem.RemoveRequest { Path = "/etc/hostname" }, Wrenn.Envd.Protocol.Filesystem.RemoveResponse.Parser);
+        Assert.Equal(("permission_denied", true), (remove.ErrorCode, File.Exists("/etc/hostname")));
+
+        // Root, named in the call, may.
+        var allowed = $"/etc/{_user}-allowed.txt";
+        using (var content = new StringContent("yes"))
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            using var write = await _envd.Http.PostAsync(new Uri($"/files?path={allowed}&username=root", UriKind.Relative), content, ct);
+            Assert.Equal(HttpStatusCode.OK, write.StatusCode);
+        }
+
+        File.Delete(allowed);
+    }
+
     private static async Task<string> OwnerAsync(string path) => (await RunAsync("stat", "-c", "%U", path)).Trim();
 
     private static async Task<string> RunAsync(string program, params string[] arguments)

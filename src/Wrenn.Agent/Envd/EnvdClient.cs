@@ -148,6 +148,24 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
             SendInputResponse.Parser,
             cancellationToken);
 
+    /// <summary><c>process.Process/SendInput</c>: keystrokes to the process's pseudo-terminal.</summary>
+    public Task SendTerminalInputAsync(EnvdEndpoint envd, uint pid, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        CallAsync(
+            envd,
+            "process.Process/SendInput",
+            new SendInputRequest { Process = new ProcessSelector { Pid = pid }, Input = new ProcessInput { Pty = Google.Protobuf.ByteString.CopyFrom(data.Span) } },
+            SendInputResponse.Parser,
+            cancellationToken);
+
+    /// <summary><c>process.Process/Update</c>: a new size for the process's pseudo-terminal.</summary>
+    public Task ResizeTerminalAsync(EnvdEndpoint envd, uint pid, uint columns, uint rows, CancellationToken cancellationToken) =>
+        CallAsync(
+            envd,
+            "process.Process/Update",
+            new UpdateRequest { Process = new ProcessSelector { Pid = pid }, Pty = new PTY { Size = new PTY.Types.Size { Cols = columns, Rows = rows } } },
+            UpdateResponse.Parser,
+            cancellationToken);
+
     /// <summary><c>process.Process/CloseStdin</c>.</summary>
     public Task CloseStdinAsync(EnvdEndpoint envd, uint pid, CancellationToken cancellationToken) =>
         CallAsync(envd, "process.Process/CloseStdin", new CloseStdinRequest { Process = new ProcessSelector { Pid = pid } }, CloseStdinResponse.Parser, cancellationToken);

@@ -176,6 +176,9 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
                 case ExecStreamRequest.RequestOneofCase.Signal:
                     yield return new ExecInput.Signal(request.Signal);
                     break;
+                case ExecStreamRequest.RequestOneofCase.Resize:
+                    yield return new ExecInput.Resize(new TerminalSize(request.Resize.Cols, request.Resize.Rows));
+                    break;
             }
         }
     }
@@ -196,7 +199,8 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         request.Env.ToDictionary(StringComparer.Ordinal),
         EmptyToNull(request.Cwd),
         request.TimeoutSec == 0 ? null : TimeSpan.FromSeconds(request.TimeoutSec),
-        EmptyToNull(request.User));
+        EmptyToNull(request.User),
+        request.Pty is { } pty ? new TerminalSize(pty.Cols, pty.Rows) : null);
 
     private static string? EmptyToNull(string value) => string.IsNullOrEmpty(value) ? null : value;
 

@@ -11,4 +11,7 @@ public abstract record ExecInput
 
     /// <summary>SIGTERM (15) or SIGKILL (9) to the command and everything it started.</summary>
     public sealed record Signal(int Number) : ExecInput;
+
+    /// <summary>The command's pseudo-terminal changed size.</summary>
+    public sealed record Resize(TerminalSize Size) : ExecInput;
 }

@@ -17,6 +17,11 @@ public sealed class SandboxCommands(
     public async Task<ExecResult> ExecAsync(ExecSpec spec, CancellationToken cancellationToken)
     {
         validator.ValidateExec(spec);
+        if (spec.Terminal is not null)
+        {
+            throw new ArgumentException("a terminal is only for streaming exec");
+        }
+
         var sandbox = manager.GetRunningAndTouch(spec.SandboxId);
         var timeout = spec.Timeout ?? options.Value.DefaultExecTimeout;
         var output = new CollectedOutput(options.Value.MaxExecOutputBytes);
@@ -45,6 +50,12 @@ public sealed class SandboxCommands(
             // envd killed the process group at the timeout we gave it as Connect-Timeout-Ms.
             throw new ExecTimeoutException(timeout);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && pid is { } abandoned)
+        {
+            // The caller went away; nobody will read the result of a command left to run to its timeout.
+            await KillQuietlyAsync(sandbox, abandoned).ConfigureAwait(false);
+            throw;
+        }
         catch (ExecOutputTooLargeException) when (pid is { } running)
         {
             // Nobody will read the rest: do not leave the command running until its timeout.
@@ -68,7 +79,7 @@ public sealed class SandboxCommands(
         var timeout = spec.Timeout ?? options.Value.DefaultExecTimeout;
         var started = new TaskCompletionSource<uint>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var feeding = FeedAsync(sandbox, started.Task, input, done.Token);
+        var feeding = FeedAsync(sandbox, started.Task, input, spec.Terminal is not null, done.Token);
         ProcessEvent.Types.EndEvent? end = null;
         var timedOut = false;
         try
@@ -83,6 +94,10 @@ public sealed class SandboxCommands(
                         break;
                     case ProcessEvent.EventOneofCase.Data when processEvent.Data.OutputCase == ProcessEvent.Types.DataEvent.OutputOneofCase.Stderr:
                         await emit(new ExecOutput.Stderr(processEvent.Data.Stderr.Memory)).ConfigureAwait(false);
+                        break;
+                    case ProcessEvent.EventOneofCase.Data when processEvent.Data.OutputCase == ProcessEvent.Types.DataEvent.OutputOneofCase.Pty:
+                        // A terminal has one output: it goes out as stdout.
+                        await emit(new ExecOutput.Stdout(processEvent.Data.Pty.Memory)).ConfigureAwait(false);
                         break;
                     case ProcessEvent.EventOneofCase.Data:
                         await emit(new ExecOutput.Stdout(processEvent.Data.Stdout.Memory)).ConfigureAwait(false);
@@ -116,7 +131,7 @@ public sealed class SandboxCommands(
             : new ExecOutput.Exited(end.ExitCode, end.Status, timedOut)).ConfigureAwait(false);
     }
 
-    private async Task FeedAsync(Sandbox sandbox, Task<uint> started, IAsyncEnumerable<ExecInput> input, CancellationToken cancellationToken)
+    private async Task FeedAsync(Sandbox sandbox, Task<uint> started, IAsyncEnumerable<ExecInput> input, bool terminal, CancellationToken cancellationToken)
     {
         try
         {
@@ -125,8 +140,14 @@ public sealed class SandboxCommands(
             {
                 switch (item)
                 {
+                    case ExecInput.Stdin stdin when terminal:
+                        await envd.SendTerminalInputAsync(sandbox.Envd, pid, stdin.Data, cancellationToken).ConfigureAwait(false);
+                        break;
                     case ExecInput.Stdin stdin:
                         await envd.SendStdinAsync(sandbox.Envd, pid, stdin.Data, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case ExecInput.Resize resize when terminal:
+                        await envd.ResizeTerminalAsync(sandbox.Envd, pid, resize.Size.Columns, resize.Size.Rows, cancellationToken).ConfigureAwait(false);
                         break;
                     case ExecInput.CloseStdin:
                         await envd.CloseStdinAsync(sandbox.Envd, pid, cancellationToken).ConfigureAwait(false);
@@ -187,6 +208,13 @@ public sealed class SandboxCommands(
             config.Cwd = spec.WorkingDirectory;
         }
 
-        return new StartRequest { Process = config, Stdin = stdin };
+        var request = new StartRequest { Process = config, Stdin = stdin };
+        if (spec.Terminal is { } terminal)
+        {
+            config.Envs.TryAdd("TERM", "xterm-256color");
+            request.Pty = new PTY { Size = new PTY.Types.Size { Cols = terminal.Columns, Rows = terminal.Rows } };
+        }
+
+        return request;
     }
 }

@@ -54,6 +54,11 @@ public sealed partial class SandboxRequestValidator(IOptions<SandboxManagerOptio
             throw new ArgumentException("timeout must be positive");
         }
 
+        if (spec.Terminal is { } terminal && (terminal.Columns is 0 or > 1000 || terminal.Rows is 0 or > 1000))
+        {
+            throw new ArgumentException("a terminal needs 1 to 1000 columns and rows");
+        }
+
         ValidateEnvironment(spec.Environment);
     }
 

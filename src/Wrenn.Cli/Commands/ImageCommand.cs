@@ -1,10 +1,13 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Wrenn.Cli.Images;
+using Wrenn.Cli.Output;
 using Wrenn.Common.Configuration;
 
 namespace Wrenn.Cli.Commands;
 
-/// <summary>`wrenn image build NAME`: make a base image under $WRENN_DIR/images.</summary>
+/// <summary>`wrenn image build NAME` makes a base image under $WRENN_DIR/images; `wrenn image ls` lists them.</summary>
 public static class ImageCommand
 {
     public static Command Create(StopSignal stop)
@@ -51,6 +54,39 @@ public static class ImageCommand
             }
         });
 
-        return new Command("image", "Base images") { build };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var listDir = new Option<string>("--wrenn-dir")
+        {
+            Description = $"State directory (default ${WrennEnvironment.Dir} or {WrennEnvironment.DefaultDir})",
+        };
+        var list = new Command("ls", "List the base images built on this machine (complete ones: those with a manifest)") { json, listDir };
+        list.SetAction(async (parse, ct) =>
+        {
+            var images = Path.Combine(parse.GetValue(listDir) ?? WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir), "images");
+            var manifests = new List<ImageManifest>();
+            foreach (var path in Directory.Exists(images) ? Directory.EnumerateFiles(images, ImageManifest.FileName, new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 1 }) : [])
+            {
+                await using var stream = File.OpenRead(path);
+                if (await JsonSerializer.DeserializeAsync(stream, CliJsonContext.Default.ImageManifest, ct).ConfigureAwait(false) is { } manifest)
+                {
+                    manifests.Add(manifest);
+                }
+            }
+
+            manifests.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(new JsonObject { ["images"] = JsonNode.Parse(JsonSerializer.Serialize(manifests, CliJsonContext.Default.ListImageManifest)) });
+                return 0;
+            }
+
+            Table.Write(
+                Console.Out,
+                ["NAME", "SUITE", "PACKAGES", "ENVD", "BUILT"],
+                manifests.Select(m => (IReadOnlyList<string>)[m.Name, m.Suite, m.Packages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), m.EnvdSha256[..Math.Min(12, m.EnvdSha256.Length)], m.BuiltAt.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)]));
+            return 0;
+        });
+
+        return new Command("image", "Base images") { build, list };
     }
 }

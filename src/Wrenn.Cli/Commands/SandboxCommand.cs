@@ -6,7 +6,7 @@ using Wrenn.Cli.Output;
 
 namespace Wrenn.Cli.Commands;
 
-/// <summary>`wrenn sandbox create|ls|info|exec|cp|pause|resume|ping|rm`.</summary>
+/// <summary>`wrenn sandbox create|ls|info|exec|shell|cp|pause|resume|ping|rm`.</summary>
 public static class SandboxCommand
 {
     public static Command Create()
@@ -18,6 +18,7 @@ public static class SandboxCommand
         command.Subcommands.Add(ListCommand(api));
         command.Subcommands.Add(Simple(api, "info", "Show one sandbox", HttpMethod.Get, string.Empty));
         command.Subcommands.Add(ExecCommand(api));
+        command.Subcommands.Add(ShellCommand.Create(api));
         command.Subcommands.Add(CopyCommand(api));
         command.Subcommands.Add(Simple(api, "pause", "Freeze every process of a sandbox", HttpMethod.Post, "/pause"));
         command.Subcommands.Add(Simple(api, "resume", "Continue a paused sandbox", HttpMethod.Post, "/resume"));

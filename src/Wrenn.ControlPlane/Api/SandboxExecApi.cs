@@ -41,6 +41,11 @@ public static class SandboxExecApi
             return bodyError;
         }
 
+        if (body!.Pty is not null)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "pty needs a stream: use exec/stream");
+        }
+
         var (sandbox, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Running).ConfigureAwait(false);
         if (error is not null)
         {
@@ -262,6 +267,8 @@ public static class SandboxExecApi
                     },
                     "close_stdin" => new Agent.ExecStreamRequest { CloseStdin = true },
                     "signal" => new Agent.ExecStreamRequest { Signal = message.Signal == "SIGTERM" ? 15 : 9 },
+                    "resize" when message.Cols is > 0 and <= 1000 && message.Rows is > 0 and <= 1000 =>
+                        new Agent.ExecStreamRequest { Resize = new Agent.PtySize { Cols = (uint)message.Cols.Value, Rows = (uint)message.Rows.Value } },
                     _ => null,
                 };
                 if (request is not null)
@@ -346,6 +353,11 @@ public static class SandboxExecApi
         };
         request.Args.Add(body.Args ?? []);
         request.Env.Add(body.Env ?? []);
+        if (body.Pty is { } pty)
+        {
+            request.Pty = new Agent.PtySize { Cols = (uint)pty.Cols, Rows = (uint)pty.Rows };
+        }
+
         return request;
     }
 

@@ -90,6 +90,11 @@ public static partial class SandboxRequestRules
             return $"timeout_sec must be between 1 and {MaxExecTimeoutSec}";
         }
 
+        if (request.Pty is { } pty && (pty.Cols is < 1 or > 1000 || pty.Rows is < 1 or > 1000))
+        {
+            return "pty.cols and pty.rows must be between 1 and 1000";
+        }
+
         if (request.Args?.Any(a => a is null) == true)
         {
             return "args must be strings";

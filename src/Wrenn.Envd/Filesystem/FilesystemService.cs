@@ -70,6 +70,7 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
                     existing.IsDirectory ? $"directory already exists: {path}" : $"path already exists but it is not a directory: {path}");
             }
 
+            UnixAccess.EnsureCanChangeDirectoryOf(path, user);
             OwnedDirectories.Create(path, user);
             return new MakeDirResponse { Entry = EntryInfoFactory.TryCreate(path, AccountNames.Load()) };
         });
@@ -88,6 +89,8 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
                 throw FilesystemErrors.NotFound(source);
             }
 
+            UnixAccess.EnsureCanChangeDirectoryOf(source, user);
+            UnixAccess.EnsureCanChangeDirectoryOf(destination, user);
             OwnedDirectories.Create(Path.GetDirectoryName(destination)!, user);
             PosixRename.Rename(source, destination);
             return new MoveResponse { Entry = EntryInfoFactory.TryCreate(destination, AccountNames.Load()) };
@@ -97,7 +100,8 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
     /// <summary>Removes a file, a symlink (not its target) or a whole directory tree; nothing there is not an error (rm -rf).</summary>
     public RemoveResponse Remove(RemoveRequest request, ConnectCallContext call)
     {
-        var path = Resolve(request.Path, call);
+        var user = users.Resolve(call.HttpContext);
+        var path = SandboxPaths.Resolve(request.Path, user);
         return Guard(path, () =>
         {
             var status = FileStatus.TryRead(path);
@@ -105,6 +109,8 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
             {
                 return new RemoveResponse();
             }
+
+            UnixAccess.EnsureCanChangeDirectoryOf(path, user);
 
             if (status.IsDirectory)
             {

@@ -45,7 +45,15 @@ public static class FilesEndpoints
             return Error(StatusCodes.Status404NotFound, $"path '{path}' does not exist");
         }
 
-        _ = user;
+        try
+        {
+            Filesystem.UnixAccess.EnsureCanRead(path, user);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return Error(StatusCodes.Status403Forbidden, ex.Message);
+        }
+
         // PhysicalFile sends with sendfile(2) where it can, with Content-Length and range support.
         return Results.File(path, "application/octet-stream", enableRangeProcessing: true);
     }
@@ -155,6 +163,7 @@ public static class FilesEndpoints
             throw new TargetIsDirectoryException(path);
         }
 
+        Filesystem.UnixAccess.EnsureCanWrite(path, user);
         Filesystem.OwnedDirectories.Create(Path.GetDirectoryName(path)!, user);
         await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferBytes, useAsync: true))
         {

@@ -82,6 +82,67 @@ public sealed class CliTests(PlatformFixture fixture)
         Assert.Equal(1, (await WrennAsync("sandbox", "create", "--vcpus", "99")).Code);
     }
 
+    [Fact]
+    public async Task Image_ls_lists_the_built_images()
+    {
+        var wrennDir = Path.GetDirectoryName(TestEnvironment.Images)!;
+        var listed = await WrennAsync("image", "ls", "--json", "--wrenn-dir", wrennDir);
+        Assert.Equal(0, listed.Code);
+        var minimal = JsonDocument.Parse(listed.Output).RootElement.GetProperty("images").EnumerateArray().Single(i => i.GetProperty("name").GetString() == "minimal");
+        Assert.Equal("bookworm", minimal.GetProperty("suite").GetString());
+        Assert.Matches("^NAME +SUITE", (await WrennAsync("image", "ls", "--wrenn-dir", wrennDir)).Output);
+    }
+
+    [Fact]
+    public async Task Shell_is_an_interactive_terminal_and_cp_draws_progress_on_a_terminal()
+    {
+        var id = (await WrennAsync("sandbox", "create")).Output.Trim();
+        var work = Directory.CreateTempSubdirectory("wrenn-cli-pty-").FullName;
+        try
+        {
+            // script(1) runs wrenn on a pseudo-terminal and feeds it what we type, as a person would.
+            var shell = await InTerminalAsync(
+                $"sandbox shell {id}",
+                "echo $((6*7))-ok; tty; stty size\n",
+                "exit 7\n");
+            Assert.Equal(7, shell.Code);
+            Assert.Contains("42-ok", shell.Output, StringComparison.Ordinal);
+            Assert.Contains("/dev/pts/", shell.Output, StringComparison.Ordinal);
+            Assert.Contains("24 80", shell.Output, StringComparison.Ordinal);
+
+            var local = Path.Combine(work, "payload.bin");
+            await File.WriteAllBytesAsync(local, RandomNumberGenerator.GetBytes(8 * 1024 * 1024), TestContext.Current.CancellationToken);
+            var copy = await InTerminalAsync($"sandbox cp {local} {id}:/tmp/payload.bin");
+            Assert.Equal(0, copy.Code);
+            Assert.Contains("upload [##############################] 100% 8.0 MiB", copy.Output, StringComparison.Ordinal);
+
+            // The same copy through a pipe draws nothing.
+            var piped = await WrennAsync("sandbox", "cp", local, $"{id}:/tmp/payload2.bin");
+            Assert.Equal((0, string.Empty), (piped.Code, piped.Error));
+        }
+        finally
+        {
+            await WrennAsync("sandbox", "rm", id);
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Runs `wrenn ARGS` on a pseudo-terminal; each of <paramref name="typed"/> is typed a second after the last.</summary>
+    private async Task<(int Code, string Output)> InTerminalAsync(string arguments, params string[] typed)
+    {
+        var keys = string.Concat(typed.Select(t => $"sleep 1; printf '{t}'; "));
+        var line = $"({keys}sleep 1) | script -qec '{TestEnvironment.Wrenn} {arguments}' /dev/null";
+        var start = new ProcessStartInfo("/bin/bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(line);
+        start.Environment["XDG_CONFIG_HOME"] = Path.Combine(fixture.Platform.Root, "config");
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output + await error);
+    }
+
     private async Task<(int Code, string Output, string Error)> WrennAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo(TestEnvironment.Wrenn) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };

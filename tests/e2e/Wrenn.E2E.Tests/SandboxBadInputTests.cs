@@ -23,6 +23,8 @@ public sealed class SandboxBadInputTests(PlatformFixture fixture)
                          ($"/v1/sandboxes/{id}/exec", "{\"cmd\": 5}", HttpStatusCode.BadRequest),
                          ($"/v1/sandboxes/{id}/exec", "{}", HttpStatusCode.BadRequest),
                          ($"/v1/sandboxes/{id}/exec", "{\"cmd\": \"true\", \"timeout_sec\": -3}", HttpStatusCode.BadRequest),
+                         ($"/v1/sandboxes/{id}/exec", "{\"cmd\": \"true\", \"pty\": {\"cols\": 80, \"rows\": 24}}", HttpStatusCode.BadRequest),
+                         ($"/v1/sandboxes/{id}/exec/stream", "{\"cmd\": \"true\", \"pty\": {\"cols\": 0, \"rows\": 24}}", HttpStatusCode.BadRequest),
                          ($"/v1/sandboxes/{id}/exec", oversized, HttpStatusCode.RequestEntityTooLarge),
                          ($"/v1/sandboxes/{id}/exec/stream", "[1]", HttpStatusCode.BadRequest),
                          ($"/v1/sandboxes/{id}/timeout", "{\"timeout_sec\": \"soon\"}", HttpStatusCode.BadRequest),

@@ -133,6 +133,63 @@ public sealed class SandboxOperationsTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task File_calls_have_their_users_permissions()
+    {
+        var api = new PlatformCalls(Platform);
+        var ct = TestContext.Current.CancellationToken;
+        var id = await api.CreateSandboxAsync(new { });
+        try
+        {
+            using (var refused = await Platform.Http.PostAsync(new Uri($"/v1/sandboxes/{id}/files?path=/etc/evil.conf", UriKind.Relative), new ByteArrayContent("x"u8.ToArray()), ct))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+                Assert.Equal("forbidden", JsonDocument.Parse(await refused.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("error").GetProperty("code").GetString());
+            }
+
+            using (var asRoot = await Platform.Http.PostAsync(new Uri($"/v1/sandboxes/{id}/files?path=/etc/fine.conf&user=root", UriKind.Relative), new ByteArrayContent("x"u8.ToArray()), ct))
+            {
+                Assert.Equal(HttpStatusCode.OK, asRoot.StatusCode);
+            }
+
+            Assert.Equal("no\n", await api.ExecAsync(id, "test -e /etc/evil.conf && echo yes || echo no"));
+            using var secret = await Platform.Http.GetAsync(new Uri($"/v1/sandboxes/{id}/files?path=/etc/shadow", UriKind.Relative), ct);
+            Assert.Equal(HttpStatusCode.Forbidden, secret.StatusCode);
+        }
+        finally
+        {
+            await api.DeleteSandboxQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task A_command_whose_caller_hangs_up_is_killed()
+    {
+        var api = new PlatformCalls(Platform);
+        var id = await api.CreateSandboxAsync(new { });
+        try
+        {
+            using (var hangUp = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Platform.Http.PostAsJsonAsync($"/v1/sandboxes/{id}/exec", new { cmd = "sleep 45 && touch /tmp/finished", timeout_sec = 60 }, hangUp.Token));
+            }
+
+            // The bracket keeps pgrep from finding its own shell's command line.
+            var left = "unchecked";
+            for (var attempt = 0; attempt < 50 && left.Length > 0; attempt++)
+            {
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+                left = (await api.PostAsync($"/v1/sandboxes/{id}/exec", new { cmd = "pgrep -f 'sleep 4[5]' || true" }, HttpStatusCode.OK)).GetProperty("stdout").GetString()!.Trim();
+            }
+
+            Assert.Equal(string.Empty, left);
+        }
+        finally
+        {
+            await api.DeleteSandboxQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
     public async Task Exec_stream_as_ndjson_streams_lines_and_reports_a_timeout()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -2,7 +2,8 @@ namespace Wrenn.ControlPlane.Api.Contracts;
 
 /// <summary>
 /// Body of POST /v1/sandboxes/{id}/exec. With no <see cref="Args"/>, <see cref="Cmd"/> is a shell
-/// command line (bash -l -c); with args, it is the program to run.
+/// command line (bash -l -c); with args, it is the program to run. <see cref="Pty"/> (exec/stream only)
+/// runs it on a pseudo-terminal of that size.
 /// </summary>
 public sealed record ExecRequest(
     string? Cmd,
@@ -10,4 +11,5 @@ public sealed record ExecRequest(
     Dictionary<string, string>? Env,
     string? Cwd,
     int? TimeoutSec,
-    string? User);
+    string? User,
+    TerminalSize? Pty = null);
