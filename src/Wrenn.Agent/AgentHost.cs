@@ -126,6 +126,15 @@ public static class AgentHost
                 network.Nameservers = nameservers;
             }
         });
+        services.AddOptions<SandboxDiskOptions>().Configure(disk =>
+        {
+            if (WrennEnvironment.Get(WrennEnvironment.SandboxDiskMb) is { } megabytes)
+            {
+                disk.SizeMb = long.TryParse(megabytes, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size)
+                    ? size
+                    : throw new InvalidOperationException($"{WrennEnvironment.SandboxDiskMb} must be a whole number of MiB (0 = no cap), not '{megabytes}'");
+            }
+        });
         services.AddOptions<ContainerRuntimeOptions>();
         services.AddOptions<SandboxManagerOptions>();
         services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
@@ -135,6 +144,7 @@ public static class AgentHost
         services.AddSingleton<NameserverResolver>();
         services.AddSingleton<ImageStore>();
         services.AddSingleton<TemplateStore>();
+        services.AddSingleton<SandboxDisk>();
         services.AddSingleton<ContainerRuntime>();
         services.AddSingleton<IRuntime>(sp => RuntimeSelector.Select(options.Runtime, sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(RuntimeSelector))));
         services.AddSingleton<SandboxRequestValidator>();

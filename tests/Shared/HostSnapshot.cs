@@ -5,7 +5,7 @@ namespace Wrenn.Tests.Shared;
 
 /// <summary>
 /// What Wrenn-made resources exist on this machine right now: network namespaces, links, mounts, runc
-/// containers, cgroups and iptables rules. Tests compare a snapshot before and after, so that only what they caused counts.
+/// containers, cgroups, iptables rules and loop devices. Tests compare a snapshot before and after, so that only what they caused counts.
 /// </summary>
 public sealed record HostSnapshot(
     IReadOnlySet<string> Namespaces,
@@ -13,7 +13,8 @@ public sealed record HostSnapshot(
     IReadOnlySet<string> Mounts,
     IReadOnlySet<string> Containers,
     IReadOnlySet<string> Cgroups,
-    IReadOnlySet<string> FirewallRules)
+    IReadOnlySet<string> FirewallRules,
+    IReadOnlySet<string> LoopDevices)
 {
     public static HostSnapshot Take() => new(
         Lines("ip", "netns", "list").Select(l => l.Split(' ')[0]).Where(n => n.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
@@ -23,7 +24,8 @@ public sealed record HostSnapshot(
         Directory.EnumerateDirectories("/sys/fs/cgroup")
             .SelectMany(controller => Directory.Exists(Path.Combine(controller, "wrenn")) ? Directory.EnumerateDirectories(Path.Combine(controller, "wrenn")) : [])
             .ToHashSet(),
-        Lines("iptables-save").Concat(Lines("iptables-save", "-t", "nat")).Where(l => (l.StartsWith(':') || l.StartsWith("-A ", StringComparison.Ordinal)) && l.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet());
+        Lines("iptables-save").Concat(Lines("iptables-save", "-t", "nat")).Where(l => (l.StartsWith(':') || l.StartsWith("-A ", StringComparison.Ordinal)) && l.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
+        Lines("losetup", "-a").Where(l => l.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet());
 
     /// <summary>What exists now that did not exist in <paramref name="before"/>; empty when nothing leaked.</summary>
     public IReadOnlyList<string> NewSince(HostSnapshot before) =>
@@ -34,6 +36,7 @@ public sealed record HostSnapshot(
         .. Containers.Except(before.Containers).Select(n => "runc container " + n),
         .. Cgroups.Except(before.Cgroups).Select(n => "cgroup " + n),
         .. FirewallRules.Except(before.FirewallRules).Select(n => "iptables " + n),
+        .. LoopDevices.Except(before.LoopDevices).Select(n => "loop device " + n),
     ];
 
     private static List<string> Lines(string program, params string[] arguments)

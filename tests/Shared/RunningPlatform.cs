@@ -84,6 +84,8 @@ public sealed partial class RunningPlatform : IAsyncDisposable
         startInfo.Environment["XDG_CONFIG_HOME"] = Path.Combine(root, "config");
         // Test sandboxes get no resolver: they must not reach out on their own.
         startInfo.Environment["WRENN_SANDBOX_NAMESERVERS"] = "none";
+        // Small disks, so the test that fills one is quick; every other test fits easily.
+        startInfo.Environment["WRENN_SANDBOX_DISK_MB"] = "512";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             startInfo.Environment[name] = value;

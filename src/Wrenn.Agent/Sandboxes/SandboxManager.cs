@@ -19,6 +19,7 @@ public sealed class SandboxManager(
     IRuntime runtime,
     SandboxNetworkManager network,
     TemplateStore templates,
+    SandboxDisk disk,
     EnvdClient envd,
     SandboxRequestValidator validator,
     NameserverResolver nameservers,
@@ -70,7 +71,20 @@ public sealed class SandboxManager(
                 },
                 cancellationToken).ConfigureAwait(false);
 
-            sandbox.Slot = await network.CreateAsync(rollback, cancellationToken).ConfigureAwait(false);
+            // The disk's mkfs and the network's ip/iptables calls are independent: run them side by side.
+            var formatting = disk.FormatAsync(sandbox.Directory, cancellationToken);
+            try
+            {
+                sandbox.Slot = await network.CreateAsync(rollback, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Never let the rollback delete the directory under a running mkfs.
+                await formatting.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            await formatting.ConfigureAwait(false);
+            await disk.MountAsync(sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
             var rootfs = await OverlayRootfs.MountAsync(layers, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
             sandbox.Runtime = new RuntimeSandbox(
                 spec.SandboxId,
@@ -507,6 +521,7 @@ public sealed class SandboxManager(
         try
         {
             OverlayRootfs.Unmount(sandbox.Directory);
+            SandboxDisk.Unmount(sandbox.Directory);
         }
         catch (Exception ex)
         {
@@ -587,9 +602,12 @@ public sealed class SandboxManager(
         }
 
         // Never recurse into a live mount: that would delete the image or another sandbox's files.
-        if (Os.Mounts.IsMountPoint(OverlayRootfs.MountPoint(directory)))
+        foreach (var mountPoint in new[] { OverlayRootfs.MountPoint(directory), SandboxDisk.MountPoint(directory) })
         {
-            throw new IOException($"{OverlayRootfs.MountPoint(directory)} is still mounted; not deleting {directory}");
+            if (Os.Mounts.IsMountPoint(mountPoint))
+            {
+                throw new IOException($"{mountPoint} is still mounted; not deleting {directory}");
+            }
         }
 
         Directory.Delete(directory, recursive: true);

@@ -4,8 +4,8 @@ using Wrenn.Agent.Os;
 namespace Wrenn.Agent.Storage;
 
 /// <summary>
-/// A sandbox's writable root: an overlay of the read-only image (and the template layers on it) with the sandbox's own upper layer in
-/// its directory, mounted at <c>rootfs/</c> there.
+/// A sandbox's writable root: an overlay of the read-only image (and the template layers on it) with the sandbox's own upper layer on
+/// its disk (<see cref="SandboxDisk"/>, at <c>disk/</c> in its directory), mounted at <c>rootfs/</c> there.
 /// </summary>
 public static class OverlayRootfs
 {
@@ -23,8 +23,8 @@ public static class OverlayRootfs
             "storage.overlay",
             _ =>
             {
-                var upper = Directory.CreateDirectory(Path.Combine(sandboxDirectory, UpperDirectoryName)).FullName;
-                var work = Directory.CreateDirectory(Path.Combine(sandboxDirectory, WorkDirectoryName)).FullName;
+                var upper = Directory.CreateDirectory(UpperDirectory(sandboxDirectory)).FullName;
+                var work = Directory.CreateDirectory(Path.Combine(SandboxDisk.MountPoint(sandboxDirectory), WorkDirectoryName)).FullName;
                 Directory.CreateDirectory(mountPoint);
                 Mounts.MountOverlay(lowerLayers, upper, work, mountPoint);
                 return Task.FromResult(mountPoint);
@@ -37,7 +37,7 @@ public static class OverlayRootfs
             cancellationToken);
     }
 
-    public static string UpperDirectory(string sandboxDirectory) => Path.Combine(sandboxDirectory, UpperDirectoryName);
+    public static string UpperDirectory(string sandboxDirectory) => Path.Combine(SandboxDisk.MountPoint(sandboxDirectory), UpperDirectoryName);
 
     /// <summary>Unmounts the overlay if it is mounted.</summary>
     public static void Unmount(string sandboxDirectory) => Mounts.UnmountIfMounted(MountPoint(sandboxDirectory));
@@ -45,7 +45,7 @@ public static class OverlayRootfs
     /// <summary>Bytes the sandbox wrote: the size of its upper layer.</summary>
     public static long UsedBytes(string sandboxDirectory)
     {
-        var upper = new DirectoryInfo(Path.Combine(sandboxDirectory, UpperDirectoryName));
+        var upper = new DirectoryInfo(UpperDirectory(sandboxDirectory));
         return upper.Exists
             ? upper.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => f.Length)
             : 0;

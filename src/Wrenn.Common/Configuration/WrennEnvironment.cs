@@ -41,6 +41,12 @@ public static class WrennEnvironment
     /// </summary>
     public const string SandboxNameservers = "WRENN_SANDBOX_NAMESERVERS";
 
+    /// <summary>
+    /// Size in MiB of each sandbox's writable disk (an ext4 file mounted as its overlay's upper layer);
+    /// 0 = no cap (the upper layer is a plain directory on the host's disk).
+    /// </summary>
+    public const string SandboxDiskMb = "WRENN_SANDBOX_DISK_MB";
+
 
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)

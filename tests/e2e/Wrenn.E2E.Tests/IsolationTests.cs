@@ -42,6 +42,34 @@ public sealed class IsolationTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task A_sandbox_that_fills_its_disk_gets_ENOSPC_and_its_neighbour_does_not_notice()
+    {
+        var filler = await Api.CreateSandboxAsync(new { });
+        var neighbour = await Api.CreateSandboxAsync(new { });
+        try
+        {
+            // The sandbox sees its own 512 MiB disk (what the test platform asks for), not the host's.
+            var size = long.Parse((await Api.ExecAsync(filler, "df --output=size -B1M / | tail -1")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(size, 400, 512);
+
+            var fill = await Api.PostAsync(
+                $"/v1/sandboxes/{filler}/exec",
+                new { cmd = "dd if=/dev/zero of=/home/user/fill bs=1M count=2048 2>&1", timeout_sec = 120 },
+                HttpStatusCode.OK);
+            Assert.NotEqual(0, fill.GetProperty("exit_code").GetInt32());
+            Assert.Contains("No space left on device", fill.GetProperty("stdout").GetString(), StringComparison.Ordinal);
+
+            Assert.Equal("fine\n", await Api.ExecAsync(neighbour, "head -c 100M /dev/zero > /home/user/data && echo fine"));
+            Assert.Equal("again\n", await Api.ExecAsync(filler, "rm /home/user/fill && echo again > /home/user/note && cat /home/user/note"));
+        }
+        finally
+        {
+            await Api.DeleteSandboxQuietlyAsync(filler);
+            await Api.DeleteSandboxQuietlyAsync(neighbour);
+        }
+    }
+
+    [Fact]
     public async Task A_process_past_the_memory_limit_is_killed_and_the_sandbox_stays_usable()
     {
         var id = await Api.CreateSandboxAsync(new { memory_mb = 128 });
