@@ -135,7 +135,15 @@ public static class AgentHost
                     : throw new InvalidOperationException($"{WrennEnvironment.SandboxDiskMb} must be a whole number of MiB (0 = no cap), not '{megabytes}'");
             }
         });
-        services.AddOptions<ContainerRuntimeOptions>();
+        services.AddOptions<ContainerRuntimeOptions>().Configure(container =>
+        {
+            if (WrennEnvironment.Get(WrennEnvironment.SandboxPidsLimit) is { } pids)
+            {
+                container.PidsLimit = long.TryParse(pids, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit >= 64
+                    ? limit
+                    : throw new InvalidOperationException($"{WrennEnvironment.SandboxPidsLimit} must be a whole number of at least 64, not '{pids}'");
+            }
+        });
         services.AddOptions<SandboxManagerOptions>();
         services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
         services.AddSingleton<IStepFaults, NoStepFaults>();

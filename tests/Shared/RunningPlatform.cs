@@ -86,6 +86,8 @@ public sealed partial class RunningPlatform : IAsyncDisposable
         startInfo.Environment["WRENN_SANDBOX_NAMESERVERS"] = "none";
         // Small disks, so the test that fills one is quick; every other test fits easily.
         startInfo.Environment["WRENN_SANDBOX_DISK_MB"] = "512";
+        // And a low process cap, so the fork bomb test ends in seconds.
+        startInfo.Environment["WRENN_SANDBOX_PIDS_LIMIT"] = "512";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             startInfo.Environment[name] = value;

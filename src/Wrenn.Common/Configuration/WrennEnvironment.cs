@@ -47,6 +47,9 @@ public static class WrennEnvironment
     /// </summary>
     public const string SandboxDiskMb = "WRENN_SANDBOX_DISK_MB";
 
+    /// <summary>Processes (and threads) one sandbox may have at once; fork bombs stop there.</summary>
+    public const string SandboxPidsLimit = "WRENN_SANDBOX_PIDS_LIMIT";
+
 
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)

@@ -70,6 +70,77 @@ public sealed class IsolationTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task A_fork_bomb_hits_the_pids_limit_and_the_sandbox_stays_usable()
+    {
+        var id = await Api.CreateSandboxAsync(new { memory_mb = 2048 });
+        try
+        {
+            // Forks sleepers until the kernel refuses, then kills them: how many it got is the cap.
+            const string bomb = """
+                import os, signal
+                children = []
+                try:
+                    while True:
+                        pid = os.fork()
+                        if pid == 0:
+                            os.execv("/bin/sleep", ["sleep", "120"])
+                        children.append(pid)
+                except OSError as error:
+                    print(len(children), error.errno)
+                for pid in children:
+                    os.kill(pid, signal.SIGKILL)
+                for pid in children:
+                    os.waitpid(pid, 0)
+                """;
+            var result = await Api.PostAsync($"/v1/sandboxes/{id}/exec", new { cmd = "python3", args = new[] { "-c", bomb }, timeout_sec = 120 }, HttpStatusCode.OK);
+            var words = result.GetProperty("stdout").GetString()!.Split(' ', StringSplitOptions.TrimEntries);
+            Assert.True(words.Length == 2, $"unexpected output: {result}");
+            Assert.Equal("11", words[1]); // EAGAIN: the pids cgroup said no
+            // The test platform sets WRENN_SANDBOX_PIDS_LIMIT=512; envd, the shell and python hold a few.
+            Assert.InRange(int.Parse(words[0], System.Globalization.CultureInfo.InvariantCulture), 450, 511);
+            Assert.Equal("alive\n", await Api.ExecAsync(id, "echo alive"));
+        }
+        finally
+        {
+            await Api.DeleteSandboxQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
+    public async Task A_cpu_hog_is_held_to_its_vcpus()
+    {
+        var id = await Api.CreateSandboxAsync(new { vcpus = 1 });
+        try
+        {
+            // Two spinning processes for three seconds on a host with two or more cores: unthrottled
+            // they would use about six CPU-seconds; one vCPU's quota allows about three.
+            const string hog = """
+                import os, time
+                start = time.time()
+                pids = []
+                for _ in range(2):
+                    pid = os.fork()
+                    if pid == 0:
+                        while time.time() - start < 3:
+                            pass
+                        os._exit(0)
+                    pids.append(pid)
+                for pid in pids:
+                    os.waitpid(pid, 0)
+                used = os.times().children_user + os.times().children_system
+                print(round(used / (time.time() - start), 2))
+                """;
+            var result = await Api.PostAsync($"/v1/sandboxes/{id}/exec", new { cmd = "python3", args = new[] { "-c", hog }, timeout_sec = 60 }, HttpStatusCode.OK);
+            var share = double.Parse(result.GetProperty("stdout").GetString()!.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(share, 0.3, 1.15);
+        }
+        finally
+        {
+            await Api.DeleteSandboxQuietlyAsync(id);
+        }
+    }
+
+    [Fact]
     public async Task A_process_past_the_memory_limit_is_killed_and_the_sandbox_stays_usable()
     {
         var id = await Api.CreateSandboxAsync(new { memory_mb = 128 });
