@@ -162,6 +162,7 @@ public static class AgentHost
         services.AddSingleton(TimeProvider.System);
         services.AddHostedService<InactivityReaper>();
         services.AddSingleton<HostInfoProvider>();
+        services.AddSingleton<HostMetricsCollector>();
         services.AddHostedService<SandboxLifecycleService>();
         services.AddHttpClient<ControlPlaneClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddHttpClient<EnvdClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)

@@ -14,6 +14,7 @@ namespace Wrenn.ControlPlane.Api;
 [JsonSerializable(typeof(SandboxResponse))]
 [JsonSerializable(typeof(SandboxListResponse))]
 [JsonSerializable(typeof(ExecRequest))]
+[JsonSerializable(typeof(HostMetricsResponse))]
 [JsonSerializable(typeof(ExecResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(TimeoutRequest))]

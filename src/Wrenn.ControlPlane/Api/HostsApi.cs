@@ -28,6 +28,7 @@ public static class HostsApi
         admin.MapGet("/", ListAsync);
         admin.MapDelete("/{hostId}", DeleteAsync);
         admin.MapPost("/{hostId}/token", NewTokenAsync);
+        admin.MapGet("/{hostId}/metrics", MetricsAsync);
 
         app.MapPost("/v1/hosts/register", RegisterAsync).RequireRateLimiting(AuthApi.LoginRateLimit);
         app.MapPost("/v1/hosts/{hostId}/heartbeat", HeartbeatAsync).RequireAuthorization(AuthSchemes.HostPolicy);
@@ -71,6 +72,46 @@ public static class HostsApi
         host.RegistrationExpiresAt = clock.GetUtcNow().UtcDateTime + RegistrationTokenLifetime;
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return ApiResults.Json(new HostTokenResponse(host.Id, token, host.RegistrationExpiresAt.Value), ControlPlaneJsonContext.Default.HostTokenResponse, StatusCodes.Status201Created);
+    }
+
+    /// <summary>Asks the host's agent for its totals now; a host that does not answer is 502.</summary>
+    private static async Task<IResult> MetricsAsync(string hostId, WrennDbContext db, Hosts.AgentClientPool agents, CancellationToken cancellationToken)
+    {
+        var host = await db.Hosts.AsNoTracking().FirstOrDefaultAsync(h => h.Id == hostId, cancellationToken).ConfigureAwait(false);
+        if (host is null)
+        {
+            return NotFound(hostId);
+        }
+
+        if (string.IsNullOrEmpty(host.Address))
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"host {hostId} has not registered yet");
+        }
+
+        try
+        {
+            var m = await agents.For(host).GetHostMetricsAsync(new Common.HostAgent.V1.GetHostMetricsRequest(), deadline: DateTime.UtcNow.AddSeconds(15), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return ApiResults.Json(
+                new HostMetricsResponse(
+                    host.Id,
+                    (int)m.SandboxesRunning,
+                    (int)m.SandboxesPaused,
+                    (int)m.VcpusAllocated,
+                    (long)m.MemoryAllocatedBytes,
+                    (long)m.MemoryUsedBytes,
+                    (long)m.DiskUsedBytes,
+                    (int)m.HostCpus,
+                    m.HostLoad1M,
+                    (long)m.HostMemoryTotalBytes,
+                    (long)m.HostMemoryAvailableBytes,
+                    (long)m.HostDiskTotalBytes,
+                    (long)m.HostDiskFreeBytes),
+                ControlPlaneJsonContext.Default.HostMetricsResponse);
+        }
+        catch (Grpc.Core.RpcException ex)
+        {
+            return AgentErrors.ToResult(ex);
+        }
     }
 
     private static async Task<IResult> DeleteAsync(string hostId, WrennDbContext db, CancellationToken cancellationToken)
