@@ -16,7 +16,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 TEST_PROJECTS := tests/Wrenn.Common.Tests tests/Wrenn.Envd.Tests tests/Wrenn.Agent.Tests \
                  tests/Wrenn.ControlPlane.Tests tests/Wrenn.Cli.Tests tests/e2e/Wrenn.E2E.Tests
 
-.PHONY: help up test build image bench soak deps deps-build deps-test unit e2e leak-check clean
+.PHONY: help up test build image kernel bench soak deps deps-build deps-test unit e2e leak-check clean
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# *//'
@@ -36,11 +36,15 @@ build: deps-build
 image: deps build
 	builds/wrenn image build minimal
 
+# A guest kernel (and initramfs) for the VM runtimes, from Debian's linux-image-cloud-amd64.
+kernel: deps build
+	builds/wrenn image kernel
+
 up: deps build
 	builds/wrenn up
 
 # Unit and integration tests first (fast feedback), end-to-end last, then nothing may be left behind.
-test: deps-test build image
+test: deps-test build image kernel
 	@set -e; for project in $(TEST_PROJECTS); do \
 	  echo "=== $$project"; \
 	  WRENN_TEST_BUILDS=$(CURDIR)/builds WRENN_TEST_IMAGES=$(WRENN_DIR)/images ENVD_BINARY=$(CURDIR)/builds/envd \

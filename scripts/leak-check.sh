@@ -21,9 +21,11 @@ while read -r loop; do [[ -n "$loop" ]] && add "loop device $loop"; done < <(los
 for controller in /sys/fs/cgroup/*/; do
   while read -r group; do [[ -n "$group" ]] && add "cgroup $group"; done < <(find "$controller" -maxdepth 3 -type d -iname '*wrenn*' 2>/dev/null)
 done
-for name in qemu-system-x86_64 envd wrenn-agent wrenn-cp firecracker; do
+for name in envd wrenn-agent wrenn-cp firecracker; do
   while read -r pid; do [[ -n "$pid" ]] && add "process $name (pid $pid)"; done < <(pgrep -x "$name" 2>/dev/null)
 done
+# QEMU's process name is cut to 15 characters; Wrenn's VMs carry "-name wrenn-<sandbox id>".
+while read -r pid; do [[ -n "$pid" ]] && add "process qemu (pid $pid)"; done < <(pgrep -f 'qemu-system-x86_64 -name wrenn-' 2>/dev/null)
 
 if ((${#leaks[@]} > 0)); then
   echo "leak-check: FAILED, left on this machine:" >&2

@@ -6,6 +6,8 @@
 #
 #   scripts/with-platform.sh python3 -m unittest discover -s sdk/python/tests
 #
+# WRENN_TEST_RUNTIME=qemu runs the platform with the QEMU runtime (default: container).
+#
 # Needs root, builds/ (make build) and the minimal image (make image).
 set -euo pipefail
 
@@ -21,12 +23,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 root="$(mktemp -d /tmp/wrenn-platform-XXXXXX)"
 mkdir -p "$root/wrenn-dir"
 ln -s "$images" "$root/wrenn-dir/images"
+# Guest kernels for WRENN_TEST_RUNTIME=qemu (wrenn image kernel puts them beside the images).
+if [[ -d "$(dirname "$images")/kernels" ]]; then ln -s "$(dirname "$images")/kernels" "$root/wrenn-dir/kernels"; fi
 cp_port="$(free_port)"
 agent_port="$(free_port)"
 
 XDG_CONFIG_HOME="$root/config" WRENN_SANDBOX_NAMESERVERS=none \
   "$builds/wrenn" up --ephemeral --wrenn-dir "$root/wrenn-dir" \
-  --listen "127.0.0.1:$cp_port" --host-listen "127.0.0.1:$agent_port" --runtime container \
+  --listen "127.0.0.1:$cp_port" --host-listen "127.0.0.1:$agent_port" --runtime "${WRENN_TEST_RUNTIME:-container}" \
   </dev/null >"$root/up.log" 2>&1 &
 up_pid=$!
 

@@ -154,6 +154,9 @@ public static class AgentHost
         services.AddSingleton<TemplateStore>();
         services.AddSingleton<SandboxDisk>();
         services.AddSingleton<ContainerRuntime>();
+        services.AddOptions<Runtimes.Qemu.QemuRuntimeOptions>();
+        services.AddSingleton<Runtimes.Vm.RootfsDiskImage>();
+        services.AddSingleton<Runtimes.Qemu.QemuRuntime>();
         services.AddSingleton<IRuntime>(sp => RuntimeSelector.Select(options.Runtime, sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(RuntimeSelector))));
         services.AddSingleton<SandboxRequestValidator>();
         services.AddSingleton<SandboxManager>();

@@ -6,5 +6,6 @@ namespace Wrenn.Agent;
 /// <summary>Source-generated JSON for the files the agent writes about itself.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(SandboxRecord))]
+[JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Storage.TemplateManifest))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -14,7 +14,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public AgentUnderTest(IStepFaults faults, Action<IServiceCollection>? configure = null)
+    public AgentUnderTest(IStepFaults faults, Action<IServiceCollection>? configure = null, string runtime = "container")
     {
         WrennDir = Directory.CreateTempSubdirectory("wrenn-agent-test-").FullName;
         var images = Environment.GetEnvironmentVariable("WRENN_TEST_IMAGES") is { Length: > 0 } configured ? configured : "/var/lib/wrenn/images";
@@ -24,9 +24,17 @@ public sealed class AgentUnderTest : IAsyncDisposable
         }
 
         Directory.CreateSymbolicLink(Path.Combine(WrennDir, "images"), images);
+
+        // Guest kernels for the VM runtimes (`wrenn image kernel` puts them beside the images).
+        var kernels = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(images).TrimEnd('/'))!, "kernels");
+        if (Directory.Exists(kernels))
+        {
+            Directory.CreateSymbolicLink(Path.Combine(WrennDir, "kernels"), kernels);
+        }
+
         var services = new ServiceCollection();
         services.AddLogging();
-        AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = WrennDir, Runtime = "container" });
+        AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = WrennDir, Runtime = runtime });
         services.Configure<Network.NetworkOptions>(network => network.Nameservers = "none");
         services.Replace(ServiceDescriptor.Singleton(faults));
         configure?.Invoke(services);

@@ -1,10 +1,12 @@
 using Wrenn.Agent.Runtimes.Container;
+using Wrenn.Agent.Runtimes.Qemu;
 
 namespace Wrenn.Agent.Runtimes;
 
 /// <summary>
-/// Picks the runtime WRENN_RUNTIME names. "auto" would prefer firecracker, then qemu with KVM; until those
-/// runtimes exist it takes the container runtime and says loudly that containers are a weaker boundary.
+/// Picks the runtime WRENN_RUNTIME names: "container", "qemu", or "auto", which takes the container runtime
+/// (it would prefer firecracker, then qemu with KVM, once they run here) and says loudly that containers
+/// are a weaker boundary.
 /// </summary>
 public static class RuntimeSelector
 {
@@ -26,7 +28,9 @@ public static class RuntimeSelector
             case ContainerRuntime.RuntimeName:
                 logger.LogWarning("Using the container runtime: containers share the host kernel and are a weaker boundary than microVMs.");
                 return services.GetRequiredService<ContainerRuntime>();
-            case "qemu":
+            case QemuRuntime.RuntimeName:
+                logger.LogInformation("Using the qemu runtime ({Accelerator})", File.Exists("/dev/kvm") ? "KVM" : "software emulation (no /dev/kvm): slow, but a whole VM per sandbox");
+                return services.GetRequiredService<QemuRuntime>();
             case "firecracker":
                 throw new NotSupportedException($"WRENN_RUNTIME={requested}: this build has no {requested} runtime yet; use 'container' or 'auto'");
             default:

@@ -93,7 +93,8 @@ public sealed class SandboxManager(
                 new RuntimeNetwork(sandbox.Slot.NamespacePath, sandbox.Slot.SandboxAddress, sandbox.Slot.HostAddress, SlotAddresses.PrefixLength, nameservers.Resolve()),
                 spec.Vcpus,
                 spec.MemoryMb,
-                spec.Environment);
+                spec.Environment,
+                layers);
 
             await rollback.StepAsync(
                 "sandbox.record",
@@ -276,6 +277,11 @@ public sealed class SandboxManager(
             if (sandbox.State is not (SandboxState.Running or SandboxState.Paused))
             {
                 throw new SandboxConflictException($"sandbox {sandboxId} is {Describe(sandbox.State)}, not running or paused");
+            }
+
+            if (!runtime.Capabilities.Templates)
+            {
+                throw new NotSupportedException($"the {runtime.Name} runtime cannot make templates yet");
             }
 
             var started = Stopwatch.GetTimestamp();

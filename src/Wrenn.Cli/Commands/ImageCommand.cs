@@ -87,6 +87,33 @@ public static class ImageCommand
             return 0;
         });
 
-        return new Command("image", "Base images") { build, list };
+        var kernelForce = new Option<bool>("--force") { Description = "Install again even when the kernel is there" };
+        var kernelDir = new Option<string>("--wrenn-dir")
+        {
+            Description = $"State directory (default ${WrennEnvironment.Dir} or {WrennEnvironment.DefaultDir})",
+        };
+        var kernel = new Command("kernel", "Install a guest kernel for the VM runtimes from Debian's linux-image-cloud-amd64 (and an initramfs for its virtio modules) into $WRENN_DIR/kernels") { kernelForce, kernelDir };
+        kernel.SetAction(async (parse, _) =>
+        {
+            if (!Environment.IsPrivilegedProcess)
+            {
+                await Console.Error.WriteLineAsync("wrenn image kernel: must run as root (it writes under $WRENN_DIR); run it with sudo").ConfigureAwait(false);
+                return 1;
+            }
+
+            var dir = parse.GetValue(kernelDir) ?? WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir);
+            try
+            {
+                await new KernelInstaller(Console.Out).InstallAsync(Path.Combine(dir, "kernels"), parse.GetValue(kernelForce), stop.Token).ConfigureAwait(false);
+                return 0;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException)
+            {
+                await Console.Error.WriteLineAsync("wrenn image kernel: " + ex.Message).ConfigureAwait(false);
+                return 1;
+            }
+        });
+
+        return new Command("image", "Base images and guest kernels") { build, list, kernel };
     }
 }

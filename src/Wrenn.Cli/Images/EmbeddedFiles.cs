@@ -15,6 +15,15 @@ public static class EmbeddedFiles
             ?? throw new InvalidDataException($"recipe {name} is empty");
     }
 
+    /// <summary>The /init of the VM initramfs (a busybox script).</summary>
+    public static byte[] LoadVmInitramfsInit()
+    {
+        using var stream = Open("images/vm/initramfs-init") ?? throw new InvalidOperationException("the VM initramfs init is not embedded in this build");
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        return memory.ToArray();
+    }
+
     public static byte[] LoadInit()
     {
         using var stream = Open(InitResource) ?? throw new InvalidOperationException("wrenn-init is not embedded in this build");

@@ -36,6 +36,9 @@ public static class ErrorCodes
     /// <summary>504: the operation ran past its time limit.</summary>
     public const string Timeout = "timeout";
 
+    /// <summary>501: the host's runtime cannot do this (yet), e.g. templates of VM sandboxes.</summary>
+    public const string NotSupported = "not_supported";
+
     /// <summary>500: a fault on our side; the message says what, the log says more.</summary>
     public const string Internal = "internal";
 }

@@ -20,7 +20,9 @@ public static class AgentErrors
             ApiResults.Error(StatusCodes.Status504GatewayTimeout, ErrorCodes.Timeout, exception.Status.Detail),
         StatusCode.ResourceExhausted =>
             ApiResults.Error(StatusCodes.Status503ServiceUnavailable, ErrorCodes.NoCapacity, exception.Status.Detail),
-        StatusCode.Unavailable or StatusCode.Unauthenticated or StatusCode.Unimplemented =>
+        StatusCode.Unimplemented =>
+            ApiResults.Error(StatusCodes.Status501NotImplemented, ErrorCodes.NotSupported, exception.Status.Detail),
+        StatusCode.Unavailable or StatusCode.Unauthenticated =>
             ApiResults.Error(StatusCodes.Status502BadGateway, ErrorCodes.HostUnavailable, "host agent: " + exception.Status.Detail),
         _ => ApiResults.Error(StatusCodes.Status500InternalServerError, ErrorCodes.Internal, "host agent: " + exception.Status.Detail),
     };

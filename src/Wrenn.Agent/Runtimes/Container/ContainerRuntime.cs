@@ -21,9 +21,7 @@ public sealed class ContainerRuntime(
     /// <summary>Every container this agent makes is named with this prefix and the sandbox id.</summary>
     public const string ContainerPrefix = "wrenn-";
 
-    private const string ConsoleLogName = "console.log";
     private const string CgroupRoot = "/sys/fs/cgroup";
-    private const int ConsoleTailBytes = 4096;
 
     public string Name => RuntimeName;
 
@@ -131,22 +129,7 @@ public sealed class ContainerRuntime(
         return state.RootElement.TryGetProperty("status", out var status) ? status.GetString() : null;
     }
 
-    public string ReadConsoleTail(RuntimeSandbox sandbox) => ReadConsoleTail(sandbox.Directory);
-
-    private static string ReadConsoleTail(string sandboxDirectory)
-    {
-        var path = Path.Combine(sandboxDirectory, ConsoleLogName);
-        if (!File.Exists(path))
-        {
-            return string.Empty;
-        }
-
-        using var stream = File.OpenRead(path);
-        var start = Math.Max(0, stream.Length - ConsoleTailBytes);
-        stream.Seek(start, SeekOrigin.Begin);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd().Trim();
-    }
+    public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 
     private static async Task WriteGuestFilesAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
@@ -189,7 +172,7 @@ public sealed class ContainerRuntime(
     private async Task RunContainerAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         var id = ContainerId(sandbox.SandboxId);
-        var consoleLog = Path.Combine(sandbox.Directory, ConsoleLogName);
+        var consoleLog = ConsoleLog.PathIn(sandbox.Directory);
 
         // A detached container inherits the OCI runtime's stdio. Giving it a log file (not our pipes)
         // means nothing of ours stays tied to the container once the runtime returns.
@@ -207,7 +190,7 @@ public sealed class ContainerRuntime(
         if (!result.Succeeded)
         {
             throw new InvalidOperationException(
-                $"{options.Value.OciRuntime} run {id} exited with {result.ExitCode}: {ReadConsoleTail(sandbox.Directory)}");
+                $"{options.Value.OciRuntime} run {id} exited with {result.ExitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
         }
 
         logger.LogInformation("Container {ContainerId} started", id);

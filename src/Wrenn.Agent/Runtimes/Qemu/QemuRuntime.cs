@@ -1,0 +1,427 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Os;
+using Wrenn.Agent.Runtimes.Vm;
+
+namespace Wrenn.Agent.Runtimes.Qemu;
+
+/// <summary>
+/// Runs each sandbox as a QEMU microVM (KVM when /dev/kvm exists, software emulation otherwise) in the
+/// sandbox's network namespace: the guest's virtio NIC is a TAP bridged with the namespace's end of the
+/// veth, so the guest itself holds the sandbox address and the host's per-sandbox firewall applies
+/// unchanged. The disk is a qcow2 overlay on the image's read-only ext4. Pause writes memory and
+/// device state to $WRENN_DIR/snapshots/&lt;id&gt;/memory and ends the QEMU process (the sandbox then
+/// holds no CPU or memory); resume starts QEMU from that file and continues where it stopped.
+/// </summary>
+public sealed class QemuRuntime(
+    ICommandRunner commands,
+    RootfsDiskImage rootfsImages,
+    IOptions<QemuRuntimeOptions> options,
+    IOptions<AgentOptions> agentOptions,
+    ILogger<QemuRuntime> logger) : IRuntime
+{
+    public const string RuntimeName = "qemu";
+
+    private const string DiskFileName = "disk.qcow2";
+    private const string ArgumentsFileName = "qemu-args.json";
+    private const string PidFileName = "qemu.pid";
+    private const string QmpSocketName = "qmp.sock";
+    private const string LogFileName = "qemu.log";
+    private const string MemoryFileName = "memory";
+    private const string Bridge = "br0";
+    private const string Tap = "tap0";
+
+    public string Name => RuntimeName;
+
+    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: true, Isolation: "vm", Templates: false);
+
+    public async Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
+    {
+        var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
+        await rollback.StepAsync(
+            "qemu.disk",
+            ct => CreateDiskAsync(sandbox, ct),
+            _ =>
+            {
+                File.Delete(Path.Combine(sandbox.Directory, DiskFileName));
+                return Task.CompletedTask;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        // The namespace and everything in it go with the sandbox's network: nothing to undo here.
+        await rollback.StepAsync("qemu.network", ct => BridgeTapAsync(sandbox, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+
+        await rollback.StepAsync(
+            "qemu.start",
+            async ct =>
+            {
+                var arguments = Arguments(sandbox, kernel);
+                await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
+                await LaunchAsync(sandbox, arguments, ct).ConfigureAwait(false);
+                logger.LogInformation("QEMU for {SandboxId} started (kernel {KernelVersion}, {Accelerator})", sandbox.SandboxId, kernel.Version, Accelerator);
+            },
+            async ct =>
+            {
+                var errors = await StopAsync(sandbox, ct).ConfigureAwait(false);
+                if (errors.Count > 0)
+                {
+                    throw new AggregateException(errors);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task PauseAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        await qmp.ExecuteAsync("stop", null, cancellationToken).ConfigureAwait(false);
+        var memory = MemoryFile(sandbox);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(memory)!);
+            File.Delete(memory);
+            await qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = $"exec:cat > '{memory}'" }, cancellationToken).ConfigureAwait(false);
+            await WaitForMigrationAsync(qmp, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The vCPUs stopped but nothing was saved: let them run again before reporting the failure.
+            File.Delete(memory);
+            await qmp.ExecuteAsync("cont", null, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        // Saved: the process goes, and with it the sandbox's CPU and memory.
+        await QuitAsync(qmp).ConfigureAwait(false);
+        await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        logger.LogInformation("QEMU for {SandboxId} saved {Megabytes:F1} MB of memory and device state", sandbox.SandboxId, new FileInfo(memory).Length / 1048576.0);
+    }
+
+    public async Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        if (await IsRunningAsync(sandbox, cancellationToken).ConfigureAwait(false))
+        {
+            // A pause that failed half-way left the process stopped, not saved: continue it.
+            await using var live = await QmpClient.ConnectAsync(QmpSocket(sandbox), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            await live.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var memory = MemoryFile(sandbox);
+        if (!File.Exists(memory))
+        {
+            throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no saved memory to resume from");
+        }
+
+        var saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.ListString)
+            ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no QEMU arguments");
+        try
+        {
+            await LaunchAsync(sandbox, [.. saved, "-incoming", $"exec:cat '{memory}'"], cancellationToken).ConfigureAwait(false);
+            await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), options.Value.ProcessStartTimeout, cancellationToken).ConfigureAwait(false);
+            await WaitForIncomingAsync(qmp, cancellationToken).ConfigureAwait(false);
+            await qmp.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The memory file stays: the sandbox is still paused and the resume can be retried.
+            await KillAsync(sandbox).ConfigureAwait(false);
+            throw;
+        }
+
+        File.Delete(memory);
+    }
+
+    public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        var limit = (long)sandbox.MemoryMb * 1024 * 1024;
+        if (Pid(sandbox) is not { } pid || !File.Exists($"/proc/{pid}/stat"))
+        {
+            return Task.FromResult(new RuntimeUsage(TimeSpan.Zero, 0, limit));
+        }
+
+        // /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks of 1/100 s; the name in
+        // field 2 may hold spaces, so count from the closing parenthesis.
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        var rss = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)) is { } line
+            ? long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024
+            : 0;
+        return Task.FromResult(new RuntimeUsage(TimeSpan.FromMilliseconds(ticks * 10), rss, limit));
+    }
+
+    public async Task<IReadOnlyList<Exception>> StopAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        var errors = new List<Exception>();
+        try
+        {
+            await KillAsync(sandbox).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            errors.Add(ex);
+        }
+
+        try
+        {
+            var snapshots = Path.GetDirectoryName(MemoryFile(sandbox))!;
+            if (Directory.Exists(snapshots))
+            {
+                Directory.Delete(snapshots, recursive: true);
+            }
+        }
+        catch (IOException ex)
+        {
+            errors.Add(ex);
+        }
+
+        return errors;
+    }
+
+    public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
+
+    public Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
+        Task.FromResult(Pid(sandbox) is { } pid && IsOurQemu(pid, sandbox));
+
+    public async Task<bool> ExistsAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
+        await IsRunningAsync(sandbox, cancellationToken).ConfigureAwait(false) || File.Exists(MemoryFile(sandbox));
+
+    private static string Accelerator => File.Exists("/dev/kvm") ? "kvm" : "tcg";
+
+    /// <summary>
+    /// Under software emulation the guest's TSC runs at the host's rate, but the kernel's calibration
+    /// of it against the emulated PIT is timing-sensitive: on a busy host it failed and the boot hung
+    /// for good in the delay-loop calibration. Telling the guest the rate skips both calibrations.
+    /// With KVM the guest has kvmclock and needs no hint.
+    /// </summary>
+    private static string TimerHints()
+    {
+        if (Accelerator == "kvm")
+        {
+            return string.Empty;
+        }
+
+        var megahertz = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("cpu MHz", StringComparison.Ordinal))?.Split(':')[1].Trim();
+        return megahertz is not null && double.TryParse(megahertz, NumberStyles.Float, CultureInfo.InvariantCulture, out var mhz) && mhz > 0
+            ? $"tsc_early_khz={(long)(mhz * 1000)} tsc=reliable"
+            : string.Empty;
+    }
+
+    private async Task CreateDiskAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        if (sandbox.Layers is not { Count: > 0 } layers)
+        {
+            throw new InvalidOperationException("the qemu runtime needs the image's layers");
+        }
+
+        if (layers.Count > 1)
+        {
+            throw new NotSupportedException("the qemu runtime cannot start sandboxes from templates yet; use a base image");
+        }
+
+        var baseDisk = await rootfsImages.EnsureAsync(layers[^1], cancellationToken).ConfigureAwait(false);
+        await commands.RunCheckedAsync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", Path.Combine(sandbox.Directory, DiskFileName)], cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task BridgeTapAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        // The sandbox address moves from the namespace's veth end to the guest's NIC: veth and TAP
+        // become ports of one bridge, so the host reaches the guest at the same address a container has.
+        var batch = string.Join('\n',
+            "addr flush dev eth0",
+            $"link add {Bridge} type bridge",
+            $"link set eth0 master {Bridge}",
+            $"tuntap add dev {Tap} mode tap",
+            $"link set {Tap} master {Bridge}",
+            $"link set {Tap} up",
+            $"link set {Bridge} up") + "\n";
+        return commands.RunCheckedAsync("ip", ["-n", Path.GetFileName(sandbox.Network.NamespacePath), "-batch", "-"], cancellationToken, batch);
+    }
+
+    private List<string> Arguments(RuntimeSandbox sandbox, VmKernel kernel)
+    {
+        var network = sandbox.Network;
+        var commandLine = string.Join(' ',
+            "console=ttyS0 quiet reboot=t panic=-1",
+            TimerHints(),
+            $"wrenn.ip={network.SandboxAddress}/{network.PrefixLength}",
+            $"wrenn.gw={network.Gateway}",
+            $"wrenn.hostname={sandbox.SandboxId}",
+            network.Nameservers.Count > 0 ? "wrenn.dns=" + string.Join(',', network.Nameservers) : string.Empty).TrimEnd();
+        var mac = Convert.FromHexString(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sandbox.SandboxId)))[..6]);
+        List<string> arguments =
+        [
+            "-name", "wrenn-" + sandbox.SandboxId,
+            "-M", options.Value.Machine,
+            "-accel", Accelerator,
+            "-cpu", Accelerator == "kvm" ? "host" : "max",
+            "-smp", sandbox.Vcpus.ToString(CultureInfo.InvariantCulture),
+            "-m", sandbox.MemoryMb.ToString(CultureInfo.InvariantCulture),
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-chardev", $"file,id=console,path={ConsoleLog.PathIn(sandbox.Directory)},append=on",
+            "-serial", "chardev:console",
+            "-kernel", kernel.KernelPath,
+            "-append", commandLine,
+            "-drive", $"id=root,file={Path.Combine(sandbox.Directory, DiskFileName)},format=qcow2,if=none",
+            "-device", "virtio-blk-device,drive=root",
+            "-netdev", $"tap,id=net0,ifname={Tap},script=no,downscript=no",
+            "-device", $"virtio-net-device,netdev=net0,mac=52:54:00:{mac[0]:x2}:{mac[1]:x2}:{mac[2]:x2}",
+            "-qmp", $"unix:{QmpSocket(sandbox)},server=on,wait=off",
+            "-pidfile", Path.Combine(sandbox.Directory, PidFileName),
+        ];
+        if (kernel.InitrdPath is { } initrd)
+        {
+            arguments.AddRange(["-initrd", initrd]);
+        }
+
+        return arguments;
+    }
+
+    /// <summary>
+    /// Starts QEMU in the sandbox's namespace, detached (its own session, output to qemu.log), so it
+    /// outlives an agent restart; then waits for its pid file and socket. QEMU's -daemonize is not
+    /// used: its exec: migrations fail without stdio. Nothing talks QMP to a booting guest: under
+    /// software emulation a QMP call during the kernel's early clock calibration was seen to hang
+    /// the boot for good.
+    /// </summary>
+    private async Task LaunchAsync(RuntimeSandbox sandbox, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        File.Delete(QmpSocket(sandbox));
+        File.Delete(Path.Combine(sandbox.Directory, PidFileName));
+        await commands.RunCheckedAsync(
+            "/bin/sh",
+            ["-c", "setsid \"$@\" </dev/null >>\"$0\" 2>&1 &", Path.Combine(sandbox.Directory, LogFileName), "nsenter", "--net=" + sandbox.Network.NamespacePath, "--", options.Value.Binary, .. arguments],
+            cancellationToken).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + options.Value.ProcessStartTimeout;
+        while (!(Pid(sandbox) is { } pid && IsOurQemu(pid, sandbox) && File.Exists(QmpSocket(sandbox))))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var log = File.Exists(Path.Combine(sandbox.Directory, LogFileName)) ? File.ReadAllText(Path.Combine(sandbox.Directory, LogFileName)).Trim() : string.Empty;
+                throw new InvalidOperationException($"QEMU for {sandbox.SandboxId} did not start within {options.Value.ProcessStartTimeout}: {log}");
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitForMigrationAsync(QmpClient qmp, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + options.Value.SnapshotTimeout;
+        while (true)
+        {
+            var state = await qmp.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false);
+            switch (state?["status"]?.GetValue<string>())
+            {
+                case "completed":
+                    return;
+                case "failed" or "cancelled":
+                    throw new QmpException("migrate", $"saving memory {state["status"]}: {state["error-desc"]?.GetValue<string>() ?? "no reason given"}");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"saving memory took longer than {options.Value.SnapshotTimeout}");
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until QEMU has read the whole memory file: it then stands paused, as the guest was when saved.</summary>
+    private async Task WaitForIncomingAsync(QmpClient qmp, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + options.Value.SnapshotTimeout;
+        while (true)
+        {
+            var status = await qmp.ExecuteAsync("query-status", null, cancellationToken).ConfigureAwait(false);
+            switch (status?["status"]?.GetValue<string>())
+            {
+                case "paused" or "running" or "postmigrate":
+                    return;
+                case "inmigrate" or "prelaunch":
+                    break;
+                case var other:
+                    throw new QmpException("query-status", $"restoring memory ended in state '{other}'");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"restoring memory took longer than {options.Value.SnapshotTimeout}");
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task QuitAsync(QmpClient qmp)
+    {
+        try
+        {
+            await qmp.ExecuteAsync("quit", null, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (QmpException)
+        {
+            // QEMU may close the socket before it answers "quit".
+        }
+    }
+
+    private async Task KillAsync(RuntimeSandbox sandbox)
+    {
+        if (Pid(sandbox) is not { } pid || !IsOurQemu(pid, sandbox))
+        {
+            return;
+        }
+
+        using (var process = System.Diagnostics.Process.GetProcessById(pid))
+        {
+            process.Kill();
+        }
+
+        await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+    }
+
+    private static async Task WaitForExitAsync(RuntimeSandbox sandbox, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Pid(sandbox) is { } pid && IsOurQemu(pid, sandbox))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"QEMU (pid {pid}) for {sandbox.SandboxId} did not exit within {timeout}");
+            }
+
+            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static int? Pid(RuntimeSandbox sandbox)
+    {
+        var path = Path.Combine(sandbox.Directory, PidFileName);
+        return File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+    }
+
+    /// <summary>The pid is this sandbox's QEMU (not a recycled pid): its command line names the sandbox.</summary>
+    private static bool IsOurQemu(int pid, RuntimeSandbox sandbox)
+    {
+        try
+        {
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
+            return commandLine.Contains("wrenn-" + sandbox.SandboxId, StringComparison.Ordinal) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string QmpSocket(RuntimeSandbox sandbox) => Path.Combine(sandbox.Directory, QmpSocketName);
+
+    private string MemoryFile(RuntimeSandbox sandbox) => Path.Combine(agentOptions.Value.WrennDir, "snapshots", sandbox.SandboxId, MemoryFileName);
+}

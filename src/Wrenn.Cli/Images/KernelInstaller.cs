@@ -1,0 +1,99 @@
+using Wrenn.Cli.Processes;
+
+namespace Wrenn.Cli.Images;
+
+/// <summary>
+/// `wrenn image kernel`: puts a guest kernel for the VM runtimes into $WRENN_DIR/kernels from Debian's
+/// own packages — never installed into this host's /boot. Debian's cloud kernel builds its virtio
+/// drivers as modules, so an initramfs is made beside it: busybox-static, those modules, and a small
+/// /init that loads them, sets eth0 from the kernel command line and hands over to wrenn-init.
+/// </summary>
+public sealed class KernelInstaller(TextWriter progress)
+{
+    public const string MetaPackage = "linux-image-cloud-amd64";
+
+    /// <summary>The modules the guest needs before its root disk and network exist, in load order.</summary>
+    private static readonly string[] Modules =
+    [
+        "drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko", "drivers/virtio/virtio_mmio.ko",
+        "drivers/virtio/virtio_pci_modern_dev.ko", "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci.ko",
+        "drivers/block/virtio_blk.ko", "net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko",
+    ];
+
+    /// <summary>Installs the newest cloud kernel Debian offers; a no-op when it is already there. Returns its version.</summary>
+    public async Task<string> InstallAsync(string kernelsDirectory, bool force, CancellationToken cancellationToken)
+    {
+        var package = await VersionedPackageAsync(cancellationToken).ConfigureAwait(false);
+        var version = package["linux-image-".Length..];
+        var kernel = Path.Combine(kernelsDirectory, "vmlinuz-" + version);
+        var initrd = Path.Combine(kernelsDirectory, $"initrd-{version}.img");
+        if (!force && File.Exists(kernel) && File.Exists(initrd))
+        {
+            progress.WriteLine($"Kernel {version} is already in {kernelsDirectory}; nothing to do");
+            return version;
+        }
+
+        var work = Directory.CreateTempSubdirectory("wrenn-kernel-").FullName;
+        try
+        {
+            progress.WriteLine($"[1/3] downloading {package} and busybox-static (Debian packages)");
+            await RunAsync("/bin/sh", ["-c", "cd \"$0\" && apt-get download \"$1\" busybox-static", work, package], cancellationToken).ConfigureAwait(false);
+            var extracted = Path.Combine(work, "x");
+            foreach (var deb in Directory.EnumerateFiles(work, "*.deb"))
+            {
+                await RunAsync("dpkg-deb", ["-x", deb, extracted], cancellationToken).ConfigureAwait(false);
+            }
+
+            progress.WriteLine($"[2/3] making the initramfs ({Modules.Length} virtio modules, busybox, /init)");
+            var root = Path.Combine(work, "initramfs");
+            Directory.CreateDirectory(Path.Combine(root, "bin"));
+            Directory.CreateDirectory(Path.Combine(root, "modules"));
+            File.Copy(Path.Combine(extracted, "bin", "busybox"), Path.Combine(root, "bin", "busybox"));
+            foreach (var module in Modules)
+            {
+                File.Copy(Path.Combine(extracted, "lib", "modules", version, "kernel", module), Path.Combine(root, "modules", Path.GetFileName(module)));
+            }
+
+            await File.WriteAllBytesAsync(Path.Combine(root, "init"), EmbeddedFiles.LoadVmInitramfsInit(), cancellationToken).ConfigureAwait(false);
+            File.SetUnixFileMode(Path.Combine(root, "init"), (UnixFileMode)0b111_101_101);
+            var builtInitrd = Path.Combine(work, "initrd.img");
+            await RunAsync("/bin/sh", ["-c", "cd \"$0\" && find . | cpio -o -H newc --quiet | gzip -1 > \"$1\"", root, builtInitrd], cancellationToken).ConfigureAwait(false);
+
+            progress.WriteLine($"[3/3] installing into {kernelsDirectory}");
+            Directory.CreateDirectory(kernelsDirectory);
+            // Initrd first, kernel last: the kernel's presence says the pair is complete.
+            File.Copy(builtInitrd, initrd + ".tmp", overwrite: true);
+            File.Move(initrd + ".tmp", initrd, overwrite: true);
+            File.Copy(Path.Combine(extracted, "boot", "vmlinuz-" + version), kernel + ".tmp", overwrite: true);
+            File.Move(kernel + ".tmp", kernel, overwrite: true);
+            progress.WriteLine($"Kernel {version} installed: {kernel} ({new FileInfo(kernel).Length / 1048576.0:F1} MB) and {initrd} ({new FileInfo(initrd).Length / 1048576.0:F1} MB)");
+            return version;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>The versioned package the meta package points at, e.g. linux-image-6.1.0-56-cloud-amd64.</summary>
+    private static async Task<string> VersionedPackageAsync(CancellationToken cancellationToken)
+    {
+        string? found = null;
+        await StreamingProcess.RunCheckedAsync(
+            "apt-cache",
+            ["depends", MetaPackage],
+            line =>
+            {
+                var trimmed = line.Trim();
+                if (found is null && trimmed.StartsWith("Depends: linux-image-", StringComparison.Ordinal))
+                {
+                    found = trimmed["Depends: ".Length..];
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        return found ?? throw new InvalidOperationException($"apt knows no kernel behind {MetaPackage}; is the Debian archive in apt's sources?");
+    }
+
+    private static Task RunAsync(string program, IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        StreamingProcess.RunCheckedAsync(program, arguments, _ => { }, cancellationToken);
+}

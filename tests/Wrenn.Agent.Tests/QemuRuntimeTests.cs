@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Sandboxes;
+using Wrenn.Common.Ids;
+
+namespace Wrenn.Agent.Tests;
+
+/// <summary>
+/// The QEMU runtime end to end on this machine: a real microVM under software emulation (no KVM here)
+/// booting Debian's cloud kernel and the minimal image, reached at its sandbox address through the
+/// bridged TAP. Needs `wrenn image kernel` (make test runs it).
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class QemuRuntimeTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_vm_boots_runs_commands_pauses_to_a_memory_file_and_resumes_where_it_stopped()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
+        await using (var agent = new AgentUnderTest(
+            new NoStepFaults(),
+            services => services.Configure<SandboxManagerOptions>(o => o.EnvdReadyTimeout = TimeSpan.FromMinutes(3)),
+            runtime: "qemu"))
+        {
+            var clock = Stopwatch.StartNew();
+            await agent.Manager.CreateAsync(spec, ct);
+            var boot = clock.Elapsed;
+
+            // A kernel of its own: the guest runs Debian's cloud kernel, whatever the host runs.
+            Assert.Contains("cloud-amd64", await ExecAsync(agent, spec.SandboxId, "uname -r"), StringComparison.Ordinal);
+            Assert.Equal(spec.SandboxId + "\n", await ExecAsync(agent, spec.SandboxId, "hostname"));
+            await ExecAsync(agent, spec.SandboxId, "echo kept > /tmp/file; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await Task.Delay(1500, ct);
+
+            clock.Restart();
+            await agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct);
+            var pause = clock.Elapsed;
+            Assert.False(QemuRunning(spec.SandboxId), "a paused VM holds no process");
+            var memory = new FileInfo(Path.Combine(agent.WrennDir, "snapshots", spec.SandboxId, "memory"));
+            Assert.True(memory.Exists && memory.Length > 1024 * 1024, "pause writes the VM's memory to disk");
+
+            clock.Restart();
+            await agent.Manager.ResumeAsync(spec.SandboxId, 0, ct);
+            var resume = clock.Elapsed;
+            Assert.True(QemuRunning(spec.SandboxId));
+            var first = int.Parse((await ExecAsync(agent, spec.SandboxId, "cat /dev/shm/counter")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(first > 0, "the counter in tmpfs survived: memory was restored, not rebooted");
+            await Task.Delay(1000, ct);
+            var second = int.Parse((await ExecAsync(agent, spec.SandboxId, "cat /dev/shm/counter")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(second > first, "the counter process runs on after resume");
+            Assert.Equal("kept\n", await ExecAsync(agent, spec.SandboxId, "cat /tmp/file"));
+            Assert.False(memory.Exists && File.Exists(memory.FullName), "the memory file goes once the VM runs again");
+
+            output.WriteLine($"qemu (TCG) boot to envd ready {boot.TotalSeconds:F2} s, pause {pause.TotalSeconds:F2} s, resume {resume.TotalSeconds:F2} s, memory file {memory.Length / 1048576.0:F1} MB for a 256 MB guest");
+            await agent.Manager.DestroyAsync(spec.SandboxId, ct);
+            Assert.False(QemuRunning(spec.SandboxId));
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    private static bool QemuRunning(string sandboxId) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => Path.Combine(d, "cmdline"))
+            .Any(path =>
+            {
+                try
+                {
+                    return File.ReadAllText(path).Contains("wrenn-" + sandboxId, StringComparison.Ordinal);
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    return false;
+                }
+            });
+
+    private static async Task<string> ExecAsync(AgentUnderTest agent, string sandboxId, string command) =>
+        Encoding.UTF8.GetString((await agent.Commands.ExecAsync(new ExecSpec(sandboxId, command, [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(60), null), CancellationToken.None)).Stdout);
+}
