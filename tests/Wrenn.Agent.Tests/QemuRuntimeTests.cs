@@ -63,6 +63,54 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
+    [Fact]
+    public async Task A_failed_pause_continues_the_vm_and_a_failed_resume_leaves_it_paused_and_retryable()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
+        await using (var agent = new AgentUnderTest(
+            new NoStepFaults(),
+            services => services.Configure<SandboxManagerOptions>(o => o.EnvdReadyTimeout = TimeSpan.FromMinutes(3)),
+            runtime: "qemu"))
+        {
+            await agent.Manager.CreateAsync(spec, ct);
+            await ExecAsync(agent, spec.SandboxId, "nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            var memory = Path.Combine(agent.WrennDir, "snapshots", spec.SandboxId, "memory");
+
+            // Something in the way of the memory file: the pause fails after the vCPUs stopped.
+            Directory.CreateDirectory(memory);
+            await Assert.ThrowsAnyAsync<Exception>(() => agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct));
+            Assert.Equal(SandboxState.Running, agent.Manager.List().Single().State);
+            var first = await CounterAsync(agent, spec.SandboxId);
+            await Task.Delay(700, ct);
+            Assert.True(await CounterAsync(agent, spec.SandboxId) > first, "the VM runs again after the failed pause");
+            Directory.Delete(memory);
+
+            // A damaged memory file: the resume fails, the VM stays paused with its file, and a retry
+            // with the file repaired continues it.
+            await agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct);
+            var saved = await File.ReadAllBytesAsync(memory, ct);
+            await File.WriteAllBytesAsync(memory, saved[..(saved.Length / 3)], ct);
+            await Assert.ThrowsAnyAsync<Exception>(() => agent.Manager.ResumeAsync(spec.SandboxId, 0, ct));
+            Assert.Equal(SandboxState.Paused, agent.Manager.List().Single().State);
+            Assert.False(QemuRunning(spec.SandboxId), "a failed resume leaves no half-started QEMU");
+            Assert.True(File.Exists(memory));
+
+            await File.WriteAllBytesAsync(memory, saved, ct);
+            await agent.Manager.ResumeAsync(spec.SandboxId, 0, ct);
+            first = await CounterAsync(agent, spec.SandboxId);
+            await Task.Delay(700, ct);
+            Assert.True(await CounterAsync(agent, spec.SandboxId) > first, "the retried resume continues the VM");
+        }
+
+        Assert.False(Directory.EnumerateDirectories("/proc").Any(d => d.EndsWith(spec.SandboxId, StringComparison.Ordinal)) || QemuRunning(spec.SandboxId));
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    private static async Task<int> CounterAsync(AgentUnderTest agent, string sandboxId) =>
+        int.Parse((await ExecAsync(agent, sandboxId, "cat /dev/shm/counter")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
     private static bool QemuRunning(string sandboxId) =>
         Directory.EnumerateDirectories("/proc")
             .Select(d => Path.Combine(d, "cmdline"))

@@ -141,21 +141,14 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
 
     /// <summary><c>process.Process/SendInput</c>: bytes to the process's stdin.</summary>
     public Task SendStdinAsync(EnvdEndpoint envd, uint pid, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-        CallAsync(
-            envd,
-            "process.Process/SendInput",
-            new SendInputRequest { Process = new ProcessSelector { Pid = pid }, Input = new ProcessInput { Stdin = Google.Protobuf.ByteString.CopyFrom(data.Span) } },
-            SendInputResponse.Parser,
-            cancellationToken);
+        SendInputAsync(envd, pid, new ProcessInput { Stdin = Google.Protobuf.ByteString.CopyFrom(data.Span) }, cancellationToken);
 
     /// <summary><c>process.Process/SendInput</c>: keystrokes to the process's pseudo-terminal.</summary>
     public Task SendTerminalInputAsync(EnvdEndpoint envd, uint pid, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-        CallAsync(
-            envd,
-            "process.Process/SendInput",
-            new SendInputRequest { Process = new ProcessSelector { Pid = pid }, Input = new ProcessInput { Pty = Google.Protobuf.ByteString.CopyFrom(data.Span) } },
-            SendInputResponse.Parser,
-            cancellationToken);
+        SendInputAsync(envd, pid, new ProcessInput { Pty = Google.Protobuf.ByteString.CopyFrom(data.Span) }, cancellationToken);
+
+    private Task SendInputAsync(EnvdEndpoint envd, uint pid, ProcessInput input, CancellationToken cancellationToken) =>
+        CallAsync(envd, "process.Process/SendInput", new SendInputRequest { Process = new ProcessSelector { Pid = pid }, Input = input }, SendInputResponse.Parser, cancellationToken);
 
     /// <summary><c>process.Process/Update</c>: a new size for the process's pseudo-terminal.</summary>
     public Task ResizeTerminalAsync(EnvdEndpoint envd, uint pid, uint columns, uint rows, CancellationToken cancellationToken) =>

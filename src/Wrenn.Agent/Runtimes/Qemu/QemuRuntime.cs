@@ -311,49 +311,33 @@ public sealed class QemuRuntime(
         }
     }
 
-    private async Task WaitForMigrationAsync(QmpClient qmp, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + options.Value.SnapshotTimeout;
-        while (true)
+    /// <summary>Waits until QEMU has written the whole memory file.</summary>
+    private Task WaitForMigrationAsync(QmpClient qmp, CancellationToken cancellationToken) =>
+        PollAsync(qmp, "query-migrate", "saving memory", state => state?["status"]?.GetValue<string>() switch
         {
-            var state = await qmp.ExecuteAsync("query-migrate", null, cancellationToken).ConfigureAwait(false);
-            switch (state?["status"]?.GetValue<string>())
-            {
-                case "completed":
-                    return;
-                case "failed" or "cancelled":
-                    throw new QmpException("migrate", $"saving memory {state["status"]}: {state["error-desc"]?.GetValue<string>() ?? "no reason given"}");
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"saving memory took longer than {options.Value.SnapshotTimeout}");
-            }
-
-            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
-        }
-    }
+            "completed" => true,
+            "failed" or "cancelled" => throw new QmpException("migrate", $"saving memory {state!["status"]}: {state["error-desc"]?.GetValue<string>() ?? "no reason given"}"),
+            _ => false,
+        }, cancellationToken);
 
     /// <summary>Waits until QEMU has read the whole memory file: it then stands paused, as the guest was when saved.</summary>
-    private async Task WaitForIncomingAsync(QmpClient qmp, CancellationToken cancellationToken)
+    private Task WaitForIncomingAsync(QmpClient qmp, CancellationToken cancellationToken) =>
+        PollAsync(qmp, "query-status", "restoring memory", status => status?["status"]?.GetValue<string>() switch
+        {
+            "paused" or "running" or "postmigrate" => true,
+            "inmigrate" or "prelaunch" => false,
+            var other => throw new QmpException("query-status", $"restoring memory ended in state '{other}'"),
+        }, cancellationToken);
+
+    /// <summary>Asks <paramref name="query"/> every 10 ms until <paramref name="done"/> says so, or the snapshot timeout passes.</summary>
+    private async Task PollAsync(QmpClient qmp, string query, string what, Func<JsonNode?, bool> done, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + options.Value.SnapshotTimeout;
-        while (true)
+        while (!done(await qmp.ExecuteAsync(query, null, cancellationToken).ConfigureAwait(false)))
         {
-            var status = await qmp.ExecuteAsync("query-status", null, cancellationToken).ConfigureAwait(false);
-            switch (status?["status"]?.GetValue<string>())
-            {
-                case "paused" or "running" or "postmigrate":
-                    return;
-                case "inmigrate" or "prelaunch":
-                    break;
-                case var other:
-                    throw new QmpException("query-status", $"restoring memory ended in state '{other}'");
-            }
-
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"restoring memory took longer than {options.Value.SnapshotTimeout}");
+                throw new TimeoutException($"{what} took longer than {options.Value.SnapshotTimeout}");
             }
 
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
