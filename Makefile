@@ -56,6 +56,8 @@ test: deps-test build image kernel
 	@cd tests/e2b-compat && npm ci --no-audit --no-fund --loglevel=error && ENVD_BINARY=$(CURDIR)/builds/envd npm test
 	@echo "=== sdk/go (against a platform of its own)"
 	@scripts/with-platform.sh sdk/go/run-tests.sh
+	@echo "=== sdk/python (against a platform of its own)"
+	@scripts/with-platform.sh sdk/python/run-tests.sh
 	@scripts/leak-check.sh
 
 leak-check:
