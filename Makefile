@@ -58,6 +58,8 @@ test: deps-test build image kernel
 	@scripts/with-platform.sh sdk/go/run-tests.sh
 	@echo "=== sdk/python (against a platform of its own)"
 	@scripts/with-platform.sh sdk/python/run-tests.sh
+	@echo "=== sdk/dotnet (against a platform of its own)"
+	@scripts/with-platform.sh sdk/dotnet/run-tests.sh
 	@scripts/leak-check.sh
 
 leak-check:

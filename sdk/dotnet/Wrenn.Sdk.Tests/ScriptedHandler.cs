@@ -1,0 +1,18 @@
+using System.Net;
+
+namespace Wrenn.Sdk.Tests;
+
+/// <summary>An HTTP handler that answers from a script and records what it was asked, for unit tests without a platform.</summary>
+public sealed class ScriptedHandler(params (HttpStatusCode Status, string Body)[] answers) : HttpMessageHandler
+{
+    private readonly Queue<(HttpStatusCode Status, string Body)> _answers = new(answers);
+
+    public List<HttpRequestMessage> Requests { get; } = [];
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Requests.Add(request);
+        var (status, body) = _answers.Count > 0 ? _answers.Dequeue() : (HttpStatusCode.OK, "{}");
+        return Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body) });
+    }
+}

@@ -1,0 +1,4 @@
+namespace Wrenn.Sdk;
+
+/// <summary>400: malformed or out-of-range input.</summary>
+public sealed class WrennBadRequestException(int status, string code, string message) : WrennApiException(status, code, message);

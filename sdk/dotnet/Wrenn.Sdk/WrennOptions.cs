@@ -1,0 +1,17 @@
+namespace Wrenn.Sdk;
+
+/// <summary>Where the API is and which key to use; unset values come from WRENN_API_URL / WRENN_API_KEY, then ~/.config/wrenn/config.json.</summary>
+public sealed class WrennOptions
+{
+    /// <summary>The control plane's URL, e.g. http://localhost:8000.</summary>
+    public string? ApiUrl { get; set; }
+
+    /// <summary>An API key (<c>wrn_…</c>).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>How many times in all an idempotent call is tried on connection errors and 502/503/504.</summary>
+    public int RetryAttempts { get; set; } = 4;
+
+    /// <summary>The first retry's delay; later ones double (with jitter).</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+}

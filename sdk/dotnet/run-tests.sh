@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the C# SDK's whole suite: unit tests (no platform) and the scenario suite against the platform
+# named by WRENN_API_URL / WRENN_API_KEY (scripts/with-platform.sh sets them):
+#
+#   scripts/with-platform.sh sdk/dotnet/run-tests.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+if [[ -z "${WRENN_API_URL:-}" || -z "${WRENN_API_KEY:-}" ]]; then
+  echo "run-tests.sh: WRENN_API_URL and WRENN_API_KEY must be set (run it through scripts/with-platform.sh);" >&2
+  echo "run-tests.sh: refusing to run, so that the scenario suite is never skipped silently" >&2
+  exit 2
+fi
+dotnet test --project Wrenn.Sdk.Tests -c Release
