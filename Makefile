@@ -60,6 +60,8 @@ test: deps-test build image kernel
 	@scripts/with-platform.sh sdk/python/run-tests.sh
 	@echo "=== sdk/dotnet (against a platform of its own)"
 	@scripts/with-platform.sh sdk/dotnet/run-tests.sh
+	@echo "=== sdk/typescript (against a platform of its own)"
+	@scripts/with-platform.sh sdk/typescript/run-tests.sh
 	@scripts/leak-check.sh
 
 leak-check:
