@@ -20,11 +20,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
-        var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
-        await using (var agent = new AgentUnderTest(
-            new NoStepFaults(),
-            services => services.Configure<SandboxManagerOptions>(o => o.EnvdReadyTimeout = TimeSpan.FromMinutes(3)),
-            runtime: "qemu"))
+        var spec = Spec();
+        await using (var agent = QemuAgent())
         {
             var clock = Stopwatch.StartNew();
             await agent.Manager.CreateAsync(spec, ct);
@@ -68,11 +65,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
-        var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
-        await using (var agent = new AgentUnderTest(
-            new NoStepFaults(),
-            services => services.Configure<SandboxManagerOptions>(o => o.EnvdReadyTimeout = TimeSpan.FromMinutes(3)),
-            runtime: "qemu"))
+        var spec = Spec();
+        await using (var agent = QemuAgent())
         {
             await agent.Manager.CreateAsync(spec, ct);
             await ExecAsync(agent, spec.SandboxId, "nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
@@ -107,6 +101,14 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         Assert.False(Directory.EnumerateDirectories("/proc").Any(d => d.EndsWith(spec.SandboxId, StringComparison.Ordinal)) || QemuRunning(spec.SandboxId));
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
+
+    /// <summary>An agent on the qemu runtime; software emulation boots slowly on a busy host, so envd gets three minutes.</summary>
+    private static AgentUnderTest QemuAgent() => new(
+        new NoStepFaults(),
+        services => services.Configure<SandboxManagerOptions>(o => o.EnvdReadyTimeout = TimeSpan.FromMinutes(3)),
+        runtime: "qemu");
+
+    private static CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
 
     private static async Task<int> CounterAsync(AgentUnderTest agent, string sandboxId) =>
         int.Parse((await ExecAsync(agent, sandboxId, "cat /dev/shm/counter")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
