@@ -8,7 +8,7 @@ set -euo pipefail
 run_packages=(runc tini debootstrap iproute2 iptables nftables e2fsprogs util-linux procps ca-certificates)
 build_packages=(clang zlib1g-dev)
 # postgresql: the control plane suite runs a second time on a throwaway PostgreSQL (scripts/with-postgres.sh).
-test_packages=(curl python3 postgresql golang-go bsdutils qemu-system-x86 qemu-utils busybox-static cpio)
+test_packages=(curl python3 postgresql golang-go bsdutils qemu-system-x86 qemu-utils busybox-static cpio libcap2-bin)
 
 case "${1:-run}" in
   run)   wanted=("${run_packages[@]}") ;;

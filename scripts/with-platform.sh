@@ -21,6 +21,8 @@ images="${WRENN_TEST_IMAGES:-${WRENN_DIR:-/var/lib/wrenn}/images}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 root="$(mktemp -d /tmp/wrenn-platform-XXXXXX)"
+# Sandbox root (an unprivileged host id in its user namespace) must pass through to the bundles.
+chmod 711 "$root"
 mkdir -p "$root/wrenn-dir"
 ln -s "$images" "$root/wrenn-dir/images"
 # Guest kernels for WRENN_TEST_RUNTIME=qemu (wrenn image kernel puts them beside the images).

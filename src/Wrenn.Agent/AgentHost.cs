@@ -108,6 +108,27 @@ public static class AgentHost
     }
 
     /// <summary>Framework chatter (every request, every gRPC call) at warning and above; the agent's own logs stay at information.</summary>
+    /// <summary>WRENN_SANDBOX_USERNS: "auto"/"on", "off", or the host id sandbox root maps to.</summary>
+    private static void ConfigureUserNamespace(ContainerRuntimeOptions container, string value)
+    {
+        switch (value.ToLowerInvariant())
+        {
+            case "auto" or "on" or "1" or "true":
+                container.UserNamespace = true;
+                return;
+            case "off" or "0" or "false":
+                container.UserNamespace = false;
+                return;
+        }
+
+        // Below 65536 sandbox ids would land on the host's own users and groups.
+        container.UserNamespaceHostId = long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var hostId)
+            && hostId >= 65_536 && hostId + container.UserNamespaceSize <= uint.MaxValue
+                ? hostId
+                : throw new InvalidOperationException($"{WrennEnvironment.SandboxUserNamespace} must be auto, off, or a host id of at least 65536, not '{value}'");
+        container.UserNamespace = true;
+    }
+
     private static void QuietFrameworkLogs(ILoggingBuilder logging)
     {
         logging.AddFilter("Microsoft", LogLevel.Warning);
@@ -137,6 +158,11 @@ public static class AgentHost
         });
         services.AddOptions<ContainerRuntimeOptions>().Configure(container =>
         {
+            if (WrennEnvironment.Get(WrennEnvironment.SandboxUserNamespace) is { } userNamespace)
+            {
+                ConfigureUserNamespace(container, userNamespace);
+            }
+
             if (WrennEnvironment.Get(WrennEnvironment.SandboxPidsLimit) is { } pids)
             {
                 container.PidsLimit = long.TryParse(pids, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit >= 64
@@ -152,6 +178,7 @@ public static class AgentHost
         services.AddSingleton<NameserverResolver>();
         services.AddSingleton<ImageStore>();
         services.AddSingleton<TemplateStore>();
+        services.AddSingleton<Storage.Ownership.IdShiftedLayers>();
         services.AddSingleton<SandboxDisk>();
         services.AddSingleton<ContainerRuntime>();
         services.AddOptions<Runtimes.Qemu.QemuRuntimeOptions>();

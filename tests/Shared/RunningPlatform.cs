@@ -61,6 +61,8 @@ public sealed partial class RunningPlatform : IAsyncDisposable
     {
         TestEnvironment.RequireBuildAndImage();
         var root = existingRoot ?? Directory.CreateTempSubdirectory("wrenn-e2e-").FullName;
+        // Sandbox root (an unprivileged host id in its user namespace) must pass through to the bundles.
+        File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
         var wrennDir = Directory.CreateDirectory(Path.Combine(root, "wrenn-dir")).FullName;
         if (!Directory.Exists(Path.Combine(wrennDir, "images")))
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Runtimes.Container;
+using Wrenn.Agent.Storage.Ownership;
 
 namespace Wrenn.Agent.Tests;
 
@@ -23,6 +24,28 @@ public sealed class OciSpecBuilderTests
         var types = namespaces.Select(n => n!["type"]!.GetValue<string>()).ToList();
         Assert.Equal(["pid", "network", "ipc", "uts", "mount", "cgroup"], types);
         Assert.Equal("/var/run/netns/wrenn-3", namespaces[1]!["path"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_user_namespace_maps_sandbox_root_to_the_unprivileged_host_id_and_binds_sys_instead_of_mounting_it()
+    {
+        var spec = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions(), userNamespace: new IdMapping(100_000, 65_536));
+        var linux = spec["linux"]!;
+        Assert.Contains("user", linux["namespaces"]!.AsArray().Select(n => n!["type"]!.GetValue<string>()));
+        foreach (var map in new[] { "uidMappings", "gidMappings" })
+        {
+            var entry = Assert.Single(linux[map]!.AsArray())!;
+            Assert.Equal((0L, 100_000L, 65_536L), (entry["containerID"]!.GetValue<long>(), entry["hostID"]!.GetValue<long>(), entry["size"]!.GetValue<long>()));
+        }
+
+        var sys = spec["mounts"]!.AsArray().Single(m => m!["destination"]!.GetValue<string>() == "/sys")!;
+        Assert.Equal("/sys", sys["source"]!.GetValue<string>());
+        Assert.Contains("rbind", sys["options"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.Contains("ro", sys["options"]!.AsArray().Select(o => o!.GetValue<string>()));
+
+        var plain = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions());
+        Assert.Null(plain["linux"]!["uidMappings"]);
+        Assert.Equal("sysfs", plain["mounts"]!.AsArray().Single(m => m!["destination"]!.GetValue<string>() == "/sys")!["type"]!.GetValue<string>());
     }
 
     [Fact]

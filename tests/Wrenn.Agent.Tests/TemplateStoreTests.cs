@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage;
+using Wrenn.Agent.Storage.Ownership;
 
 namespace Wrenn.Agent.Tests;
 
@@ -29,9 +30,9 @@ public sealed class TemplateStoreTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var upper = Directory.CreateDirectory(Path.Combine(_wrennDir, "upper1")).FullName;
         File.WriteAllText(Path.Combine(upper, "added"), "12345");
-        var first = await _store.CreateAsync("one", "base", "sb-0000000000000001", upper, 2, 256, ct);
+        var first = await _store.CreateAsync("one", "base", "sb-0000000000000001", upper, 2, 256, IdMapping.Identity, ct);
         Assert.Equal(5, first.SizeBytes);
-        await _store.CreateAsync("two", "one", "sb-0000000000000002", upper, 2, 256, ct);
+        await _store.CreateAsync("two", "one", "sb-0000000000000002", upper, 2, 256, IdMapping.Identity, ct);
 
         var layers = _store.ResolveLayers("two");
         Assert.Equal(
@@ -50,20 +51,39 @@ public sealed class TemplateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_template_remembers_the_id_mapping_its_files_were_written_under()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var upper = Directory.CreateDirectory(Path.Combine(_wrennDir, "upper-mapped")).FullName;
+        var mapping = new IdMapping(200_000, 65_536);
+        await _store.CreateAsync("mapped", "base", "sb-0000000000000001", upper, 1, 256, mapping, ct);
+        await _store.CreateAsync("plain", "mapped", "sb-0000000000000002", upper, 1, 256, IdMapping.Identity, ct);
+
+        var sources = _store.ResolveLayerSources("plain");
+        Assert.Equal([IdMapping.Identity, mapping, IdMapping.Identity], sources.Select(s => s.Owners));
+        Assert.Equal(_store.Find("mapped")!.CreatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture), sources[1].Version);
+
+        // The image's version follows its manifest, so a rebuilt image gets new shifted copies.
+        var before = sources[2].Version;
+        File.WriteAllText(Path.Combine(_wrennDir, "images", "base", ImageStore.ManifestFileName), "{\"rebuilt\":true}");
+        Assert.NotEqual(before, _store.ResolveLayerSources("base")[0].Version);
+    }
+
+    [Fact]
     public async Task Taken_names_and_failed_copies_leave_nothing_behind()
     {
         var ct = TestContext.Current.CancellationToken;
         var upper = Directory.CreateDirectory(Path.Combine(_wrennDir, "upper")).FullName;
-        await Assert.ThrowsAsync<TemplateExistsException>(() => _store.CreateAsync("base", "base", "sb-0000000000000001", upper, 1, 512, ct));
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.CreateAsync("../x", "base", "sb-0000000000000001", upper, 1, 512, ct));
+        await Assert.ThrowsAsync<TemplateExistsException>(() => _store.CreateAsync("base", "base", "sb-0000000000000001", upper, 1, 512, IdMapping.Identity, ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.CreateAsync("../x", "base", "sb-0000000000000001", upper, 1, 512, IdMapping.Identity, ct));
 
         // cp fails on a missing source: no staging directory and no template may remain.
-        await Assert.ThrowsAsync<CommandFailedException>(() => _store.CreateAsync("broken", "base", "sb-0000000000000001", Path.Combine(_wrennDir, "missing"), 1, 512, ct));
+        await Assert.ThrowsAsync<CommandFailedException>(() => _store.CreateAsync("broken", "base", "sb-0000000000000001", Path.Combine(_wrennDir, "missing"), 1, 512, IdMapping.Identity, ct));
         Assert.Null(_store.Find("broken"));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_wrennDir, "templates")));
 
-        await _store.CreateAsync("ok", "base", "sb-0000000000000001", upper, 1, 512, ct);
-        await Assert.ThrowsAsync<TemplateExistsException>(() => _store.CreateAsync("ok", "base", "sb-0000000000000001", upper, 1, 512, ct));
+        await _store.CreateAsync("ok", "base", "sb-0000000000000001", upper, 1, 512, IdMapping.Identity, ct);
+        await Assert.ThrowsAsync<TemplateExistsException>(() => _store.CreateAsync("ok", "base", "sb-0000000000000001", upper, 1, 512, IdMapping.Identity, ct));
     }
 
     [Fact]

@@ -1,7 +1,14 @@
+using Wrenn.Agent.Storage.Ownership;
+
 namespace Wrenn.Agent.Runtimes;
 
 /// <summary>What a runtime can do, reported to the control plane and shown to users.</summary>
 /// <param name="MemorySnapshots">True when pause and templates keep processes and memory, not only files.</param>
 /// <param name="Isolation">The boundary between sandbox and host: "microvm", "vm" or "container".</param>
 /// <param name="Templates">False while the runtime cannot make templates of its sandboxes.</param>
-public sealed record RuntimeCapabilities(bool MemorySnapshots, string Isolation, bool Templates = true);
+/// <param name="UserNamespace">How sandbox ids map onto host ids when sandboxes run in a user namespace; null when sandbox root is host root (or the runtime is a VM).</param>
+public sealed record RuntimeCapabilities(bool MemorySnapshots, string Isolation, bool Templates = true, IdMapping? UserNamespace = null)
+{
+    /// <summary>The mapping the sandbox's files must be owned under, as seen from the host.</summary>
+    public IdMapping FileOwners => UserNamespace ?? IdMapping.Identity;
+}

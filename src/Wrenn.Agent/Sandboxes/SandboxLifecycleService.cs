@@ -15,6 +15,11 @@ public sealed class SandboxLifecycleService(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.Value.SandboxesDir);
+        foreach (var closed in SandboxRootAccess.ClosedAncestors(options.Value.WrennDir))
+        {
+            logger.LogWarning("{Directory} is closed to other users (no o+x): container sandboxes in a user namespace cannot start under it", closed);
+        }
+
         templates.RemoveInterrupted();
         return manager.RecoverAsync(cancellationToken);
     }

@@ -7,6 +7,7 @@ using Wrenn.Agent.Network;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Storage;
+using Wrenn.Agent.Storage.Ownership;
 using Wrenn.Envd.Protocol.Process;
 
 namespace Wrenn.Agent.Sandboxes;
@@ -19,6 +20,7 @@ public sealed class SandboxManager(
     IRuntime runtime,
     SandboxNetworkManager network,
     TemplateStore templates,
+    IdShiftedLayers shiftedLayers,
     SandboxDisk disk,
     EnvdClient envd,
     SandboxRequestValidator validator,
@@ -42,7 +44,7 @@ public sealed class SandboxManager(
     public async Task<Sandbox> CreateAsync(CreateSandboxSpec spec, CancellationToken cancellationToken)
     {
         validator.ValidateCreate(spec);
-        var layers = templates.ResolveLayers(spec.Template);
+        var layerSources = templates.ResolveLayerSources(spec.Template);
 
         var sandbox = new Sandbox(spec, Path.Combine(agentOptions.Value.SandboxesDir, spec.SandboxId));
         var existing = _sandboxes.GetOrAdd(spec.SandboxId, sandbox);
@@ -62,6 +64,11 @@ public sealed class SandboxManager(
                 _ =>
                 {
                     Directory.CreateDirectory(sandbox.Directory);
+                    if (runtime.Capabilities.UserNamespace is not null)
+                    {
+                        SandboxRootAccess.LetTraverse(agentOptions.Value.WrennDir, agentOptions.Value.SandboxesDir);
+                    }
+
                     return Task.CompletedTask;
                 },
                 _ =>
@@ -85,7 +92,11 @@ public sealed class SandboxManager(
 
             await formatting.ConfigureAwait(false);
             await disk.MountAsync(sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
-            var rootfs = await OverlayRootfs.MountAsync(layers, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+
+            // Under a user namespace the layers must be owned by the sandbox's ids (copied once per image).
+            var owners = runtime.Capabilities.FileOwners;
+            var layers = await shiftedLayers.ResolveAsync(layerSources, owners, cancellationToken).ConfigureAwait(false);
+            var rootfs = await OverlayRootfs.MountAsync(layers, owners, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
             sandbox.Runtime = new RuntimeSandbox(
                 spec.SandboxId,
                 sandbox.Directory,
@@ -300,6 +311,7 @@ public sealed class SandboxManager(
                     OverlayRootfs.UpperDirectory(sandbox.Directory),
                     sandbox.Spec.Vcpus,
                     sandbox.Spec.MemoryMb,
+                    runtime.Capabilities.FileOwners,
                     cancellationToken).ConfigureAwait(false);
             }
             finally

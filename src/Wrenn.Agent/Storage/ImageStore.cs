@@ -16,6 +16,16 @@ public sealed class ImageStore(IOptions<AgentOptions> options)
     public bool Exists(string imageName) =>
         SafeName.IsValid(imageName) && File.Exists(Path.Combine(options.Value.ImagesDir, imageName, ManifestFileName));
 
+    /// <summary>A short hash of the image's manifest: it changes whenever the image is rebuilt.</summary>
+    public string GetVersion(string imageName)
+    {
+        SafeName.Require(imageName, "image");
+        var manifest = Path.Combine(options.Value.ImagesDir, imageName, ManifestFileName);
+        return File.Exists(manifest)
+            ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(manifest)))[..16]
+            : throw new ImageNotFoundException(imageName, Path.GetDirectoryName(manifest)!);
+    }
+
     /// <summary>The image's root filesystem directory; throws <see cref="ImageNotFoundException"/> when it is not built.</summary>
     public string GetRootfsDirectory(string imageName)
     {

@@ -1,5 +1,6 @@
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
+using Wrenn.Agent.Storage.Ownership;
 
 namespace Wrenn.Agent.Storage;
 
@@ -15,8 +16,11 @@ public static class OverlayRootfs
 
     public static string MountPoint(string sandboxDirectory) => Path.Combine(sandboxDirectory, MountDirectoryName);
 
-    /// <summary>Creates the layer directories and mounts the overlay; registers the unmount on <paramref name="rollback"/>.</summary>
-    public static Task<string> MountAsync(IReadOnlyList<string> lowerLayers, string sandboxDirectory, RollbackList rollback, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the layer directories and mounts the overlay; registers the unmount on <paramref name="rollback"/>.
+    /// The upper layer's root (which becomes the sandbox's /) is owned by sandbox root under <paramref name="owners"/>.
+    /// </summary>
+    public static Task<string> MountAsync(IReadOnlyList<string> lowerLayers, IdMapping owners, string sandboxDirectory, RollbackList rollback, CancellationToken cancellationToken)
     {
         var mountPoint = MountPoint(sandboxDirectory);
         return rollback.StepAsync(
@@ -24,6 +28,7 @@ public static class OverlayRootfs
             _ =>
             {
                 var upper = Directory.CreateDirectory(UpperDirectory(sandboxDirectory)).FullName;
+                FileOwnership.SetOwner(upper, owners.HostId, owners.HostId);
                 var work = Directory.CreateDirectory(Path.Combine(SandboxDisk.MountPoint(sandboxDirectory), WorkDirectoryName)).FullName;
                 Directory.CreateDirectory(mountPoint);
                 Mounts.MountOverlay(lowerLayers, upper, work, mountPoint);

@@ -1,3 +1,5 @@
+using Wrenn.Agent.Storage.Ownership;
+
 namespace Wrenn.Agent.Storage;
 
 /// <summary>
@@ -12,6 +14,7 @@ namespace Wrenn.Agent.Storage;
 /// <param name="SizeBytes">Bytes in its own layer.</param>
 /// <param name="KeepsMemory">False: this runtime keeps files, not processes.</param>
 /// <param name="CreatedAt">When it was made.</param>
+/// <param name="Owners">The id mapping its layer's owners were written under (null: host ids as the sandbox saw them).</param>
 public sealed record TemplateManifest(
     string Name,
     string Parent,
@@ -20,4 +23,5 @@ public sealed record TemplateManifest(
     uint MemoryMb,
     long SizeBytes,
     bool KeepsMemory,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    IdMapping? Owners = null);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Os;
+using Wrenn.Agent.Storage.Ownership;
 using Wrenn.Common.Naming;
 
 namespace Wrenn.Agent.Storage;
@@ -52,10 +53,13 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
     /// The read-only layers a sandbox from <paramref name="name"/> (an image or a template) stands on,
     /// top first, ending with the base image's root filesystem.
     /// </summary>
-    public IReadOnlyList<string> ResolveLayers(string name)
+    public IReadOnlyList<string> ResolveLayers(string name) => [.. ResolveLayerSources(name).Select(l => l.Directory)];
+
+    /// <summary>As <see cref="ResolveLayers"/>, with whose ids each layer's owners are and what identifies its content.</summary>
+    public IReadOnlyList<LayerSource> ResolveLayerSources(string name)
     {
         SafeName.Require(name, "template");
-        var layers = new List<string>();
+        var layers = new List<LayerSource>();
         var current = name;
         while (Find(current) is { } template)
         {
@@ -64,11 +68,14 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
                 throw new InvalidOperationException($"template '{name}' stands on more than {MaxChainLength} templates");
             }
 
-            layers.Add(Path.Combine(TemplatesDir, current, LayerDirectoryName));
+            layers.Add(new LayerSource(
+                Path.Combine(TemplatesDir, current, LayerDirectoryName),
+                template.Owners ?? IdMapping.Identity,
+                template.CreatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             current = template.Parent;
         }
 
-        layers.Add(images.GetRootfsDirectory(current));
+        layers.Add(new LayerSource(images.GetRootfsDirectory(current), IdMapping.Identity, images.GetVersion(current)));
         return layers;
     }
 
@@ -76,7 +83,7 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
     /// Makes template <paramref name="name"/> from a sandbox's upper layer. The caller keeps the
     /// sandbox still (frozen) meanwhile. Either the whole template appears, or nothing does.
     /// </summary>
-    public async Task<TemplateManifest> CreateAsync(string name, string parent, string sourceSandboxId, string upperDirectory, uint vcpus, uint memoryMb, CancellationToken cancellationToken)
+    public async Task<TemplateManifest> CreateAsync(string name, string parent, string sourceSandboxId, string upperDirectory, uint vcpus, uint memoryMb, IdMapping owners, CancellationToken cancellationToken)
     {
         SafeName.Require(name, "template");
         if (Find(name) is not null)
@@ -104,7 +111,7 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
             // cp -a keeps what makes an overlay layer: owners, modes, xattrs (opaque directories) and the
             // 0/0 character devices that mark deleted files.
             await commands.RunCheckedAsync("cp", ["-a", "--reflink=auto", "--", upperDirectory + "/.", layer], cancellationToken).ConfigureAwait(false);
-            var manifest = new TemplateManifest(name, parent, sourceSandboxId, vcpus, memoryMb, SizeOf(layer), KeepsMemory: false, DateTimeOffset.UtcNow);
+            var manifest = new TemplateManifest(name, parent, sourceSandboxId, vcpus, memoryMb, SizeOf(layer), KeepsMemory: false, DateTimeOffset.UtcNow, owners == IdMapping.Identity ? null : owners);
             await using (var file = File.Create(Path.Combine(staging, ManifestFileName)))
             {
                 await JsonSerializer.SerializeAsync(file, manifest, AgentJsonContext.Default.TemplateManifest, cancellationToken).ConfigureAwait(false);

@@ -50,6 +50,12 @@ public static class WrennEnvironment
     /// <summary>Processes (and threads) one sandbox may have at once; fork bombs stop there.</summary>
     public const string SandboxPidsLimit = "WRENN_SANDBOX_PIDS_LIMIT";
 
+    /// <summary>
+    /// Container sandboxes' user namespace: "auto" (on where the kernel allows it), "off", or the first
+    /// host uid/gid that sandbox root maps to (65536 ids from there; 100000 under "auto").
+    /// </summary>
+    public const string SandboxUserNamespace = "WRENN_SANDBOX_USERNS";
+
 
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)

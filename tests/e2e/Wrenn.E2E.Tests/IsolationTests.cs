@@ -42,6 +42,70 @@ public sealed class IsolationTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task Sandbox_root_is_an_unprivileged_user_on_the_host()
+    {
+        var id = await Api.CreateSandboxAsync(new { });
+        try
+        {
+            // Sandbox ids 0-65535 are host ids 100000-165535 (the agent's default mapping).
+            Assert.Equal("0 100000 65536", string.Join(' ', (await Api.ExecAsync(id, "cat /proc/self/uid_map")).Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries)));
+            Assert.Equal("0 100000 65536", string.Join(' ', (await Api.ExecAsync(id, "cat /proc/self/gid_map")).Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries)));
+            // Inside, the image's files and the ones the agent wrote belong to root as usual, and sudo still works.
+            Assert.Equal("root root root root\n", await Api.ExecAsync(id, "stat -c %U /etc/passwd /etc/hostname /etc/resolv.conf / | tr '\\n' ' ' | sed 's/ $/\\n/'"));
+            Assert.Equal("root\n", await Api.ExecAsync(id, "sudo whoami"));
+            var userId = long.Parse((await Api.ExecAsync(id, "id -u")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+            // Seen from the host, the sandbox's root and user processes run as 100000 and 100000 + uid.
+            var marker = "wrenn-userns-" + Guid.NewGuid().ToString("N")[..8];
+            var sleepers = Api.PostAsync($"/v1/sandboxes/{id}/exec", new { cmd = $"timeout 60 python3 -c 'import time; time.sleep(60)' {marker}-user & sudo timeout 60 python3 -c 'import time; time.sleep(60)' {marker}-root & wait" }, HttpStatusCode.OK);
+            try
+            {
+                Assert.Equal(100_000 + userId, await HostUidOfAsync(marker + "-user"));
+                Assert.Equal(100_000, await HostUidOfAsync(marker + "-root"));
+            }
+            finally
+            {
+                // The bracket keeps pkill from matching (and killing) the shell that runs it.
+                await Api.ExecAsync(id, $"sudo pkill -f '[{marker[0]}]{marker[1..]}' || true");
+                await sleepers;
+            }
+        }
+        finally
+        {
+            await Api.DeleteSandboxQuietlyAsync(id);
+        }
+    }
+
+    /// <summary>The real uid, on the host, of the python process whose command line carries <paramref name="marker"/>.</summary>
+    private static async Task<long> HostUidOfAsync(string marker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var process in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+            {
+                try
+                {
+                    var arguments = (await File.ReadAllTextAsync(Path.Combine(process, "cmdline"))).Split('\0');
+                    if (arguments.Length > 0 && arguments[0].Contains("python3", StringComparison.Ordinal) && arguments.Contains(marker))
+                    {
+                        var uidLine = (await File.ReadAllLinesAsync(Path.Combine(process, "status"))).Single(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+                        return long.Parse(uidLine.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+                catch (IOException)
+                {
+                    // The process ended while being read.
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no process with {marker} appeared on the host");
+    }
+
+    [Fact]
     public async Task A_sandbox_that_fills_its_disk_gets_ENOSPC_and_its_neighbour_does_not_notice()
     {
         var filler = await Api.CreateSandboxAsync(new { });

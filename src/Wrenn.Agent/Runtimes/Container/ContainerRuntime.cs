@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
+using Wrenn.Agent.Storage.Ownership;
 
 namespace Wrenn.Agent.Runtimes.Container;
 
@@ -14,6 +15,7 @@ namespace Wrenn.Agent.Runtimes.Container;
 public sealed class ContainerRuntime(
     ICommandRunner commands,
     IOptions<ContainerRuntimeOptions> options,
+    IOptions<AgentOptions> agentOptions,
     ILogger<ContainerRuntime> logger) : IRuntime
 {
     public const string RuntimeName = "container";
@@ -25,7 +27,7 @@ public sealed class ContainerRuntime(
 
     public string Name => RuntimeName;
 
-    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: false, Isolation: "container");
+    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: false, Isolation: "container", UserNamespace: UserNamespaceMapping(options.Value, agentOptions.Value.WrennDir, logger));
 
     public static string ContainerId(string sandboxId) => ContainerPrefix + sandboxId;
 
@@ -131,7 +133,42 @@ public sealed class ContainerRuntime(
 
     public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 
-    private static async Task WriteGuestFilesAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    /// <summary>The mapping sandboxes run under, or null when the options or the kernel say no user namespace.</summary>
+    private static IdMapping? UserNamespaceMapping(ContainerRuntimeOptions options, string wrennDir, ILogger logger)
+    {
+        if (!options.UserNamespace)
+        {
+            logger.LogWarning("Container sandboxes run without a user namespace: sandbox root is host root");
+            return null;
+        }
+
+        if (!KernelAllowsUserNamespaces())
+        {
+            logger.LogWarning("This kernel allows no user namespaces (user.max_user_namespaces is 0): sandbox root is host root");
+            return null;
+        }
+
+        // runc sets the sandbox up as sandbox root, which must pass through every directory above its
+        // bundle; the agent opens its own (o+x) but leaves the ones above WRENN_DIR to their owner.
+        if (Sandboxes.SandboxRootAccess.ClosedAncestors(wrennDir).FirstOrDefault() is { } closed)
+        {
+            logger.LogWarning(
+                "Container sandboxes run without a user namespace: {Directory}, above WRENN_DIR, is closed to other users (chmod o+x {Directory} turns it on)",
+                closed,
+                closed);
+            return null;
+        }
+
+        return new IdMapping(options.UserNamespaceHostId, options.UserNamespaceSize);
+    }
+
+    private static bool KernelAllowsUserNamespaces()
+    {
+        const string limit = "/proc/sys/user/max_user_namespaces";
+        return File.Exists(limit) && long.TryParse(File.ReadAllText(limit).Trim(), System.Globalization.CultureInfo.InvariantCulture, out var max) && max > 0;
+    }
+
+    private async Task WriteGuestFilesAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         // A container has no kernel command line for wrenn-init to read, so the files it would write
         // are written here, into the sandbox's own upper layer.
@@ -152,11 +189,18 @@ public sealed class ContainerRuntime(
         // Debian images may ship resolv.conf as a symlink; replace it rather than write through it.
         File.Delete(resolvPath);
         await File.WriteAllTextAsync(resolvPath, resolv.ToString(), cancellationToken).ConfigureAwait(false);
+
+        // Sandbox root must own them: a host-root file is nobody's in the sandbox, and not root's to change.
+        var owner = Capabilities.FileOwners.HostId;
+        foreach (var name in new[] { "hostname", "hosts", "resolv.conf" })
+        {
+            FileOwnership.SetOwner(Path.Combine(etc, name), owner, owner);
+        }
     }
 
     private async Task WriteBundleAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
-        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit());
+        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace);
         var rootfsLink = Path.Combine(sandbox.Directory, OciSpecBuilder.RootfsDirectoryName);
         if (Path.GetFullPath(rootfsLink) != Path.GetFullPath(sandbox.RootfsPath))
         {

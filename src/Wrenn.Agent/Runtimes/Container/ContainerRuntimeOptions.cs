@@ -18,6 +18,18 @@ public sealed class ContainerRuntimeOptions
     /// </summary>
     public long OpenFilesLimit { get; set; } = 65_536;
 
+    /// <summary>
+    /// Runs each sandbox in a user namespace where the kernel allows it: sandbox root is then an
+    /// unprivileged host id, <see cref="UserNamespaceHostId"/>.
+    /// </summary>
+    public bool UserNamespace { get; set; } = true;
+
+    /// <summary>The host uid and gid sandbox root maps to; sandbox ids 0–65535 map to the 65536 ids from here.</summary>
+    public long UserNamespaceHostId { get; set; } = 100_000;
+
+    /// <summary>How many ids the user namespace maps.</summary>
+    public long UserNamespaceSize { get; set; } = 65_536;
+
     /// <summary>The init the container starts: wrenn-init, which execs tini, which runs envd.</summary>
     public string InitPath { get; set; } = "/usr/local/sbin/wrenn-init";
 }

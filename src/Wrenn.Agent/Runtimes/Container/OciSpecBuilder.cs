@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Wrenn.Agent.Runtimes;
+using Wrenn.Agent.Storage.Ownership;
 
 namespace Wrenn.Agent.Runtimes.Container;
 
@@ -34,7 +35,8 @@ public static class OciSpecBuilder
     ];
 
     /// <param name="openFilesCeiling">The agent's own hard RLIMIT_NOFILE: runc may not be allowed to go above it.</param>
-    public static JsonObject Build(RuntimeSandbox sandbox, ContainerRuntimeOptions options, long? openFilesCeiling = null)
+    /// <param name="userNamespace">The sandbox's id mapping, or null to run without a user namespace.</param>
+    public static JsonObject Build(RuntimeSandbox sandbox, ContainerRuntimeOptions options, long? openFilesCeiling = null, IdMapping? userNamespace = null)
     {
         var openFiles = openFilesCeiling is { } ceiling ? Math.Min(options.OpenFilesLimit, ceiling) : options.OpenFilesLimit;
         var environment = new JsonArray(
@@ -46,7 +48,19 @@ public static class OciSpecBuilder
             environment.Add($"{name}={value}");
         }
 
-        return new JsonObject
+        var namespaces = new JsonArray(
+            Namespace("pid"),
+            Namespace("network", sandbox.Network.NamespacePath),
+            Namespace("ipc"),
+            Namespace("uts"),
+            Namespace("mount"),
+            Namespace("cgroup"));
+        if (userNamespace is not null)
+        {
+            namespaces.Add(Namespace("user"));
+        }
+
+        var spec = new JsonObject
         {
             ["ociVersion"] = "1.0.2",
             ["hostname"] = sandbox.SandboxId,
@@ -76,18 +90,16 @@ public static class OciSpecBuilder
                 Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
                 Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
                 Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
-                Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
+                // A user namespace may mount sysfs only with a network namespace it owns, and the sandbox's
+                // is the agent's; so there /sys is the host's sysfs bound read-only (as rootless Docker does).
+                userNamespace is null
+                    ? Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro")
+                    : Mount("/sys", "none", "/sys", "rbind", "nosuid", "noexec", "nodev", "ro"),
                 Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro")),
             ["linux"] = new JsonObject
             {
                 ["cgroupsPath"] = $"{options.CgroupParent.TrimEnd('/')}/{sandbox.SandboxId}",
-                ["namespaces"] = new JsonArray(
-                    Namespace("pid"),
-                    Namespace("network", sandbox.Network.NamespacePath),
-                    Namespace("ipc"),
-                    Namespace("uts"),
-                    Namespace("mount"),
-                    Namespace("cgroup")),
+                ["namespaces"] = namespaces,
                 ["resources"] = new JsonObject
                 {
                     ["devices"] = new JsonArray(new JsonObject { ["allow"] = false, ["access"] = "rwm" }),
@@ -104,7 +116,17 @@ public static class OciSpecBuilder
                 ["readonlyPaths"] = Strings(ReadonlyPaths),
             },
         };
+        if (userNamespace is not null)
+        {
+            spec["linux"]!["uidMappings"] = new JsonArray(IdMap(userNamespace));
+            spec["linux"]!["gidMappings"] = new JsonArray(IdMap(userNamespace));
+        }
+
+        return spec;
     }
+
+    private static JsonObject IdMap(IdMapping mapping) =>
+        new() { ["containerID"] = 0L, ["hostID"] = mapping.HostId, ["size"] = mapping.Size };
 
     private static JsonObject Mount(string destination, string type, string source, params string[] options) =>
         new()
