@@ -158,6 +158,11 @@ public static class AgentHost
         });
         services.AddOptions<ContainerRuntimeOptions>().Configure(container =>
         {
+            if (WrennEnvironment.Get(WrennEnvironment.OciRuntime) is { } ociRuntime)
+            {
+                container.OciRuntime = ociRuntime;
+            }
+
             if (WrennEnvironment.Get(WrennEnvironment.SandboxUserNamespace) is { } userNamespace)
             {
                 ConfigureUserNamespace(container, userNamespace);

@@ -50,6 +50,9 @@ public static class WrennEnvironment
     /// <summary>Processes (and threads) one sandbox may have at once; fork bombs stop there.</summary>
     public const string SandboxPidsLimit = "WRENN_SANDBOX_PIDS_LIMIT";
 
+    /// <summary>The OCI runtime container sandboxes run under: runc (default), crun, or a path to either.</summary>
+    public const string OciRuntime = "WRENN_OCI_RUNTIME";
+
     /// <summary>
     /// Container sandboxes' user namespace: "auto" (on where the kernel allows it), "off", or the first
     /// host uid/gid that sandbox root maps to (65536 ids from there; 100000 under "auto").
