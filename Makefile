@@ -62,6 +62,8 @@ test: deps-test build image kernel
 	@scripts/with-platform.sh sdk/dotnet/run-tests.sh
 	@echo "=== sdk/typescript (against a platform of its own)"
 	@scripts/with-platform.sh sdk/typescript/run-tests.sh
+	@echo "=== tests/vm (the QEMU runtime through the whole platform, software emulation)"
+	@WRENN_TEST_RUNTIME=qemu scripts/with-platform.sh python3 tests/vm/test_qemu_platform.py
 	@scripts/leak-check.sh
 
 leak-check:

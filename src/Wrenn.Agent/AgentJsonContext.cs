@@ -8,4 +8,5 @@ namespace Wrenn.Agent;
 [JsonSerializable(typeof(SandboxRecord))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Storage.TemplateManifest))]
+[JsonSerializable(typeof(Runtimes.Vm.VmBoot))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -102,6 +102,67 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
+    [Fact]
+    public async Task A_template_of_a_running_vm_starts_new_sandboxes_that_already_run_its_processes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var source = Spec();
+        var template = "vmtpl" + Guid.NewGuid().ToString("N")[..8];
+        await using (var agent = QemuAgent())
+        {
+            await agent.Manager.CreateAsync(source, ct);
+            await ExecAsync(agent, source.SandboxId, "echo warmed > /dev/shm/state; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await Task.Delay(1000, ct);
+
+            var clock = Stopwatch.StartNew();
+            var made = await agent.Manager.CreateSnapshotAsync(source.SandboxId, template, ct);
+            var snapshot = clock.Elapsed;
+            Assert.True(made.KeepsMemory, "a VM template keeps memory and processes");
+            Assert.Equal(SandboxState.Running, agent.Manager.List().Single(s => s.Id == source.SandboxId).State);
+            var sourceCounter = await CounterAsync(agent, source.SandboxId);
+            await Task.Delay(700, ct);
+            Assert.True(await CounterAsync(agent, source.SandboxId) > sourceCounter, "the source VM runs on after the template is made");
+
+            // Two sandboxes from it: each restores the template's memory in its own slot, with the same guest address.
+            var children = new[] { Spec() with { Template = template }, Spec() with { Template = template } };
+            var restores = new List<TimeSpan>();
+            foreach (var child in children)
+            {
+                clock.Restart();
+                await agent.Manager.CreateAsync(child, ct);
+                restores.Add(clock.Elapsed);
+            }
+
+            foreach (var child in children)
+            {
+                Assert.Equal("warmed\n", await ExecAsync(agent, child.SandboxId, "cat /dev/shm/state"));
+                var first = await CounterAsync(agent, child.SandboxId);
+                await Task.Delay(700, ct);
+                Assert.True(await CounterAsync(agent, child.SandboxId) > first, "the template's counter process runs in the new sandbox");
+                Assert.Contains("169.254.0.21", await ExecAsync(agent, child.SandboxId, "cat /proc/net/fib_trie"), StringComparison.Ordinal);
+            }
+
+            // Each child writes its own disk: what one writes the other and the template do not see.
+            await ExecAsync(agent, children[0].SandboxId, "echo mine > /root/only-here && sync");
+            Assert.Equal("absent\n", await ExecAsync(agent, children[1].SandboxId, "test -e /root/only-here && echo present || echo absent"));
+
+            // Its vcpus and memory are the template's.
+            await Assert.ThrowsAsync<ArgumentException>(() => agent.Manager.CreateAsync(Spec() with { Template = template, MemoryMb = 512 }, ct));
+            Assert.Throws<Wrenn.Agent.Storage.TemplateInUseException>(() => agent.Manager.DeleteSnapshot(template));
+
+            output.WriteLine($"qemu (TCG) template of a running VM {snapshot.TotalSeconds:F2} s ({made.SizeBytes / 1048576.0:F1} MB), sandbox from it {string.Join(", ", restores.Select(r => r.TotalSeconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} s");
+            foreach (var id in children.Select(c => c.SandboxId).Append(source.SandboxId))
+            {
+                await agent.Manager.DestroyAsync(id, ct);
+            }
+
+            agent.Manager.DeleteSnapshot(template);
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
     /// <summary>An agent on the qemu runtime; software emulation boots slowly on a busy host, so envd gets three minutes.</summary>
     private static AgentUnderTest QemuAgent() => new(
         new NoStepFaults(),

@@ -29,6 +29,13 @@ public interface IRuntime
     /// <summary>Continues a paused sandbox exactly where it stopped.</summary>
     Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes into <paramref name="directory"/> what a template of the sandbox keeps beyond its files:
+    /// memory, device state and disk for VMs (only runtimes with memory snapshots). A running sandbox
+    /// is stopped meanwhile and continues after; a paused one stays paused.
+    /// </summary>
+    Task WriteTemplateAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken);
+
     /// <summary>What the sandbox uses now, as its host sees it.</summary>
     Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
 

@@ -4,6 +4,7 @@ namespace Wrenn.Agent.Runtimes;
 /// <param name="SandboxId">"sb-" + 16 hex; also the hostname inside.</param>
 /// <param name="Directory">The sandbox's own directory under $WRENN_DIR/sandboxes; the runtime may keep files here.</param>
 /// <param name="RootfsPath">The sandbox's writable root filesystem (a mounted directory for containers).</param>
+/// <param name="MemoryTemplate">The directory of the VM template (memory, devices, disk) the sandbox starts from instead of booting, if any.</param>
 /// <param name="Layers">The read-only layers under it, top first (templates, then the image's rootfs): VMs build their disk from these.</param>
 public sealed record RuntimeSandbox(
     string SandboxId,
@@ -13,4 +14,5 @@ public sealed record RuntimeSandbox(
     uint Vcpus,
     uint MemoryMb,
     IReadOnlyDictionary<string, string> Environment,
-    IReadOnlyList<string>? Layers = null);
+    IReadOnlyList<string>? Layers = null,
+    string? MemoryTemplate = null);

@@ -30,6 +30,9 @@ public sealed class SandboxManager(
     IOptions<SandboxManagerOptions> options,
     ILogger<SandboxManager> logger)
 {
+    /// <summary>Beside a VM template's memory: the token its envd was given, which its sandboxes keep using.</summary>
+    private const string EnvdTokenFileName = "envd-token";
+
     private readonly ConcurrentDictionary<string, Sandbox> _sandboxes = new(StringComparer.Ordinal);
 
     public string RuntimeName => runtime.Name;
@@ -45,6 +48,7 @@ public sealed class SandboxManager(
     {
         validator.ValidateCreate(spec);
         var layerSources = templates.ResolveLayerSources(spec.Template);
+        var memoryTemplate = MemoryTemplateFor(spec);
 
         var sandbox = new Sandbox(spec, Path.Combine(agentOptions.Value.SandboxesDir, spec.SandboxId));
         var existing = _sandboxes.GetOrAdd(spec.SandboxId, sandbox);
@@ -105,7 +109,8 @@ public sealed class SandboxManager(
                 spec.Vcpus,
                 spec.MemoryMb,
                 spec.Environment,
-                layers);
+                layers,
+                memoryTemplate);
 
             await rollback.StepAsync(
                 "sandbox.record",
@@ -122,7 +127,10 @@ public sealed class SandboxManager(
                 cancellationToken).ConfigureAwait(false);
 
             // From here on only holders of the token (this agent) can use the sandbox's envd.
-            var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            // A VM restored from a template runs the template's envd, which keeps the token it was given.
+            var token = memoryTemplate is null
+                ? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
+                : (await File.ReadAllTextAsync(Path.Combine(memoryTemplate, EnvdTokenFileName), cancellationToken).ConfigureAwait(false)).Trim();
             await rollback.StepAsync(
                 "envd.init",
                 ct => envd.InitAsync(sandbox.EnvdUri!, token, spec.Environment, options.Value.DefaultUser, ct),
@@ -259,6 +267,11 @@ public sealed class SandboxManager(
                 throw;
             }
 
+            if (runtime.Capabilities.MemorySnapshots)
+            {
+                await SyncGuestClockAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            }
+
             sandbox.State = SandboxState.Running;
             sandbox.AutoPaused = false;
             sandbox.TimeoutSec = timeoutSec;
@@ -296,7 +309,7 @@ public sealed class SandboxManager(
             }
 
             var started = Stopwatch.GetTimestamp();
-            var freeze = sandbox.State == SandboxState.Running;
+            var freeze = sandbox.State == SandboxState.Running && !runtime.Capabilities.MemorySnapshots;
             if (freeze)
             {
                 await runtime.PauseAsync(sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
@@ -304,6 +317,23 @@ public sealed class SandboxManager(
 
             try
             {
+                if (runtime.Capabilities.MemorySnapshots)
+                {
+                    // The runtime stops the VM for the copy itself; its processes are part of the template.
+                    return await templates.CreateFromMemoryAsync(
+                        name,
+                        sandbox.Spec.Template,
+                        sandboxId,
+                        sandbox.Spec.Vcpus,
+                        sandbox.Spec.MemoryMb,
+                        async (directory, ct) =>
+                        {
+                            await runtime.WriteTemplateAsync(sandbox.Runtime!, directory, ct).ConfigureAwait(false);
+                            await File.WriteAllTextAsync(Path.Combine(directory, EnvdTokenFileName), sandbox.EnvdAccessToken, ct).ConfigureAwait(false);
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                }
+
                 return await templates.CreateAsync(
                     name,
                     sandbox.Spec.Template,
@@ -327,6 +357,48 @@ public sealed class SandboxManager(
         finally
         {
             sandbox.Transition.Release();
+        }
+    }
+
+    /// <summary>
+    /// The VM template a sandbox restores from, or null when it boots (or is a container). Its vcpus
+    /// and memory are those of the template: the saved machine has exactly those.
+    /// </summary>
+    private string? MemoryTemplateFor(CreateSandboxSpec spec)
+    {
+        if (templates.MemoryTemplateDirectory(spec.Template) is not { } directory)
+        {
+            return null;
+        }
+
+        var template = templates.Find(spec.Template)!;
+        if (!runtime.Capabilities.MemorySnapshots)
+        {
+            throw new ArgumentException($"template '{spec.Template}' holds a VM's memory; the {runtime.Name} runtime cannot run it");
+        }
+
+        if (template.Vcpus != spec.Vcpus || template.MemoryMb != spec.MemoryMb)
+        {
+            throw new ArgumentException($"template '{spec.Template}' is a VM with {template.Vcpus} vcpu(s) and {template.MemoryMb} MiB; sandboxes from it get exactly that, not {spec.Vcpus} and {spec.MemoryMb}");
+        }
+
+        return directory;
+    }
+
+    /// <summary>
+    /// A VM's clock stood still while its memory was on disk; envd sets it from the timestamp /init
+    /// carries. A failure only costs a late clock, so it is logged, not thrown.
+    /// </summary>
+    private async Task SyncGuestClockAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForEnvdAsync(sandbox, sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
+            await envd.InitAsync(sandbox.EnvdUri!, sandbox.EnvdAccessToken!, sandbox.Spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not set the clock of {SandboxId} after resuming it", sandbox.Id);
         }
     }
 

@@ -61,11 +61,19 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
         SafeName.Require(name, "template");
         var layers = new List<LayerSource>();
         var current = name;
+        var depth = 0;
         while (Find(current) is { } template)
         {
-            if (layers.Count >= MaxChainLength)
+            if (++depth > MaxChainLength)
             {
                 throw new InvalidOperationException($"template '{name}' stands on more than {MaxChainLength} templates");
+            }
+
+            if (template.KeepsMemory)
+            {
+                // A VM template's files are in its disk, not a layer; what it stands on still counts.
+                current = template.Parent;
+                continue;
             }
 
             layers.Add(new LayerSource(
@@ -79,11 +87,45 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
         return layers;
     }
 
+    /// <summary>The directory of <paramref name="name"/> when it is a template that keeps memory (a VM's), else null.</summary>
+    public string? MemoryTemplateDirectory(string name) =>
+        Find(name) is { KeepsMemory: true } ? Path.Combine(TemplatesDir, name) : null;
+
     /// <summary>
     /// Makes template <paramref name="name"/> from a sandbox's upper layer. The caller keeps the
     /// sandbox still (frozen) meanwhile. Either the whole template appears, or nothing does.
     /// </summary>
-    public async Task<TemplateManifest> CreateAsync(string name, string parent, string sourceSandboxId, string upperDirectory, uint vcpus, uint memoryMb, IdMapping owners, CancellationToken cancellationToken)
+    public Task<TemplateManifest> CreateAsync(string name, string parent, string sourceSandboxId, string upperDirectory, uint vcpus, uint memoryMb, IdMapping owners, CancellationToken cancellationToken) =>
+        CreateCoreAsync(
+            name,
+            parent,
+            sourceSandboxId,
+            vcpus,
+            memoryMb,
+            owners,
+            keepsMemory: false,
+            // cp -a keeps what makes an overlay layer: owners, modes, xattrs (opaque directories) and the
+            // 0/0 character devices that mark deleted files.
+            (staging, ct) => commands.RunCheckedAsync("cp", ["-a", "--reflink=auto", "--", upperDirectory + "/.", Path.Combine(staging, LayerDirectoryName)], ct),
+            cancellationToken);
+
+    /// <summary>
+    /// Makes template <paramref name="name"/> of a VM: <paramref name="writeSnapshot"/> writes its memory,
+    /// device state and disk into the directory it is given. Either the whole template appears, or nothing does.
+    /// </summary>
+    public Task<TemplateManifest> CreateFromMemoryAsync(string name, string parent, string sourceSandboxId, uint vcpus, uint memoryMb, Func<string, CancellationToken, Task> writeSnapshot, CancellationToken cancellationToken) =>
+        CreateCoreAsync(name, parent, sourceSandboxId, vcpus, memoryMb, IdMapping.Identity, keepsMemory: true, writeSnapshot, cancellationToken);
+
+    private async Task<TemplateManifest> CreateCoreAsync(
+        string name,
+        string parent,
+        string sourceSandboxId,
+        uint vcpus,
+        uint memoryMb,
+        IdMapping owners,
+        bool keepsMemory,
+        Func<string, CancellationToken, Task> writeContent,
+        CancellationToken cancellationToken)
     {
         SafeName.Require(name, "template");
         if (Find(name) is not null)
@@ -106,12 +148,10 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
         var final = Path.Combine(TemplatesDir, name);
         try
         {
-            Directory.CreateDirectory(staging);
-            var layer = Path.Combine(staging, LayerDirectoryName);
-            // cp -a keeps what makes an overlay layer: owners, modes, xattrs (opaque directories) and the
-            // 0/0 character devices that mark deleted files.
-            await commands.RunCheckedAsync("cp", ["-a", "--reflink=auto", "--", upperDirectory + "/.", layer], cancellationToken).ConfigureAwait(false);
-            var manifest = new TemplateManifest(name, parent, sourceSandboxId, vcpus, memoryMb, SizeOf(layer), KeepsMemory: false, DateTimeOffset.UtcNow, owners == IdMapping.Identity ? null : owners);
+            // Only root may read a template: a VM's holds its memory (and the guest agent's token).
+            Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await writeContent(staging, cancellationToken).ConfigureAwait(false);
+            var manifest = new TemplateManifest(name, parent, sourceSandboxId, vcpus, memoryMb, SizeOf(staging), keepsMemory, DateTimeOffset.UtcNow, owners == IdMapping.Identity ? null : owners);
             await using (var file = File.Create(Path.Combine(staging, ManifestFileName)))
             {
                 await JsonSerializer.SerializeAsync(file, manifest, AgentJsonContext.Default.TemplateManifest, cancellationToken).ConfigureAwait(false);

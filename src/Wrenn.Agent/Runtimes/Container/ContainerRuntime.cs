@@ -79,6 +79,10 @@ public sealed class ContainerRuntime(
     public Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
         commands.RunCheckedAsync(options.Value.OciRuntime, ["resume", ContainerId(sandbox.SandboxId)], cancellationToken);
 
+    /// <summary>Container templates are files only; the sandbox manager copies the overlay's upper layer.</summary>
+    public Task WriteTemplateAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("container templates keep files only, not memory");
+
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         var (cpu, memory, limit) = CgroupStats.Read($"{options.Value.CgroupParent.TrimEnd('/')}/{sandbox.SandboxId}");

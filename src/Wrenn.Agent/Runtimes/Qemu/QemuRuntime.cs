@@ -10,9 +10,8 @@ namespace Wrenn.Agent.Runtimes.Qemu;
 
 /// <summary>
 /// Runs each sandbox as a QEMU microVM (KVM when /dev/kvm exists, software emulation otherwise) in the
-/// sandbox's network namespace: the guest's virtio NIC is a TAP bridged with the namespace's end of the
-/// veth, so the guest itself holds the sandbox address and the host's per-sandbox firewall applies
-/// unchanged. The disk is a qcow2 overlay on the image's read-only ext4. Pause writes memory and
+/// sandbox's network namespace: the guest's virtio NIC is a TAP there, and the guest has the same
+/// address in every sandbox (<see cref="GuestNetwork"/>), so its memory can be restored anywhere. The disk is a qcow2 overlay on the image's read-only ext4. Pause writes memory and
 /// device state to $WRENN_DIR/snapshots/&lt;id&gt;/memory and ends the QEMU process (the sandbox then
 /// holds no CPU or memory); resume starts QEMU from that file and continues where it stopped.
 /// </summary>
@@ -31,16 +30,16 @@ public sealed class QemuRuntime(
     private const string QmpSocketName = "qmp.sock";
     private const string LogFileName = "qemu.log";
     private const string MemoryFileName = "memory";
-    private const string Bridge = "br0";
-    private const string Tap = "tap0";
+    private const string BootFileName = "vm.json";
 
     public string Name => RuntimeName;
 
-    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: true, Isolation: "vm", Templates: false);
+    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: true, Isolation: "vm");
 
     public async Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
     {
-        var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
+        var template = sandbox.MemoryTemplate;
+        var boot = template is null ? NewBoot(sandbox) : await ReadBootAsync(template, cancellationToken).ConfigureAwait(false);
         await rollback.StepAsync(
             "qemu.disk",
             ct => CreateDiskAsync(sandbox, ct),
@@ -52,16 +51,26 @@ public sealed class QemuRuntime(
             cancellationToken).ConfigureAwait(false);
 
         // The namespace and everything in it go with the sandbox's network: nothing to undo here.
-        await rollback.StepAsync("qemu.network", ct => BridgeTapAsync(sandbox, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+        await rollback.StepAsync("qemu.network", ct => ConnectTapAsync(sandbox, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
 
         await rollback.StepAsync(
             "qemu.start",
             async ct =>
             {
-                var arguments = Arguments(sandbox, kernel);
+                var arguments = Arguments(sandbox, boot);
+                await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, BootFileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), ct).ConfigureAwait(false);
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
-                await LaunchAsync(sandbox, arguments, ct).ConfigureAwait(false);
-                logger.LogInformation("QEMU for {SandboxId} started (kernel {KernelVersion}, {Accelerator})", sandbox.SandboxId, kernel.Version, Accelerator);
+                if (template is null)
+                {
+                    await LaunchAsync(sandbox, arguments, ct).ConfigureAwait(false);
+                    logger.LogInformation("QEMU for {SandboxId} booting (kernel {KernelVersion}, {Accelerator})", sandbox.SandboxId, boot.KernelVersion, Accelerator);
+                }
+                else
+                {
+                    // The template's memory already holds a booted guest with envd running: restore, don't boot.
+                    await RestoreAsync(sandbox, arguments, Path.Combine(template, MemoryFileName), ct).ConfigureAwait(false);
+                    logger.LogInformation("QEMU for {SandboxId} restored from template {Template} (kernel {KernelVersion}, {Accelerator})", sandbox.SandboxId, Path.GetFileName(template), boot.KernelVersion, Accelerator);
+                }
             },
             async ct =>
             {
@@ -77,27 +86,51 @@ public sealed class QemuRuntime(
     public async Task PauseAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-        await qmp.ExecuteAsync("stop", null, cancellationToken).ConfigureAwait(false);
         var memory = MemoryFile(sandbox);
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(memory)!);
-            File.Delete(memory);
-            await qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = $"exec:cat > '{memory}'" }, cancellationToken).ConfigureAwait(false);
-            await WaitForMigrationAsync(qmp, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // The vCPUs stopped but nothing was saved: let them run again before reporting the failure.
-            File.Delete(memory);
-            await qmp.ExecuteAsync("cont", null, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(memory)!);
+        await SaveMemoryAsync(qmp, memory, cancellationToken).ConfigureAwait(false);
 
         // Saved: the process goes, and with it the sandbox's CPU and memory.
         await QuitAsync(qmp).ConfigureAwait(false);
         await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         logger.LogInformation("QEMU for {SandboxId} saved {Megabytes:F1} MB of memory and device state", sandbox.SandboxId, new FileInfo(memory).Length / 1048576.0);
+    }
+
+    /// <summary>
+    /// A template of a VM: its memory and device state, its disk (a qcow2 on the same backing chain) and
+    /// how it was booted. A running VM is stopped for the copy and continues after.
+    /// </summary>
+    public async Task WriteTemplateAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken)
+    {
+        var memory = Path.Combine(directory, MemoryFileName);
+        if (await IsRunningAsync(sandbox, cancellationToken).ConfigureAwait(false))
+        {
+            await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            await SaveMemoryAsync(qmp, memory, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // QEMU flushed and let go of the disk when the migration completed; it is consistent with the memory now.
+                await CopyDiskAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // 'cont' after a completed migration takes the disk back and runs the guest on.
+                await qmp.ExecuteAsync("cont", null, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        else if (File.Exists(MemoryFile(sandbox)))
+        {
+            // Paused: its memory is on disk already.
+            await commands.RunCheckedAsync("cp", ["--sparse=always", "--", MemoryFile(sandbox), memory], cancellationToken).ConfigureAwait(false);
+            await CopyDiskAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has neither a running VM nor saved memory");
+        }
+
+        File.Copy(Path.Combine(sandbox.Directory, BootFileName), Path.Combine(directory, BootFileName));
+        logger.LogInformation("Template of {SandboxId}: {MemoryMegabytes:F1} MB of memory and device state", sandbox.SandboxId, new FileInfo(memory).Length / 1048576.0);
     }
 
     public async Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
@@ -118,21 +151,71 @@ public sealed class QemuRuntime(
 
         var saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.ListString)
             ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no QEMU arguments");
+        // On failure the memory file stays: the sandbox is still paused and the resume can be retried.
+        await RestoreAsync(sandbox, saved, memory, cancellationToken).ConfigureAwait(false);
+        File.Delete(memory);
+    }
+
+    /// <summary>Starts QEMU from saved memory and device state and lets the guest run; on failure no process is left.</summary>
+    private async Task RestoreAsync(RuntimeSandbox sandbox, IReadOnlyList<string> arguments, string memory, CancellationToken cancellationToken)
+    {
         try
         {
-            await LaunchAsync(sandbox, [.. saved, "-incoming", $"exec:cat '{memory}'"], cancellationToken).ConfigureAwait(false);
+            await LaunchAsync(sandbox, [.. arguments, "-incoming", $"exec:cat '{memory}'"], cancellationToken).ConfigureAwait(false);
             await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), options.Value.ProcessStartTimeout, cancellationToken).ConfigureAwait(false);
             await WaitForIncomingAsync(qmp, cancellationToken).ConfigureAwait(false);
             await qmp.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            // The memory file stays: the sandbox is still paused and the resume can be retried.
             await KillAsync(sandbox).ConfigureAwait(false);
             throw;
         }
+    }
 
-        File.Delete(memory);
+    /// <summary>Stops the vCPUs and writes memory and device state to <paramref name="memory"/>; if that fails the vCPUs run again.</summary>
+    private async Task SaveMemoryAsync(QmpClient qmp, string memory, CancellationToken cancellationToken)
+    {
+        await qmp.ExecuteAsync("stop", null, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            File.Delete(memory);
+            await qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = $"exec:cat > '{memory}'" }, cancellationToken).ConfigureAwait(false);
+            await WaitForMigrationAsync(qmp, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The vCPUs stopped but nothing was saved: let them run again before reporting the failure.
+            File.Delete(memory);
+            await qmp.ExecuteAsync("cont", null, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private Task CopyDiskAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken) =>
+        commands.RunCheckedAsync("cp", ["--sparse=always", "--", Path.Combine(sandbox.Directory, DiskFileName), Path.Combine(directory, DiskFileName)], cancellationToken);
+
+    private VmBoot NewBoot(RuntimeSandbox sandbox)
+    {
+        var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
+        var commandLine = string.Join(' ',
+            "console=ttyS0 quiet reboot=t panic=-1",
+            TimerHints(),
+            $"wrenn.ip={GuestNetwork.GuestAddress}/{GuestNetwork.PrefixLength}",
+            $"wrenn.gw={GuestNetwork.TapAddress}",
+            $"wrenn.hostname={sandbox.SandboxId}",
+            sandbox.Network.Nameservers.Count > 0 ? "wrenn.dns=" + string.Join(',', sandbox.Network.Nameservers) : string.Empty).TrimEnd();
+        return new VmBoot(kernel.Version, kernel.KernelPath, kernel.InitrdPath, commandLine);
+    }
+
+    private static async Task<VmBoot> ReadBootAsync(string directory, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(directory, BootFileName);
+        var boot = JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.VmBoot)
+            ?? throw new InvalidOperationException($"{path} is empty");
+        return File.Exists(boot.KernelPath)
+            ? boot
+            : throw new KernelNotFoundException($"the template's kernel {boot.KernelPath} ({boot.KernelVersion}) is gone; its memory cannot run on another");
     }
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
@@ -220,41 +303,34 @@ public sealed class QemuRuntime(
             throw new InvalidOperationException("the qemu runtime needs the image's layers");
         }
 
+        var disk = Path.Combine(sandbox.Directory, DiskFileName);
+        if (sandbox.MemoryTemplate is { } template)
+        {
+            // The template's disk (itself a qcow2 over the image) is the read-only base of this one.
+            await commands.RunCheckedAsync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", Path.Combine(template, DiskFileName), "-F", "qcow2", disk], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (layers.Count > 1)
         {
-            throw new NotSupportedException("the qemu runtime cannot start sandboxes from templates yet; use a base image");
+            throw new NotSupportedException("the qemu runtime starts from a base image or a VM template, not from a container's file template");
         }
 
         var baseDisk = await rootfsImages.EnsureAsync(layers[^1], cancellationToken).ConfigureAwait(false);
-        await commands.RunCheckedAsync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", Path.Combine(sandbox.Directory, DiskFileName)], cancellationToken).ConfigureAwait(false);
+        await commands.RunCheckedAsync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", disk], cancellationToken).ConfigureAwait(false);
     }
 
-    private Task BridgeTapAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    /// <summary>Makes the guest's TAP in the sandbox's namespace and the translation between slot and guest address.</summary>
+    private async Task ConnectTapAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
-        // The sandbox address moves from the namespace's veth end to the guest's NIC: veth and TAP
-        // become ports of one bridge, so the host reaches the guest at the same address a container has.
-        var batch = string.Join('\n',
-            "addr flush dev eth0",
-            $"link add {Bridge} type bridge",
-            $"link set eth0 master {Bridge}",
-            $"tuntap add dev {Tap} mode tap",
-            $"link set {Tap} master {Bridge}",
-            $"link set {Tap} up",
-            $"link set {Bridge} up") + "\n";
-        return commands.RunCheckedAsync("ip", ["-n", Path.GetFileName(sandbox.Network.NamespacePath), "-batch", "-"], cancellationToken, batch);
+        var ns = Path.GetFileName(sandbox.Network.NamespacePath);
+        await commands.RunCheckedAsync("ip", ["-n", ns, "-batch", "-"], cancellationToken, GuestNetwork.TapCommands()).ConfigureAwait(false);
+        await commands.RunCheckedAsync("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], cancellationToken).ConfigureAwait(false);
+        await commands.RunCheckedAsync("ip", ["netns", "exec", ns, "iptables-restore"], cancellationToken, GuestNetwork.TranslationRules(sandbox.Network.SandboxAddress)).ConfigureAwait(false);
     }
 
-    private List<string> Arguments(RuntimeSandbox sandbox, VmKernel kernel)
+    private List<string> Arguments(RuntimeSandbox sandbox, VmBoot boot)
     {
-        var network = sandbox.Network;
-        var commandLine = string.Join(' ',
-            "console=ttyS0 quiet reboot=t panic=-1",
-            TimerHints(),
-            $"wrenn.ip={network.SandboxAddress}/{network.PrefixLength}",
-            $"wrenn.gw={network.Gateway}",
-            $"wrenn.hostname={sandbox.SandboxId}",
-            network.Nameservers.Count > 0 ? "wrenn.dns=" + string.Join(',', network.Nameservers) : string.Empty).TrimEnd();
-        var mac = Convert.FromHexString(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sandbox.SandboxId)))[..6]);
         List<string> arguments =
         [
             "-name", "wrenn-" + sandbox.SandboxId,
@@ -266,16 +342,16 @@ public sealed class QemuRuntime(
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             "-chardev", $"file,id=console,path={ConsoleLog.PathIn(sandbox.Directory)},append=on",
             "-serial", "chardev:console",
-            "-kernel", kernel.KernelPath,
-            "-append", commandLine,
+            "-kernel", boot.KernelPath,
+            "-append", boot.CommandLine,
             "-drive", $"id=root,file={Path.Combine(sandbox.Directory, DiskFileName)},format=qcow2,if=none",
             "-device", "virtio-blk-device,drive=root",
-            "-netdev", $"tap,id=net0,ifname={Tap},script=no,downscript=no",
-            "-device", $"virtio-net-device,netdev=net0,mac=52:54:00:{mac[0]:x2}:{mac[1]:x2}:{mac[2]:x2}",
+            "-netdev", $"tap,id=net0,ifname={GuestNetwork.TapName},script=no,downscript=no",
+            "-device", $"virtio-net-device,netdev=net0,mac={GuestNetwork.MacAddress}",
             "-qmp", $"unix:{QmpSocket(sandbox)},server=on,wait=off",
             "-pidfile", Path.Combine(sandbox.Directory, PidFileName),
         ];
-        if (kernel.InitrdPath is { } initrd)
+        if (boot.InitrdPath is { } initrd)
         {
             arguments.AddRange(["-initrd", initrd]);
         }
