@@ -1,0 +1,16 @@
+namespace Wrenn.Agent.Storage.Cow;
+
+/// <summary>
+/// Makes a sandbox's writable root disk over a shared, read-only base image. Each call is all or
+/// nothing: a create that fails half-way has undone its own steps before it throws.
+/// </summary>
+public interface IRootfsCowProvider
+{
+    string Name { get; }
+
+    /// <summary>Creates the disk of <paramref name="sandboxId"/>; its files go into <paramref name="sandboxDirectory"/>.</summary>
+    Task<RootfsCow> CreateAsync(string sandboxId, string baseImage, string sandboxDirectory, CancellationToken cancellationToken);
+
+    /// <summary>Removes the disk and everything made for it; finding some of it already gone is not an error, so it can be retried.</summary>
+    Task RemoveAsync(RootfsCow rootfs, CancellationToken cancellationToken);
+}

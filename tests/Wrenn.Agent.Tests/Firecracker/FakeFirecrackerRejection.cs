@@ -1,0 +1,4 @@
+namespace Wrenn.Agent.Tests.Firecracker;
+
+/// <summary>One request the fake refused, and the fault message it answered with.</summary>
+public sealed record FakeFirecrackerRejection(string Method, string Path, string Body, string FaultMessage);

@@ -1,0 +1,9 @@
+namespace Wrenn.Agent.Tests.Firecracker;
+
+/// <summary>The fake Firecracker's microVM state, as <c>GET /</c> reports it.</summary>
+public enum FakeVmState
+{
+    NotStarted,
+    Running,
+    Paused,
+}
