@@ -5,10 +5,11 @@
 #   scripts/install-deps.sh test   both, and what the tests use
 set -euo pipefail
 
-run_packages=(runc tini debootstrap iproute2 iptables nftables e2fsprogs util-linux procps ca-certificates)
+# cpio and lz4: `wrenn image kernel` packs the initramfs and unpacks the kernel (Debian's cloud kernel is LZ4).
+run_packages=(runc tini debootstrap iproute2 iptables nftables e2fsprogs util-linux procps ca-certificates cpio lz4)
 build_packages=(clang zlib1g-dev)
 # postgresql: the control plane suite runs a second time on a throwaway PostgreSQL (scripts/with-postgres.sh).
-test_packages=(curl python3 postgresql golang-go bsdutils qemu-system-x86 qemu-utils busybox-static cpio libcap2-bin)
+test_packages=(curl python3 postgresql golang-go bsdutils qemu-system-x86 qemu-utils busybox-static libcap2-bin)
 
 case "${1:-run}" in
   run)   wanted=("${run_packages[@]}") ;;

@@ -7,6 +7,7 @@ namespace Wrenn.Cli.Images;
 /// own packages — never installed into this host's /boot. Debian's cloud kernel builds its virtio
 /// drivers as modules, so an initramfs is made beside it: busybox-static, those modules, and a small
 /// /init that loads them, sets eth0 from the kernel command line and hands over to wrenn-init.
+/// Firecracker boots only an uncompressed ELF, so <c>vmlinux-&lt;version&gt;</c> is extracted too.
 /// </summary>
 public sealed class KernelInstaller(TextWriter progress)
 {
@@ -27,8 +28,15 @@ public sealed class KernelInstaller(TextWriter progress)
         var version = package["linux-image-".Length..];
         var kernel = Path.Combine(kernelsDirectory, "vmlinuz-" + version);
         var initrd = Path.Combine(kernelsDirectory, $"initrd-{version}.img");
+        var vmlinux = Path.Combine(kernelsDirectory, "vmlinux-" + version);
         if (!force && File.Exists(kernel) && File.Exists(initrd))
         {
+            if (!File.Exists(vmlinux))
+            {
+                // Installed by a version of wrenn that did not extract it yet.
+                await ExtractVmlinuxAsync(kernel, vmlinux, cancellationToken).ConfigureAwait(false);
+            }
+
             progress.WriteLine($"Kernel {version} is already in {kernelsDirectory}; nothing to do");
             return version;
         }
@@ -36,7 +44,7 @@ public sealed class KernelInstaller(TextWriter progress)
         var work = Directory.CreateTempSubdirectory("wrenn-kernel-").FullName;
         try
         {
-            progress.WriteLine($"[1/3] downloading {package} and busybox-static (Debian packages)");
+            progress.WriteLine($"[1/4] downloading {package} and busybox-static (Debian packages)");
             await RunAsync("/bin/sh", ["-c", "cd \"$0\" && apt-get download \"$1\" busybox-static", work, package], cancellationToken).ConfigureAwait(false);
             var extracted = Path.Combine(work, "x");
             foreach (var deb in Directory.EnumerateFiles(work, "*.deb"))
@@ -44,7 +52,7 @@ public sealed class KernelInstaller(TextWriter progress)
                 await RunAsync("dpkg-deb", ["-x", deb, extracted], cancellationToken).ConfigureAwait(false);
             }
 
-            progress.WriteLine($"[2/3] making the initramfs ({Modules.Length} virtio modules, busybox, /init)");
+            progress.WriteLine($"[2/4] making the initramfs ({Modules.Length} virtio modules, busybox, /init)");
             var root = Path.Combine(work, "initramfs");
             Directory.CreateDirectory(Path.Combine(root, "bin"));
             Directory.CreateDirectory(Path.Combine(root, "modules"));
@@ -59,9 +67,12 @@ public sealed class KernelInstaller(TextWriter progress)
             var builtInitrd = Path.Combine(work, "initrd.img");
             await RunAsync("/bin/sh", ["-c", "cd \"$0\" && find . | cpio -o -H newc --quiet | gzip -1 > \"$1\"", root, builtInitrd], cancellationToken).ConfigureAwait(false);
 
-            progress.WriteLine($"[3/3] installing into {kernelsDirectory}");
+            progress.WriteLine($"[3/4] extracting the uncompressed kernel (vmlinux, for Firecracker)");
             Directory.CreateDirectory(kernelsDirectory);
-            // Initrd first, kernel last: the kernel's presence says the pair is complete.
+            await ExtractVmlinuxAsync(Path.Combine(extracted, "boot", "vmlinuz-" + version), vmlinux, cancellationToken).ConfigureAwait(false);
+
+            progress.WriteLine($"[4/4] installing into {kernelsDirectory}");
+            // Initrd first, kernel last: the kernel's presence says the set is complete.
             File.Copy(builtInitrd, initrd + ".tmp", overwrite: true);
             File.Move(initrd + ".tmp", initrd, overwrite: true);
             File.Copy(Path.Combine(extracted, "boot", "vmlinuz-" + version), kernel + ".tmp", overwrite: true);
@@ -73,6 +84,13 @@ public sealed class KernelInstaller(TextWriter progress)
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    private async Task ExtractVmlinuxAsync(string bzImage, string vmlinux, CancellationToken cancellationToken)
+    {
+        var format = await VmlinuxExtractor.ExtractAsync(bzImage, vmlinux + ".tmp", cancellationToken).ConfigureAwait(false);
+        File.Move(vmlinux + ".tmp", vmlinux, overwrite: true);
+        progress.WriteLine($"Extracted {vmlinux} ({format} payload, {new FileInfo(vmlinux).Length / 1048576.0:F1} MB)");
     }
 
     /// <summary>The versioned package the meta package points at, e.g. linux-image-6.1.0-56-cloud-amd64.</summary>

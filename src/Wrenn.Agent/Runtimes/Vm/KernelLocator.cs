@@ -1,13 +1,18 @@
 namespace Wrenn.Agent.Runtimes.Vm;
 
 /// <summary>
-/// Finds the guest kernel in $WRENN_DIR/kernels: <c>vmlinuz-&lt;version&gt;</c> (or <c>vmlinux-</c>)
-/// with the highest version wins, a plain <c>vmlinuz</c>/<c>vmlinux</c> is the fallback, and
-/// <c>initrd-&lt;version&gt;.img</c> beside it is used when present. `wrenn image kernel` installs them.
+/// Finds the guest kernel in $WRENN_DIR/kernels: of the kind asked for (<c>vmlinuz</c>, the packaged
+/// compressed image QEMU boots, or <c>vmlinux</c>, the uncompressed ELF Firecracker needs), the
+/// <c>&lt;kind&gt;-&lt;version&gt;</c> with the highest version wins, a plain <c>&lt;kind&gt;</c> is the
+/// fallback, and <c>initrd-&lt;version&gt;.img</c> beside it is used when present. `wrenn image kernel`
+/// installs both kinds.
 /// </summary>
 public static class KernelLocator
 {
-    public static VmKernel Find(string kernelsDirectory)
+    public const string Compressed = "vmlinuz";
+    public const string Uncompressed = "vmlinux";
+
+    public static VmKernel Find(string kernelsDirectory, string kind = Compressed)
     {
         if (!Directory.Exists(kernelsDirectory))
         {
@@ -17,8 +22,8 @@ public static class KernelLocator
         var versioned = Directory.EnumerateFiles(kernelsDirectory)
             .Select(Path.GetFileName)
             .OfType<string>()
-            .Where(name => name.StartsWith("vmlinuz-", StringComparison.Ordinal) || name.StartsWith("vmlinux-", StringComparison.Ordinal))
-            .Select(name => (Name: name, Version: name[8..]))
+            .Where(name => name.StartsWith(kind + "-", StringComparison.Ordinal))
+            .Select(name => (Name: name, Version: name[(kind.Length + 1)..]))
             .OrderByDescending(k => k.Version, KernelVersionComparer.Instance)
             .FirstOrDefault();
         if (versioned.Name is not null)
@@ -27,16 +32,13 @@ public static class KernelLocator
             return new VmKernel(versioned.Version, Path.Combine(kernelsDirectory, versioned.Name), File.Exists(initrd) ? initrd : null);
         }
 
-        foreach (var plain in new[] { "vmlinuz", "vmlinux" })
+        var plain = Path.Combine(kernelsDirectory, kind);
+        if (File.Exists(plain))
         {
-            var path = Path.Combine(kernelsDirectory, plain);
-            if (File.Exists(path))
-            {
-                var initrd = Path.Combine(kernelsDirectory, "initrd.img");
-                return new VmKernel("unknown", path, File.Exists(initrd) ? initrd : null);
-            }
+            var initrd = Path.Combine(kernelsDirectory, "initrd.img");
+            return new VmKernel("unknown", plain, File.Exists(initrd) ? initrd : null);
         }
 
-        throw new KernelNotFoundException($"no guest kernel in {kernelsDirectory}; run 'wrenn image kernel'");
+        throw new KernelNotFoundException($"no guest kernel ({kind}) in {kernelsDirectory}; run 'wrenn image kernel'");
     }
 }
