@@ -39,6 +39,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             Assert.False(QemuRunning(spec.SandboxId), "a paused VM holds no process");
             var memory = new FileInfo(Path.Combine(agent.WrennDir, "snapshots", spec.SandboxId, "memory"));
             Assert.True(memory.Exists && memory.Length > 1024 * 1024, "pause writes the VM's memory to disk");
+            // Paused to disk, it holds nothing on the host: no process, namespace, TAP, veth, rules, mounts or loop devices.
+            Assert.Empty(HostSnapshot.Take().NewSince(before));
 
             clock.Restart();
             await agent.Manager.ResumeAsync(spec.SandboxId, 0, ct);
@@ -144,8 +146,20 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             }
 
             // Each child writes its own disk: what one writes the other and the template do not see.
-            await ExecAsync(agent, children[0].SandboxId, "echo mine > /root/only-here && sync");
-            Assert.Equal("absent\n", await ExecAsync(agent, children[1].SandboxId, "test -e /root/only-here && echo present || echo absent"));
+            await ExecAsync(agent, children[0].SandboxId, "echo mine > ~/only-here && sync");
+            Assert.Equal("absent\n", await ExecAsync(agent, children[1].SandboxId, "test -e ~/only-here && echo present || echo absent"));
+
+            // Paused to disk, a child gives its slot back; a newcomer takes it, and the child resumes in another.
+            await agent.Manager.PauseAsync(children[0].SandboxId, automatic: false, ct);
+            var newcomer = Spec() with { Template = template };
+            await agent.Manager.CreateAsync(newcomer, ct);
+            await agent.Manager.ResumeAsync(children[0].SandboxId, 0, ct);
+            Assert.Equal("warmed\n", await ExecAsync(agent, children[0].SandboxId, "cat /dev/shm/state"));
+            Assert.Equal("mine\n", await ExecAsync(agent, children[0].SandboxId, "cat ~/only-here"));
+            var moved = await CounterAsync(agent, children[0].SandboxId);
+            await Task.Delay(700, ct);
+            Assert.True(await CounterAsync(agent, children[0].SandboxId) > moved, "the counter runs on in the new slot");
+            await agent.Manager.DestroyAsync(newcomer.SandboxId, ct);
 
             // Its vcpus and memory are the template's.
             await Assert.ThrowsAsync<ArgumentException>(() => agent.Manager.CreateAsync(Spec() with { Template = template, MemoryMb = 512 }, ct));

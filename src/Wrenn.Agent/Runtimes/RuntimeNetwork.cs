@@ -8,4 +8,8 @@ public sealed record RuntimeNetwork(
     IPAddress SandboxAddress,
     IPAddress Gateway,
     int PrefixLength,
-    IReadOnlyList<IPAddress> Nameservers);
+    IReadOnlyList<IPAddress> Nameservers)
+{
+    /// <summary>No network: a VM paused to disk, whose slot was given back.</summary>
+    public static RuntimeNetwork Detached { get; } = new(string.Empty, IPAddress.None, IPAddress.None, 0, []);
+}

@@ -83,7 +83,8 @@ public sealed class SandboxManager(
                 cancellationToken).ConfigureAwait(false);
 
             // The disk's mkfs and the network's ip/iptables calls are independent: run them side by side.
-            var formatting = disk.FormatAsync(sandbox.Directory, cancellationToken);
+            var hostRootfs = runtime.Capabilities.HostRootfs;
+            var formatting = hostRootfs ? disk.FormatAsync(sandbox.Directory, cancellationToken) : Task.CompletedTask;
             try
             {
                 sandbox.Slot = await network.CreateAsync(rollback, cancellationToken).ConfigureAwait(false);
@@ -95,17 +96,22 @@ public sealed class SandboxManager(
             }
 
             await formatting.ConfigureAwait(false);
-            await disk.MountAsync(sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<string> layers = [.. layerSources.Select(l => l.Directory)];
+            var rootfs = OverlayRootfs.MountPoint(sandbox.Directory);
+            if (hostRootfs)
+            {
+                await disk.MountAsync(sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
 
-            // Under a user namespace the layers must be owned by the sandbox's ids (copied once per image).
-            var owners = runtime.Capabilities.FileOwners;
-            var layers = await shiftedLayers.ResolveAsync(layerSources, owners, cancellationToken).ConfigureAwait(false);
-            var rootfs = await OverlayRootfs.MountAsync(layers, owners, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+                // Under a user namespace the layers must be owned by the sandbox's ids (copied once per image).
+                var owners = runtime.Capabilities.FileOwners;
+                layers = await shiftedLayers.ResolveAsync(layerSources, owners, cancellationToken).ConfigureAwait(false);
+                rootfs = await OverlayRootfs.MountAsync(layers, owners, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+            }
             sandbox.Runtime = new RuntimeSandbox(
                 spec.SandboxId,
                 sandbox.Directory,
                 rootfs,
-                new RuntimeNetwork(sandbox.Slot.NamespacePath, sandbox.Slot.SandboxAddress, sandbox.Slot.HostAddress, SlotAddresses.PrefixLength, nameservers.Resolve()),
+                NetworkOf(sandbox.Slot, nameservers.Resolve()),
                 spec.Vcpus,
                 spec.MemoryMb,
                 spec.Environment,
@@ -232,6 +238,11 @@ public sealed class SandboxManager(
 
             sandbox.State = SandboxState.Paused;
             sandbox.AutoPaused = automatic;
+            if (runtime.Capabilities.MemorySnapshots)
+            {
+                await ReleaseSlotAsync(sandbox).ConfigureAwait(false);
+            }
+
             await WriteRecordAsync(sandbox, CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation("Sandbox {SandboxId} paused{Why} in {ElapsedMs:F1} ms", sandboxId, automatic ? " (inactive)" : string.Empty, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return sandbox;
@@ -256,14 +267,38 @@ public sealed class SandboxManager(
 
             var started = Stopwatch.GetTimestamp();
             sandbox.State = SandboxState.Resuming;
+            await using var rollback = new RollbackList("resume " + sandboxId, logger, faults);
+            var movedSlot = false;
             try
             {
+                if (sandbox.Slot is null)
+                {
+                    // Paused to disk, it gave its slot back; any free one will do (every guest has the same address).
+                    var slot = await network.CreateAsync(rollback, cancellationToken).ConfigureAwait(false);
+                    sandbox.Slot = slot;
+                    sandbox.Runtime = sandbox.Runtime! with { Network = NetworkOf(slot, nameservers.Resolve()) };
+                    movedSlot = true;
+                }
+
                 await runtime.ResumeAsync(sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
+                rollback.Commit();
             }
-            catch
+            catch (Exception ex)
             {
-                // Still paused as far as anyone can tell; the caller may retry.
+                // Still paused as far as anyone can tell, its memory still on disk; the caller may retry.
+                var undoErrors = await rollback.RollbackAsync().ConfigureAwait(false);
+                if (movedSlot)
+                {
+                    sandbox.Slot = null;
+                    sandbox.Runtime = sandbox.Runtime! with { Network = RuntimeNetwork.Detached };
+                }
+
                 sandbox.State = SandboxState.Paused;
+                if (undoErrors.Count > 0)
+                {
+                    throw new RollbackFailedException(rollback.Operation, ex, undoErrors);
+                }
+
                 throw;
             }
 
@@ -358,6 +393,31 @@ public sealed class SandboxManager(
         {
             sandbox.Transition.Release();
         }
+    }
+
+    private static RuntimeNetwork NetworkOf(SlotAddresses slot, IReadOnlyList<System.Net.IPAddress> nameservers) =>
+        new(slot.NamespacePath, slot.SandboxAddress, slot.HostAddress, SlotAddresses.PrefixLength, nameservers);
+
+    /// <summary>
+    /// A VM paused to disk needs no network: its namespace, TAP, veth and rules go, and its slot is free
+    /// for others. If that fails the sandbox keeps the slot (destroy removes it later); the pause stands.
+    /// </summary>
+    private async Task ReleaseSlotAsync(Sandbox sandbox)
+    {
+        if (sandbox.Slot is not { } slot)
+        {
+            return;
+        }
+
+        var errors = await network.RemoveAsync(slot, CancellationToken.None).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            logger.LogWarning(new AggregateException(errors), "Sandbox {SandboxId} is paused but keeps slot {Slot}: releasing it failed", sandbox.Id, slot.Index);
+            return;
+        }
+
+        sandbox.Slot = null;
+        sandbox.Runtime = sandbox.Runtime! with { Network = RuntimeNetwork.Detached };
     }
 
     /// <summary>
@@ -523,14 +583,19 @@ public sealed class SandboxManager(
             var sandbox = new Sandbox(
                 new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, new Dictionary<string, string>()),
                 directory);
-            if (record is not null)
+            if (record?.SlotIndex is { } slotIndex)
             {
-                sandbox.Slot = network.Reserve(record.SlotIndex);
+                sandbox.Slot = network.Reserve(slotIndex);
             }
 
-            sandbox.Runtime = sandbox.Slot is { } slot
-                ? new RuntimeSandbox(id, directory, OverlayRootfs.MountPoint(directory), new RuntimeNetwork(slot.NamespacePath, slot.SandboxAddress, slot.HostAddress, SlotAddresses.PrefixLength, []), sandbox.Spec.Vcpus, sandbox.Spec.MemoryMb, sandbox.Spec.Environment)
-                : new RuntimeSandbox(id, directory, OverlayRootfs.MountPoint(directory), new RuntimeNetwork(string.Empty, System.Net.IPAddress.None, System.Net.IPAddress.None, 0, []), 1, 0, new Dictionary<string, string>());
+            sandbox.Runtime = new RuntimeSandbox(
+                id,
+                directory,
+                OverlayRootfs.MountPoint(directory),
+                sandbox.Slot is { } slot ? NetworkOf(slot, []) : RuntimeNetwork.Detached,
+                sandbox.Spec.Vcpus,
+                sandbox.Spec.MemoryMb,
+                sandbox.Spec.Environment);
 
             if (record is { EnvdAccessToken: { } token } && record.Runtime == runtime.Name
                 && await TryAdoptAsync(sandbox, record, token, cancellationToken).ConfigureAwait(false))
@@ -576,7 +641,7 @@ public sealed class SandboxManager(
         }
 
         _sandboxes[sandbox.Id] = sandbox;
-        logger.LogInformation("Adopted sandbox {SandboxId} ({State}, slot {Slot}) from an earlier run", sandbox.Id, sandbox.State, sandbox.Slot!.Index);
+        logger.LogInformation("Adopted sandbox {SandboxId} ({State}, slot {Slot}) from an earlier run", sandbox.Id, sandbox.State, sandbox.Slot?.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none: paused to disk");
         return true;
     }
 
@@ -644,7 +709,7 @@ public sealed class SandboxManager(
             sandbox.Id,
             sandbox.Spec.Template,
             runtime.Name,
-            sandbox.Slot!.Index,
+            sandbox.Slot?.Index,
             sandbox.Spec.Vcpus,
             sandbox.Spec.MemoryMb,
             sandbox.TimeoutSec,

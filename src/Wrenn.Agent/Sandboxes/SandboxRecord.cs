@@ -4,13 +4,14 @@ namespace Wrenn.Agent.Sandboxes;
 /// What the agent writes to $WRENN_DIR/sandboxes/&lt;id&gt;/sandbox.json (mode 0600) as the sandbox
 /// changes, so that a restarted agent can adopt a sandbox that still runs, or find and remove what one
 /// that died held (network slot, mounts, container). <see cref="EnvdAccessToken"/> is how the agent
-/// talks to the sandbox's envd; it is null until envd was initialised.
+/// talks to the sandbox's envd; it is null until envd was initialised. <see cref="SlotIndex"/> is null
+/// while a VM sandbox is paused: its memory is on disk and its network slot was given back.
 /// </summary>
 public sealed record SandboxRecord(
     string SandboxId,
     string Template,
     string Runtime,
-    int SlotIndex,
+    int? SlotIndex,
     uint Vcpus,
     uint MemoryMb,
     uint TimeoutSec,

@@ -34,7 +34,7 @@ public sealed class QemuRuntime(
 
     public string Name => RuntimeName;
 
-    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: true, Isolation: "vm");
+    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: true, Isolation: "vm", HostRootfs: false);
 
     public async Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
     {
@@ -151,6 +151,13 @@ public sealed class QemuRuntime(
 
         var saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.ListString)
             ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no QEMU arguments");
+        // A VM paused to disk gave its slot back; the one it resumes in may be new, without a TAP yet.
+        var tap = await commands.RunAsync("ip", ["-n", Path.GetFileName(sandbox.Network.NamespacePath), "link", "show", GuestNetwork.TapName], cancellationToken).ConfigureAwait(false);
+        if (!tap.Succeeded)
+        {
+            await ConnectTapAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        }
+
         // On failure the memory file stays: the sandbox is still paused and the resume can be retried.
         await RestoreAsync(sandbox, saved, memory, cancellationToken).ConfigureAwait(false);
         File.Delete(memory);
