@@ -191,6 +191,7 @@ public static class AgentHost
         services.AddSingleton<Runtimes.Qemu.QemuRuntime>();
         services.AddSingleton<IRuntime>(sp => RuntimeSelector.Select(options.Runtime, sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(RuntimeSelector))));
         services.AddSingleton<SandboxRequestValidator>();
+        services.AddSingleton<BaseVmSnapshots>();
         services.AddSingleton<SandboxManager>();
         services.AddSingleton<SandboxCommands>();
         services.AddSingleton<SandboxFiles>();

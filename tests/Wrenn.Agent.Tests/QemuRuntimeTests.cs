@@ -54,7 +54,22 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             Assert.Equal("kept\n", await ExecAsync(agent, spec.SandboxId, "cat /tmp/file"));
             Assert.False(memory.Exists && File.Exists(memory.FullName), "the memory file goes once the VM runs again");
 
-            output.WriteLine($"qemu (TCG) boot to envd ready {boot.TotalSeconds:F2} s, pause {pause.TotalSeconds:F2} s, resume {resume.TotalSeconds:F2} s, memory file {memory.Length / 1048576.0:F1} MB for a 256 MB guest");
+            // The first boot left a snapshot of a fresh guest: the next sandbox of this kind restores it,
+            // and gets its own name and envd token.
+            var fromBase = Spec();
+            clock.Restart();
+            await agent.Manager.CreateAsync(fromBase, ct);
+            var restore = clock.Elapsed;
+            var baseSnapshot = Assert.Single(Directory.GetDirectories(Path.Combine(agent.WrennDir, "snapshots", "base")));
+            var restored = agent.Manager.List().Single(s => s.Id == fromBase.SandboxId);
+            Assert.Equal(baseSnapshot, restored.Runtime!.MemoryTemplate);
+            Assert.NotEqual(agent.Manager.List().Single(s => s.Id == spec.SandboxId).EnvdAccessToken, restored.EnvdAccessToken);
+            Assert.Equal(fromBase.SandboxId + "\n", await ExecAsync(agent, fromBase.SandboxId, "hostname"));
+            Assert.Contains(fromBase.SandboxId, await ExecAsync(agent, fromBase.SandboxId, "cat /etc/hosts /etc/hostname"), StringComparison.Ordinal);
+            Assert.Equal("absent\n", await ExecAsync(agent, fromBase.SandboxId, "test -e /tmp/file && echo present || echo absent"));
+            await agent.Manager.DestroyAsync(fromBase.SandboxId, ct);
+
+            output.WriteLine($"qemu (TCG) boot to envd ready {boot.TotalSeconds:F2} s (incl. taking the base snapshot), create from the base snapshot {restore.TotalSeconds:F2} s, pause {pause.TotalSeconds:F2} s, resume {resume.TotalSeconds:F2} s, memory file {memory.Length / 1048576.0:F1} MB for a 256 MB guest");
             await agent.Manager.DestroyAsync(spec.SandboxId, ct);
             Assert.False(QemuRunning(spec.SandboxId));
         }

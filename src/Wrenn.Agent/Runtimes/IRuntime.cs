@@ -36,6 +36,12 @@ public interface IRuntime
     /// </summary>
     Task WriteTemplateAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What a memory snapshot of a freshly booted sandbox depends on besides the image and its size (the
+    /// kernel, the accelerator): prebuilt snapshots made under another identity are not reused.
+    /// </summary>
+    string BootIdentity();
+
     /// <summary>What the sandbox uses now, as its host sees it.</summary>
     Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
 

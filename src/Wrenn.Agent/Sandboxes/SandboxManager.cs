@@ -21,6 +21,7 @@ public sealed class SandboxManager(
     SandboxNetworkManager network,
     TemplateStore templates,
     IdShiftedLayers shiftedLayers,
+    BaseVmSnapshots baseSnapshots,
     SandboxDisk disk,
     EnvdClient envd,
     SandboxRequestValidator validator,
@@ -49,6 +50,14 @@ public sealed class SandboxManager(
         validator.ValidateCreate(spec);
         var layerSources = templates.ResolveLayerSources(spec.Template);
         var memoryTemplate = MemoryTemplateFor(spec);
+        string? captureBase = null;
+        if (memoryTemplate is null && runtime.Capabilities.MemorySnapshots && options.Value.PrebuiltVmSnapshots && layerSources.Count == 1)
+        {
+            // A VM from a base image: restore a snapshot of one freshly booted, or boot and take that snapshot.
+            var key = baseSnapshots.KeyFor(spec.Template, spec.Vcpus, spec.MemoryMb, runtime.BootIdentity());
+            memoryTemplate = baseSnapshots.Find(key);
+            captureBase = memoryTemplate is null ? key : null;
+        }
 
         var sandbox = new Sandbox(spec, Path.Combine(agentOptions.Value.SandboxesDir, spec.SandboxId));
         var existing = _sandboxes.GetOrAdd(spec.SandboxId, sandbox);
@@ -133,16 +142,32 @@ public sealed class SandboxManager(
                 cancellationToken).ConfigureAwait(false);
 
             // From here on only holders of the token (this agent) can use the sandbox's envd.
-            // A VM restored from a template runs the template's envd, which keeps the token it was given.
-            var token = memoryTemplate is null
-                ? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
-                : (await File.ReadAllTextAsync(Path.Combine(memoryTemplate, EnvdTokenFileName), cancellationToken).ConfigureAwait(false)).Trim();
+            if (captureBase is not null)
+            {
+                // Booted, envd up, nothing of the user's given to it yet: what every sandbox of this kind starts as.
+                if (await baseSnapshots.CaptureAsync(captureBase, (directory, ct) => runtime.WriteTemplateAsync(sandbox.Runtime, directory, ct), cancellationToken).ConfigureAwait(false))
+                {
+                    baseSnapshots.RemoveStale(spec.Template, captureBase, MemoryTemplatesInUse());
+                }
+            }
+
+            // A VM restored from a template runs the template's envd, which keeps the token it was given
+            // (a base snapshot was taken before its envd had one).
+            var templateToken = memoryTemplate is null ? null : Path.Combine(memoryTemplate, EnvdTokenFileName);
+            var token = templateToken is not null && File.Exists(templateToken)
+                ? (await File.ReadAllTextAsync(templateToken, cancellationToken).ConfigureAwait(false)).Trim()
+                : Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
             await rollback.StepAsync(
                 "envd.init",
                 ct => envd.InitAsync(sandbox.EnvdUri!, token, spec.Environment, options.Value.DefaultUser, ct),
                 _ => Task.CompletedTask,
                 cancellationToken).ConfigureAwait(false);
             sandbox.EnvdAccessToken = token;
+            if (memoryTemplate is not null)
+            {
+                await NameRestoredGuestAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            }
+
             sandbox.StartedAt = DateTimeOffset.UtcNow;
             sandbox.State = SandboxState.Running;
 
@@ -392,6 +417,36 @@ public sealed class SandboxManager(
         finally
         {
             sandbox.Transition.Release();
+        }
+    }
+
+    private HashSet<string> MemoryTemplatesInUse() =>
+        [.. _sandboxes.Values.Select(s => s.Runtime?.MemoryTemplate).OfType<string>()];
+
+    /// <summary>
+    /// A VM restored from memory still has the hostname of the one the memory was taken from; it gets
+    /// its own (as a container's is its id). Cosmetic, so a failure is logged, not thrown.
+    /// </summary>
+    private async Task NameRestoredGuestAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        var config = new ProcessConfig { Cmd = "/bin/sh" };
+        config.Args.Add(["-c", "hostname \"$0\" && echo \"$0\" > /etc/hostname && printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n127.0.1.1\\t%s\\n' \"$0\" > /etc/hosts", sandbox.Id]);
+        try
+        {
+            ProcessEvent.Types.EndEvent? end = null;
+            await foreach (var processEvent in envd.StartProcessAsync(sandbox.Envd, new StartRequest { Process = config }, "root", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
+            {
+                end = processEvent.EventCase == ProcessEvent.EventOneofCase.End ? processEvent.End : end;
+            }
+
+            if (end is not { ExitCode: 0 })
+            {
+                logger.LogWarning("Naming restored sandbox {SandboxId} failed: {Status}", sandbox.Id, end?.Status ?? "no end event");
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Naming restored sandbox {SandboxId} failed", sandbox.Id);
         }
     }
 

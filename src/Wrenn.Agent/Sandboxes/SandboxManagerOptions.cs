@@ -15,6 +15,12 @@ public sealed class SandboxManagerOptions
     /// <summary>User that commands run as when the request names none.</summary>
     public string DefaultUser { get; set; } = "user";
 
+    /// <summary>
+    /// VM runtimes: the first sandbox of an image, size and kernel is snapshotted once booted, and the
+    /// next ones restore that snapshot instead of booting (<see cref="BaseVmSnapshots"/>).
+    /// </summary>
+    public bool PrebuiltVmSnapshots { get; set; } = true;
+
     public uint MaxVcpus { get; set; } = 64;
 
     public uint MinMemoryMb { get; set; } = 64;

@@ -83,6 +83,9 @@ public sealed class ContainerRuntime(
     public Task WriteTemplateAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken) =>
         throw new NotSupportedException("container templates keep files only, not memory");
 
+    /// <summary>Containers have no memory snapshots, so nothing depends on this.</summary>
+    public string BootIdentity() => RuntimeName + ":" + options.Value.OciRuntime;
+
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         var (cpu, memory, limit) = CgroupStats.Read($"{options.Value.CgroupParent.TrimEnd('/')}/{sandbox.SandboxId}");

@@ -117,12 +117,15 @@ public sealed class QemuRuntime(
                 // 'cont' after a completed migration takes the disk back and runs the guest on.
                 await qmp.ExecuteAsync("cont", null, CancellationToken.None).ConfigureAwait(false);
             }
+
+            await DetachFromBaseSnapshotAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
         }
         else if (File.Exists(MemoryFile(sandbox)))
         {
             // Paused: its memory is on disk already.
             await commands.RunCheckedAsync("cp", ["--sparse=always", "--", MemoryFile(sandbox), memory], cancellationToken).ConfigureAwait(false);
             await CopyDiskAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
+            await DetachFromBaseSnapshotAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -199,8 +202,31 @@ public sealed class QemuRuntime(
         }
     }
 
-    private Task CopyDiskAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken) =>
-        commands.RunCheckedAsync("cp", ["--sparse=always", "--", Path.Combine(sandbox.Directory, DiskFileName), Path.Combine(directory, DiskFileName)], cancellationToken);
+    /// <summary>
+    /// Copies the sandbox's disk into a template (<see cref="DetachFromBaseSnapshotAsync"/> follows). A sandbox restored from a prebuilt base snapshot stands
+    /// on that snapshot's disk, which is the agent's to replace, not a template's to keep: such a copy
+    /// is rebased onto the image itself (what the base disk holds is folded in), so the template stands
+    /// only on the image and on other templates.
+    /// </summary>
+    private async Task CopyDiskAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken)
+    {
+        var copy = Path.Combine(directory, DiskFileName);
+        await commands.RunCheckedAsync("cp", ["--sparse=always", "--", Path.Combine(sandbox.Directory, DiskFileName), copy], cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DetachFromBaseSnapshotAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken)
+    {
+        var copy = Path.Combine(directory, DiskFileName);
+        if (sandbox.MemoryTemplate is { } template && !Path.GetFullPath(template).StartsWith(agentOptions.Value.TemplatesDir.TrimEnd('/') + "/", StringComparison.Ordinal))
+        {
+            var info = await commands.RunCheckedAsync("qemu-img", ["info", "--output=json", Path.Combine(template, DiskFileName)], cancellationToken).ConfigureAwait(false);
+            using var json = JsonDocument.Parse(info.StandardOutput);
+            var image = json.RootElement.GetProperty("full-backing-filename").GetString()
+                ?? throw new InvalidOperationException($"{template}'s disk has no backing image");
+            var format = json.RootElement.TryGetProperty("backing-filename-format", out var f) ? f.GetString() ?? "raw" : "raw";
+            await commands.RunCheckedAsync("qemu-img", ["rebase", "-q", "-f", "qcow2", "-b", image, "-F", format, copy], cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private VmBoot NewBoot(RuntimeSandbox sandbox)
     {
@@ -223,6 +249,13 @@ public sealed class QemuRuntime(
         return File.Exists(boot.KernelPath)
             ? boot
             : throw new KernelNotFoundException($"the template's kernel {boot.KernelPath} ({boot.KernelVersion}) is gone; its memory cannot run on another");
+    }
+
+    /// <summary>The kernel a new VM would boot, the machine and the accelerator: a snapshot restores only onto the same.</summary>
+    public string BootIdentity()
+    {
+        var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
+        return string.Join('|', RuntimeName, kernel.KernelPath, kernel.Version, options.Value.Machine, Accelerator);
     }
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
