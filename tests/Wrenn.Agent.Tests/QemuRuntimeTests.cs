@@ -192,6 +192,29 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
+    [Fact]
+    public async Task A_vm_that_cannot_be_continued_after_a_failed_pause_is_destroyed_not_left_looking_alive()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var spec = Spec();
+        await using (var agent = QemuAgent())
+        {
+            await agent.Manager.CreateAsync(spec, ct);
+            var pid = int.Parse(File.ReadAllText(Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId, "qemu.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            using (var qemu = Process.GetProcessById(pid))
+            {
+                qemu.Kill();
+                await qemu.WaitForExitAsync(ct);
+            }
+
+            await Assert.ThrowsAnyAsync<Exception>(() => agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct));
+            Assert.DoesNotContain(agent.Manager.List(), s => s.Id == spec.SandboxId);
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
     /// <summary>An agent on the qemu runtime; software emulation boots slowly on a busy host, so envd gets three minutes.</summary>
     private static AgentUnderTest QemuAgent() => new(
         new NoStepFaults(),

@@ -572,6 +572,23 @@ public sealed class SandboxManager(
             await runtime.ResumeAsync(sandbox.Runtime!, budget.Token).ConfigureAwait(false);
             return SandboxState.Running;
         }
+        catch (Exception ex) when (runtime.Capabilities.MemorySnapshots)
+        {
+            // A VM that stays stopped holds its memory and answers nobody: it is removed, never left to look alive.
+            logger.LogError(ex, "Sandbox {SandboxId} could not be continued; destroying it", sandbox.Id);
+            using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var errors = await TearDownAsync(sandbox, budget.Token).ConfigureAwait(false);
+            if (errors.Count == 0)
+            {
+                _sandboxes.TryRemove(sandbox.Id, out _);
+            }
+            else
+            {
+                logger.LogError(new AggregateException(errors), "Sandbox {SandboxId} could not be fully destroyed; it is in error", sandbox.Id);
+            }
+
+            return SandboxState.Error;
+        }
         catch (Exception ex)
         {
             logger.LogError(ex, "Sandbox {SandboxId} could not be thawed; it is in error", sandbox.Id);
