@@ -30,6 +30,9 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             // A kernel of its own: the guest runs Debian's cloud kernel, whatever the host runs.
             Assert.Contains("cloud-amd64", await ExecAsync(agent, spec.SandboxId, "uname -r"), StringComparison.Ordinal);
             Assert.Equal(spec.SandboxId + "\n", await ExecAsync(agent, spec.SandboxId, "hostname"));
+            // The disk is the sandbox's size (4 GiB by default), larger than the image's file: the guest grew its filesystem.
+            var rootMegabytes = long.Parse((await ExecAsync(agent, spec.SandboxId, "df -m / | awk 'NR==2 {print $2}'")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(rootMegabytes, 3500, 4096);
             await ExecAsync(agent, spec.SandboxId, "echo kept > /tmp/file; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
             await Task.Delay(1500, ct);
 

@@ -29,7 +29,12 @@ public sealed class KernelInstaller(TextWriter progress)
         var kernel = Path.Combine(kernelsDirectory, "vmlinuz-" + version);
         var initrd = Path.Combine(kernelsDirectory, $"initrd-{version}.img");
         var vmlinux = Path.Combine(kernelsDirectory, "vmlinux-" + version);
-        if (!force && File.Exists(kernel) && File.Exists(initrd))
+        // The initramfs holds this build's /init: a newer one means making the initramfs again.
+        var initStamp = initrd + ".init-sha256";
+        var init = EmbeddedFiles.LoadVmInitramfsInit();
+        var initHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(init));
+        var initCurrent = File.Exists(initStamp) && (await File.ReadAllTextAsync(initStamp, cancellationToken).ConfigureAwait(false)).Trim() == initHash;
+        if (!force && File.Exists(kernel) && File.Exists(initrd) && initCurrent)
         {
             if (!File.Exists(vmlinux))
             {
@@ -62,7 +67,7 @@ public sealed class KernelInstaller(TextWriter progress)
                 File.Copy(Path.Combine(extracted, "lib", "modules", version, "kernel", module), Path.Combine(root, "modules", Path.GetFileName(module)));
             }
 
-            await File.WriteAllBytesAsync(Path.Combine(root, "init"), EmbeddedFiles.LoadVmInitramfsInit(), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(Path.Combine(root, "init"), init, cancellationToken).ConfigureAwait(false);
             File.SetUnixFileMode(Path.Combine(root, "init"), (UnixFileMode)0b111_101_101);
             var builtInitrd = Path.Combine(work, "initrd.img");
             await RunAsync("/bin/sh", ["-c", "cd \"$0\" && find . | cpio -o -H newc --quiet | gzip -1 > \"$1\"", root, builtInitrd], cancellationToken).ConfigureAwait(false);
@@ -75,6 +80,7 @@ public sealed class KernelInstaller(TextWriter progress)
             // Initrd first, kernel last: the kernel's presence says the set is complete.
             File.Copy(builtInitrd, initrd + ".tmp", overwrite: true);
             File.Move(initrd + ".tmp", initrd, overwrite: true);
+            await File.WriteAllTextAsync(initStamp, initHash + "\n", cancellationToken).ConfigureAwait(false);
             File.Copy(Path.Combine(extracted, "boot", "vmlinuz-" + version), kernel + ".tmp", overwrite: true);
             File.Move(kernel + ".tmp", kernel, overwrite: true);
             progress.WriteLine($"Kernel {version} installed: {kernel} ({new FileInfo(kernel).Length / 1048576.0:F1} MB) and {initrd} ({new FileInfo(initrd).Length / 1048576.0:F1} MB)");

@@ -19,6 +19,7 @@ public sealed class QemuRuntime(
     ICommandRunner commands,
     RootfsDiskImage rootfsImages,
     IOptions<QemuRuntimeOptions> options,
+    IOptions<Storage.SandboxDiskOptions> diskOptions,
     IOptions<AgentOptions> agentOptions,
     ILogger<QemuRuntime> logger) : IRuntime
 {
@@ -251,11 +252,13 @@ public sealed class QemuRuntime(
             : throw new KernelNotFoundException($"the template's kernel {boot.KernelPath} ({boot.KernelVersion}) is gone; its memory cannot run on another");
     }
 
-    /// <summary>The kernel a new VM would boot, the machine and the accelerator: a snapshot restores only onto the same.</summary>
+    /// <summary>The kernel a new VM would boot, the machine, the accelerator and the disk size: a snapshot restores only onto the same.</summary>
     public string BootIdentity()
     {
         var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
-        return string.Join('|', RuntimeName, kernel.KernelPath, kernel.Version, options.Value.Machine, Accelerator);
+        // The files' times too: `wrenn image kernel` may remake the initramfs (a new /init) under the same names.
+        var written = string.Join(',', new[] { kernel.KernelPath, kernel.InitrdPath }.OfType<string>().Select(f => File.GetLastWriteTimeUtc(f).Ticks.ToString(CultureInfo.InvariantCulture)));
+        return string.Join('|', RuntimeName, kernel.KernelPath, kernel.Version, written, options.Value.Machine, Accelerator, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture));
     }
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
@@ -356,8 +359,14 @@ public sealed class QemuRuntime(
             throw new NotSupportedException("the qemu runtime starts from a base image or a VM template, not from a container's file template");
         }
 
+        // The sandbox's disk size (WRENN_SANDBOX_DISK_MB) when it is larger than the image's file; the
+        // guest's initramfs grows the filesystem to fill it. A restored VM keeps its template's size.
         var baseDisk = await rootfsImages.EnsureAsync(layers[^1], cancellationToken).ConfigureAwait(false);
-        await commands.RunCheckedAsync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", disk], cancellationToken).ConfigureAwait(false);
+        var size = diskOptions.Value.SizeMb * 1024 * 1024;
+        string[] arguments = size > new FileInfo(baseDisk).Length
+            ? ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", disk, size.ToString(CultureInfo.InvariantCulture)]
+            : ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", disk];
+        await commands.RunCheckedAsync("qemu-img", arguments, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes the guest's TAP in the sandbox's namespace and the translation between slot and guest address.</summary>
@@ -503,8 +512,15 @@ public sealed class QemuRuntime(
 
     private static int? Pid(RuntimeSandbox sandbox)
     {
-        var path = Path.Combine(sandbox.Directory, PidFileName);
-        return File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        try
+        {
+            return int.TryParse(File.ReadAllText(Path.Combine(sandbox.Directory, PidFileName)).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            // Not written yet, or QEMU removed it as it exited (FileNotFound is an IOException).
+            return null;
+        }
     }
 
     /// <summary>The pid is this sandbox's QEMU (not a recycled pid): its command line names the sandbox.</summary>
