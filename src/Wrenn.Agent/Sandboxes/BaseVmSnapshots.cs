@@ -88,18 +88,5 @@ public sealed class BaseVmSnapshots(ImageStore images, IOptions<AgentOptions> op
         }
     }
 
-    private void RemoveQuietly(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            logger.LogWarning(ex, "Could not remove {Directory}", directory);
-        }
-    }
+    private void RemoveQuietly(string directory) => DirectoryRemoval.RemoveQuietly(directory, logger);
 }

@@ -219,18 +219,5 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
     private static long SizeOf(string directory) =>
         new DirectoryInfo(directory).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => f.Length);
 
-    private void RemoveQuietly(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            logger.LogWarning(ex, "Could not remove {Directory}", directory);
-        }
-    }
+    private void RemoveQuietly(string directory) => DirectoryRemoval.RemoveQuietly(directory, logger);
 }

@@ -154,18 +154,5 @@ public sealed class IdShiftedLayers(ICommandRunner commands, ILogger<IdShiftedLa
         }
     }
 
-    private void RemoveQuietly(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            logger.LogWarning(ex, "Could not remove {Directory}", directory);
-        }
-    }
+    private void RemoveQuietly(string directory) => DirectoryRemoval.RemoveQuietly(directory, logger);
 }
