@@ -9,4 +9,5 @@ namespace Wrenn.Agent;
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Storage.TemplateManifest))]
 [JsonSerializable(typeof(Runtimes.Vm.VmBoot))]
+[JsonSerializable(typeof(Storage.Cow.RootfsCow))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext;

@@ -31,8 +31,10 @@ public static class RuntimeSelector
             case QemuRuntime.RuntimeName:
                 logger.LogInformation("Using the qemu runtime ({Accelerator})", File.Exists("/dev/kvm") ? "KVM" : "software emulation (no /dev/kvm): slow, but a whole VM per sandbox");
                 return services.GetRequiredService<QemuRuntime>();
-            case "firecracker":
-                throw new NotSupportedException($"WRENN_RUNTIME={requested}: this build has no {requested} runtime yet; use 'container' or 'auto'");
+            case Firecracker.FirecrackerRuntime.RuntimeName:
+                logger.LogWarning(
+                    "Using the firecracker runtime. It has been tested only against a fake Firecracker (no KVM where it was built); see docs/runtimes/firecracker.md");
+                return services.GetRequiredService<Firecracker.FirecrackerRuntime>();
             default:
                 throw new ArgumentException($"WRENN_RUNTIME={requested} is not a runtime; use auto, container, qemu or firecracker");
         }

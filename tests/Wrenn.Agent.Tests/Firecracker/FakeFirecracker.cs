@@ -60,6 +60,9 @@ public sealed partial class FakeFirecracker : IAsyncDisposable
     /// <summary>Check that the host paths in bodies exist, as Firecracker does when it opens them. On by default.</summary>
     public bool CheckHostPaths { get; set; } = true;
 
+    /// <summary>"METHOD /path" of a request to refuse once (after its body passed the contract), as a real failure would; null for none.</summary>
+    public string? FailNext { get; set; }
+
     public FakeVmState State
     {
         get
@@ -168,7 +171,14 @@ public sealed partial class FakeFirecracker : IAsyncDisposable
         JsonObject? answer;
         lock (_gate)
         {
-            fault = Handle(method, path, body, out answer);
+            answer = null;
+            var injected = FailNext == $"{method} {path}";
+            fault = injected ? "fake Firecracker: injected failure" : Handle(method, path, body, out answer);
+            if (injected)
+            {
+                FailNext = null;
+            }
+
             if (fault is null)
             {
                 _accepted.Add(new FakeFirecrackerRequest(method, path, body ?? string.Empty));

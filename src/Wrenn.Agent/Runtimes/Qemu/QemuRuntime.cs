@@ -18,6 +18,7 @@ namespace Wrenn.Agent.Runtimes.Qemu;
 public sealed class QemuRuntime(
     ICommandRunner commands,
     RootfsDiskImage rootfsImages,
+    GuestTap guestTap,
     IOptions<QemuRuntimeOptions> options,
     IOptions<Storage.SandboxDiskOptions> diskOptions,
     IOptions<AgentOptions> agentOptions,
@@ -52,7 +53,7 @@ public sealed class QemuRuntime(
             cancellationToken).ConfigureAwait(false);
 
         // The namespace and everything in it go with the sandbox's network: nothing to undo here.
-        await rollback.StepAsync("qemu.network", ct => ConnectTapAsync(sandbox, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+        await rollback.StepAsync("qemu.network", ct => guestTap.ConnectAsync(sandbox.Network, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
 
         await rollback.StepAsync(
             "qemu.start",
@@ -155,12 +156,7 @@ public sealed class QemuRuntime(
 
         var saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.ListString)
             ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no QEMU arguments");
-        // A VM paused to disk gave its slot back; the one it resumes in may be new, without a TAP yet.
-        var tap = await commands.RunAsync("ip", ["-n", Path.GetFileName(sandbox.Network.NamespacePath), "link", "show", GuestNetwork.TapName], cancellationToken).ConfigureAwait(false);
-        if (!tap.Succeeded)
-        {
-            await ConnectTapAsync(sandbox, cancellationToken).ConfigureAwait(false);
-        }
+        await guestTap.EnsureConnectedAsync(sandbox.Network, cancellationToken).ConfigureAwait(false);
 
         // On failure the memory file stays: the sandbox is still paused and the resume can be retried.
         await RestoreAsync(sandbox, saved, memory, cancellationToken).ConfigureAwait(false);
@@ -261,24 +257,8 @@ public sealed class QemuRuntime(
         return string.Join('|', RuntimeName, kernel.KernelPath, kernel.Version, written, options.Value.Machine, Accelerator, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture));
     }
 
-    public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
-    {
-        var limit = (long)sandbox.MemoryMb * 1024 * 1024;
-        if (Pid(sandbox) is not { } pid || !File.Exists($"/proc/{pid}/stat"))
-        {
-            return Task.FromResult(new RuntimeUsage(TimeSpan.Zero, 0, limit));
-        }
-
-        // /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks of 1/100 s; the name in
-        // field 2 may hold spaces, so count from the closing parenthesis.
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        var rss = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)) is { } line
-            ? long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024
-            : 0;
-        return Task.FromResult(new RuntimeUsage(TimeSpan.FromMilliseconds(ticks * 10), rss, limit));
-    }
+    public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
+        Task.FromResult(VmProcessUsage.Read(Pid(sandbox), (long)sandbox.MemoryMb * 1024 * 1024));
 
     public async Task<IReadOnlyList<Exception>> StopAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
@@ -367,15 +347,6 @@ public sealed class QemuRuntime(
             ? ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", disk, size.ToString(CultureInfo.InvariantCulture)]
             : ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", disk];
         await commands.RunCheckedAsync("qemu-img", arguments, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Makes the guest's TAP in the sandbox's namespace and the translation between slot and guest address.</summary>
-    private async Task ConnectTapAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
-    {
-        var ns = Path.GetFileName(sandbox.Network.NamespacePath);
-        await commands.RunCheckedAsync("ip", ["-n", ns, "-batch", "-"], cancellationToken, GuestNetwork.TapCommands()).ConfigureAwait(false);
-        await commands.RunCheckedAsync("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], cancellationToken).ConfigureAwait(false);
-        await commands.RunCheckedAsync("ip", ["netns", "exec", ns, "iptables-restore"], cancellationToken, GuestNetwork.TranslationRules(sandbox.Network.SandboxAddress)).ConfigureAwait(false);
     }
 
     private List<string> Arguments(RuntimeSandbox sandbox, VmBoot boot)

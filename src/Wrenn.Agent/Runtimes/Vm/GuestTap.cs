@@ -1,0 +1,29 @@
+using Wrenn.Agent.Os;
+
+namespace Wrenn.Agent.Runtimes.Vm;
+
+/// <summary>Puts a VM's TAP and the slot-to-guest address translation (<see cref="GuestNetwork"/>) into a sandbox's namespace.</summary>
+public sealed class GuestTap(ICommandRunner commands)
+{
+    /// <summary>Makes the TAP and the translation; the namespace's removal takes them away.</summary>
+    public async Task ConnectAsync(RuntimeNetwork network, CancellationToken cancellationToken)
+    {
+        var ns = Path.GetFileName(network.NamespacePath);
+        await commands.RunCheckedAsync("ip", ["-n", ns, "-batch", "-"], cancellationToken, GuestNetwork.TapCommands()).ConfigureAwait(false);
+        await commands.RunCheckedAsync("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], cancellationToken).ConfigureAwait(false);
+        await commands.RunCheckedAsync("ip", ["netns", "exec", ns, "iptables-restore"], cancellationToken, GuestNetwork.TranslationRules(network.SandboxAddress)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// As <see cref="ConnectAsync"/> unless the namespace has the TAP already: a VM paused to disk gave
+    /// its slot back, and the one it resumes in may be new.
+    /// </summary>
+    public async Task EnsureConnectedAsync(RuntimeNetwork network, CancellationToken cancellationToken)
+    {
+        var tap = await commands.RunAsync("ip", ["-n", Path.GetFileName(network.NamespacePath), "link", "show", GuestNetwork.TapName], cancellationToken).ConfigureAwait(false);
+        if (!tap.Succeeded)
+        {
+            await ConnectAsync(network, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
