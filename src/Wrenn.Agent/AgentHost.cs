@@ -200,6 +200,7 @@ public static class AgentHost
         services.AddSingleton<Storage.Cow.FileCopyRootfsCowProvider>();
         services.AddSingleton<Storage.Cow.IRootfsCowProvider, Storage.Cow.RootfsCowSelector>();
         services.AddSingleton<Runtimes.Firecracker.IFirecrackerLauncher, Runtimes.Firecracker.NamespacedFirecrackerLauncher>();
+        services.AddSingleton<Runtimes.Firecracker.IPageServerLauncher, Runtimes.Firecracker.AgentPageServerLauncher>();
         services.AddSingleton<Runtimes.Firecracker.FirecrackerRuntime>();
         services.AddSingleton<IRuntime>(sp => RuntimeSelector.Select(options.Runtime, sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(RuntimeSelector))));
         services.AddSingleton<SandboxRequestValidator>();

@@ -56,4 +56,27 @@ root.SetAction(async (parse, cancellationToken) =>
     };
     return await AgentHost.RunAsync(options, cancellationToken).ConfigureAwait(false);
 });
+// One restored Firecracker VM's memory, served from its snapshot through userfaultfd. The Firecracker
+// runtime starts one per VM (detached), so a VM keeps getting its pages when the agent restarts.
+var socketOption = new Option<string>("--socket") { Description = "Unix socket Firecracker connects to (its Uffd memory backend)", Required = true };
+var snapshotOption = new Option<string>("--snapshot") { Description = "Snapshot directory (memfile.header and memfile.<build> files)", Required = true };
+var uffdServe = new Command("uffd-serve", "Serve one restored VM's memory from a snapshot (started by the firecracker runtime)") { socketOption, snapshotOption };
+uffdServe.Hidden = true;
+uffdServe.SetAction(async (parse, cancellationToken) =>
+{
+    using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
+    var logger = loggers.CreateLogger("uffd-serve");
+    using var listener = Wrenn.Agent.Snapshots.Uffd.PageService.Listen(parse.GetValue(socketOption)!);
+    try
+    {
+        await Wrenn.Agent.Snapshots.Uffd.PageService.ServeAsync(listener, parse.GetValue(snapshotOption)!, logger, cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+    catch (Exception ex) when (ex is not OperationCanceledException)
+    {
+        logger.LogError(ex, "Page server failed");
+        return 1;
+    }
+});
+root.Subcommands.Add(uffdServe);
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

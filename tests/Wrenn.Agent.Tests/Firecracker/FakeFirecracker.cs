@@ -577,10 +577,35 @@ public sealed partial class FakeFirecracker : IAsyncDisposable
             }
 
             File.WriteAllText(snapshotPath, "fake firecracker vm state\n");
-            File.WriteAllText(memoryPath, "fake firecracker guest memory\n");
+            WriteGuestMemory(memoryPath, full: OptionalString(root, "snapshot_type") != "Diff");
         }
 
         return null;
+    }
+
+    /// <summary>Bytes of guest memory the fake's memory files stand for.</summary>
+    public const int GuestMemoryBytes = 8 << 20;
+
+    /// <summary>Pages of guest memory the fake "wrote" so far, page index → byte it is filled with (what a memory file must hold).</summary>
+    public Dictionary<int, byte> WrittenPages { get; set; } = [];
+
+    /// <summary>
+    /// Like Firecracker's memory files: as large as guest memory, a full one with every page the guest
+    /// ever wrote, a diff one sparse with only the pages written since the last snapshot. Each snapshot
+    /// "writes" one new page (index and fill from a per-fake counter, shared via <see cref="WrittenPages"/>).
+    /// </summary>
+    private void WriteGuestMemory(string path, bool full)
+    {
+        var page = (WrittenPages.Count * 7 + 3) % (GuestMemoryBytes / 4096);
+        var fill = (byte)(WrittenPages.Count + 1);
+        WrittenPages[page] = fill;
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
+        file.SetLength(GuestMemoryBytes);
+        foreach (var (index, value) in full ? WrittenPages : new Dictionary<int, byte> { [page] = fill })
+        {
+            file.Position = (long)index * 4096;
+            file.Write(Enumerable.Repeat(value, 4096).ToArray());
+        }
     }
 
     private string? PutSnapshotLoad(string body)

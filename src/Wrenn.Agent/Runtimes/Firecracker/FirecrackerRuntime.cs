@@ -5,6 +5,7 @@ using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Runtimes.Firecracker.Api;
 using Wrenn.Agent.Runtimes.Vm;
+using Wrenn.Agent.Snapshots;
 using Wrenn.Agent.Storage.Cow;
 
 namespace Wrenn.Agent.Runtimes.Firecracker;
@@ -14,13 +15,16 @@ namespace Wrenn.Agent.Runtimes.Firecracker;
 /// copy-on-write disk over the image's ext4 (<see cref="IRootfsCowProvider"/>), the NIC a TAP in the
 /// sandbox's namespace with the guest address every VM shares (<see cref="GuestNetwork"/>). Pause writes
 /// a snapshot to $WRENN_DIR/snapshots/&lt;id&gt;/ — full the first time, then diffs (only the pages
-/// written since) folded into the memory file, full again after <see cref="FirecrackerRuntimeOptions.MaxDiffGenerations"/>
-/// — and ends the process; resume loads it in a new process. Nothing of this has run on KVM: it is
-/// tested against a fake Firecracker that checks every request against the documented API.
+/// written since) as generations of a diff chain (<see cref="MemoryGenerations"/>), full again after
+/// ten — and ends the process; resume loads it in a new process whose memory a page server
+/// (<c>wrenn-agent uffd-serve</c>) fills lazily through userfaultfd from that chain. Nothing of this
+/// has run on KVM: it is tested against a fake Firecracker that checks every request against the
+/// documented API.
 /// </summary>
 public sealed class FirecrackerRuntime(
     ICommandRunner commands,
     IFirecrackerLauncher launcher,
+    IPageServerLauncher pageServers,
     IRootfsCowProvider rootDisks,
     RootfsDiskImage rootfsImages,
     GuestTap guestTap,
@@ -38,9 +42,10 @@ public sealed class FirecrackerRuntime(
     private const string DiskRecordName = "rootfs-cow.json";
     private const string BootFileName = "vm.json";
     private const string StateFileName = "vmstate";
-    private const string MemoryFileName = "memfile";
-    private const string DiffFileName = "memfile.diff";
-    private const string GenerationFileName = "generation";
+    private const string RawMemoryFileName = "memfile.raw";
+    private const string PageServerSocketName = "uffd.sock";
+    private const string PageServerPidFileName = "uffd.pid";
+    private const string PageServerLogName = "uffd.log";
     private const string TemplateDiskName = "rootfs.ext4";
 
     private readonly ILogger _logger = loggers.CreateLogger<FirecrackerRuntime>();
@@ -95,7 +100,7 @@ public sealed class FirecrackerRuntime(
                 else
                 {
                     // The template's memory already holds a booted guest with envd running: load it, don't boot.
-                    await api.RestoreAsync(Load(Path.Combine(template, StateFileName), Path.Combine(template, MemoryFileName)), null, null, ct).ConfigureAwait(false);
+                    await api.RestoreAsync(await LoadAsync(sandbox, template, ct).ConfigureAwait(false), null, null, ct).ConfigureAwait(false);
                     _logger.LogInformation("Firecracker for {SandboxId} restored from {Template}", sandbox.SandboxId, template);
                 }
             },
@@ -114,17 +119,28 @@ public sealed class FirecrackerRuntime(
     {
         var snapshots = SnapshotDirectory(sandbox);
         Directory.CreateDirectory(snapshots);
+        var full = MemoryGenerations.NextIsFull(snapshots);
         using (var api = Client(sandbox))
         {
-            await SnapshotAsync(api, snapshots, cancellationToken).ConfigureAwait(false);
+            await SnapshotAsync(api, snapshots, full, cancellationToken).ConfigureAwait(false);
         }
 
-        // Saved: the process goes, and with it the sandbox's CPU and memory. The disk stays attached.
+        // Saved: the process goes, and with it the sandbox's CPU and memory (its page server follows). The disk stays attached.
         var failure = await StopProcessAsync(sandbox).ConfigureAwait(false);
+        await StopPageServerAsync(sandbox).ConfigureAwait(false);
         if (failure is not null)
         {
             throw failure;
         }
+
+        // Only now, with nobody reading the memfiles, the new generation goes in and old memfiles go.
+        var plan = MemoryGenerations.Add(snapshots, Path.Combine(snapshots, RawMemoryFileName), full);
+        _logger.LogInformation(
+            "Snapshot of {SandboxId}: generation {Generation} ({Kind}), {Blocks} block(s) written",
+            sandbox.SandboxId,
+            plan.Header.Generation,
+            plan.IsFull ? "full" : "diff",
+            plan.BlocksToWrite.Count);
     }
 
     public async Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
@@ -147,12 +163,13 @@ public sealed class FirecrackerRuntime(
         try
         {
             using var api = await LaunchAsync(sandbox, await ReadDiskAsync(sandbox, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            await api.RestoreAsync(Load(Path.Combine(snapshots, StateFileName), Path.Combine(snapshots, MemoryFileName)), null, null, cancellationToken).ConfigureAwait(false);
+            await api.RestoreAsync(await LoadAsync(sandbox, snapshots, cancellationToken).ConfigureAwait(false), null, null, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // The snapshot stays: the sandbox is still paused and the resume can be retried.
             await StopProcessAsync(sandbox).ConfigureAwait(false);
+            await StopPageServerAsync(sandbox).ConfigureAwait(false);
             throw;
         }
     }
@@ -167,19 +184,26 @@ public sealed class FirecrackerRuntime(
             await api.PauseAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await api.CreateSnapshotAsync(new SnapshotCreateParams(SnapshotType.Full, Path.Combine(directory, StateFileName), Path.Combine(directory, MemoryFileName)), cancellationToken).ConfigureAwait(false);
+                await api.CreateSnapshotAsync(new SnapshotCreateParams(SnapshotType.Full, Path.Combine(directory, StateFileName), Path.Combine(directory, RawMemoryFileName)), cancellationToken).ConfigureAwait(false);
                 await CopySparseAsync(disk.DevicePath, Path.Combine(directory, TemplateDiskName), cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 await api.ResumeAsync(CancellationToken.None).ConfigureAwait(false);
             }
+
+            // A template is one full generation: every sandbox from it reads the same memfile.
+            MemoryGenerations.Add(directory, Path.Combine(directory, RawMemoryFileName), full: true);
         }
         else
         {
+            // Paused: its chain is copied as it stands (header and the memfiles it names).
             var snapshots = SnapshotDirectory(sandbox);
-            await CopySparseAsync(Path.Combine(snapshots, StateFileName), Path.Combine(directory, StateFileName), cancellationToken).ConfigureAwait(false);
-            await CopySparseAsync(Path.Combine(snapshots, MemoryFileName), Path.Combine(directory, MemoryFileName), cancellationToken).ConfigureAwait(false);
+            foreach (var file in Directory.EnumerateFiles(snapshots).Where(f => Path.GetFileName(f) == StateFileName || Path.GetFileName(f).StartsWith(Snapshots.SnapshotDirectory.MemfilePrefix, StringComparison.Ordinal)))
+            {
+                await CopySparseAsync(file, Path.Combine(directory, Path.GetFileName(file)), cancellationToken).ConfigureAwait(false);
+            }
+
             await CopySparseAsync(disk.DevicePath, Path.Combine(directory, TemplateDiskName), cancellationToken).ConfigureAwait(false);
         }
 
@@ -203,6 +227,8 @@ public sealed class FirecrackerRuntime(
         {
             errors.Add(failure);
         }
+
+        await StopPageServerAsync(sandbox).ConfigureAwait(false);
 
         try
         {
@@ -239,46 +265,58 @@ public sealed class FirecrackerRuntime(
         Task.FromResult(IsProcessRunning(sandbox) || File.Exists(Path.Combine(SnapshotDirectory(sandbox), StateFileName)));
 
     /// <summary>
-    /// Pauses the vCPUs and writes the snapshot: full when there is none yet or the chain is long
-    /// enough, else a diff whose pages are folded into the memory file. If anything fails once the
-    /// vCPUs stopped, they run again before the error is reported.
+    /// Pauses the vCPUs and has Firecracker write the snapshot (full, or a diff of the pages written
+    /// since the last one) beside the chain. If that fails the vCPUs run again before the error is reported.
     /// </summary>
-    private async Task SnapshotAsync(FirecrackerApiClient api, string snapshots, CancellationToken cancellationToken)
+    private static async Task SnapshotAsync(FirecrackerApiClient api, string snapshots, bool full, CancellationToken cancellationToken)
     {
-        var memory = Path.Combine(snapshots, MemoryFileName);
-        var generation = ReadGeneration(snapshots);
-        var full = generation == 0 || generation > options.Value.MaxDiffGenerations || !File.Exists(memory);
         await api.PauseAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            File.Delete(Path.Combine(snapshots, RawMemoryFileName));
             var state = Path.Combine(snapshots, StateFileName + ".new");
-            var written = Path.Combine(snapshots, full ? MemoryFileName + ".new" : DiffFileName);
-            await api.CreateSnapshotAsync(new SnapshotCreateParams(full ? SnapshotType.Full : SnapshotType.Diff, state, written), cancellationToken).ConfigureAwait(false);
-            if (full)
-            {
-                File.Move(written, memory, overwrite: true);
-            }
-            else
-            {
-                var copied = SparseFiles.CopyDataExtents(written, memory);
-                File.Delete(written);
-                _logger.LogInformation("Diff snapshot {Generation}: {Megabytes:F1} MB of written pages folded into the memory file", generation + 1, copied / 1048576.0);
-            }
-
+            await api.CreateSnapshotAsync(new SnapshotCreateParams(full ? SnapshotType.Full : SnapshotType.Diff, state, Path.Combine(snapshots, RawMemoryFileName)), cancellationToken).ConfigureAwait(false);
             File.Move(state, Path.Combine(snapshots, StateFileName), overwrite: true);
-            await File.WriteAllTextAsync(Path.Combine(snapshots, GenerationFileName), (full ? 1 : generation + 1).ToString(CultureInfo.InvariantCulture), CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {
+            File.Delete(Path.Combine(snapshots, RawMemoryFileName));
             await api.ResumeAsync(CancellationToken.None).ConfigureAwait(false);
             throw;
         }
     }
 
-    private static int ReadGeneration(string snapshots)
+    /// <summary>Starts the page server for <paramref name="snapshot"/>'s chain and says where Firecracker finds it.</summary>
+    private async Task<SnapshotLoadParams> LoadAsync(RuntimeSandbox sandbox, string snapshot, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(snapshots, GenerationFileName);
-        return File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var generation) ? generation : 0;
+        var socket = Path.Combine(sandbox.Directory, PageServerSocketName);
+        await pageServers.LaunchAsync(socket, snapshot, Path.Combine(sandbox.Directory, PageServerPidFileName), Path.Combine(sandbox.Directory, PageServerLogName), cancellationToken).ConfigureAwait(false);
+        return new SnapshotLoadParams(Path.Combine(snapshot, StateFileName), new MemoryBackend(MemoryBackendType.Uffd, socket), TrackDirtyPages: true, ResumeVm: true);
+    }
+
+    /// <summary>Ends the sandbox's page server if it still runs (it also ends by itself once its VM is gone).</summary>
+    private static async Task StopPageServerAsync(RuntimeSandbox sandbox)
+    {
+        if (ReadPid(Path.Combine(sandbox.Directory, PageServerPidFileName)) is not { } pid)
+        {
+            return;
+        }
+
+        try
+        {
+            if (File.ReadAllText($"/proc/{pid}/cmdline").Contains("uffd-serve", StringComparison.Ordinal))
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill();
+                await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidOperationException or OperationCanceledException)
+        {
+            // Gone already.
+        }
+
+        File.Delete(Path.Combine(sandbox.Directory, PageServerPidFileName));
     }
 
     private async Task<FirecrackerApiClient> LaunchAsync(RuntimeSandbox sandbox, RootfsCow disk, CancellationToken cancellationToken)
@@ -300,9 +338,6 @@ public sealed class FirecrackerRuntime(
         new MachineConfiguration((int)sandbox.Vcpus, (int)sandbox.MemoryMb, TrackDirtyPages: true),
         [new Drive("rootfs", options.Value.GuestDrivePath, IsRootDevice: true, IsReadOnly: false)],
         [new NetworkInterface("eth0", GuestNetwork.TapName, GuestNetwork.MacAddress)]);
-
-    private static SnapshotLoadParams Load(string state, string memory) =>
-        new(state, new MemoryBackend(MemoryBackendType.File, memory), TrackDirtyPages: true, ResumeVm: true);
 
     private VmBoot NewBoot(RuntimeSandbox sandbox)
     {
@@ -359,11 +394,13 @@ public sealed class FirecrackerRuntime(
         }
     }
 
-    private static int? Pid(RuntimeSandbox sandbox)
+    private static int? Pid(RuntimeSandbox sandbox) => ReadPid(Path.Combine(sandbox.Directory, PidFileName));
+
+    private static int? ReadPid(string path)
     {
         try
         {
-            return int.TryParse(File.ReadAllText(Path.Combine(sandbox.Directory, PidFileName)).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+            return int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
         }
         catch (IOException)
         {

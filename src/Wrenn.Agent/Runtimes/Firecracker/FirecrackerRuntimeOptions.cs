@@ -9,9 +9,6 @@ public sealed class FirecrackerRuntimeOptions
     /// <summary>How long a started firecracker may take to open its API socket.</summary>
     public TimeSpan ApiSocketTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Diff snapshots in a row before the next pause writes a full one again (the chain's length).</summary>
-    public int MaxDiffGenerations { get; set; } = 10;
-
     /// <summary>
     /// Where every VM sees its root disk. Firecracker records drive paths in its snapshots, so each VM's
     /// disk is bound to this one path in the VM process's own mount namespace, and a snapshot restores

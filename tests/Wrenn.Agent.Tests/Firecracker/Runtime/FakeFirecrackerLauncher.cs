@@ -19,6 +19,9 @@ public sealed class FakeFirecrackerLauncher : IFirecrackerLauncher, IAsyncDispos
     /// <summary>Applied to each new fake before the runtime talks to it (e.g. to inject a failure).</summary>
     public Action<FakeFirecracker>? OnLaunch { get; set; }
 
+    /// <summary>Pages the guest "wrote" (page index → fill byte), kept across its processes.</summary>
+    public Dictionary<int, byte> WrittenPages { get; } = [];
+
     /// <summary>What each launch asked for.</summary>
     public List<FirecrackerLaunch> Launches { get; } = [];
 
@@ -26,6 +29,8 @@ public sealed class FakeFirecrackerLauncher : IFirecrackerLauncher, IAsyncDispos
     {
         Launches.Add(launch);
         var vmm = await FakeFirecracker.StartAsync(launch.ApiSocket, cancellationToken);
+        // One guest across restarts: what it "wrote" before a pause is what its memory files must hold after.
+        vmm.WrittenPages = WrittenPages;
         _vmms.Add(vmm);
         OnLaunch?.Invoke(vmm);
         var process = Process.Start(new ProcessStartInfo("/usr/bin/python3", ["-c", "import time; time.sleep(600)", "--id", "wrenn-" + launch.SandboxId]))!;

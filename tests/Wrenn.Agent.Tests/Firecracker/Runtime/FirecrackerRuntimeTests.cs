@@ -8,6 +8,7 @@ using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Runtimes.Firecracker;
 using Wrenn.Agent.Runtimes.Firecracker.Api;
 using Wrenn.Agent.Runtimes.Vm;
+using Wrenn.Agent.Snapshots;
 using Wrenn.Agent.Storage;
 using Wrenn.Agent.Storage.Cow;
 using Wrenn.Common.Ids;
@@ -26,6 +27,7 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
     private readonly string _wrennDir = Directory.CreateTempSubdirectory("wrenn-fc-runtime-test-").FullName;
     private readonly string _namespace = "wrenn-fctest-" + Guid.NewGuid().ToString("N")[..6];
     private readonly FakeFirecrackerLauncher _launcher = new();
+    private readonly FakePageServerLauncher _pageServers = new();
     private readonly ICommandRunner _commands = new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance);
     private readonly FirecrackerRuntime _runtime;
     private readonly RuntimeSandbox _sandbox;
@@ -57,6 +59,7 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
         _runtime = new FirecrackerRuntime(
             _commands,
             _launcher,
+            _pageServers,
             new FileCopyRootfsCowProvider(_commands, cowOptions, new NoStepFaults(), NullLogger<FileCopyRootfsCowProvider>.Instance),
             new RootfsDiskImage(_commands, NullLogger<RootfsDiskImage>.Instance),
             new GuestTap(_commands),
@@ -99,7 +102,7 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Pauses_write_a_full_snapshot_then_diffs_folded_into_the_memory_file_and_a_full_one_again_after_ten()
+    public async Task Pauses_write_a_full_snapshot_then_diffs_as_a_chain_of_at_most_ten_generations_that_resumes_serve_lazily()
     {
         var ct = TestContext.Current.CancellationToken;
         await StartAsync(ct);
@@ -113,19 +116,22 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
             Assert.Equal(["PATCH /vm", "PUT /snapshot/create"], vmm.Accepted.Select(r => r.ToString()).TakeLast(2));
             Assert.False(await _runtime.IsRunningAsync(_sandbox, ct), "a paused VM holds no process");
             Assert.True(await _runtime.ExistsAsync(_sandbox, ct));
-            Assert.True(File.Exists(Path.Combine(snapshots, "vmstate")) && File.Exists(Path.Combine(snapshots, "memfile")));
-            Assert.False(File.Exists(Path.Combine(snapshots, "memfile.diff")), "a diff is folded in and removed");
+            Assert.True(File.Exists(Path.Combine(snapshots, "vmstate")) && File.Exists(SnapshotDirectory.HeaderPath(snapshots)));
+            Assert.False(File.Exists(Path.Combine(snapshots, "memfile.raw")), "Firecracker's file becomes a generation and goes");
+            AssertChainHolds(snapshots, pause);
 
             await _runtime.ResumeAsync(_sandbox, ct);
             var resumed = _launcher.Vmms[^1];
             Assert.Equal(["PUT /snapshot/load"], resumed.Accepted.Select(r => r.ToString()));
             var load = Body(resumed, "/snapshot/load");
-            Assert.Equal("File", load.GetProperty("mem_backend").GetProperty("backend_type").GetString());
+            Assert.Equal("Uffd", load.GetProperty("mem_backend").GetProperty("backend_type").GetString());
+            Assert.Equal(_pageServers.Launches[^1].Socket, load.GetProperty("mem_backend").GetProperty("backend_path").GetString());
+            Assert.Equal(snapshots, _pageServers.Launches[^1].Snapshot);
             Assert.True(load.GetProperty("resume_vm").GetBoolean());
             Assert.True(load.GetProperty("track_dirty_pages").GetBoolean(), "a restored VM keeps tracking dirty pages for the next diff");
         }
 
-        Assert.Equal(["Full", .. Enumerable.Repeat("Diff", 10), "Full"], types);
+        Assert.Equal(["Full", .. Enumerable.Repeat("Diff", 9), "Full", "Diff"], types);
         Assert.Empty(await _runtime.StopAsync(_sandbox, ct));
         Assert.False(Directory.Exists(snapshots));
     }
@@ -183,10 +189,13 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
         Assert.Equal(["PATCH /vm", "PUT /snapshot/create", "PATCH /vm"], source.Accepted.Select(r => r.ToString()).TakeLast(3));
         Assert.Equal("Full", Body(source, "/snapshot/create").GetProperty("snapshot_type").GetString());
         Assert.Equal(FakeVmState.Running, source.State);
-        foreach (var file in new[] { "vmstate", "memfile", "rootfs.ext4", "vm.json" })
+        foreach (var file in new[] { "vmstate", "memfile.header", "rootfs.ext4", "vm.json" })
         {
             Assert.True(File.Exists(Path.Combine(template, file)), $"the template has no {file}");
         }
+
+        Assert.Equal(1, SnapshotHeader.ReadFile(SnapshotDirectory.HeaderPath(template)).Generation);
+        AssertChainHolds(template, 0);
 
         var childId = WrennIds.NewSandboxId();
         var child = _sandbox with
@@ -204,10 +213,29 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
 
         var restored = _launcher.Vmms[^1];
         Assert.Equal(["PUT /snapshot/load"], restored.Accepted.Select(r => r.ToString()));
-        Assert.Equal(Path.Combine(template, "memfile"), Body(restored, "/snapshot/load").GetProperty("mem_backend").GetProperty("backend_path").GetString());
+        Assert.Equal("Uffd", Body(restored, "/snapshot/load").GetProperty("mem_backend").GetProperty("backend_type").GetString());
+        Assert.Equal(template, _pageServers.Launches[^1].Snapshot);
         Assert.Equal(Path.Combine(template, "rootfs.ext4"), _launcher.Launches[^1].RootDisk.Replace(child.Directory, template, StringComparison.Ordinal));
         Assert.Empty(await _runtime.StopAsync(child, ct));
         Assert.Empty(await _runtime.StopAsync(_sandbox, ct));
+    }
+
+    /// <summary>Every page the guest wrote reads back from the chain with its last content; the chain is never longer than ten.</summary>
+    private void AssertChainHolds(string directory, int pause)
+    {
+        using var chain = MemfileSet.Open(directory);
+        Assert.InRange(chain.Header.Generation, 1, DiffChain.MaxGenerations);
+        Assert.Equal(pause % DiffChain.MaxGenerations + 1, chain.Header.Generation);
+        var page = new byte[4096];
+        foreach (var (index, fill) in _launcher.WrittenPages)
+        {
+            chain.Read(index * 4096L, page);
+            Assert.True(page.All(b => b == fill), $"page {index} should hold {fill} after pause {pause + 1}");
+        }
+
+        chain.Read(4096L * 2000, page);
+        Assert.True(page.All(b => b == 0), "a page never written reads as zeros");
+        Assert.True(Directory.EnumerateFiles(directory, "memfile.*").Count() <= DiffChain.MaxGenerations + 1, "memfiles nothing points at are removed");
     }
 
     private async Task StartAsync(CancellationToken ct)
@@ -224,6 +252,7 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
     {
         await _runtime.StopAsync(_sandbox, CancellationToken.None);
         await _launcher.DisposeAsync();
+        _pageServers.Dispose();
         await _commands.RunAsync("ip", ["netns", "delete", _namespace], CancellationToken.None);
         Directory.Delete(_wrennDir, recursive: true);
     }
