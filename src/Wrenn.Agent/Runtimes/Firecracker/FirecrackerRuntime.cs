@@ -73,6 +73,7 @@ public sealed class FirecrackerRuntime(
                     ? await rootfsImages.EnsureAsync(sandbox.Layers![^1], ct).ConfigureAwait(false)
                     : Path.Combine(template, TemplateDiskName);
                 disk = await rootDisks.CreateAsync(sandbox.SandboxId, baseImage, sandbox.Directory, ct).ConfigureAwait(false);
+                GrowToDiskSize(disk, template is null);
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, DiskRecordName), JsonSerializer.Serialize(disk, AgentJsonContext.Default.RootfsCow), ct).ConfigureAwait(false);
             },
             async ct =>
@@ -363,6 +364,23 @@ public sealed class FirecrackerRuntime(
         var path = Path.Combine(sandbox.Directory, DiskRecordName);
         return JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.RootfsCow)
             ?? throw new InvalidOperationException($"{path} is empty");
+    }
+
+    /// <summary>
+    /// A booting VM's disk file grows to the sandbox's disk size (sparse: free until written); the
+    /// initramfs grows the filesystem to fill it. A device-mapper snapshot is as large as its origin, and
+    /// a VM from a snapshot keeps the size it was taken with.
+    /// </summary>
+    private void GrowToDiskSize(RootfsCow disk, bool booting)
+    {
+        var size = diskOptions.Value.SizeMb * 1024 * 1024;
+        if (!booting || disk.Provider != FileCopyRootfsCowProvider.ProviderName || size <= new FileInfo(disk.DevicePath).Length)
+        {
+            return;
+        }
+
+        using var file = new FileStream(disk.DevicePath, FileMode.Open, FileAccess.Write);
+        file.SetLength(size);
     }
 
     private Task CopySparseAsync(string source, string target, CancellationToken cancellationToken) =>

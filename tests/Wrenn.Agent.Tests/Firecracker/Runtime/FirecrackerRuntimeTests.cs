@@ -91,7 +91,7 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
         // The launch binds the sandbox's own copy of the image at the shared path.
         var launch = Assert.Single(_launcher.Launches);
         Assert.Equal(Path.Combine(_sandbox.Directory, FileCopyRootfsCowProvider.FileName), launch.RootDisk);
-        Assert.True(File.Exists(launch.RootDisk));
+        Assert.Equal(4096L * 1024 * 1024, new FileInfo(launch.RootDisk).Length);
         Assert.True((await _commands.RunAsync("ip", ["-n", _namespace, "link", "show", GuestNetwork.TapName], ct)).Succeeded, "the TAP is in the sandbox's namespace");
         Assert.Contains("--to-destination 169.254.0.21", (await _commands.RunCheckedAsync("ip", ["netns", "exec", _namespace, "iptables-save", "-t", "nat"], ct)).StandardOutput, StringComparison.Ordinal);
         Assert.True(await _runtime.IsRunningAsync(_sandbox, ct));
