@@ -40,7 +40,6 @@ public sealed class FirecrackerRuntime(
     private const string PidFileName = "firecracker.pid";
     private const string LogFileName = "firecracker.log";
     private const string DiskRecordName = "rootfs-cow.json";
-    private const string BootFileName = "vm.json";
     private const string StateFileName = "vmstate";
     private const string RawMemoryFileName = "memfile.raw";
     private const string PageServerSocketName = "uffd.sock";
@@ -62,7 +61,7 @@ public sealed class FirecrackerRuntime(
             throw new NotSupportedException("the firecracker runtime starts from a base image or a VM template, not from a container's file template");
         }
 
-        var boot = template is null ? NewBoot(sandbox) : await ReadBootAsync(template, cancellationToken).ConfigureAwait(false);
+        var boot = template is null ? NewBoot(sandbox) : await VmBoot.ReadAsync(template, cancellationToken).ConfigureAwait(false);
         RootfsCow? disk = null;
         await rollback.StepAsync(
             "firecracker.disk",
@@ -91,7 +90,7 @@ public sealed class FirecrackerRuntime(
             "firecracker.start",
             async ct =>
             {
-                await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, BootFileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), ct).ConfigureAwait(false);
+                await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), ct).ConfigureAwait(false);
                 using var api = await LaunchAsync(sandbox, disk!, ct).ConfigureAwait(false);
                 if (template is null)
                 {
@@ -208,14 +207,13 @@ public sealed class FirecrackerRuntime(
             await CopySparseAsync(disk.DevicePath, Path.Combine(directory, TemplateDiskName), cancellationToken).ConfigureAwait(false);
         }
 
-        File.Copy(Path.Combine(sandbox.Directory, BootFileName), Path.Combine(directory, BootFileName));
+        File.Copy(Path.Combine(sandbox.Directory, VmBoot.FileName), Path.Combine(directory, VmBoot.FileName));
     }
 
     public string BootIdentity()
     {
         var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"), KernelLocator.Uncompressed);
-        var written = string.Join(',', new[] { kernel.KernelPath, kernel.InitrdPath }.OfType<string>().Select(f => File.GetLastWriteTimeUtc(f).Ticks.ToString(CultureInfo.InvariantCulture)));
-        return string.Join('|', RuntimeName, kernel.KernelPath, kernel.Version, written, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture));
+        return string.Join('|', RuntimeName, kernel.Identity(), diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture));
     }
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
@@ -298,14 +296,14 @@ public sealed class FirecrackerRuntime(
     /// <summary>Ends the sandbox's page server if it still runs (it also ends by itself once its VM is gone).</summary>
     private static async Task StopPageServerAsync(RuntimeSandbox sandbox)
     {
-        if (ReadPid(Path.Combine(sandbox.Directory, PageServerPidFileName)) is not { } pid)
+        if (VmProcess.ReadPid(Path.Combine(sandbox.Directory, PageServerPidFileName)) is not { } pid)
         {
             return;
         }
 
         try
         {
-            if (File.ReadAllText($"/proc/{pid}/cmdline").Contains("uffd-serve", StringComparison.Ordinal))
+            if (VmProcess.IsRunning(pid, "uffd-serve"))
             {
                 using var process = System.Diagnostics.Process.GetProcessById(pid);
                 process.Kill();
@@ -350,13 +348,6 @@ public sealed class FirecrackerRuntime(
             $"wrenn.hostname={sandbox.SandboxId}",
             sandbox.Network.Nameservers.Count > 0 ? "wrenn.dns=" + string.Join(',', sandbox.Network.Nameservers) : string.Empty).TrimEnd();
         return new VmBoot(kernel.Version, kernel.KernelPath, kernel.InitrdPath, commandLine);
-    }
-
-    private static async Task<VmBoot> ReadBootAsync(string directory, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(directory, BootFileName);
-        return JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.VmBoot)
-            ?? throw new InvalidOperationException($"{path} is empty");
     }
 
     private static async Task<RootfsCow> ReadDiskAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
@@ -412,38 +403,10 @@ public sealed class FirecrackerRuntime(
         }
     }
 
-    private static int? Pid(RuntimeSandbox sandbox) => ReadPid(Path.Combine(sandbox.Directory, PidFileName));
-
-    private static int? ReadPid(string path)
-    {
-        try
-        {
-            return int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    private static int? Pid(RuntimeSandbox sandbox) => VmProcess.ReadPid(Path.Combine(sandbox.Directory, PidFileName));
 
     /// <summary>The pid is this sandbox's firecracker (not a recycled pid): its command line names the sandbox.</summary>
-    private static bool IsProcessRunning(RuntimeSandbox sandbox)
-    {
-        if (Pid(sandbox) is not { } pid)
-        {
-            return false;
-        }
-
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Contains("wrenn-" + sandbox.SandboxId, StringComparison.Ordinal)
-                && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    private static bool IsProcessRunning(RuntimeSandbox sandbox) => VmProcess.IsRunning(Pid(sandbox), "wrenn-" + sandbox.SandboxId);
 
     private string SnapshotDirectory(RuntimeSandbox sandbox) => Path.Combine(agentOptions.Value.WrennDir, "snapshots", sandbox.SandboxId);
 }

@@ -32,7 +32,6 @@ public sealed class QemuRuntime(
     private const string QmpSocketName = "qmp.sock";
     private const string LogFileName = "qemu.log";
     private const string MemoryFileName = "memory";
-    private const string BootFileName = "vm.json";
 
     public string Name => RuntimeName;
 
@@ -41,7 +40,7 @@ public sealed class QemuRuntime(
     public async Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
     {
         var template = sandbox.MemoryTemplate;
-        var boot = template is null ? NewBoot(sandbox) : await ReadBootAsync(template, cancellationToken).ConfigureAwait(false);
+        var boot = template is null ? NewBoot(sandbox) : await VmBoot.ReadAsync(template, cancellationToken).ConfigureAwait(false);
         await rollback.StepAsync(
             "qemu.disk",
             ct => CreateDiskAsync(sandbox, ct),
@@ -60,7 +59,7 @@ public sealed class QemuRuntime(
             async ct =>
             {
                 var arguments = Arguments(sandbox, boot);
-                await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, BootFileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), ct).ConfigureAwait(false);
+                await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), ct).ConfigureAwait(false);
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
                 if (template is null)
                 {
@@ -134,7 +133,7 @@ public sealed class QemuRuntime(
             throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has neither a running VM nor saved memory");
         }
 
-        File.Copy(Path.Combine(sandbox.Directory, BootFileName), Path.Combine(directory, BootFileName));
+        File.Copy(Path.Combine(sandbox.Directory, VmBoot.FileName), Path.Combine(directory, VmBoot.FileName));
         logger.LogInformation("Template of {SandboxId}: {MemoryMegabytes:F1} MB of memory and device state", sandbox.SandboxId, new FileInfo(memory).Length / 1048576.0);
     }
 
@@ -238,23 +237,11 @@ public sealed class QemuRuntime(
         return new VmBoot(kernel.Version, kernel.KernelPath, kernel.InitrdPath, commandLine);
     }
 
-    private static async Task<VmBoot> ReadBootAsync(string directory, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(directory, BootFileName);
-        var boot = JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.VmBoot)
-            ?? throw new InvalidOperationException($"{path} is empty");
-        return File.Exists(boot.KernelPath)
-            ? boot
-            : throw new KernelNotFoundException($"the template's kernel {boot.KernelPath} ({boot.KernelVersion}) is gone; its memory cannot run on another");
-    }
-
     /// <summary>The kernel a new VM would boot, the machine, the accelerator and the disk size: a snapshot restores only onto the same.</summary>
     public string BootIdentity()
     {
         var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
-        // The files' times too: `wrenn image kernel` may remake the initramfs (a new /init) under the same names.
-        var written = string.Join(',', new[] { kernel.KernelPath, kernel.InitrdPath }.OfType<string>().Select(f => File.GetLastWriteTimeUtc(f).Ticks.ToString(CultureInfo.InvariantCulture)));
-        return string.Join('|', RuntimeName, kernel.KernelPath, kernel.Version, written, options.Value.Machine, Accelerator, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture));
+        return string.Join('|', RuntimeName, kernel.Identity(), options.Value.Machine, Accelerator, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture));
     }
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
@@ -481,32 +468,10 @@ public sealed class QemuRuntime(
         }
     }
 
-    private static int? Pid(RuntimeSandbox sandbox)
-    {
-        try
-        {
-            return int.TryParse(File.ReadAllText(Path.Combine(sandbox.Directory, PidFileName)).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-        }
-        catch (IOException)
-        {
-            // Not written yet, or QEMU removed it as it exited (FileNotFound is an IOException).
-            return null;
-        }
-    }
+    private static int? Pid(RuntimeSandbox sandbox) => VmProcess.ReadPid(Path.Combine(sandbox.Directory, PidFileName));
 
     /// <summary>The pid is this sandbox's QEMU (not a recycled pid): its command line names the sandbox.</summary>
-    private static bool IsOurQemu(int pid, RuntimeSandbox sandbox)
-    {
-        try
-        {
-            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
-            return commandLine.Contains("wrenn-" + sandbox.SandboxId, StringComparison.Ordinal) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    private static bool IsOurQemu(int pid, RuntimeSandbox sandbox) => VmProcess.IsRunning(pid, "wrenn-" + sandbox.SandboxId);
 
     private static string QmpSocket(RuntimeSandbox sandbox) => Path.Combine(sandbox.Directory, QmpSocketName);
 

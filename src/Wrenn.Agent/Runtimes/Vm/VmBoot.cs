@@ -8,4 +8,18 @@ namespace Wrenn.Agent.Runtimes.Vm;
 /// <param name="KernelPath">The kernel image QEMU loaded.</param>
 /// <param name="InitrdPath">The initramfs, if the kernel needed one.</param>
 /// <param name="CommandLine">The kernel command line.</param>
-public sealed record VmBoot(string KernelVersion, string KernelPath, string? InitrdPath, string CommandLine);
+public sealed record VmBoot(string KernelVersion, string KernelPath, string? InitrdPath, string CommandLine)
+{
+    public const string FileName = "vm.json";
+
+    /// <summary>The boot a template or snapshot in <paramref name="directory"/> was taken from; its kernel must still be there.</summary>
+    public static async Task<VmBoot> ReadAsync(string directory, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(directory, FileName);
+        var boot = System.Text.Json.JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.VmBoot)
+            ?? throw new InvalidOperationException($"{path} is empty");
+        return File.Exists(boot.KernelPath)
+            ? boot
+            : throw new KernelNotFoundException($"the kernel {boot.KernelPath} ({boot.KernelVersion}) that {directory} was taken with is gone; its memory cannot run on another");
+    }
+}

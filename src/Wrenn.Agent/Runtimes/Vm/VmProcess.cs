@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace Wrenn.Agent.Runtimes.Vm;
+
+/// <summary>A VMM process (QEMU, Firecracker, a page server) the agent started detached and knows again by its pid file and command line.</summary>
+public static class VmProcess
+{
+    /// <summary>The pid in <paramref name="pidFile"/>, or null when there is none (not written yet, or removed as the process exited).</summary>
+    public static int? ReadPid(string pidFile)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(pidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when <paramref name="pid"/> runs (not a zombie) and its command line holds <paramref name="marker"/>: not a recycled pid.</summary>
+    public static bool IsRunning(int? pid, string marker)
+    {
+        if (pid is not { } id)
+        {
+            return false;
+        }
+
+        try
+        {
+            return File.ReadAllText($"/proc/{id}/cmdline").Contains(marker, StringComparison.Ordinal)
+                && !File.ReadAllText($"/proc/{id}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
