@@ -64,6 +64,14 @@ public sealed class FileCopyRootfsCowProvider(
         return Task.CompletedTask;
     }
 
+    /// <summary>The copy is a plain file: it holds nothing on the host but its blocks, which must stay.</summary>
+    public Task DetachAsync(RootfsCow rootfs, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<RootfsCow> ReattachAsync(RootfsCow rootfs, CancellationToken cancellationToken) =>
+        File.Exists(rootfs.CowPath)
+            ? Task.FromResult(rootfs)
+            : Task.FromException<RootfsCow>(new FileNotFoundException($"the root disk of sandbox {rootfs.SandboxId} is gone", rootfs.CowPath));
+
     private async Task CopyAsync(string source, string target, CancellationToken cancellationToken)
     {
         var mode = Mode;

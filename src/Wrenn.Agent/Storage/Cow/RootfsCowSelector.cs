@@ -71,10 +71,14 @@ public sealed class RootfsCowSelector(
         }
     }
 
-    public Task RemoveAsync(RootfsCow rootfs, CancellationToken cancellationToken) =>
-        rootfs.Provider == deviceMapper.Name
-            ? deviceMapper.RemoveAsync(rootfs, cancellationToken)
-            : fileCopy.RemoveAsync(rootfs, cancellationToken);
+    public Task RemoveAsync(RootfsCow rootfs, CancellationToken cancellationToken) => MadeBy(rootfs).RemoveAsync(rootfs, cancellationToken);
+
+    public Task DetachAsync(RootfsCow rootfs, CancellationToken cancellationToken) => MadeBy(rootfs).DetachAsync(rootfs, cancellationToken);
+
+    /// <summary>By the provider that made the disk, whatever is chosen now: a CoW file only works the way it was made.</summary>
+    public Task<RootfsCow> ReattachAsync(RootfsCow rootfs, CancellationToken cancellationToken) => MadeBy(rootfs).ReattachAsync(rootfs, cancellationToken);
+
+    private IRootfsCowProvider MadeBy(RootfsCow rootfs) => rootfs.Provider == deviceMapper.Name ? deviceMapper : fileCopy;
 
     private async Task<(IRootfsCowProvider Provider, string Reason)> ProbeAsync(CancellationToken cancellationToken)
     {

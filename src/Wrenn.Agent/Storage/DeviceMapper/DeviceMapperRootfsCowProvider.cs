@@ -54,14 +54,7 @@ public sealed class DeviceMapperRootfsCowProvider(
         var rollback = new RollbackList("rootfs " + sandboxId, logger, faults);
         try
         {
-            // Assigned inside the step, not from its result: a fault after the step's work must still find what it made.
-            string? origin = null;
-            await rollback.StepAsync(
-                "rootfs.origin",
-                async ct => origin = await origins.AcquireAsync(baseImage, ct).ConfigureAwait(false),
-                ct => origin is null ? Task.CompletedTask : origins.ReleaseAsync(baseImage, ct),
-                cancellationToken).ConfigureAwait(false);
-
+            var origin = await AcquireOriginStepAsync(rollback, baseImage, cancellationToken).ConfigureAwait(false);
             await rollback.StepAsync(
                 "rootfs.cow-file",
                 _ =>
@@ -77,22 +70,9 @@ public sealed class DeviceMapperRootfsCowProvider(
                 },
                 cancellationToken).ConfigureAwait(false);
 
-            string? cow = null;
-            await rollback.StepAsync(
-                "rootfs.cow-loop",
-                async ct => cow = await loops.AttachAsync(cowPath, readOnly: false, ct).ConfigureAwait(false),
-                ct => DetachCowAsync(cow, cowPath, ct),
-                cancellationToken).ConfigureAwait(false);
-
-            var table = string.Create(CultureInfo.InvariantCulture, $"0 {sectors} snapshot {origin} {cow} P {options.Value.ChunkSectors}");
-            await rollback.StepAsync(
-                "rootfs.snapshot",
-                ct => dmsetup.CreateAsync(name, table, ct),
-                ct => dmsetup.RemoveAsync(name, ct),
-                cancellationToken).ConfigureAwait(false);
-
+            var (cow, table) = await SnapshotStepsAsync(rollback, name, origin, cowPath, sectors, cancellationToken).ConfigureAwait(false);
             rollback.Commit();
-            _active[sandboxId] = (baseImage, cow!);
+            _active[sandboxId] = (baseImage, cow);
             logger.LogInformation("Sandbox {SandboxId} root disk: /dev/mapper/{Device} = {Table}", sandboxId, name, table);
             return new RootfsCow(sandboxId, Name, "/dev/mapper/" + name, baseImage, cowPath);
         }
@@ -115,17 +95,79 @@ public sealed class DeviceMapperRootfsCowProvider(
     /// </summary>
     public async Task RemoveAsync(RootfsCow rootfs, CancellationToken cancellationToken)
     {
-        var name = DeviceName(rootfs.SandboxId);
-        await dmsetup.RemoveAsync(name, cancellationToken).ConfigureAwait(false);
-        var known = _active.TryGetValue(rootfs.SandboxId, out var active);
-        await DetachCowAsync(known ? active.CowDevice : null, rootfs.CowPath, cancellationToken).ConfigureAwait(false);
+        await TakeDownAsync(rootfs, cancellationToken).ConfigureAwait(false);
         File.Delete(rootfs.CowPath);
-        if (_active.TryRemove(rootfs.SandboxId, out active))
+        logger.LogInformation("Sandbox {SandboxId} root disk removed", rootfs.SandboxId);
+    }
+
+    /// <summary>
+    /// Takes the disk off the host and keeps its state: the snapshot device, the CoW loop device and the
+    /// origin reference go as in <see cref="RemoveAsync"/>, the CoW file stays. It holds every write and,
+    /// in the persistent store, the table of which chunks were written, so <see cref="ReattachAsync"/>
+    /// brings back the same disk. For a VM paused to disk, which then holds no device on the host.
+    /// </summary>
+    public async Task DetachAsync(RootfsCow rootfs, CancellationToken cancellationToken)
+    {
+        await TakeDownAsync(rootfs, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Sandbox {SandboxId} root disk detached; its writes stay in {CowPath}", rootfs.SandboxId, rootfs.CowPath);
+    }
+
+    /// <summary>
+    /// Makes the snapshot device of a detached disk again over its kept CoW file: origin, CoW loop device,
+    /// <c>dmsetup create</c> with the table it was made with. The kernel finds the persistent store's
+    /// header in the file and reads back the chunks written before. All or nothing, like
+    /// <see cref="CreateAsync"/>, except that the CoW file is never deleted. A device of the same name
+    /// left by a detach that failed half-way (or an agent that died) is taken down first.
+    /// </summary>
+    public async Task<RootfsCow> ReattachAsync(RootfsCow rootfs, CancellationToken cancellationToken)
+    {
+        SafeName.Require(rootfs.SandboxId, "sandbox");
+        var name = DeviceName(rootfs.SandboxId);
+        if (!File.Exists(rootfs.CowPath))
         {
-            await origins.ReleaseAsync(active.BaseImage, cancellationToken).ConfigureAwait(false);
+            throw new FileNotFoundException($"the copy-on-write file of sandbox {rootfs.SandboxId} is gone: its disk cannot be attached again", rootfs.CowPath);
         }
 
-        logger.LogInformation("Sandbox {SandboxId} root disk removed", rootfs.SandboxId);
+        var sectors = new FileInfo(rootfs.BaseImage).Length / SectorBytes;
+        if (sectors == 0)
+        {
+            throw new InvalidDataException($"base image {rootfs.BaseImage} is smaller than one sector");
+        }
+
+        if (_active.ContainsKey(rootfs.SandboxId))
+        {
+            logger.LogWarning("Sandbox {SandboxId} root disk is still attached; taking it down before attaching it again", rootfs.SandboxId);
+            await TakeDownAsync(rootfs, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // Attached by an agent that has since restarted, or a detach that failed half-way.
+            await RemoveLeftoverDeviceAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A CoW loop device left without its snapshot would be a second writer of the file.
+        await DetachCowAsync(null, rootfs.CowPath, cancellationToken).ConfigureAwait(false);
+
+        var rollback = new RollbackList("reattach rootfs " + rootfs.SandboxId, logger, faults);
+        try
+        {
+            var origin = await AcquireOriginStepAsync(rollback, rootfs.BaseImage, cancellationToken).ConfigureAwait(false);
+            var (cow, table) = await SnapshotStepsAsync(rollback, name, origin, rootfs.CowPath, sectors, cancellationToken).ConfigureAwait(false);
+            rollback.Commit();
+            _active[rootfs.SandboxId] = (rootfs.BaseImage, cow);
+            logger.LogInformation("Sandbox {SandboxId} root disk attached again over {CowPath}: /dev/mapper/{Device} = {Table}", rootfs.SandboxId, rootfs.CowPath, name, table);
+            return rootfs with { Provider = Name, DevicePath = "/dev/mapper/" + name };
+        }
+        catch (Exception ex)
+        {
+            var undoErrors = await rollback.RollbackAsync().ConfigureAwait(false);
+            if (undoErrors.Count > 0)
+            {
+                throw new RollbackFailedException(rollback.Operation, ex, undoErrors);
+            }
+
+            throw;
+        }
     }
 
     /// <summary>
@@ -166,8 +208,63 @@ public sealed class DeviceMapperRootfsCowProvider(
         return stale;
     }
 
+    /// <summary>The step that takes a reference to the base image's shared read-only loop device; its undo drops it.</summary>
+    private async Task<string> AcquireOriginStepAsync(RollbackList rollback, string baseImage, CancellationToken cancellationToken)
+    {
+        // Assigned inside the step, not from its result: a fault after the step's work must still find what it made.
+        string? origin = null;
+        await rollback.StepAsync(
+            "rootfs.origin",
+            async ct => origin = await origins.AcquireAsync(baseImage, ct).ConfigureAwait(false),
+            ct => origin is null ? Task.CompletedTask : origins.ReleaseAsync(baseImage, ct),
+            cancellationToken).ConfigureAwait(false);
+        return origin!;
+    }
+
+    /// <summary>The steps that attach <paramref name="cowPath"/> to a loop device and join it to the origin as snapshot <paramref name="name"/>.</summary>
+    private async Task<(string Cow, string Table)> SnapshotStepsAsync(RollbackList rollback, string name, string origin, string cowPath, long sectors, CancellationToken cancellationToken)
+    {
+        string? cow = null;
+        await rollback.StepAsync(
+            "rootfs.cow-loop",
+            async ct => cow = await loops.AttachAsync(cowPath, readOnly: false, ct).ConfigureAwait(false),
+            ct => DetachCowAsync(cow, cowPath, ct),
+            cancellationToken).ConfigureAwait(false);
+
+        var table = string.Create(CultureInfo.InvariantCulture, $"0 {sectors} snapshot {origin} {cow} P {options.Value.ChunkSectors}");
+        await rollback.StepAsync(
+            "rootfs.snapshot",
+            ct => dmsetup.CreateAsync(name, table, ct),
+            ct => dmsetup.RemoveAsync(name, ct),
+            cancellationToken).ConfigureAwait(false);
+        return (cow!, table);
+    }
+
+    /// <summary>Snapshot device, CoW loop device, origin reference, in that order; stops at the first failure and finds parts already gone fine.</summary>
+    private async Task TakeDownAsync(RootfsCow rootfs, CancellationToken cancellationToken)
+    {
+        await dmsetup.RemoveAsync(DeviceName(rootfs.SandboxId), cancellationToken).ConfigureAwait(false);
+        var known = _active.TryGetValue(rootfs.SandboxId, out var active);
+        await DetachCowAsync(known ? active.CowDevice : null, rootfs.CowPath, cancellationToken).ConfigureAwait(false);
+        if (_active.TryRemove(rootfs.SandboxId, out active))
+        {
+            await origins.ReleaseAsync(active.BaseImage, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Device and CoW file of a sandbox with this id that were never cleaned up; its origin loop goes too unless something else uses it.</summary>
     private async Task RemoveLeftoversAsync(string name, string cowPath, CancellationToken cancellationToken)
+    {
+        await RemoveLeftoverDeviceAsync(name, cancellationToken).ConfigureAwait(false);
+        if (File.Exists(cowPath))
+        {
+            await DetachCowAsync(null, cowPath, cancellationToken).ConfigureAwait(false);
+            File.Delete(cowPath);
+        }
+    }
+
+    /// <summary>A device of this name nobody recorded (an agent that died): removed with its CoW loop, and its origin loop unless something else uses it.</summary>
+    private async Task RemoveLeftoverDeviceAsync(string name, CancellationToken cancellationToken)
     {
         if (await dmsetup.ExistsAsync(name, cancellationToken).ConfigureAwait(false))
         {
@@ -182,12 +279,6 @@ public sealed class DeviceMapperRootfsCowProvider(
                     await loops.DetachAsync(stale.Origin, cancellationToken).ConfigureAwait(false);
                 }
             }
-        }
-
-        if (File.Exists(cowPath))
-        {
-            await DetachCowAsync(null, cowPath, cancellationToken).ConfigureAwait(false);
-            File.Delete(cowPath);
         }
     }
 

@@ -330,6 +330,201 @@ public sealed class DeviceMapperRootfsCowProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task Detach_takes_the_devices_down_and_keeps_the_cow_file_with_what_was_written()
+    {
+        var provider = Provider();
+        var rootfs = await provider.CreateAsync("a", BaseImage, SandboxDirectory("a"), Token);
+        var written = await WriteToCowAsync(rootfs.CowPath);
+        _tools.ClearLog();
+
+        await provider.DetachAsync(rootfs, Token);
+
+        Assert.Equal(["dmsetup remove wrenn-a", "losetup -d /dev/loop1", "losetup -d /dev/loop0"], _tools.Log);
+        Assert.Empty(_tools.Devices);
+        Assert.Empty(_tools.Loops);
+        Assert.Equal(0, _origins.UsersOf(BaseImage));
+        Assert.Equal(written, await File.ReadAllBytesAsync(rootfs.CowPath, Token));
+
+        // Detached already: a second detach finds nothing to do.
+        _tools.ClearLog();
+        await provider.DetachAsync(rootfs, Token);
+        Assert.Equal(["dmsetup remove wrenn-a", $"losetup -j {rootfs.CowPath}"], _tools.Log);
+        Assert.True(File.Exists(rootfs.CowPath));
+    }
+
+    [Fact]
+    public async Task Reattach_makes_the_same_snapshot_again_over_the_kept_cow_file()
+    {
+        var provider = Provider();
+        var rootfs = await provider.CreateAsync("a", BaseImage, SandboxDirectory("a"), Token);
+        var written = await WriteToCowAsync(rootfs.CowPath);
+        await provider.DetachAsync(rootfs, Token);
+        _tools.ClearLog();
+
+        var again = await provider.ReattachAsync(rootfs, Token);
+
+        Assert.Equal(
+            [
+                "dmsetup info wrenn-a",
+                $"losetup -j {rootfs.CowPath}",
+                $"losetup --find --show --read-only {BaseImage}",
+                $"losetup --find --show {rootfs.CowPath}",
+                $"dmsetup create wrenn-a --table 0 {BaseSectors} snapshot /dev/loop2 /dev/loop3 P 8",
+            ],
+            _tools.Log);
+        Assert.Equal(rootfs, again);
+        Assert.Equal(written, await File.ReadAllBytesAsync(rootfs.CowPath, Token));
+        Assert.Equal([("loop2", BaseImage), ("loop3", rootfs.CowPath)], _tools.Loops.OrderBy(l => l.Key).Select(l => (l.Key, l.Value)));
+        Assert.Equal(1, _origins.UsersOf(BaseImage));
+
+        _tools.ClearLog();
+        await provider.RemoveAsync(again, Token);
+        Assert.Equal(["dmsetup remove wrenn-a", "losetup -d /dev/loop3", "losetup -d /dev/loop2"], _tools.Log);
+        AssertNothingLeft(rootfs.CowPath);
+    }
+
+    [Fact]
+    public async Task Detach_and_reattach_leave_the_origin_to_the_sandboxes_that_still_use_it()
+    {
+        var provider = Provider();
+        var a = await provider.CreateAsync("a", BaseImage, SandboxDirectory("a"), Token);
+        var b = await provider.CreateAsync("b", BaseImage, SandboxDirectory("b"), Token);
+        _tools.ClearLog();
+
+        await provider.DetachAsync(a, Token);
+        Assert.Equal(["dmsetup remove wrenn-a", "losetup -d /dev/loop1"], _tools.Log);
+        Assert.Equal(1, _origins.UsersOf(BaseImage));
+
+        _tools.ClearLog();
+        await provider.ReattachAsync(a, Token);
+        Assert.DoesNotContain(_tools.Log, l => l.Contains("--read-only", StringComparison.Ordinal));
+        Assert.Equal($"0 {BaseSectors} snapshot /dev/loop0 /dev/loop3 P 8", _tools.Devices["wrenn-a"]);
+        Assert.Equal(2, _origins.UsersOf(BaseImage));
+
+        await provider.RemoveAsync(a, Token);
+        await provider.RemoveAsync(b, Token);
+        AssertNothingLeft(a.CowPath);
+    }
+
+    [Theory]
+    [InlineData(1, new[] { "losetup -d /dev/loop2" })]
+    [InlineData(2, new[] { "losetup -d /dev/loop3", "losetup -d /dev/loop2" })]
+    [InlineData(3, new[] { "dmsetup remove wrenn-a", "losetup -d /dev/loop3", "losetup -d /dev/loop2" })]
+    public async Task A_reattach_failing_after_any_step_undoes_it_in_reverse_and_keeps_the_cow_file(int step, string[] undo)
+    {
+        var creator = Provider();
+        var rootfs = await creator.CreateAsync("a", BaseImage, SandboxDirectory("a"), Token);
+        var written = await WriteToCowAsync(rootfs.CowPath);
+        await creator.DetachAsync(rootfs, Token);
+        _tools.ClearLog();
+        var fault = new FailAtStep(step);
+
+        await Assert.ThrowsAsync<InjectedFaultException>(() => Provider(fault).ReattachAsync(rootfs, Token));
+
+        string[] done =
+        [
+            "dmsetup info wrenn-a",
+            $"losetup -j {rootfs.CowPath}",
+            $"losetup --find --show --read-only {BaseImage}",
+            $"losetup --find --show {rootfs.CowPath}",
+            $"dmsetup create wrenn-a --table 0 {BaseSectors} snapshot /dev/loop2 /dev/loop3 P 8",
+        ];
+        Assert.Equal(done.Take(2 + step).Concat(undo), _tools.Log);
+        Assert.Equal(new[] { "rootfs.origin", "rootfs.cow-loop", "rootfs.snapshot" }[step - 1], fault.FailedStep);
+        Assert.Empty(_tools.Devices);
+        Assert.Empty(_tools.Loops);
+        Assert.Equal(written, await File.ReadAllBytesAsync(rootfs.CowPath, Token));
+
+        // Nothing was lost: the reattach can be retried.
+        await Provider().ReattachAsync(rootfs, Token);
+        Assert.Single(_tools.Devices);
+    }
+
+    [Fact]
+    public async Task A_reattach_whose_dmsetup_create_fails_is_not_retried_and_keeps_the_cow_file()
+    {
+        var provider = Provider();
+        var rootfs = await provider.CreateAsync("a", BaseImage, SandboxDirectory("a"), Token);
+        await provider.DetachAsync(rootfs, Token);
+        _tools.ClearLog();
+        _tools.Fail("dmsetup", "create", "device-mapper: reload ioctl on wrenn-a  failed: Permission denied");
+
+        await Assert.ThrowsAsync<CommandFailedException>(() => provider.ReattachAsync(rootfs, Token));
+
+        Assert.Single(_tools.Log, l => l.StartsWith("dmsetup create", StringComparison.Ordinal));
+        Assert.Equal(["dmsetup remove wrenn-a", "losetup -d /dev/loop3", "losetup -d /dev/loop2"], _tools.Log.TakeLast(3));
+        Assert.Empty(_tools.Devices);
+        Assert.Empty(_tools.Loops);
+        Assert.True(File.Exists(rootfs.CowPath));
+        Assert.Equal(0, _origins.UsersOf(BaseImage));
+    }
+
+    [Fact]
+    public async Task Reattach_takes_down_a_device_an_earlier_agent_left_and_keeps_the_file()
+    {
+        var dir = SandboxDirectory("a");
+        var cow = Path.Combine(dir, "rootfs.cow");
+        await File.WriteAllTextAsync(cow, "writes of the sandbox", Token);
+        _tools.SeedLoop(20, BaseImage, readOnly: true);
+        _tools.SeedLoop(21, cow, readOnly: false);
+        _tools.SeedDevice("wrenn-a", "0 100 snapshot /dev/loop20 /dev/loop21 P 8");
+
+        var rootfs = await Provider().ReattachAsync(new RootfsCow("a", "device-mapper", "/dev/mapper/wrenn-a", BaseImage, cow), Token);
+
+        Assert.Equal(
+            [
+                "dmsetup info wrenn-a",
+                "dmsetup table wrenn-a",
+                "dmsetup remove wrenn-a",
+                "losetup -d /dev/loop21",
+                "dmsetup ls",
+                "losetup -d /dev/loop20",
+                $"losetup -j {cow}",
+                $"losetup --find --show --read-only {BaseImage}",
+                $"losetup --find --show {cow}",
+                $"dmsetup create wrenn-a --table 0 {BaseSectors} snapshot /dev/loop22 /dev/loop23 P 8",
+            ],
+            _tools.Log);
+        Assert.Equal("writes of the sandbox", await File.ReadAllTextAsync(cow, Token));
+        Assert.Equal("/dev/mapper/wrenn-a", rootfs.DevicePath);
+    }
+
+    [Fact]
+    public async Task Reattach_of_a_disk_never_detached_takes_it_down_first()
+    {
+        var provider = Provider();
+        var rootfs = await provider.CreateAsync("a", BaseImage, SandboxDirectory("a"), Token);
+        _tools.ClearLog();
+
+        await provider.ReattachAsync(rootfs, Token);
+
+        Assert.Equal(
+            [
+                "dmsetup remove wrenn-a",
+                "losetup -d /dev/loop1",
+                "losetup -d /dev/loop0",
+                $"losetup -j {rootfs.CowPath}",
+                $"losetup --find --show --read-only {BaseImage}",
+                $"losetup --find --show {rootfs.CowPath}",
+                $"dmsetup create wrenn-a --table 0 {BaseSectors} snapshot /dev/loop2 /dev/loop3 P 8",
+            ],
+            _tools.Log);
+        Assert.Single(_tools.Devices);
+        Assert.Equal(2, _tools.Loops.Count);
+        Assert.Equal(1, _origins.UsersOf(BaseImage));
+    }
+
+    [Fact]
+    public async Task Reattach_without_the_cow_file_fails_before_any_command()
+    {
+        var missing = new RootfsCow("a", "device-mapper", "/dev/mapper/wrenn-a", BaseImage, Path.Combine(SandboxDirectory("a"), "rootfs.cow"));
+
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Provider().ReattachAsync(missing, Token));
+
+        Assert.Empty(_tools.Log);
+    }
+
+    [Fact]
     public async Task Sandbox_ids_that_are_not_safe_names_are_refused_before_any_command()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Provider().CreateAsync("../x", BaseImage, SandboxDirectory("x"), Token));
@@ -350,6 +545,18 @@ public sealed class DeviceMapperRootfsCowProviderTests : IDisposable
     }
 
     private string SandboxDirectory(string sandboxId) => Directory.CreateDirectory(Path.Combine(_tools.Root, "sandboxes", sandboxId)).FullName;
+
+    /// <summary>Stands for what the kernel writes into a CoW file (chunks and the exception table): bytes that must survive detach and reattach.</summary>
+    private async Task<byte[]> WriteToCowAsync(string cowPath)
+    {
+        await using (var file = new FileStream(cowPath, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = 4096;
+            await file.WriteAsync("SnAp header and chunks"u8.ToArray(), Token);
+        }
+
+        return await File.ReadAllBytesAsync(cowPath, Token);
+    }
 
     private void AssertNothingLeft(string cowPath)
     {

@@ -155,6 +155,44 @@ public sealed class RootfsCowFallbackTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_copy_stays_as_it_is_through_detach_and_reattach()
+    {
+        _options.CopyMode = RootfsCopyMode.Sparse;
+        var provider = FileCopy();
+        var rootfs = await provider.CreateAsync("a", Image, SandboxDirectory("a"), Token);
+        await File.AppendAllTextAsync(rootfs.DevicePath, "written by the guest", Token);
+        var contents = await File.ReadAllBytesAsync(rootfs.DevicePath, Token);
+
+        await provider.DetachAsync(rootfs, Token);
+        var again = await provider.ReattachAsync(rootfs, Token);
+
+        Assert.Equal(rootfs, again);
+        Assert.Equal(contents, await File.ReadAllBytesAsync(rootfs.DevicePath, Token));
+        File.Delete(rootfs.DevicePath);
+        await Assert.ThrowsAsync<FileNotFoundException>(() => provider.ReattachAsync(rootfs, Token));
+    }
+
+    [Fact]
+    public async Task The_selector_detaches_and_reattaches_a_disk_with_the_provider_that_made_it()
+    {
+        var selector = Selector();
+        var rootfs = await selector.CreateAsync("a", Image, SandboxDirectory("a"), Token);
+        _tools.ClearLog();
+
+        await selector.DetachAsync(rootfs, Token);
+        Assert.Empty(_tools.Devices);
+        Assert.True(File.Exists(rootfs.CowPath));
+        var again = await selector.ReattachAsync(rootfs, Token);
+
+        Assert.Equal(rootfs, again);
+        Assert.Single(_tools.Log, l => l.StartsWith("dmsetup create wrenn-a", StringComparison.Ordinal));
+        Assert.Single(_tools.Devices);
+        await selector.RemoveAsync(again, Token);
+        Assert.Empty(_tools.Devices);
+        Assert.Empty(_tools.Loops);
+    }
+
+    [Fact]
     public async Task A_failed_copy_leaves_no_file_behind()
     {
         _options.CopyMode = RootfsCopyMode.Sparse;
