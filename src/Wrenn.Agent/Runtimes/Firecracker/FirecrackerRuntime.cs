@@ -19,7 +19,8 @@ namespace Wrenn.Agent.Runtimes.Firecracker;
 /// ten — and ends the process; resume loads it in a new process whose memory a page server
 /// (<c>wrenn-agent uffd-serve</c>) fills lazily through userfaultfd from that chain. Nothing of this
 /// has run on KVM: it is tested against a fake Firecracker that checks every request against the
-/// documented API.
+/// documented API. A paused VM holds nothing on the host but files: its process, page server and disk
+/// devices (<see cref="IRootfsCowProvider.DetachAsync"/>) go, the disk's contents stay.
 /// </summary>
 public sealed class FirecrackerRuntime(
     ICommandRunner commands,
@@ -125,7 +126,7 @@ public sealed class FirecrackerRuntime(
             await SnapshotAsync(api, snapshots, full, cancellationToken).ConfigureAwait(false);
         }
 
-        // Saved: the process goes, and with it the sandbox's CPU and memory (its page server follows). The disk stays attached.
+        // Saved: the process goes, and with it the sandbox's CPU and memory (its page server follows).
         var failure = await StopProcessAsync(sandbox).ConfigureAwait(false);
         await StopPageServerAsync(sandbox).ConfigureAwait(false);
         if (failure is not null)
@@ -141,6 +142,9 @@ public sealed class FirecrackerRuntime(
             plan.Header.Generation,
             plan.IsFull ? "full" : "diff",
             plan.BlocksToWrite.Count);
+
+        // Nobody has the disk open any more: its devices go too, its contents stay for the resume.
+        await DetachDiskAsync(sandbox, await ReadDiskAsync(sandbox, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     public async Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
@@ -160,16 +164,24 @@ public sealed class FirecrackerRuntime(
         }
 
         await guestTap.EnsureConnectedAsync(sandbox.Network, cancellationToken).ConfigureAwait(false);
+        RootfsCow? disk = null;
         try
         {
-            using var api = await LaunchAsync(sandbox, await ReadDiskAsync(sandbox, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            // The same device path as before the pause: Firecracker opens the drive its snapshot names.
+            disk = await rootDisks.ReattachAsync(await ReadDiskAsync(sandbox, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            using var api = await LaunchAsync(sandbox, disk, cancellationToken).ConfigureAwait(false);
             await api.RestoreAsync(await LoadAsync(sandbox, snapshots, cancellationToken).ConfigureAwait(false), null, null, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            // The snapshot stays: the sandbox is still paused and the resume can be retried.
+            // The snapshot and the disk's contents stay: the sandbox is still paused and the resume can be retried.
             await StopProcessAsync(sandbox).ConfigureAwait(false);
             await StopPageServerAsync(sandbox).ConfigureAwait(false);
+            if (disk is not null)
+            {
+                await DetachDiskAsync(sandbox, disk).ConfigureAwait(false);
+            }
+
             throw;
         }
     }
@@ -204,7 +216,16 @@ public sealed class FirecrackerRuntime(
                 await CopySparseAsync(file, Path.Combine(directory, Path.GetFileName(file)), cancellationToken).ConfigureAwait(false);
             }
 
-            await CopySparseAsync(disk.DevicePath, Path.Combine(directory, TemplateDiskName), cancellationToken).ConfigureAwait(false);
+            // Its disk was detached at the pause: attached again only to be read.
+            var attached = await rootDisks.ReattachAsync(disk, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await CopySparseAsync(attached.DevicePath, Path.Combine(directory, TemplateDiskName), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await DetachDiskAsync(sandbox, attached).ConfigureAwait(false);
+            }
         }
 
         File.Copy(Path.Combine(sandbox.Directory, VmBoot.FileName), Path.Combine(directory, VmBoot.FileName));
@@ -282,6 +303,23 @@ public sealed class FirecrackerRuntime(
             File.Delete(Path.Combine(snapshots, RawMemoryFileName));
             await api.ResumeAsync(CancellationToken.None).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Frees the disk's devices on the host and keeps its contents. A failure is logged, not thrown: the
+    /// sandbox is paused all the same (its memory is saved, no process runs), and the next resume or
+    /// the destroy takes down what is left.
+    /// </summary>
+    private async Task DetachDiskAsync(RuntimeSandbox sandbox, RootfsCow disk)
+    {
+        try
+        {
+            await rootDisks.DetachAsync(disk, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CommandFailedException or IOException or InvalidOperationException)
+        {
+            _logger.LogWarning(ex, "The root disk of {SandboxId} stays attached while it is paused; its resume or destroy takes it down", sandbox.SandboxId);
         }
     }
 
