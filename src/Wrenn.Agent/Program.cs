@@ -62,21 +62,7 @@ var socketOption = new Option<string>("--socket") { Description = "Unix socket F
 var snapshotOption = new Option<string>("--snapshot") { Description = "Snapshot directory (memfile.header and memfile.<build> files)", Required = true };
 var uffdServe = new Command("uffd-serve", "Serve one restored VM's memory from a snapshot (started by the firecracker runtime)") { socketOption, snapshotOption };
 uffdServe.Hidden = true;
-uffdServe.SetAction(async (parse, cancellationToken) =>
-{
-    using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
-    var logger = loggers.CreateLogger("uffd-serve");
-    using var listener = Wrenn.Agent.Snapshots.Uffd.PageService.Listen(parse.GetValue(socketOption)!);
-    try
-    {
-        await Wrenn.Agent.Snapshots.Uffd.PageService.ServeAsync(listener, parse.GetValue(snapshotOption)!, logger, cancellationToken).ConfigureAwait(false);
-        return 0;
-    }
-    catch (Exception ex) when (ex is not OperationCanceledException)
-    {
-        logger.LogError(ex, "Page server failed");
-        return 1;
-    }
-});
+uffdServe.SetAction((parse, cancellationToken) =>
+    Wrenn.Agent.Snapshots.Uffd.PageService.RunAsync(parse.GetValue(socketOption)!, parse.GetValue(snapshotOption)!, cancellationToken));
 root.Subcommands.Add(uffdServe);
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

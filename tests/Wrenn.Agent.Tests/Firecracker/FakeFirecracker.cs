@@ -63,6 +63,15 @@ public sealed partial class FakeFirecracker : IAsyncDisposable
     /// <summary>"METHOD /path" of a request to refuse once (after its body passed the contract), as a real failure would; null for none.</summary>
     public string? FailNext { get; set; }
 
+    /// <summary>
+    /// A check of the host this fake stands on, run before the fake's own (e.g. that the drives a snapshot
+    /// names still exist): a fault message refuses the request. Called under the fake's lock.
+    /// </summary>
+    public Func<FakeFirecrackerRequest, string?>? Precheck { get; set; }
+
+    /// <summary>Told of every request once decided, with the fault it was refused with (null: accepted). Called under the fake's lock, in order.</summary>
+    public Action<FakeFirecrackerRequest, string?>? Handled { get; set; }
+
     public FakeVmState State
     {
         get
@@ -172,16 +181,18 @@ public sealed partial class FakeFirecracker : IAsyncDisposable
         lock (_gate)
         {
             answer = null;
+            var request = new FakeFirecrackerRequest(method, path, body ?? string.Empty);
             var injected = FailNext == $"{method} {path}";
-            fault = injected ? "fake Firecracker: injected failure" : Handle(method, path, body, out answer);
+            fault = injected ? "fake Firecracker: injected failure" : Precheck?.Invoke(request) ?? Handle(method, path, body, out answer);
             if (injected)
             {
                 FailNext = null;
             }
 
+            Handled?.Invoke(request, fault);
             if (fault is null)
             {
-                _accepted.Add(new FakeFirecrackerRequest(method, path, body ?? string.Empty));
+                _accepted.Add(request);
             }
             else
             {

@@ -364,7 +364,37 @@ public sealed class FirecrackerRuntime(
         await launcher.LaunchAsync(
             new FirecrackerLaunch(sandbox.SandboxId, sandbox.Network.NamespacePath, socket, disk.DevicePath, options.Value.GuestDrivePath, Path.Combine(sandbox.Directory, LogFileName), Path.Combine(sandbox.Directory, PidFileName)),
             cancellationToken).ConfigureAwait(false);
-        return await FirecrackerApiClient.ConnectAsync(socket, apiOptions.Value, loggers.CreateLogger<FirecrackerApiClient>(), cancellationToken).ConfigureAwait(false);
+        return await ConnectAsync(sandbox, socket, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits for a just-launched process's API socket, but not for a process that has exited already
+    /// (a refused argument, no /dev/kvm, a socket in the way): that fails at once, with what it printed.
+    /// </summary>
+    private async Task<FirecrackerApiClient> ConnectAsync(RuntimeSandbox sandbox, string socket, CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.ApiSocketTimeout;
+        var slice = TimeSpan.FromMilliseconds(Math.Min(250, timeout.TotalMilliseconds));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                await FirecrackerApiClient.WaitForSocketAsync(socket, slice, apiOptions.Value.SocketPollInterval, cancellationToken).ConfigureAwait(false);
+                return new FirecrackerApiClient(socket, loggers.CreateLogger<FirecrackerApiClient>());
+            }
+            catch (TimeoutException) when (VmProcess.Exists(Pid(sandbox)) && System.Diagnostics.Stopwatch.GetElapsedTime(started) < timeout)
+            {
+                // Still starting (its command line may not name the sandbox yet: it reads empty while the process execs).
+            }
+            catch (TimeoutException ex)
+            {
+                var output = ReadConsoleTail(sandbox);
+                throw VmProcess.Exists(Pid(sandbox))
+                    ? new TimeoutException($"firecracker for {sandbox.SandboxId} did not open its API socket within {timeout.TotalSeconds:0.#} s: {output}", ex)
+                    : new InvalidOperationException($"firecracker for {sandbox.SandboxId} exited before it opened its API socket: {(output.Length > 0 ? output : "(no output)")}", ex);
+            }
+        }
     }
 
     private FirecrackerApiClient Client(RuntimeSandbox sandbox) =>

@@ -6,6 +6,9 @@ public sealed class FirecrackerRuntimeOptions
     /// <summary>The firecracker binary (a path, or a name looked up on PATH).</summary>
     public string Binary { get; set; } = "firecracker";
 
+    /// <summary>What runs <c>uffd-serve</c> for a restored VM; null (the default) is this agent's own binary.</summary>
+    public string? PageServerBinary { get; set; }
+
     /// <summary>How long a started firecracker may take to open its API socket.</summary>
     public TimeSpan ApiSocketTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

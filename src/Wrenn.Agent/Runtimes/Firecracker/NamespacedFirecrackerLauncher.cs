@@ -23,7 +23,8 @@ public sealed class NamespacedFirecrackerLauncher(ICommandRunner commands, IOpti
             "/bin/sh",
             [
                 // setsid, nsenter, unshare and sh all exec (none forks), so $! ends up being firecracker's pid.
-                "-c", "pidfile=\"$0\"; log=\"$1\"; shift 2; setsid \"$@\" </dev/null >>\"$log\" 2>&1 & echo $! > \"$pidfile\"",
+                // sh -c makes the first argument after the script $0, so only the log ($1) is shifted off.
+                "-c", "pidfile=\"$0\"; log=\"$1\"; shift; setsid \"$@\" </dev/null >>\"$log\" 2>&1 & echo $! > \"$pidfile\"",
                 launch.PidFile,
                 launch.LogPath,
                 "nsenter", "--net=" + launch.NamespacePath, "--",

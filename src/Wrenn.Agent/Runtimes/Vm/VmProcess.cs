@@ -18,6 +18,22 @@ public static class VmProcess
         }
     }
 
+    /// <summary>
+    /// True while <paramref name="pid"/> exists and is not a zombie, whatever it runs: for a process just
+    /// launched, whose command line reads empty while it execs (so <see cref="IsRunning"/> would say no).
+    /// </summary>
+    public static bool Exists(int? pid)
+    {
+        try
+        {
+            return pid is { } id && !File.ReadAllText($"/proc/{id}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>True when <paramref name="pid"/> runs (not a zombie) and its command line holds <paramref name="marker"/>: not a recycled pid.</summary>
     public static bool IsRunning(int? pid, string marker)
     {

@@ -31,6 +31,28 @@ public static class PageService
         }
     }
 
+    /// <summary>
+    /// The whole of <c>wrenn-agent uffd-serve</c>: listens on <paramref name="socketPath"/>, serves one VM
+    /// from <paramref name="snapshotDirectory"/>, logs to the console (the launcher sends it to a file),
+    /// and returns the process's exit code.
+    /// </summary>
+    public static async Task<int> RunAsync(string socketPath, string snapshotDirectory, CancellationToken cancellationToken)
+    {
+        using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
+        var logger = loggers.CreateLogger("uffd-serve");
+        using var listener = Listen(socketPath);
+        try
+        {
+            await ServeAsync(listener, snapshotDirectory, logger, cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Page server failed");
+            return 1;
+        }
+    }
+
     /// <summary>Accepts the VM's connection on <paramref name="listener"/> and serves until the VM is gone or <paramref name="cancellationToken"/> fires.</summary>
     public static async Task ServeAsync(Socket listener, string snapshotDirectory, ILogger logger, CancellationToken cancellationToken)
     {

@@ -106,6 +106,31 @@ public sealed class RuntimeTestBed : IAsyncDisposable
     public Task RemoveTapAsync(CancellationToken cancellationToken) =>
         Commands.RunAsync("ip", ["-n", Namespace, "link", "delete", GuestNetwork.TapName], cancellationToken);
 
+    /// <summary>Processes started for this bed that a failed test left running: their command lines name a path in its directory.</summary>
+    private void KillLeftovers()
+    {
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(entry, "cmdline")).Contains(WrennDir, StringComparison.Ordinal))
+                {
+                    using var process = System.Diagnostics.Process.GetProcessById(pid);
+                    process.Kill();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // Gone meanwhile.
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var (runtime, sandbox) in _started)
@@ -113,6 +138,7 @@ public sealed class RuntimeTestBed : IAsyncDisposable
             await runtime.StopAsync(sandbox, CancellationToken.None);
         }
 
+        KillLeftovers();
         await Commands.RunAsync("ip", ["netns", "delete", Namespace], CancellationToken.None);
         Directory.Delete(WrennDir, recursive: true);
     }
