@@ -40,6 +40,8 @@ public sealed class FirecrackerRuntime(
     private const string SocketName = "firecracker.sock";
     private const string PidFileName = "firecracker.pid";
     private const string LogFileName = "firecracker.log";
+    private const string VmmLogFileName = "firecracker-vmm.log";
+    private const string MetricsFileName = "firecracker-metrics.json";
     private const string DiskRecordName = "rootfs-cow.json";
     private const string StateFileName = "vmstate";
     private const string RawMemoryFileName = "memfile.raw";
@@ -101,7 +103,7 @@ public sealed class FirecrackerRuntime(
                 else
                 {
                     // The template's memory already holds a booted guest with envd running: load it, don't boot.
-                    await api.RestoreAsync(await LoadAsync(sandbox, template, ct).ConfigureAwait(false), null, null, ct).ConfigureAwait(false);
+                    await api.RestoreAsync(await LoadAsync(sandbox, template, ct).ConfigureAwait(false), VmmLogger(sandbox), VmmMetrics(sandbox), ct).ConfigureAwait(false);
                     _logger.LogInformation("Firecracker for {SandboxId} restored from {Template}", sandbox.SandboxId, template);
                 }
             },
@@ -170,7 +172,7 @@ public sealed class FirecrackerRuntime(
             // The same device path as before the pause: Firecracker opens the drive its snapshot names.
             disk = await rootDisks.ReattachAsync(await ReadDiskAsync(sandbox, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             using var api = await LaunchAsync(sandbox, disk, cancellationToken).ConfigureAwait(false);
-            await api.RestoreAsync(await LoadAsync(sandbox, snapshots, cancellationToken).ConfigureAwait(false), null, null, cancellationToken).ConfigureAwait(false);
+            await api.RestoreAsync(await LoadAsync(sandbox, snapshots, cancellationToken).ConfigureAwait(false), VmmLogger(sandbox), VmmMetrics(sandbox), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -404,7 +406,25 @@ public sealed class FirecrackerRuntime(
         new BootSource(boot.KernelPath, boot.CommandLine, boot.InitrdPath),
         new MachineConfiguration((int)sandbox.Vcpus, (int)sandbox.MemoryMb, TrackDirtyPages: true),
         [new Drive("rootfs", options.Value.GuestDrivePath, IsRootDevice: true, IsReadOnly: false)],
-        [new NetworkInterface("eth0", GuestNetwork.TapName, GuestNetwork.MacAddress)]);
+        [new NetworkInterface("eth0", GuestNetwork.TapName, GuestNetwork.MacAddress)],
+        VmmLogger(sandbox),
+        VmmMetrics(sandbox));
+
+    /// <summary>Firecracker's own log, when configured; the file must exist (Firecracker opens, never creates, it).</summary>
+    private LoggerConfig? VmmLogger(RuntimeSandbox sandbox) =>
+        options.Value.LogLevel is { } level ? new LoggerConfig(Touch(Path.Combine(sandbox.Directory, VmmLogFileName)), level, ShowLevel: true) : null;
+
+    /// <summary>Firecracker's metrics, when configured; the file must exist, as for the log.</summary>
+    private MetricsConfig? VmmMetrics(RuntimeSandbox sandbox) =>
+        options.Value.Metrics ? new MetricsConfig(Touch(Path.Combine(sandbox.Directory, MetricsFileName))) : null;
+
+    private static string Touch(string path)
+    {
+        using (new FileStream(path, FileMode.Append, FileAccess.Write))
+        {
+            return path;
+        }
+    }
 
     private VmBoot NewBoot(RuntimeSandbox sandbox)
     {

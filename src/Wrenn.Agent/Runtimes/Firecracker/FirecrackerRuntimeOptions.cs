@@ -9,6 +9,16 @@ public sealed class FirecrackerRuntimeOptions
     /// <summary>What runs <c>uffd-serve</c> for a restored VM; null (the default) is this agent's own binary.</summary>
     public string? PageServerBinary { get; set; }
 
+    /// <summary>
+    /// Firecracker's own log at this level (<c>PUT /logger</c>) into <c>firecracker-vmm.log</c> in the
+    /// sandbox's directory; null (the default) leaves it in the process's output, <c>firecracker.log</c>,
+    /// mixed with the guest's console.
+    /// </summary>
+    public Api.FirecrackerLogLevel? LogLevel { get; set; }
+
+    /// <summary>Firecracker's metrics (<c>PUT /metrics</c>) into <c>firecracker-metrics.json</c> in the sandbox's directory. Off by default.</summary>
+    public bool Metrics { get; set; }
+
     /// <summary>How long a started firecracker may take to open its API socket.</summary>
     public TimeSpan ApiSocketTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

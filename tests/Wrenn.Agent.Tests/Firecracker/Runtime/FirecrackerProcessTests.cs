@@ -123,6 +123,27 @@ public sealed class FirecrackerProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_its_log_and_metrics_turned_on_every_process_sets_them_up_before_anything_else()
+    {
+        _options.LogLevel = FirecrackerLogLevel.Info;
+        _options.Metrics = true;
+        await _bed.StartAsync(_runtime, _sandbox, Token);
+
+        var booted = Control.Accepted(Control.Launches[^1].Pid);
+        Assert.Equal(["PUT /logger", "PUT /metrics", .. BootCalls], booted.Select(r => r.ToString()));
+        var log = Body(booted[0]);
+        Assert.Equal((Path.Combine(_sandbox.Directory, "firecracker-vmm.log"), "Info"), (log.GetProperty("log_path").GetString(), log.GetProperty("level").GetString()));
+        Assert.True(File.Exists(Path.Combine(_sandbox.Directory, "firecracker-vmm.log")), "Firecracker opens its log, it does not create it");
+        Assert.True(File.Exists(Body(booted[1]).GetProperty("metrics_path").GetString()), "nor its metrics file");
+
+        await _runtime.PauseAsync(_sandbox, Token);
+        await _runtime.ResumeAsync(_sandbox, Token);
+
+        // A snapshot load accepts only the logger and metrics before it.
+        Assert.Equal(["PUT /logger", "PUT /metrics", "PUT /snapshot/load"], Control.Accepted(Control.Launches[^1].Pid).Select(r => r.ToString()));
+    }
+
+    [Fact]
     public async Task A_pause_failing_at_the_snapshot_lets_the_same_process_run_on()
     {
         await _bed.StartAsync(_runtime, _sandbox, Token);
