@@ -5,10 +5,9 @@ namespace Wrenn.Agent.Runtimes;
 /// <summary>What a runtime can do, reported to the control plane and shown to users.</summary>
 /// <param name="MemorySnapshots">True when pause and templates keep processes and memory, not only files.</param>
 /// <param name="Isolation">The boundary between sandbox and host: "microvm", "vm" or "container".</param>
-/// <param name="Templates">False while the runtime cannot make templates of its sandboxes.</param>
 /// <param name="HostRootfs">True when sandboxes run on a root directory the host mounts (an overlay on a capped disk); VMs bring their own disk.</param>
 /// <param name="UserNamespace">How sandbox ids map onto host ids when sandboxes run in a user namespace; null when sandbox root is host root (or the runtime is a VM).</param>
-public sealed record RuntimeCapabilities(bool MemorySnapshots, string Isolation, bool Templates = true, IdMapping? UserNamespace = null, bool HostRootfs = true)
+public sealed record RuntimeCapabilities(bool MemorySnapshots, string Isolation, IdMapping? UserNamespace = null, bool HostRootfs = true)
 {
     /// <summary>The mapping the sandbox's files must be owned under, as seen from the host.</summary>
     public IdMapping FileOwners => UserNamespace ?? IdMapping.Identity;

@@ -363,11 +363,6 @@ public sealed class SandboxManager(
                 throw new SandboxConflictException($"sandbox {sandboxId} is {Describe(sandbox.State)}, not running or paused");
             }
 
-            if (!runtime.Capabilities.Templates)
-            {
-                throw new NotSupportedException($"the {runtime.Name} runtime cannot make templates yet");
-            }
-
             var started = Stopwatch.GetTimestamp();
             var freeze = sandbox.State == SandboxState.Running && !runtime.Capabilities.MemorySnapshots;
             if (freeze)
