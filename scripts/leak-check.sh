@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when anything Wrenn makes is left on this machine: network namespaces, veth/tap links, mounts,
-# iptables chains and rules, runc containers, loop devices, cgroups, or processes. `make test` ends with this.
+# iptables and ip6tables chains and rules, runc containers, loop devices, cgroups, or processes. `make test` ends with this.
 set -uo pipefail
 
 leaks=()
@@ -12,6 +12,9 @@ if command -v ip >/dev/null 2>&1; then
 fi
 if command -v iptables-save >/dev/null 2>&1; then
   while read -r rule; do [[ -n "$rule" ]] && add "iptables $rule"; done < <(iptables-save 2>/dev/null | grep -i -E '^(:|-A ).*wrenn' )
+fi
+if command -v ip6tables-save >/dev/null 2>&1; then
+  while read -r rule; do [[ -n "$rule" ]] && add "ip6tables $rule"; done < <(ip6tables-save 2>/dev/null | grep -i -E '^(:|-A ).*wrenn' )
 fi
 while read -r mount; do [[ -n "$mount" ]] && add "mount $mount"; done < <(awk '{print $2}' /proc/mounts | grep -i wrenn)
 if command -v runc >/dev/null 2>&1; then

@@ -55,8 +55,11 @@ public static class AgentHost
         try
         {
             runtime = app.Services.GetRequiredService<IRuntime>();
+
+            // Network settings are read here, so a bad egress allow list stops the agent now and not at the first create.
+            _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NetworkOptions>>().Value;
         }
-        catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
+        catch (Exception ex) when (ex is NotSupportedException or ArgumentException or InvalidOperationException)
         {
             await Console.Error.WriteLineAsync("wrenn-agent: " + ex.Message).ConfigureAwait(false);
             return 1;
@@ -145,6 +148,11 @@ public static class AgentHost
             if (WrennEnvironment.Get(WrennEnvironment.SandboxNameservers) is { } nameservers)
             {
                 network.Nameservers = nameservers;
+            }
+
+            if (WrennEnvironment.Get(WrennEnvironment.SandboxEgressAllow) is { } egressAllow)
+            {
+                network.EgressAllow = NetworkOptions.ParseEgressAllow(egressAllow);
             }
         });
         services.AddOptions<SandboxDiskOptions>().Configure(disk =>

@@ -13,7 +13,7 @@ public sealed class SlotReuseTests
         var ct = TestContext.Current.CancellationToken;
         var runner = new HeldLinkDeleteRunner();
         var options = Microsoft.Extensions.Options.Options.Create(new NetworkOptions());
-        var firewall = new SandboxFirewall(runner, options, NullLogger<SandboxFirewall>.Instance);
+        var firewall = new SandboxFirewall(runner, options, new NameserverResolver(options, NullLogger<NameserverResolver>.Instance), NullLogger<SandboxFirewall>.Instance);
         var network = new SandboxNetworkManager(runner, firewall, options, NullLogger<SandboxNetworkManager>.Instance);
 
         var first = await network.CreateAsync(new RollbackList("create first", NullLogger.Instance, new NoStepFaults()), ct);

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using Wrenn.Common.Configuration;
 
 namespace Wrenn.Agent.Network;
 
@@ -16,4 +18,34 @@ public sealed class NetworkOptions
     /// "none" (no resolver), or a comma-separated list of addresses.
     /// </summary>
     public string Nameservers { get; set; } = "host";
+
+    /// <summary>
+    /// Private ranges (of <see cref="SandboxFirewall.PrivateRanges"/>) sandboxes may reach after all.
+    /// The host, other sandboxes and link-local stay closed whatever this holds.
+    /// </summary>
+    public IReadOnlyList<IPNetwork> EgressAllow { get; set; } = [];
+
+    /// <summary>
+    /// Reads <see cref="WrennEnvironment.SandboxEgressAllow"/>: comma-separated IPv4 CIDRs, a bare
+    /// address meaning /32. Anything else throws, so the agent stops at start instead of guessing.
+    /// </summary>
+    public static IReadOnlyList<IPNetwork> ParseEgressAllow(string value)
+    {
+        var allowed = new List<IPNetwork>();
+        foreach (var entry in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var cidr = entry.Contains('/', StringComparison.Ordinal) ? entry : entry + "/32";
+            // The parser masks "10.1.2.3/8" to 10.0.0.0/8; whether that or 10.1.2.3/32 was meant is a guess
+            // that could open the wrong range, so only the network's own address is accepted.
+            if (!IPNetwork.TryParse(cidr, out var network) || network.BaseAddress.AddressFamily != AddressFamily.InterNetwork || !network.BaseAddress.Equals(IPAddress.Parse(cidr[..cidr.IndexOf('/', StringComparison.Ordinal)])))
+            {
+                throw new InvalidOperationException(
+                    $"{WrennEnvironment.SandboxEgressAllow} must be comma-separated IPv4 ranges like 10.20.0.0/16 (with no bits set after the prefix) or addresses; '{entry}' is not one");
+            }
+
+            allowed.Add(network);
+        }
+
+        return allowed;
+    }
 }

@@ -16,6 +16,7 @@ public sealed class SandboxNetworkManager(
     ILogger<SandboxNetworkManager> logger)
 {
     private const string Ip = "ip";
+    private const string Sysctl = "sysctl";
 
     private readonly Lock _gate = new();
     private readonly HashSet<int> _inUse = [];
@@ -40,6 +41,22 @@ public sealed class SandboxNetworkManager(
             },
             cancellationToken).ConfigureAwait(false);
 
+        // Before the veth arrives: an interface takes its IPv6 settings from "default" when it appears,
+        // and would have a link-local address (a path to the host past the IPv4-only firewall) once up.
+        // Only lo keeps IPv6: ::1 reaches nothing outside the namespace, and programs that bind "localhost"
+        // expect it.
+        if (Directory.Exists(SandboxFirewall.Ipv6Settings))
+        {
+            await rollback.StepAsync(
+                "network.ipv6-off",
+                ct => commands.RunCheckedAsync(
+                    Ip,
+                    ["netns", "exec", slot.NamespaceName, Sysctl, "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.lo.disable_ipv6=0"],
+                    ct),
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+        }
+
         await rollback.StepAsync(
             "network.veth",
             ct => Run(ct, "link", "add", slot.HostVeth, "type", "veth", "peer", "name", slot.SandboxVethTemporaryName, "netns", slot.NamespaceName),
@@ -49,11 +66,15 @@ public sealed class SandboxNetworkManager(
         // One `ip -batch` per side: each fork and exec of ip costs milliseconds on every create.
         await rollback.StepAsync(
             "network.host-address",
-            ct => RunBatch(
-                null,
-                ct,
-                $"addr add {slot.HostAddress}/{SlotAddresses.PrefixLength} dev {slot.HostVeth}",
-                $"link set {slot.HostVeth} up"),
+            async ct =>
+            {
+                await HardenHostEndAsync(slot, ct).ConfigureAwait(false);
+                await RunBatch(
+                    null,
+                    ct,
+                    $"addr add {slot.HostAddress}/{SlotAddresses.PrefixLength} dev {slot.HostVeth}",
+                    $"link set {slot.HostVeth} up").ConfigureAwait(false);
+            },
             _ => Task.CompletedTask,
             cancellationToken).ConfigureAwait(false);
 
@@ -186,6 +207,24 @@ public sealed class SandboxNetworkManager(
         {
             throw new CommandFailedException($"{Ip} link delete {link}", result);
         }
+    }
+
+    /// <summary>
+    /// Before the host end comes up: no IPv6 on it (so no link-local address for the sandbox to reach
+    /// the host on), and strict reverse-path filtering, so a packet from the sandbox with a source that
+    /// is not routed back through this veth is dropped by the kernel (the firewall drops it too; the
+    /// kernel uses the larger of this and conf.all, so a host with all=2 gets loose mode here).
+    /// </summary>
+    private Task HardenHostEndAsync(SlotAddresses slot, CancellationToken cancellationToken)
+    {
+        List<string> settings = ["-q", "-w"];
+        if (Directory.Exists(SandboxFirewall.Ipv6Settings))
+        {
+            settings.Add($"net.ipv6.conf.{slot.HostVeth}.disable_ipv6=1");
+        }
+
+        settings.Add($"net.ipv4.conf.{slot.HostVeth}.rp_filter=1");
+        return commands.RunCheckedAsync(Sysctl, settings, cancellationToken);
     }
 
     private Task Run(CancellationToken cancellationToken, params string[] arguments) =>

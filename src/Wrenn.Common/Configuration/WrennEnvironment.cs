@@ -42,6 +42,12 @@ public static class WrennEnvironment
     public const string SandboxNameservers = "WRENN_SANDBOX_NAMESERVERS";
 
     /// <summary>
+    /// Private IPv4 ranges (RFC 1918, 100.64.0.0/10) sandboxes may reach after all: comma-separated
+    /// CIDRs. Unset, sandboxes reach none of them.
+    /// </summary>
+    public const string SandboxEgressAllow = "WRENN_SANDBOX_EGRESS_ALLOW";
+
+    /// <summary>
     /// Size in MiB of each sandbox's writable disk (an ext4 file mounted as its overlay's upper layer);
     /// 0 = no cap (the upper layer is a plain directory on the host's disk).
     /// </summary>

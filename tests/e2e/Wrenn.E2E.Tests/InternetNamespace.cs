@@ -5,8 +5,9 @@ namespace Wrenn.E2E.Tests;
 
 /// <summary>
 /// A stand-in for the internet that the test makes and removes itself: a network namespace joined to
-/// the host by a veth pair on a documentation range (TEST-NET-2), with an HTTP server in it. Sandbox
-/// egress tests talk to it and never to a real outside address.
+/// the host by a veth pair on a documentation range (TEST-NET-2) by default, with an HTTP server and a
+/// UDP listener in it. Sandbox egress tests talk to it and never to a real outside address. A test may
+/// put it on another /24 (a private range, to stand in for an operator's internal network).
 /// </summary>
 public sealed class InternetNamespace : IAsyncDisposable
 {
@@ -14,19 +15,32 @@ public sealed class InternetNamespace : IAsyncDisposable
     public const string ServerAddress = "198.51.100.2";
     public const int ServerPort = 8080;
 
+    /// <summary>Where the UDP listener logs every datagram as "udp &lt;source address&gt; &lt;payload&gt;".</summary>
+    public const int UdpPort = 9999;
+
     private readonly string _name;
     private readonly string _webRoot;
     private Process? _server;
     private readonly System.Text.StringBuilder _serverLog = new();
 
-    private InternetNamespace(string suffix)
+    private Process? _udpListener;
+
+    private InternetNamespace(string suffix, string network)
     {
         _name = "wrenn-inet-" + suffix;
         HostLink = "wrenn-t" + suffix;
+        Gateway = network + ".1";
+        Server = network + ".2";
         _webRoot = Directory.CreateTempSubdirectory("wrenn-inet-").FullName;
     }
 
     public string HostLink { get; }
+
+    /// <summary>The host's address on the link (where masqueraded sandbox traffic comes from).</summary>
+    public string Gateway { get; }
+
+    /// <summary>The servers' address.</summary>
+    public string Server { get; }
 
     /// <summary>What the server logged: one line per request, starting with the client's address.</summary>
     public string ServerLog
@@ -40,31 +54,33 @@ public sealed class InternetNamespace : IAsyncDisposable
         }
     }
 
-    public static async Task<InternetNamespace> StartAsync(string page)
+    /// <summary>Starts it on TEST-NET-2 (198.51.100.0/24), or on <paramref name="network"/>.0/24 (three octets).</summary>
+    public static async Task<InternetNamespace> StartAsync(string page, string network = "198.51.100")
     {
-        var inet = new InternetNamespace(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)));
+        var inet = new InternetNamespace(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)), network);
         try
         {
             await File.WriteAllTextAsync(Path.Combine(inet._webRoot, "hello"), page);
             Run("ip", "netns", "add", inet._name);
             Run("ip", "link", "add", inet.HostLink, "type", "veth", "peer", "name", "eth0", "netns", inet._name);
-            Run("ip", "addr", "add", HostAddress + "/24", "dev", inet.HostLink);
+            Run("ip", "addr", "add", inet.Gateway + "/24", "dev", inet.HostLink);
             Run("ip", "link", "set", inet.HostLink, "up");
-            Run("ip", "-n", inet._name, "addr", "add", ServerAddress + "/24", "dev", "eth0");
+            Run("ip", "-n", inet._name, "addr", "add", inet.Server + "/24", "dev", "eth0");
             Run("ip", "-n", inet._name, "link", "set", "eth0", "up");
             Run("ip", "-n", inet._name, "link", "set", "lo", "up");
 
-            var start = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = inet._webRoot };
-            foreach (var argument in new[] { "netns", "exec", inet._name, "python3", "-u", "-m", "http.server", ServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", ServerAddress })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            inet._server = Process.Start(start)!;
-            inet._server.ErrorDataReceived += (_, e) => inet.Append(e.Data);
-            inet._server.OutputDataReceived += (_, e) => inet.Append(e.Data);
-            inet._server.BeginErrorReadLine();
-            inet._server.BeginOutputReadLine();
+            var port = ServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            inet._server = inet.StartInNamespace("python3", "-u", "-m", "http.server", port, "--bind", inet.Server);
+            inet._udpListener = inet.StartInNamespace(
+                "python3",
+                "-u",
+                "-c",
+                "import socket,sys\n"
+                + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + $"s.bind(('{inet.Server}', {UdpPort}))\n"
+                + "while True:\n"
+                + "    data, source = s.recvfrom(2048)\n"
+                + "    print('udp', source[0], data.decode(errors='replace'))\n");
             await inet.WaitUntilServingAsync();
             return inet;
         }
@@ -77,17 +93,38 @@ public sealed class InternetNamespace : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_server is { HasExited: false })
+        foreach (var process in new[] { _server, _udpListener })
         {
-            _server.Kill();
-            await _server.WaitForExitAsync();
+            if (process is { HasExited: false })
+            {
+                process.Kill();
+                await process.WaitForExitAsync();
+            }
+
+            process?.Dispose();
         }
 
-        _server?.Dispose();
         // Deleting the namespace takes the veth pair with it.
         TryRun("ip", "netns", "delete", _name);
         TryRun("ip", "link", "delete", HostLink);
         Directory.Delete(_webRoot, recursive: true);
+    }
+
+    /// <summary>Runs a program in the namespace, its output going to <see cref="ServerLog"/>.</summary>
+    private Process StartInNamespace(params string[] command)
+    {
+        var start = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = _webRoot };
+        foreach (var argument in new[] { "netns", "exec", _name }.Concat(command))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start)!;
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return process;
     }
 
     private void Append(string? line)
@@ -111,7 +148,7 @@ public sealed class InternetNamespace : IAsyncDisposable
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(ServerAddress, ServerPort);
+                await client.ConnectAsync(Server, ServerPort);
                 return;
             }
             catch (SocketException)
