@@ -5,7 +5,7 @@ namespace Wrenn.Tests.Shared;
 
 /// <summary>
 /// What Wrenn-made resources exist on this machine right now: network namespaces, links, mounts, runc
-/// containers, cgroups, iptables rules and loop devices. Tests compare a snapshot before and after, so that only what they caused counts.
+/// containers, cgroups, iptables and ip6tables rules and loop devices. Tests compare a snapshot before and after, so that only what they caused counts.
 /// </summary>
 public sealed record HostSnapshot(
     IReadOnlySet<string> Namespaces,
@@ -24,7 +24,7 @@ public sealed record HostSnapshot(
         Directory.EnumerateDirectories("/sys/fs/cgroup")
             .SelectMany(controller => Directory.Exists(Path.Combine(controller, "wrenn")) ? Directory.EnumerateDirectories(Path.Combine(controller, "wrenn")) : [])
             .ToHashSet(),
-        Lines("iptables-save").Concat(Lines("iptables-save", "-t", "nat")).Where(l => (l.StartsWith(':') || l.StartsWith("-A ", StringComparison.Ordinal)) && l.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
+        Lines("iptables-save").Concat(Lines("iptables-save", "-t", "nat")).Concat(Lines("ip6tables-save")).Where(l => (l.StartsWith(':') || l.StartsWith("-A ", StringComparison.Ordinal)) && l.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
         Lines("losetup", "-a").Where(l => l.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet());
 
     /// <summary>What exists now that did not exist in <paramref name="before"/>; empty when nothing leaked.</summary>

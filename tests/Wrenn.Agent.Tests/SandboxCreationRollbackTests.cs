@@ -47,7 +47,7 @@ public sealed class SandboxCreationRollbackTests
         }
 
         Assert.Equal(
-            ["sandbox.directory", "network.namespace", "network.veth", "network.host-address", "network.sandbox-address", "network.firewall",
+            ["sandbox.directory", "network.namespace", "network.ipv6-off", "network.veth", "network.host-address", "network.sandbox-address", "network.firewall",
              "storage.disk", "storage.overlay", "sandbox.record", "container.guest-files", "container.bundle", "container.run", "envd.ready", "envd.init", "sandbox.adoptable"],
             failedSteps);
     }
