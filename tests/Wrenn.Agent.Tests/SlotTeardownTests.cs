@@ -48,6 +48,29 @@ public sealed class SlotTeardownTests
         }
     }
 
+    [Fact]
+    public async Task A_vm_tap_made_in_a_slot_has_no_ipv6()
+    {
+        Assert.SkipUnless(Directory.Exists(SandboxFirewall.Ipv6Settings), "this kernel has no IPv6");
+        var ct = TestContext.Current.CancellationToken;
+        var options = Microsoft.Extensions.Options.Options.Create(new NetworkOptions { Nameservers = NameserverResolver.None });
+        var manager = NewManager(options);
+        var slot = await manager.CreateAsync(new RollbackList("create", NullLogger.Instance, new NoStepFaults()), ct);
+        try
+        {
+            var tap = new Runtimes.Vm.GuestTap(new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance));
+            await tap.ConnectAsync(new Runtimes.RuntimeNetwork(slot.NamespacePath, slot.SandboxAddress, slot.HostAddress, SlotAddresses.PrefixLength, []), ct);
+
+            // The guest's kernel keeps its own IPv6; what it sends meets a TAP that does not speak it.
+            Assert.Equal("1", Run("ip", "netns", "exec", slot.NamespaceName, "cat", $"/proc/sys/net/ipv6/conf/{Runtimes.Vm.GuestNetwork.TapName}/disable_ipv6").Output.Trim());
+            Assert.Equal("0", Run("ip", "netns", "exec", slot.NamespaceName, "cat", "/proc/sys/net/ipv6/conf/all/forwarding").Output.Trim());
+        }
+        finally
+        {
+            Assert.Empty(await manager.RemoveAsync(slot, CancellationToken.None));
+        }
+    }
+
     private static SandboxNetworkManager NewManager(Microsoft.Extensions.Options.IOptions<NetworkOptions> options)
     {
         var runner = new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance);
