@@ -55,4 +55,15 @@ public sealed class PrivateRangeEgressTests(PlatformFixture fixture)
             await open.DeleteSandboxQuietlyAsync(allowed);
         }
     }
+
+    [Fact]
+    public async Task An_egress_allow_list_that_does_not_parse_stops_the_agent_at_start()
+    {
+        // "10.1.2.3/8" would be masked to all of 10/8 by a lenient parser: refused, not guessed.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunningPlatform.StartAsync(
+            TestContext.Current.CancellationToken,
+            environment: new Dictionary<string, string> { ["WRENN_SANDBOX_EGRESS_ALLOW"] = "10.1.2.3/8" }));
+
+        Assert.Contains("WRENN_SANDBOX_EGRESS_ALLOW", error.Message, StringComparison.Ordinal);
+    }
 }
