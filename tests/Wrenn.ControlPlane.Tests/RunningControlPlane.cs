@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Wrenn.Common.Bootstrap;
 
 namespace Wrenn.ControlPlane.Tests;
@@ -13,8 +14,9 @@ public sealed class RunningControlPlane : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Task<int> _run;
 
-    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run)
+    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run, CapturedLog log)
     {
+        Log = log;
         WrennDir = wrennDir;
         BaseUri = new Uri($"http://127.0.0.1:{port}");
         _stop = stop;
@@ -23,6 +25,9 @@ public sealed class RunningControlPlane : IAsyncDisposable
     }
 
     public string WrennDir { get; }
+
+    /// <summary>What this control plane logged (information and above).</summary>
+    public CapturedLog Log { get; }
 
     public Uri BaseUri { get; }
 
@@ -51,8 +56,9 @@ public sealed class RunningControlPlane : IAsyncDisposable
         }
 
         var stop = new CancellationTokenSource();
-        var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token));
-        var plane = new RunningControlPlane(wrennDir, port, stop, run) { DatabaseUrl = databaseUrl };
+        var log = new CapturedLog();
+        var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log)));
+        var plane = new RunningControlPlane(wrennDir, port, stop, run, log) { DatabaseUrl = databaseUrl };
         await plane.WaitUntilListeningAsync().ConfigureAwait(false);
         return plane;
     }
