@@ -77,12 +77,17 @@ public static class AgentHost
                 ?? throw new InvalidOperationException(
                     $"not registered ({HostCredentials.PathIn(options.WrennDir)} is missing); run: wrenn-agent --register <token from POST /v1/hosts> --address <host:port> --cp-url <control plane URL>");
 
-            // The control plane or this agent may have moved since registering: what we are told now wins,
-            // and is kept for the next start.
+            // The control plane may have moved since registering: what we are told now wins, and is kept
+            // for the next start. This agent's own address is the registration's: only a new one moves it.
+            if (options.AdvertiseAddress is { Length: > 0 } moved && moved != stored.Address)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"wrenn-agent: registered at {stored.Address}; --address {moved} takes effect only with a new registration (POST /v1/hosts/{stored.HostId}/token, then --register)").ConfigureAwait(false);
+            }
+
             var current = stored with
             {
                 ControlPlaneUrl = options.ControlPlaneUrl is { Length: > 0 } movedCp ? movedCp : stored.ControlPlaneUrl,
-                Address = options.AdvertiseAddress is { Length: > 0 } movedAddress ? movedAddress : stored.Address,
             };
             if (current != stored)
             {

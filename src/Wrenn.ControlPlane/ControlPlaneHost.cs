@@ -101,6 +101,7 @@ public static class ControlPlaneHost
 
     public static void ConfigureServices(IServiceCollection services, ControlPlaneOptions options)
     {
+        options.Validate();
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services.AddSingleton(TimeProvider.System);
         services.AddWrennDatabase(options);

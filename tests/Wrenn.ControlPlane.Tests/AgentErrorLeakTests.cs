@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
-using Wrenn.Common.Bootstrap;
 
 namespace Wrenn.ControlPlane.Tests;
 
@@ -23,9 +22,7 @@ public sealed class AgentErrorLeakTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _plane = await RunningControlPlane.StartAsync();
-        var credentials = await BootstrapCredentials.ReadAsync(_plane.WrennDir, CancellationToken.None);
-        using var login = await _plane.Http.PostAsJsonAsync("/v1/auth/login", new { email = credentials!.Email, password = credentials.Password });
-        _admin = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        _admin = await _plane.AdminTokenAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Wrenn.Common.Bootstrap;
 
@@ -38,7 +40,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
     /// (scripts/with-postgres.sh sets it), on a new database there: the same tests cover both providers.
     /// A restart passes the earlier instance's <paramref name="wrennDir"/> and <paramref name="databaseUrl"/>.
     /// </summary>
-    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null)
+    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null)
     {
         wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
         databaseUrl ??= await TestDatabase.CreateAsync().ConfigureAwait(false);
@@ -55,6 +57,11 @@ public sealed class RunningControlPlane : IAsyncDisposable
             options.ReconcileInterval = interval;
         }
 
+        if (hostTokenLifetime is { } lifetime)
+        {
+            options.HostTokenLifetime = lifetime;
+        }
+
         var stop = new CancellationTokenSource();
         var log = new CapturedLog();
         var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log)));
@@ -65,6 +72,16 @@ public sealed class RunningControlPlane : IAsyncDisposable
 
     /// <summary>The PostgreSQL database this instance uses, or null for SQLite.</summary>
     public string? DatabaseUrl { get; private init; }
+
+    /// <summary>A session token of the first administrator.</summary>
+    public async Task<string> AdminTokenAsync()
+    {
+        var credentials = await BootstrapCredentials.ReadAsync(WrennDir, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("no bootstrap credentials written");
+        using var login = await Http.PostAsJsonAsync(new Uri("/v1/auth/login", UriKind.Relative), new { email = credentials.Email, password = credentials.Password }).ConfigureAwait(false);
+        var session = await login.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
+        return session.GetProperty("token").GetString() ?? throw new InvalidOperationException("login gave no token");
+    }
 
     public async Task<string> ApiKeyAsync()
     {

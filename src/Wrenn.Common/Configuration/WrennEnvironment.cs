@@ -35,6 +35,9 @@ public static class WrennEnvironment
     /// <summary>Seconds between host heartbeats (the control plane tells agents; default 30).</summary>
     public const string HeartbeatIntervalSec = "WRENN_HEARTBEAT_INTERVAL_SEC";
 
+    /// <summary>Seconds a host token is good for (default 3600); heartbeats rotate it. At least twice the heartbeat interval.</summary>
+    public const string HostTokenTtlSec = "WRENN_HOST_TOKEN_TTL_SEC";
+
     /// <summary>
     /// What a sandbox's /etc/resolv.conf names: "host" (default: the host's non-loopback nameservers),
     /// "none", or a comma-separated list of addresses.
