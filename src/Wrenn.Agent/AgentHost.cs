@@ -42,9 +42,27 @@ public static class AgentHost
             return 1;
         }
 
+        AgentTlsMaterial? tls;
+        try
+        {
+            tls = AgentTls.Load(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync("wrenn-agent: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
-        builder.WebHost.UseUrls(listen.ToKestrelUrl());
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
+            if (tls is not null)
+            {
+                kestrel.ConfigureHttpsDefaults(https => AgentTls.Apply(https, tls));
+            }
+        });
+        builder.WebHost.UseUrls(listen.ToKestrelUrl(tls is null ? "http" : "https"));
         QuietFrameworkLogs(builder.Logging);
         ConfigureServices(builder.Services, options);
         builder.Services.AddSingleton(credentials);
@@ -66,7 +84,17 @@ public static class AgentHost
         }
 
         app.MapGrpcService<HostAgentService>();
-        app.Logger.LogInformation("wrenn-agent {HostId} listening on {Listen}, runtime {Runtime}, state in {WrennDir}", credentials.HostId, listen, runtime.Name, options.WrennDir);
+        app.Logger.LogInformation("wrenn-agent {HostId} listening on {Listen} ({Transport}), runtime {Runtime}, state in {WrennDir}", credentials.HostId, listen, tls is null ? "plaintext" : "mutual TLS", runtime.Name, options.WrennDir);
+        if (tls is null && !AgentTls.IsLoopback(listen))
+        {
+            app.Logger.LogWarning(
+                "gRPC on {Listen} is plaintext and reachable from other machines: calls are signed and single-use but readable on the wire; set {Cert}, {Key} and {ClientCa} for mutual TLS",
+                listen,
+                WrennEnvironment.AgentTlsCertificate,
+                WrennEnvironment.AgentTlsKey,
+                WrennEnvironment.AgentTlsClientCa);
+        }
+
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }
@@ -80,12 +108,17 @@ public static class AgentHost
                 ?? throw new InvalidOperationException(
                     $"not registered ({HostCredentials.PathIn(options.WrennDir)} is missing); run: wrenn-agent --register <token from POST /v1/hosts> --address <host:port> --cp-url <control plane URL>");
 
-            // The control plane or this agent may have moved since registering: what we are told now wins,
-            // and is kept for the next start.
+            // The control plane may have moved since registering: what we are told now wins, and is kept
+            // for the next start. This agent's own address is the registration's: only a new one moves it.
+            if (options.AdvertiseAddress is { Length: > 0 } moved && moved != stored.Address)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"wrenn-agent: registered at {stored.Address}; --address {moved} takes effect only with a new registration (POST /v1/hosts/{stored.HostId}/token, then --register)").ConfigureAwait(false);
+            }
+
             var current = stored with
             {
                 ControlPlaneUrl = options.ControlPlaneUrl is { Length: > 0 } movedCp ? movedCp : stored.ControlPlaneUrl,
-                Address = options.AdvertiseAddress is { Length: > 0 } movedAddress ? movedAddress : stored.Address,
             };
             if (current != stored)
             {
@@ -220,6 +253,8 @@ public static class AgentHost
         services.AddHostedService<InactivityReaper>();
         services.AddSingleton<HostInfoProvider>();
         services.AddSingleton<HostMetricsCollector>();
+        services.AddSingleton<CallTokenReplayCache>();
+        services.AddSingleton<CallTokenValidator>();
         services.AddHostedService<SandboxLifecycleService>();
         services.AddHttpClient<ControlPlaneClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddHttpClient<EnvdClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)

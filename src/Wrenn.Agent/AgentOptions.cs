@@ -8,7 +8,7 @@ public sealed class AgentOptions
     /// <summary>$WRENN_DIR: images, sandboxes, snapshots, templates.</summary>
     public string WrennDir { get; set; } = WrennEnvironment.DefaultDir;
 
-    /// <summary>Where the gRPC service listens ($WRENN_HOST_LISTEN_ADDR).</summary>
+    /// <summary>Where the gRPC service listens ($WRENN_HOST_LISTEN_ADDR; loopback unless told otherwise).</summary>
     public string ListenAddress { get; set; } = WrennEnvironment.DefaultHostListenAddress;
 
     /// <summary>Which runtime to drive ($WRENN_RUNTIME).</summary>
@@ -29,6 +29,15 @@ public sealed class AgentOptions
     /// adopts them again.
     /// </summary>
     public bool DestroySandboxesOnStop { get; set; }
+
+    /// <summary>PEM server certificate for the gRPC port ($WRENN_AGENT_TLS_CERT); with the key and client CA, mutual TLS.</summary>
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>Its private key, PEM ($WRENN_AGENT_TLS_KEY).</summary>
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>PEM authority the control plane's client certificate must chain to ($WRENN_AGENT_TLS_CLIENT_CA).</summary>
+    public string? TlsClientCaPath { get; set; }
 
     public string ImagesDir => Path.Combine(WrennDir, "images");
 

@@ -22,7 +22,7 @@ var registerOption = new Option<string>("--register")
 };
 var addressOption = new Option<string>("--address")
 {
-    Description = "host:port at which the control plane reaches this agent (required with --register; updated on heartbeats)",
+    Description = "host:port at which the control plane reaches this agent (required with --register; only a new registration changes it)",
 };
 var cpUrlOption = new Option<string>("--cp-url")
 {
@@ -53,6 +53,9 @@ root.SetAction(async (parse, cancellationToken) =>
         AdvertiseAddress = parse.GetValue(addressOption),
         ControlPlaneUrl = parse.GetValue(cpUrlOption) ?? WrennEnvironment.Get(WrennEnvironment.ControlPlaneUrl),
         DestroySandboxesOnStop = parse.GetValue(drainOption),
+        TlsCertificatePath = WrennEnvironment.Get(WrennEnvironment.AgentTlsCertificate),
+        TlsKeyPath = WrennEnvironment.Get(WrennEnvironment.AgentTlsKey),
+        TlsClientCaPath = WrennEnvironment.Get(WrennEnvironment.AgentTlsClientCa),
     };
     return await AgentHost.RunAsync(options, cancellationToken).ConfigureAwait(false);
 });

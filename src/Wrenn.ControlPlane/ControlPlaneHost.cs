@@ -13,7 +13,8 @@ namespace Wrenn.ControlPlane;
 /// <summary>Builds and runs the control plane's web host.</summary>
 public static class ControlPlaneHost
 {
-    public static async Task<int> RunAsync(ControlPlaneOptions options, CancellationToken cancellationToken)
+    /// <param name="logging">Extra log providers (tests read the log through one).</param>
+    public static async Task<int> RunAsync(ControlPlaneOptions options, CancellationToken cancellationToken, Action<ILoggingBuilder>? logging = null)
     {
         if (!ListenAddress.TryParse(options.ListenAddress, out var listen))
         {
@@ -27,6 +28,7 @@ public static class ControlPlaneHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
         try
         {
             ConfigureServices(builder.Services, options);
@@ -99,6 +101,7 @@ public static class ControlPlaneHost
 
     public static void ConfigureServices(IServiceCollection services, ControlPlaneOptions options)
     {
+        options.Validate();
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services.AddSingleton(TimeProvider.System);
         services.AddWrennDatabase(options);

@@ -16,6 +16,21 @@ public sealed class ControlPlaneOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long a host token is good for. Every heartbeat's answer carries a fresh one, so a token that
+    /// leaks is useful for this long at most; an agent that stays away longer must register again.
+    /// </summary>
+    public TimeSpan HostTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>PEM certificate this control plane shows agents over mutual TLS ($WRENN_AGENT_CLIENT_CERT); null = plaintext to agents.</summary>
+    public string? AgentClientCertificatePath { get; set; }
+
+    /// <summary>Its private key, PEM ($WRENN_AGENT_CLIENT_KEY).</summary>
+    public string? AgentClientKeyPath { get; set; }
+
+    /// <summary>PEM certificate authority agents' certificates must chain to ($WRENN_AGENT_CA).</summary>
+    public string? AgentCaPath { get; set; }
+
+    /// <summary>
     /// vCPUs placed on a host per physical CPU. Sandboxes are mostly idle (an agent's code waits on a
     /// model far more than it computes) and each one's CPU quota still caps what it can take, so a
     /// 2-CPU host takes 32 one-vCPU sandboxes; memory, not CPU, is what usually fills a host.
@@ -38,4 +53,46 @@ public sealed class ControlPlaneOptions
     public TimeSpan CreateSandboxTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     public string SqlitePath => Path.Combine(WrennDir, "wrenn.db");
+
+    /// <summary>Refuses settings that cannot work together; called at start.</summary>
+    public void Validate()
+    {
+        if (HeartbeatInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{WrennEnvironment.HeartbeatIntervalSec} must be positive");
+        }
+
+        // An agent must get at least two chances to rotate its token before the one it holds expires.
+        if (HostTokenLifetime < 2 * HeartbeatInterval)
+        {
+            throw new ArgumentException($"{WrennEnvironment.HostTokenTtlSec} ({HostTokenLifetime.TotalSeconds:0} s) must be at least twice {WrennEnvironment.HeartbeatIntervalSec} ({HeartbeatInterval.TotalSeconds:0} s)");
+        }
+
+        ValidateAgentTls();
+    }
+
+    /// <summary>Agent TLS is all three files or none, and they must load.</summary>
+    private void ValidateAgentTls()
+    {
+        string?[] paths = [AgentClientCertificatePath, AgentClientKeyPath, AgentCaPath];
+        if (paths.All(p => p is null))
+        {
+            return;
+        }
+
+        if (paths.Any(p => p is null))
+        {
+            throw new ArgumentException($"mutual TLS to agents needs all of {WrennEnvironment.AgentClientCertificate}, {WrennEnvironment.AgentClientKey} and {WrennEnvironment.AgentCa}");
+        }
+
+        try
+        {
+            using var client = Common.Security.PeerCertificates.LoadPair(AgentClientCertificatePath!, AgentClientKeyPath!);
+            _ = Common.Security.PeerCertificates.LoadAuthority(AgentCaPath!);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"agent TLS files do not load: {ex.Message}", ex);
+        }
+    }
 }

@@ -9,6 +9,10 @@ var options = new ControlPlaneOptions
     ListenAddress = WrennEnvironment.Get(WrennEnvironment.ControlPlaneListenAddress, WrennEnvironment.DefaultControlPlaneListenAddress),
     DatabaseUrl = WrennEnvironment.Get(WrennEnvironment.DatabaseUrl),
     HeartbeatInterval = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HeartbeatIntervalSec, "30"), System.Globalization.CultureInfo.InvariantCulture)),
+    AgentClientCertificatePath = WrennEnvironment.Get(WrennEnvironment.AgentClientCertificate),
+    AgentClientKeyPath = WrennEnvironment.Get(WrennEnvironment.AgentClientKey),
+    AgentCaPath = WrennEnvironment.Get(WrennEnvironment.AgentCa),
+    HostTokenLifetime = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HostTokenTtlSec, "3600"), System.Globalization.CultureInfo.InvariantCulture)),
 };
 // `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.
 return args is ["migrate"]

@@ -27,4 +27,13 @@ public sealed class ExceptionStatusTests
     [MemberData(nameof(Cases))]
     public void Maps_what_the_manager_throws_to_the_status_the_control_plane_expects(Exception exception, StatusCode expected) =>
         Assert.Equal(expected, ExceptionStatusInterceptor.StatusFor(exception));
+
+    [Fact]
+    public void A_missing_image_is_reported_without_the_host_directory_it_was_looked_for_in()
+    {
+        var missing = new ImageNotFoundException("python", "/var/lib/wrenn/templates/python");
+        Assert.Equal(StatusCode.NotFound, ExceptionStatusInterceptor.StatusFor(missing));
+        Assert.DoesNotContain("/var/lib/wrenn", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("python", missing.Message, StringComparison.Ordinal);
+    }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Wrenn.Common.Bootstrap;
 
 namespace Wrenn.ControlPlane.Tests;
 
@@ -14,10 +13,8 @@ public sealed class HostsTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _plane = await RunningControlPlane.StartAsync();
-        var credentials = await BootstrapCredentials.ReadAsync(_plane.WrennDir, CancellationToken.None);
-        using var login = await _plane.Http.PostAsJsonAsync("/v1/auth/login", new { email = credentials!.Email, password = credentials.Password });
-        _admin = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        _plane = await RunningControlPlane.StartAsync(heartbeatInterval: TimeSpan.FromSeconds(1), hostTokenLifetime: TimeSpan.FromSeconds(3));
+        _admin = await _plane.AdminTokenAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -47,7 +44,7 @@ public sealed class HostsTests : IAsyncLifetime
         Assert.True(beat.GetProperty("heartbeat_interval_sec").GetInt32() > 0);
         var host = (await SendAsync(HttpMethod.Get, "/v1/hosts", null, _admin, HttpStatusCode.OK)).GetProperty("hosts").EnumerateArray().Single(h => h.GetProperty("id").GetString() == hostId);
         Assert.Equal("ready", host.GetProperty("state").GetString());
-        Assert.Equal("http://127.0.0.1:3", host.GetProperty("address").GetString());
+        Assert.Equal("http://127.0.0.1:1", host.GetProperty("address").GetString());
         Assert.Equal(8, host.GetProperty("cpus").GetInt32());
         Assert.Equal(2, host.GetProperty("running_sandboxes").GetInt32());
 
@@ -71,6 +68,65 @@ public sealed class HostsTests : IAsyncLifetime
         await SendAsync(HttpMethod.Delete, $"/v1/hosts/{hostId}", null, _admin, HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task A_heartbeat_cannot_move_a_host_only_a_new_registration_can()
+    {
+        var (hostId, hostToken) = await RegisterAsync("127.0.0.1:1");
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { address = "203.0.113.9:50051" }, hostToken, HttpStatusCode.OK);
+        Assert.Equal("http://127.0.0.1:1", (await HostAsync(hostId)).GetProperty("address").GetString());
+
+        var fresh = await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/token", null, _admin, HttpStatusCode.Created);
+        await SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = fresh.GetProperty("registration_token").GetString(), address = "127.0.0.1:2" }, null, HttpStatusCode.OK);
+        Assert.Equal("http://127.0.0.1:2", (await HostAsync(hostId)).GetProperty("address").GetString());
+    }
+
+    [Theory]
+    [InlineData(0, 16384L, 100000L)]
+    [InlineData(1_000_000, 16384L, 100000L)]
+    [InlineData(8, -1L, 100000L)]
+    [InlineData(8, 1L << 40, 100000L)]
+    [InlineData(8, 16384L, -5L)]
+    [InlineData(8, 16384L, long.MaxValue)]
+    public async Task Implausible_specs_are_refused_at_registration_and_on_heartbeats(int cpus, long memoryMb, long diskMb)
+    {
+        var specs = new { arch = "x64", cpus, memory_mb = memoryMb, disk_mb = diskMb, runtime = "container" };
+        var created = await SendAsync(HttpMethod.Post, "/v1/hosts", null, _admin, HttpStatusCode.Created);
+        var refused = await SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = created.GetProperty("registration_token").GetString(), address = "127.0.0.1:1", specs }, null, HttpStatusCode.BadRequest);
+        Assert.Equal("bad_request", refused.GetProperty("error").GetProperty("code").GetString());
+
+        var (hostId, hostToken) = await RegisterAsync("127.0.0.1:1");
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { specs }, hostToken, HttpStatusCode.BadRequest);
+        Assert.Equal(8, (await HostAsync(hostId)).GetProperty("cpus").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_new_registration_token_revokes_the_hosts_tokens()
+    {
+        var (hostId, hostToken) = await RegisterAsync("127.0.0.1:1");
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { }, hostToken, HttpStatusCode.OK);
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/token", null, _admin, HttpStatusCode.Created);
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { }, hostToken, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Host_tokens_expire_and_heartbeats_rotate_them()
+    {
+        // This control plane's host tokens live 3 s; heartbeats every 1 s.
+        var (hostId, first) = await RegisterAsync("127.0.0.1:1");
+        var token = first;
+        for (var beat = 0; beat < 5; beat++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
+            var answer = await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { }, token, HttpStatusCode.OK);
+            token = answer.GetProperty("host_token").GetString()!;
+            Assert.True(answer.GetProperty("host_token_expires_at").GetDateTime() > DateTime.UtcNow);
+        }
+
+        // Five seconds on, the agent that kept rotating is still in; the registration's token is not.
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { }, first, HttpStatusCode.Unauthorized);
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { }, token, HttpStatusCode.OK);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("no-port")]
@@ -89,6 +145,18 @@ public sealed class HostsTests : IAsyncLifetime
         await SendAsync(HttpMethod.Post, "/v1/hosts", null, user, HttpStatusCode.Forbidden);
         await SendAsync(HttpMethod.Get, "/v1/hosts", null, null, HttpStatusCode.Unauthorized);
     }
+
+    /// <summary>Adds a host and registers it at <paramref name="address"/> with 8 CPUs; its id and host token.</summary>
+    private async Task<(string HostId, string HostToken)> RegisterAsync(string address)
+    {
+        var created = await SendAsync(HttpMethod.Post, "/v1/hosts", null, _admin, HttpStatusCode.Created);
+        var specs = new { arch = "x64", cpus = 8, memory_mb = 16384, disk_mb = 100000, runtime = "container" };
+        var registered = await SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = created.GetProperty("registration_token").GetString(), address, specs }, null, HttpStatusCode.OK);
+        return (registered.GetProperty("host_id").GetString()!, registered.GetProperty("host_token").GetString()!);
+    }
+
+    private async Task<JsonElement> HostAsync(string hostId) =>
+        (await SendAsync(HttpMethod.Get, "/v1/hosts", null, _admin, HttpStatusCode.OK)).GetProperty("hosts").EnumerateArray().Single(h => h.GetProperty("id").GetString() == hostId);
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, string? token, HttpStatusCode expected)
     {

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Wrenn.Common.Bootstrap;
 
 namespace Wrenn.ControlPlane.Tests;
@@ -13,8 +16,9 @@ public sealed class RunningControlPlane : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Task<int> _run;
 
-    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run)
+    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run, CapturedLog log)
     {
+        Log = log;
         WrennDir = wrennDir;
         BaseUri = new Uri($"http://127.0.0.1:{port}");
         _stop = stop;
@@ -23,6 +27,9 @@ public sealed class RunningControlPlane : IAsyncDisposable
     }
 
     public string WrennDir { get; }
+
+    /// <summary>What this control plane logged (information and above).</summary>
+    public CapturedLog Log { get; }
 
     public Uri BaseUri { get; }
 
@@ -33,7 +40,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
     /// (scripts/with-postgres.sh sets it), on a new database there: the same tests cover both providers.
     /// A restart passes the earlier instance's <paramref name="wrennDir"/> and <paramref name="databaseUrl"/>.
     /// </summary>
-    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null)
+    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null)
     {
         wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
         databaseUrl ??= await TestDatabase.CreateAsync().ConfigureAwait(false);
@@ -50,15 +57,31 @@ public sealed class RunningControlPlane : IAsyncDisposable
             options.ReconcileInterval = interval;
         }
 
+        if (hostTokenLifetime is { } lifetime)
+        {
+            options.HostTokenLifetime = lifetime;
+        }
+
         var stop = new CancellationTokenSource();
-        var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token));
-        var plane = new RunningControlPlane(wrennDir, port, stop, run) { DatabaseUrl = databaseUrl };
+        var log = new CapturedLog();
+        var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log)));
+        var plane = new RunningControlPlane(wrennDir, port, stop, run, log) { DatabaseUrl = databaseUrl };
         await plane.WaitUntilListeningAsync().ConfigureAwait(false);
         return plane;
     }
 
     /// <summary>The PostgreSQL database this instance uses, or null for SQLite.</summary>
     public string? DatabaseUrl { get; private init; }
+
+    /// <summary>A session token of the first administrator.</summary>
+    public async Task<string> AdminTokenAsync()
+    {
+        var credentials = await BootstrapCredentials.ReadAsync(WrennDir, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("no bootstrap credentials written");
+        using var login = await Http.PostAsJsonAsync(new Uri("/v1/auth/login", UriKind.Relative), new { email = credentials.Email, password = credentials.Password }).ConfigureAwait(false);
+        var session = await login.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
+        return session.GetProperty("token").GetString() ?? throw new InvalidOperationException("login gave no token");
+    }
 
     public async Task<string> ApiKeyAsync()
     {

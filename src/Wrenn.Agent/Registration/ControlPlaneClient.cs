@@ -36,8 +36,8 @@ public sealed class ControlPlaneClient(HttpClient http, ILogger<ControlPlaneClie
             ?? throw new InvalidOperationException("the control plane answered the registration with nothing");
     }
 
-    /// <summary>Sends one heartbeat; returns the interval the control plane asks for, or null when it failed.</summary>
-    public async Task<TimeSpan?> HeartbeatAsync(HostCredentials credentials, HeartbeatRequestMessage heartbeat, CancellationToken cancellationToken)
+    /// <summary>Sends one heartbeat; returns the control plane's answer, or null when it failed.</summary>
+    public async Task<HeartbeatResponseMessage?> HeartbeatAsync(HostCredentials credentials, HeartbeatRequestMessage heartbeat, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(credentials.ControlPlaneUrl), $"/v1/hosts/{credentials.HostId}/heartbeat"))
         {
@@ -47,14 +47,22 @@ public sealed class ControlPlaneClient(HttpClient http, ILogger<ControlPlaneClie
         try
         {
             using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+            {
+                logger.LogError(
+                    "Heartbeat refused: the host token expired or was revoked ({Body}); register again with a token from POST /v1/hosts/{HostId}/token: wrenn-agent --register <token> --address <host:port>",
+                    await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false),
+                    credentials.HostId);
+                return null;
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 logger.LogWarning("Heartbeat refused ({Status}): {Body}", (int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
                 return null;
             }
 
-            var body = await response.Content.ReadFromJsonAsync(RegistrationJsonContext.Default.HeartbeatResponseMessage, cancellationToken).ConfigureAwait(false);
-            return body is { HeartbeatIntervalSec: > 0 } ? TimeSpan.FromSeconds(body.HeartbeatIntervalSec) : null;
+            return await response.Content.ReadFromJsonAsync(RegistrationJsonContext.Default.HeartbeatResponseMessage, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {

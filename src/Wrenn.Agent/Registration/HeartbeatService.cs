@@ -4,7 +4,11 @@ using Wrenn.Agent.Sandboxes;
 
 namespace Wrenn.Agent.Registration;
 
-/// <summary>Tells the control plane, at the interval it asks for, that this host is alive, where it listens, and what it has.</summary>
+/// <summary>
+/// Tells the control plane, at the interval it asks for, that this host is alive and what it has, and
+/// keeps the fresh host token each answer carries (host tokens live an hour by default), in memory
+/// and in $WRENN_DIR/host-token.
+/// </summary>
 public sealed class HeartbeatService(
     ControlPlaneClient controlPlane,
     HostCredentials credentials,
@@ -22,6 +26,9 @@ public sealed class HeartbeatService(
     private static readonly TimeSpan FirstHeartbeatBudget = TimeSpan.FromSeconds(10);
 
     private TimeSpan? _firstAnswer;
+
+    /// <summary>What this agent holds now: the registration's credentials with the latest host token.</summary>
+    private HostCredentials _current = credentials;
 
     /// <summary>
     /// Sends the first heartbeat before the agent serves (hosted services start before the server):
@@ -56,12 +63,27 @@ public sealed class HeartbeatService(
     }
 
     /// <summary>One heartbeat; the interval the control plane asks for, or null when it did not answer.</summary>
-    private Task<TimeSpan?> BeatAsync(CancellationToken cancellationToken)
+    private async Task<TimeSpan?> BeatAsync(CancellationToken cancellationToken)
     {
+        // The address is only informative: the control plane keeps the registered one and logs a difference.
         var heartbeat = new HeartbeatRequestMessage(
-            options.Value.AdvertiseAddress ?? credentials.Address,
+            _current.Address,
             hostInfo.Specs(sandboxes.RuntimeName, options.Value.WrennDir),
             sandboxes.List().Count(s => s.State == SandboxState.Running));
-        return controlPlane.HeartbeatAsync(credentials, heartbeat, cancellationToken);
+        var answer = await controlPlane.HeartbeatAsync(_current, heartbeat, cancellationToken).ConfigureAwait(false);
+        if (answer is null)
+        {
+            return null;
+        }
+
+        if (answer.HostToken is { Length: > 0 } fresh && fresh != _current.HostToken)
+        {
+            // Written first: an agent that restarts now must find a token that still works.
+            var rotated = _current with { HostToken = fresh };
+            rotated.Write(options.Value.WrennDir);
+            _current = rotated;
+        }
+
+        return answer.HeartbeatIntervalSec > 0 ? TimeSpan.FromSeconds(answer.HeartbeatIntervalSec) : null;
     }
 }

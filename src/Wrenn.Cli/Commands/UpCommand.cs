@@ -44,7 +44,7 @@ public static class UpCommand
             var options = new UpOptions(
                 WrennDir: parse.GetValue(wrennDir) ?? WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir),
                 ListenAddress: parse.GetValue(listen) ?? WrennEnvironment.Get(WrennEnvironment.ControlPlaneListenAddress, WrennEnvironment.DefaultControlPlaneListenAddress),
-                HostListenAddress: parse.GetValue(hostListen) ?? WrennEnvironment.Get(WrennEnvironment.HostListenAddress, "127.0.0.1" + WrennEnvironment.DefaultHostListenAddress),
+                HostListenAddress: parse.GetValue(hostListen) ?? WrennEnvironment.Get(WrennEnvironment.HostListenAddress, WrennEnvironment.DefaultHostListenAddress),
                 Runtime: parse.GetValue(runtime) ?? WrennEnvironment.Get(WrennEnvironment.Runtime, WrennEnvironment.DefaultRuntime),
                 Ephemeral: parse.GetValue(ephemeral),
                 ShowLogs: parse.GetValue(logs),

@@ -140,20 +140,21 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         return await StopAsync(agent, controlPlane).ConfigureAwait(false);
     }
 
-    /// <summary>The agent's command line: register with a fresh token the first time, else just tell it where things are now.</summary>
+    /// <summary>The agent's command line: register with a fresh token (for the host it was, when it registered before).</summary>
     private async Task<string[]> AgentArgumentsAsync(string apiUrl, ListenAddress agentListen, ChildProcess controlPlane, CancellationToken stopToken)
     {
         var address = agentListen.ToLocalUrl()["http://".Length..];
         await WaitUntilListeningAsync(apiUrl, controlPlane, stopToken).ConfigureAwait(false);
-        if (File.Exists(Path.Combine(options.WrennDir, "host-token")))
-        {
-            // The control plane may listen elsewhere than when the agent registered.
-            return ["--address", address, "--cp-url", apiUrl];
-        }
-
         var credentials = await BootstrapCredentials.ReadAsync(options.WrennDir, stopToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"the control plane did not write {BootstrapCredentials.PathIn(options.WrennDir)}");
-        var token = await new HostEnrollment(http, new Uri(apiUrl)).NewRegistrationTokenAsync(credentials, stopToken).ConfigureAwait(false);
+        var enrollment = new HostEnrollment(http, new Uri(apiUrl));
+
+        // A known agent registers again on every start: it may listen elsewhere now (only a registration
+        // moves a host), and its short-lived host token may have expired while it was down.
+        var registered = await HostEnrollment.RegisteredHostIdAsync(options.WrennDir, stopToken).ConfigureAwait(false);
+        var token = registered is null
+            ? await enrollment.NewRegistrationTokenAsync(credentials, stopToken).ConfigureAwait(false)
+            : await enrollment.RenewRegistrationTokenAsync(credentials, registered, stopToken).ConfigureAwait(false);
         return ["--register", token, "--address", address, "--cp-url", apiUrl];
     }
 

@@ -16,10 +16,10 @@ public static class WrennEnvironment
 
     public const string DefaultControlPlaneListenAddress = ":8000";
 
-    /// <summary>Where the host agent's gRPC service listens.</summary>
+    /// <summary>Where the host agent's gRPC service listens (loopback by default: a remote control plane needs it set, with TLS).</summary>
     public const string HostListenAddress = "WRENN_HOST_LISTEN_ADDR";
 
-    public const string DefaultHostListenAddress = ":50051";
+    public const string DefaultHostListenAddress = "127.0.0.1:50051";
 
     /// <summary>PostgreSQL connection (URL or Npgsql form); unset means SQLite under <see cref="Dir"/>.</summary>
     public const string DatabaseUrl = "DATABASE_URL";
@@ -34,6 +34,27 @@ public static class WrennEnvironment
 
     /// <summary>Seconds between host heartbeats (the control plane tells agents; default 30).</summary>
     public const string HeartbeatIntervalSec = "WRENN_HEARTBEAT_INTERVAL_SEC";
+
+    /// <summary>Seconds a host token is good for (default 3600); heartbeats rotate it. At least twice the heartbeat interval.</summary>
+    public const string HostTokenTtlSec = "WRENN_HOST_TOKEN_TTL_SEC";
+
+    /// <summary>Control plane: PEM certificate it shows agents over mutual TLS (with the two below; unset = plaintext gRPC).</summary>
+    public const string AgentClientCertificate = "WRENN_AGENT_CLIENT_CERT";
+
+    /// <summary>Control plane: the private key of <see cref="AgentClientCertificate"/>, PEM.</summary>
+    public const string AgentClientKey = "WRENN_AGENT_CLIENT_KEY";
+
+    /// <summary>Control plane: PEM certificate authority agents' server certificates must chain to.</summary>
+    public const string AgentCa = "WRENN_AGENT_CA";
+
+    /// <summary>Agent: PEM server certificate for its gRPC port (with the two below; unset = plaintext, loopback only advised).</summary>
+    public const string AgentTlsCertificate = "WRENN_AGENT_TLS_CERT";
+
+    /// <summary>Agent: the private key of <see cref="AgentTlsCertificate"/>, PEM.</summary>
+    public const string AgentTlsKey = "WRENN_AGENT_TLS_KEY";
+
+    /// <summary>Agent: PEM certificate authority the control plane's client certificate must chain to.</summary>
+    public const string AgentTlsClientCa = "WRENN_AGENT_TLS_CLIENT_CA";
 
     /// <summary>
     /// What a sandbox's /etc/resolv.conf names: "host" (default: the host's non-loopback nameservers),

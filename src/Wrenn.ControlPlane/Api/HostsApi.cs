@@ -13,7 +13,8 @@ namespace Wrenn.ControlPlane.Api;
 
 /// <summary>
 /// /v1/hosts: admins add hosts (a one-hour registration token each); an agent registers with the
-/// token and gets a host token for heartbeats and the secret the control plane signs its calls with.
+/// token and gets a short-lived host token for heartbeats (rotated by them) and the secret the
+/// control plane signs its calls with.
 /// </summary>
 public static class HostsApi
 {
@@ -58,7 +59,7 @@ public static class HostsApi
         return ApiResults.Json(new HostListResponse([.. hosts.Select(ToResponse)]), ControlPlaneJsonContext.Default.HostListResponse);
     }
 
-    /// <summary>A new registration token (the agent was reinstalled, or the first one expired).</summary>
+    /// <summary>A new registration token (the agent was reinstalled or moved, or the first one expired); revokes the host's tokens.</summary>
     private static async Task<IResult> NewTokenAsync(string hostId, WrennDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var host = await db.Hosts.FindAsync([hostId], cancellationToken).ConfigureAwait(false);
@@ -70,6 +71,9 @@ public static class HostsApi
         var token = NewRegistrationToken();
         host.RegistrationTokenHash = ApiKeyHasher.Hash(token);
         host.RegistrationExpiresAt = clock.GetUtcNow().UtcDateTime + RegistrationTokenLifetime;
+
+        // The host is being re-enrolled, maybe because its token leaked: every host token issued so far stops working.
+        host.TokenGeneration++;
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return ApiResults.Json(new HostTokenResponse(host.Id, token, host.RegistrationExpiresAt.Value), ControlPlaneJsonContext.Default.HostTokenResponse, StatusCodes.Status201Created);
     }
@@ -144,9 +148,9 @@ public static class HostsApi
             return error;
         }
 
-        if (AddressError(body!.Address) is { } badAddress)
+        if ((AddressError(body!.Address) ?? HostSpecRules.Check(body.Specs)) is { } problem)
         {
-            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, badAddress);
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, problem);
         }
 
         var cancellationToken = request.HttpContext.RequestAborted;
@@ -166,12 +170,18 @@ public static class HostsApi
         host.LastSeenAt = now;
         ApplySpecs(host, body.Specs);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        var (hostToken, expiresAt) = tokens.ForHost(host, options.Value.HostTokenLifetime);
         return ApiResults.Json(
-            new RegisterHostResponse(host.Id, tokens.ForHost(host), host.AgentSecret, (int)options.Value.HeartbeatInterval.TotalSeconds),
+            new RegisterHostResponse(host.Id, hostToken, expiresAt, host.AgentSecret, (int)options.Value.HeartbeatInterval.TotalSeconds),
             ControlPlaneJsonContext.Default.RegisterHostResponse);
     }
 
-    private static async Task<IResult> HeartbeatAsync(string hostId, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    /// <summary>
+    /// Liveness, specs and load; answers with the next host token. The address is not the heartbeat's
+    /// to change: a stolen host token must not redirect sandboxes, so only registration (a new
+    /// registration token from an admin) moves a host. A different address is ignored and logged.
+    /// </summary>
+    private static async Task<IResult> HeartbeatAsync(string hostId, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, TokenIssuer tokens, IOptions<ControlPlaneOptions> options, TimeProvider clock, ILoggerFactory loggers)
     {
         // A host token speaks for its own host only.
         if (caller.FindFirstValue("sub") != hostId)
@@ -185,9 +195,9 @@ public static class HostsApi
             return error;
         }
 
-        if (body!.Address is not null && AddressError(body.Address) is { } badAddress)
+        if (((body!.Address is null ? null : AddressError(body.Address)) ?? HostSpecRules.Check(body.Specs) ?? HostSpecRules.CheckRunning(body.RunningSandboxes)) is { } problem)
         {
-            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, badAddress);
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, problem);
         }
 
         var host = await db.Hosts.FindAsync([hostId], request.HttpContext.RequestAborted).ConfigureAwait(false);
@@ -196,9 +206,15 @@ public static class HostsApi
             return NotFound(hostId);
         }
 
-        if (body.Address is { } address)
+        if (caller.FindFirstValue(WrennClaims.HostTokenGeneration) != host.TokenGeneration.ToString(System.Globalization.CultureInfo.InvariantCulture))
         {
-            host.Address = NormalizeAddress(address);
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "this host token was revoked by a new registration token; register the agent again");
+        }
+
+        if (body.Address is { } address && NormalizeAddress(address) != host.Address)
+        {
+            loggers.CreateLogger(typeof(HostsApi).FullName!).LogWarning(
+                "Host {HostId} says it listens at {Claimed}, not at its registered {Registered}; ignored (only a new registration moves a host)", hostId, address, host.Address);
         }
 
         ApplySpecs(host, body.Specs);
@@ -206,7 +222,8 @@ public static class HostsApi
         host.LastSeenAt = clock.GetUtcNow().UtcDateTime;
         host.State = HostEntity.ReadyState;
         await db.SaveChangesAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
-        return ApiResults.Json(new HeartbeatResponse((int)options.Value.HeartbeatInterval.TotalSeconds), ControlPlaneJsonContext.Default.HeartbeatResponse);
+        var (hostToken, expiresAt) = tokens.ForHost(host, options.Value.HostTokenLifetime);
+        return ApiResults.Json(new HeartbeatResponse((int)options.Value.HeartbeatInterval.TotalSeconds, hostToken, expiresAt), ControlPlaneJsonContext.Default.HeartbeatResponse);
     }
 
     private static void ApplySpecs(HostEntity host, HostSpecs? specs)

@@ -133,7 +133,7 @@ public static class SandboxExecApi
         }
         catch (RpcException ex)
         {
-            await SendErrorAsync(ex, e => SendAsync(socket, e, CancellationToken.None)).ConfigureAwait(false);
+            await SendErrorAsync(ex, http, e => SendAsync(socket, e, CancellationToken.None)).ConfigureAwait(false);
             await CloseAsync(socket, WebSocketCloseStatus.InternalServerError).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -186,7 +186,7 @@ public static class SandboxExecApi
         }
         catch (RpcException ex)
         {
-            await SendErrorAsync(ex, WriteLineAsync).ConfigureAwait(false);
+            await SendErrorAsync(ex, http, WriteLineAsync).ConfigureAwait(false);
         }
 
         await TouchAsync(db, sandbox!, clock).ConfigureAwait(false);
@@ -229,18 +229,10 @@ public static class SandboxExecApi
     private static ExecStreamEvent Output(string type, (string Data, bool IsBase64) chunk) =>
         new(type, Data: chunk.Data, Encoding: chunk.IsBase64 ? "base64" : "utf-8");
 
-    private static Task SendErrorAsync(RpcException exception, Func<ExecStreamEvent, Task> send)
+    private static Task SendErrorAsync(RpcException exception, HttpContext http, Func<ExecStreamEvent, Task> send)
     {
-        var code = exception.StatusCode switch
-        {
-            StatusCode.NotFound => ErrorCodes.NotFound,
-            StatusCode.InvalidArgument => ErrorCodes.BadRequest,
-            StatusCode.FailedPrecondition => ErrorCodes.Conflict,
-            StatusCode.DeadlineExceeded => ErrorCodes.Timeout,
-            StatusCode.Unavailable => ErrorCodes.HostUnavailable,
-            _ => ErrorCodes.Internal,
-        };
-        return send(new ExecStreamEvent("error", Code: code, Message: exception.Status.Detail));
+        var failure = AgentErrors.Describe(exception, http);
+        return send(new ExecStreamEvent("error", Code: failure.Code, Message: failure.Message));
     }
 
     private static async Task ForwardClientMessagesAsync(WebSocket socket, IClientStreamWriter<Agent.ExecStreamRequest> requests, CancellationToken cancellationToken)

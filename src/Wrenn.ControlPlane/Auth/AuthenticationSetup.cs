@@ -23,8 +23,8 @@ public static class AuthenticationSetup
             .AddJwtBearer(AuthSchemes.User)
             .AddJwtBearer(AuthSchemes.Host);
         // Keys come from the database through the SigningKeys singleton, loaded at start.
-        services.AddOptions<JwtBearerOptions>(AuthSchemes.User).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.UserTokens, TokenIssuer.UserAudience));
-        services.AddOptions<JwtBearerOptions>(AuthSchemes.Host).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.HostTokens, TokenIssuer.HostAudience));
+        services.AddOptions<JwtBearerOptions>(AuthSchemes.User).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.UserTokens, TokenIssuer.UserAudience, TimeSpan.FromSeconds(30)));
+        services.AddOptions<JwtBearerOptions>(AuthSchemes.Host).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.HostTokens, TokenIssuer.HostAudience, TimeSpan.Zero));
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthSchemes.SandboxPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationOptions.SchemeName, AuthSchemes.User).RequireAuthenticatedUser())
             .AddPolicy(AuthSchemes.AccountPolicy, policy => policy.AddAuthenticationSchemes(AuthSchemes.User).RequireAuthenticatedUser().RequireClaim("sub"))
@@ -42,7 +42,11 @@ public static class AuthenticationSetup
         });
     }
 
-    private static void Configure(JwtBearerOptions jwt, SigningKeys keys, string purpose, string audience)
+    /// <param name="clockSkew">
+    /// Host tokens need none: the control plane both issues and checks them, and they live only an hour
+    /// (or what WRENN_HOST_TOKEN_TTL_SEC says), so an expired one must stop at once.
+    /// </param>
+    private static void Configure(JwtBearerOptions jwt, SigningKeys keys, string purpose, string audience, TimeSpan clockSkew)
     {
         jwt.MapInboundClaims = false;
         jwt.TokenValidationParameters = new TokenValidationParameters
@@ -50,7 +54,7 @@ public static class AuthenticationSetup
             ValidIssuer = TokenIssuer.Issuer,
             ValidAudience = audience,
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            ClockSkew = TimeSpan.FromSeconds(30),
+            ClockSkew = clockSkew,
             IssuerSigningKeyResolver = (_, _, _, _) => [keys.Get(purpose)],
         };
         jwt.Events = new JwtBearerEvents

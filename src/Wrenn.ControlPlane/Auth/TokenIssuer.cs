@@ -12,7 +12,6 @@ public sealed class TokenIssuer(SigningKeys keys, TimeProvider clock)
     public const string UserAudience = "wrenn-api";
     public const string HostAudience = "wrenn-hosts";
     public static readonly TimeSpan UserTokenLifetime = TimeSpan.FromHours(24);
-    public static readonly TimeSpan HostTokenLifetime = TimeSpan.FromDays(3650);
 
     private readonly JsonWebTokenHandler _handler = new();
 
@@ -32,15 +31,23 @@ public sealed class TokenIssuer(SigningKeys keys, TimeProvider clock)
         return (token, expires);
     }
 
-    /// <summary>The long-lived token a registered host presents on heartbeats.</summary>
-    public string ForHost(HostEntity host) => _handler.CreateToken(new SecurityTokenDescriptor
+    /// <summary>
+    /// The short-lived token a registered host presents on heartbeats (each heartbeat's answer carries
+    /// the next). It names the host's token generation, so a new registration token revokes it.
+    /// </summary>
+    public (string Token, DateTime ExpiresAt) ForHost(HostEntity host, TimeSpan lifetime)
     {
-        Issuer = Issuer,
-        Audience = HostAudience,
-        Expires = clock.GetUtcNow().UtcDateTime + HostTokenLifetime,
-        IssuedAt = clock.GetUtcNow().UtcDateTime,
-        NotBefore = clock.GetUtcNow().UtcDateTime,
-        Subject = new ClaimsIdentity([new Claim("sub", host.Id)]),
-        SigningCredentials = new SigningCredentials(keys.Get(SigningKeyEntity.HostTokens), SecurityAlgorithms.HmacSha256),
-    });
+        var expires = clock.GetUtcNow().UtcDateTime + lifetime;
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = HostAudience,
+            Expires = expires,
+            IssuedAt = clock.GetUtcNow().UtcDateTime,
+            NotBefore = clock.GetUtcNow().UtcDateTime,
+            Subject = new ClaimsIdentity([new Claim("sub", host.Id), new Claim(WrennClaims.HostTokenGeneration, host.TokenGeneration.ToString(System.Globalization.CultureInfo.InvariantCulture))]),
+            SigningCredentials = new SigningCredentials(keys.Get(SigningKeyEntity.HostTokens), SecurityAlgorithms.HmacSha256),
+        });
+        return (token, expires);
+    }
 }

@@ -94,6 +94,7 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             host.Property(h => h.AgentSecret).HasColumnName("agent_secret").HasMaxLength(64);
             host.Property(h => h.DiskMb).HasColumnName("disk_mb");
             host.Property(h => h.RunningSandboxes).HasColumnName("running_sandboxes");
+            host.Property(h => h.TokenGeneration).HasColumnName("token_generation");
             host.HasIndex(h => h.RegistrationTokenHash).IsUnique();
         });
 

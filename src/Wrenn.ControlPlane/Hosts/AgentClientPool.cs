@@ -1,52 +1,37 @@
 using System.Collections.Concurrent;
-using System.Security.Claims;
-using Grpc.Core;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
+using Microsoft.Extensions.Options;
 using Wrenn.Common.HostAgent.V1;
+using Wrenn.Common.Security;
 using Wrenn.ControlPlane.Data.Entities;
 
 namespace Wrenn.ControlPlane.Hosts;
 
 /// <summary>
-/// One gRPC channel per agent address, reused across requests. Every call carries a short-lived
-/// token signed with the host's own secret (given to the agent once, at registration), so an agent
-/// accepts calls only from the control plane it registered with.
+/// One gRPC channel per agent address, reused across requests. Every call carries its own token signed
+/// with the host's secret (given to the agent once, at registration; see <see cref="AgentCallTokenInterceptor"/>),
+/// so an agent accepts calls only from the control plane it registered with. With agent TLS configured
+/// (WRENN_AGENT_CLIENT_CERT, WRENN_AGENT_CLIENT_KEY, WRENN_AGENT_CA), agents are dialled over mutual
+/// TLS: this control plane shows its client certificate and accepts only agent certificates from the
+/// agents' authority that name the address dialled.
 /// </summary>
-public sealed class AgentClientPool(TimeProvider clock) : IDisposable
+public sealed class AgentClientPool(IOptions<ControlPlaneOptions> options, TimeProvider clock) : IDisposable
 {
-    public const string Issuer = "wrenn-cp";
-    public static readonly TimeSpan CallTokenLifetime = TimeSpan.FromMinutes(5);
-
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset RenewAt)> _tokens = new(StringComparer.Ordinal);
-    private readonly JsonWebTokenHandler _handler = new();
+    private readonly Lazy<(X509Certificate2 Client, X509Certificate2Collection Authority)?> _tls = new(() => LoadTls(options.Value));
 
     public HostAgent.HostAgentClient For(HostEntity host)
     {
-        var channel = _channels.GetOrAdd(host.Address, static address => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        var channel = _channels.GetOrAdd(DialAddress(host.Address), address => GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler
-            {
-                UseProxy = false,
-                EnableMultipleHttp2Connections = true,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            },
+            HttpHandler = NewHandler(),
             MaxReceiveMessageSize = 128 * 1024 * 1024,
             MaxSendMessageSize = 64 * 1024 * 1024,
         }));
-        var hostId = host.Id;
-        var secret = host.AgentSecret;
-        var invoker = channel.Intercept(metadata =>
-        {
-            metadata.Add("authorization", "Bearer " + TokenFor(hostId, secret));
-            return metadata;
-        });
-        return new HostAgent.HostAgentClient(invoker);
+        return new HostAgent.HostAgentClient(channel.Intercept(new AgentCallTokenInterceptor(host.Id, host.AgentSecret, clock)));
     }
 
     public void Dispose()
@@ -55,29 +40,41 @@ public sealed class AgentClientPool(TimeProvider clock) : IDisposable
         {
             channel.Dispose();
         }
+
+        if (_tls.IsValueCreated && _tls.Value is { } tls)
+        {
+            tls.Client.Dispose();
+        }
     }
 
-    /// <summary>A token for the host, minted again a minute before the last one expires.</summary>
-    private string TokenFor(string hostId, string secret)
+    /// <summary>With TLS configured every agent is dialled over https, whatever scheme it registered with.</summary>
+    private string DialAddress(string address) =>
+        _tls.Value is null || !address.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? address : "https://" + address["http://".Length..];
+
+    private SocketsHttpHandler NewHandler()
     {
-        var now = clock.GetUtcNow();
-        var key = hostId + ":" + secret;
-        if (_tokens.TryGetValue(key, out var cached) && cached.RenewAt > now)
+        var handler = new SocketsHttpHandler
         {
-            return cached.Token;
+            UseProxy = false,
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+        };
+        if (_tls.Value is { } tls)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [tls.Client],
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => PeerCertificates.IsValidServer(certificate, errors, tls.Authority),
+            };
         }
 
-        var token = _handler.CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = Issuer,
-            Audience = hostId,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime.AddSeconds(-30),
-            Expires = (now + CallTokenLifetime).UtcDateTime,
-            Subject = new ClaimsIdentity([new Claim("sub", "control-plane")]),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Convert.FromHexString(secret)), SecurityAlgorithms.HmacSha256),
-        });
-        _tokens[key] = (token, now + CallTokenLifetime - TimeSpan.FromMinutes(1));
-        return token;
+        return handler;
     }
+
+    private static (X509Certificate2, X509Certificate2Collection)? LoadTls(ControlPlaneOptions options) =>
+        options.AgentClientCertificatePath is { } certificate && options.AgentClientKeyPath is { } key && options.AgentCaPath is { } authority
+            ? (PeerCertificates.LoadPair(certificate, key), PeerCertificates.LoadAuthority(authority))
+            : null;
 }

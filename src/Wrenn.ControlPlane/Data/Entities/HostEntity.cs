@@ -24,6 +24,12 @@ public sealed class HostEntity
     /// </summary>
     public string AgentSecret { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Host tokens carry the generation they were issued under; a new registration token moves it on,
+    /// so every host token issued before stops working at once.
+    /// </summary>
+    public int TokenGeneration { get; set; }
+
     public long DiskMb { get; set; }
 
     /// <summary>Sandboxes the host reported running at its last heartbeat.</summary>

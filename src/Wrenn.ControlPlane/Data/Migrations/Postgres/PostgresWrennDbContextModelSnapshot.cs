@@ -92,6 +92,10 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                         .HasColumnType("character varying(20)")
                         .HasColumnName("state");
 
+                    b.Property<int>("TokenGeneration")
+                        .HasColumnType("integer")
+                        .HasColumnName("token_generation");
+
                     b.HasKey("Id");
 
                     b.HasIndex("RegistrationTokenHash")

@@ -87,6 +87,10 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("state");
 
+                    b.Property<int>("TokenGeneration")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("token_generation");
+
                     b.HasKey("Id");
 
                     b.HasIndex("RegistrationTokenHash")
