@@ -87,6 +87,9 @@ public static class ControlPlaneHost
         app.MapSandboxExecApi();
         app.MapSandboxFilesApi();
         app.MapSnapshotsApi();
+        app.MapAuditApi();
+        app.MapQuotasApi();
+        app.MapInvitesApi();
     }
 
     private static async Task LoadSigningKeysAsync(IServiceProvider services, CancellationToken cancellationToken)
@@ -99,6 +102,11 @@ public static class ControlPlaneHost
 
     public static void ConfigureServices(IServiceCollection services, ControlPlaneOptions options)
     {
+        if (options.Quotas.Check() is { } badQuotas)
+        {
+            throw new ArgumentException(badQuotas);
+        }
+
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services.AddSingleton(TimeProvider.System);
         services.AddWrennDatabase(options);
@@ -110,6 +118,9 @@ public static class ControlPlaneHost
         services.AddScoped<HostScheduler>();
         services.AddScoped<SandboxAccess>();
         services.AddScoped<AdminOnlyFilter>();
+        services.AddSingleton<Audit.IAuditLog, Audit.DatabaseAuditLog>();
+        services.AddScoped<Quotas.TeamQuotas>();
+        services.AddScoped<Accounts.Invites>();
         services.AddWrennAuthentication();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlPlaneJsonContext.Default));
     }

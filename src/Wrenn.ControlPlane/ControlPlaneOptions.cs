@@ -1,4 +1,6 @@
 using Wrenn.Common.Configuration;
+using Wrenn.ControlPlane.Accounts;
+using Wrenn.ControlPlane.Quotas;
 
 namespace Wrenn.ControlPlane;
 
@@ -36,6 +38,15 @@ public sealed class ControlPlaneOptions
 
     /// <summary>How long creating a sandbox may take on the agent.</summary>
     public TimeSpan CreateSandboxTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Who may sign up (WRENN_SIGNUP); closed unless the operator opens it.</summary>
+    public SignupMode Signup { get; set; } = SignupMode.Closed;
+
+    /// <summary>What each team may hold unless an administrator set its own (WRENN_QUOTA_*).</summary>
+    public QuotaLimits Quotas { get; set; } = QuotaLimits.Defaults;
+
+    /// <summary>How long an invite code stays usable.</summary>
+    public TimeSpan InviteLifetime { get; set; } = TimeSpan.FromDays(7);
 
     public string SqlitePath => Path.Combine(WrennDir, "wrenn.db");
 }

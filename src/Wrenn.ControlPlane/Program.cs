@@ -10,6 +10,12 @@ var options = new ControlPlaneOptions
     DatabaseUrl = WrennEnvironment.Get(WrennEnvironment.DatabaseUrl),
     HeartbeatInterval = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HeartbeatIntervalSec, "30"), System.Globalization.CultureInfo.InvariantCulture)),
 };
+if (Wrenn.ControlPlane.Accounts.AccountEnvironment.Apply(options) is { } badSetting)
+{
+    await Console.Error.WriteLineAsync("wrenn-cp: " + badSetting).ConfigureAwait(false);
+    return 1;
+}
+
 // `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.
 return args is ["migrate"]
     ? await ControlPlaneHost.MigrateOnlyAsync(options, Console.Out, CancellationToken.None).ConfigureAwait(false)

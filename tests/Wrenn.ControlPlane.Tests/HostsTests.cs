@@ -14,7 +14,7 @@ public sealed class HostsTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _plane = await RunningControlPlane.StartAsync();
+        _plane = await RunningControlPlane.StartAsync(configure: RunningControlPlane.OpenSignup);
         var credentials = await BootstrapCredentials.ReadAsync(_plane.WrennDir, CancellationToken.None);
         using var login = await _plane.Http.PostAsJsonAsync("/v1/auth/login", new { email = credentials!.Email, password = credentials.Password });
         _admin = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;

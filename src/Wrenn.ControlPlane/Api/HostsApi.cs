@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Wrenn.Common.Errors;
 using Wrenn.Common.Ids;
 using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
@@ -34,7 +35,7 @@ public static class HostsApi
         app.MapPost("/v1/hosts/{hostId}/heartbeat", HeartbeatAsync).RequireAuthorization(AuthSchemes.HostPolicy);
     }
 
-    private static async Task<IResult> CreateAsync(WrennDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext http, WrennDbContext db, IAuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var token = NewRegistrationToken();
@@ -49,6 +50,7 @@ public static class HostsApi
         };
         db.Hosts.Add(host);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.HostCreated, null, host.Id).ConfigureAwait(false);
         return ApiResults.Json(new HostTokenResponse(host.Id, token, host.RegistrationExpiresAt.Value), ControlPlaneJsonContext.Default.HostTokenResponse, StatusCodes.Status201Created);
     }
 
@@ -59,7 +61,7 @@ public static class HostsApi
     }
 
     /// <summary>A new registration token (the agent was reinstalled, or the first one expired).</summary>
-    private static async Task<IResult> NewTokenAsync(string hostId, WrennDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> NewTokenAsync(string hostId, HttpContext http, WrennDbContext db, IAuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var host = await db.Hosts.FindAsync([hostId], cancellationToken).ConfigureAwait(false);
         if (host is null)
@@ -71,6 +73,7 @@ public static class HostsApi
         host.RegistrationTokenHash = ApiKeyHasher.Hash(token);
         host.RegistrationExpiresAt = clock.GetUtcNow().UtcDateTime + RegistrationTokenLifetime;
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.HostCreated, null, host.Id, "new registration token").ConfigureAwait(false);
         return ApiResults.Json(new HostTokenResponse(host.Id, token, host.RegistrationExpiresAt.Value), ControlPlaneJsonContext.Default.HostTokenResponse, StatusCodes.Status201Created);
     }
 
@@ -114,7 +117,7 @@ public static class HostsApi
         }
     }
 
-    private static async Task<IResult> DeleteAsync(string hostId, WrennDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string hostId, HttpContext http, WrennDbContext db, IAuditLog audit, CancellationToken cancellationToken)
     {
         var host = await db.Hosts.FindAsync([hostId], cancellationToken).ConfigureAwait(false);
         if (host is null)
@@ -133,10 +136,11 @@ public static class HostsApi
         await db.Sandboxes.Where(s => s.HostId == hostId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         db.Hosts.Remove(host);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.HostDeleted, null, host.Id).ConfigureAwait(false);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> RegisterAsync(HttpRequest request, WrennDbContext db, TokenIssuer tokens, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    private static async Task<IResult> RegisterAsync(HttpRequest request, WrennDbContext db, TokenIssuer tokens, IAuditLog audit, IOptions<ControlPlaneOptions> options, TimeProvider clock)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.RegisterHostRequest, new RegisterHostRequest(null, null, null)).ConfigureAwait(false);
         if (error is not null)
@@ -166,6 +170,7 @@ public static class HostsApi
         host.LastSeenAt = now;
         ApplySpecs(host, body.Specs);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(request.HttpContext, AuditActions.HostRegistered, null, host.Id, "address " + host.Address).ConfigureAwait(false);
         return ApiResults.Json(
             new RegisterHostResponse(host.Id, tokens.ForHost(host), host.AgentSecret, (int)options.Value.HeartbeatInterval.TotalSeconds),
             ControlPlaneJsonContext.Default.RegisterHostResponse);
