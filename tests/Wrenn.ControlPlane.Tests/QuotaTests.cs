@@ -47,6 +47,33 @@ public sealed class QuotaTests
     }
 
     [Fact]
+    public async Task Over_the_template_quota_a_snapshot_is_429_before_the_host_copies_anything()
+    {
+        await using var host = new CountingListener(TimeSpan.Zero);
+        await using var plane = await RunningControlPlane.StartAsync(configure: RunningControlPlane.OpenSignup);
+        var api = new ControlPlaneApi(plane);
+        var (admin, _) = await api.AdminAsync();
+        var hostId = await api.RegisterHostAsync(admin, host.Address);
+        var (owner, _, team) = await api.SignupAsync("templater@example.org");
+        var key = await api.CreateApiKeyAsync(owner, team);
+        // A running sandbox of the team, as the database knows it (no agent runs here).
+        const string sandbox = "sb-00000000000000aa";
+        await TestDatabase.QueryColumnAsync(
+            plane,
+            "INSERT INTO sandboxes (id, team_id, host_id, template, state, vcpus, memory_mb, timeout_sec, metadata, created_at, last_active_at) "
+            + $"VALUES ('{sandbox}', '{team}', '{hostId}', 'minimal', 'running', 1, 512, 0, '{{}}', '2026-12-05 06:00:00', '2026-12-05 06:00:00')");
+
+        foreach (var limits in new object[] { new { templates = 0 }, new { template_bytes = 0L } })
+        {
+            await api.SendAsync(HttpMethod.Put, $"/v1/teams/{team}/quotas", limits, HttpStatusCode.OK, admin);
+            await api.ErrorAsync(HttpMethod.Post, "/v1/snapshots", new { sandbox_id = sandbox, name = "hoard" }, HttpStatusCode.TooManyRequests, "quota_exceeded", apiKey: key);
+        }
+
+        Assert.Empty(await TestDatabase.QueryColumnAsync(plane, "SELECT id FROM templates"));
+        Assert.Equal(0, host.Connections);
+    }
+
+    [Fact]
     public async Task Concurrent_creates_cannot_pass_the_sandbox_quota_together()
     {
         // The host holds each call for a while, so the admitted creates stay "starting" meanwhile.
