@@ -89,6 +89,9 @@ public static class ControlPlaneHost
         app.MapSandboxExecApi();
         app.MapSandboxFilesApi();
         app.MapSnapshotsApi();
+        app.MapAuditApi();
+        app.MapQuotasApi();
+        app.MapInvitesApi();
     }
 
     private static async Task LoadSigningKeysAsync(IServiceProvider services, CancellationToken cancellationToken)
@@ -113,6 +116,9 @@ public static class ControlPlaneHost
         services.AddScoped<HostScheduler>();
         services.AddScoped<SandboxAccess>();
         services.AddScoped<AdminOnlyFilter>();
+        services.AddSingleton<Audit.IAuditLog, Audit.DatabaseAuditLog>();
+        services.AddScoped<Quotas.TeamQuotas>();
+        services.AddScoped<Accounts.Invites>();
         services.AddWrennAuthentication();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlPlaneJsonContext.Default));
     }

@@ -1,4 +1,6 @@
 using Wrenn.Common.Configuration;
+using Wrenn.ControlPlane.Accounts;
+using Wrenn.ControlPlane.Quotas;
 
 namespace Wrenn.ControlPlane;
 
@@ -52,6 +54,15 @@ public sealed class ControlPlaneOptions
     /// <summary>How long creating a sandbox may take on the agent.</summary>
     public TimeSpan CreateSandboxTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Who may sign up (WRENN_SIGNUP); closed unless the operator opens it.</summary>
+    public SignupMode Signup { get; set; } = SignupMode.Closed;
+
+    /// <summary>What each team may hold unless an administrator set its own (WRENN_QUOTA_*).</summary>
+    public QuotaLimits Quotas { get; set; } = QuotaLimits.Defaults;
+
+    /// <summary>How long an invite code stays usable.</summary>
+    public TimeSpan InviteLifetime { get; set; } = TimeSpan.FromDays(7);
+
     public string SqlitePath => Path.Combine(WrennDir, "wrenn.db");
 
     /// <summary>Refuses settings that cannot work together; called at start.</summary>
@@ -66,6 +77,11 @@ public sealed class ControlPlaneOptions
         if (HostTokenLifetime < 2 * HeartbeatInterval)
         {
             throw new ArgumentException($"{WrennEnvironment.HostTokenTtlSec} ({HostTokenLifetime.TotalSeconds:0} s) must be at least twice {WrennEnvironment.HeartbeatIntervalSec} ({HeartbeatInterval.TotalSeconds:0} s)");
+        }
+
+        if (Quotas.Check() is { } badQuotas)
+        {
+            throw new ArgumentException(badQuotas);
         }
 
         ValidateAgentTls();

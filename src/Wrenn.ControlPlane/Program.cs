@@ -14,6 +14,12 @@ var options = new ControlPlaneOptions
     AgentCaPath = WrennEnvironment.Get(WrennEnvironment.AgentCa),
     HostTokenLifetime = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HostTokenTtlSec, "3600"), System.Globalization.CultureInfo.InvariantCulture)),
 };
+if (Wrenn.ControlPlane.Accounts.AccountEnvironment.Apply(options) is { } badSetting)
+{
+    await Console.Error.WriteLineAsync("wrenn-cp: " + badSetting).ConfigureAwait(false);
+    return 1;
+}
+
 // `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.
 return args is ["migrate"]
     ? await ControlPlaneHost.MigrateOnlyAsync(options, Console.Out, CancellationToken.None).ConfigureAwait(false)

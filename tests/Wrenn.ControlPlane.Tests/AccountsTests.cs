@@ -13,7 +13,7 @@ public sealed class AccountsTests : IAsyncLifetime
 {
     private RunningControlPlane _plane = null!;
 
-    public async ValueTask InitializeAsync() => _plane = await RunningControlPlane.StartAsync();
+    public async ValueTask InitializeAsync() => _plane = await RunningControlPlane.StartAsync(configure: RunningControlPlane.OpenSignup);
 
     public async ValueTask DisposeAsync()
     {

@@ -33,7 +33,7 @@ public sealed class EveryEndpointTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _plane = await RunningControlPlane.StartAsync();
+        _plane = await RunningControlPlane.StartAsync(configure: RunningControlPlane.OpenSignup);
         _key = await _plane.ApiKeyAsync();
         var credentials = await BootstrapCredentials.ReadAsync(_plane.WrennDir, CancellationToken.None);
         _teamId = credentials!.TeamId;

@@ -13,7 +13,7 @@ public sealed class HostsTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _plane = await RunningControlPlane.StartAsync(heartbeatInterval: TimeSpan.FromSeconds(1), hostTokenLifetime: TimeSpan.FromSeconds(3));
+        _plane = await RunningControlPlane.StartAsync(heartbeatInterval: TimeSpan.FromSeconds(1), hostTokenLifetime: TimeSpan.FromSeconds(3), configure: RunningControlPlane.OpenSignup);
         _admin = await _plane.AdminTokenAsync();
     }
 

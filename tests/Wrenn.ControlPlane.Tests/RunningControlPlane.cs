@@ -38,9 +38,10 @@ public sealed class RunningControlPlane : IAsyncDisposable
     /// <summary>
     /// Starts a control plane on SQLite, or, when WRENN_TEST_DATABASE_URL names a PostgreSQL server
     /// (scripts/with-postgres.sh sets it), on a new database there: the same tests cover both providers.
-    /// A restart passes the earlier instance's <paramref name="wrennDir"/> and <paramref name="databaseUrl"/>.
+    /// A restart passes the earlier instance's <paramref name="wrennDir"/> and <paramref name="databaseUrl"/>;
+    /// <paramref name="configure"/> changes other options (e.g. open sign-up for tests that sign up).
     /// </summary>
-    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null)
+    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null, Action<ControlPlaneOptions>? configure = null)
     {
         wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
         databaseUrl ??= await TestDatabase.CreateAsync().ConfigureAwait(false);
@@ -62,6 +63,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
             options.HostTokenLifetime = lifetime;
         }
 
+        configure?.Invoke(options);
         var stop = new CancellationTokenSource();
         var log = new CapturedLog();
         var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log)));
@@ -88,6 +90,9 @@ public sealed class RunningControlPlane : IAsyncDisposable
         var credentials = await BootstrapCredentials.ReadAsync(WrennDir, CancellationToken.None).ConfigureAwait(false);
         return credentials?.ApiKey ?? throw new InvalidOperationException("no bootstrap credentials written");
     }
+
+    /// <summary>Sign-up for anyone, as the tests that make accounts need (the default is closed).</summary>
+    public static void OpenSignup(ControlPlaneOptions options) => options.Signup = Accounts.SignupMode.Open;
 
     public async Task StopAsync()
     {

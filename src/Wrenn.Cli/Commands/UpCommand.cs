@@ -12,7 +12,7 @@ public static class UpCommand
     {
         var listen = new Option<string>("--listen")
         {
-            Description = $"Control plane HTTP address (default ${WrennEnvironment.ControlPlaneListenAddress} or {WrennEnvironment.DefaultControlPlaneListenAddress})",
+            Description = $"Control plane HTTP address (default ${WrennEnvironment.ControlPlaneListenAddress}, else {ApiExposure.DefaultListenAddress}: loopback only; ':8000' serves every interface)",
         };
         var hostListen = new Option<string>("--host-listen")
         {
@@ -43,7 +43,7 @@ public static class UpCommand
         {
             var options = new UpOptions(
                 WrennDir: parse.GetValue(wrennDir) ?? WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir),
-                ListenAddress: parse.GetValue(listen) ?? WrennEnvironment.Get(WrennEnvironment.ControlPlaneListenAddress, WrennEnvironment.DefaultControlPlaneListenAddress),
+                ListenAddress: ApiExposure.ListenAddress(parse.GetValue(listen)),
                 HostListenAddress: parse.GetValue(hostListen) ?? WrennEnvironment.Get(WrennEnvironment.HostListenAddress, WrennEnvironment.DefaultHostListenAddress),
                 Runtime: parse.GetValue(runtime) ?? WrennEnvironment.Get(WrennEnvironment.Runtime, WrennEnvironment.DefaultRuntime),
                 Ephemeral: parse.GetValue(ephemeral),

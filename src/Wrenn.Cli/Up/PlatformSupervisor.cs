@@ -116,6 +116,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         output.WriteLine();
         output.WriteLine($"Wrenn is up in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s.");
         output.WriteLine($"  API URL:   {apiUrl}");
+        output.WriteLine($"  Reachable: {ApiExposure.Describe(cpListen)}");
         output.WriteLine($"  API key:   {credentials.ApiKey}");
         output.WriteLine($"  Admin:     {credentials.Email} (password in {BootstrapCredentials.PathIn(options.WrennDir)})");
         output.WriteLine($"  Saved to:  {options.ConfigPath}");

@@ -27,6 +27,9 @@ public static class ErrorCodes
     /// <summary>429: too many attempts; wait and try again.</summary>
     public const string RateLimited = "rate_limited";
 
+    /// <summary>429: the team holds all its quota allows (sandboxes, vCPUs, memory, templates); nothing was created.</summary>
+    public const string QuotaExceeded = "quota_exceeded";
+
     /// <summary>503: no host can take the work now; retrying later may succeed.</summary>
     public const string NoCapacity = "no_capacity";
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Wrenn.Common.Errors;
 using Wrenn.Common.Ids;
 using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
@@ -12,7 +13,8 @@ namespace Wrenn.ControlPlane.Api;
 
 /// <summary>
 /// /v1/api-keys: a team's keys, managed with a user session (keys cannot make keys). The key itself
-/// is shown once, in the answer to its creation; only its SHA-256 is stored.
+/// is shown once, in the answer to its creation; only its SHA-256 is stored. Only the team's owners
+/// make and delete keys; a key goes when the member who made it leaves the team.
 /// </summary>
 public static class ApiKeysApi
 {
@@ -24,8 +26,13 @@ public static class ApiKeysApi
         group.MapDelete("/{keyId}", DeleteAsync);
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, TimeProvider clock)
+    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, IAuditLog audit, TimeProvider clock)
     {
+        if (await RefuseUnlessManagerAsync(caller, db, request.HttpContext.RequestAborted).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.CreateApiKeyRequest, new CreateApiKeyRequest(null)).ConfigureAwait(false);
         if (error is not null)
         {
@@ -50,6 +57,7 @@ public static class ApiKeysApi
         };
         db.TeamApiKeys.Add(entity);
         await db.SaveChangesAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        await audit.RecordAsync(request.HttpContext, AuditActions.ApiKeyCreated, entity.TeamId, entity.Id, entity.Name).ConfigureAwait(false);
         return ApiResults.Json(ToResponse(entity) with { Key = key }, ControlPlaneJsonContext.Default.ApiKeyResponse, StatusCodes.Status201Created);
     }
 
@@ -60,8 +68,13 @@ public static class ApiKeysApi
         return ApiResults.Json(new ApiKeyListResponse([.. keys.Select(ToResponse)]), ControlPlaneJsonContext.Default.ApiKeyListResponse);
     }
 
-    private static async Task<IResult> DeleteAsync(string keyId, ClaimsPrincipal caller, WrennDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string keyId, HttpContext http, ClaimsPrincipal caller, WrennDbContext db, IAuditLog audit, CancellationToken cancellationToken)
     {
+        if (await RefuseUnlessManagerAsync(caller, db, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         var teamId = caller.TeamId();
         var key = await db.TeamApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && k.TeamId == teamId, cancellationToken).ConfigureAwait(false);
         if (key is null)
@@ -71,7 +84,18 @@ public static class ApiKeysApi
 
         db.TeamApiKeys.Remove(key);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.ApiKeyDeleted, key.TeamId, key.Id).ConfigureAwait(false);
         return Results.NoContent();
+    }
+
+    /// <summary>Keys act for the whole team: only its owners (and administrators among its members) make and remove them.</summary>
+    private static async Task<IResult?> RefuseUnlessManagerAsync(ClaimsPrincipal caller, WrennDbContext db, CancellationToken cancellationToken)
+    {
+        var userId = CurrentUser.Id(caller);
+        return await TeamsApi.RoleAsync(db, caller.TeamId(), userId, cancellationToken).ConfigureAwait(false) == UserTeamEntity.OwnerRole
+               || await Administrators.IsAdminAsync(db, userId, cancellationToken).ConfigureAwait(false)
+            ? null
+            : ApiResults.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "only the team's owners manage its API keys");
     }
 
     private static ApiKeyResponse ToResponse(TeamApiKeyEntity key) => new(

@@ -13,6 +13,10 @@ public static class ApiResults
     public static IResult Error(int status, string code, string message) =>
         Results.Json(new ApiErrorBody(new ApiError(code, message)), ControlPlaneJsonContext.Default.ApiErrorBody, statusCode: status);
 
+    /// <summary>429 quota_exceeded: <paramref name="what"/> says which limit the request would pass.</summary>
+    public static IResult QuotaExceeded(string what) =>
+        Error(StatusCodes.Status429TooManyRequests, Common.Errors.ErrorCodes.QuotaExceeded, what + "; delete some, or ask an administrator to raise the team's quota");
+
     public static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK) =>
         Results.Json(value, typeInfo, statusCode: status);
 

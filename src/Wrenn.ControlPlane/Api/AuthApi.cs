@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Wrenn.Common.Errors;
 using Wrenn.Common.Ids;
+using Wrenn.ControlPlane.Accounts;
 using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
@@ -21,7 +24,7 @@ public static class AuthApi
         group.MapPost("/login", LoginAsync).RequireRateLimiting(LoginRateLimit);
     }
 
-    private static async Task<IResult> SignupAsync(HttpRequest request, WrennDbContext db, IPasswordHasher<UserEntity> passwords, TokenIssuer tokens, TimeProvider clock)
+    private static async Task<IResult> SignupAsync(HttpRequest request, WrennDbContext db, IPasswordHasher<UserEntity> passwords, TokenIssuer tokens, TimeProvider clock, Invites invites, IAuditLog audit, IOptions<ControlPlaneOptions> options)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.SignupRequest, new SignupRequest(null, null)).ConfigureAwait(false);
         if (error is not null)
@@ -41,6 +44,16 @@ public static class AuthApi
         }
 
         var cancellationToken = request.HttpContext.RequestAborted;
+        // Who may sign up is settled before anything about the address is looked at or told.
+        var invite = await invites.FindUsableAsync(body.Invite, email, cancellationToken).ConfigureAwait(false);
+        if (invite is null && (body.Invite is not null || options.Value.Signup != SignupMode.Open))
+        {
+            return ApiResults.Error(
+                StatusCodes.Status403Forbidden,
+                ErrorCodes.Forbidden,
+                body.Invite is null ? "sign-up needs an invite; ask an administrator" : "that invite is not valid: unknown, used, expired or for another email");
+        }
+
         if (await db.Users.AnyAsync(u => u.Email == email, cancellationToken).ConfigureAwait(false))
         {
             return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, "an account with that email exists; log in instead");
@@ -53,9 +66,19 @@ public static class AuthApi
         db.Users.Add(user);
         db.Teams.Add(team);
         db.UsersTeams.Add(new UserTeamEntity { UserId = user.Id, TeamId = team.Id, Role = UserTeamEntity.OwnerRole, CreatedAt = now });
+        if (invite is not null)
+        {
+            invites.Redeem(invite, user, now);
+        }
+
         try
         {
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another sign-up used the invite first.
+            return ApiResults.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "that invite is not valid: unknown, used, expired or for another email");
         }
         catch (DbUpdateException)
         {
@@ -63,9 +86,10 @@ public static class AuthApi
             return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, "an account with that email exists; log in instead");
         }
 
+        await audit.RecordAsync(request.HttpContext, AuditActions.Signup, team.Id, user.Id, invite is null ? "open sign-up" : "invite " + invite.Id, actorUserId: user.Id).ConfigureAwait(false);
         var (token, expires) = tokens.ForUser(user);
         return ApiResults.Json(
-            new SessionResponse(token, expires, user.Id, email, [new TeamResponse(team.Id, team.Name, UserTeamEntity.OwnerRole, now)]),
+            new SessionResponse(token, expires, user.Id, email, await TeamsApi.TeamsOfAsync(db, user.Id, cancellationToken).ConfigureAwait(false)),
             ControlPlaneJsonContext.Default.SessionResponse,
             StatusCodes.Status201Created);
     }

@@ -47,5 +47,11 @@ namespace Wrenn.ControlPlane.Api;
 [JsonSerializable(typeof(CreateSnapshotRequest))]
 [JsonSerializable(typeof(SnapshotResponse))]
 [JsonSerializable(typeof(SnapshotListResponse))]
+[JsonSerializable(typeof(AuditListResponse))]
+[JsonSerializable(typeof(SetQuotasRequest))]
+[JsonSerializable(typeof(TeamQuotasResponse))]
+[JsonSerializable(typeof(CreateInviteRequest))]
+[JsonSerializable(typeof(InviteResponse))]
+[JsonSerializable(typeof(InviteListResponse))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ControlPlaneJsonContext : JsonSerializerContext;

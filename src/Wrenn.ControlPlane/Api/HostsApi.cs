@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Wrenn.Common.Errors;
 using Wrenn.Common.Ids;
 using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
@@ -35,7 +36,7 @@ public static class HostsApi
         app.MapPost("/v1/hosts/{hostId}/heartbeat", HeartbeatAsync).RequireAuthorization(AuthSchemes.HostPolicy);
     }
 
-    private static async Task<IResult> CreateAsync(WrennDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpContext http, WrennDbContext db, IAuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var token = NewRegistrationToken();
@@ -50,6 +51,7 @@ public static class HostsApi
         };
         db.Hosts.Add(host);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.HostCreated, null, host.Id).ConfigureAwait(false);
         return ApiResults.Json(new HostTokenResponse(host.Id, token, host.RegistrationExpiresAt.Value), ControlPlaneJsonContext.Default.HostTokenResponse, StatusCodes.Status201Created);
     }
 
@@ -60,7 +62,7 @@ public static class HostsApi
     }
 
     /// <summary>A new registration token (the agent was reinstalled or moved, or the first one expired); revokes the host's tokens.</summary>
-    private static async Task<IResult> NewTokenAsync(string hostId, WrennDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> NewTokenAsync(string hostId, HttpContext http, WrennDbContext db, IAuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var host = await db.Hosts.FindAsync([hostId], cancellationToken).ConfigureAwait(false);
         if (host is null)
@@ -75,6 +77,7 @@ public static class HostsApi
         // The host is being re-enrolled, maybe because its token leaked: every host token issued so far stops working.
         host.TokenGeneration++;
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.HostCreated, null, host.Id, "new registration token").ConfigureAwait(false);
         return ApiResults.Json(new HostTokenResponse(host.Id, token, host.RegistrationExpiresAt.Value), ControlPlaneJsonContext.Default.HostTokenResponse, StatusCodes.Status201Created);
     }
 
@@ -118,7 +121,7 @@ public static class HostsApi
         }
     }
 
-    private static async Task<IResult> DeleteAsync(string hostId, WrennDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string hostId, HttpContext http, WrennDbContext db, IAuditLog audit, CancellationToken cancellationToken)
     {
         var host = await db.Hosts.FindAsync([hostId], cancellationToken).ConfigureAwait(false);
         if (host is null)
@@ -137,10 +140,11 @@ public static class HostsApi
         await db.Sandboxes.Where(s => s.HostId == hostId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         db.Hosts.Remove(host);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.HostDeleted, null, host.Id).ConfigureAwait(false);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> RegisterAsync(HttpRequest request, WrennDbContext db, TokenIssuer tokens, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    private static async Task<IResult> RegisterAsync(HttpRequest request, WrennDbContext db, TokenIssuer tokens, IAuditLog audit, IOptions<ControlPlaneOptions> options, TimeProvider clock)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.RegisterHostRequest, new RegisterHostRequest(null, null, null)).ConfigureAwait(false);
         if (error is not null)
@@ -171,6 +175,7 @@ public static class HostsApi
         ApplySpecs(host, body.Specs);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         var (hostToken, expiresAt) = tokens.ForHost(host, options.Value.HostTokenLifetime);
+        await audit.RecordAsync(request.HttpContext, AuditActions.HostRegistered, null, host.Id, "address " + host.Address).ConfigureAwait(false);
         return ApiResults.Json(
             new RegisterHostResponse(host.Id, hostToken, expiresAt, host.AgentSecret, (int)options.Value.HeartbeatInterval.TotalSeconds),
             ControlPlaneJsonContext.Default.RegisterHostResponse);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Wrenn.ControlPlane.Data.Entities;
 
 namespace Wrenn.ControlPlane.Api;
@@ -10,9 +9,6 @@ public sealed record SandboxListFilter(
     int Limit,
     SandboxListCursor? After)
 {
-    public const int DefaultLimit = 100;
-    public const int MaxLimit = 1000;
-
     /// <summary>The filter, or the message of a 400 saying which parameter is wrong.</summary>
     public static (SandboxListFilter? Filter, string? Error) Parse(IQueryCollection query)
     {
@@ -39,11 +35,9 @@ public sealed record SandboxListFilter(
             metadata.Add(new(pair![..separator], pair[(separator + 1)..]));
         }
 
-        var limit = DefaultLimit;
-        if (query["limit"].ToString() is { Length: > 0 } limitText
-            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxLimit))
+        if (!ListPaging.TryParseLimit(query, out var limit))
         {
-            return (null, $"limit must be a whole number from 1 to {MaxLimit}");
+            return (null, ListPaging.LimitRule);
         }
 
         SandboxListCursor? after = null;

@@ -6,10 +6,12 @@ using Microsoft.Extensions.Options;
 using Wrenn.Common.Errors;
 using Wrenn.Common.Ids;
 using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Quotas;
 using Wrenn.ControlPlane.Scheduling;
 using Agent = Wrenn.Common.HostAgent.V1;
 
@@ -52,6 +54,8 @@ public static class SandboxesApi
         ClaimsPrincipal caller,
         WrennDbContext db,
         HostScheduler scheduler,
+        TeamQuotas quotas,
+        IAuditLog audit,
         AgentClientPool agents,
         IOptions<ControlPlaneOptions> options,
         TimeProvider clock,
@@ -117,8 +121,10 @@ public static class SandboxesApi
             CreatedAt = now,
             LastActiveAt = now,
         };
-        db.Sandboxes.Add(sandbox);
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        if (await quotas.AdmitSandboxAsync(sandbox, cancellationToken).ConfigureAwait(false) is { } over)
+        {
+            return ApiResults.QuotaExceeded(over);
+        }
 
         var agentRequest = new Agent.CreateSandboxRequest
         {
@@ -144,6 +150,7 @@ public static class SandboxesApi
         sandbox.State = SandboxStates.Running;
         sandbox.LastActiveAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        await audit.RecordAsync(request.HttpContext, AuditActions.SandboxCreated, sandbox.TeamId, sandbox.Id, $"template {sandbox.Template}, {sandbox.Vcpus} vcpu, {sandbox.MemoryMb} MiB, host {host.Id}").ConfigureAwait(false);
         return ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse, StatusCodes.Status201Created);
     }
 
@@ -199,7 +206,7 @@ public static class SandboxesApi
         return sandbox is null ? SandboxAccess.NotFound(id) : ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, IAuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var (sandbox, agent, error) = await access.FindAsync(caller, id, cancellationToken).ConfigureAwait(false);
         if (sandbox is null)
@@ -231,10 +238,11 @@ public static class SandboxesApi
         sandbox.State = SandboxStates.Stopped;
         sandbox.StoppedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.SandboxDeleted, sandbox.TeamId, sandbox.Id).ConfigureAwait(false);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> PauseAsync(string id, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, CancellationToken cancellationToken)
+    private static async Task<IResult> PauseAsync(string id, HttpContext http, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, IAuditLog audit, CancellationToken cancellationToken)
     {
         var (sandbox, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Running).ConfigureAwait(false);
         if (error is not null)
@@ -260,10 +268,11 @@ public static class SandboxesApi
 
         sandbox!.State = SandboxStates.Paused;
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.SandboxPaused, sandbox.TeamId, sandbox.Id).ConfigureAwait(false);
         return ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse);
     }
 
-    private static async Task<IResult> ResumeAsync(string id, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, TimeProvider clock)
+    private static async Task<IResult> ResumeAsync(string id, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, IAuditLog audit, TimeProvider clock)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         var (body, bodyError) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.ResumeRequest, new ResumeRequest(null)).ConfigureAwait(false);
@@ -297,6 +306,7 @@ public static class SandboxesApi
         sandbox.TimeoutSec = timeoutSec;
         sandbox.LastActiveAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        await audit.RecordAsync(request.HttpContext, AuditActions.SandboxResumed, sandbox.TeamId, sandbox.Id).ConfigureAwait(false);
         return ApiResults.Json(ToResponse(sandbox), ControlPlaneJsonContext.Default.SandboxResponse);
     }
 

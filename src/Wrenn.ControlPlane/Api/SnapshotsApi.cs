@@ -5,10 +5,12 @@ using Wrenn.Common.Errors;
 using Wrenn.Common.Ids;
 using Wrenn.Common.Naming;
 using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Quotas;
 using Agent = Wrenn.Common.HostAgent.V1;
 
 namespace Wrenn.ControlPlane.Api;
@@ -38,7 +40,7 @@ public static class SnapshotsApi
         template.HostId,
         DateTime.SpecifyKind(template.CreatedAt, DateTimeKind.Utc));
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, TimeProvider clock, ILoggerFactory loggers)
+    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, TeamQuotas quotas, IAuditLog audit, TimeProvider clock, ILoggerFactory loggers)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.CreateSnapshotRequest, new CreateSnapshotRequest(null, null)).ConfigureAwait(false);
         if (error is not null)
@@ -68,6 +70,12 @@ public static class SnapshotsApi
         if (await db.Templates.AnyAsync(t => t.Name == body.Name, cancellationToken).ConfigureAwait(false))
         {
             return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"a template named '{body.Name}' exists; choose another name");
+        }
+
+        // Early, so a team at its limit copies nothing; the size is only known afterwards (checked below).
+        if (await quotas.TemplateRoomAsync(sandbox.TeamId, cancellationToken).ConfigureAwait(false) is { } full)
+        {
+            return ApiResults.QuotaExceeded(full);
         }
 
         Agent.CreateSnapshotResponse made;
@@ -102,10 +110,14 @@ public static class SnapshotsApi
             KeepsMemory = made.KeepsMemory,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
-        db.Templates.Add(template);
         try
         {
-            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+            if (await quotas.AdmitTemplateAsync(template, CancellationToken.None).ConfigureAwait(false) is { } over)
+            {
+                // Too big for what the team has left (or a concurrent create took the last place).
+                await DeleteOnHostQuietlyAsync(agent, body.Name, loggers).ConfigureAwait(false);
+                return ApiResults.QuotaExceeded(over);
+            }
         }
         catch (DbUpdateException)
         {
@@ -115,6 +127,7 @@ public static class SnapshotsApi
             return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"a template named '{body.Name}' exists; choose another name");
         }
 
+        await audit.RecordAsync(request.HttpContext, AuditActions.TemplateCreated, template.TeamId, template.Name, $"from {sandbox.Id}, {template.SizeBytes} bytes").ConfigureAwait(false);
         return ApiResults.Json(ToResponse(template), ControlPlaneJsonContext.Default.SnapshotResponse, StatusCodes.Status201Created);
     }
 
@@ -125,7 +138,7 @@ public static class SnapshotsApi
         return ApiResults.Json(new SnapshotListResponse([.. templates.Select(ToResponse)]), ControlPlaneJsonContext.Default.SnapshotListResponse);
     }
 
-    private static async Task<IResult> DeleteAsync(string name, ClaimsPrincipal caller, WrennDbContext db, AgentClientPool agents, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string name, HttpContext http, ClaimsPrincipal caller, WrennDbContext db, AgentClientPool agents, IAuditLog audit, CancellationToken cancellationToken)
     {
         var teamId = caller.TeamId();
         var template = SafeName.IsValid(name)
@@ -164,6 +177,7 @@ public static class SnapshotsApi
 
         db.Templates.Remove(template);
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.TemplateDeleted, template.TeamId, template.Name).ConfigureAwait(false);
         return Results.NoContent();
     }
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Wrenn.Common.Errors;
 using Wrenn.Common.Ids;
 using Wrenn.ControlPlane.Api.Contracts;
+using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
@@ -35,7 +36,7 @@ public static class TeamsApi
     private static async Task<IResult> ListAsync(ClaimsPrincipal caller, WrennDbContext db, CancellationToken cancellationToken) =>
         ApiResults.Json(new TeamListResponse(await TeamsOfAsync(db, CurrentUser.Id(caller), cancellationToken).ConfigureAwait(false)), ControlPlaneJsonContext.Default.TeamListResponse);
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, TimeProvider clock)
+    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, IAuditLog audit, TimeProvider clock)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.CreateTeamRequest, new CreateTeamRequest(null)).ConfigureAwait(false);
         if (error is not null)
@@ -53,6 +54,7 @@ public static class TeamsApi
         db.Teams.Add(team);
         db.UsersTeams.Add(new UserTeamEntity { UserId = CurrentUser.Id(caller), TeamId = team.Id, Role = UserTeamEntity.OwnerRole, CreatedAt = now });
         await db.SaveChangesAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        await audit.RecordAsync(request.HttpContext, AuditActions.TeamCreated, team.Id, team.Id, team.Name).ConfigureAwait(false);
         return ApiResults.Json(new TeamResponse(team.Id, team.Name, UserTeamEntity.OwnerRole, now), ControlPlaneJsonContext.Default.TeamResponse, StatusCodes.Status201Created);
     }
 
@@ -73,7 +75,7 @@ public static class TeamsApi
             ControlPlaneJsonContext.Default.MemberListResponse);
     }
 
-    private static async Task<IResult> AddMemberAsync(string teamId, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, TimeProvider clock)
+    private static async Task<IResult> AddMemberAsync(string teamId, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, IAuditLog audit, TimeProvider clock)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         var role = await RoleAsync(db, teamId, CurrentUser.Id(caller), cancellationToken).ConfigureAwait(false);
@@ -114,10 +116,11 @@ public static class TeamsApi
         var now = clock.GetUtcNow().UtcDateTime;
         db.UsersTeams.Add(new UserTeamEntity { UserId = user.Id, TeamId = teamId, Role = newRole, CreatedAt = now });
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(request.HttpContext, AuditActions.MemberAdded, teamId, user.Id, "role " + newRole).ConfigureAwait(false);
         return ApiResults.Json(new MemberResponse(user.Id, user.Email, newRole, now), ControlPlaneJsonContext.Default.MemberResponse, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> RemoveMemberAsync(string teamId, string userId, ClaimsPrincipal caller, WrennDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> RemoveMemberAsync(string teamId, string userId, HttpContext http, ClaimsPrincipal caller, WrennDbContext db, IAuditLog audit, CancellationToken cancellationToken)
     {
         var me = CurrentUser.Id(caller);
         var role = await RoleAsync(db, teamId, me, cancellationToken).ConfigureAwait(false);
@@ -144,8 +147,12 @@ public static class TeamsApi
             return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, "a team keeps at least one owner");
         }
 
+        // The keys the member made leave with them: a removed member must not keep acting for the team.
+        var keys = await db.TeamApiKeys.Where(k => k.TeamId == teamId && k.CreatedByUserId == userId).ToListAsync(cancellationToken).ConfigureAwait(false);
+        db.TeamApiKeys.RemoveRange(keys);
         db.UsersTeams.Remove(membership);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.MemberRemoved, teamId, userId, keys.Count == 0 ? null : "revoked keys " + string.Join(", ", keys.Select(k => k.Id))).ConfigureAwait(false);
         return Results.NoContent();
     }
 

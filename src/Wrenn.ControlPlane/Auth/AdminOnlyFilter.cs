@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Wrenn.Common.Errors;
 using Wrenn.ControlPlane.Api;
 using Wrenn.ControlPlane.Data;
@@ -11,7 +10,7 @@ public sealed class AdminOnlyFilter(WrennDbContext db) : IEndpointFilter
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var userId = CurrentUser.Id(context.HttpContext.User);
-        var isAdmin = await db.Users.AnyAsync(u => u.Id == userId && u.IsAdmin, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        var isAdmin = await Administrators.IsAdminAsync(db, userId, context.HttpContext.RequestAborted).ConfigureAwait(false);
         return isAdmin
             ? await next(context).ConfigureAwait(false)
             : ApiResults.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "only administrators manage hosts");

@@ -25,6 +25,12 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<TemplateEntity> Templates => Set<TemplateEntity>();
 
+    public DbSet<AuditEventEntity> AuditLog => Set<AuditEventEntity>();
+
+    public DbSet<InviteEntity> Invites => Set<InviteEntity>();
+
+    public DbSet<TeamQuotaEntity> TeamQuotas => Set<TeamQuotaEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<UserEntity>(user =>
@@ -149,5 +155,9 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             template.HasOne<TeamEntity>().WithMany().HasForeignKey(t => t.TeamId).OnDelete(DeleteBehavior.Cascade);
             template.HasOne<HostEntity>().WithMany().HasForeignKey(t => t.HostId).OnDelete(DeleteBehavior.Restrict);
         });
+
+        modelBuilder.ApplyConfiguration(new Configurations.AuditEventConfiguration());
+        modelBuilder.ApplyConfiguration(new Configurations.InviteConfiguration());
+        modelBuilder.ApplyConfiguration(new Configurations.TeamQuotaConfiguration());
     }
 }

@@ -1,0 +1,88 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+
+namespace Wrenn.ControlPlane.Quotas;
+
+/// <summary>
+/// A team's limits (its override, else the defaults) and usage, and the checks that admit a new
+/// sandbox or template. Each admission counts and inserts in one transaction that first writes the
+/// team's row: on PostgreSQL that row lock, on SQLite the write lock, makes concurrent creates of
+/// one team wait for each other, so two of them cannot both take the last place.
+/// </summary>
+public sealed class TeamQuotas(WrennDbContext db, IOptions<ControlPlaneOptions> options)
+{
+    public async Task<QuotaLimits> LimitsAsync(string teamId, CancellationToken cancellationToken)
+    {
+        var defaults = options.Value.Quotas;
+        var own = await db.TeamQuotas.AsNoTracking().SingleOrDefaultAsync(q => q.TeamId == teamId, cancellationToken).ConfigureAwait(false);
+        return own is null
+            ? defaults
+            : new QuotaLimits(
+                own.Sandboxes ?? defaults.Sandboxes,
+                own.Vcpus ?? defaults.Vcpus,
+                own.MemoryMb ?? defaults.MemoryMb,
+                own.Templates ?? defaults.Templates,
+                own.TemplateBytes ?? defaults.TemplateBytes);
+    }
+
+    public async Task<QuotaUsage> UsageAsync(string teamId, CancellationToken cancellationToken)
+    {
+        var live = db.Sandboxes.Where(s => s.TeamId == teamId && s.State != SandboxStates.Stopped && s.State != SandboxStates.Error);
+        var templates = db.Templates.Where(t => t.TeamId == teamId);
+        return new QuotaUsage(
+            await live.CountAsync(cancellationToken).ConfigureAwait(false),
+            await live.SumAsync(s => (int?)s.Vcpus, cancellationToken).ConfigureAwait(false) ?? 0,
+            await live.SumAsync(s => (long?)s.MemoryMb, cancellationToken).ConfigureAwait(false) ?? 0,
+            await templates.CountAsync(cancellationToken).ConfigureAwait(false),
+            await templates.SumAsync(t => (long?)t.SizeBytes, cancellationToken).ConfigureAwait(false) ?? 0);
+    }
+
+    /// <summary>Inserts the (starting) sandbox if the team has room for it; else nothing and what is over.</summary>
+    public Task<string?> AdmitSandboxAsync(SandboxEntity sandbox, CancellationToken cancellationToken) =>
+        AdmitAsync(
+            sandbox.TeamId,
+            (limits, usage) =>
+                usage.Sandboxes + 1 > limits.Sandboxes ? $"the team has {usage.Sandboxes} of {limits.Sandboxes} sandboxes"
+                : usage.Vcpus + sandbox.Vcpus > limits.Vcpus ? $"the team uses {usage.Vcpus} of {limits.Vcpus} vCPUs; {sandbox.Vcpus} more do not fit"
+                : usage.MemoryMb + sandbox.MemoryMb > limits.MemoryMb ? $"the team uses {usage.MemoryMb} of {limits.MemoryMb} MiB of memory; {sandbox.MemoryMb} more do not fit"
+                : null,
+            () => db.Sandboxes.Add(sandbox),
+            cancellationToken);
+
+    /// <summary>Inserts the template if the team has room for it; else nothing and what is over.</summary>
+    public Task<string?> AdmitTemplateAsync(TemplateEntity template, CancellationToken cancellationToken) =>
+        AdmitAsync(
+            template.TeamId,
+            (limits, usage) => TemplateOverage(limits, usage, template.SizeBytes),
+            () => db.Templates.Add(template),
+            cancellationToken);
+
+    /// <summary>Before copying anything: null when one more template (of unknown size yet) may fit.</summary>
+    public async Task<string?> TemplateRoomAsync(string teamId, CancellationToken cancellationToken) =>
+        TemplateOverage(await LimitsAsync(teamId, cancellationToken).ConfigureAwait(false), await UsageAsync(teamId, cancellationToken).ConfigureAwait(false), 0);
+
+    private static string? TemplateOverage(QuotaLimits limits, QuotaUsage usage, long newBytes) =>
+        usage.Templates + 1 > limits.Templates ? $"the team has {usage.Templates} of {limits.Templates} templates"
+        : usage.TemplateBytes + newBytes > limits.TemplateBytes || (newBytes == 0 && usage.TemplateBytes >= limits.TemplateBytes)
+            ? $"the team's templates take {usage.TemplateBytes} of {limits.TemplateBytes} bytes" + (newBytes > 0 ? $"; this one's {newBytes} do not fit" : string.Empty)
+        : null;
+
+    private async Task<string?> AdmitAsync(string teamId, Func<QuotaLimits, QuotaUsage, string?> overage, Action insert, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // A write to the team's row first: it serialises this team's admissions (see the class summary).
+        await db.Teams.Where(t => t.Id == teamId).ExecuteUpdateAsync(set => set.SetProperty(t => t.Name, t => t.Name), cancellationToken).ConfigureAwait(false);
+        var over = overage(await LimitsAsync(teamId, cancellationToken).ConfigureAwait(false), await UsageAsync(teamId, cancellationToken).ConfigureAwait(false));
+        if (over is not null)
+        {
+            return over;
+        }
+
+        insert();
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+}
