@@ -1,7 +1,12 @@
 using Wrenn.Common.Configuration;
 using Wrenn.ControlPlane;
 
-DotEnvLoader.LoadFromWorkingDirectory();
+var dotEnv = DotEnvLoader.LoadForProcess(args, "wrenn-cp");
+if (dotEnv.Failed)
+{
+    return 2;
+}
+
 
 var options = new ControlPlaneOptions
 {
@@ -11,6 +16,6 @@ var options = new ControlPlaneOptions
     HeartbeatInterval = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HeartbeatIntervalSec, "30"), System.Globalization.CultureInfo.InvariantCulture)),
 };
 // `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.
-return args is ["migrate"]
+return dotEnv.RemainingArgs is ["migrate"]
     ? await ControlPlaneHost.MigrateOnlyAsync(options, Console.Out, CancellationToken.None).ConfigureAwait(false)
     : await ControlPlaneHost.RunAsync(options, CancellationToken.None).ConfigureAwait(false);

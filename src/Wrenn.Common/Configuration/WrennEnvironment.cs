@@ -2,7 +2,7 @@ namespace Wrenn.Common.Configuration;
 
 /// <summary>
 /// The environment variables every Wrenn process understands, with their defaults. A <c>.env</c> file
-/// in the working directory is read first (see <see cref="DotEnvLoader"/>); real variables win over it.
+/// in the working directory (when trusted) or named by --env-file is read first (see <see cref="DotEnvLoader"/>); real variables win over it.
 /// </summary>
 public static class WrennEnvironment
 {
