@@ -28,6 +28,8 @@ namespace Wrenn.ControlPlane.Api;
 [JsonSerializable(typeof(MakeDirResponse))]
 [JsonSerializable(typeof(SignupRequest))]
 [JsonSerializable(typeof(SessionResponse))]
+[JsonSerializable(typeof(SignupAcceptedResponse))]
+[JsonSerializable(typeof(ChangePasswordRequest))]
 [JsonSerializable(typeof(TeamListResponse))]
 [JsonSerializable(typeof(TeamResponse))]
 [JsonSerializable(typeof(MemberResponse))]

@@ -17,14 +17,16 @@ public static class AuthenticationSetup
     {
         services.AddSingleton<SigningKeys>();
         services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<PasswordCheck>();
+        services.AddScoped<UserSessions>();
         services.AddScoped<TeamScopeFilter>();
         services.AddAuthentication(ApiKeyAuthenticationOptions.SchemeName)
             .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationOptions.SchemeName, null)
             .AddJwtBearer(AuthSchemes.User)
             .AddJwtBearer(AuthSchemes.Host);
         // Keys come from the database through the SigningKeys singleton, loaded at start.
-        services.AddOptions<JwtBearerOptions>(AuthSchemes.User).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.UserTokens, TokenIssuer.UserAudience));
-        services.AddOptions<JwtBearerOptions>(AuthSchemes.Host).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.HostTokens, TokenIssuer.HostAudience));
+        services.AddOptions<JwtBearerOptions>(AuthSchemes.User).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.UserTokens, TokenIssuer.UserAudience, checkSession: true));
+        services.AddOptions<JwtBearerOptions>(AuthSchemes.Host).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.HostTokens, TokenIssuer.HostAudience, checkSession: false));
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthSchemes.SandboxPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationOptions.SchemeName, AuthSchemes.User).RequireAuthenticatedUser())
             .AddPolicy(AuthSchemes.AccountPolicy, policy => policy.AddAuthenticationSchemes(AuthSchemes.User).RequireAuthenticatedUser().RequireClaim("sub"))
@@ -42,7 +44,7 @@ public static class AuthenticationSetup
         });
     }
 
-    private static void Configure(JwtBearerOptions jwt, SigningKeys keys, string purpose, string audience)
+    private static void Configure(JwtBearerOptions jwt, SigningKeys keys, string purpose, string audience, bool checkSession)
     {
         jwt.MapInboundClaims = false;
         jwt.TokenValidationParameters = new TokenValidationParameters
@@ -51,10 +53,28 @@ public static class AuthenticationSetup
             ValidAudience = audience,
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             ClockSkew = TimeSpan.FromSeconds(30),
-            IssuerSigningKeyResolver = (_, _, _, _) => [keys.Get(purpose)],
+            // Only the key the token names (kid), and only while it is not retired.
+            IssuerSigningKeyResolver = (_, _, kid, _) => keys.Verifying(purpose, kid),
         };
         jwt.Events = new JwtBearerEvents
         {
+            OnTokenValidated = async context =>
+            {
+                if (!checkSession)
+                {
+                    return;
+                }
+
+                // A signature proves the token was issued, not that its session still stands.
+                var principal = context.Principal!;
+                var sessionId = principal.FindFirst("jti")?.Value;
+                var userId = principal.FindFirst("sub")?.Value;
+                var sessions = context.HttpContext.RequestServices.GetRequiredService<UserSessions>();
+                if (sessionId is null || userId is null || !await sessions.IsActiveAsync(sessionId, userId, context.HttpContext.RequestAborted).ConfigureAwait(false))
+                {
+                    context.Fail("session ended");
+                }
+            },
             OnChallenge = async context =>
             {
                 context.HandleResponse();

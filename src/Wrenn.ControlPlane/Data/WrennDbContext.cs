@@ -25,6 +25,8 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<TemplateEntity> Templates => Set<TemplateEntity>();
 
+    public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<UserEntity>(user =>
@@ -122,10 +124,26 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
         modelBuilder.Entity<SigningKeyEntity>(key =>
         {
             key.ToTable("signing_keys");
-            key.HasKey(k => k.Purpose);
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasColumnName("id").HasMaxLength(60);
             key.Property(k => k.Purpose).HasColumnName("purpose").HasMaxLength(40);
             key.Property(k => k.KeyBase64).HasColumnName("key").HasMaxLength(100);
             key.Property(k => k.CreatedAt).HasColumnName("created_at");
+            key.Property(k => k.RetiredAt).HasColumnName("retired_at");
+            key.HasIndex(k => k.Purpose);
+        });
+
+        modelBuilder.Entity<SessionEntity>(session =>
+        {
+            session.ToTable("sessions");
+            session.HasKey(x => x.Id);
+            session.Property(x => x.Id).HasColumnName("id").HasMaxLength(40);
+            session.Property(x => x.UserId).HasColumnName("user_id").HasMaxLength(40);
+            session.Property(x => x.CreatedAt).HasColumnName("created_at");
+            session.Property(x => x.ExpiresAt).HasColumnName("expires_at");
+            session.Property(x => x.RevokedAt).HasColumnName("revoked_at");
+            session.HasIndex(x => x.UserId);
+            session.HasOne<UserEntity>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<TemplateEntity>(template =>

@@ -164,12 +164,44 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.ToTable("sandboxes", (string)null);
                 });
 
-            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SigningKeyEntity", b =>
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SessionEntity", b =>
                 {
-                    b.Property<string>("Purpose")
+                    b.Property<string>("Id")
                         .HasMaxLength(40)
                         .HasColumnType("TEXT")
-                        .HasColumnName("purpose");
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SigningKeyEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
@@ -181,7 +213,19 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("key");
 
-                    b.HasKey("Purpose");
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purpose");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retired_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Purpose");
 
                     b.ToTable("signing_keys", (string)null);
                 });
@@ -405,6 +449,15 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
                         .WithMany()
                         .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SessionEntity", b =>
+                {
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
