@@ -37,5 +37,22 @@ public sealed class ControlPlaneOptions
     /// <summary>How long creating a sandbox may take on the agent.</summary>
     public TimeSpan CreateSandboxTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>PEM certificate (chain) to serve HTTPS with (WRENN_TLS_CERT); with <see cref="TlsKeyPath"/>, or neither for plain HTTP.</summary>
+    public string? TlsCertPath { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertPath"/> (WRENN_TLS_KEY).</summary>
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>
+    /// Addresses and CIDR networks of reverse proxies whose X-Forwarded-For/-Proto are believed
+    /// (WRENN_TRUSTED_PROXIES, comma-separated). Empty: no forwarded header is believed.
+    /// </summary>
+    public IReadOnlyList<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>Failed logins one account may have in <see cref="LoginFailureWindow"/>, from any addresses, before logins to it get 429.</summary>
+    public int LoginFailuresPerAccount { get; set; } = 10;
+
+    public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
     public string SqlitePath => Path.Combine(WrennDir, "wrenn.db");
 }

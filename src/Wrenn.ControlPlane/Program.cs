@@ -14,6 +14,9 @@ var options = new ControlPlaneOptions
     ListenAddress = WrennEnvironment.Get(WrennEnvironment.ControlPlaneListenAddress, WrennEnvironment.DefaultControlPlaneListenAddress),
     DatabaseUrl = WrennEnvironment.Get(WrennEnvironment.DatabaseUrl),
     HeartbeatInterval = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HeartbeatIntervalSec, "30"), System.Globalization.CultureInfo.InvariantCulture)),
+    TlsCertPath = WrennEnvironment.Get(WrennEnvironment.TlsCert),
+    TlsKeyPath = WrennEnvironment.Get(WrennEnvironment.TlsKey),
+    TrustedProxies = Wrenn.ControlPlane.Web.ForwardedHeadersSetup.Parse(WrennEnvironment.Get(WrennEnvironment.TrustedProxies)),
 };
 // `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.
 return dotEnv.RemainingArgs is ["migrate"]

@@ -13,13 +13,31 @@ public sealed class RunningControlPlane : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Task<int> _run;
 
-    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run)
+    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run, string? tlsCertPath)
     {
         WrennDir = wrennDir;
-        BaseUri = new Uri($"http://127.0.0.1:{port}");
+        BaseUri = new Uri($"{(tlsCertPath is null ? "http" : "https")}://127.0.0.1:{port}");
         _stop = stop;
         _run = run;
-        Http = new HttpClient { BaseAddress = BaseUri };
+        Http = new HttpClient(Handler(tlsCertPath)) { BaseAddress = BaseUri };
+    }
+
+    /// <summary>
+    /// A handler that, for a control plane serving HTTPS with a test's self-signed certificate, trusts
+    /// exactly that certificate (and nothing else it was not already trusting).
+    /// </summary>
+    public static HttpMessageHandler Handler(string? tlsCertPath)
+    {
+        var handler = new SocketsHttpHandler();
+        if (tlsCertPath is not null)
+        {
+            using var expected = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(tlsCertPath);
+            var thumbprint = expected.Thumbprint;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == System.Net.Security.SslPolicyErrors.None || (certificate is not null && certificate.GetCertHashString() == thumbprint);
+        }
+
+        return handler;
     }
 
     public string WrennDir { get; }
@@ -33,7 +51,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
     /// (scripts/with-postgres.sh sets it), on a new database there: the same tests cover both providers.
     /// A restart passes the earlier instance's <paramref name="wrennDir"/> and <paramref name="databaseUrl"/>.
     /// </summary>
-    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null)
+    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, Action<ControlPlaneOptions>? configure = null)
     {
         wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
         databaseUrl ??= await TestDatabase.CreateAsync().ConfigureAwait(false);
@@ -50,9 +68,10 @@ public sealed class RunningControlPlane : IAsyncDisposable
             options.ReconcileInterval = interval;
         }
 
+        configure?.Invoke(options);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token));
-        var plane = new RunningControlPlane(wrennDir, port, stop, run) { DatabaseUrl = databaseUrl };
+        var plane = new RunningControlPlane(wrennDir, port, stop, run, options.TlsCertPath) { DatabaseUrl = databaseUrl };
         await plane.WaitUntilListeningAsync().ConfigureAwait(false);
         return plane;
     }

@@ -60,6 +60,18 @@ public static class WrennEnvironment
     public const string SandboxUserNamespace = "WRENN_SANDBOX_USERNS";
 
 
+    /// <summary>PEM certificate the control plane serves HTTPS with (with <see cref="TlsKey"/>; neither = plain HTTP).</summary>
+    public const string TlsCert = "WRENN_TLS_CERT";
+
+    /// <summary>PEM private key of <see cref="TlsCert"/>.</summary>
+    public const string TlsKey = "WRENN_TLS_KEY";
+
+    /// <summary>Comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For/-Proto the control plane believes.</summary>
+    public const string TrustedProxies = "WRENN_TRUSTED_PROXIES";
+
+    /// <summary>Comma-separated origins (scheme://host[:port]) besides the control plane's own that may open exec WebSockets.</summary>
+    public const string ExecAllowedOrigins = "WRENN_EXEC_ALLOWED_ORIGINS";
+
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)
     {

@@ -78,7 +78,7 @@ public static class AuthApi
         return accepted;
     }
 
-    private static async Task<IResult> LoginAsync(HttpRequest request, WrennDbContext db, PasswordCheck passwords, UserSessions sessions)
+    private static async Task<IResult> LoginAsync(HttpRequest request, WrennDbContext db, PasswordCheck passwords, UserSessions sessions, LoginThrottle throttle)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.SignupRequest, new SignupRequest(null, null)).ConfigureAwait(false);
         if (error is not null)
@@ -88,13 +88,25 @@ public static class AuthApi
 
         var cancellationToken = request.HttpContext.RequestAborted;
         var email = AccountRules.NormalizeEmail(body!.Email);
+        if (email is not null && throttle.RetryAfter(email) is { } wait)
+        {
+            return ApiResults.TooManyRequests(request.HttpContext, wait, "too many failed logins for this account; try again later");
+        }
+
         var user = email is null ? null : await db.Users.SingleOrDefaultAsync(u => u.Email == email, cancellationToken).ConfigureAwait(false);
         // One answer, and one password verification, for "no such user" and "wrong password":
         // neither the reply nor its time tells a guesser which it was.
         if (!passwords.Verify(user, body.Password))
         {
+            if (email is not null)
+            {
+                throttle.RecordFailure(email);
+            }
+
             return ApiResults.Error(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "wrong email or password");
         }
+
+        throttle.RecordSuccess(email!);
 
         var teams = await TeamsApi.TeamsOfAsync(db, user!.Id, cancellationToken).ConfigureAwait(false);
         var (token, expires) = await sessions.StartAsync(user, cancellationToken).ConfigureAwait(false);

@@ -19,6 +19,7 @@ public static class AuthenticationSetup
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<PasswordCheck>();
         services.AddScoped<UserSessions>();
+        services.AddSingleton<LoginThrottle>();
         services.AddScoped<TeamScopeFilter>();
         services.AddAuthentication(ApiKeyAuthenticationOptions.SchemeName)
             .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationOptions.SchemeName, null)
@@ -33,14 +34,19 @@ public static class AuthenticationSetup
             .AddPolicy(AuthSchemes.HostPolicy, policy => policy.AddAuthenticationSchemes(AuthSchemes.Host).RequireAuthenticatedUser().RequireClaim("sub"));
         services.AddRateLimiter(limiter =>
         {
+            // The connecting address, or the one a trusted proxy forwarded (ForwardedHeadersSetup runs first).
             limiter.AddPolicy(AuthApi.LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = LoginAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            limiter.OnRejected = (context, _) => new ValueTask(ApiResults.WriteErrorAsync(
-                context.HttpContext,
-                StatusCodes.Status429TooManyRequests,
-                ErrorCodes.RateLimited,
-                $"too many attempts; at most {LoginAttemptsPerMinute} a minute"));
+            limiter.OnRejected = (context, _) =>
+            {
+                ApiResults.SetRetryAfter(context.HttpContext, context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1));
+                return new ValueTask(ApiResults.WriteErrorAsync(
+                    context.HttpContext,
+                    StatusCodes.Status429TooManyRequests,
+                    ErrorCodes.RateLimited,
+                    $"too many attempts; at most {LoginAttemptsPerMinute} a minute"));
+            };
         });
     }
 
