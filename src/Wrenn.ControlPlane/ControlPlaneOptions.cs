@@ -54,5 +54,14 @@ public sealed class ControlPlaneOptions
 
     public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>How long an exec WebSocket ticket is good for (it is good once).</summary>
+    public TimeSpan ExecTicketLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Origins (scheme://host[:port]) besides the control plane's own from which browsers may open exec
+    /// WebSockets (WRENN_EXEC_ALLOWED_ORIGINS, comma-separated). Requests without Origin are not browsers and not checked.
+    /// </summary>
+    public IReadOnlyList<string> ExecAllowedOrigins { get; set; } = [];
+
     public string SqlitePath => Path.Combine(WrennDir, "wrenn.db");
 }

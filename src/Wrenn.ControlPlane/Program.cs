@@ -16,7 +16,8 @@ var options = new ControlPlaneOptions
     HeartbeatInterval = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HeartbeatIntervalSec, "30"), System.Globalization.CultureInfo.InvariantCulture)),
     TlsCertPath = WrennEnvironment.Get(WrennEnvironment.TlsCert),
     TlsKeyPath = WrennEnvironment.Get(WrennEnvironment.TlsKey),
-    TrustedProxies = Wrenn.ControlPlane.Web.ForwardedHeadersSetup.Parse(WrennEnvironment.Get(WrennEnvironment.TrustedProxies)),
+    TrustedProxies = WrennEnvironment.GetList(WrennEnvironment.TrustedProxies),
+    ExecAllowedOrigins = WrennEnvironment.GetList(WrennEnvironment.ExecAllowedOrigins),
 };
 // `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.
 return dotEnv.RemainingArgs is ["migrate"]

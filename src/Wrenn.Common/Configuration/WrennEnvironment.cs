@@ -79,6 +79,10 @@ public static class WrennEnvironment
         return string.IsNullOrWhiteSpace(value) ? defaultValue : value.Trim();
     }
 
+    /// <summary>Reads a comma-separated variable as a list, blanks dropped; empty when unset.</summary>
+    public static IReadOnlyList<string> GetList(string name) =>
+        Get(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
     /// <summary>Reads a variable, or null when it is unset or blank.</summary>
     public static string? Get(string name)
     {

@@ -16,6 +16,7 @@ namespace Wrenn.ControlPlane.Api;
 [JsonSerializable(typeof(ExecRequest))]
 [JsonSerializable(typeof(HostMetricsResponse))]
 [JsonSerializable(typeof(ExecResponse))]
+[JsonSerializable(typeof(ExecTicketResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(TimeoutRequest))]
 [JsonSerializable(typeof(ResumeRequest))]

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 using Wrenn.Common.Errors;
@@ -20,16 +21,18 @@ public static class AuthenticationSetup
         services.AddSingleton<PasswordCheck>();
         services.AddScoped<UserSessions>();
         services.AddSingleton<LoginThrottle>();
+        services.AddScoped<ExecTickets>();
         services.AddScoped<TeamScopeFilter>();
         services.AddAuthentication(ApiKeyAuthenticationOptions.SchemeName)
             .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationOptions.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ExecTicketAuthenticationHandler>(ExecTicketAuthenticationHandler.SchemeName, null)
             .AddJwtBearer(AuthSchemes.User)
             .AddJwtBearer(AuthSchemes.Host);
         // Keys come from the database through the SigningKeys singleton, loaded at start.
         services.AddOptions<JwtBearerOptions>(AuthSchemes.User).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.UserTokens, TokenIssuer.UserAudience, checkSession: true));
         services.AddOptions<JwtBearerOptions>(AuthSchemes.Host).Configure<SigningKeys>((jwt, keys) => Configure(jwt, keys, SigningKeyEntity.HostTokens, TokenIssuer.HostAudience, checkSession: false));
         services.AddAuthorizationBuilder()
-            .AddPolicy(AuthSchemes.SandboxPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationOptions.SchemeName, AuthSchemes.User).RequireAuthenticatedUser())
+            .AddPolicy(AuthSchemes.SandboxPolicy, policy => policy.AddAuthenticationSchemes(ExecTicketAuthenticationHandler.SchemeName, ApiKeyAuthenticationOptions.SchemeName, AuthSchemes.User).RequireAuthenticatedUser())
             .AddPolicy(AuthSchemes.AccountPolicy, policy => policy.AddAuthenticationSchemes(AuthSchemes.User).RequireAuthenticatedUser().RequireClaim("sub"))
             .AddPolicy(AuthSchemes.HostPolicy, policy => policy.AddAuthenticationSchemes(AuthSchemes.Host).RequireAuthenticatedUser().RequireClaim("sub"));
         services.AddRateLimiter(limiter =>

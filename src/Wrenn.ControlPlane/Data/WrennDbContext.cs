@@ -27,6 +27,8 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
 
+    public DbSet<ExecTicketEntity> ExecTickets => Set<ExecTicketEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<UserEntity>(user =>
@@ -144,6 +146,22 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             session.Property(x => x.RevokedAt).HasColumnName("revoked_at");
             session.HasIndex(x => x.UserId);
             session.HasOne<UserEntity>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ExecTicketEntity>(ticket =>
+        {
+            ticket.ToTable("exec_tickets");
+            ticket.HasKey(t => t.TicketHash);
+            ticket.Property(t => t.TicketHash).HasColumnName("ticket_hash").HasMaxLength(64);
+            ticket.Property(t => t.TeamId).HasColumnName("team_id").HasMaxLength(40);
+            ticket.Property(t => t.SandboxId).HasColumnName("sandbox_id").HasMaxLength(40);
+            ticket.Property(t => t.ApiKeyId).HasColumnName("api_key_id").HasMaxLength(40);
+            ticket.Property(t => t.UserId).HasColumnName("user_id").HasMaxLength(40);
+            ticket.Property(t => t.CreatedAt).HasColumnName("created_at");
+            ticket.Property(t => t.ExpiresAt).HasColumnName("expires_at");
+            ticket.Property(t => t.UsedAt).HasColumnName("used_at");
+            ticket.HasIndex(t => t.ExpiresAt);
+            ticket.HasOne<TeamEntity>().WithMany().HasForeignKey(t => t.TeamId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<TemplateEntity>(template =>

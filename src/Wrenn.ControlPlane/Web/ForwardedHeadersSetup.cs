@@ -48,8 +48,4 @@ public static class ForwardedHeadersSetup
 
         return options;
     }
-
-    /// <summary>WRENN_TRUSTED_PROXIES as a list: comma-separated, blanks dropped.</summary>
-    public static IReadOnlyList<string> Parse(string? value) =>
-        value is null ? [] : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -22,6 +22,56 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.ExecTicketEntity", b =>
+                {
+                    b.Property<string>("TicketHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("ticket_hash");
+
+                    b.Property<string>("ApiKeyId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("api_key_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("SandboxId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("sandbox_id");
+
+                    b.Property<string>("TeamId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("team_id");
+
+                    b.Property<DateTime?>("UsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("used_at");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TicketHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("TeamId");
+
+                    b.ToTable("exec_tickets", (string)null);
+                });
+
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.HostEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -441,6 +491,15 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                     b.HasIndex("TeamId");
 
                     b.ToTable("users_teams", (string)null);
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.ExecTicketEntity", b =>
+                {
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SandboxEntity", b =>

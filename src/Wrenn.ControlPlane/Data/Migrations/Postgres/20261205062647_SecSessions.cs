@@ -44,6 +44,30 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                 name: "signing_keys_before_rotation");
 
             migrationBuilder.CreateTable(
+                name: "exec_tickets",
+                columns: table => new
+                {
+                    ticket_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    team_id = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    sandbox_id = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    api_key_id = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    user_id = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    used_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_exec_tickets", x => x.ticket_hash);
+                    table.ForeignKey(
+                        name: "FK_exec_tickets_teams_team_id",
+                        column: x => x.team_id,
+                        principalTable: "teams",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "sessions",
                 columns: table => new
                 {
@@ -70,6 +94,16 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                 column: "purpose");
 
             migrationBuilder.CreateIndex(
+                name: "IX_exec_tickets_expires_at",
+                table: "exec_tickets",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_exec_tickets_team_id",
+                table: "exec_tickets",
+                column: "team_id");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_sessions_user_id",
                 table: "sessions",
                 column: "user_id");
@@ -78,6 +112,9 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "exec_tickets");
+
             migrationBuilder.DropTable(
                 name: "sessions");
 
