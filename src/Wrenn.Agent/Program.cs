@@ -2,7 +2,11 @@ using System.CommandLine;
 using Wrenn.Agent;
 using Wrenn.Common.Configuration;
 
-DotEnvLoader.LoadFromWorkingDirectory();
+var dotEnv = DotEnvLoader.LoadForProcess(args, "wrenn-agent");
+if (dotEnv.Failed)
+{
+    return 2;
+}
 
 var listenOption = new Option<string>("--listen")
 {
@@ -68,4 +72,4 @@ uffdServe.Hidden = true;
 uffdServe.SetAction((parse, cancellationToken) =>
     Wrenn.Agent.Snapshots.Uffd.PageService.RunAsync(parse.GetValue(socketOption)!, parse.GetValue(snapshotOption)!, cancellationToken));
 root.Subcommands.Add(uffdServe);
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+return await root.Parse(dotEnv.RemainingArgs).InvokeAsync().ConfigureAwait(false);

@@ -3,7 +3,11 @@ using Wrenn.Cli;
 using Wrenn.Cli.Commands;
 using Wrenn.Common.Configuration;
 
-DotEnvLoader.LoadFromWorkingDirectory();
+var dotEnv = DotEnvLoader.LoadForProcess(args, "wrenn");
+if (dotEnv.Failed)
+{
+    return 2;
+}
 
 using var stop = new StopSignal();
 var root = new RootCommand("wrenn: run and use the Wrenn sandbox platform")
@@ -21,7 +25,7 @@ var root = new RootCommand("wrenn: run and use the Wrenn sandbox platform")
 
 // Signals are ours (StopSignal): System.CommandLine must not exit the process on them.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
-var parsed = root.Parse(args);
+var parsed = root.Parse(dotEnv.RemainingArgs);
 if (parsed.Errors.Count > 0)
 {
     // Usage errors exit 2 (1 is for failures, and exec passes the remote command's code through).

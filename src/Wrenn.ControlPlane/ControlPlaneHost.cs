@@ -7,6 +7,7 @@ using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Scheduling;
+using Wrenn.ControlPlane.Web;
 
 namespace Wrenn.ControlPlane;
 
@@ -22,8 +23,27 @@ public static class ControlPlaneHost
             return 1;
         }
 
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate;
+        Microsoft.AspNetCore.Builder.ForwardedHeadersOptions? forwarded;
+        try
+        {
+            certificate = ServerTls.Load(options);
+            forwarded = ForwardedHeadersSetup.Options(options.TrustedProxies);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            await Console.Error.WriteLineAsync("wrenn-cp: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(listen.ToKestrelUrl());
+        builder.WebHost.UseUrls(listen.ToKestrelUrl(certificate is null ? "http" : "https"));
+        if (certificate is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+        }
+
         // Framework chatter (every request, every SQL command) at warning and above; ours at information.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
@@ -42,13 +62,18 @@ public static class ControlPlaneHost
         var app = builder.Build();
         await DatabaseSetup.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
         await LoadSigningKeysAsync(app.Services, cancellationToken).ConfigureAwait(false);
+        if (forwarded is not null)
+        {
+            app.UseForwardedHeaders(forwarded);
+        }
+
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseWrennApiDocs();
         MapRoutes(app);
-        app.Logger.LogInformation("wrenn-cp listening on {Listen}, state in {WrennDir}", listen, options.WrennDir);
+        app.Logger.LogInformation("wrenn-cp listening on {Listen} ({Scheme}), state in {WrennDir}", listen, certificate is null ? "http" : "https", options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }

@@ -63,6 +63,32 @@ public sealed class ControlPlaneOptions
     /// <summary>How long an invite code stays usable.</summary>
     public TimeSpan InviteLifetime { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>PEM certificate (chain) to serve HTTPS with (WRENN_TLS_CERT); with <see cref="TlsKeyPath"/>, or neither for plain HTTP.</summary>
+    public string? TlsCertPath { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertPath"/> (WRENN_TLS_KEY).</summary>
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>
+    /// Addresses and CIDR networks of reverse proxies whose X-Forwarded-For/-Proto are believed
+    /// (WRENN_TRUSTED_PROXIES, comma-separated). Empty: no forwarded header is believed.
+    /// </summary>
+    public IReadOnlyList<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>Failed logins one account may have in <see cref="LoginFailureWindow"/>, from any addresses, before logins to it get 429.</summary>
+    public int LoginFailuresPerAccount { get; set; } = 10;
+
+    public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long an exec WebSocket ticket is good for (it is good once).</summary>
+    public TimeSpan ExecTicketLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Origins (scheme://host[:port]) besides the control plane's own from which browsers may open exec
+    /// WebSockets (WRENN_EXEC_ALLOWED_ORIGINS, comma-separated). Requests without Origin are not browsers and not checked.
+    /// </summary>
+    public IReadOnlyList<string> ExecAllowedOrigins { get; set; } = [];
+
     public string SqlitePath => Path.Combine(WrennDir, "wrenn.db");
 
     /// <summary>Refuses settings that cannot work together; called at start.</summary>

@@ -1,7 +1,12 @@
 using Wrenn.Common.Configuration;
 using Wrenn.ControlPlane;
 
-DotEnvLoader.LoadFromWorkingDirectory();
+var dotEnv = DotEnvLoader.LoadForProcess(args, "wrenn-cp");
+if (dotEnv.Failed)
+{
+    return 2;
+}
+
 
 var options = new ControlPlaneOptions
 {
@@ -13,6 +18,10 @@ var options = new ControlPlaneOptions
     AgentClientKeyPath = WrennEnvironment.Get(WrennEnvironment.AgentClientKey),
     AgentCaPath = WrennEnvironment.Get(WrennEnvironment.AgentCa),
     HostTokenLifetime = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HostTokenTtlSec, "3600"), System.Globalization.CultureInfo.InvariantCulture)),
+    TlsCertPath = WrennEnvironment.Get(WrennEnvironment.TlsCert),
+    TlsKeyPath = WrennEnvironment.Get(WrennEnvironment.TlsKey),
+    TrustedProxies = WrennEnvironment.GetList(WrennEnvironment.TrustedProxies),
+    ExecAllowedOrigins = WrennEnvironment.GetList(WrennEnvironment.ExecAllowedOrigins),
 };
 if (Wrenn.ControlPlane.Accounts.AccountEnvironment.Apply(options) is { } badSetting)
 {
@@ -21,6 +30,6 @@ if (Wrenn.ControlPlane.Accounts.AccountEnvironment.Apply(options) is { } badSett
 }
 
 // `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.
-return args is ["migrate"]
+return dotEnv.RemainingArgs is ["migrate"]
     ? await ControlPlaneHost.MigrateOnlyAsync(options, Console.Out, CancellationToken.None).ConfigureAwait(false)
     : await ControlPlaneHost.RunAsync(options, CancellationToken.None).ConfigureAwait(false);

@@ -51,11 +51,22 @@ public sealed class AccountsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_second_signup_with_the_same_email_conflicts()
+    public async Task A_second_signup_with_the_same_email_answers_as_a_free_address_and_changes_nothing()
     {
         await SignupAsync("twice@example.org", "password-one");
-        using var again = await _plane.Http.PostAsJsonAsync("/v1/auth/signup", new { email = "TWICE@example.org", password = "password-two" }, TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        using var taken = await _plane.Http.PostAsJsonAsync("/v1/auth/signup", new { email = "TWICE@example.org", password = "password-two" }, TestContext.Current.CancellationToken);
+        using var free = await _plane.Http.PostAsJsonAsync("/v1/auth/signup", new { email = "once@example.org", password = "password-two" }, TestContext.Current.CancellationToken);
+
+        // Same status, same bytes: sign-up does not tell anyone which addresses have accounts.
+        Assert.Equal(HttpStatusCode.Accepted, free.StatusCode);
+        Assert.Equal(free.StatusCode, taken.StatusCode);
+        Assert.Equal(await free.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), await taken.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(free.Content.Headers.ContentType, taken.Content.Headers.ContentType);
+
+        // The taken account keeps its password; the free one got the new account.
+        await PostAsync("/v1/auth/login", new { email = "twice@example.org", password = "password-one" }, HttpStatusCode.OK);
+        await PostAsync("/v1/auth/login", new { email = "twice@example.org", password = "password-two" }, HttpStatusCode.Unauthorized);
+        await PostAsync("/v1/auth/login", new { email = "once@example.org", password = "password-two" }, HttpStatusCode.OK);
     }
 
     [Fact]
@@ -65,9 +76,9 @@ public sealed class AccountsTests : IAsyncLifetime
         using (var wrong = await _plane.Http.PostAsJsonAsync("/v1/auth/login", new { email = "guarded@example.org", password = "guess" }, TestContext.Current.CancellationToken))
         using (var unknown = await _plane.Http.PostAsJsonAsync("/v1/auth/login", new { email = "nobody@example.org", password = "guess" }, TestContext.Current.CancellationToken))
         {
-            var a = await ReadAsync(wrong, HttpStatusCode.Unauthorized);
-            var b = await ReadAsync(unknown, HttpStatusCode.Unauthorized);
-            Assert.Equal(a.GetProperty("error").GetProperty("message").GetString(), b.GetProperty("error").GetProperty("message").GetString());
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            Assert.Equal(wrong.StatusCode, unknown.StatusCode);
+            Assert.Equal(await wrong.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), await unknown.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         }
 
         HttpStatusCode last = HttpStatusCode.OK;
@@ -89,23 +100,24 @@ public sealed class AccountsTests : IAsyncLifetime
     {
         var signup = await SignupAsync("tokens@example.org", "password-123");
         var userId = signup.GetProperty("user_id").GetString()!;
+        var sessionId = new JsonWebToken(signup.GetProperty("token").GetString()!).Id;
 
-        var forged = Token(new SymmetricSecurityKey(new byte[32]), userId, DateTime.UtcNow.AddHours(1));
+        var forged = Token(new SymmetricSecurityKey(new byte[32]) { KeyId = "user-jwt" }, userId, DateTime.UtcNow.AddHours(1), sessionId);
         using (var response = await SendAsync(HttpMethod.Get, "/v1/teams", token: forged))
         {
             Assert.Equal("unauthorized", (await ReadAsync(response, HttpStatusCode.Unauthorized)).GetProperty("error").GetProperty("code").GetString());
         }
 
-        var realKey = new SymmetricSecurityKey(Convert.FromBase64String((await TestDatabase.QueryColumnAsync(_plane, "SELECT key FROM signing_keys WHERE purpose = 'user-jwt'")).Single()));
+        var realKey = new SymmetricSecurityKey(Convert.FromBase64String((await TestDatabase.QueryColumnAsync(_plane, "SELECT key FROM signing_keys WHERE purpose = 'user-jwt'")).Single())) { KeyId = "user-jwt" };
         await _plane.StopAsync();
         await using var restarted = await RunningControlPlane.StartAsync(_plane.WrennDir, _plane.DatabaseUrl);
-        var expired = Token(realKey, userId, DateTime.UtcNow.AddMinutes(-5));
+        var expired = Token(realKey, userId, DateTime.UtcNow.AddMinutes(-5), sessionId);
         using (var response = await restarted.Http.SendAsync(Request(HttpMethod.Get, "/v1/teams", expired), TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
-        var valid = Token(realKey, userId, DateTime.UtcNow.AddMinutes(5));
+        var valid = Token(realKey, userId, DateTime.UtcNow.AddMinutes(5), sessionId);
         using (var response = await restarted.Http.SendAsync(Request(HttpMethod.Get, "/v1/teams", valid), TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -198,8 +210,12 @@ public sealed class AccountsTests : IAsyncLifetime
         }
     }
 
-    private async Task<JsonElement> SignupAsync(string email, string password) =>
-        await PostAsync("/v1/auth/signup", new { email, password }, HttpStatusCode.Created);
+    /// <summary>Signs up (which answers 202 without a session) and logs in: the login's session.</summary>
+    private async Task<JsonElement> SignupAsync(string email, string password)
+    {
+        await PostAsync("/v1/auth/signup", new { email, password }, HttpStatusCode.Accepted);
+        return await PostAsync("/v1/auth/login", new { email, password }, HttpStatusCode.OK);
+    }
 
     private async Task<JsonElement> PostAsync(string path, object body, HttpStatusCode expected)
     {
@@ -246,14 +262,14 @@ public sealed class AccountsTests : IAsyncLifetime
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private static string Token(SecurityKey key, string userId, DateTime expires) => new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+    private static string Token(SecurityKey key, string userId, DateTime expires, string sessionId) => new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
     {
         Issuer = "wrenn-cp",
         Audience = "wrenn-api",
         NotBefore = expires.AddHours(-2),
         IssuedAt = expires.AddHours(-2),
         Expires = expires,
-        Subject = new ClaimsIdentity([new Claim("sub", userId)]),
+        Subject = new ClaimsIdentity([new Claim("sub", userId), new Claim("jti", sessionId)]),
         SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
     });
 }

@@ -136,7 +136,8 @@ public sealed class EveryEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Another_teams_key_sees_no_templates_and_cannot_delete_them()
     {
-        using var signup = await _plane.Http.PostAsJsonAsync("/v1/auth/signup", new { email = "other@example.com", password = "long enough password" }, TestContext.Current.CancellationToken);
+        (await _plane.Http.PostAsJsonAsync("/v1/auth/signup", new { email = "other@example.com", password = "long enough password" }, TestContext.Current.CancellationToken)).Dispose();
+        using var signup = await _plane.Http.PostAsJsonAsync("/v1/auth/login", new { email = "other@example.com", password = "long enough password" }, TestContext.Current.CancellationToken);
         var other = (await signup.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("token").GetString()!;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/api-keys") { Content = JsonContent.Create(new { name = "other" }) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", other);

@@ -140,7 +140,8 @@ public sealed class HostsTests : IAsyncLifetime
     [Fact]
     public async Task Only_administrators_manage_hosts()
     {
-        using var signup = await _plane.Http.PostAsJsonAsync("/v1/auth/signup", new { email = "someone@example.org", password = "password-123" }, TestContext.Current.CancellationToken);
+        (await _plane.Http.PostAsJsonAsync("/v1/auth/signup", new { email = "someone@example.org", password = "password-123" }, TestContext.Current.CancellationToken)).Dispose();
+        using var signup = await _plane.Http.PostAsJsonAsync("/v1/auth/login", new { email = "someone@example.org", password = "password-123" }, TestContext.Current.CancellationToken);
         var user = (await signup.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("token").GetString()!;
         await SendAsync(HttpMethod.Post, "/v1/hosts", null, user, HttpStatusCode.Forbidden);
         await SendAsync(HttpMethod.Get, "/v1/hosts", null, null, HttpStatusCode.Unauthorized);

@@ -16,14 +16,32 @@ public sealed class RunningControlPlane : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Task<int> _run;
 
-    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run, CapturedLog log)
+    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run, CapturedLog log, string? tlsCertPath)
     {
         Log = log;
         WrennDir = wrennDir;
-        BaseUri = new Uri($"http://127.0.0.1:{port}");
+        BaseUri = new Uri($"{(tlsCertPath is null ? "http" : "https")}://127.0.0.1:{port}");
         _stop = stop;
         _run = run;
-        Http = new HttpClient { BaseAddress = BaseUri };
+        Http = new HttpClient(Handler(tlsCertPath)) { BaseAddress = BaseUri };
+    }
+
+    /// <summary>
+    /// A handler that, for a control plane serving HTTPS with a test's self-signed certificate, trusts
+    /// exactly that certificate (and nothing else it was not already trusting).
+    /// </summary>
+    public static HttpMessageHandler Handler(string? tlsCertPath)
+    {
+        var handler = new SocketsHttpHandler();
+        if (tlsCertPath is not null)
+        {
+            using var expected = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(tlsCertPath);
+            var thumbprint = expected.Thumbprint;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == System.Net.Security.SslPolicyErrors.None || (certificate is not null && certificate.GetCertHashString() == thumbprint);
+        }
+
+        return handler;
     }
 
     public string WrennDir { get; }
@@ -67,7 +85,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
         var stop = new CancellationTokenSource();
         var log = new CapturedLog();
         var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log)));
-        var plane = new RunningControlPlane(wrennDir, port, stop, run, log) { DatabaseUrl = databaseUrl };
+        var plane = new RunningControlPlane(wrennDir, port, stop, run, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
         await plane.WaitUntilListeningAsync().ConfigureAwait(false);
         return plane;
     }

@@ -16,12 +16,9 @@ public static class TestDatabase
     /// <summary>Every value of the first column of <paramref name="sql"/>, read from the database the control plane uses.</summary>
     public static async Task<IReadOnlyList<string>> QueryColumnAsync(RunningControlPlane plane, string sql)
     {
-        System.Data.Common.DbConnection connection = plane.DatabaseUrl is { } url
-            ? new NpgsqlConnection(PostgresConnectionString.FromDatabaseUrl(url))
-            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(plane.WrennDir, "wrenn.db")}");
+        var connection = await OpenAsync(plane).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.OpenAsync().ConfigureAwait(false);
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
             await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
@@ -33,6 +30,27 @@ public static class TestDatabase
 
             return values;
         }
+    }
+
+    /// <summary>Runs <paramref name="sql"/> (an INSERT, UPDATE…) on the database the control plane uses.</summary>
+    public static async Task ExecuteAsync(RunningControlPlane plane, string sql)
+    {
+        var connection = await OpenAsync(plane).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<System.Data.Common.DbConnection> OpenAsync(RunningControlPlane plane)
+    {
+        System.Data.Common.DbConnection connection = plane.DatabaseUrl is { } url
+            ? new NpgsqlConnection(PostgresConnectionString.FromDatabaseUrl(url))
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(plane.WrennDir, "wrenn.db")}");
+        await connection.OpenAsync().ConfigureAwait(false);
+        return connection;
     }
 
     /// <summary>The URL of a new, empty database, or null when tests run on SQLite.</summary>

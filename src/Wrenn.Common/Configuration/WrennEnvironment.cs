@@ -2,7 +2,7 @@ namespace Wrenn.Common.Configuration;
 
 /// <summary>
 /// The environment variables every Wrenn process understands, with their defaults. A <c>.env</c> file
-/// in the working directory is read first (see <see cref="DotEnvLoader"/>); real variables win over it.
+/// in the working directory (when trusted) or named by --env-file is read first (see <see cref="DotEnvLoader"/>); real variables win over it.
 /// </summary>
 public static class WrennEnvironment
 {
@@ -87,12 +87,28 @@ public static class WrennEnvironment
     public const string SandboxUserNamespace = "WRENN_SANDBOX_USERNS";
 
 
+    /// <summary>PEM certificate the control plane serves HTTPS with (with <see cref="TlsKey"/>; neither = plain HTTP).</summary>
+    public const string TlsCert = "WRENN_TLS_CERT";
+
+    /// <summary>PEM private key of <see cref="TlsCert"/>.</summary>
+    public const string TlsKey = "WRENN_TLS_KEY";
+
+    /// <summary>Comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For/-Proto the control plane believes.</summary>
+    public const string TrustedProxies = "WRENN_TRUSTED_PROXIES";
+
+    /// <summary>Comma-separated origins (scheme://host[:port]) besides the control plane's own that may open exec WebSockets.</summary>
+    public const string ExecAllowedOrigins = "WRENN_EXEC_ALLOWED_ORIGINS";
+
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)
     {
         var value = Environment.GetEnvironmentVariable(name);
         return string.IsNullOrWhiteSpace(value) ? defaultValue : value.Trim();
     }
+
+    /// <summary>Reads a comma-separated variable as a list, blanks dropped; empty when unset.</summary>
+    public static IReadOnlyList<string> GetList(string name) =>
+        Get(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 
     /// <summary>Reads a variable, or null when it is unset or blank.</summary>
     public static string? Get(string name)

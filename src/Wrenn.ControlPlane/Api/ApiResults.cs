@@ -20,6 +20,16 @@ public static class ApiResults
     public static IResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK) =>
         Results.Json(value, typeInfo, statusCode: status);
 
+    /// <summary>429 rate_limited with Retry-After (whole seconds, at least 1).</summary>
+    public static IResult TooManyRequests(HttpContext context, TimeSpan retryAfter, string message)
+    {
+        SetRetryAfter(context, retryAfter);
+        return Error(StatusCodes.Status429TooManyRequests, Common.Errors.ErrorCodes.RateLimited, message);
+    }
+
+    public static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>For code outside endpoints (authentication, middleware) that writes to the response directly.</summary>
     public static Task WriteErrorAsync(HttpContext context, int status, string code, string message)
     {

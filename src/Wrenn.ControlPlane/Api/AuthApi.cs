@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,10 @@ using Wrenn.ControlPlane.Data.Entities;
 
 namespace Wrenn.ControlPlane.Api;
 
-/// <summary>/v1/auth: sign up (a user and a personal team) and log in (a 24-hour session token).</summary>
+/// <summary>
+/// /v1/auth: sign up (a user and a personal team), log in (a 24-hour session token), log out and
+/// change the password (both revoke sessions).
+/// </summary>
 public static class AuthApi
 {
     public const string LoginRateLimit = "login";
@@ -22,9 +26,11 @@ public static class AuthApi
         var group = app.MapGroup("/v1/auth");
         group.MapPost("/signup", SignupAsync).RequireRateLimiting(LoginRateLimit);
         group.MapPost("/login", LoginAsync).RequireRateLimiting(LoginRateLimit);
+        group.MapPost("/logout", LogoutAsync).RequireAuthorization(AuthSchemes.AccountPolicy);
+        group.MapPost("/password", ChangePasswordAsync).RequireAuthorization(AuthSchemes.AccountPolicy).RequireRateLimiting(LoginRateLimit);
     }
 
-    private static async Task<IResult> SignupAsync(HttpRequest request, WrennDbContext db, IPasswordHasher<UserEntity> passwords, TokenIssuer tokens, TimeProvider clock, Invites invites, IAuditLog audit, IOptions<ControlPlaneOptions> options)
+    private static async Task<IResult> SignupAsync(HttpRequest request, WrennDbContext db, IPasswordHasher<UserEntity> passwords, TimeProvider clock, Invites invites, IAuditLog audit, IOptions<ControlPlaneOptions> options)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.SignupRequest, new SignupRequest(null, null)).ConfigureAwait(false);
         if (error is not null)
@@ -54,14 +60,20 @@ public static class AuthApi
                 body.Invite is null ? "sign-up needs an invite; ask an administrator" : "that invite is not valid: unknown, used, expired or for another email");
         }
 
-        if (await db.Users.AnyAsync(u => u.Email == email, cancellationToken).ConfigureAwait(false))
-        {
-            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, "an account with that email exists; log in instead");
-        }
-
         var now = clock.GetUtcNow().UtcDateTime;
         var user = new UserEntity { Id = WrennIds.NewUserId(), Email = email, PasswordHash = string.Empty, CreatedAt = now };
+        // Hashed before looking the address up, so a taken address costs the same work as a free one.
         user.PasswordHash = passwords.HashPassword(user, body.Password!);
+        var accepted = ApiResults.Json(
+            new SignupAcceptedResponse("if the address had no account, it has one now; log in with its password"),
+            ControlPlaneJsonContext.Default.SignupAcceptedResponse,
+            StatusCodes.Status202Accepted);
+        if (await db.Users.AnyAsync(u => u.Email == email, cancellationToken).ConfigureAwait(false))
+        {
+            // The same answer as for a free address: sign-up must not tell who has an account.
+            return accepted;
+        }
+
         var team = new TeamEntity { Id = WrennIds.NewTeamId(), Name = email, CreatedAt = now };
         db.Users.Add(user);
         db.Teams.Add(team);
@@ -83,18 +95,14 @@ public static class AuthApi
         catch (DbUpdateException)
         {
             // Two signups for one address raced; the unique index let one through.
-            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, "an account with that email exists; log in instead");
+            return accepted;
         }
 
         await audit.RecordAsync(request.HttpContext, AuditActions.Signup, team.Id, user.Id, invite is null ? "open sign-up" : "invite " + invite.Id, actorUserId: user.Id).ConfigureAwait(false);
-        var (token, expires) = tokens.ForUser(user);
-        return ApiResults.Json(
-            new SessionResponse(token, expires, user.Id, email, await TeamsApi.TeamsOfAsync(db, user.Id, cancellationToken).ConfigureAwait(false)),
-            ControlPlaneJsonContext.Default.SessionResponse,
-            StatusCodes.Status201Created);
+        return accepted;
     }
 
-    private static async Task<IResult> LoginAsync(HttpRequest request, WrennDbContext db, IPasswordHasher<UserEntity> passwords, TokenIssuer tokens)
+    private static async Task<IResult> LoginAsync(HttpRequest request, WrennDbContext db, PasswordCheck passwords, UserSessions sessions, LoginThrottle throttle)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.SignupRequest, new SignupRequest(null, null)).ConfigureAwait(false);
         if (error is not null)
@@ -104,15 +112,63 @@ public static class AuthApi
 
         var cancellationToken = request.HttpContext.RequestAborted;
         var email = AccountRules.NormalizeEmail(body!.Email);
-        var user = email is null ? null : await db.Users.SingleOrDefaultAsync(u => u.Email == email, cancellationToken).ConfigureAwait(false);
-        // One answer for "no such user" and "wrong password": neither tells a guesser which it was.
-        if (user is null || body.Password is null || passwords.VerifyHashedPassword(user, user.PasswordHash, body.Password) == PasswordVerificationResult.Failed)
+        if (email is not null && throttle.RetryAfter(email) is { } wait)
         {
+            return ApiResults.TooManyRequests(request.HttpContext, wait, "too many failed logins for this account; try again later");
+        }
+
+        var user = email is null ? null : await db.Users.SingleOrDefaultAsync(u => u.Email == email, cancellationToken).ConfigureAwait(false);
+        // One answer, and one password verification, for "no such user" and "wrong password":
+        // neither the reply nor its time tells a guesser which it was.
+        if (!passwords.Verify(user, body.Password))
+        {
+            if (email is not null)
+            {
+                throttle.RecordFailure(email);
+            }
+
             return ApiResults.Error(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "wrong email or password");
         }
 
-        var teams = await TeamsApi.TeamsOfAsync(db, user.Id, cancellationToken).ConfigureAwait(false);
-        var (token, expires) = tokens.ForUser(user);
+        throttle.RecordSuccess(email!);
+
+        var teams = await TeamsApi.TeamsOfAsync(db, user!.Id, cancellationToken).ConfigureAwait(false);
+        var (token, expires) = await sessions.StartAsync(user, cancellationToken).ConfigureAwait(false);
         return ApiResults.Json(new SessionResponse(token, expires, user.Id, user.Email, teams), ControlPlaneJsonContext.Default.SessionResponse);
+    }
+
+    /// <summary>Revokes the session the request was made with; its token is refused from now on.</summary>
+    private static async Task<IResult> LogoutAsync(ClaimsPrincipal caller, UserSessions sessions, CancellationToken cancellationToken)
+    {
+        await sessions.RevokeAsync(CurrentUser.SessionId(caller), cancellationToken).ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    /// <summary>Sets a new password after checking the current one, and revokes every other session of the user.</summary>
+    private static async Task<IResult> ChangePasswordAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, PasswordCheck check, IPasswordHasher<UserEntity> passwords, UserSessions sessions)
+    {
+        var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.ChangePasswordRequest, new ChangePasswordRequest(null, null)).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (AccountRules.CheckPassword(body!.NewPassword) is { } weak)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "new_" + weak);
+        }
+
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var userId = CurrentUser.Id(caller);
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, cancellationToken).ConfigureAwait(false);
+        if (!check.Verify(user, body.CurrentPassword))
+        {
+            return ApiResults.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "current_password is wrong");
+        }
+
+        user!.PasswordHash = passwords.HashPassword(user, body.NewPassword!);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await sessions.RevokeOthersAsync(user.Id, CurrentUser.SessionId(caller), cancellationToken).ConfigureAwait(false);
+        return Results.NoContent();
     }
 }

@@ -28,6 +28,7 @@ public static class SandboxExecApi
     {
         var group = app.MapGroup("/v1/sandboxes").RequireAuthorization(AuthSchemes.SandboxPolicy).AddEndpointFilter<TeamScopeFilter>();
         group.MapPost("/{id}/exec", ExecAsync);
+        group.MapPost("/{id}/exec/ticket", IssueTicketAsync);
         group.MapGet("/{id}/exec/stream", StreamOverWebSocketAsync);
         group.MapPost("/{id}/exec/stream", StreamAsNdjsonAsync);
     }
@@ -79,6 +80,24 @@ public static class SandboxExecApi
         return ApiResults.Json(response, ControlPlaneJsonContext.Default.ExecResponse);
     }
 
+    /// <summary>A one-time ticket for exec/stream of this sandbox, for clients (browsers) that cannot send headers on a WebSocket.</summary>
+    private static async Task<IResult> IssueTicketAsync(string id, HttpContext http, ClaimsPrincipal caller, SandboxAccess access, ExecTickets tickets)
+    {
+        var cancellationToken = http.RequestAborted;
+        if (await access.FindSandboxAsync(caller, id, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return SandboxAccess.NotFound(id);
+        }
+
+        var (ticket, expires) = await tickets.IssueAsync(
+            caller.TeamId(),
+            id,
+            caller.FindFirstValue(WrennClaims.ApiKeyId),
+            caller.FindFirstValue("sub"),
+            cancellationToken).ConfigureAwait(false);
+        return ApiResults.Json(new ExecTicketResponse(ticket, expires), ControlPlaneJsonContext.Default.ExecTicketResponse, StatusCodes.Status201Created);
+    }
+
     /// <summary>
     /// GET with a WebSocket upgrade. The client's first message is the command (as for exec); then it
     /// may send stdin, close_stdin and signal messages. Closing the socket kills the command.
@@ -88,6 +107,12 @@ public static class SandboxExecApi
         if (!http.WebSockets.IsWebSocketRequest)
         {
             await ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "exec/stream needs a WebSocket upgrade (or POST with Accept: application/x-ndjson)").ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        if (!WebSocketOrigin.IsAllowed(http.Request, options.Value.ExecAllowedOrigins))
+        {
+            await ApiResults.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, $"origin {http.Request.Headers.Origin} may not open exec streams (WRENN_EXEC_ALLOWED_ORIGINS)").ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
 

@@ -21,12 +21,9 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // Only ever from the header: a key in a URL ends up in logs and histories. Browsers, which
+        // cannot set headers on a WebSocket, use a one-time ticket (ExecTicketAuthenticationHandler).
         var presented = Request.Headers[ApiKeyAuthenticationOptions.HeaderName].ToString().Trim();
-        if (presented.Length == 0 && Context.WebSockets.IsWebSocketRequest)
-        {
-            // Browsers cannot set headers on a WebSocket; the key may come as a query parameter there.
-            presented = Request.Query[ApiKeyAuthenticationOptions.QueryName].ToString().Trim();
-        }
 
         if (presented.Length == 0)
         {

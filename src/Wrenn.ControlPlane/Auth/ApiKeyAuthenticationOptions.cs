@@ -8,9 +8,6 @@ public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-API-Key";
 
-    /// <summary>Query parameter accepted instead of the header, on WebSocket upgrades only.</summary>
-    public const string QueryName = "api_key";
-
     /// <summary>last_used_at is written at most this often per key, so reads do not each cost a write.</summary>
     public TimeSpan LastUsedResolution { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -5,7 +5,7 @@ using Wrenn.ControlPlane.Data.Entities;
 
 namespace Wrenn.ControlPlane.Auth;
 
-/// <summary>Mints the JWTs the control plane hands out: user sessions and host tokens.</summary>
+/// <summary>Mints the JWTs the control plane hands out: user sessions and host tokens; the header names the key (kid).</summary>
 public sealed class TokenIssuer(SigningKeys keys, TimeProvider clock)
 {
     public const string Issuer = "wrenn-cp";
@@ -15,21 +15,17 @@ public sealed class TokenIssuer(SigningKeys keys, TimeProvider clock)
 
     private readonly JsonWebTokenHandler _handler = new();
 
-    public (string Token, DateTime ExpiresAt) ForUser(UserEntity user)
+    /// <summary>A session token for <paramref name="user"/>; <paramref name="session"/> (its jti) is what logout revokes.</summary>
+    public string ForUser(UserEntity user, SessionEntity session) => _handler.CreateToken(new SecurityTokenDescriptor
     {
-        var expires = clock.GetUtcNow().UtcDateTime + UserTokenLifetime;
-        var token = _handler.CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = Issuer,
-            Audience = UserAudience,
-            Expires = expires,
-            IssuedAt = clock.GetUtcNow().UtcDateTime,
-            NotBefore = clock.GetUtcNow().UtcDateTime,
-            Subject = new ClaimsIdentity([new Claim("sub", user.Id), new Claim("email", user.Email)]),
-            SigningCredentials = new SigningCredentials(keys.Get(SigningKeyEntity.UserTokens), SecurityAlgorithms.HmacSha256),
-        });
-        return (token, expires);
-    }
+        Issuer = Issuer,
+        Audience = UserAudience,
+        Expires = session.ExpiresAt,
+        IssuedAt = session.CreatedAt,
+        NotBefore = session.CreatedAt,
+        Subject = new ClaimsIdentity([new Claim("sub", user.Id), new Claim("email", user.Email), new Claim(JwtRegisteredClaimNames.Jti, session.Id)]),
+        SigningCredentials = new SigningCredentials(keys.Get(SigningKeyEntity.UserTokens), SecurityAlgorithms.HmacSha256),
+    });
 
     /// <summary>
     /// The short-lived token a registered host presents on heartbeats (each heartbeat's answer carries

@@ -31,6 +31,10 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<TeamQuotaEntity> TeamQuotas => Set<TeamQuotaEntity>();
 
+    public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
+
+    public DbSet<ExecTicketEntity> ExecTickets => Set<ExecTicketEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<UserEntity>(user =>
@@ -129,10 +133,42 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
         modelBuilder.Entity<SigningKeyEntity>(key =>
         {
             key.ToTable("signing_keys");
-            key.HasKey(k => k.Purpose);
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasColumnName("id").HasMaxLength(60);
             key.Property(k => k.Purpose).HasColumnName("purpose").HasMaxLength(40);
             key.Property(k => k.KeyBase64).HasColumnName("key").HasMaxLength(100);
             key.Property(k => k.CreatedAt).HasColumnName("created_at");
+            key.Property(k => k.RetiredAt).HasColumnName("retired_at");
+            key.HasIndex(k => k.Purpose);
+        });
+
+        modelBuilder.Entity<SessionEntity>(session =>
+        {
+            session.ToTable("sessions");
+            session.HasKey(x => x.Id);
+            session.Property(x => x.Id).HasColumnName("id").HasMaxLength(40);
+            session.Property(x => x.UserId).HasColumnName("user_id").HasMaxLength(40);
+            session.Property(x => x.CreatedAt).HasColumnName("created_at");
+            session.Property(x => x.ExpiresAt).HasColumnName("expires_at");
+            session.Property(x => x.RevokedAt).HasColumnName("revoked_at");
+            session.HasIndex(x => x.UserId);
+            session.HasOne<UserEntity>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ExecTicketEntity>(ticket =>
+        {
+            ticket.ToTable("exec_tickets");
+            ticket.HasKey(t => t.TicketHash);
+            ticket.Property(t => t.TicketHash).HasColumnName("ticket_hash").HasMaxLength(64);
+            ticket.Property(t => t.TeamId).HasColumnName("team_id").HasMaxLength(40);
+            ticket.Property(t => t.SandboxId).HasColumnName("sandbox_id").HasMaxLength(40);
+            ticket.Property(t => t.ApiKeyId).HasColumnName("api_key_id").HasMaxLength(40);
+            ticket.Property(t => t.UserId).HasColumnName("user_id").HasMaxLength(40);
+            ticket.Property(t => t.CreatedAt).HasColumnName("created_at");
+            ticket.Property(t => t.ExpiresAt).HasColumnName("expires_at");
+            ticket.Property(t => t.UsedAt).HasColumnName("used_at");
+            ticket.HasIndex(t => t.ExpiresAt);
+            ticket.HasOne<TeamEntity>().WithMany().HasForeignKey(t => t.TeamId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<TemplateEntity>(template =>

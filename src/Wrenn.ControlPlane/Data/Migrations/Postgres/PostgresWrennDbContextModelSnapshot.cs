@@ -78,6 +78,56 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.ExecTicketEntity", b =>
+                {
+                    b.Property<string>("TicketHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("ticket_hash");
+
+                    b.Property<string>("ApiKeyId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("api_key_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("SandboxId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("sandbox_id");
+
+                    b.Property<string>("TeamId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("team_id");
+
+                    b.Property<DateTime?>("UsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("used_at");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TicketHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("TeamId");
+
+                    b.ToTable("exec_tickets", (string)null);
+                });
+
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.HostEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -286,12 +336,44 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                     b.ToTable("sandboxes", (string)null);
                 });
 
-            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SigningKeyEntity", b =>
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SessionEntity", b =>
                 {
-                    b.Property<string>("Purpose")
+                    b.Property<string>("Id")
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)")
-                        .HasColumnName("purpose");
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SigningKeyEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)")
+                        .HasColumnName("id");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -303,7 +385,19 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                         .HasColumnType("character varying(100)")
                         .HasColumnName("key");
 
-                    b.HasKey("Purpose");
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("purpose");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Purpose");
 
                     b.ToTable("signing_keys", (string)null);
                 });
@@ -552,6 +646,15 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                     b.ToTable("users_teams", (string)null);
                 });
 
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.ExecTicketEntity", b =>
+                {
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.InviteEntity", b =>
                 {
                     b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
@@ -571,6 +674,15 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                     b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
                         .WithMany()
                         .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SessionEntity", b =>
+                {
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -71,6 +71,56 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.ExecTicketEntity", b =>
+                {
+                    b.Property<string>("TicketHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ticket_hash");
+
+                    b.Property<string>("ApiKeyId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("api_key_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("SandboxId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sandbox_id");
+
+                    b.Property<string>("TeamId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("team_id");
+
+                    b.Property<DateTime?>("UsedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("used_at");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("TicketHash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("TeamId");
+
+                    b.ToTable("exec_tickets", (string)null);
+                });
+
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.HostEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -279,12 +329,44 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.ToTable("sandboxes", (string)null);
                 });
 
-            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SigningKeyEntity", b =>
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SessionEntity", b =>
                 {
-                    b.Property<string>("Purpose")
+                    b.Property<string>("Id")
                         .HasMaxLength(40)
                         .HasColumnType("TEXT")
-                        .HasColumnName("purpose");
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("sessions", (string)null);
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SigningKeyEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
@@ -296,7 +378,19 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("key");
 
-                    b.HasKey("Purpose");
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purpose");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("retired_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Purpose");
 
                     b.ToTable("signing_keys", (string)null);
                 });
@@ -545,6 +639,15 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.ToTable("users_teams", (string)null);
                 });
 
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.ExecTicketEntity", b =>
+                {
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.InviteEntity", b =>
                 {
                     b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
@@ -564,6 +667,15 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
                         .WithMany()
                         .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.SessionEntity", b =>
+                {
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
