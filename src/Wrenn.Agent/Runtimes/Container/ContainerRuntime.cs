@@ -25,6 +25,9 @@ public sealed class ContainerRuntime(
 
     private const string CgroupRoot = "/sys/fs/cgroup";
 
+    /// <summary>rw-r--r--, as wrenn-init writes them in a VM.</summary>
+    private const uint GuestFileMode = 0x1A4;
+
     public string Name => RuntimeName;
 
     public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: false, Isolation: "container", UserNamespace: UserNamespaceMapping(options.Value, agentOptions.Value.WrennDir, logger));
@@ -175,34 +178,33 @@ public sealed class ContainerRuntime(
         return File.Exists(limit) && long.TryParse(File.ReadAllText(limit).Trim(), System.Globalization.CultureInfo.InvariantCulture, out var max) && max > 0;
     }
 
-    private async Task WriteGuestFilesAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    private Task WriteGuestFilesAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         // A container has no kernel command line for wrenn-init to read, so the files it would write
-        // are written here, into the sandbox's own upper layer.
-        var etc = Path.Combine(sandbox.RootfsPath, "etc");
-        Directory.CreateDirectory(etc);
-        await File.WriteAllTextAsync(Path.Combine(etc, "hostname"), sandbox.SandboxId + "\n", cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(
-            Path.Combine(etc, "hosts"),
-            $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{sandbox.SandboxId}\n",
-            cancellationToken).ConfigureAwait(false);
+        // are written here, into the sandbox's own upper layer. The tree is the tenant's (a template
+        // may have /etc, or /etc/hosts, as a link to anywhere): every path is resolved inside it, and
+        // Debian's resolv.conf link, like any other, is replaced rather than written through.
+        // Sandbox root owns them: a host-root file is nobody's in the sandbox, and not root's to change.
+        cancellationToken.ThrowIfCancellationRequested();
+        var owner = Capabilities.FileOwners.HostId;
         var resolv = new StringBuilder();
         foreach (var nameserver in sandbox.Network.Nameservers)
         {
             resolv.Append("nameserver ").Append(nameserver).Append('\n');
         }
 
-        var resolvPath = Path.Combine(etc, "resolv.conf");
-        // Debian images may ship resolv.conf as a symlink; replace it rather than write through it.
-        File.Delete(resolvPath);
-        await File.WriteAllTextAsync(resolvPath, resolv.ToString(), cancellationToken).ConfigureAwait(false);
-
-        // Sandbox root must own them: a host-root file is nobody's in the sandbox, and not root's to change.
-        var owner = Capabilities.FileOwners.HostId;
-        foreach (var name in new[] { "hostname", "hosts", "resolv.conf" })
+        using var root = RootedFile.Open(sandbox.RootfsPath);
+        foreach (var (path, content) in new[]
+                 {
+                     ("/etc/hostname", sandbox.SandboxId + "\n"),
+                     ("/etc/hosts", $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{sandbox.SandboxId}\n"),
+                     ("/etc/resolv.conf", resolv.ToString()),
+                 })
         {
-            FileOwnership.SetOwner(Path.Combine(etc, name), owner, owner);
+            root.WriteFile(path, Encoding.UTF8.GetBytes(content), GuestFileMode, owner, owner);
         }
+
+        return Task.CompletedTask;
     }
 
     private async Task WriteBundleAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
