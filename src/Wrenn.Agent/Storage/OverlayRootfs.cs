@@ -31,7 +31,10 @@ public static class OverlayRootfs
                 FileOwnership.SetOwner(upper, owners.HostId, owners.HostId);
                 var work = Directory.CreateDirectory(Path.Combine(SandboxDisk.MountPoint(sandboxDirectory), WorkDirectoryName)).FullName;
                 Directory.CreateDirectory(mountPoint);
-                Mounts.MountOverlay(lowerLayers, upper, work, mountPoint);
+                // nodev: a device node the tenant made opens nothing on the host. Not nosuid: the sandbox's own
+                // root is this mount (runc binds it, and in a user namespace the flag cannot be lifted), and sudo
+                // inside needs setuid; the sandbox directory above it is closed to other host users instead.
+                Mounts.MountOverlay(lowerLayers, upper, work, mountPoint, LibC.MS_NODEV);
                 return Task.FromResult(mountPoint);
             },
             _ =>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage.Ownership;
+using Wrenn.Common.Configuration;
 
 namespace Wrenn.Agent.Runtimes.Container;
 
@@ -30,12 +31,17 @@ public sealed class ContainerRuntime(
 
     public string Name => RuntimeName;
 
-    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: false, Isolation: "container", UserNamespace: UserNamespaceMapping(options.Value, agentOptions.Value.WrennDir, logger));
+    public RuntimeCapabilities Capabilities { get; } = DescribeCapabilities(options.Value, agentOptions.Value.WrennDir, logger);
 
     public static string ContainerId(string sandboxId) => ContainerPrefix + sandboxId;
 
     public async Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
     {
+        if (Capabilities.Refusal is { } refusal)
+        {
+            throw new RuntimeUnavailableException(refusal);
+        }
+
         await rollback.StepAsync(
             "container.guest-files",
             ct => WriteGuestFilesAsync(sandbox, ct),
@@ -143,33 +149,40 @@ public sealed class ContainerRuntime(
 
     public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 
-    /// <summary>The mapping sandboxes run under, or null when the options or the kernel say no user namespace.</summary>
-    private static IdMapping? UserNamespaceMapping(ContainerRuntimeOptions options, string wrennDir, ILogger logger)
+    /// <summary>
+    /// The runtime's capabilities with the mapping sandboxes run under. Without a user namespace sandbox root
+    /// is host root, so that is only ever chosen on purpose (WRENN_SANDBOX_USERNS=off); where one is wanted but
+    /// cannot be had, the runtime refuses to make sandboxes and says why, rather than quietly run them as host root.
+    /// </summary>
+    private static RuntimeCapabilities DescribeCapabilities(ContainerRuntimeOptions options, string wrennDir, ILogger logger)
     {
+        var capabilities = new RuntimeCapabilities(MemorySnapshots: false, Isolation: "container");
         if (!options.UserNamespace)
         {
-            logger.LogWarning("Container sandboxes run without a user namespace: sandbox root is host root");
-            return null;
+            logger.LogWarning("Container sandboxes run without a user namespace ({Variable}=off): sandbox root is host root", WrennEnvironment.SandboxUserNamespace);
+            return capabilities;
         }
 
+        string? refusal = null;
         if (!KernelAllowsUserNamespaces())
         {
-            logger.LogWarning("This kernel allows no user namespaces (user.max_user_namespaces is 0): sandbox root is host root");
-            return null;
+            refusal = "this kernel allows no user namespaces (user.max_user_namespaces is 0)";
         }
-
-        // runc sets the sandbox up as sandbox root, which must pass through every directory above its
-        // bundle; the agent opens its own (o+x) but leaves the ones above WRENN_DIR to their owner.
-        if (Sandboxes.SandboxRootAccess.ClosedAncestors(wrennDir).FirstOrDefault() is { } closed)
+        else if (Sandboxes.SandboxRootAccess.ClosedAncestors(wrennDir).FirstOrDefault() is { } closed)
         {
-            logger.LogWarning(
-                "Container sandboxes run without a user namespace: {Directory}, above WRENN_DIR, is closed to other users (chmod o+x {Directory} turns it on)",
-                closed,
-                closed);
-            return null;
+            // runc sets the sandbox up as sandbox root, which must pass through every directory above its
+            // bundle; the agent opens its own (o+x) but leaves the ones above WRENN_DIR to their owner.
+            refusal = $"{closed}, above WRENN_DIR, is closed to other users, and sandbox root must pass through it (chmod o+x {closed})";
         }
 
-        return new IdMapping(options.UserNamespaceHostId, options.UserNamespaceSize);
+        if (refusal is not null)
+        {
+            refusal = $"container sandboxes need a user namespace and cannot have one here: {refusal}; {WrennEnvironment.SandboxUserNamespace}=off runs them as host root instead";
+            logger.LogError("Refusing to create container sandboxes: {Reason}", refusal);
+            return capabilities with { Refusal = refusal };
+        }
+
+        return capabilities with { UserNamespace = new IdMapping(options.UserNamespaceHostId, options.UserNamespaceSize) };
     }
 
     private static bool KernelAllowsUserNamespaces()
