@@ -62,6 +62,11 @@ public static class AgentHost
             return 1;
         }
 
+        foreach (var opened in SandboxRootAccess.CloseStateDirectory(options, runtime.Capabilities.UserNamespace))
+        {
+            app.Logger.LogWarning("{Path} was open to other users; closed", opened);
+        }
+
         app.MapGrpcService<HostAgentService>();
         app.Logger.LogInformation("wrenn-agent {HostId} listening on {Listen}, runtime {Runtime}, state in {WrennDir}", credentials.HostId, listen, runtime.Name, options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);

@@ -129,6 +129,12 @@ internal sealed partial class RootedFile : IDisposable
             {
                 throw Error("chown", Describe(parentPath, name));
             }
+
+            // The mode passed the agent's umask (077); the guest's users expect exactly this one.
+            if (FChmodAt(parentFd, name, mode, 0) != 0)
+            {
+                throw Error("chmod", Describe(parentPath, name));
+            }
         }
         else if (Marshal.GetLastPInvokeError() == EEXIST && ReadLinkAt(parentFd, name) is { } target)
         {
@@ -209,6 +215,9 @@ internal sealed partial class RootedFile : IDisposable
 
     [LibraryImport("libc", EntryPoint = "fchownat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int FChownAt(int directoryFd, string path, uint uid, uint gid, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fchmodat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int FChmodAt(int directoryFd, string path, uint mode, int flags);
 
     [LibraryImport("libc", EntryPoint = "fchown", SetLastError = true)]
     private static partial int FChown(int fd, uint uid, uint gid);

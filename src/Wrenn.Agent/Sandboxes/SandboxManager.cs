@@ -87,6 +87,8 @@ public sealed class SandboxManager(
                         SandboxRootAccess.LetTraverse(agentOptions.Value.WrennDir, agentOptions.Value.SandboxesDir);
                     }
 
+                    SandboxRootAccess.CloseSandboxDirectory(sandbox.Directory, runtime.Capabilities.UserNamespace);
+
                     return Task.CompletedTask;
                 },
                 _ =>

@@ -29,6 +29,8 @@ public static class OverlayRootfs
             {
                 var upper = Directory.CreateDirectory(UpperDirectory(sandboxDirectory)).FullName;
                 FileOwnership.SetOwner(upper, owners.HostId, owners.HostId);
+                // It becomes the sandbox's /, which every user in it must pass through; the agent's umask is 077.
+                File.SetUnixFileMode(upper, (UnixFileMode)0x1ED);
                 var work = Directory.CreateDirectory(Path.Combine(SandboxDisk.MountPoint(sandboxDirectory), WorkDirectoryName)).FullName;
                 Directory.CreateDirectory(mountPoint);
                 // nodev: a device node the tenant made opens nothing on the host. Not nosuid: the sandbox's own

@@ -241,11 +241,13 @@ public sealed class ContainerRuntime(
         var consoleLog = ConsoleLog.PathIn(sandbox.Directory);
 
         // A detached container inherits the OCI runtime's stdio. Giving it a log file (not our pipes)
-        // means nothing of ours stays tied to the container once the runtime returns.
+        // means nothing of ours stays tied to the container once the runtime returns. The log is opened
+        // under the agent's umask (077: the guest's output is the tenant's); the runtime then runs under
+        // 022, as it expects, since it makes the directories and devices inside the sandbox with it.
         var result = await commands.RunAsync(
             "/bin/sh",
             [
-                "-c", "exec \"$@\" </dev/null >>\"$0\" 2>&1",
+                "-c", "exec </dev/null >>\"$0\" 2>&1; umask 022; exec \"$@\"",
                 consoleLog,
                 options.Value.OciRuntime, "run", "--detach",
                 "--bundle", sandbox.Directory,
