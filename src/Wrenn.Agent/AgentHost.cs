@@ -83,6 +83,11 @@ public static class AgentHost
             return 1;
         }
 
+        foreach (var opened in SandboxRootAccess.CloseStateDirectory(options, runtime.Capabilities.UserNamespace))
+        {
+            app.Logger.LogWarning("{Path} was open to other users; closed", opened);
+        }
+
         app.MapGrpcService<HostAgentService>();
         app.Logger.LogInformation("wrenn-agent {HostId} listening on {Listen} ({Transport}), runtime {Runtime}, state in {WrennDir}", credentials.HostId, listen, tls is null ? "plaintext" : "mutual TLS", runtime.Name, options.WrennDir);
         if (tls is null && !AgentTls.IsLoopback(listen))

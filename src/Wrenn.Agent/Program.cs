@@ -1,7 +1,11 @@
 using System.CommandLine;
 using Wrenn.Agent;
 using Wrenn.Common.Configuration;
+using Wrenn.Common.Files;
 
+// Bundles hold tenants' environment, snapshots their memory: nothing this process makes is anyone else's.
+// What a sandbox must read or traverse is opened explicitly, and runc starts under umask 022.
+OwnerOnlyFiles.RestrictUmask();
 var dotEnv = DotEnvLoader.LoadForProcess(args, "wrenn-agent");
 if (dotEnv.Failed)
 {

@@ -1,12 +1,14 @@
 using Wrenn.Common.Configuration;
+using Wrenn.Common.Files;
 using Wrenn.ControlPlane;
 
+// The database holds the signing keys and every agent's secret: nothing this process makes is anyone else's.
+OwnerOnlyFiles.RestrictUmask();
 var dotEnv = DotEnvLoader.LoadForProcess(args, "wrenn-cp");
 if (dotEnv.Failed)
 {
     return 2;
 }
-
 
 var options = new ControlPlaneOptions
 {
@@ -27,6 +29,12 @@ if (Wrenn.ControlPlane.Accounts.AccountEnvironment.Apply(options) is { } badSett
 {
     await Console.Error.WriteLineAsync("wrenn-cp: " + badSetting).ConfigureAwait(false);
     return 1;
+}
+
+// A database an earlier version made (or one copied in) may be open to others; close it before it is used.
+foreach (var opened in OwnerOnlyFiles.Close(options.SqlitePath, options.SqlitePath + "-wal", options.SqlitePath + "-shm", Wrenn.Common.Bootstrap.BootstrapCredentials.PathIn(options.WrennDir)))
+{
+    await Console.Error.WriteLineAsync($"wrenn-cp: {opened} was open to other users; now only its owner may use it").ConfigureAwait(false);
 }
 
 // `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.

@@ -40,6 +40,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
         configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         Manager = _services.GetRequiredService<SandboxManager>();
+        Runtime = _services.GetRequiredService<Runtimes.IRuntime>();
         Commands = _services.GetRequiredService<SandboxCommands>();
         Files = _services.GetRequiredService<SandboxFiles>();
         Reaper = _services.GetServices<IHostedService>().OfType<InactivityReaper>().Single();
@@ -55,6 +56,8 @@ public sealed class AgentUnderTest : IAsyncDisposable
     public string WrennDir { get; }
 
     public SandboxManager Manager { get; }
+
+    public Runtimes.IRuntime Runtime { get; }
 
     public async ValueTask DisposeAsync()
     {

@@ -38,12 +38,15 @@ internal static partial class FileOwnership
         }
     }
 
-    /// <summary>Sets permission bits, setuid/setgid/sticky included (a chown clears setuid and setgid).</summary>
+    /// <summary>
+    /// Sets permission bits, setuid/setgid/sticky included (a chown clears setuid and setgid), of
+    /// <paramref name="path"/> itself: a symbolic link there fails (links have no mode) instead of being followed.
+    /// </summary>
     public static void SetMode(string path, uint mode)
     {
-        if (Chmod(path, mode & 0xFFF) != 0)
+        if (FChmodAt(AtFdCwd, path, mode & 0xFFF, AtSymlinkNoFollow) != 0)
         {
-            throw Error("chmod", path);
+            throw Error("fchmodat", path);
         }
     }
 
@@ -80,8 +83,8 @@ internal static partial class FileOwnership
     [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LChown(string path, uint uid, uint gid);
 
-    [LibraryImport("libc", EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Chmod(string path, uint mode);
+    [LibraryImport("libc", EntryPoint = "fchmodat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int FChmodAt(int directoryFd, string path, uint mode, int flags);
 
     [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint LGetXattr(string path, string name, byte[] value, nint size);

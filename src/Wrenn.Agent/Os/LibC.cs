@@ -6,6 +6,8 @@ namespace Wrenn.Agent.Os;
 internal static partial class LibC
 {
     public const uint MNT_DETACH = 0x2;
+    public const ulong MS_NOSUID = 0x2;
+    public const ulong MS_NODEV = 0x4;
 
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Mount(string source, string target, string fileSystemType, ulong flags, string? data);

@@ -10,9 +10,9 @@ public static class Mounts
 
     /// <summary>
     /// Mounts an overlay of <paramref name="lowerDirs"/> (read-only, top first) and <paramref name="upperDir"/>
-    /// at <paramref name="target"/>.
+    /// at <paramref name="target"/>, with mount(2) <paramref name="flags"/> (<see cref="LibC.MS_NODEV"/> and the like).
     /// </summary>
-    public static void MountOverlay(IReadOnlyList<string> lowerDirs, string upperDir, string workDir, string target)
+    public static void MountOverlay(IReadOnlyList<string> lowerDirs, string upperDir, string workDir, string target, ulong flags = 0)
     {
         if (lowerDirs.Count == 0)
         {
@@ -29,7 +29,7 @@ public static class Mounts
         }
 
         var options = $"lowerdir={string.Join(':', lowerDirs)},upperdir={upperDir},workdir={workDir}";
-        if (LibC.Mount("overlay", target, "overlay", 0, options) != 0)
+        if (LibC.Mount("overlay", target, "overlay", flags, options) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             throw new IOException($"mount overlay at {target} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");

@@ -80,7 +80,7 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
         TemplateExistsException => StatusCode.AlreadyExists,
         ExecTimeoutException => StatusCode.DeadlineExceeded,
         NoFreeSlotException => StatusCode.ResourceExhausted,
-        Runtimes.Vm.KernelNotFoundException => StatusCode.Unavailable,
+        Runtimes.Vm.KernelNotFoundException or Runtimes.RuntimeUnavailableException => StatusCode.Unavailable,
         ExecOutputTooLargeException => StatusCode.OutOfRange,
         EnvdCallException { Code: "not_found" } => StatusCode.NotFound,
         EnvdCallException { Code: "already_exists" } => StatusCode.AlreadyExists,

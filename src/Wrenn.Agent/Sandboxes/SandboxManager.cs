@@ -48,6 +48,11 @@ public sealed class SandboxManager(
     public async Task<Sandbox> CreateAsync(CreateSandboxSpec spec, CancellationToken cancellationToken)
     {
         validator.ValidateCreate(spec);
+        if (runtime.Capabilities.Refusal is { } refusal)
+        {
+            throw new RuntimeUnavailableException(refusal);
+        }
+
         var layerSources = templates.ResolveLayerSources(spec.Template);
         var memoryTemplate = MemoryTemplateFor(spec);
         string? captureBase = null;
@@ -81,6 +86,8 @@ public sealed class SandboxManager(
                     {
                         SandboxRootAccess.LetTraverse(agentOptions.Value.WrennDir, agentOptions.Value.SandboxesDir);
                     }
+
+                    SandboxRootAccess.CloseSandboxDirectory(sandbox.Directory, runtime.Capabilities.UserNamespace);
 
                     return Task.CompletedTask;
                 },

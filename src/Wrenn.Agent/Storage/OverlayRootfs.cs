@@ -29,9 +29,14 @@ public static class OverlayRootfs
             {
                 var upper = Directory.CreateDirectory(UpperDirectory(sandboxDirectory)).FullName;
                 FileOwnership.SetOwner(upper, owners.HostId, owners.HostId);
+                // It becomes the sandbox's /, which every user in it must pass through; the agent's umask is 077.
+                File.SetUnixFileMode(upper, (UnixFileMode)0x1ED);
                 var work = Directory.CreateDirectory(Path.Combine(SandboxDisk.MountPoint(sandboxDirectory), WorkDirectoryName)).FullName;
                 Directory.CreateDirectory(mountPoint);
-                Mounts.MountOverlay(lowerLayers, upper, work, mountPoint);
+                // nodev: a device node the tenant made opens nothing on the host. Not nosuid: the sandbox's own
+                // root is this mount (runc binds it, and in a user namespace the flag cannot be lifted), and sudo
+                // inside needs setuid; the sandbox directory above it is closed to other host users instead.
+                Mounts.MountOverlay(lowerLayers, upper, work, mountPoint, LibC.MS_NODEV);
                 return Task.FromResult(mountPoint);
             },
             _ =>

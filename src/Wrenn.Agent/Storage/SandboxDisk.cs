@@ -54,7 +54,9 @@ public sealed class SandboxDisk(ICommandRunner commands, IOptions<SandboxDiskOpt
                 if (Capped)
                 {
                     // mount(8) picks a free loop device and sets autoclear: the device goes with the unmount.
-                    await commands.RunCheckedAsync("mount", ["-o", "loop,noatime", Path.Combine(sandboxDirectory, ImageFileName), mountPoint], ct).ConfigureAwait(false);
+                    // nosuid,nodev: the tenant's files (the overlay's upper layer) are here too, and must not
+                    // be a set-id program or a device to anyone on the host who reaches them by this path.
+                    await commands.RunCheckedAsync("mount", ["-o", "loop,noatime,nosuid,nodev", Path.Combine(sandboxDirectory, ImageFileName), mountPoint], ct).ConfigureAwait(false);
                 }
             },
             _ =>

@@ -51,8 +51,16 @@ public sealed class ChildProcess : IAsyncDisposable
             startInfo.Environment[key] = value;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-        var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        // Logs carry sandbox ids, paths and errors: the owner's only, like the daemons' other files.
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!, Wrenn.Common.Files.OwnerOnlyFiles.Directory);
+        Wrenn.Common.Files.OwnerOnlyFiles.Close(Path.GetDirectoryName(logPath)!, logPath);
+        var log = new StreamWriter(new FileStream(logPath, new FileStreamOptions
+        {
+            Mode = FileMode.Append,
+            Access = FileAccess.Write,
+            Share = FileShare.ReadWrite,
+            UnixCreateMode = Wrenn.Common.Files.OwnerOnlyFiles.File,
+        })) { AutoFlush = true };
         var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {program}");
         process.StandardInput.Close();
         return new ChildProcess(name, process, log, logPath, echo);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage.Ownership;
+using Wrenn.Common.Configuration;
 
 namespace Wrenn.Agent.Runtimes.Container;
 
@@ -25,14 +26,22 @@ public sealed class ContainerRuntime(
 
     private const string CgroupRoot = "/sys/fs/cgroup";
 
+    /// <summary>rw-r--r--, as wrenn-init writes them in a VM.</summary>
+    private const uint GuestFileMode = 0x1A4;
+
     public string Name => RuntimeName;
 
-    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: false, Isolation: "container", UserNamespace: UserNamespaceMapping(options.Value, agentOptions.Value.WrennDir, logger));
+    public RuntimeCapabilities Capabilities { get; } = DescribeCapabilities(options.Value, agentOptions.Value.WrennDir, logger);
 
     public static string ContainerId(string sandboxId) => ContainerPrefix + sandboxId;
 
     public async Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
     {
+        if (Capabilities.Refusal is { } refusal)
+        {
+            throw new RuntimeUnavailableException(refusal);
+        }
+
         await rollback.StepAsync(
             "container.guest-files",
             ct => WriteGuestFilesAsync(sandbox, ct),
@@ -140,33 +149,40 @@ public sealed class ContainerRuntime(
 
     public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 
-    /// <summary>The mapping sandboxes run under, or null when the options or the kernel say no user namespace.</summary>
-    private static IdMapping? UserNamespaceMapping(ContainerRuntimeOptions options, string wrennDir, ILogger logger)
+    /// <summary>
+    /// The runtime's capabilities with the mapping sandboxes run under. Without a user namespace sandbox root
+    /// is host root, so that is only ever chosen on purpose (WRENN_SANDBOX_USERNS=off); where one is wanted but
+    /// cannot be had, the runtime refuses to make sandboxes and says why, rather than quietly run them as host root.
+    /// </summary>
+    private static RuntimeCapabilities DescribeCapabilities(ContainerRuntimeOptions options, string wrennDir, ILogger logger)
     {
+        var capabilities = new RuntimeCapabilities(MemorySnapshots: false, Isolation: "container");
         if (!options.UserNamespace)
         {
-            logger.LogWarning("Container sandboxes run without a user namespace: sandbox root is host root");
-            return null;
+            logger.LogWarning("Container sandboxes run without a user namespace ({Variable}=off): sandbox root is host root", WrennEnvironment.SandboxUserNamespace);
+            return capabilities;
         }
 
+        string? refusal = null;
         if (!KernelAllowsUserNamespaces())
         {
-            logger.LogWarning("This kernel allows no user namespaces (user.max_user_namespaces is 0): sandbox root is host root");
-            return null;
+            refusal = "this kernel allows no user namespaces (user.max_user_namespaces is 0)";
         }
-
-        // runc sets the sandbox up as sandbox root, which must pass through every directory above its
-        // bundle; the agent opens its own (o+x) but leaves the ones above WRENN_DIR to their owner.
-        if (Sandboxes.SandboxRootAccess.ClosedAncestors(wrennDir).FirstOrDefault() is { } closed)
+        else if (Sandboxes.SandboxRootAccess.ClosedAncestors(wrennDir).FirstOrDefault() is { } closed)
         {
-            logger.LogWarning(
-                "Container sandboxes run without a user namespace: {Directory}, above WRENN_DIR, is closed to other users (chmod o+x {Directory} turns it on)",
-                closed,
-                closed);
-            return null;
+            // runc sets the sandbox up as sandbox root, which must pass through every directory above its
+            // bundle; the agent opens its own (o+x) but leaves the ones above WRENN_DIR to their owner.
+            refusal = $"{closed}, above WRENN_DIR, is closed to other users, and sandbox root must pass through it (chmod o+x {closed})";
         }
 
-        return new IdMapping(options.UserNamespaceHostId, options.UserNamespaceSize);
+        if (refusal is not null)
+        {
+            refusal = $"container sandboxes need a user namespace and cannot have one here: {refusal}; {WrennEnvironment.SandboxUserNamespace}=off runs them as host root instead";
+            logger.LogError("Refusing to create container sandboxes: {Reason}", refusal);
+            return capabilities with { Refusal = refusal };
+        }
+
+        return capabilities with { UserNamespace = new IdMapping(options.UserNamespaceHostId, options.UserNamespaceSize) };
     }
 
     private static bool KernelAllowsUserNamespaces()
@@ -175,34 +191,33 @@ public sealed class ContainerRuntime(
         return File.Exists(limit) && long.TryParse(File.ReadAllText(limit).Trim(), System.Globalization.CultureInfo.InvariantCulture, out var max) && max > 0;
     }
 
-    private async Task WriteGuestFilesAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    private Task WriteGuestFilesAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         // A container has no kernel command line for wrenn-init to read, so the files it would write
-        // are written here, into the sandbox's own upper layer.
-        var etc = Path.Combine(sandbox.RootfsPath, "etc");
-        Directory.CreateDirectory(etc);
-        await File.WriteAllTextAsync(Path.Combine(etc, "hostname"), sandbox.SandboxId + "\n", cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(
-            Path.Combine(etc, "hosts"),
-            $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{sandbox.SandboxId}\n",
-            cancellationToken).ConfigureAwait(false);
+        // are written here, into the sandbox's own upper layer. The tree is the tenant's (a template
+        // may have /etc, or /etc/hosts, as a link to anywhere): every path is resolved inside it, and
+        // Debian's resolv.conf link, like any other, is replaced rather than written through.
+        // Sandbox root owns them: a host-root file is nobody's in the sandbox, and not root's to change.
+        cancellationToken.ThrowIfCancellationRequested();
+        var owner = Capabilities.FileOwners.HostId;
         var resolv = new StringBuilder();
         foreach (var nameserver in sandbox.Network.Nameservers)
         {
             resolv.Append("nameserver ").Append(nameserver).Append('\n');
         }
 
-        var resolvPath = Path.Combine(etc, "resolv.conf");
-        // Debian images may ship resolv.conf as a symlink; replace it rather than write through it.
-        File.Delete(resolvPath);
-        await File.WriteAllTextAsync(resolvPath, resolv.ToString(), cancellationToken).ConfigureAwait(false);
-
-        // Sandbox root must own them: a host-root file is nobody's in the sandbox, and not root's to change.
-        var owner = Capabilities.FileOwners.HostId;
-        foreach (var name in new[] { "hostname", "hosts", "resolv.conf" })
+        using var root = RootedFile.Open(sandbox.RootfsPath);
+        foreach (var (path, content) in new[]
+                 {
+                     ("/etc/hostname", sandbox.SandboxId + "\n"),
+                     ("/etc/hosts", $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{sandbox.SandboxId}\n"),
+                     ("/etc/resolv.conf", resolv.ToString()),
+                 })
         {
-            FileOwnership.SetOwner(Path.Combine(etc, name), owner, owner);
+            root.WriteFile(path, Encoding.UTF8.GetBytes(content), GuestFileMode, owner, owner);
         }
+
+        return Task.CompletedTask;
     }
 
     private async Task WriteBundleAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
@@ -226,11 +241,13 @@ public sealed class ContainerRuntime(
         var consoleLog = ConsoleLog.PathIn(sandbox.Directory);
 
         // A detached container inherits the OCI runtime's stdio. Giving it a log file (not our pipes)
-        // means nothing of ours stays tied to the container once the runtime returns.
+        // means nothing of ours stays tied to the container once the runtime returns. The log is opened
+        // under the agent's umask (077: the guest's output is the tenant's); the runtime then runs under
+        // 022, as it expects, since it makes the directories and devices inside the sandbox with it.
         var result = await commands.RunAsync(
             "/bin/sh",
             [
-                "-c", "exec \"$@\" </dev/null >>\"$0\" 2>&1",
+                "-c", "exec </dev/null >>\"$0\" 2>&1; umask 022; exec \"$@\"",
                 consoleLog,
                 options.Value.OciRuntime, "run", "--detach",
                 "--bundle", sandbox.Directory,
