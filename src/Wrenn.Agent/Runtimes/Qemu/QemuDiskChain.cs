@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Wrenn.Agent.Os;
 
 namespace Wrenn.Agent.Runtimes.Qemu;
 
@@ -15,21 +13,46 @@ public sealed record QemuDiskChain(IReadOnlyList<QemuDiskChain.Layer> Layers)
     /// <summary>The node the virtio-blk device uses.</summary>
     public const string NodeName = "root";
 
+    /// <summary>More images under one disk than templates of templates would ever make: a loop, or a crafted header.</summary>
+    private const int MaxDepth = 64;
+
     public readonly record struct Layer(string Path, string Format);
 
-    /// <summary>Reads the chain with <c>qemu-img info --backing-chain</c> (as root, which may open every file).</summary>
-    public static async Task<QemuDiskChain> ReadAsync(ICommandRunner commands, string disk, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the chain under <paramref name="disk"/> from the qcow2 headers themselves
+    /// (<see cref="Qcow2BackingFile"/>), not with qemu-img: the disk is open read-write in a QEMU the
+    /// guest may have taken over, so its header is untrusted. Every file under the disk must lie in
+    /// one of <paramref name="allowedRoots"/> (images, templates, snapshots) before it is opened at all:
+    /// a header rewritten to name a host file is refused. A file that is not qcow2 is the raw image at
+    /// the bottom (never written by any guest).
+    /// </summary>
+    public static QemuDiskChain Read(string disk, IReadOnlyList<string> allowedRoots)
     {
-        var info = await commands.RunCheckedAsync("qemu-img", ["info", "--backing-chain", "--output=json", "-f", "qcow2", disk], cancellationToken).ConfigureAwait(false);
-        using var json = JsonDocument.Parse(info.StandardOutput);
-        var layers = new List<Layer>();
-        foreach (var image in json.RootElement.EnumerateArray())
+        List<Layer> layers = [new(System.IO.Path.GetFullPath(disk), "qcow2")];
+        var backing = Qcow2BackingFile.Read(disk);
+        while (backing is not null)
         {
-            var path = layers.Count == 0 ? disk : image.GetProperty("filename").GetString()!;
-            layers.Add(new Layer(System.IO.Path.GetFullPath(path), image.GetProperty("format").GetString()!));
+            if (layers.Count > MaxDepth)
+            {
+                throw new InvalidOperationException($"{disk} stands on more than {MaxDepth} images");
+            }
+
+            EnsureAllowed(backing, disk, allowedRoots);
+            var isQcow2 = Qcow2BackingFile.IsQcow2(backing);
+            layers.Add(new Layer(backing, isQcow2 ? "qcow2" : "raw"));
+            backing = isQcow2 ? Qcow2BackingFile.Read(backing) : null;
         }
 
         return new QemuDiskChain(layers);
+    }
+
+    /// <summary>Throws unless <paramref name="path"/> (under <paramref name="disk"/>) lies in one of <paramref name="allowedRoots"/>.</summary>
+    public static void EnsureAllowed(string path, string disk, IReadOnlyList<string> allowedRoots)
+    {
+        if (!allowedRoots.Any(root => path.StartsWith(System.IO.Path.GetFullPath(root).TrimEnd('/') + "/", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException($"{disk} stands on {path}, which is outside the images, templates and snapshots; refusing to open it");
+        }
     }
 
     /// <summary>What the root shell opens: the disk read-write on <see cref="QemuLaunch.FirstDiskFd"/>, each backing file read-only after it.</summary>

@@ -104,7 +104,7 @@ public sealed class QemuRuntime(
         // Saved: the process goes, and with it the sandbox's CPU and memory (and its cgroup).
         await QuitAsync(qmp).ConfigureAwait(false);
         await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        await VmCgroup.RemoveAsync(options.Value.CgroupParent, sandbox.SandboxId, cancellationToken).ConfigureAwait(false);
+        await ReleaseCgroupAsync(sandbox).ConfigureAwait(false);
         logger.LogInformation("QEMU for {SandboxId} saved {Megabytes:F1} MB of memory and device state", sandbox.SandboxId, new FileInfo(memory).Length / 1048576.0);
     }
 
@@ -228,7 +228,17 @@ public sealed class QemuRuntime(
     {
         var copy = Path.Combine(directory, DiskFileName);
         await commands.RunCheckedAsync("cp", ["--sparse=always", "--", Path.Combine(sandbox.Directory, DiskFileName), copy], cancellationToken).ConfigureAwait(false);
+
+        // The copy's header was writable by the sandbox's QEMU: before qemu-img (as root) or any later
+        // VM follows its backing file, that must be one of the agent's images.
+        if (Qcow2BackingFile.Read(copy) is { } backing)
+        {
+            QemuDiskChain.EnsureAllowed(backing, copy, DiskRoots);
+        }
     }
+
+    /// <summary>Where the files under a VM's disk may lie: images, templates, base snapshots.</summary>
+    private string[] DiskRoots => [agentOptions.Value.ImagesDir, agentOptions.Value.TemplatesDir, Path.Combine(agentOptions.Value.WrennDir, "snapshots")];
 
     private async Task DetachFromBaseSnapshotAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken)
     {
@@ -425,7 +435,7 @@ public sealed class QemuRuntime(
         File.Delete(QmpSocket(sandbox));
         File.Delete(Path.Combine(sandbox.Directory, PidFileName));
 
-        var disk = await QemuDiskChain.ReadAsync(commands, Path.Combine(sandbox.Directory, DiskFileName), cancellationToken).ConfigureAwait(false);
+        var disk = QemuDiskChain.Read(Path.Combine(sandbox.Directory, DiskFileName), DiskRoots);
         List<QemuLaunch.OpenFile> files = [new(QemuLaunch.KernelFd, "<", ReadableByVmUser(boot.KernelPath))];
         if (boot.InitrdPath is { } initrd)
         {
@@ -552,7 +562,23 @@ public sealed class QemuRuntime(
             await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
 
-        await VmCgroup.RemoveAsync(options.Value.CgroupParent, sandbox.SandboxId, CancellationToken.None).ConfigureAwait(false);
+        await ReleaseCgroupAsync(sandbox).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Removes the VM's cgroup once its QEMU is gone. A failure here must not fail the pause or the
+    /// rollback that called it: destroy removes it again (and reports), and a new launch replaces it.
+    /// </summary>
+    private async Task ReleaseCgroupAsync(RuntimeSandbox sandbox)
+    {
+        try
+        {
+            await VmCgroup.RemoveAsync(options.Value.CgroupParent, sandbox.SandboxId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning(ex, "The cgroup of {SandboxId}'s VM could not be removed yet", sandbox.SandboxId);
+        }
     }
 
     private static async Task WaitForExitAsync(RuntimeSandbox sandbox, TimeSpan timeout)
