@@ -243,10 +243,10 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             Assert.Equal("2", status["Seccomp"]);
             Assert.Equal("1", status["NoNewPrivs"]);
 
-            // In its own cgroup, whose limits are the sandbox's: 256 MiB guest + 256 MiB overhead, one CPU per vCPU.
+            // In its own cgroup, whose limits are the sandbox's: 256 MiB guest + 384 MiB overhead, one CPU per vCPU.
             var memoryCgroup = CgroupOf(pid, "memory");
             Assert.Equal("/wrenn-qemu/" + spec.SandboxId, memoryCgroup);
-            Assert.Equal((256L + 256) * 1024 * 1024, long.Parse(File.ReadAllText($"/sys/fs/cgroup/memory{memoryCgroup}/memory.limit_in_bytes").Trim(), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal((256L + 384) * 1024 * 1024, long.Parse(File.ReadAllText($"/sys/fs/cgroup/memory{memoryCgroup}/memory.limit_in_bytes").Trim(), System.Globalization.CultureInfo.InvariantCulture));
             var cpuCgroup = CgroupOf(pid, "cpu");
             Assert.Equal("/wrenn-qemu/" + spec.SandboxId, cpuCgroup);
             Assert.Equal("100000", File.ReadAllText($"/sys/fs/cgroup/cpu{cpuCgroup}/cpu.cfs_quota_us").Trim());
@@ -280,6 +280,33 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         }
 
         Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    [Fact]
+    public async Task At_start_the_agent_removes_vm_cgroups_whose_sandbox_is_gone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // What an agent that died between removing a sandbox and its cgroup leaves: an empty VM cgroup.
+        var orphan = "sb-orphan" + Guid.NewGuid().ToString("N")[..8];
+        string[] directories = [$"/sys/fs/cgroup/memory/wrenn-qemu/{orphan}", $"/sys/fs/cgroup/cpu/wrenn-qemu/{orphan}"];
+        foreach (var directory in directories)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        try
+        {
+            await using var agent = QemuAgent();
+            await agent.Manager.RecoverAsync(ct);
+            Assert.All(directories, d => Assert.False(Directory.Exists(d), $"{d} is left"));
+        }
+        finally
+        {
+            foreach (var directory in directories.Where(Directory.Exists))
+            {
+                Directory.Delete(directory);
+            }
+        }
     }
 
     private static int QemuPid(AgentUnderTest agent, string sandboxId) =>

@@ -314,12 +314,15 @@ public sealed class QemuRuntime(
         return errors;
     }
 
-    /// <summary>Removes the VM cgroups nothing runs in any more (left by an agent that died) and their parent when empty.</summary>
+    /// <summary>
+    /// Removes the VM cgroups nothing runs in any more and whose sandbox directory is gone (left by an
+    /// agent that died between the two), and their parent when empty.
+    /// </summary>
     public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken)
     {
-        foreach (var removed in VmCgroup.RemoveEmpty(options.Value.CgroupParent))
+        foreach (var removed in VmCgroup.RemoveEmpty(options.Value.CgroupParent, id => Directory.Exists(Path.Combine(agentOptions.Value.SandboxesDir, id))))
         {
-            logger.LogDebug("Removed VM cgroup {Path}", removed);
+            logger.LogInformation("Removed VM cgroup {Path} (no such sandbox)", removed);
         }
 
         return Task.CompletedTask;
@@ -394,7 +397,7 @@ public sealed class QemuRuntime(
         [
             "-name", "wrenn-" + sandbox.SandboxId,
             "-M", options.Value.Machine,
-            "-accel", Accelerator,
+            "-accel", Accelerator == "kvm" ? "kvm" : $"tcg,tb-size={options.Value.TcgTranslationCacheMb.ToString(CultureInfo.InvariantCulture)}",
             "-cpu", Accelerator == "kvm" ? "host" : "max",
             "-smp", sandbox.Vcpus.ToString(CultureInfo.InvariantCulture),
             "-m", sandbox.MemoryMb.ToString(CultureInfo.InvariantCulture),

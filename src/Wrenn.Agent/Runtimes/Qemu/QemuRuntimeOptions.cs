@@ -34,10 +34,18 @@ public sealed class QemuRuntimeOptions
     public string CgroupParent { get; set; } = "/wrenn-qemu";
 
     /// <summary>
-    /// Memory QEMU may use beyond the guest's (device emulation, under software emulation the
-    /// translated code cache): the VM's cgroup limit is guest memory plus this.
+    /// Memory QEMU may use beyond the guest's (its own code and device emulation, under software
+    /// emulation the translated code cache, page cache of the files it reads): the VM's cgroup limit
+    /// is guest memory plus this.
     /// </summary>
-    public long MemoryOverheadMb { get; set; } = 256;
+    public long MemoryOverheadMb { get; set; } = 384;
+
+    /// <summary>
+    /// Under software emulation, the translated code cache (<c>-accel tcg,tb-size=</c>). QEMU's own
+    /// default is 1 GiB, which a busy guest fills over time: QEMU then outgrew its cgroup and was
+    /// OOM-killed. It must stay well below <see cref="MemoryOverheadMb"/>.
+    /// </summary>
+    public long TcgTranslationCacheMb { get; set; } = 128;
 
     /// <summary>How long writing the memory file on pause may take.</summary>
     public TimeSpan SnapshotTimeout { get; set; } = TimeSpan.FromMinutes(2);

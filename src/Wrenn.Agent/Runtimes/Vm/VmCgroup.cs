@@ -91,14 +91,18 @@ public static class VmCgroup
         }
     }
 
-    /// <summary>Removes every empty VM cgroup under <paramref name="parent"/> and then the parent if empty; ones still in use stay.</summary>
-    public static IReadOnlyList<string> RemoveEmpty(string parent)
+    /// <summary>
+    /// Removes every empty VM cgroup under <paramref name="parent"/> whose sandbox <paramref name="keep"/>
+    /// does not name (a sandbox being created makes its cgroup just before its VMM joins it), then the
+    /// parent if empty; ones still in use stay.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveEmpty(string parent, Func<string, bool> keep)
     {
         var removed = new List<string>();
         var parents = IsUnified ? [Path.Combine(Root, parent.Trim('/'))] : new[] { "memory", "cpu" }.Select(h => Path.Combine(Root, h, parent.Trim('/')));
         foreach (var directory in parents.Where(Directory.Exists))
         {
-            foreach (var child in Directory.EnumerateDirectories(directory).Append(directory))
+            foreach (var child in Directory.EnumerateDirectories(directory).Where(c => !keep(Path.GetFileName(c))).Append(directory))
             {
                 try
                 {
