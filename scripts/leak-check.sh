@@ -21,6 +21,8 @@ if command -v runc >/dev/null 2>&1; then
   while read -r container; do [[ -n "$container" ]] && add "runc container $container"; done < <(runc list -q 2>/dev/null)
 fi
 while read -r loop; do [[ -n "$loop" ]] && add "loop device $loop"; done < <(losetup -a 2>/dev/null | grep -i wrenn)
+# runc's /wrenn/<id> and the qemu runtime's /wrenn-qemu/<id> (one per VM, in the memory and cpu
+# hierarchies on v1, at the root on v2): any directory named *wrenn* is a leftover.
 for controller in /sys/fs/cgroup/*/; do
   while read -r group; do [[ -n "$group" ]] && add "cgroup $group"; done < <(find "$controller" -maxdepth 3 -type d -iname '*wrenn*' 2>/dev/null)
 done

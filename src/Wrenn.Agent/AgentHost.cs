@@ -232,7 +232,13 @@ public static class AgentHost
         services.AddSingleton<Storage.Ownership.IdShiftedLayers>();
         services.AddSingleton<SandboxDisk>();
         services.AddSingleton<ContainerRuntime>();
-        services.AddOptions<Runtimes.Qemu.QemuRuntimeOptions>();
+        services.AddOptions<Runtimes.Qemu.QemuRuntimeOptions>().Configure(qemu =>
+        {
+            if (WrennEnvironment.Get(WrennEnvironment.QemuUser) is { } user)
+            {
+                qemu.User = user;
+            }
+        });
         services.AddSingleton<Runtimes.Vm.RootfsDiskImage>();
         services.AddSingleton<Runtimes.Vm.GuestTap>();
         services.AddSingleton<Runtimes.Qemu.QemuRuntime>();

@@ -22,7 +22,7 @@ public sealed record HostSnapshot(
         File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
         Lines("runc", "list", "-q").ToHashSet(),
         Directory.EnumerateDirectories("/sys/fs/cgroup")
-            .SelectMany(controller => Directory.Exists(Path.Combine(controller, "wrenn")) ? Directory.EnumerateDirectories(Path.Combine(controller, "wrenn")) : [])
+            .SelectMany(controller => Directory.EnumerateDirectories(controller, "wrenn*").SelectMany(Directory.EnumerateDirectories))
             .ToHashSet(),
         Lines("iptables-save").Concat(Lines("iptables-save", "-t", "nat")).Concat(Lines("ip6tables-save")).Where(l => (l.StartsWith(':') || l.StartsWith("-A ", StringComparison.Ordinal)) && l.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
         Lines("losetup", "-a").Where(l => l.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet());

@@ -218,6 +218,124 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
+    [Fact]
+    public async Task Qemu_runs_unprivileged_under_seccomp_in_its_own_limited_cgroup_that_goes_with_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var spec = Spec();
+        await using (var agent = QemuAgent())
+        {
+            await agent.Manager.CreateAsync(spec, ct);
+            var sandboxDirectory = Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId);
+            var pid = QemuPid(agent, spec.SandboxId);
+
+            // Not root: every uid and gid (real, effective, saved, filesystem) is the VM user's, no
+            // supplementary groups, no capabilities, and QEMU's seccomp filter is on (mode 2).
+            var status = File.ReadAllLines($"/proc/{pid}/status").Select(l => l.Split(':', 2)).ToDictionary(f => f[0], f => f[1].Trim());
+            output.WriteLine($"qemu pid {pid}: Uid {status["Uid"]}, Gid {status["Gid"]}, Groups '{status["Groups"]}', CapEff {status["CapEff"]}, Seccomp {status["Seccomp"]}, NoNewPrivs {status["NoNewPrivs"]}");
+            // Its own ids, from the VM range (2000000000 up), the same for uid and gid.
+            var uid = status["Uid"].Split('\t')[0];
+            Assert.True(long.Parse(uid, System.Globalization.CultureInfo.InvariantCulture) >= 2_000_000_000, $"QEMU runs as uid {uid}");
+            Assert.All(status["Uid"].Split('\t').Concat(status["Gid"].Split('\t')), id => Assert.Equal(uid, id));
+            Assert.Equal(string.Empty, status["Groups"]);
+            Assert.Equal("0000000000000000", status["CapEff"]);
+            Assert.Equal("2", status["Seccomp"]);
+            Assert.Equal("1", status["NoNewPrivs"]);
+
+            // In its own cgroup, whose limits are the sandbox's: 256 MiB guest + 384 MiB overhead, one CPU per vCPU.
+            var memoryCgroup = CgroupOf(pid, "memory");
+            Assert.Equal("/wrenn-qemu/" + spec.SandboxId, memoryCgroup);
+            Assert.Equal((256L + 384) * 1024 * 1024, long.Parse(File.ReadAllText($"/sys/fs/cgroup/memory{memoryCgroup}/memory.limit_in_bytes").Trim(), System.Globalization.CultureInfo.InvariantCulture));
+            var cpuCgroup = CgroupOf(pid, "cpu");
+            Assert.Equal("/wrenn-qemu/" + spec.SandboxId, cpuCgroup);
+            Assert.Equal("100000", File.ReadAllText($"/sys/fs/cgroup/cpu{cpuCgroup}/cpu.cfs_quota_us").Trim());
+
+            // What QEMU works on stays root's alone (it got them as open descriptors); only its working directory is its own.
+            AssertOwnerAndMode(Path.Combine(sandboxDirectory, "disk.qcow2"), 0, "600");
+            AssertOwnerAndMode(Path.Combine(sandboxDirectory, "qemu"), long.Parse(uid, System.Globalization.CultureInfo.InvariantCulture), "700");
+            Assert.Equal("ok\n", await ExecAsync(agent, spec.SandboxId, "echo ok"));
+
+            // Another VM (restored from the base snapshot the first one left) runs as another user: one QEMU cannot signal or trace the other.
+            var other = Spec();
+            await agent.Manager.CreateAsync(other, ct);
+            var otherUid = File.ReadAllLines($"/proc/{QemuPid(agent, other.SandboxId)}/status").Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t')[1];
+            Assert.NotEqual(uid, otherUid);
+            Assert.Equal("ok\n", await ExecAsync(agent, other.SandboxId, "echo ok"));
+            await agent.Manager.DestroyAsync(other.SandboxId, ct);
+
+            // Paused to disk, the process and its cgroup are gone; the memory file is root's, 0600.
+            await agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct);
+            Assert.False(Directory.Exists($"/sys/fs/cgroup/memory{memoryCgroup}"), "a paused VM's cgroup is removed");
+            AssertOwnerAndMode(Path.Combine(agent.WrennDir, "snapshots", spec.SandboxId, "memory"), 0, "600");
+            await agent.Manager.ResumeAsync(spec.SandboxId, 0, ct);
+            var resumed = QemuPid(agent, spec.SandboxId);
+            Assert.Equal("/wrenn-qemu/" + spec.SandboxId, CgroupOf(resumed, "memory"));
+            Assert.Equal("ok\n", await ExecAsync(agent, spec.SandboxId, "echo ok"));
+            output.WriteLine($"qemu peak memory (cgroup max_usage) {long.Parse(File.ReadAllText($"/sys/fs/cgroup/memory{memoryCgroup}/memory.max_usage_in_bytes").Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1048576.0:F0} MiB for a 256 MiB guest after resume");
+
+            await agent.Manager.DestroyAsync(spec.SandboxId, ct);
+            Assert.False(Directory.Exists($"/sys/fs/cgroup/memory{memoryCgroup}"), "destroy removes the VM's memory cgroup");
+            Assert.False(Directory.Exists($"/sys/fs/cgroup/cpu{cpuCgroup}"), "destroy removes the VM's cpu cgroup");
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    [Fact]
+    public async Task At_start_the_agent_removes_vm_cgroups_whose_sandbox_is_gone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // What an agent that died between removing a sandbox and its cgroup leaves: an empty VM cgroup.
+        var orphan = "sb-orphan" + Guid.NewGuid().ToString("N")[..8];
+        string[] directories = [$"/sys/fs/cgroup/memory/wrenn-qemu/{orphan}", $"/sys/fs/cgroup/cpu/wrenn-qemu/{orphan}"];
+        foreach (var directory in directories)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        try
+        {
+            await using var agent = QemuAgent();
+            await agent.Manager.RecoverAsync(ct);
+            Assert.All(directories, d => Assert.False(Directory.Exists(d), $"{d} is left"));
+        }
+        finally
+        {
+            foreach (var directory in directories.Where(Directory.Exists))
+            {
+                Directory.Delete(directory);
+            }
+        }
+    }
+
+    private static int QemuPid(AgentUnderTest agent, string sandboxId) =>
+        int.Parse(File.ReadAllText(Path.Combine(agent.WrennDir, "sandboxes", sandboxId, "qemu.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The process's cgroup in the v1 hierarchy of <paramref name="controller"/> ("4:memory:/wrenn-qemu/…").</summary>
+    private static string CgroupOf(int pid, string controller) =>
+        File.ReadAllLines($"/proc/{pid}/cgroup").Select(l => l.Split(':', 3)).Single(f => f[1].Split(',').Contains(controller))[2];
+
+    private static void AssertOwnerAndMode(string path, long uid, string octalMode)
+    {
+        var stat = Stat(path);
+        Assert.Equal((uid, octalMode), (stat.Uid, stat.Mode));
+    }
+
+    private static (long Uid, string Mode) Stat(string path)
+    {
+        var fields = Lines("stat", "-c", "%u %a", path).Split(' ');
+        return (long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture), fields[1].Trim());
+    }
+
+    private static string Lines(string program, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true })!;
+        var text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return text;
+    }
+
     /// <summary>An agent on the qemu runtime; software emulation boots slowly on a busy host, so envd gets three minutes.</summary>
     private static AgentUnderTest QemuAgent() => new(
         new NoStepFaults(),

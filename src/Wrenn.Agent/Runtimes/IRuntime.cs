@@ -49,8 +49,9 @@ public interface IRuntime
     Task<IReadOnlyList<Exception>> StopAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The agent is stopping and none of its sandboxes remain: release what the runtime made for the
-    /// host as a whole (cgroup parents and the like). Anything still in use is left alone.
+    /// The agent is stopping and none of its sandboxes remain, or it has just started and removed what
+    /// an earlier run left: release what the runtime made for the host as a whole (cgroup parents, VM
+    /// cgroups of sandboxes that are gone). Anything still in use is left alone.
     /// </summary>
     Task ReleaseHostResourcesAsync(CancellationToken cancellationToken);
 

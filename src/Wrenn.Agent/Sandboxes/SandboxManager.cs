@@ -640,12 +640,7 @@ public sealed class SandboxManager(
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         var root = agentOptions.Value.SandboxesDir;
-        if (!Directory.Exists(root))
-        {
-            return;
-        }
-
-        foreach (var directory in Directory.EnumerateDirectories(root))
+        foreach (var directory in Directory.Exists(root) ? Directory.EnumerateDirectories(root) : [])
         {
             var id = Path.GetFileName(directory);
             if (_sandboxes.ContainsKey(id))
@@ -687,6 +682,10 @@ public sealed class SandboxManager(
                 logger.LogError(new AggregateException(errors), "Could not fully remove left-over sandbox {SandboxId}", id);
             }
         }
+
+        // What an agent that died left for the host as a whole (a VM cgroup whose sandbox is gone):
+        // nothing is served yet, and whatever is in use stays.
+        await runtime.ReleaseHostResourcesAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> TryAdoptAsync(Sandbox sandbox, SandboxRecord record, string token, CancellationToken cancellationToken)

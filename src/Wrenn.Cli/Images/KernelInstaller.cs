@@ -78,10 +78,14 @@ public sealed class KernelInstaller(TextWriter progress)
 
             progress.WriteLine($"[4/4] installing into {kernelsDirectory}");
             // Initrd first, kernel last: the kernel's presence says the set is complete.
+            // Readable by others: QEMU runs unprivileged and reads both through a descriptor as itself.
+            const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
             File.Copy(builtInitrd, initrd + ".tmp", overwrite: true);
+            File.SetUnixFileMode(initrd + ".tmp", Readable);
             File.Move(initrd + ".tmp", initrd, overwrite: true);
             await File.WriteAllTextAsync(initStamp, initHash + "\n", cancellationToken).ConfigureAwait(false);
             File.Copy(Path.Combine(extracted, "boot", "vmlinuz-" + version), kernel + ".tmp", overwrite: true);
+            File.SetUnixFileMode(kernel + ".tmp", Readable);
             File.Move(kernel + ".tmp", kernel, overwrite: true);
             progress.WriteLine($"Kernel {version} installed: {kernel} ({new FileInfo(kernel).Length / 1048576.0:F1} MB) and {initrd} ({new FileInfo(initrd).Length / 1048576.0:F1} MB)");
             return version;

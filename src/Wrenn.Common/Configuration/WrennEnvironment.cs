@@ -77,6 +77,9 @@ public static class WrennEnvironment
     /// <summary>Processes (and threads) one sandbox may have at once; fork bombs stop there.</summary>
     public const string SandboxPidsLimit = "WRENN_SANDBOX_PIDS_LIMIT";
 
+    /// <summary>One unprivileged host user every QEMU runs as: "uid:gid", a uid, or a user name (default: unset, each VM its own uid and gid).</summary>
+    public const string QemuUser = "WRENN_QEMU_USER";
+
     /// <summary>The OCI runtime container sandboxes run under: runc (default), crun, or a path to either.</summary>
     public const string OciRuntime = "WRENN_OCI_RUNTIME";
 

@@ -22,9 +22,14 @@ public sealed class QemuRuntime(
     IOptions<QemuRuntimeOptions> options,
     IOptions<Storage.SandboxDiskOptions> diskOptions,
     IOptions<AgentOptions> agentOptions,
+    IOptions<Container.ContainerRuntimeOptions> containerOptions,
     ILogger<QemuRuntime> logger) : IRuntime
 {
     public const string RuntimeName = "qemu";
+
+    /// <summary>The directory in a sandbox's directory that is the VM user's own (0700): QEMU's working directory, its QMP and migration sockets.</summary>
+    private const string WorkDirectoryName = "qemu";
+    private const string MigrationSocketName = "migrate.sock";
 
     private const string DiskFileName = "disk.qcow2";
     private const string ArgumentsFileName = "qemu-args.json";
@@ -32,6 +37,8 @@ public sealed class QemuRuntime(
     private const string QmpSocketName = "qmp.sock";
     private const string LogFileName = "qemu.log";
     private const string MemoryFileName = "memory";
+
+    private readonly VmUserPool _users = ValidatedUsers(options.Value, containerOptions.Value);
 
     public string Name => RuntimeName;
 
@@ -51,8 +58,11 @@ public sealed class QemuRuntime(
             },
             cancellationToken).ConfigureAwait(false);
 
+        // The VM's own user; its work directory (removed with the sandbox's) keeps the choice.
+        var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
+
         // The namespace and everything in it go with the sandbox's network: nothing to undo here.
-        await rollback.StepAsync("qemu.network", ct => guestTap.ConnectAsync(sandbox.Network, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+        await rollback.StepAsync("qemu.network", ct => guestTap.ConnectAsync(sandbox.Network, user, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
 
         await rollback.StepAsync(
             "qemu.start",
@@ -63,13 +73,13 @@ public sealed class QemuRuntime(
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
                 if (template is null)
                 {
-                    await LaunchAsync(sandbox, arguments, ct).ConfigureAwait(false);
+                    await LaunchAsync(sandbox, boot, arguments, null, ct).ConfigureAwait(false);
                     logger.LogInformation("QEMU for {SandboxId} booting (kernel {KernelVersion}, {Accelerator})", sandbox.SandboxId, boot.KernelVersion, Accelerator);
                 }
                 else
                 {
                     // The template's memory already holds a booted guest with envd running: restore, don't boot.
-                    await RestoreAsync(sandbox, arguments, Path.Combine(template, MemoryFileName), ct).ConfigureAwait(false);
+                    await RestoreAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), ct).ConfigureAwait(false);
                     logger.LogInformation("QEMU for {SandboxId} restored from template {Template} (kernel {KernelVersion}, {Accelerator})", sandbox.SandboxId, Path.GetFileName(template), boot.KernelVersion, Accelerator);
                 }
             },
@@ -89,11 +99,12 @@ public sealed class QemuRuntime(
         await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         var memory = MemoryFile(sandbox);
         Directory.CreateDirectory(Path.GetDirectoryName(memory)!);
-        await SaveMemoryAsync(qmp, memory, cancellationToken).ConfigureAwait(false);
+        await SaveMemoryAsync(qmp, sandbox, memory, cancellationToken).ConfigureAwait(false);
 
-        // Saved: the process goes, and with it the sandbox's CPU and memory.
+        // Saved: the process goes, and with it the sandbox's CPU and memory (and its cgroup).
         await QuitAsync(qmp).ConfigureAwait(false);
         await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await ReleaseCgroupAsync(sandbox).ConfigureAwait(false);
         logger.LogInformation("QEMU for {SandboxId} saved {Megabytes:F1} MB of memory and device state", sandbox.SandboxId, new FileInfo(memory).Length / 1048576.0);
     }
 
@@ -107,7 +118,7 @@ public sealed class QemuRuntime(
         if (await IsRunningAsync(sandbox, cancellationToken).ConfigureAwait(false))
         {
             await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-            await SaveMemoryAsync(qmp, memory, cancellationToken).ConfigureAwait(false);
+            await SaveMemoryAsync(qmp, sandbox, memory, cancellationToken).ConfigureAwait(false);
             try
             {
                 // QEMU flushed and let go of the disk when the migration completed; it is consistent with the memory now.
@@ -155,19 +166,21 @@ public sealed class QemuRuntime(
 
         var saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.ListString)
             ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no QEMU arguments");
-        await guestTap.EnsureConnectedAsync(sandbox.Network, cancellationToken).ConfigureAwait(false);
+        var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
+        await guestTap.EnsureConnectedAsync(sandbox.Network, user, cancellationToken).ConfigureAwait(false);
 
         // On failure the memory file stays: the sandbox is still paused and the resume can be retried.
-        await RestoreAsync(sandbox, saved, memory, cancellationToken).ConfigureAwait(false);
+        var boot = await VmBoot.ReadAsync(sandbox.Directory, cancellationToken).ConfigureAwait(false);
+        await RestoreAsync(sandbox, boot, saved, memory, cancellationToken).ConfigureAwait(false);
         File.Delete(memory);
     }
 
     /// <summary>Starts QEMU from saved memory and device state and lets the guest run; on failure no process is left.</summary>
-    private async Task RestoreAsync(RuntimeSandbox sandbox, IReadOnlyList<string> arguments, string memory, CancellationToken cancellationToken)
+    private async Task RestoreAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, CancellationToken cancellationToken)
     {
         try
         {
-            await LaunchAsync(sandbox, [.. arguments, "-incoming", $"exec:cat '{memory}'"], cancellationToken).ConfigureAwait(false);
+            await LaunchAsync(sandbox, boot, [.. arguments, "-incoming", $"fd:{QemuLaunch.IncomingFd}"], memory, cancellationToken).ConfigureAwait(false);
             await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), options.Value.ProcessStartTimeout, cancellationToken).ConfigureAwait(false);
             await WaitForIncomingAsync(qmp, cancellationToken).ConfigureAwait(false);
             await qmp.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
@@ -179,15 +192,22 @@ public sealed class QemuRuntime(
         }
     }
 
-    /// <summary>Stops the vCPUs and writes memory and device state to <paramref name="memory"/>; if that fails the vCPUs run again.</summary>
-    private async Task SaveMemoryAsync(QmpClient qmp, string memory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops the vCPUs and writes memory and device state to <paramref name="memory"/> (through a socket
+    /// the agent copies from: <see cref="MigrationFileSink"/>); if that fails the vCPUs run again.
+    /// </summary>
+    private async Task SaveMemoryAsync(QmpClient qmp, RuntimeSandbox sandbox, string memory, CancellationToken cancellationToken)
     {
         await qmp.ExecuteAsync("stop", null, cancellationToken).ConfigureAwait(false);
         try
         {
             File.Delete(memory);
-            await qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = $"exec:cat > '{memory}'" }, cancellationToken).ConfigureAwait(false);
+            var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
+            await using var sink = MigrationFileSink.Listen(Path.Combine(WorkDirectory(sandbox), MigrationSocketName), user, memory);
+            // Relative: QEMU resolves it in its working directory, the only one it may reach.
+            await qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = "unix:" + MigrationSocketName }, cancellationToken).ConfigureAwait(false);
             await WaitForMigrationAsync(qmp, cancellationToken).ConfigureAwait(false);
+            await sink.Completion.WaitAsync(options.Value.SnapshotTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -208,7 +228,17 @@ public sealed class QemuRuntime(
     {
         var copy = Path.Combine(directory, DiskFileName);
         await commands.RunCheckedAsync("cp", ["--sparse=always", "--", Path.Combine(sandbox.Directory, DiskFileName), copy], cancellationToken).ConfigureAwait(false);
+
+        // The copy's header was writable by the sandbox's QEMU: before qemu-img (as root) or any later
+        // VM follows its backing file, that must be one of the agent's images.
+        if (Qcow2BackingFile.Read(copy) is { } backing)
+        {
+            QemuDiskChain.EnsureAllowed(backing, copy, DiskRoots);
+        }
     }
+
+    /// <summary>Where the files under a VM's disk may lie: images, templates, base snapshots.</summary>
+    private string[] DiskRoots => [agentOptions.Value.ImagesDir, agentOptions.Value.TemplatesDir, Path.Combine(agentOptions.Value.WrennDir, "snapshots")];
 
     private async Task DetachFromBaseSnapshotAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken)
     {
@@ -261,6 +291,15 @@ public sealed class QemuRuntime(
 
         try
         {
+            await VmCgroup.RemoveAsync(options.Value.CgroupParent, sandbox.SandboxId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            errors.Add(ex);
+        }
+
+        try
+        {
             var snapshots = Path.GetDirectoryName(MemoryFile(sandbox))!;
             if (Directory.Exists(snapshots))
             {
@@ -275,7 +314,19 @@ public sealed class QemuRuntime(
         return errors;
     }
 
-    public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Removes the VM cgroups nothing runs in any more and whose sandbox directory is gone (left by an
+    /// agent that died between the two), and their parent when empty.
+    /// </summary>
+    public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken)
+    {
+        foreach (var removed in VmCgroup.RemoveEmpty(options.Value.CgroupParent, id => Directory.Exists(Path.Combine(agentOptions.Value.SandboxesDir, id))))
+        {
+            logger.LogInformation("Removed VM cgroup {Path} (no such sandbox)", removed);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 
@@ -318,6 +369,7 @@ public sealed class QemuRuntime(
         {
             // The template's disk (itself a qcow2 over the image) is the read-only base of this one.
             await commands.RunCheckedAsync("qemu-img", ["create", "-q", "-f", "qcow2", "-b", Path.Combine(template, DiskFileName), "-F", "qcow2", disk], cancellationToken).ConfigureAwait(false);
+            File.SetUnixFileMode(disk, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             return;
         }
 
@@ -334,6 +386,9 @@ public sealed class QemuRuntime(
             ? ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", disk, size.ToString(CultureInfo.InvariantCulture)]
             : ["create", "-q", "-f", "qcow2", "-b", baseDisk, "-F", "raw", disk];
         await commands.RunCheckedAsync("qemu-img", arguments, cancellationToken).ConfigureAwait(false);
+
+        // Root's alone: QEMU gets it as an open descriptor, never by its path.
+        File.SetUnixFileMode(disk, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     private List<string> Arguments(RuntimeSandbox sandbox, VmBoot boot)
@@ -342,45 +397,75 @@ public sealed class QemuRuntime(
         [
             "-name", "wrenn-" + sandbox.SandboxId,
             "-M", options.Value.Machine,
-            "-accel", Accelerator,
+            "-accel", Accelerator == "kvm" ? "kvm" : $"tcg,tb-size={options.Value.TcgTranslationCacheMb.ToString(CultureInfo.InvariantCulture)}",
             "-cpu", Accelerator == "kvm" ? "host" : "max",
             "-smp", sandbox.Vcpus.ToString(CultureInfo.InvariantCulture),
             "-m", sandbox.MemoryMb.ToString(CultureInfo.InvariantCulture),
             "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-            "-chardev", $"file,id=console,path={ConsoleLog.PathIn(sandbox.Directory)},append=on",
+            // No new programs, no set*id, no obsolete calls, no scheduler or affinity changes: QEMU's own seccomp filter.
+            "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+            // Every file below is a descriptor the root launcher opened (QemuLaunch): QEMU opens no host path.
+            .. QemuLaunch.FdSet(QemuLaunch.ConsoleFd),
+            "-chardev", $"file,id=console,path={QemuLaunch.FdSetPath(QemuLaunch.ConsoleFd)},append=on",
             "-serial", "chardev:console",
-            "-kernel", boot.KernelPath,
+            "-kernel", $"/proc/self/fd/{QemuLaunch.KernelFd}",
             "-append", boot.CommandLine,
-            "-drive", $"id=root,file={Path.Combine(sandbox.Directory, DiskFileName)},format=qcow2,if=none",
-            "-device", "virtio-blk-device,drive=root",
+            "-device", $"virtio-blk-device,drive={QemuDiskChain.NodeName}",
             "-netdev", $"tap,id=net0,ifname={GuestNetwork.TapName},script=no,downscript=no",
             "-device", $"virtio-net-device,netdev=net0,mac={GuestNetwork.MacAddress}",
-            "-qmp", $"unix:{QmpSocket(sandbox)},server=on,wait=off",
-            "-pidfile", Path.Combine(sandbox.Directory, PidFileName),
+            "-qmp", $"unix:{QmpSocketName},server=on,wait=off",
         ];
-        if (boot.InitrdPath is { } initrd)
+        if (boot.InitrdPath is not null)
         {
-            arguments.AddRange(["-initrd", initrd]);
+            arguments.AddRange(["-initrd", $"/proc/self/fd/{QemuLaunch.InitrdFd}"]);
         }
 
         return arguments;
     }
 
     /// <summary>
-    /// Starts QEMU in the sandbox's namespace, detached (its own session, output to qemu.log), so it
-    /// outlives an agent restart; then waits for its pid file and socket. QEMU's -daemonize is not
-    /// used: its exec: migrations fail without stdio. Nothing talks QMP to a booting guest: under
-    /// software emulation a QMP call during the kernel's early clock calibration was seen to hang
-    /// the boot for good.
+    /// Starts QEMU in the sandbox's namespace and cgroup, detached (its own session, output to
+    /// qemu.log), so it outlives an agent restart, as the VM user with every file handed over open
+    /// (<see cref="QemuLaunch"/>); <paramref name="incomingMemory"/> is the memory file a restore reads.
+    /// Then waits for its pid file and socket. QEMU's -daemonize is not used: its migrations fail
+    /// without stdio. Nothing talks QMP to a booting guest: under software emulation a QMP call during
+    /// the kernel's early clock calibration was seen to hang the boot for good.
     /// </summary>
-    private async Task LaunchAsync(RuntimeSandbox sandbox, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private async Task LaunchAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string? incomingMemory, CancellationToken cancellationToken)
     {
+        var workDirectory = WorkDirectory(sandbox);
+        var user = await _users.AcquireAsync(workDirectory, cancellationToken).ConfigureAwait(false);
         File.Delete(QmpSocket(sandbox));
         File.Delete(Path.Combine(sandbox.Directory, PidFileName));
-        await commands.RunCheckedAsync(
-            "/bin/sh",
-            ["-c", "setsid \"$@\" </dev/null >>\"$0\" 2>&1 &", Path.Combine(sandbox.Directory, LogFileName), "nsenter", "--net=" + sandbox.Network.NamespacePath, "--", options.Value.Binary, .. arguments],
-            cancellationToken).ConfigureAwait(false);
+
+        var disk = QemuDiskChain.Read(Path.Combine(sandbox.Directory, DiskFileName), DiskRoots);
+        List<QemuLaunch.OpenFile> files = [new(QemuLaunch.KernelFd, "<", ReadableByVmUser(boot.KernelPath))];
+        if (boot.InitrdPath is { } initrd)
+        {
+            files.Add(new(QemuLaunch.InitrdFd, "<", ReadableByVmUser(initrd)));
+        }
+
+        files.Add(new(QemuLaunch.ConsoleFd, ">>", ConsoleLog.PathIn(sandbox.Directory)));
+        if (incomingMemory is not null)
+        {
+            files.Add(new(QemuLaunch.IncomingFd, "<", incomingMemory));
+        }
+
+        files.AddRange(disk.Files());
+        var memoryLimit = ((long)sandbox.MemoryMb + options.Value.MemoryOverheadMb) * 1024 * 1024;
+        var cgroup = await VmCgroup.CreateAsync(options.Value.CgroupParent, sandbox.SandboxId, memoryLimit, sandbox.Vcpus, cancellationToken).ConfigureAwait(false);
+        var (program, launch) = QemuLaunch.Command(
+            Path.Combine(sandbox.Directory, LogFileName),
+            Path.Combine(sandbox.Directory, PidFileName),
+            workDirectory,
+            sandbox.Network.NamespacePath,
+            user,
+            Accelerator,
+            cgroup,
+            files,
+            options.Value.Binary,
+            [.. arguments, .. disk.Arguments()]);
+        await commands.RunCheckedAsync(program, launch, cancellationToken).ConfigureAwait(false);
         var deadline = DateTime.UtcNow + options.Value.ProcessStartTimeout;
         while (!(Pid(sandbox) is { } pid && IsOurQemu(pid, sandbox) && File.Exists(QmpSocket(sandbox))))
         {
@@ -392,6 +477,34 @@ public sealed class QemuRuntime(
 
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The kernel and initrd reach QEMU as /proc/self/fd/N, which the kernel opens anew with the VM
+    /// user's rights on the file itself (not on the directories above it): the file must be readable by others.
+    /// </summary>
+    private static string ReadableByVmUser(string path) =>
+        File.GetUnixFileMode(path).HasFlag(UnixFileMode.OtherRead)
+            ? path
+            : throw new InvalidOperationException($"{path} is not readable by other users; QEMU runs unprivileged and reads it through its descriptor (chmod o+r {path})");
+
+    /// <summary>The VM users (one fixed, or one each from a range), refused when root or among the ids container sandboxes map to.</summary>
+    private static VmUserPool ValidatedUsers(QemuRuntimeOptions options, Container.ContainerRuntimeOptions container)
+    {
+        var first = container.UserNamespaceHostId;
+        var end = first + container.UserNamespaceSize;
+        bool Overlaps(long from, long to) => from < end && to > first;
+        if (options.User is { } value)
+        {
+            var user = VmUser.Parse(value);
+            return Overlaps(user.Uid, user.Uid + 1L) || Overlaps(user.Gid, user.Gid + 1L)
+                ? throw new InvalidOperationException($"the QEMU user {user} lies in the ids container sandboxes map to ({first}–{end - 1}); choose another")
+                : new VmUserPool(user, user.Uid, 1);
+        }
+
+        return options.FirstVmId == 0 || options.VmIdCount == 0 || (long)options.FirstVmId + options.VmIdCount > uint.MaxValue || Overlaps(options.FirstVmId, (long)options.FirstVmId + options.VmIdCount)
+            ? throw new InvalidOperationException($"the VM ids {options.FirstVmId}+{options.VmIdCount} must be above 0, below 2^32 and apart from the container sandboxes' ({first}–{end - 1})")
+            : new VmUserPool(null, options.FirstVmId, options.VmIdCount);
     }
 
     /// <summary>Waits until QEMU has written the whole memory file.</summary>
@@ -439,19 +552,36 @@ public sealed class QemuRuntime(
         }
     }
 
+    /// <summary>Kills the sandbox's QEMU if it runs and removes its cgroup.</summary>
     private async Task KillAsync(RuntimeSandbox sandbox)
     {
-        if (Pid(sandbox) is not { } pid || !IsOurQemu(pid, sandbox))
+        if (Pid(sandbox) is { } pid && IsOurQemu(pid, sandbox))
         {
-            return;
+            using (var process = System.Diagnostics.Process.GetProcessById(pid))
+            {
+                process.Kill();
+            }
+
+            await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
 
-        using (var process = System.Diagnostics.Process.GetProcessById(pid))
-        {
-            process.Kill();
-        }
+        await ReleaseCgroupAsync(sandbox).ConfigureAwait(false);
+    }
 
-        await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+    /// <summary>
+    /// Removes the VM's cgroup once its QEMU is gone. A failure here must not fail the pause or the
+    /// rollback that called it: destroy removes it again (and reports), and a new launch replaces it.
+    /// </summary>
+    private async Task ReleaseCgroupAsync(RuntimeSandbox sandbox)
+    {
+        try
+        {
+            await VmCgroup.RemoveAsync(options.Value.CgroupParent, sandbox.SandboxId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning(ex, "The cgroup of {SandboxId}'s VM could not be removed yet", sandbox.SandboxId);
+        }
     }
 
     private static async Task WaitForExitAsync(RuntimeSandbox sandbox, TimeSpan timeout)
@@ -473,7 +603,9 @@ public sealed class QemuRuntime(
     /// <summary>The pid is this sandbox's QEMU (not a recycled pid): its command line names the sandbox.</summary>
     private static bool IsOurQemu(int pid, RuntimeSandbox sandbox) => VmProcess.IsRunning(pid, "wrenn-" + sandbox.SandboxId);
 
-    private static string QmpSocket(RuntimeSandbox sandbox) => Path.Combine(sandbox.Directory, QmpSocketName);
+    private static string WorkDirectory(RuntimeSandbox sandbox) => Path.Combine(sandbox.Directory, WorkDirectoryName);
+
+    private static string QmpSocket(RuntimeSandbox sandbox) => Path.Combine(WorkDirectory(sandbox), QmpSocketName);
 
     private string MemoryFile(RuntimeSandbox sandbox) => Path.Combine(agentOptions.Value.WrennDir, "snapshots", sandbox.SandboxId, MemoryFileName);
 }

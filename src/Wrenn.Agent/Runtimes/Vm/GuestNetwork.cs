@@ -27,9 +27,12 @@ public static class GuestNetwork
     /// <summary>The namespace's link to the host (the veth end that holds the slot's sandbox address).</summary>
     public const string UplinkName = "eth0";
 
-    /// <summary><c>ip -batch</c> lines that make the TAP and give it the gateway address.</summary>
-    public static string TapCommands() => string.Join('\n',
-        $"tuntap add dev {TapName} mode tap",
+    /// <summary>
+    /// <c>ip -batch</c> lines that make the TAP and give it the gateway address; with an
+    /// <paramref name="owner"/>, that user may attach to it without CAP_NET_ADMIN (an unprivileged VMM).
+    /// </summary>
+    public static string TapCommands(VmUser? owner = null) => string.Join('\n',
+        owner is { } user ? $"tuntap add dev {TapName} mode tap user {user.Uid} group {user.Gid}" : $"tuntap add dev {TapName} mode tap",
         $"addr add {TapAddress}/{PrefixLength} dev {TapName}",
         $"link set {TapName} up") + "\n";
 
