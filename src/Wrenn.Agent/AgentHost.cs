@@ -214,7 +214,14 @@ public static class AgentHost
         services.AddSingleton<HostMetricsCollector>();
         services.AddHostedService<SandboxLifecycleService>();
         services.AddHttpClient<ControlPlaneClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
-        services.AddHttpClient<EnvdClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddOptions<EnvdClientOptions>();
+        services.AddHttpClient<EnvdClient>(client =>
+            {
+                client.Timeout = Timeout.InfiniteTimeSpan;
+
+                // A backstop for any answer read whole: EnvdClient reads its own bodies up to tighter caps.
+                client.MaxResponseContentBufferSize = new EnvdClientOptions().MaxResponseBytes;
+            })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 // Sandbox addresses must never go through a proxy from the environment.

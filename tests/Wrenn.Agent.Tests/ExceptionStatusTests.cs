@@ -18,6 +18,7 @@ public sealed class ExceptionStatusTests
         { new ExecTimeoutException(TimeSpan.FromSeconds(1)), StatusCode.DeadlineExceeded },
         { new NoFreeSlotException(2), StatusCode.ResourceExhausted },
         { new ExecOutputTooLargeException(10), StatusCode.OutOfRange },
+        { new EnvdResponseTooLargeException("ListDir", 10), StatusCode.OutOfRange },
         { new EnvdCallException("invalid_argument", "no such user"), StatusCode.InvalidArgument },
         { new EnvdCallException("internal", "boom"), StatusCode.Unavailable },
         { new IOException("disk"), StatusCode.Internal },

@@ -81,7 +81,7 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
         ExecTimeoutException => StatusCode.DeadlineExceeded,
         NoFreeSlotException => StatusCode.ResourceExhausted,
         Runtimes.Vm.KernelNotFoundException => StatusCode.Unavailable,
-        ExecOutputTooLargeException => StatusCode.OutOfRange,
+        ExecOutputTooLargeException or EnvdResponseTooLargeException => StatusCode.OutOfRange,
         EnvdCallException { Code: "not_found" } => StatusCode.NotFound,
         EnvdCallException { Code: "already_exists" } => StatusCode.AlreadyExists,
         EnvdCallException { Code: "permission_denied" } => StatusCode.PermissionDenied,

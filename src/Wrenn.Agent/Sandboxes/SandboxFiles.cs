@@ -1,10 +1,11 @@
+using Microsoft.Extensions.Options;
 using Wrenn.Agent.Envd;
 using Wrenn.Envd.Protocol.Filesystem;
 
 namespace Wrenn.Agent.Sandboxes;
 
 /// <summary>Files in a running sandbox, through its envd: streamed in and out, listed, made, removed.</summary>
-public sealed class SandboxFiles(SandboxManager manager, EnvdClient envd)
+public sealed class SandboxFiles(SandboxManager manager, EnvdClient envd, IOptions<EnvdClientOptions> envdOptions)
 {
     /// <summary>Streams <paramref name="content"/> into the file (parents created, owned by the user); returns the absolute path.</summary>
     public Task<string> WriteAsync(string sandboxId, string path, string? user, Stream content, CancellationToken cancellationToken)
@@ -27,7 +28,9 @@ public sealed class SandboxFiles(SandboxManager manager, EnvdClient envd)
         RequirePath(path);
         var sandbox = manager.GetRunningAndTouch(sandboxId);
         var response = await envd.CallAsync(sandbox.Envd, "filesystem.Filesystem/ListDir", new ListDirRequest { Path = path, Depth = depth }, ListDirResponse.Parser, cancellationToken, user).ConfigureAwait(false);
-        return response.Entries;
+        return response.Entries.Count > envdOptions.Value.MaxListEntries
+            ? throw new EnvdResponseTooLargeException("ListDir", envdOptions.Value.MaxListEntries)
+            : response.Entries;
     }
 
     /// <summary>Creates the directory; returns its entry and whether it was new.</summary>
