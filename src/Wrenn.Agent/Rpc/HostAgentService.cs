@@ -48,7 +48,7 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
 
     public override async Task<CreateSnapshotResponse> CreateSnapshot(CreateSnapshotRequest request, ServerCallContext context)
     {
-        var template = await manager.CreateSnapshotAsync(request.SandboxId, request.Name, context.CancellationToken).ConfigureAwait(false);
+        var template = await manager.CreateSnapshotAsync(request.SandboxId, request.Name, EmptyToNull(request.TeamName), context.CancellationToken).ConfigureAwait(false);
         return new CreateSnapshotResponse
         {
             Name = template.Name,
