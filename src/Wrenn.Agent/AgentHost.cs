@@ -129,6 +129,14 @@ public static class AgentHost
         container.UserNamespace = true;
     }
 
+    /// <summary>A whole number of at least 1 from <paramref name="variable"/>, or <paramref name="fallback"/> when it is unset.</summary>
+    private static int PositiveFromEnvironment(string variable, int fallback) =>
+        WrennEnvironment.Get(variable) is not { } value
+            ? fallback
+            : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number >= 1
+                ? number
+                : throw new InvalidOperationException($"{variable} must be a whole number of at least 1, not '{value}'");
+
     private static void QuietFrameworkLogs(ILoggingBuilder logging)
     {
         logging.AddFilter("Microsoft", LogLevel.Warning);
@@ -176,6 +184,12 @@ public static class AgentHost
             }
         });
         services.AddOptions<SandboxManagerOptions>();
+        services.AddOptions<SandboxCallLimitOptions>().Configure(limits =>
+        {
+            limits.MaxCallsPerHost = PositiveFromEnvironment(WrennEnvironment.AgentMaxCalls, limits.MaxCallsPerHost);
+            limits.MaxCallsPerTeam = PositiveFromEnvironment(WrennEnvironment.AgentMaxCallsPerTeam, limits.MaxCallsPerTeam);
+        });
+        services.AddSingleton<SandboxCallLimiter>();
         services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
         services.AddSingleton<IStepFaults, NoStepFaults>();
         services.AddSingleton<SandboxFirewall>();

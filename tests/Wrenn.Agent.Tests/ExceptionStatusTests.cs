@@ -17,6 +17,7 @@ public sealed class ExceptionStatusTests
         { new SandboxConflictException("busy"), StatusCode.FailedPrecondition },
         { new ExecTimeoutException(TimeSpan.FromSeconds(1)), StatusCode.DeadlineExceeded },
         { new NoFreeSlotException(2), StatusCode.ResourceExhausted },
+        { new TooManyCallsException(SandboxCallLimiter.TeamScope, 64), StatusCode.ResourceExhausted },
         { new ExecOutputTooLargeException(10), StatusCode.OutOfRange },
         { new EnvdResponseTooLargeException("ListDir", 10), StatusCode.OutOfRange },
         { new EnvdCallException("invalid_argument", "no such user"), StatusCode.InvalidArgument },

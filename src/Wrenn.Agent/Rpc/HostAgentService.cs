@@ -23,7 +23,8 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
             request.Vcpus,
             request.MemoryMb,
             request.TimeoutSec,
-            request.Env.ToDictionary(StringComparer.Ordinal));
+            request.Env.ToDictionary(StringComparer.Ordinal),
+            EmptyToNull(request.TeamId));
         var sandbox = await manager.CreateAsync(spec, context.CancellationToken).ConfigureAwait(false);
         return new CreateSandboxResponse { Sandbox = ToInfo(sandbox) };
     }

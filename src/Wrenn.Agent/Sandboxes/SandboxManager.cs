@@ -654,7 +654,7 @@ public sealed class SandboxManager(
 
             var record = await ReadRecordAsync(directory, cancellationToken).ConfigureAwait(false);
             var sandbox = new Sandbox(
-                new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, new Dictionary<string, string>()),
+                new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, new Dictionary<string, string>(), record?.TeamId),
                 directory);
             if (record?.SlotIndex is { } slotIndex)
             {
@@ -788,7 +788,8 @@ public sealed class SandboxManager(
             sandbox.TimeoutSec,
             sandbox.StartedAt,
             sandbox.State == SandboxState.Paused,
-            sandbox.EnvdAccessToken);
+            sandbox.EnvdAccessToken,
+            sandbox.Spec.TeamId);
 
         // Written aside and renamed over: a crash mid-write must not leave a record that cannot be read.
         var path = Path.Combine(sandbox.Directory, SandboxRecord.FileName);

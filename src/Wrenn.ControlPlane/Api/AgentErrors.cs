@@ -18,6 +18,8 @@ public static class AgentErrors
             ApiResults.Error(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, exception.Status.Detail),
         StatusCode.DeadlineExceeded =>
             ApiResults.Error(StatusCodes.Status504GatewayTimeout, ErrorCodes.Timeout, exception.Status.Detail),
+        StatusCode.ResourceExhausted when exception.Trailers.GetValue(AgentTrailers.Limit) is not null =>
+            ApiResults.Error(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, exception.Status.Detail),
         StatusCode.ResourceExhausted =>
             ApiResults.Error(StatusCodes.Status503ServiceUnavailable, ErrorCodes.NoCapacity, exception.Status.Detail),
         StatusCode.Unimplemented =>

@@ -131,6 +131,7 @@ public static class SandboxesApi
             Vcpus = (uint)sandbox.Vcpus,
             MemoryMb = (uint)sandbox.MemoryMb,
             TimeoutSec = (uint)sandbox.TimeoutSec,
+            TeamId = sandbox.TeamId,
         };
         agentRequest.Env.Add(body.Env ?? []);
         var agent = agents.For(host);
