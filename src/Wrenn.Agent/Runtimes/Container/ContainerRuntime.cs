@@ -223,20 +223,20 @@ public sealed class ContainerRuntime(
     private async Task RunContainerAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         var id = ContainerId(sandbox.SandboxId);
-        var consoleLog = ConsoleLog.PathIn(sandbox.Directory);
 
-        // A detached container inherits the OCI runtime's stdio. Giving it a log file (not our pipes)
-        // means nothing of ours stays tied to the container once the runtime returns.
+        // A detached container inherits the OCI runtime's stdio. Giving it the capped console log (not
+        // our pipes) means nothing of ours stays tied to the container once the runtime returns.
         var result = await commands.RunAsync(
             "/bin/sh",
-            [
-                "-c", "exec \"$@\" </dev/null >>\"$0\" 2>&1",
-                consoleLog,
-                options.Value.OciRuntime, "run", "--detach",
-                "--bundle", sandbox.Directory,
-                "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
-                id,
-            ],
+            ConsoleLog.CappedShellArguments(
+                sandbox.Directory,
+                options.Value.ConsoleLogBytes,
+                [
+                    options.Value.OciRuntime, "run", "--detach",
+                    "--bundle", sandbox.Directory,
+                    "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
+                    id,
+                ]),
             cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
