@@ -170,6 +170,14 @@ public static class AgentHost
         container.UserNamespace = true;
     }
 
+    /// <summary>A whole number of at least 1 from <paramref name="variable"/>, or <paramref name="fallback"/> when it is unset.</summary>
+    private static int PositiveFromEnvironment(string variable, int fallback) =>
+        WrennEnvironment.Get(variable) is not { } value
+            ? fallback
+            : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number >= 1
+                ? number
+                : throw new InvalidOperationException($"{variable} must be a whole number of at least 1, not '{value}'");
+
     private static void QuietFrameworkLogs(ILoggingBuilder logging)
     {
         logging.AddFilter("Microsoft", LogLevel.Warning);
@@ -222,6 +230,12 @@ public static class AgentHost
             }
         });
         services.AddOptions<SandboxManagerOptions>();
+        services.AddOptions<SandboxCallLimitOptions>().Configure(limits =>
+        {
+            limits.MaxCallsPerHost = PositiveFromEnvironment(WrennEnvironment.AgentMaxCalls, limits.MaxCallsPerHost);
+            limits.MaxCallsPerTeam = PositiveFromEnvironment(WrennEnvironment.AgentMaxCallsPerTeam, limits.MaxCallsPerTeam);
+        });
+        services.AddSingleton<SandboxCallLimiter>();
         services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
         services.AddSingleton<IStepFaults, NoStepFaults>();
         services.AddSingleton<SandboxFirewall>();
@@ -268,7 +282,14 @@ public static class AgentHost
         services.AddSingleton<CallTokenValidator>();
         services.AddHostedService<SandboxLifecycleService>();
         services.AddHttpClient<ControlPlaneClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
-        services.AddHttpClient<EnvdClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddOptions<EnvdClientOptions>();
+        services.AddHttpClient<EnvdClient>(client =>
+            {
+                client.Timeout = Timeout.InfiniteTimeSpan;
+
+                // A backstop for any answer read whole: EnvdClient reads its own bodies up to tighter caps.
+                client.MaxResponseContentBufferSize = new EnvdClientOptions().MaxResponseBytes;
+            })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 // Sandbox addresses must never go through a proxy from the environment.

@@ -128,7 +128,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
         var source = Spec();
-        var template = "vmtpl" + Guid.NewGuid().ToString("N")[..8];
+        var template = WrennIds.NewTemplateId();
         await using (var agent = QemuAgent())
         {
             await agent.Manager.CreateAsync(source, ct);
@@ -136,7 +136,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await Task.Delay(1000, ct);
 
             var clock = Stopwatch.StartNew();
-            var made = await agent.Manager.CreateSnapshotAsync(source.SandboxId, template, ct);
+            var made = await agent.Manager.CreateSnapshotAsync(source.SandboxId, template, "vmtpl", ct);
             var snapshot = clock.Elapsed;
             Assert.True(made.KeepsMemory, "a VM template keeps memory and processes");
             Assert.Equal(SandboxState.Running, agent.Manager.List().Single(s => s.Id == source.SandboxId).State);

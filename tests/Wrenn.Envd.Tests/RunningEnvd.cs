@@ -12,6 +12,7 @@ namespace Wrenn.Envd.Tests;
 public sealed class RunningEnvd : IAsyncDisposable
 {
     private readonly SystemProcess _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
     private RunningEnvd(SystemProcess process, int port)
     {
@@ -25,6 +26,9 @@ public sealed class RunningEnvd : IAsyncDisposable
     public HttpClient Http { get; }
 
     public int Pid => _process.Id;
+
+    /// <summary>The lines envd printed so far (its log, stdout and stderr together).</summary>
+    public IReadOnlyList<string> Output => [.. _output];
 
     public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null)
     {
@@ -50,11 +54,11 @@ public sealed class RunningEnvd : IAsyncDisposable
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
         var process = SystemProcess.Start(startInfo)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var envd = new RunningEnvd(process, port);
+        process.OutputDataReceived += (_, line) => envd.Collect(line.Data);
+        process.ErrorDataReceived += (_, line) => envd.Collect(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var envd = new RunningEnvd(process, port);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
@@ -99,6 +103,14 @@ public sealed class RunningEnvd : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+        }
     }
 
     private static int FreePort()

@@ -4,15 +4,17 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Wrenn.Envd.Protocol.Process;
 
 namespace Wrenn.Agent.Envd;
 
 /// <summary>
 /// The agent's client for a sandbox's envd: its health endpoint and the Connect process service,
-/// spoken in binary protobuf.
+/// spoken in binary protobuf. Every answer is read up to a cap (<see cref="EnvdClientOptions"/>): envd
+/// runs inside the sandbox, so what it sends is the tenant's to choose.
 /// </summary>
-public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
+public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> options, ILogger<EnvdClient> logger)
 {
     public const int Port = 49983;
 
@@ -93,12 +95,12 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
         using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var body = await ReadErrorTextAsync(response, cancellationToken).ConfigureAwait(false);
             throw new EnvdCallException("http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), body);
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var reader = new ConnectEnvelopeReader(stream);
+        var reader = new ConnectEnvelopeReader(stream, options.Value.MaxStreamMessageBytes);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } envelope)
         {
             if (envelope.IsCompressed)
@@ -175,14 +177,13 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
     {
         using var message = Request(envd, "/" + procedure, Google.Protobuf.MessageExtensions.ToByteArray(request), "application/proto");
         SetUser(message, user);
-        using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            throw UnaryError(response, body);
+            throw UnaryError(response, await ReadBodyAsync(response, options.Value.MaxErrorBodyBytes, procedure, truncate: true, cancellationToken).ConfigureAwait(false));
         }
 
-        return parser.ParseFrom(body);
+        return parser.ParseFrom(await ReadBodyAsync(response, options.Value.MaxResponseBytes, procedure, truncate: false, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>POST /files as application/octet-stream: the body streams from <paramref name="content"/> to the file.</summary>
@@ -192,14 +193,13 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(envd.BaseUri, "/files?" + query)) { Content = new StreamContent(content, FileChunkBytes) };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         AddToken(message, envd);
-        using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            throw FileError(response, body);
+            throw FileError(response, await ReadErrorTextAsync(response, cancellationToken).ConfigureAwait(false));
         }
 
-        using var written = JsonDocument.Parse(body);
+        using var written = JsonDocument.Parse(await ReadBodyAsync(response, options.Value.MaxErrorBodyBytes, "POST /files", truncate: false, cancellationToken).ConfigureAwait(false));
         return written.RootElement[0].GetProperty("path").GetString() ?? path;
     }
 
@@ -214,12 +214,48 @@ public sealed class EnvdClient(HttpClient http, ILogger<EnvdClient> logger)
         {
             using (response)
             {
-                throw FileError(response, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+                throw FileError(response, await ReadErrorTextAsync(response, cancellationToken).ConfigureAwait(false));
             }
         }
 
         return new ResponseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>
+    /// The body, read only up to <paramref name="limit"/> bytes: past it, the rest is dropped
+    /// (<paramref name="truncate"/>, for error texts) or the call fails with <see cref="EnvdResponseTooLargeException"/>.
+    /// </summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, int limit, string what, bool truncate, CancellationToken cancellationToken)
+    {
+        if (!truncate && response.Content.Headers.ContentLength > limit)
+        {
+            throw new EnvdResponseTooLargeException(what, limit);
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var collected = new MemoryStream();
+        var chunk = new byte[Math.Min(limit + 1, FileChunkBytes)];
+        while (await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false) is var read and > 0)
+        {
+            if (collected.Length + read > limit)
+            {
+                if (!truncate)
+                {
+                    throw new EnvdResponseTooLargeException(what, limit);
+                }
+
+                collected.Write(chunk, 0, limit - (int)collected.Length);
+                break;
+            }
+
+            collected.Write(chunk, 0, read);
+        }
+
+        return collected.ToArray();
+    }
+
+    private async Task<string> ReadErrorTextAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        Encoding.UTF8.GetString(await ReadBodyAsync(response, options.Value.MaxErrorBodyBytes, "an error", truncate: true, cancellationToken).ConfigureAwait(false));
 
     private static HttpRequestMessage Request(EnvdEndpoint envd, string path, byte[] body, string contentType)
     {

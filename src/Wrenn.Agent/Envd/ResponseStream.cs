@@ -1,7 +1,10 @@
 namespace Wrenn.Agent.Envd;
 
-/// <summary>A response body that disposes its response when it is disposed, so a download can be handed on.</summary>
-public sealed class ResponseStream(HttpResponseMessage response, Stream body) : Stream
+/// <summary>
+/// A response body that disposes what it belongs to (its HTTP response, or a call's place in a limit)
+/// when it is disposed, so a download can be handed on.
+/// </summary>
+public sealed class ResponseStream(IDisposable owner, Stream body) : Stream
 {
     public override bool CanRead => true;
 
@@ -38,7 +41,7 @@ public sealed class ResponseStream(HttpResponseMessage response, Stream body) : 
         if (disposing)
         {
             body.Dispose();
-            response.Dispose();
+            owner.Dispose();
         }
 
         base.Dispose(disposing);

@@ -79,9 +79,9 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
         SandboxConflictException or TemplateInUseException => StatusCode.FailedPrecondition,
         TemplateExistsException => StatusCode.AlreadyExists,
         ExecTimeoutException => StatusCode.DeadlineExceeded,
-        NoFreeSlotException => StatusCode.ResourceExhausted,
+        NoFreeSlotException or TooManyCallsException => StatusCode.ResourceExhausted,
         Runtimes.Vm.KernelNotFoundException or Runtimes.RuntimeUnavailableException => StatusCode.Unavailable,
-        ExecOutputTooLargeException => StatusCode.OutOfRange,
+        ExecOutputTooLargeException or EnvdResponseTooLargeException => StatusCode.OutOfRange,
         EnvdCallException { Code: "not_found" } => StatusCode.NotFound,
         EnvdCallException { Code: "already_exists" } => StatusCode.AlreadyExists,
         EnvdCallException { Code: "permission_denied" } => StatusCode.PermissionDenied,
@@ -105,6 +105,8 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
             logger.LogInformation("{Method} refused ({Status}): {Message}", context.Method, status, exception.Message);
         }
 
-        return new RpcException(new Status(status, exception.Message));
+        // A limit's refusal and a full host share RESOURCE_EXHAUSTED; the trailer tells them apart.
+        var trailers = exception is TooManyCallsException tooMany ? new Metadata { { Common.Errors.AgentTrailers.Limit, tooMany.Scope } } : Metadata.Empty;
+        return new RpcException(new Status(status, exception.Message), trailers);
     }
 }

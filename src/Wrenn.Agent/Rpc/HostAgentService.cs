@@ -23,7 +23,8 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
             request.Vcpus,
             request.MemoryMb,
             request.TimeoutSec,
-            request.Env.ToDictionary(StringComparer.Ordinal));
+            request.Env.ToDictionary(StringComparer.Ordinal),
+            EmptyToNull(request.TeamId));
         var sandbox = await manager.CreateAsync(spec, context.CancellationToken).ConfigureAwait(false);
         return new CreateSandboxResponse { Sandbox = ToInfo(sandbox) };
     }
@@ -48,7 +49,7 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
 
     public override async Task<CreateSnapshotResponse> CreateSnapshot(CreateSnapshotRequest request, ServerCallContext context)
     {
-        var template = await manager.CreateSnapshotAsync(request.SandboxId, request.Name, context.CancellationToken).ConfigureAwait(false);
+        var template = await manager.CreateSnapshotAsync(request.SandboxId, request.Name, EmptyToNull(request.TeamName), context.CancellationToken).ConfigureAwait(false);
         return new CreateSnapshotResponse
         {
             Name = template.Name,

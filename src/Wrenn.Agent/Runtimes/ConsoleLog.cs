@@ -2,13 +2,52 @@ using System.Text;
 
 namespace Wrenn.Agent.Runtimes;
 
-/// <summary>The console log a runtime keeps in the sandbox directory: what init and envd printed, for error messages.</summary>
+/// <summary>
+/// The console log a runtime keeps in the sandbox directory: what init and envd printed, for error
+/// messages. The guest writes it (as root inside the sandbox, as often as it likes), so it goes
+/// through a pipe to a small rotator that keeps at most a cap in <c>console.log</c> and one rotated
+/// file beside it: the host's disk holds at most twice the cap per sandbox, whatever the guest prints.
+/// </summary>
 public static class ConsoleLog
 {
     public const string FileName = "console.log";
+
+    /// <summary>The rotated file: the cap's worth before the current one.</summary>
+    public const string RotatedFileName = FileName + ".1";
+
+    public const long DefaultCapBytes = 1024 * 1024;
+
     private const int TailBytes = 4096;
 
+    /// <summary>
+    /// Reads its standard input into $1, at most $2 bytes at a time, moving the full file to $1.1
+    /// before starting the next; ends at end of input. GNU head -c reads no more than it writes.
+    /// </summary>
+    private const string RotatorScript =
+        "log=$1; cap=$2; " +
+        "while :; do if [ -e \"$log\" ]; then mv -f \"$log\" \"$log.1\"; fi; " +
+        "head -c \"$cap\" > \"$log\" || exit 1; " +
+        "[ \"$(stat -c %s \"$log\")\" -lt \"$cap\" ] && exit 0; done";
+
     public static string PathIn(string sandboxDirectory) => Path.Combine(sandboxDirectory, FileName);
+
+    /// <summary>
+    /// sh -c arguments that run <paramref name="command"/> with stdin from /dev/null and stdout and
+    /// stderr into the sandbox's console log through the rotator (started detached, in its own
+    /// session, so it outlives the agent; it ends when the last writer closes the pipe). The pipe and
+    /// the log are made under the caller's umask; <paramref name="commandUmask"/>, when given, is the
+    /// command's own.
+    /// </summary>
+    public static IReadOnlyList<string> CappedShellArguments(string sandboxDirectory, long capBytes, IEnumerable<string> command, string? commandUmask = null) =>
+    [
+        "-c",
+        "log=$0; cap=$1; shift; pipe=\"$log.pipe\"; rm -f \"$pipe\"; mkfifo -m 600 \"$pipe\" || exit 1; " +
+        "(setsid sh -c '" + RotatorScript + "' console-log \"$log\" \"$cap\" <\"$pipe\" >/dev/null 2>&1 &); " +
+        (commandUmask is null ? string.Empty : "umask " + commandUmask + "; ") + "exec \"$@\" </dev/null >\"$pipe\" 2>&1",
+        PathIn(sandboxDirectory),
+        capBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        .. command,
+    ];
 
     /// <summary>The last few KiB of the log, or empty when there is none.</summary>
     public static string Tail(string sandboxDirectory)

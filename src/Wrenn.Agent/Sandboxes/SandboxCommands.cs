@@ -10,6 +10,7 @@ public sealed class SandboxCommands(
     SandboxManager manager,
     EnvdClient envd,
     SandboxRequestValidator validator,
+    SandboxCallLimiter limiter,
     IOptions<SandboxManagerOptions> options,
     ILogger<SandboxCommands> logger)
 {
@@ -23,6 +24,7 @@ public sealed class SandboxCommands(
         }
 
         var sandbox = manager.GetRunningAndTouch(spec.SandboxId);
+        using var lease = limiter.Enter(sandbox);
         var timeout = spec.Timeout ?? options.Value.DefaultExecTimeout;
         var output = new CollectedOutput(options.Value.MaxExecOutputBytes);
         ProcessEvent.Types.EndEvent? end = null;
@@ -76,6 +78,7 @@ public sealed class SandboxCommands(
     {
         validator.ValidateExec(spec);
         var sandbox = manager.GetRunningAndTouch(spec.SandboxId);
+        using var lease = limiter.Enter(sandbox);
         var timeout = spec.Timeout ?? options.Value.DefaultExecTimeout;
         var started = new TaskCompletionSource<uint>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

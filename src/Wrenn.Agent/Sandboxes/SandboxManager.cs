@@ -354,13 +354,19 @@ public sealed class SandboxManager(
     }
 
     /// <summary>
-    /// Makes template <paramref name="name"/> of a running or paused sandbox's files. A running sandbox
+    /// Makes template <paramref name="name"/> (a template id: the control plane keeps the team's name,
+    /// <paramref name="teamName"/>, for it) of a running or paused sandbox's files. A running sandbox
     /// is frozen while its layer is copied, so the template is one moment of it, and thawed after.
     /// The sandbox ends as it was; if it cannot be thawed it is in error, never reported running.
     /// </summary>
-    public async Task<TemplateManifest> CreateSnapshotAsync(string sandboxId, string name, CancellationToken cancellationToken)
+    public async Task<TemplateManifest> CreateSnapshotAsync(string sandboxId, string name, string? teamName, CancellationToken cancellationToken)
     {
-        Common.Naming.SafeName.Require(name, "template");
+        TemplateStore.RequireId(name);
+        if (!string.IsNullOrEmpty(teamName))
+        {
+            templates.RequireNotAnImage(teamName);
+        }
+
         var sandbox = Get(sandboxId);
         await sandbox.Transition.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -650,7 +656,7 @@ public sealed class SandboxManager(
 
             var record = await ReadRecordAsync(directory, cancellationToken).ConfigureAwait(false);
             var sandbox = new Sandbox(
-                new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, new Dictionary<string, string>()),
+                new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, new Dictionary<string, string>(), record?.TeamId),
                 directory);
             if (record?.SlotIndex is { } slotIndex)
             {
@@ -788,7 +794,8 @@ public sealed class SandboxManager(
             sandbox.TimeoutSec,
             sandbox.StartedAt,
             sandbox.State == SandboxState.Paused,
-            sandbox.EnvdAccessToken);
+            sandbox.EnvdAccessToken,
+            sandbox.Spec.TeamId);
 
         // Written aside and renamed over: a crash mid-write must not leave a record that cannot be read.
         var path = Path.Combine(sandbox.Directory, SandboxRecord.FileName);

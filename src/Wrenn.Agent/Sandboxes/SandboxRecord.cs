@@ -17,7 +17,8 @@ public sealed record SandboxRecord(
     uint TimeoutSec,
     DateTimeOffset StartedAt,
     bool Paused = false,
-    string? EnvdAccessToken = null)
+    string? EnvdAccessToken = null,
+    string? TeamId = null)
 {
     public const string FileName = "sandbox.json";
 }

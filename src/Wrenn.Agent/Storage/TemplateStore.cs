@@ -2,15 +2,19 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage.Ownership;
+using Wrenn.Common.Ids;
 using Wrenn.Common.Naming;
 
 namespace Wrenn.Agent.Storage;
 
 /// <summary>
-/// Filesystem templates under $WRENN_DIR/templates/&lt;name&gt;/: a <c>layer/</c> directory (a copy of
+/// Filesystem templates under $WRENN_DIR/templates/&lt;template id&gt;/: a <c>layer/</c> directory (a copy of
 /// the source sandbox's overlay upper layer, whiteouts included) on top of its parent's layers, and
 /// <c>template.json</c>, written last. A sandbox from a template mounts the whole chain read-only as
 /// its overlay's lower layers, so it starts as fast as one from the base image.
+/// Templates are stored and found by id (<c>tpl-</c> and 16 random hex digits), never by the name a
+/// team gave them: names are per team and live in the control plane, so no name a caller can guess
+/// or choose reaches another team's template here.
 /// </summary>
 public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IOptions<AgentOptions> options, ILogger<TemplateStore> logger)
 {
@@ -25,10 +29,10 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
 
     private string TemplatesDir => options.Value.TemplatesDir;
 
-    /// <summary>The template's manifest, or null when no complete template has that name.</summary>
+    /// <summary>The template's manifest, or null when no complete template has that id.</summary>
     public TemplateManifest? Find(string name)
     {
-        if (!SafeName.IsValid(name))
+        if (!WrennIds.IsTemplateId(name))
         {
             return null;
         }
@@ -127,7 +131,7 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
         Func<string, CancellationToken, Task> writeContent,
         CancellationToken cancellationToken)
     {
-        SafeName.Require(name, "template");
+        RequireId(name);
         if (Find(name) is not null)
         {
             throw new TemplateExistsException(name, "a template");
@@ -197,6 +201,24 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
         logger.LogInformation("Template {Template} removed", name);
     }
 
+    /// <summary>Throws <see cref="TemplateExistsException"/> when a base image is called <paramref name="teamName"/>.</summary>
+    public void RequireNotAnImage(string teamName)
+    {
+        if (images.Exists(teamName))
+        {
+            throw new TemplateExistsException(teamName, "a base image");
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="name"/> is a template id, the only name a template is stored under.</summary>
+    public static void RequireId(string name)
+    {
+        if (!WrennIds.IsTemplateId(name))
+        {
+            throw new ArgumentException($"a template is stored under its id ({WrennIds.TemplatePrefix} and 16 hex digits), not '{name}'", nameof(name));
+        }
+    }
+
     /// <summary>Removes what interrupted creations and removals left (at agent start).</summary>
     public void RemoveInterrupted()
     {
@@ -212,6 +234,12 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
             {
                 logger.LogWarning("Removing {Directory}, left by an interrupted template operation", directory);
                 RemoveQuietly(directory);
+            }
+            else if (!WrennIds.IsTemplateId(name) && File.Exists(Path.Combine(directory, ManifestFileName)))
+            {
+                // Made before templates were stored by id: its name was global, so it is never found by
+                // name again (any team could have guessed it). Kept for the operator to remove.
+                logger.LogWarning("{Directory} is a template stored under its name by an older agent; it is no longer used. Recreate it from a sandbox and remove the directory", directory);
             }
         }
     }

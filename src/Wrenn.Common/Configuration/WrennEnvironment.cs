@@ -89,6 +89,12 @@ public static class WrennEnvironment
     /// </summary>
     public const string SandboxUserNamespace = "WRENN_SANDBOX_USERNS";
 
+    /// <summary>Exec and file calls one agent carries at once, all teams together (default 256).</summary>
+    public const string AgentMaxCalls = "WRENN_AGENT_MAX_CALLS";
+
+    /// <summary>Exec and file calls one agent carries at once for one team's sandboxes (default 64).</summary>
+    public const string AgentMaxCallsPerTeam = "WRENN_AGENT_MAX_CALLS_PER_TEAM";
+
 
     /// <summary>PEM certificate the control plane serves HTTPS with (with <see cref="TlsKey"/>; neither = plain HTTP).</summary>
     public const string TlsCert = "WRENN_TLS_CERT";

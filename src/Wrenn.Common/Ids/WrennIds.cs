@@ -33,6 +33,8 @@ public static class WrennIds
 
     public static bool IsSandboxId(string? value) => HasShape(value, SandboxPrefix, IdHexDigits);
 
+    public static bool IsTemplateId(string? value) => HasShape(value, TemplatePrefix, IdHexDigits);
+
     public static bool IsHostId(string? value) => HasShape(value, HostPrefix, IdHexDigits);
 
     public static bool IsApiKey(string? value) => HasShape(value, ApiKeyPrefix, ApiKeyHexDigits);

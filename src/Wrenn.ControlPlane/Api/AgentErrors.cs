@@ -30,6 +30,8 @@ public static class AgentErrors
             StatusCode.FailedPrecondition or StatusCode.AlreadyExists => new(StatusCodes.Status409Conflict, ErrorCodes.Conflict, detail),
             StatusCode.PermissionDenied => new(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, detail),
             StatusCode.DeadlineExceeded => new(StatusCodes.Status504GatewayTimeout, ErrorCodes.Timeout, detail),
+            StatusCode.ResourceExhausted when exception.Trailers.GetValue(AgentTrailers.Limit) is not null =>
+                new(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, detail),
             StatusCode.ResourceExhausted => new(StatusCodes.Status503ServiceUnavailable, ErrorCodes.NoCapacity, detail),
             StatusCode.Unimplemented => new(StatusCodes.Status501NotImplemented, ErrorCodes.NotSupported, detail),
             StatusCode.Unavailable or StatusCode.Unauthenticated =>

@@ -76,15 +76,18 @@ public static class SandboxesApi
         var templateName = body!.Template ?? SandboxRequestRules.DefaultTemplate;
         var vcpus = body.Vcpus ?? SandboxRequestRules.DefaultVcpus;
         var memoryMb = body.MemoryMb ?? SandboxRequestRules.DefaultMemoryMb;
-        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.Name == templateName, cancellationToken).ConfigureAwait(false);
+        var teamId = caller.TeamId();
+
+        // Only the caller's team's templates have names here; another team's are as absent as none.
+        var template = await db.Templates.AsNoTracking().SingleOrDefaultAsync(t => t.TeamId == teamId && t.Name == templateName, cancellationToken).ConfigureAwait(false);
+        if (template is null && WrennIds.IsTemplateId(templateName))
+        {
+            // Hosts find templates by id: an id the caller typed must not reach one, whoever's it is.
+            return ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"template '{templateName}' not found");
+        }
+
         if (template is not null)
         {
-            // Another team's template is as absent as one that does not exist.
-            if (template.TeamId != caller.TeamId())
-            {
-                return ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"template '{templateName}' not found");
-            }
-
             if (SandboxRequestRules.CheckTemplateFit(template, body) is { } misfit)
             {
                 return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, misfit);
@@ -110,7 +113,7 @@ public static class SandboxesApi
         var sandbox = new SandboxEntity
         {
             Id = WrennIds.NewSandboxId(),
-            TeamId = caller.TeamId(),
+            TeamId = teamId,
             HostId = host.Id,
             Template = templateName,
             State = SandboxStates.Starting,
@@ -129,10 +132,12 @@ public static class SandboxesApi
         var agentRequest = new Agent.CreateSandboxRequest
         {
             SandboxId = sandbox.Id,
-            Template = sandbox.Template,
+            // Hosts know templates by id and images by name.
+            Template = template?.Id ?? sandbox.Template,
             Vcpus = (uint)sandbox.Vcpus,
             MemoryMb = (uint)sandbox.MemoryMb,
             TimeoutSec = (uint)sandbox.TimeoutSec,
+            TeamId = sandbox.TeamId,
         };
         agentRequest.Env.Add(body.Env ?? []);
         var agent = agents.For(host);

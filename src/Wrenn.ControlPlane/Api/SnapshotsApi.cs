@@ -66,8 +66,9 @@ public static class SnapshotsApi
             return failure!;
         }
 
-        // Names are unique across the installation: they name directories on hosts.
-        if (await db.Templates.AnyAsync(t => t.Name == body.Name, cancellationToken).ConfigureAwait(false))
+        // Names are unique within a team; the host stores the template under its id, so another
+        // team's names are neither visible here nor reachable there.
+        if (await db.Templates.AnyAsync(t => t.TeamId == sandbox.TeamId && t.Name == body.Name, cancellationToken).ConfigureAwait(false))
         {
             return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"a template named '{body.Name}' exists; choose another name");
         }
@@ -78,11 +79,12 @@ public static class SnapshotsApi
             return ApiResults.QuotaExceeded(full);
         }
 
+        var templateId = WrennIds.NewTemplateId();
         Agent.CreateSnapshotResponse made;
         try
         {
             made = await agent.CreateSnapshotAsync(
-                new Agent.CreateSnapshotRequest { SandboxId = sandbox.Id, Name = body.Name },
+                new Agent.CreateSnapshotRequest { SandboxId = sandbox.Id, Name = templateId, TeamName = body.Name },
                 deadline: DateTime.UtcNow + SnapshotCallTimeout,
                 cancellationToken: cancellationToken).ConfigureAwait(false);
         }
@@ -90,7 +92,7 @@ public static class SnapshotsApi
         {
             if (AgentErrors.OutcomeUnknown(ex))
             {
-                await DeleteOnHostQuietlyAsync(agent, body.Name, loggers).ConfigureAwait(false);
+                await DeleteOnHostQuietlyAsync(agent, templateId, loggers).ConfigureAwait(false);
             }
 
             return AgentErrors.ToResult(ex);
@@ -98,12 +100,14 @@ public static class SnapshotsApi
 
         var template = new TemplateEntity
         {
-            Id = WrennIds.NewTemplateId(),
+            Id = templateId,
             TeamId = sandbox.TeamId,
             Name = body.Name,
             HostId = sandbox.HostId,
             SourceSandboxId = sandbox.Id,
-            BaseTemplate = made.BaseTemplate,
+
+            // The host answers with the parent's id; the team knows it by the name it asked for.
+            BaseTemplate = sandbox.Template,
             Vcpus = (int)made.Vcpus,
             MemoryMb = (int)made.MemoryMb,
             SizeBytes = (long)made.SizeBytes,
@@ -115,7 +119,7 @@ public static class SnapshotsApi
             if (await quotas.AdmitTemplateAsync(template, CancellationToken.None).ConfigureAwait(false) is { } over)
             {
                 // Too big for what the team has left (or a concurrent create took the last place).
-                await DeleteOnHostQuietlyAsync(agent, body.Name, loggers).ConfigureAwait(false);
+                await DeleteOnHostQuietlyAsync(agent, templateId, loggers).ConfigureAwait(false);
                 return ApiResults.QuotaExceeded(over);
             }
         }
@@ -123,7 +127,7 @@ public static class SnapshotsApi
         {
             // Another request took the name between our check and now (the unique index caught it);
             // the host's copy was made for nobody.
-            await DeleteOnHostQuietlyAsync(agent, body.Name, loggers).ConfigureAwait(false);
+            await DeleteOnHostQuietlyAsync(agent, templateId, loggers).ConfigureAwait(false);
             return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"a template named '{body.Name}' exists; choose another name");
         }
 
@@ -150,7 +154,7 @@ public static class SnapshotsApi
         }
 
         var users = await db.Sandboxes
-            .Where(s => s.Template == name && s.State != SandboxStates.Stopped && s.State != SandboxStates.Error)
+            .Where(s => s.TeamId == teamId && s.Template == name && s.State != SandboxStates.Stopped && s.State != SandboxStates.Error)
             .Select(s => s.Id)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         if (users.Count > 0)
@@ -163,7 +167,7 @@ public static class SnapshotsApi
         {
             try
             {
-                await agents.For(host).DeleteSnapshotAsync(new Agent.DeleteSnapshotRequest { Name = name }, deadline: DateTime.UtcNow + SnapshotCallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await agents.For(host).DeleteSnapshotAsync(new Agent.DeleteSnapshotRequest { Name = template.Id }, deadline: DateTime.UtcNow + SnapshotCallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
             {
@@ -181,11 +185,11 @@ public static class SnapshotsApi
         return Results.NoContent();
     }
 
-    private static async Task DeleteOnHostQuietlyAsync(Agent.HostAgent.HostAgentClient agent, string name, ILoggerFactory loggers)
+    private static async Task DeleteOnHostQuietlyAsync(Agent.HostAgent.HostAgentClient agent, string templateId, ILoggerFactory loggers)
     {
         try
         {
-            await agent.DeleteSnapshotAsync(new Agent.DeleteSnapshotRequest { Name = name }, deadline: DateTime.UtcNow + SnapshotCallTimeout).ConfigureAwait(false);
+            await agent.DeleteSnapshotAsync(new Agent.DeleteSnapshotRequest { Name = templateId }, deadline: DateTime.UtcNow + SnapshotCallTimeout).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
         {
@@ -193,7 +197,7 @@ public static class SnapshotsApi
         }
         catch (RpcException ex)
         {
-            loggers.CreateLogger(nameof(SnapshotsApi)).LogWarning("Template {Template} may be left on its host: {Status}", name, ex.Status);
+            loggers.CreateLogger(nameof(SnapshotsApi)).LogWarning("Template {TemplateId} may be left on its host: {Status}", templateId, ex.Status);
         }
     }
 

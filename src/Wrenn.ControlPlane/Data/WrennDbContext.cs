@@ -186,8 +186,7 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             template.Property(t => t.SizeBytes).HasColumnName("size_bytes");
             template.Property(t => t.KeepsMemory).HasColumnName("keeps_memory");
             template.Property(t => t.CreatedAt).HasColumnName("created_at");
-            template.HasIndex(t => t.Name).IsUnique();
-            template.HasIndex(t => t.TeamId);
+            template.HasIndex(t => new { t.TeamId, t.Name }).IsUnique();
             template.HasOne<TeamEntity>().WithMany().HasForeignKey(t => t.TeamId).OnDelete(DeleteBehavior.Cascade);
             template.HasOne<HostEntity>().WithMany().HasForeignKey(t => t.HostId).OnDelete(DeleteBehavior.Restrict);
         });

@@ -84,7 +84,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
             process.StandardInput.Close();
         }
 
-        logger.LogInformation("Started pid {Pid} as {User}: {Command} {Arguments}", process.Id, user.Name, config.Cmd, config.Args);
+        LogStarted(process.Id, user, terminal: null, config);
         var io = new PipeIo(process.StandardOutput.BaseStream, process.StandardError.BaseStream, stdin, options.Value.OutputChunkBytes);
         return new RunningProcess(process, io, config, tag, ownProcessGroup: Setsid is not null, options.Value.OutputBufferChunks);
     }
@@ -123,7 +123,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
             environment["WRENN_PTY"] = pty.SlavePath;
             environment.TryAdd("TERM", DefaultTerm);
             var process = Spawn(startInfo, environment, user, config.Cmd);
-            logger.LogInformation("Started pid {Pid} as {User} on {Terminal}: {Command} {Arguments}", process.Id, user.Name, pty.SlavePath, config.Cmd, config.Args);
+            LogStarted(process.Id, user, pty.SlavePath, config);
             return new RunningProcess(process, new PtyIo(pty, options.Value.OutputChunkBytes), config, tag, ownProcessGroup: true, options.Value.OutputBufferChunks);
         }
         catch
@@ -131,6 +131,17 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
             pty.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Arguments carry what callers pass (tokens, file contents, prompts) and every line lands on the
+    /// sandbox's console and from there on the host's disk: at Information only the program and how
+    /// many arguments it got, the arguments themselves at Debug.
+    /// </summary>
+    private void LogStarted(int pid, UserAccount user, string? terminal, ProcessConfig config)
+    {
+        logger.LogInformation("Started pid {Pid} as {User}{OnTerminal}: {Program} with {ArgumentCount} argument(s)", pid, user.Name, terminal is null ? string.Empty : " on " + terminal, Path.GetFileName(config.Cmd), config.Args.Count);
+        logger.LogDebug("pid {Pid} runs {Command} {Arguments}", pid, config.Cmd, config.Args);
     }
 
     private System.Diagnostics.Process Spawn(ProcessStartInfo startInfo, Dictionary<string, string> environment, UserAccount user, string command)

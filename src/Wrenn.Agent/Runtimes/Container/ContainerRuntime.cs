@@ -238,22 +238,23 @@ public sealed class ContainerRuntime(
     private async Task RunContainerAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         var id = ContainerId(sandbox.SandboxId);
-        var consoleLog = ConsoleLog.PathIn(sandbox.Directory);
 
-        // A detached container inherits the OCI runtime's stdio. Giving it a log file (not our pipes)
-        // means nothing of ours stays tied to the container once the runtime returns. The log is opened
-        // under the agent's umask (077: the guest's output is the tenant's); the runtime then runs under
-        // 022, as it expects, since it makes the directories and devices inside the sandbox with it.
+        // A detached container inherits the OCI runtime's stdio. Giving it the capped console log (not
+        // our pipes) means nothing of ours stays tied to the container once the runtime returns. The log
+        // is made under the agent's umask (077: the guest's output is the tenant's); the runtime then runs
+        // under 022, as it expects, since it makes the directories and devices inside the sandbox with it.
         var result = await commands.RunAsync(
             "/bin/sh",
-            [
-                "-c", "exec </dev/null >>\"$0\" 2>&1; umask 022; exec \"$@\"",
-                consoleLog,
-                options.Value.OciRuntime, "run", "--detach",
-                "--bundle", sandbox.Directory,
-                "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
-                id,
-            ],
+            ConsoleLog.CappedShellArguments(
+                sandbox.Directory,
+                options.Value.ConsoleLogBytes,
+                [
+                    options.Value.OciRuntime, "run", "--detach",
+                    "--bundle", sandbox.Directory,
+                    "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
+                    id,
+                ],
+                commandUmask: "022"),
             cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {

@@ -3,6 +3,9 @@ namespace Wrenn.Agent.Runtimes.Container;
 /// <summary>Settings of the container runtime.</summary>
 public sealed class ContainerRuntimeOptions
 {
+    /// <summary>The most a sandbox's console.log holds before it is rotated to console.log.1 (the one older file kept).</summary>
+    public long ConsoleLogBytes { get; set; } = ConsoleLog.DefaultCapBytes;
+
     /// <summary>The OCI runtime binary: runc by default; crun or runsc take the same command line.</summary>
     public string OciRuntime { get; set; } = "runc";
 

@@ -575,10 +575,8 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
 
                     b.HasIndex("HostId");
 
-                    b.HasIndex("Name")
+                    b.HasIndex("TeamId", "Name")
                         .IsUnique();
-
-                    b.HasIndex("TeamId");
 
                     b.ToTable("templates", (string)null);
                 });

@@ -568,10 +568,8 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
 
                     b.HasIndex("HostId");
 
-                    b.HasIndex("Name")
+                    b.HasIndex("TeamId", "Name")
                         .IsUnique();
-
-                    b.HasIndex("TeamId");
 
                     b.ToTable("templates", (string)null);
                 });

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Wrenn.Agent.Os;
+using Wrenn.Agent.Runtimes;
+
+namespace Wrenn.Agent.Tests;
+
+/// <summary>
+/// A guest can print to its console without end; the host keeps at most the cap in console.log and one
+/// rotated file, checked while a writer pours out many times the cap.
+/// </summary>
+public sealed class ConsoleLogTests : IDisposable
+{
+    private const long Cap = 64 * 1024;
+    private readonly string _directory = Directory.CreateTempSubdirectory("wrenn-console-test-").FullName;
+
+    [Fact]
+    public async Task A_writer_pouring_out_many_times_the_cap_never_grows_the_files_past_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        ICommandRunner commands = new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance);
+
+        // 40 caps of numbered lines, then a last line the log must end with.
+        var writer = "i=0; while [ $i -lt 40000 ]; do echo \"line $i of the guest's console, padded to sixty-four bytes\"; i=$((i+1)); done; echo the-end";
+        var running = commands.RunAsync("/bin/sh", ConsoleLog.CappedShellArguments(_directory, Cap, ["sh", "-c", writer]), ct);
+
+        var largest = 0L;
+        var sawRotation = false;
+        while (!running.IsCompleted)
+        {
+            foreach (var file in Directory.EnumerateFiles(_directory, "console.log*"))
+            {
+                var length = new FileInfo(file).Length;
+                largest = Math.Max(largest, length);
+                sawRotation |= file.EndsWith(ConsoleLog.RotatedFileName, StringComparison.Ordinal);
+            }
+
+            await Task.Delay(5, ct);
+        }
+
+        Assert.True((await running).Succeeded);
+
+        // The rotator ends when the last writer has gone: wait for it to write what was left.
+        var log = ConsoleLog.PathIn(_directory);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!ConsoleLog.Tail(_directory).EndsWith("the-end", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
+
+        Assert.EndsWith("the-end", ConsoleLog.Tail(_directory), StringComparison.Ordinal);
+        Assert.True(sawRotation, "the log was rotated while being written");
+        Assert.InRange(largest, 1, Cap);
+        Assert.Equal(
+            [ConsoleLog.FileName, ConsoleLog.RotatedFileName, ConsoleLog.FileName + ".pipe"],
+            Directory.EnumerateFileSystemEntries(_directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.InRange(new FileInfo(log).Length, 1, Cap);
+        Assert.Equal(Cap, new FileInfo(Path.Combine(_directory, ConsoleLog.RotatedFileName)).Length);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

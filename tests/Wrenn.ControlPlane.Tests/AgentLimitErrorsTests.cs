@@ -1,0 +1,20 @@
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Wrenn.Common.Errors;
+using Wrenn.ControlPlane.Api;
+
+namespace Wrenn.ControlPlane.Tests;
+
+/// <summary>An agent's RESOURCE_EXHAUSTED means "slow down" when a call limit refused it, "no room" otherwise.</summary>
+public sealed class AgentLimitErrorsTests
+{
+    [Fact]
+    public void A_refusal_by_a_call_limit_is_429_and_a_full_host_stays_503()
+    {
+        var limited = AgentErrors.ToResult(new RpcException(new Status(StatusCode.ResourceExhausted, "the team already has 64 calls"), new Metadata { { AgentTrailers.Limit, "team" } }));
+        Assert.Equal(StatusCodes.Status429TooManyRequests, Assert.IsAssignableFrom<IStatusCodeHttpResult>(limited).StatusCode);
+
+        var full = AgentErrors.ToResult(new RpcException(new Status(StatusCode.ResourceExhausted, "no free network slot")));
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, Assert.IsAssignableFrom<IStatusCodeHttpResult>(full).StatusCode);
+    }
+}
