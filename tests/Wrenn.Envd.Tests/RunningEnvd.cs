@@ -7,17 +7,21 @@ namespace Wrenn.Envd.Tests;
 
 /// <summary>
 /// A real envd on a loopback port: the NativeAOT binary when ENVD_BINARY names one, else the envd.dll
-/// built beside these tests. Acts as root by default (tests run as root); stopped by its PID.
+/// built beside these tests. Acts as root by default (tests run as root); stopped by its PID. Started
+/// with an access token, as the agent starts every sandbox's envd; <see cref="Http"/> carries it.
 /// </summary>
 public sealed class RunningEnvd : IAsyncDisposable
 {
     private readonly SystemProcess _process;
 
-    private RunningEnvd(SystemProcess process, int port)
+    /// <summary>The token envd is started with unless a test names another.</summary>
+    public const string StartToken = "test-start-token";
+
+    private RunningEnvd(SystemProcess process, int port, string? accessToken)
     {
         _process = process;
         BaseUri = new Uri($"http://127.0.0.1:{port}");
-        Http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = BaseUri, Timeout = TimeSpan.FromMinutes(2) };
+        Http = NewClient(accessToken);
     }
 
     public Uri BaseUri { get; }
@@ -26,7 +30,20 @@ public sealed class RunningEnvd : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null)
+    /// <summary>A client of this envd that sends <paramref name="accessToken"/> (none when null) with every call.</summary>
+    public HttpClient NewClient(string? accessToken)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = BaseUri, Timeout = TimeSpan.FromMinutes(2) };
+        if (accessToken is not null)
+        {
+            http.DefaultRequestHeaders.Add("X-Access-Token", accessToken);
+        }
+
+        return http;
+    }
+
+    /// <param name="accessToken">The startup token, passed as the agent passes it to a container; null starts envd without one.</param>
+    public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null, string? accessToken = StartToken)
     {
         var port = FreePort();
         var binary = Environment.GetEnvironmentVariable("ENVD_BINARY");
@@ -47,6 +64,12 @@ public sealed class RunningEnvd : IAsyncDisposable
             startInfo.ArgumentList.Add(keepaliveSeconds);
         }
 
+        startInfo.Environment.Remove("WRENN_ENVD_ACCESS_TOKEN");
+        if (accessToken is not null)
+        {
+            startInfo.Environment["WRENN_ENVD_ACCESS_TOKEN"] = accessToken;
+        }
+
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
         var process = SystemProcess.Start(startInfo)!;
@@ -54,7 +77,7 @@ public sealed class RunningEnvd : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var envd = new RunningEnvd(process, port);
+        var envd = new RunningEnvd(process, port, accessToken);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {

@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Wrenn.Envd.Process;
 
 namespace Wrenn.Envd.Http;
@@ -16,6 +15,9 @@ public static class ControlEndpoints
 
     private static readonly TimeSpan ClockAheadTolerance = TimeSpan.FromSeconds(5);
 
+    /// <summary>How far ahead of a host-shared clock an /init stamp may be (the two clocks are one; this is slack for slow calls).</summary>
+    private static readonly TimeSpan FutureStampTolerance = TimeSpan.FromSeconds(5);
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/init", InitAsync);
@@ -24,11 +26,13 @@ public static class ControlEndpoints
     }
 
     /// <summary>
-    /// Applies what the host sends after start and after every resume. Once a token is set, only a
-    /// request carrying that same token may change anything (there is no other way to prove who
-    /// calls); a request older than the last one applied is acknowledged and ignored.
+    /// Applies what the host sends after start and after every resume. The caller proved it holds the
+    /// current token (<see cref="AccessTokenMiddleware"/>); the body's token, when given, replaces it.
+    /// Refused, with an error the host sees: a stamp older than the last one applied (a replay or a late
+    /// duplicate) and, where the clock is the host's, a stamp in the future (which would make every
+    /// later, honest /init look stale).
     /// </summary>
-    private static async Task<IResult> InitAsync(HttpContext http, EnvdState state, ILoggerFactory loggers)
+    private static async Task<IResult> InitAsync(HttpContext http, EnvdState state, IOptions<EnvdOptions> options, ILoggerFactory loggers)
     {
         http.Response.Headers["X-Envd-Version"] = EnvdVersion.Current;
         http.Response.Headers.CacheControl = "no-store";
@@ -47,28 +51,21 @@ public static class ControlEndpoints
             return FileResults.Error(StatusCodes.Status400BadRequest, "/init needs a JSON object");
         }
 
-        if (state.AccessToken is { } current)
-        {
-            if (string.IsNullOrEmpty(request.AccessToken))
-            {
-                return Results.Text("access token reset not authorized", statusCode: StatusCodes.Status401Unauthorized);
-            }
-
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.AccessToken), Encoding.UTF8.GetBytes(current)))
-            {
-                return Results.Text("access token validation failed", statusCode: StatusCodes.Status401Unauthorized);
-            }
-        }
-
         if (request.DefaultUser is { Length: > 0 } user && UserAccount.FindInPasswd(user) is null && Environment.IsPrivilegedProcess)
         {
             return FileResults.Error(StatusCodes.Status400BadRequest, $"default user '{user}' does not exist in this sandbox");
         }
 
+        // In a VM the guest clock lags by however long it was paused, and /init is what corrects it; a
+        // container's (and a test's) clock is the host's own, so a stamp ahead of it is not the host's.
+        if (!options.Value.OwnsClock && request.Timestamp is { } stamp && stamp - DateTimeOffset.UtcNow > FutureStampTolerance)
+        {
+            return FileResults.Error(StatusCodes.Status400BadRequest, $"/init timestamp {stamp:O} is in the future (this sandbox's clock is the host's); refused");
+        }
+
         if (!state.AcceptInitAt(request.Timestamp))
         {
-            // A replay or a late duplicate: what it says is already out of date.
-            return Results.NoContent();
+            return FileResults.Error(StatusCodes.Status409Conflict, $"/init timestamp {request.Timestamp:O} is not newer than the last /init applied; refused");
         }
 
         if (request.EnvVars is { } envVars)
@@ -80,7 +77,11 @@ public static class ControlEndpoints
             }
         }
 
-        state.AccessToken = string.IsNullOrEmpty(request.AccessToken) ? null : request.AccessToken;
+        if (!string.IsNullOrEmpty(request.AccessToken))
+        {
+            state.AccessToken = request.AccessToken;
+        }
+
         if (request.DefaultUser is { Length: > 0 } defaultUser)
         {
             state.DefaultUser = defaultUser;
@@ -91,7 +92,7 @@ public static class ControlEndpoints
             state.DefaultWorkdir = workdir;
         }
 
-        if (request.Timestamp is { } now && SystemClock.SyncTo(now, ClockBehindTolerance, ClockAheadTolerance))
+        if (options.Value.OwnsClock && request.Timestamp is { } now && SystemClock.SyncTo(now, ClockBehindTolerance, ClockAheadTolerance))
         {
             loggers.CreateLogger(typeof(ControlEndpoints)).LogInformation("Clock stepped to {Now:O}", now);
         }
