@@ -31,6 +31,38 @@ public sealed class SandboxEnvdTests
     }
 
     [Fact]
+    public async Task A_container_sandboxs_envd_starts_with_a_token_that_init_replaces_and_commands_never_see()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var agent = new AgentUnderTest(new NoStepFaults());
+        var spec = Spec();
+        var sandbox = await agent.Manager.CreateAsync(spec, ct);
+
+        // PID 1 (tini, which started envd) still holds the start token in its environment: root may read it.
+        var init = await agent.Commands.ExecAsync(Exec(spec.SandboxId, "tr '\\0' '\\n' < /proc/1/environ | sed -n 's/^WRENN_ENVD_ACCESS_TOKEN=//p'", "root"), ct);
+        var startToken = Encoding.UTF8.GetString(init.Stdout).Trim();
+        Assert.Matches("^[0-9a-f]{64}$", startToken);
+        Assert.NotEqual(sandbox.EnvdAccessToken, startToken);
+
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        foreach (var (token, expected) in new[] { (startToken, HttpStatusCode.Unauthorized), (sandbox.EnvdAccessToken!, HttpStatusCode.OK) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(sandbox.EnvdUri!, "/envs"));
+            request.Headers.Add("X-Access-Token", token);
+            using var response = await http.SendAsync(request, ct);
+            Assert.Equal(expected, response.StatusCode);
+        }
+
+        // Neither token is in what a command inherits, and the default user cannot read PID 1's environment.
+        var seen = await agent.Commands.ExecAsync(Exec(spec.SandboxId, "env; tr '\\0' '\\n' < /proc/1/environ 2>&1"), ct);
+        var output = Encoding.UTF8.GetString(seen.Stdout) + Encoding.UTF8.GetString(seen.Stderr);
+        Assert.Contains("Permission denied", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("WRENN_ENVD_ACCESS_TOKEN", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(startToken, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(sandbox.EnvdAccessToken!, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Output_past_the_limit_fails_the_exec_and_kills_the_command()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -46,6 +78,6 @@ public sealed class SandboxEnvdTests
 
     private static CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
 
-    private static ExecSpec Exec(string sandboxId, string command) =>
-        new(sandboxId, command, [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(30), null);
+    private static ExecSpec Exec(string sandboxId, string command, string? user = null) =>
+        new(sandboxId, command, [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(30), user);
 }

@@ -195,6 +195,28 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Entropy_goes_into_the_kernels_pool_and_the_generator_reseeds()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "RNDADDENTROPY needs CAP_SYS_ADMIN");
+
+        // Throws unless the kernel took both ioctls (tests run on the host, whose pool this only adds to).
+        Http.KernelRandom.AddAndReseed(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Http.KernelRandom.AddAndReseed([]));
+    }
+
+    [Fact]
+    public async Task Init_takes_entropy_and_refuses_what_is_not_base64()
+    {
+        using (var seeded = await PostInitAsync(new { entropy = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)) }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, seeded.StatusCode);
+        }
+
+        using var malformed = await PostInitAsync(new { entropy = "not base64!" });
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+    }
+
+    [Fact]
     public async Task Metrics_report_cpu_memory_and_disk()
     {
         using var metrics = JsonDocument.Parse(await _envd.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative), TestContext.Current.CancellationToken));

@@ -63,6 +63,29 @@ public static class ControlEndpoints
             return FileResults.Error(StatusCodes.Status400BadRequest, $"/init timestamp {stamp:O} is in the future (this sandbox's clock is the host's); refused");
         }
 
+        byte[]? entropy = null;
+        if (request.Entropy is { } encoded)
+        {
+            try
+            {
+                entropy = Convert.FromBase64String(encoded);
+            }
+            catch (FormatException)
+            {
+                return FileResults.Error(StatusCodes.Status400BadRequest, "/init entropy must be base64");
+            }
+
+            if (entropy.Length is 0 or > KernelRandom.MaxEntropyBytes)
+            {
+                return FileResults.Error(StatusCodes.Status400BadRequest, $"/init entropy must be 1 to {KernelRandom.MaxEntropyBytes} bytes");
+            }
+        }
+
+        if (entropy is not null && !Reseed(entropy, options.Value.OwnsClock, loggers.CreateLogger(typeof(ControlEndpoints))))
+        {
+            return FileResults.Error(StatusCodes.Status500InternalServerError, "the kernel refused the entropy /init brought: this VM's random generator was not reseeded");
+        }
+
         if (!state.AcceptInitAt(request.Timestamp))
         {
             return FileResults.Error(StatusCodes.Status409Conflict, $"/init timestamp {request.Timestamp:O} is not newer than the last /init applied; refused");
@@ -98,6 +121,30 @@ public static class ControlEndpoints
         }
 
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// Reseeds the kernel's generator. False when the kernel refused in a VM, where the kernel is the
+    /// sandbox's own (a restored VM that keeps its snapshot's random state must not go on); a container
+    /// has no right to and needs none (it shares the host's generator), so there a refusal is only noted.
+    /// </summary>
+    private static bool Reseed(byte[] entropy, bool ownKernel, ILogger logger)
+    {
+        try
+        {
+            KernelRandom.AddAndReseed(entropy);
+            logger.LogInformation("Kernel random pool reseeded with {Bytes} bytes from the host", entropy.Length);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.Log(ownKernel ? LogLevel.Error : LogLevel.Debug, ex, "Kernel random pool not reseeded");
+            return !ownKernel;
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(entropy);
+        }
     }
 
     private static async Task<IResult> MetricsAsync(CpuSampler cpu, CancellationToken cancellationToken)
