@@ -47,7 +47,16 @@ public sealed class RunningEnvd : IAsyncDisposable
     {
         var port = FreePort();
         var binary = Environment.GetEnvironmentVariable("ENVD_BINARY");
-        var startInfo = binary is { Length: > 0 } ? new ProcessStartInfo(binary) : new ProcessStartInfo("dotnet");
+
+        // envd steps the clock from /init where it owns it (a VM); here the clock is the host's, which
+        // an envd that got that wrong (an older one did) must not be able to step: it runs without CAP_SYS_TIME.
+        var startInfo = new ProcessStartInfo("setpriv");
+        foreach (var argument in new[] { "--bounding-set", "-sys_time", "--inh-caps", "-sys_time", "--" })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.ArgumentList.Add(binary is { Length: > 0 } ? binary : "dotnet");
         if (binary is not { Length: > 0 })
         {
             startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "envd.dll"));
