@@ -63,6 +63,52 @@ public sealed class SandboxEnvdTests
     }
 
     [Fact]
+    public async Task A_users_symlink_to_a_root_only_file_in_a_real_sandbox_neither_reads_nor_overwrites_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var agent = new AgentUnderTest(new NoStepFaults());
+        var spec = Spec();
+        await agent.Manager.CreateAsync(spec, ct);
+        await agent.Commands.ExecAsync(Exec(spec.SandboxId, "echo root-only > /root-only && chmod 600 /root-only && echo roots > /root-owned && chmod 644 /root-owned", "root"), ct);
+        await agent.Commands.ExecAsync(Exec(spec.SandboxId, "ln -s /etc/shadow ~/out.txt && ln -s /root-only ~/secret.txt && ln -s /root-owned ~/in.txt"), ct);
+
+        foreach (var link in new[] { "out.txt", "secret.txt" })
+        {
+            var refused = await Assert.ThrowsAsync<Wrenn.Agent.Envd.EnvdCallException>(async () =>
+            {
+                await using var stream = await agent.Files.ReadAsync(spec.SandboxId, link, null, ct);
+                await stream.CopyToAsync(Stream.Null, ct);
+            });
+            Assert.Equal("permission_denied", refused.Code);
+        }
+
+        using (var content = new MemoryStream(Encoding.UTF8.GetBytes("overwritten")))
+        {
+            var refused = await Assert.ThrowsAsync<Wrenn.Agent.Envd.EnvdCallException>(() => agent.Files.WriteAsync(spec.SandboxId, "in.txt", null, content, ct));
+            Assert.Equal("permission_denied", refused.Code);
+        }
+
+        var after = await agent.Commands.ExecAsync(Exec(spec.SandboxId, "cat /root-owned; stat -c %U /root-owned", "root"), ct);
+        Assert.Equal("roots\nroot\n", Encoding.UTF8.GetString(after.Stdout));
+
+        // The user's own files still come and go, and root still reads through the link.
+        using (var content = new MemoryStream(Encoding.UTF8.GetBytes("mine")))
+        {
+            await agent.Files.WriteAsync(spec.SandboxId, "notes/mine.txt", null, content, ct);
+        }
+
+        await using (var mine = await agent.Files.ReadAsync(spec.SandboxId, "notes/mine.txt", null, ct))
+        {
+            Assert.Equal("mine", await new StreamReader(mine).ReadToEndAsync(ct));
+        }
+
+        await using (var asRoot = await agent.Files.ReadAsync(spec.SandboxId, "/home/user/secret.txt", "root", ct))
+        {
+            Assert.Equal("root-only\n", await new StreamReader(asRoot).ReadToEndAsync(ct));
+        }
+    }
+
+    [Fact]
     public async Task Output_past_the_limit_fails_the_exec_and_kills_the_command()
     {
         var ct = TestContext.Current.CancellationToken;
