@@ -20,10 +20,28 @@ public sealed class EnvdOptions
     /// <summary>Largest single read from a process's stdout or stderr.</summary>
     public int OutputChunkBytes { get; set; } = 32 * 1024;
 
-    /// <summary>Parses --listen ADDR:PORT, --port N (or $ENVD_PORT), --default-user NAME and --keepalive-seconds N.</summary>
+    /// <summary>The token calls must carry until /init replaces it; null = none was given, and only /health is served.</summary>
+    public string? AccessToken { get; set; }
+
+    /// <summary>
+    /// True in a Wrenn VM (the token came from the kernel command line): the guest clock is envd's to
+    /// set from /init, and it lags after every restore. Elsewhere the clock is the host's.
+    /// </summary>
+    public bool OwnsClock { get; set; }
+
+    /// <summary>
+    /// Parses --listen ADDR:PORT, --port N (or $ENVD_PORT), --default-user NAME and --keepalive-seconds N,
+    /// and takes the startup access token (see <see cref="Http.StartupAccessToken"/>).
+    /// </summary>
     public static EnvdOptions FromArguments(IReadOnlyList<string> args)
     {
         var options = new EnvdOptions();
+        if (Http.StartupAccessToken.Take() is { } token)
+        {
+            options.AccessToken = token.Token;
+            options.OwnsClock = token.FromKernelCommandLine;
+        }
+
         if (Environment.GetEnvironmentVariable("ENVD_PORT") is { Length: > 0 } envPort)
         {
             options.ListenUrl = $"http://0.0.0.0:{int.Parse(envPort, System.Globalization.CultureInfo.InvariantCulture)}";

@@ -5,12 +5,13 @@ namespace Wrenn.Envd;
 
 /// <summary>
 /// What POST /init set and every later call uses: environment variables for new processes, the access
-/// token, the default user and working directory. Starts from the command line's defaults.
+/// token, the default user and working directory. Starts from the command line's defaults and the
+/// startup access token.
 /// </summary>
 public sealed class EnvdState(IOptions<EnvdOptions> options)
 {
     private readonly Lock _gate = new();
-    private string? _accessToken;
+    private string? _accessToken = options.Value.AccessToken;
     private string _defaultUser = options.Value.DefaultUser;
     private string? _defaultWorkdir;
     private DateTimeOffset? _lastInit;
@@ -77,8 +78,8 @@ public sealed class EnvdState(IOptions<EnvdOptions> options)
     }
 
     /// <summary>
-    /// True when an /init stamped <paramref name="timestamp"/> is the newest seen (or carries no
-    /// stamp) and should be applied; records it.
+    /// True when an /init stamped <paramref name="timestamp"/> is newer than every one applied (or
+    /// carries no stamp) and may be applied; records it. False for a replay or a late duplicate.
     /// </summary>
     public bool AcceptInitAt(DateTimeOffset? timestamp)
     {

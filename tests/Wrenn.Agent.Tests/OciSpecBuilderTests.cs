@@ -69,6 +69,15 @@ public sealed class OciSpecBuilderTests
     }
 
     [Fact]
+    public void Passes_envd_its_startup_token_last_so_no_tenant_variable_replaces_it()
+    {
+        var sandbox = Sandbox with { Environment = new Dictionary<string, string> { ["WRENN_ENVD_ACCESS_TOKEN"] = "tenant's" }, EnvdAccessToken = "agent's" };
+        var env = OciSpecBuilder.Build(sandbox, new ContainerRuntimeOptions())["process"]!["env"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
+        Assert.Equal("WRENN_ENVD_ACCESS_TOKEN=agent's", env.Last(e => e.StartsWith("WRENN_ENVD_ACCESS_TOKEN=", StringComparison.Ordinal)));
+        Assert.DoesNotContain(OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions())["process"]!["env"]!.AsArray(), e => e!.GetValue<string>().StartsWith("WRENN_ENVD_ACCESS_TOKEN=", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Drops_dangerous_capabilities_and_masks_kernel_interfaces()
     {
         var spec = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions());

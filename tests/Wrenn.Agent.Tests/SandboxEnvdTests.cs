@@ -31,6 +31,84 @@ public sealed class SandboxEnvdTests
     }
 
     [Fact]
+    public async Task A_container_sandboxs_envd_starts_with_a_token_that_init_replaces_and_commands_never_see()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var agent = new AgentUnderTest(new NoStepFaults());
+        var spec = Spec();
+        var sandbox = await agent.Manager.CreateAsync(spec, ct);
+
+        // PID 1 (tini, which started envd) still holds the start token in its environment: root may read it.
+        var init = await agent.Commands.ExecAsync(Exec(spec.SandboxId, "tr '\\0' '\\n' < /proc/1/environ | sed -n 's/^WRENN_ENVD_ACCESS_TOKEN=//p'", "root"), ct);
+        var startToken = Encoding.UTF8.GetString(init.Stdout).Trim();
+        Assert.Matches("^[0-9a-f]{64}$", startToken);
+        Assert.NotEqual(sandbox.EnvdAccessToken, startToken);
+
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        foreach (var (token, expected) in new[] { (startToken, HttpStatusCode.Unauthorized), (sandbox.EnvdAccessToken!, HttpStatusCode.OK) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(sandbox.EnvdUri!, "/envs"));
+            request.Headers.Add("X-Access-Token", token);
+            using var response = await http.SendAsync(request, ct);
+            Assert.Equal(expected, response.StatusCode);
+        }
+
+        // Neither token is in what a command inherits, and the default user cannot read PID 1's environment.
+        var seen = await agent.Commands.ExecAsync(Exec(spec.SandboxId, "env; tr '\\0' '\\n' < /proc/1/environ 2>&1"), ct);
+        var output = Encoding.UTF8.GetString(seen.Stdout) + Encoding.UTF8.GetString(seen.Stderr);
+        Assert.Contains("Permission denied", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("WRENN_ENVD_ACCESS_TOKEN", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(startToken, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(sandbox.EnvdAccessToken!, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_users_symlink_to_a_root_only_file_in_a_real_sandbox_neither_reads_nor_overwrites_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var agent = new AgentUnderTest(new NoStepFaults());
+        var spec = Spec();
+        await agent.Manager.CreateAsync(spec, ct);
+        await agent.Commands.ExecAsync(Exec(spec.SandboxId, "echo root-only > /root-only && chmod 600 /root-only && echo roots > /root-owned && chmod 644 /root-owned", "root"), ct);
+        await agent.Commands.ExecAsync(Exec(spec.SandboxId, "ln -s /etc/shadow ~/out.txt && ln -s /root-only ~/secret.txt && ln -s /root-owned ~/in.txt"), ct);
+
+        foreach (var link in new[] { "out.txt", "secret.txt" })
+        {
+            var refused = await Assert.ThrowsAsync<Wrenn.Agent.Envd.EnvdCallException>(async () =>
+            {
+                await using var stream = await agent.Files.ReadAsync(spec.SandboxId, link, null, ct);
+                await stream.CopyToAsync(Stream.Null, ct);
+            });
+            Assert.Equal("permission_denied", refused.Code);
+        }
+
+        using (var content = new MemoryStream(Encoding.UTF8.GetBytes("overwritten")))
+        {
+            var refused = await Assert.ThrowsAsync<Wrenn.Agent.Envd.EnvdCallException>(() => agent.Files.WriteAsync(spec.SandboxId, "in.txt", null, content, ct));
+            Assert.Equal("permission_denied", refused.Code);
+        }
+
+        var after = await agent.Commands.ExecAsync(Exec(spec.SandboxId, "cat /root-owned; stat -c %U /root-owned", "root"), ct);
+        Assert.Equal("roots\nroot\n", Encoding.UTF8.GetString(after.Stdout));
+
+        // The user's own files still come and go, and root still reads through the link.
+        using (var content = new MemoryStream(Encoding.UTF8.GetBytes("mine")))
+        {
+            await agent.Files.WriteAsync(spec.SandboxId, "notes/mine.txt", null, content, ct);
+        }
+
+        await using (var mine = await agent.Files.ReadAsync(spec.SandboxId, "notes/mine.txt", null, ct))
+        {
+            Assert.Equal("mine", await new StreamReader(mine).ReadToEndAsync(ct));
+        }
+
+        await using (var asRoot = await agent.Files.ReadAsync(spec.SandboxId, "/home/user/secret.txt", "root", ct))
+        {
+            Assert.Equal("root-only\n", await new StreamReader(asRoot).ReadToEndAsync(ct));
+        }
+    }
+
+    [Fact]
     public async Task Output_past_the_limit_fails_the_exec_and_kills_the_command()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -46,6 +124,6 @@ public sealed class SandboxEnvdTests
 
     private static CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
 
-    private static ExecSpec Exec(string sandboxId, string command) =>
-        new(sandboxId, command, [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(30), null);
+    private static ExecSpec Exec(string sandboxId, string command, string? user = null) =>
+        new(sandboxId, command, [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(30), user);
 }

@@ -32,7 +32,61 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Once_a_token_is_set_every_call_but_health_needs_it()
+    public async Task Before_init_every_call_but_health_needs_the_token_envd_was_started_with()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var anonymous = _envd.NewClient(accessToken: null);
+        using var wrong = _envd.NewClient("wrong");
+        foreach (var client in new[] { anonymous, wrong })
+        {
+            using (var health = await client.GetAsync(new Uri("/health", UriKind.Relative), ct))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
+            }
+
+            using (var envs = await client.GetAsync(new Uri("/envs", UriKind.Relative), ct))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, envs.StatusCode);
+                using var body = JsonDocument.Parse(await envs.Content.ReadAsStringAsync(ct));
+                Assert.Contains("valid access token", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+            }
+
+            using (var download = await client.GetAsync(new Uri("/files?path=/etc/hostname", UriKind.Relative), ct))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, download.StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.Unauthorized, (await new ConnectUnaryClient(client).CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser)).Status);
+
+            // The first caller's /init claimed envd before: now it needs the token too, whatever it carries.
+            using var claim = await PostInitAsync(client, new { accessToken = "attacker", timestamp = DateTimeOffset.UtcNow.AddYears(10) });
+            Assert.Equal(HttpStatusCode.Unauthorized, claim.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await new ConnectUnaryClient(_envd.Http).CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser)).Status);
+    }
+
+    [Fact]
+    public async Task Envd_started_without_a_token_serves_nothing_but_health()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var bare = await RunningEnvd.StartAsync(accessToken: null);
+        using (var envs = await bare.Http.GetAsync(new Uri("/envs", UriKind.Relative), ct))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, envs.StatusCode);
+        }
+
+        using (var claim = await PostInitAsync(bare.Http, new { accessToken = "first-caller" }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, claim.StatusCode);
+        }
+
+        using var claimed = bare.NewClient("first-caller");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await new ConnectUnaryClient(claimed).CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser)).Status);
+    }
+
+    [Fact]
+    public async Task Init_replaces_the_token_and_only_the_current_one_opens_envd()
     {
         var ct = TestContext.Current.CancellationToken;
         using (var init = await PostInitAsync(new { accessToken = "s3cret" }))
@@ -40,43 +94,55 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.NoContent, init.StatusCode);
         }
 
-        using (var health = await _envd.Http.GetAsync(new Uri("/health", UriKind.Relative), ct))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
-        }
-
-        using (var noToken = await _envd.Http.GetAsync(new Uri("/envs", UriKind.Relative), ct))
-        {
-            Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
-        }
-
-        var unary = new ConnectUnaryClient(_envd.Http);
+        using var old = _envd.NewClient(RunningEnvd.StartToken);
+        using var current = _envd.NewClient("s3cret");
+        var unary = new ConnectUnaryClient(old);
         Assert.Equal(HttpStatusCode.Unauthorized, (await unary.CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser)).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await unary.CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser, accessToken: "wrong")).Status);
         Assert.Equal(HttpStatusCode.OK, (await unary.CallAsync("process.Process/List", new ListRequest(), ListResponse.Parser, accessToken: "s3cret")).Status);
 
-        // /init needs no header, but once a token is set only a body carrying that token may change anything.
-        using (var reinit = await PostInitAsync(new { accessToken = "other" }))
+        // The start token no longer opens /init either; the current one does, and may keep itself.
+        using (var reinit = await PostInitAsync(old, new { accessToken = "other" }))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, reinit.StatusCode);
         }
 
-        using (var reset = await PostInitAsync(new { envVars = new Dictionary<string, string> { ["X"] = "1" } }))
-        {
-            Assert.Equal(HttpStatusCode.Unauthorized, reset.StatusCode);
-        }
-
-        using (var same = await PostInitAsync(new { accessToken = "s3cret", envVars = new Dictionary<string, string> { ["X"] = "1" } }))
+        using (var same = await PostInitAsync(current, new { envVars = new Dictionary<string, string> { ["X"] = "1" } }))
         {
             Assert.Equal(HttpStatusCode.NoContent, same.StatusCode);
         }
 
-        using (var denied = await _envd.Http.GetAsync(new Uri("/envs", UriKind.Relative), ct))
+        using var envs = JsonDocument.Parse(await current.GetStringAsync(new Uri("/envs", UriKind.Relative), ct));
+        Assert.Equal("1", envs.RootElement.GetProperty("X").GetString());
+    }
+
+    [Fact]
+    public async Task Commands_do_not_see_the_access_token()
+    {
+        var result = await new ConnectTestClient(_envd.Http).StartAsync(ConnectTestClient.Command("sh", "-c", "env; tr '\\0' '\\n' < /proc/self/environ"), json: false, cancellationToken: TestContext.Current.CancellationToken);
+        var output = ConnectTestClient.Stdout(result.Events);
+        Assert.Contains("PATH=", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(RunningEnvd.StartToken, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("WRENN_ENVD_ACCESS_TOKEN", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_future_timestamp_is_refused_with_an_error_and_the_hosts_next_init_applies()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using (var future = await PostInitAsync(new { envVars = new Dictionary<string, string> { ["GEN"] = "future" }, timestamp = DateTimeOffset.UtcNow.AddDays(30) }))
         {
-            using var body = JsonDocument.Parse(await denied.Content.ReadAsStringAsync(ct));
-            Assert.Equal(401, body.RootElement.GetProperty("code").GetInt32());
-            Assert.Contains("valid access token", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.BadRequest, future.StatusCode);
+            using var body = JsonDocument.Parse(await future.Content.ReadAsStringAsync(ct));
+            Assert.Contains("in the future", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
+
+        using (var honest = await PostInitAsync(new { envVars = new Dictionary<string, string> { ["GEN"] = "host" }, timestamp = DateTimeOffset.UtcNow }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, honest.StatusCode);
+        }
+
+        using var envs = JsonDocument.Parse(await _envd.Http.GetStringAsync(new Uri("/envs", UriKind.Relative), ct));
+        Assert.Equal("host", envs.RootElement.GetProperty("GEN").GetString());
     }
 
     [Fact]
@@ -109,7 +175,7 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_init_older_than_the_last_one_applied_is_acknowledged_and_ignored()
+    public async Task An_init_older_than_the_last_one_applied_is_refused_with_an_error()
     {
         var ct = TestContext.Current.CancellationToken;
         var now = DateTimeOffset.UtcNow;
@@ -120,11 +186,34 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
 
         using (var older = await PostInitAsync(new { envVars = new Dictionary<string, string> { ["GEN"] = "1" }, timestamp = now.AddSeconds(-10) }))
         {
-            Assert.Equal(HttpStatusCode.NoContent, older.StatusCode);
+            Assert.Equal(HttpStatusCode.Conflict, older.StatusCode);
+            Assert.Contains("not newer", await older.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         }
 
         using var envs = JsonDocument.Parse(await _envd.Http.GetStringAsync(new Uri("/envs", UriKind.Relative), ct));
         Assert.Equal("2", envs.RootElement.GetProperty("GEN").GetString());
+    }
+
+    [Fact]
+    public void Entropy_goes_into_the_kernels_pool_and_the_generator_reseeds()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "RNDADDENTROPY needs CAP_SYS_ADMIN");
+
+        // Throws unless the kernel took both ioctls (tests run on the host, whose pool this only adds to).
+        Http.KernelRandom.AddAndReseed(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Http.KernelRandom.AddAndReseed([]));
+    }
+
+    [Fact]
+    public async Task Init_takes_entropy_and_refuses_what_is_not_base64()
+    {
+        using (var seeded = await PostInitAsync(new { entropy = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)) }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, seeded.StatusCode);
+        }
+
+        using var malformed = await PostInitAsync(new { entropy = "not base64!" });
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
     }
 
     [Fact]
@@ -152,10 +241,12 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, health.StatusCode);
     }
 
-    private Task<HttpResponseMessage> PostInitAsync(object body)
+    private Task<HttpResponseMessage> PostInitAsync(object body) => PostInitAsync(_envd.Http, body);
+
+    private static Task<HttpResponseMessage> PostInitAsync(HttpClient client, object body)
     {
         var content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return _envd.Http.PostAsync(new Uri("/init", UriKind.Relative), content, TestContext.Current.CancellationToken);
+        return client.PostAsync(new Uri("/init", UriKind.Relative), content, TestContext.Current.CancellationToken);
     }
 }

@@ -65,7 +65,7 @@ public sealed class RunAsUserTests : IAsyncLifetime
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             using var write = await _envd.Http.PostAsync(new Uri($"/files?path={forbidden}", UriKind.Relative), content, ct);
             Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
-            Assert.Contains("may not write in", await write.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+            Assert.Contains("permission denied", await write.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         }
 
         Assert.False(Directory.Exists(Path.GetDirectoryName(forbidden)), "nothing may be created on the way to a refused write");
@@ -87,6 +87,93 @@ public sealed class RunAsUserTests : IAsyncLifetime
         }
 
         File.Delete(allowed);
+    }
+
+    [Fact]
+    public async Task A_users_symlink_to_a_root_only_file_neither_reads_nor_overwrites_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var secret = Path.Combine(Path.GetTempPath(), "wrenn-secret-" + Guid.NewGuid().ToString("N"));
+        var target = Path.Combine(Path.GetTempPath(), "wrenn-target-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(secret, "root only", ct);
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await File.WriteAllTextAsync(target, "root's", ct);
+        File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        try
+        {
+            // What the user can plant from a shell: links in their home to files they may not open.
+            await RunAsync("runuser", "-u", _user, "--", "ln", "-s", secret, $"/home/{_user}/out.txt");
+            await RunAsync("runuser", "-u", _user, "--", "ln", "-s", target, $"/home/{_user}/in.txt");
+
+            using (var read = await _envd.Http.GetAsync(new Uri("/files?path=out.txt", UriKind.Relative), ct))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+                Assert.DoesNotContain("root only", await read.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+            }
+
+            using (var content = new StringContent("overwritten"))
+            {
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                using var write = await _envd.Http.PostAsync(new Uri("/files?path=in.txt", UriKind.Relative), content, ct);
+                Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+            }
+
+            Assert.Equal("root's", await File.ReadAllTextAsync(target, ct));
+            Assert.Equal("root", await OwnerAsync(target));
+
+            // Root, named in the call, still reads through the link.
+            Assert.Equal("root only", await _envd.Http.GetStringAsync(new Uri($"/files?path=/home/{_user}/out.txt&username=root", UriKind.Relative), ct));
+        }
+        finally
+        {
+            File.Delete(secret);
+            File.Delete(target);
+        }
+    }
+
+    [Fact]
+    public async Task File_calls_reach_what_the_users_shell_reaches_and_no_more()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var group = "wrenn-g" + Guid.NewGuid().ToString("N")[..8];
+        var hidden = Path.Combine(Path.GetTempPath(), "wrenn-hidden-" + Guid.NewGuid().ToString("N"));
+        var shared = Path.Combine(Path.GetTempPath(), "wrenn-shared-" + Guid.NewGuid().ToString("N"));
+        await RunAsync("groupadd", group);
+        try
+        {
+            await RunAsync("usermod", "-a", "-G", group, _user);
+
+            // A directory the user may not search: its entries are not the user's to stat, even by full name.
+            Directory.CreateDirectory(hidden);
+            File.SetUnixFileMode(hidden, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await File.WriteAllTextAsync(Path.Combine(hidden, "inside.txt"), "x", ct);
+            var unary = new ConnectUnaryClient(_envd.Http);
+            var stat = await unary.CallAsync("filesystem.Filesystem/Stat", new Wrenn.Envd.Protocol.Filesystem.StatRequest { Path = Path.Combine(hidden, "inside.txt") }, Wrenn.Envd.Protocol.Filesystem.StatResponse.Parser);
+            Assert.Equal("permission_denied", stat.ErrorCode);
+            var list = await unary.CallAsync("filesystem.Filesystem/ListDir", new Wrenn.Envd.Protocol.Filesystem.ListDirRequest { Path = hidden }, Wrenn.Envd.Protocol.Filesystem.ListDirResponse.Parser);
+            Assert.Equal("permission_denied", list.ErrorCode);
+
+            // A file only a supplementary group of the user may read: the user's shell can, so envd can.
+            await File.WriteAllTextAsync(shared, "for the group", ct);
+            await RunAsync("chgrp", group, shared);
+            File.SetUnixFileMode(shared, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+            Assert.Equal("for the group", await _envd.Http.GetStringAsync(new Uri($"/files?path={shared}", UriKind.Relative), ct));
+
+            // What the user makes is the user's, and root's own calls still work there.
+            var made = await unary.CallAsync("filesystem.Filesystem/MakeDir", new Wrenn.Envd.Protocol.Filesystem.MakeDirRequest { Path = "made/deeper" }, Wrenn.Envd.Protocol.Filesystem.MakeDirResponse.Parser);
+            Assert.Null(made.ErrorCode);
+            Assert.Equal(_user, await OwnerAsync($"/home/{_user}/made"));
+            Assert.Equal(_user, await OwnerAsync($"/home/{_user}/made/deeper"));
+            var rootStat = await unary.CallAsync("filesystem.Filesystem/Stat", new Wrenn.Envd.Protocol.Filesystem.StatRequest { Path = Path.Combine(hidden, "inside.txt") }, Wrenn.Envd.Protocol.Filesystem.StatResponse.Parser, user: "root");
+            Assert.Null(rootStat.ErrorCode);
+        }
+        finally
+        {
+            Directory.Delete(hidden, recursive: true);
+            File.Delete(shared);
+            await RunAsync("gpasswd", "-d", _user, group);
+            await RunAsync("groupdel", group);
+        }
     }
 
     private static async Task<string> OwnerAsync(string path) => (await RunAsync("stat", "-c", "%U", path)).Trim();

@@ -7,18 +7,22 @@ namespace Wrenn.Envd.Tests;
 
 /// <summary>
 /// A real envd on a loopback port: the NativeAOT binary when ENVD_BINARY names one, else the envd.dll
-/// built beside these tests. Acts as root by default (tests run as root); stopped by its PID.
+/// built beside these tests. Acts as root by default (tests run as root); stopped by its PID. Started
+/// with an access token, as the agent starts every sandbox's envd; <see cref="Http"/> carries it.
 /// </summary>
 public sealed class RunningEnvd : IAsyncDisposable
 {
     private readonly SystemProcess _process;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
-    private RunningEnvd(SystemProcess process, int port)
+    /// <summary>The token envd is started with unless a test names another.</summary>
+    public const string StartToken = "test-start-token";
+
+    private RunningEnvd(SystemProcess process, int port, string? accessToken)
     {
         _process = process;
         BaseUri = new Uri($"http://127.0.0.1:{port}");
-        Http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = BaseUri, Timeout = TimeSpan.FromMinutes(2) };
+        Http = NewClient(accessToken);
     }
 
     public Uri BaseUri { get; }
@@ -30,11 +34,33 @@ public sealed class RunningEnvd : IAsyncDisposable
     /// <summary>The lines envd printed so far (its log, stdout and stderr together).</summary>
     public IReadOnlyList<string> Output => [.. _output];
 
-    public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null)
+    /// <summary>A client of this envd that sends <paramref name="accessToken"/> (none when null) with every call.</summary>
+    public HttpClient NewClient(string? accessToken)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = BaseUri, Timeout = TimeSpan.FromMinutes(2) };
+        if (accessToken is not null)
+        {
+            http.DefaultRequestHeaders.Add("X-Access-Token", accessToken);
+        }
+
+        return http;
+    }
+
+    /// <param name="accessToken">The startup token, passed as the agent passes it to a container; null starts envd without one.</param>
+    public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null, string? accessToken = StartToken)
     {
         var port = FreePort();
         var binary = Environment.GetEnvironmentVariable("ENVD_BINARY");
-        var startInfo = binary is { Length: > 0 } ? new ProcessStartInfo(binary) : new ProcessStartInfo("dotnet");
+
+        // envd steps the clock from /init where it owns it (a VM); here the clock is the host's, which
+        // an envd that got that wrong (an older one did) must not be able to step: it runs without CAP_SYS_TIME.
+        var startInfo = new ProcessStartInfo("setpriv");
+        foreach (var argument in new[] { "--bounding-set", "-sys_time", "--inh-caps", "-sys_time", "--" })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.ArgumentList.Add(binary is { Length: > 0 } ? binary : "dotnet");
         if (binary is not { Length: > 0 })
         {
             startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "envd.dll"));
@@ -51,10 +77,16 @@ public sealed class RunningEnvd : IAsyncDisposable
             startInfo.ArgumentList.Add(keepaliveSeconds);
         }
 
+        startInfo.Environment.Remove("WRENN_ENVD_ACCESS_TOKEN");
+        if (accessToken is not null)
+        {
+            startInfo.Environment["WRENN_ENVD_ACCESS_TOKEN"] = accessToken;
+        }
+
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
         var process = SystemProcess.Start(startInfo)!;
-        var envd = new RunningEnvd(process, port);
+        var envd = new RunningEnvd(process, port, accessToken);
         process.OutputDataReceived += (_, line) => envd.Collect(line.Data);
         process.ErrorDataReceived += (_, line) => envd.Collect(line.Data);
         process.BeginOutputReadLine();

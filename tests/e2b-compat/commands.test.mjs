@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Sandbox, CommandExitError } from 'e2b';
+import { CommandExitError } from 'e2b';
 import { startEnvd } from './envd.mjs';
 
 let envd;
@@ -8,7 +8,7 @@ let sandbox;
 
 before(async () => {
   envd = await startEnvd();
-  sandbox = await Sandbox.create({ debug: true });
+  sandbox = envd.sandbox();
 });
 
 after(async () => {

@@ -1,9 +1,11 @@
 // Starts Wrenn's envd where E2B's SDK looks for it in debug mode (localhost:49983), acting for a
-// throwaway user, and removes both afterwards. Needs root (it creates the user) and builds/envd.
+// throwaway user and started with an access token as the agent starts it, and removes both afterwards.
+// Needs root (it creates the user) and builds/envd.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import url from 'node:url';
+import { Sandbox } from 'e2b';
 
 const here = path.dirname(url.fileURLToPath(import.meta.url));
 const envdBinary = process.env.ENVD_BINARY ?? path.resolve(here, '../../builds/envd');
@@ -11,7 +13,11 @@ const envdBinary = process.env.ENVD_BINARY ?? path.resolve(here, '../../builds/e
 export async function startEnvd() {
   const user = 'wrenn-e2b-' + randomBytes(4).toString('hex');
   execFileSync('useradd', ['--create-home', '--shell', '/bin/bash', user]);
-  const child = spawn(envdBinary, ['--listen', 'localhost:49983', '--default-user', user], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const token = randomBytes(32).toString('hex');
+  const child = spawn(envdBinary, ['--listen', 'localhost:49983', '--default-user', user], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRENN_ENVD_ACCESS_TOKEN: token },
+  });
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
@@ -30,6 +36,8 @@ export async function startEnvd() {
   }
   return {
     user,
+    // Sandbox.create({ debug: true }) drops the token; the constructor, as create uses it, keeps it.
+    sandbox: () => new Sandbox({ sandboxId: 'debug_sandbox_id', envdVersion: '99.99.99', debug: true, envdAccessToken: token }),
     home: `/home/${user}`,
     log: () => log,
     async stop() {

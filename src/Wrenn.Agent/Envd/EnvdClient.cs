@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,9 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
 
     private const string ConnectProtoContentType = "application/connect+proto";
     private const string AccessTokenHeader = "X-Access-Token";
+
+    /// <summary>Bytes of fresh entropy every /init carries for the guest kernel (twice its generator's 256-bit key).</summary>
+    private const int InitEntropyBytes = 64;
     private const int FileChunkBytes = 64 * 1024;
     private static readonly TimeSpan HealthPollInterval = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(1);
@@ -121,15 +125,20 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
     }
 
     /// <summary>
-    /// POST /init: the access token every later call must carry, environment variables for new
-    /// processes, and the default user. Called once, right after the sandbox's envd answers.
+    /// POST /init, authorized by the token envd holds now (<paramref name="currentToken"/>): the access
+    /// token every later call must carry (it replaces the current one), environment variables for new
+    /// processes, and the default user. Called right after the sandbox's envd answers and after every
+    /// resume. envd refuses a stale or (where its clock is the host's) future stamp with an error. Each
+    /// call brings fresh entropy, with which a VM's envd reseeds the guest kernel's generator.
     /// </summary>
-    public async Task InitAsync(Uri envd, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, CancellationToken cancellationToken)
+    public async Task InitAsync(Uri envd, string currentToken, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, CancellationToken cancellationToken)
     {
-        var body = new EnvdInitRequest(accessToken, new Dictionary<string, string>(environment), defaultUser, DateTimeOffset.UtcNow);
+        var body = new EnvdInitRequest(accessToken, new Dictionary<string, string>(environment), defaultUser, DateTimeOffset.UtcNow, Convert.ToBase64String(RandomNumberGenerator.GetBytes(InitEntropyBytes)));
         using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, EnvdJsonContext.Default.EnvdInitRequest));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await http.PostAsync(new Uri(envd, "/init"), content, cancellationToken).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(envd, "/init")) { Content = content };
+        request.Headers.Add(AccessTokenHeader, currentToken);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

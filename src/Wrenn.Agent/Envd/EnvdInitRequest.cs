@@ -2,9 +2,13 @@ using System.Text.Json.Serialization;
 
 namespace Wrenn.Agent.Envd;
 
-/// <summary>Body of envd's POST /init (E2B's field names).</summary>
+/// <summary>
+/// Body of envd's POST /init (E2B's field names). <see cref="Entropy"/> is Wrenn's: fresh base64 bytes
+/// for the guest kernel's random pool, so VMs restored from one snapshot do not share its random state.
+/// </summary>
 public sealed record EnvdInitRequest(
     [property: JsonPropertyName("accessToken")] string AccessToken,
     [property: JsonPropertyName("envVars")] Dictionary<string, string> EnvVars,
     [property: JsonPropertyName("defaultUser")] string DefaultUser,
-    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp);
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
+    [property: JsonPropertyName("entropy")] string Entropy);

@@ -6,6 +6,11 @@ namespace Wrenn.Agent.Runtimes;
 /// <param name="RootfsPath">The sandbox's writable root filesystem (a mounted directory for containers).</param>
 /// <param name="MemoryTemplate">The directory of the VM template (memory, devices, disk) the sandbox starts from instead of booting, if any.</param>
 /// <param name="Layers">The read-only layers under it, top first (templates, then the image's rootfs): VMs build their disk from these.</param>
+/// <param name="EnvdAccessToken">
+/// The token the sandbox's envd starts with, so that it serves nobody before the agent's /init (which
+/// replaces it): a container gets it in envd's environment, a booting VM on its kernel command line. A
+/// VM restored from memory already holds the one it was saved with.
+/// </param>
 public sealed record RuntimeSandbox(
     string SandboxId,
     string Directory,
@@ -15,4 +20,5 @@ public sealed record RuntimeSandbox(
     uint MemoryMb,
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<string>? Layers = null,
-    string? MemoryTemplate = null);
+    string? MemoryTemplate = null,
+    string? EnvdAccessToken = null);

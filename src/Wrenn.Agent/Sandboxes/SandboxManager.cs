@@ -31,7 +31,10 @@ public sealed class SandboxManager(
     IOptions<SandboxManagerOptions> options,
     ILogger<SandboxManager> logger)
 {
-    /// <summary>Beside a VM template's memory: the token its envd was given, which its sandboxes keep using.</summary>
+    /// <summary>
+    /// Beside a VM template's or base snapshot's memory: the token its envd holds, with which the agent
+    /// gives each sandbox restored from it a token of its own.
+    /// </summary>
     private const string EnvdTokenFileName = "envd-token";
 
     private readonly ConcurrentDictionary<string, Sandbox> _sandboxes = new(StringComparer.Ordinal);
@@ -65,6 +68,10 @@ public sealed class SandboxManager(
         }
 
         var sandbox = new Sandbox(spec, Path.Combine(agentOptions.Value.SandboxesDir, spec.SandboxId));
+
+        // envd starts with this token (a restored VM's envd still holds the one it was saved with);
+        // /init then gives it the sandbox's own, which no guest user ever sees.
+        var startToken = memoryTemplate is not null && await ReadEnvdTokenAsync(memoryTemplate, cancellationToken).ConfigureAwait(false) is { } saved ? saved : NewEnvdToken();
         var existing = _sandboxes.GetOrAdd(spec.SandboxId, sandbox);
         if (!ReferenceEquals(existing, sandbox))
         {
@@ -132,7 +139,8 @@ public sealed class SandboxManager(
                 spec.MemoryMb,
                 spec.Environment,
                 layers,
-                memoryTemplate);
+                memoryTemplate,
+                startToken);
 
             await rollback.StepAsync(
                 "sandbox.record",
@@ -152,21 +160,23 @@ public sealed class SandboxManager(
             if (captureBase is not null)
             {
                 // Booted, envd up, nothing of the user's given to it yet: what every sandbox of this kind starts as.
-                if (await baseSnapshots.CaptureAsync(captureBase, (directory, ct) => runtime.WriteTemplateAsync(sandbox.Runtime, directory, ct), cancellationToken).ConfigureAwait(false))
+                if (await baseSnapshots.CaptureAsync(
+                    captureBase,
+                    async (directory, ct) =>
+                    {
+                        await runtime.WriteTemplateAsync(sandbox.Runtime, directory, ct).ConfigureAwait(false);
+                        await WriteEnvdTokenAsync(directory, startToken, ct).ConfigureAwait(false);
+                    },
+                    cancellationToken).ConfigureAwait(false))
                 {
                     baseSnapshots.RemoveStale(spec.Template, captureBase, MemoryTemplatesInUse());
                 }
             }
 
-            // A VM restored from a template runs the template's envd, which keeps the token it was given
-            // (a base snapshot was taken before its envd had one).
-            var templateToken = memoryTemplate is null ? null : Path.Combine(memoryTemplate, EnvdTokenFileName);
-            var token = templateToken is not null && File.Exists(templateToken)
-                ? (await File.ReadAllTextAsync(templateToken, cancellationToken).ConfigureAwait(false)).Trim()
-                : Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            var token = NewEnvdToken();
             await rollback.StepAsync(
                 "envd.init",
-                ct => envd.InitAsync(sandbox.EnvdUri!, token, spec.Environment, options.Value.DefaultUser, ct),
+                ct => envd.InitAsync(sandbox.EnvdUri!, startToken, token, spec.Environment, options.Value.DefaultUser, ct),
                 _ => Task.CompletedTask,
                 cancellationToken).ConfigureAwait(false);
             sandbox.EnvdAccessToken = token;
@@ -397,7 +407,7 @@ public sealed class SandboxManager(
                         async (directory, ct) =>
                         {
                             await runtime.WriteTemplateAsync(sandbox.Runtime!, directory, ct).ConfigureAwait(false);
-                            await File.WriteAllTextAsync(Path.Combine(directory, EnvdTokenFileName), sandbox.EnvdAccessToken, ct).ConfigureAwait(false);
+                            await WriteEnvdTokenAsync(directory, sandbox.EnvdAccessToken!, ct).ConfigureAwait(false);
                         },
                         cancellationToken).ConfigureAwait(false);
                 }
@@ -517,7 +527,7 @@ public sealed class SandboxManager(
         try
         {
             await WaitForEnvdAsync(sandbox, sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
-            await envd.InitAsync(sandbox.EnvdUri!, sandbox.EnvdAccessToken!, sandbox.Spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false);
+            await envd.InitAsync(sandbox.EnvdUri!, sandbox.EnvdAccessToken!, sandbox.EnvdAccessToken!, sandbox.Spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -807,6 +817,23 @@ public sealed class SandboxManager(
         }
 
         File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string NewEnvdToken() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>The envd token saved beside a VM's memory; null for one saved before envd started with a token.</summary>
+    private static async Task<string?> ReadEnvdTokenAsync(string memoryDirectory, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(memoryDirectory, EnvdTokenFileName);
+        return File.Exists(path) ? (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim() : null;
+    }
+
+    /// <summary>Writes the envd token beside a VM's memory, readable by the agent alone.</summary>
+    private static async Task WriteEnvdTokenAsync(string memoryDirectory, string token, CancellationToken cancellationToken)
+    {
+        var owner = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        await using var file = new FileStream(Path.Combine(memoryDirectory, EnvdTokenFileName), owner);
+        await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(token), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SandboxRecord?> ReadRecordAsync(string directory, CancellationToken cancellationToken)

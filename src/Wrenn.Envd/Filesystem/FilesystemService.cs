@@ -5,7 +5,11 @@ using Wrenn.Envd.Protocol.Filesystem;
 
 namespace Wrenn.Envd.Filesystem;
 
-/// <summary>The filesystem.Filesystem Connect service: stat, list, make, move, remove, watch.</summary>
+/// <summary>
+/// The filesystem.Filesystem Connect service: stat, list, make, move, remove, watch. Each call works with
+/// the calling user's own file-system identity (<see cref="UserFileIdentity"/>): the user reaches
+/// exactly what the user's shell would, and what is made belongs to the user.
+/// </summary>
 public sealed class FilesystemService(UserResolver users, DirectoryWatchers watchers)
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -24,16 +28,20 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
 
     public StatResponse Stat(StatRequest request, ConnectCallContext call)
     {
-        var path = Resolve(request.Path, call);
-        return Guard(path, () => new StatResponse { Entry = EntryInfoFactory.TryCreate(path, AccountNames.Load()) ?? throw FilesystemErrors.NotFound(path) });
+        var user = users.Resolve(call.HttpContext);
+        var path = SandboxPaths.Resolve(request.Path, user);
+        var names = AccountNames.Load();
+        return Guard(path, user, () => new StatResponse { Entry = EntryInfoFactory.TryCreate(path, names) ?? throw FilesystemErrors.NotFound(path) });
     }
 
     /// <summary>Entries below a directory down to <c>depth</c> levels (1 = its children), not following symlinks.</summary>
     public ListDirResponse ListDir(ListDirRequest request, ConnectCallContext call)
     {
-        var path = Resolve(request.Path, call);
+        var user = users.Resolve(call.HttpContext);
+        var path = SandboxPaths.Resolve(request.Path, user);
         var depth = request.Depth == 0 ? 1 : request.Depth;
-        return Guard(path, () =>
+        var names = AccountNames.Load();
+        return Guard(path, user, () =>
         {
             var status = FileStatus.TryRead(path) ?? throw FilesystemErrors.NotFound(path);
             var listed = path;
@@ -49,7 +57,6 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
                 throw new ConnectException(ConnectCode.InvalidArgument, $"path is not a directory: {path}");
             }
 
-            var names = AccountNames.Load();
             var response = new ListDirResponse();
             AddEntries(listed, path, depth, names, response);
             return response;
@@ -61,7 +68,8 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
     {
         var user = users.Resolve(call.HttpContext);
         var path = SandboxPaths.Resolve(request.Path, user);
-        return Guard(path, () =>
+        var names = AccountNames.Load();
+        return Guard(path, user, () =>
         {
             if (FileStatus.TryRead(path) is { } existing)
             {
@@ -70,9 +78,8 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
                     existing.IsDirectory ? $"directory already exists: {path}" : $"path already exists but it is not a directory: {path}");
             }
 
-            UnixAccess.EnsureCanChangeDirectoryOf(path, user);
-            OwnedDirectories.Create(path, user);
-            return new MakeDirResponse { Entry = EntryInfoFactory.TryCreate(path, AccountNames.Load()) };
+            Directory.CreateDirectory(path);
+            return new MakeDirResponse { Entry = EntryInfoFactory.TryCreate(path, names) };
         });
     }
 
@@ -82,18 +89,17 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
         var user = users.Resolve(call.HttpContext);
         var source = SandboxPaths.Resolve(request.Source, user);
         var destination = SandboxPaths.Resolve(request.Destination, user);
-        return Guard(source, () =>
+        var names = AccountNames.Load();
+        return Guard(source, user, () =>
         {
             if (FileStatus.TryRead(source) is null)
             {
                 throw FilesystemErrors.NotFound(source);
             }
 
-            UnixAccess.EnsureCanChangeDirectoryOf(source, user);
-            UnixAccess.EnsureCanChangeDirectoryOf(destination, user);
-            OwnedDirectories.Create(Path.GetDirectoryName(destination)!, user);
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
             PosixRename.Rename(source, destination);
-            return new MoveResponse { Entry = EntryInfoFactory.TryCreate(destination, AccountNames.Load()) };
+            return new MoveResponse { Entry = EntryInfoFactory.TryCreate(destination, names) };
         });
     }
 
@@ -102,15 +108,13 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
     {
         var user = users.Resolve(call.HttpContext);
         var path = SandboxPaths.Resolve(request.Path, user);
-        return Guard(path, () =>
+        return Guard(path, user, () =>
         {
             var status = FileStatus.TryRead(path);
             if (status is null)
             {
                 return new RemoveResponse();
             }
-
-            UnixAccess.EnsureCanChangeDirectoryOf(path, user);
 
             if (status.IsDirectory)
             {
@@ -126,10 +130,10 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
     }
 
     public Task WatchDirAsync(WatchDirRequest request, ConnectCallContext call, ConnectServerStream<WatchDirResponse> stream) =>
-        watchers.StreamAsync(Resolve(request.Path, call), request.Recursive, request.IncludeEntry, call, stream);
+        watchers.StreamAsync(ReadableDirectory(request.Path, call), request.Recursive, request.IncludeEntry, call, stream);
 
     public CreateWatcherResponse CreateWatcher(CreateWatcherRequest request, ConnectCallContext call) =>
-        new() { WatcherId = watchers.Create(Resolve(request.Path, call), request.Recursive, request.IncludeEntry) };
+        new() { WatcherId = watchers.Create(ReadableDirectory(request.Path, call), request.Recursive, request.IncludeEntry) };
 
     public GetWatcherEventsResponse GetWatcherEvents(GetWatcherEventsRequest request)
     {
@@ -164,13 +168,34 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
         }
     }
 
-    private string Resolve(string path, ConnectCallContext call) => SandboxPaths.Resolve(path, users.Resolve(call.HttpContext));
+    /// <summary>
+    /// The directory to watch, once the user has shown to be able to list it: the watch itself is the
+    /// kernel's (inotify, set up by root), so only its root is checked; events from subdirectories of a
+    /// recursive watch that the user could not list are not filtered.
+    /// </summary>
+    private string ReadableDirectory(string path, ConnectCallContext call)
+    {
+        var user = users.Resolve(call.HttpContext);
+        var directory = SandboxPaths.Resolve(path, user);
+        return Guard(directory, user, () =>
+        {
+            var status = FileStatus.TryRead(directory) ?? throw FilesystemErrors.NotFound(directory);
+            if (status.IsDirectory || (status.IsSymlink && Directory.Exists(directory)))
+            {
+                using var entries = Directory.EnumerateFileSystemEntries(directory).GetEnumerator();
+                entries.MoveNext();
+            }
 
-    private static T Guard<T>(string path, Func<T> action)
+            return directory;
+        });
+    }
+
+    /// <summary>Runs a call's file work as <paramref name="user"/>, with failures as Connect errors.</summary>
+    private static T Guard<T>(string path, UserAccount user, Func<T> action)
     {
         try
         {
-            return action();
+            return UserFileIdentity.Run(user, action);
         }
         catch (Exception ex) when (ex is not ConnectException)
         {

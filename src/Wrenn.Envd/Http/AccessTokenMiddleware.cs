@@ -4,9 +4,10 @@ using System.Text;
 namespace Wrenn.Envd.Http;
 
 /// <summary>
-/// Once /init set an access token, every call must carry it in X-Access-Token (compared in constant
-/// time), except GET /health, POST /init (which checks the token in its body) and /files (which also
-/// accepts a valid signature); anything else is 401.
+/// Every call but GET /health must carry the current access token in X-Access-Token (compared in
+/// constant time); /files also accepts a valid signature made with it. envd starts with the token the
+/// host gave it (<see cref="StartupAccessToken"/>), and POST /init, which may replace it, needs it too:
+/// without one, nothing but /health is served, so no first caller can claim envd. Anything else is 401.
 /// </summary>
 public sealed class AccessTokenMiddleware(RequestDelegate next, EnvdState state)
 {
@@ -14,8 +15,17 @@ public sealed class AccessTokenMiddleware(RequestDelegate next, EnvdState state)
 
     public Task InvokeAsync(HttpContext http)
     {
-        var token = state.AccessToken;
-        if (token is null || http.Request.Path == "/health" || http.Request.Path == "/init" || Presented(http.Request, token) || FileSignature.IsValid(http.Request, token))
+        if (http.Request.Path == "/health")
+        {
+            return next(http);
+        }
+
+        if (state.AccessToken is not { } token)
+        {
+            return FileResults.Error(StatusCodes.Status401Unauthorized, "envd was started without an access token and serves nothing but /health").ExecuteAsync(http);
+        }
+
+        if (Presented(http.Request, token) || FileSignature.IsValid(http.Request, token))
         {
             return next(http);
         }

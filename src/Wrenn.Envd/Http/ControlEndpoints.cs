@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Wrenn.Envd.Process;
 
 namespace Wrenn.Envd.Http;
@@ -16,6 +15,9 @@ public static class ControlEndpoints
 
     private static readonly TimeSpan ClockAheadTolerance = TimeSpan.FromSeconds(5);
 
+    /// <summary>How far ahead of a host-shared clock an /init stamp may be (the two clocks are one; this is slack for slow calls).</summary>
+    private static readonly TimeSpan FutureStampTolerance = TimeSpan.FromSeconds(5);
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/init", InitAsync);
@@ -24,11 +26,13 @@ public static class ControlEndpoints
     }
 
     /// <summary>
-    /// Applies what the host sends after start and after every resume. Once a token is set, only a
-    /// request carrying that same token may change anything (there is no other way to prove who
-    /// calls); a request older than the last one applied is acknowledged and ignored.
+    /// Applies what the host sends after start and after every resume. The caller proved it holds the
+    /// current token (<see cref="AccessTokenMiddleware"/>); the body's token, when given, replaces it.
+    /// Refused, with an error the host sees: a stamp older than the last one applied (a replay or a late
+    /// duplicate) and, where the clock is the host's, a stamp in the future (which would make every
+    /// later, honest /init look stale).
     /// </summary>
-    private static async Task<IResult> InitAsync(HttpContext http, EnvdState state, ILoggerFactory loggers)
+    private static async Task<IResult> InitAsync(HttpContext http, EnvdState state, IOptions<EnvdOptions> options, ILoggerFactory loggers)
     {
         http.Response.Headers["X-Envd-Version"] = EnvdVersion.Current;
         http.Response.Headers.CacheControl = "no-store";
@@ -47,28 +51,44 @@ public static class ControlEndpoints
             return FileResults.Error(StatusCodes.Status400BadRequest, "/init needs a JSON object");
         }
 
-        if (state.AccessToken is { } current)
-        {
-            if (string.IsNullOrEmpty(request.AccessToken))
-            {
-                return Results.Text("access token reset not authorized", statusCode: StatusCodes.Status401Unauthorized);
-            }
-
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.AccessToken), Encoding.UTF8.GetBytes(current)))
-            {
-                return Results.Text("access token validation failed", statusCode: StatusCodes.Status401Unauthorized);
-            }
-        }
-
         if (request.DefaultUser is { Length: > 0 } user && UserAccount.FindInPasswd(user) is null && Environment.IsPrivilegedProcess)
         {
             return FileResults.Error(StatusCodes.Status400BadRequest, $"default user '{user}' does not exist in this sandbox");
         }
 
+        // In a VM the guest clock lags by however long it was paused, and /init is what corrects it; a
+        // container's (and a test's) clock is the host's own, so a stamp ahead of it is not the host's.
+        if (!options.Value.OwnsClock && request.Timestamp is { } stamp && stamp - DateTimeOffset.UtcNow > FutureStampTolerance)
+        {
+            return FileResults.Error(StatusCodes.Status400BadRequest, $"/init timestamp {stamp:O} is in the future (this sandbox's clock is the host's); refused");
+        }
+
+        byte[]? entropy = null;
+        if (request.Entropy is { } encoded)
+        {
+            try
+            {
+                entropy = Convert.FromBase64String(encoded);
+            }
+            catch (FormatException)
+            {
+                return FileResults.Error(StatusCodes.Status400BadRequest, "/init entropy must be base64");
+            }
+
+            if (entropy.Length is 0 or > KernelRandom.MaxEntropyBytes)
+            {
+                return FileResults.Error(StatusCodes.Status400BadRequest, $"/init entropy must be 1 to {KernelRandom.MaxEntropyBytes} bytes");
+            }
+        }
+
+        if (entropy is not null && !Reseed(entropy, options.Value.OwnsClock, loggers.CreateLogger(typeof(ControlEndpoints))))
+        {
+            return FileResults.Error(StatusCodes.Status500InternalServerError, "the kernel refused the entropy /init brought: this VM's random generator was not reseeded");
+        }
+
         if (!state.AcceptInitAt(request.Timestamp))
         {
-            // A replay or a late duplicate: what it says is already out of date.
-            return Results.NoContent();
+            return FileResults.Error(StatusCodes.Status409Conflict, $"/init timestamp {request.Timestamp:O} is not newer than the last /init applied; refused");
         }
 
         if (request.EnvVars is { } envVars)
@@ -80,7 +100,11 @@ public static class ControlEndpoints
             }
         }
 
-        state.AccessToken = string.IsNullOrEmpty(request.AccessToken) ? null : request.AccessToken;
+        if (!string.IsNullOrEmpty(request.AccessToken))
+        {
+            state.AccessToken = request.AccessToken;
+        }
+
         if (request.DefaultUser is { Length: > 0 } defaultUser)
         {
             state.DefaultUser = defaultUser;
@@ -91,12 +115,36 @@ public static class ControlEndpoints
             state.DefaultWorkdir = workdir;
         }
 
-        if (request.Timestamp is { } now && SystemClock.SyncTo(now, ClockBehindTolerance, ClockAheadTolerance))
+        if (options.Value.OwnsClock && request.Timestamp is { } now && SystemClock.SyncTo(now, ClockBehindTolerance, ClockAheadTolerance))
         {
             loggers.CreateLogger(typeof(ControlEndpoints)).LogInformation("Clock stepped to {Now:O}", now);
         }
 
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// Reseeds the kernel's generator. False when the kernel refused in a VM, where the kernel is the
+    /// sandbox's own (a restored VM that keeps its snapshot's random state must not go on); a container
+    /// has no right to and needs none (it shares the host's generator), so there a refusal is only noted.
+    /// </summary>
+    private static bool Reseed(byte[] entropy, bool ownKernel, ILogger logger)
+    {
+        try
+        {
+            KernelRandom.AddAndReseed(entropy);
+            logger.LogInformation("Kernel random pool reseeded with {Bytes} bytes from the host", entropy.Length);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.Log(ownKernel ? LogLevel.Error : LogLevel.Debug, ex, "Kernel random pool not reseeded");
+            return !ownKernel;
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(entropy);
+        }
     }
 
     private static async Task<IResult> MetricsAsync(CpuSampler cpu, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Wrenn.Envd.Connect;
+using Wrenn.Envd.Filesystem;
 using Wrenn.Envd.Process;
 
 namespace Wrenn.Envd.Http;
@@ -35,27 +36,34 @@ public static class FilesEndpoints
             return Error(StatusCodes.Status400BadRequest, "the path query parameter is required");
         }
 
-        if (Directory.Exists(path))
+        // Opened with the user's own rights (a link to a file only root may read is refused); what is
+        // sent is what was opened, whatever the path names by then.
+        FileStream file;
+        try
+        {
+            file = UserFileIdentity.Run(user, () => Directory.Exists(path)
+                ? throw new TargetIsDirectoryException(path)
+                : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, CopyBufferBytes, useAsync: true));
+        }
+        catch (TargetIsDirectoryException)
         {
             return Error(StatusCodes.Status400BadRequest, $"path '{path}' is a directory");
         }
-
-        if (!File.Exists(path))
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return Error(StatusCodes.Status404NotFound, $"path '{path}' does not exist");
         }
-
-        try
+        catch (UnauthorizedAccessException)
         {
-            Filesystem.UnixAccess.EnsureCanRead(path, user);
+            return Error(StatusCodes.Status403Forbidden, $"permission denied: user '{user.Name}' may not read '{path}'");
         }
-        catch (UnauthorizedAccessException ex)
+        catch (IOException ex)
         {
-            return Error(StatusCodes.Status403Forbidden, ex.Message);
+            // A name too long, a loop of links, a component that is not a directory: the path's fault.
+            return Error(StatusCodes.Status400BadRequest, $"path '{path}' cannot be opened: {ex.Message}");
         }
 
-        // PhysicalFile sends with sendfile(2) where it can, with Content-Length and range support.
-        return Results.File(path, "application/octet-stream", enableRangeProcessing: true);
+        return Results.Stream(file, "application/octet-stream", enableRangeProcessing: true);
     }
 
     private static async Task<IResult> UploadAsync(HttpContext http, UserResolver users)
@@ -156,28 +164,45 @@ public static class FilesEndpoints
         return Results.Json(written, EnvdJsonContext.Default.ListWrittenFile);
     }
 
+    /// <summary>
+    /// Makes missing parents and opens the file with the user's own rights (so what is made is the
+    /// user's, and a link to a file the user may not write is refused), then streams the body into it.
+    /// </summary>
     private static async Task<WrittenFile> WriteAsync(Stream body, string path, UserAccount user, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(path))
+        try
         {
-            throw new TargetIsDirectoryException(path);
+            var opened = UserFileIdentity.Run(user, () =>
+            {
+                if (Directory.Exists(path))
+                {
+                    throw new TargetIsDirectoryException(path);
+                }
+
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferBytes, useAsync: true);
+            });
+            await using (opened.ConfigureAwait(false))
+            {
+                await body.CopyToAsync(opened, CopyBufferBytes, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new UnauthorizedAccessException($"permission denied: user '{user.Name}' may not write '{path}'");
         }
 
-        Filesystem.UnixAccess.EnsureCanWrite(path, user);
-        Filesystem.OwnedDirectories.Create(Path.GetDirectoryName(path)!, user);
-        await using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferBytes, useAsync: true))
-        {
-            await body.CopyToAsync(file, CopyBufferBytes, cancellationToken).ConfigureAwait(false);
-        }
-
-        FileOwnership.Give(path, user.Uid, user.Gid);
         if (metadata.Count == 0)
         {
             return new WrittenFile(path, Path.GetFileName(path), "file");
         }
 
-        Filesystem.FileMetadata.Write(path, metadata);
-        return new WrittenFile(path, Path.GetFileName(path), "file", Filesystem.FileMetadata.Read(path));
+        var written = UserFileIdentity.Run(user, () =>
+        {
+            FileMetadata.Write(path, metadata);
+            return FileMetadata.Read(path);
+        });
+        return new WrittenFile(path, Path.GetFileName(path), "file", written);
     }
 
     private static bool TryResolve(HttpContext http, UserResolver users, out UserAccount user, out string? path, out IResult error)

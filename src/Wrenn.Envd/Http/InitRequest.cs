@@ -1,9 +1,14 @@
 namespace Wrenn.Envd.Http;
 
-/// <summary>Body of POST /init, as E2B's orchestrator sends it.</summary>
+/// <summary>
+/// Body of POST /init, as E2B's orchestrator sends it; <see cref="AccessToken"/> replaces the token
+/// the call was made with. Wrenn adds <see cref="Entropy"/>: base64 bytes from the host for the guest
+/// kernel's random pool (see <see cref="KernelRandom"/>).
+/// </summary>
 public sealed record InitRequest(
     Dictionary<string, string>? EnvVars,
     string? AccessToken,
     DateTimeOffset? Timestamp,
     string? DefaultUser,
-    string? DefaultWorkdir);
+    string? DefaultWorkdir,
+    string? Entropy = null);

@@ -48,6 +48,12 @@ public static class OciSpecBuilder
             environment.Add($"{name}={value}");
         }
 
+        // Last, so that no variable of the tenant's replaces it; envd drops it from what commands inherit.
+        if (sandbox.EnvdAccessToken is { } token)
+        {
+            environment.Add(EnvdStartupToken.EnvironmentVariable + "=" + token);
+        }
+
         var namespaces = new JsonArray(
             Namespace("pid"),
             Namespace("network", sandbox.Network.NamespacePath),

@@ -434,7 +434,8 @@ public sealed class FirecrackerRuntime(
             $"wrenn.ip={GuestNetwork.GuestAddress}/{GuestNetwork.PrefixLength}",
             $"wrenn.gw={GuestNetwork.TapAddress}",
             $"wrenn.hostname={sandbox.SandboxId}",
-            sandbox.Network.Nameservers.Count > 0 ? "wrenn.dns=" + string.Join(',', sandbox.Network.Nameservers) : string.Empty).TrimEnd();
+            sandbox.Network.Nameservers.Count > 0 ? "wrenn.dns=" + string.Join(',', sandbox.Network.Nameservers) : string.Empty,
+            EnvdStartupToken.KernelParameter(sandbox)).TrimEnd();
         return new VmBoot(kernel.Version, kernel.KernelPath, kernel.InitrdPath, commandLine);
     }
 

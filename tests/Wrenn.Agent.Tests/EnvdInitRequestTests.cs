@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wrenn.Agent.Envd;
+
+namespace Wrenn.Agent.Tests;
+
+/// <summary>What the agent's /init carries: the current token as authorization, the new one, and fresh entropy.</summary>
+public sealed class EnvdInitRequestTests
+{
+    [Fact]
+    public async Task Init_is_authorized_by_the_current_token_and_brings_a_new_one_and_fresh_entropy_every_time()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var seen = new RecordingHandler();
+        using var http = new HttpClient(seen);
+        var client = new EnvdClient(http, NullLogger<EnvdClient>.Instance);
+        var envd = new Uri("http://10.12.0.7:49983");
+
+        await client.InitAsync(envd, "start-token", "sandbox-token", new Dictionary<string, string> { ["A"] = "1" }, "user", ct);
+        await client.InitAsync(envd, "sandbox-token", "sandbox-token", new Dictionary<string, string>(), "user", ct);
+
+        Assert.Equal(2, seen.Requests.Count);
+        Assert.Equal(["start-token", "sandbox-token"], seen.Requests.Select(r => r.Token));
+        var entropy = new List<byte[]>();
+        foreach (var (_, body) in seen.Requests)
+        {
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("sandbox-token", json.RootElement.GetProperty("accessToken").GetString());
+            entropy.Add(Convert.FromBase64String(json.RootElement.GetProperty("entropy").GetString()!));
+        }
+
+        Assert.All(entropy, e => Assert.Equal(64, e.Length));
+        Assert.NotEqual(entropy[0], entropy[1]);
+    }
+
+    [Fact]
+    public async Task A_refused_init_is_an_error()
+    {
+        using var http = new HttpClient(new RecordingHandler(HttpStatusCode.Conflict));
+        var client = new EnvdClient(http, NullLogger<EnvdClient>.Instance);
+        var error = await Assert.ThrowsAsync<EnvdCallException>(() => client.InitAsync(new Uri("http://10.12.0.7:49983"), "t", "t", new Dictionary<string, string>(), "user", TestContext.Current.CancellationToken));
+        Assert.Equal("http_409", error.Code);
+    }
+
+    /// <summary>Answers every request with one status and keeps each request's X-Access-Token and body.</summary>
+    private sealed class RecordingHandler(HttpStatusCode status = HttpStatusCode.NoContent) : HttpMessageHandler
+    {
+        public List<(string? Token, string Body)> Requests { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Assert.Equal("/init", request.RequestUri!.AbsolutePath);
+            var token = request.Headers.TryGetValues("X-Access-Token", out var values) ? values.Single() : null;
+            Requests.Add((token, await request.Content!.ReadAsStringAsync(cancellationToken)));
+            return new HttpResponseMessage(status) { Content = new StringContent("refused") };
+        }
+    }
+}
