@@ -40,7 +40,7 @@ public sealed class ContainerUserNamespaceTests
             Assert.Contains("user namespace", error.Message, StringComparison.Ordinal);
             Assert.Empty(agent.Manager.List());
             Assert.False(Directory.Exists(Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId)));
-            Assert.Equal(Grpc.Core.StatusCode.Unavailable, Rpc.ExceptionStatusInterceptor.StatusFor(error));
+            Assert.Equal(Grpc.Core.StatusCode.Unavailable, Wrenn.Agent.Rpc.ExceptionStatusInterceptor.StatusFor(error));
         }
         finally
         {

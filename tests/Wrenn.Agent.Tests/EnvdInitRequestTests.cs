@@ -14,7 +14,7 @@ public sealed class EnvdInitRequestTests
         var ct = TestContext.Current.CancellationToken;
         var seen = new RecordingHandler();
         using var http = new HttpClient(seen);
-        var client = new EnvdClient(http, NullLogger<EnvdClient>.Instance);
+        var client = new EnvdClient(http, Microsoft.Extensions.Options.Options.Create(new EnvdClientOptions()), NullLogger<EnvdClient>.Instance);
         var envd = new Uri("http://10.12.0.7:49983");
 
         await client.InitAsync(envd, "start-token", "sandbox-token", new Dictionary<string, string> { ["A"] = "1" }, "user", ct);
@@ -38,7 +38,7 @@ public sealed class EnvdInitRequestTests
     public async Task A_refused_init_is_an_error()
     {
         using var http = new HttpClient(new RecordingHandler(HttpStatusCode.Conflict));
-        var client = new EnvdClient(http, NullLogger<EnvdClient>.Instance);
+        var client = new EnvdClient(http, Microsoft.Extensions.Options.Options.Create(new EnvdClientOptions()), NullLogger<EnvdClient>.Instance);
         var error = await Assert.ThrowsAsync<EnvdCallException>(() => client.InitAsync(new Uri("http://10.12.0.7:49983"), "t", "t", new Dictionary<string, string>(), "user", TestContext.Current.CancellationToken));
         Assert.Equal("http_409", error.Code);
     }
