@@ -54,10 +54,11 @@ public sealed class ControlPlaneApi(RunningControlPlane plane)
         return (login.GetProperty("token").GetString()!, credentials.TeamId);
     }
 
-    /// <summary>Signs up; the answer's token, user id and personal team.</summary>
+    /// <summary>Signs up (which gives no session: the same 202 for taken and free addresses), then logs in; the token, user id and personal team.</summary>
     public async Task<(string Token, string UserId, string TeamId)> SignupAsync(string email, string? invite = null)
     {
-        var session = await SendAsync(HttpMethod.Post, "/v1/auth/signup", new { email, password = "long enough password", invite }, HttpStatusCode.Created);
+        await SendAsync(HttpMethod.Post, "/v1/auth/signup", new { email, password = "long enough password", invite }, HttpStatusCode.Accepted);
+        var session = await SendAsync(HttpMethod.Post, "/v1/auth/login", new { email, password = "long enough password" }, HttpStatusCode.OK);
         return (session.GetProperty("token").GetString()!, session.GetProperty("user_id").GetString()!, session.GetProperty("teams")[0].GetProperty("id").GetString()!);
     }
 
