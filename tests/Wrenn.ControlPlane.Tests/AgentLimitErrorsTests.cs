@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Common.Errors;
 using Wrenn.ControlPlane.Api;
 
@@ -11,10 +12,11 @@ public sealed class AgentLimitErrorsTests
     [Fact]
     public void A_refusal_by_a_call_limit_is_429_and_a_full_host_stays_503()
     {
-        var limited = AgentErrors.ToResult(new RpcException(new Status(StatusCode.ResourceExhausted, "the team already has 64 calls"), new Metadata { { AgentTrailers.Limit, "team" } }));
-        Assert.Equal(StatusCodes.Status429TooManyRequests, Assert.IsAssignableFrom<IStatusCodeHttpResult>(limited).StatusCode);
+        var limited = AgentErrors.Describe(new RpcException(new Status(StatusCode.ResourceExhausted, "the team already has 64 calls"), new Metadata { { AgentTrailers.Limit, "team" } }), NullLogger.Instance);
+        Assert.Equal(StatusCodes.Status429TooManyRequests, limited.Status);
+        Assert.Equal(ErrorCodes.RateLimited, limited.Code);
 
-        var full = AgentErrors.ToResult(new RpcException(new Status(StatusCode.ResourceExhausted, "no free network slot")));
-        Assert.Equal(StatusCodes.Status503ServiceUnavailable, Assert.IsAssignableFrom<IStatusCodeHttpResult>(full).StatusCode);
+        var full = AgentErrors.Describe(new RpcException(new Status(StatusCode.ResourceExhausted, "no free network slot")), NullLogger.Instance);
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, full.Status);
     }
 }

@@ -52,7 +52,11 @@ public sealed class LoginLimitTests
     [Fact]
     public async Task One_account_is_limited_across_addresses_with_the_envelope_and_Retry_After()
     {
-        await using var plane = await RunningControlPlane.StartAsync(configure: o => o.TrustedProxies = ["127.0.0.1"]);
+        await using var plane = await RunningControlPlane.StartAsync(configure: o =>
+        {
+            o.TrustedProxies = ["127.0.0.1"];
+            RunningControlPlane.OpenSignup(o);
+        });
         await SessionsTests.SignupAndLoginAsync(plane, "target@example.org", "the-right-password");
 
         // Ten wrong guesses, each from a "different" address the trusted proxy forwards.

@@ -16,7 +16,7 @@ public sealed class SessionsTests : IAsyncLifetime
 {
     private RunningControlPlane _plane = null!;
 
-    public async ValueTask InitializeAsync() => _plane = await RunningControlPlane.StartAsync();
+    public async ValueTask InitializeAsync() => _plane = await RunningControlPlane.StartAsync(configure: RunningControlPlane.OpenSignup);
 
     public async ValueTask DisposeAsync()
     {
@@ -98,7 +98,7 @@ public sealed class SessionsTests : IAsyncLifetime
         await TestDatabase.ExecuteAsync(_plane, $"INSERT INTO signing_keys (id, purpose, key, created_at) VALUES ('{newKid}', 'user-jwt', '{newKey}', '{later}')");
 
         await _plane.StopAsync();
-        await using (var rotated = await RunningControlPlane.StartAsync(_plane.WrennDir, _plane.DatabaseUrl))
+        await using (var rotated = await RunningControlPlane.StartAsync(_plane.WrennDir, _plane.DatabaseUrl, configure: RunningControlPlane.OpenSignup))
         {
             var fresh = await LoginAsync(rotated, "rotate@example.org", "password-123");
             Assert.Equal(newKid, new JsonWebToken(fresh).Kid);
@@ -107,7 +107,7 @@ public sealed class SessionsTests : IAsyncLifetime
             await TestDatabase.ExecuteAsync(rotated, $"UPDATE signing_keys SET retired_at = created_at WHERE id = '{SigningKeyEntity.UserTokens}'");
             await rotated.StopAsync();
 
-            await using var retired = await RunningControlPlane.StartAsync(_plane.WrennDir, _plane.DatabaseUrl);
+            await using var retired = await RunningControlPlane.StartAsync(_plane.WrennDir, _plane.DatabaseUrl, configure: RunningControlPlane.OpenSignup);
             Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(retired, HttpMethod.Get, "/v1/teams", old));
             Assert.Equal(HttpStatusCode.OK, await StatusAsync(retired, HttpMethod.Get, "/v1/teams", fresh));
         }
