@@ -10,20 +10,21 @@ namespace Wrenn.Agent.Tests.EnvdAnswers;
 
 /// <summary>
 /// An envd as a tenant may rewrite it, on a loopback port: ListDir answers with directory entries
-/// forever, Remove fails with an endless error text, Stat answers properly. Counts what it sent, so a
-/// test can see that the agent stopped reading.
+/// forever, Remove fails with an endless error text, Stat answers properly. Tells when an endless
+/// answer ended because the agent hung up. (Not a byte count: once the peer is gone, Kestrel may accept
+/// writes into the void until it notices, so bytes "sent" say nothing about what the agent read.)
 /// </summary>
 public sealed class HostileEnvd : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private long _bytesSent;
+    private readonly TaskCompletionSource _hungUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private HostileEnvd(WebApplication app) => _app = app;
 
     public Uri BaseUri { get; private set; } = new("http://127.0.0.1/");
 
-    /// <summary>Bytes written into the endless answers so far.</summary>
-    public long BytesSent => Interlocked.Read(ref _bytesSent);
+    /// <summary>Completes when the agent closed the connection an endless answer was going to.</summary>
+    public Task HungUp => _hungUp.Task;
 
     public static async Task<HostileEnvd> StartAsync(CancellationToken cancellationToken)
     {
@@ -67,12 +68,13 @@ public sealed class HostileEnvd : IAsyncDisposable
             while (!context.RequestAborted.IsCancellationRequested)
             {
                 await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
-                Interlocked.Add(ref _bytesSent, chunk.Length);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
             // The agent hung up: what the test wants.
         }
+
+        _hungUp.TrySetResult();
     }
 }
