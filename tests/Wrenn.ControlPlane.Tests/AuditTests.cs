@@ -60,6 +60,26 @@ public sealed class AuditTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Logins_failed_logins_password_changes_and_logouts_are_recorded_for_administrators()
+    {
+        var (_, userId, _) = await _api.SignupAsync("session-audit@example.org");
+        await _api.ErrorAsync(HttpMethod.Post, "/v1/auth/login", new { email = "session-audit@example.org", password = "not the password" }, HttpStatusCode.Unauthorized, "unauthorized");
+        var session = (await _api.SendAsync(HttpMethod.Post, "/v1/auth/login", new { email = "session-audit@example.org", password = "long enough password" }, HttpStatusCode.OK)).GetProperty("token").GetString()!;
+        await _api.SendAsync(HttpMethod.Post, "/v1/auth/password", new { current_password = "long enough password", new_password = "another long password" }, HttpStatusCode.NoContent, session);
+        await _api.SendAsync(HttpMethod.Post, "/v1/auth/logout", null, HttpStatusCode.NoContent, session);
+
+        var (admin, _) = await _api.AdminAsync();
+        var all = (await _api.SendAsync(HttpMethod.Get, "/v1/audit?limit=100", null, HttpStatusCode.OK, admin)).GetProperty("events").EnumerateArray().ToList();
+        var mine = all.Where(e => e.GetProperty("target_id").GetString() == userId).Select(e => e.GetProperty("action").GetString()).ToList();
+
+        // Newest first: the sign-up's own login (the helper logs in once) comes before the failed one.
+        Assert.Equal(["auth.logout", "auth.password_changed", "auth.login", "auth.login_failed", "auth.login", "auth.signup"], mine);
+        var failed = all.First(e => e.GetProperty("action").GetString() == "auth.login_failed" && e.GetProperty("target_id").GetString() == userId);
+        Assert.Equal("127.0.0.1", failed.GetProperty("address").GetString());
+        Assert.Equal(JsonValueKind.Null, failed.GetProperty("team_id").ValueKind);
+    }
+
+    [Fact]
     public async Task Pages_follow_the_cursor_without_gaps_or_repeats()
     {
         var (owner, _, team) = await _api.SignupAsync("pager@example.org");

@@ -102,7 +102,7 @@ public static class AuthApi
         return accepted;
     }
 
-    private static async Task<IResult> LoginAsync(HttpRequest request, WrennDbContext db, PasswordCheck passwords, UserSessions sessions, LoginThrottle throttle)
+    private static async Task<IResult> LoginAsync(HttpRequest request, WrennDbContext db, PasswordCheck passwords, UserSessions sessions, LoginThrottle throttle, IAuditLog audit)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.SignupRequest, new SignupRequest(null, null)).ConfigureAwait(false);
         if (error is not null)
@@ -114,6 +114,7 @@ public static class AuthApi
         var email = AccountRules.NormalizeEmail(body!.Email);
         if (email is not null && throttle.RetryAfter(email) is { } wait)
         {
+            await audit.RecordAsync(request.HttpContext, AuditActions.LoginFailed, null, null, "throttled: " + email).ConfigureAwait(false);
             return ApiResults.TooManyRequests(request.HttpContext, wait, "too many failed logins for this account; try again later");
         }
 
@@ -127,6 +128,8 @@ public static class AuthApi
                 throttle.RecordFailure(email);
             }
 
+            // No team: failed logins are for administrators' eyes (the address tried may belong to nobody).
+            await audit.RecordAsync(request.HttpContext, AuditActions.LoginFailed, null, user?.Id, "wrong email or password: " + (email ?? "(not an email)")).ConfigureAwait(false);
             return ApiResults.Error(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "wrong email or password");
         }
 
@@ -134,18 +137,20 @@ public static class AuthApi
 
         var teams = await TeamsApi.TeamsOfAsync(db, user!.Id, cancellationToken).ConfigureAwait(false);
         var (token, expires) = await sessions.StartAsync(user, cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(request.HttpContext, AuditActions.LoginSucceeded, null, user.Id, actorUserId: user.Id).ConfigureAwait(false);
         return ApiResults.Json(new SessionResponse(token, expires, user.Id, user.Email, teams), ControlPlaneJsonContext.Default.SessionResponse);
     }
 
     /// <summary>Revokes the session the request was made with; its token is refused from now on.</summary>
-    private static async Task<IResult> LogoutAsync(ClaimsPrincipal caller, UserSessions sessions, CancellationToken cancellationToken)
+    private static async Task<IResult> LogoutAsync(HttpContext http, ClaimsPrincipal caller, UserSessions sessions, IAuditLog audit, CancellationToken cancellationToken)
     {
         await sessions.RevokeAsync(CurrentUser.SessionId(caller), cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(http, AuditActions.Logout, null, CurrentUser.Id(caller)).ConfigureAwait(false);
         return Results.NoContent();
     }
 
     /// <summary>Sets a new password after checking the current one, and revokes every other session of the user.</summary>
-    private static async Task<IResult> ChangePasswordAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, PasswordCheck check, IPasswordHasher<UserEntity> passwords, UserSessions sessions)
+    private static async Task<IResult> ChangePasswordAsync(HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, PasswordCheck check, IPasswordHasher<UserEntity> passwords, UserSessions sessions, IAuditLog audit)
     {
         var (body, error) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.ChangePasswordRequest, new ChangePasswordRequest(null, null)).ConfigureAwait(false);
         if (error is not null)
@@ -169,6 +174,7 @@ public static class AuthApi
         user!.PasswordHash = passwords.HashPassword(user, body.NewPassword!);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await sessions.RevokeOthersAsync(user.Id, CurrentUser.SessionId(caller), cancellationToken).ConfigureAwait(false);
+        await audit.RecordAsync(request.HttpContext, AuditActions.PasswordChanged, null, user.Id, "other sessions ended").ConfigureAwait(false);
         return Results.NoContent();
     }
 }
