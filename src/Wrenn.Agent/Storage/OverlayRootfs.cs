@@ -52,12 +52,9 @@ public static class OverlayRootfs
     /// <summary>Unmounts the overlay if it is mounted.</summary>
     public static void Unmount(string sandboxDirectory) => Mounts.UnmountIfMounted(MountPoint(sandboxDirectory));
 
-    /// <summary>Bytes the sandbox wrote: the size of its upper layer.</summary>
-    public static long UsedBytes(string sandboxDirectory)
-    {
-        var upper = new DirectoryInfo(UpperDirectory(sandboxDirectory));
-        return upper.Exists
-            ? upper.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => f.Length)
-            : 0;
-    }
+    /// <summary>
+    /// Bytes the sandbox wrote: the size of its upper layer, measured without following anything the running
+    /// tenant may swap in (<see cref="FileTreeSize"/>); 0 before the layer exists.
+    /// </summary>
+    public static long UsedBytes(string sandboxDirectory) => FileTreeSize.Measure(UpperDirectory(sandboxDirectory));
 }

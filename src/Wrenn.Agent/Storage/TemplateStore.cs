@@ -155,7 +155,7 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
             // Only root may read a template: a VM's holds its memory (and the guest agent's token).
             Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             await writeContent(staging, cancellationToken).ConfigureAwait(false);
-            var manifest = new TemplateManifest(name, parent, sourceSandboxId, vcpus, memoryMb, SizeOf(staging), keepsMemory, DateTimeOffset.UtcNow, owners == IdMapping.Identity ? null : owners);
+            var manifest = new TemplateManifest(name, parent, sourceSandboxId, vcpus, memoryMb, FileTreeSize.Measure(staging), keepsMemory, DateTimeOffset.UtcNow, owners == IdMapping.Identity ? null : owners);
             await using (var file = File.Create(Path.Combine(staging, ManifestFileName)))
             {
                 await JsonSerializer.SerializeAsync(file, manifest, AgentJsonContext.Default.TemplateManifest, cancellationToken).ConfigureAwait(false);
@@ -243,9 +243,6 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
             }
         }
     }
-
-    private static long SizeOf(string directory) =>
-        new DirectoryInfo(directory).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => f.Length);
 
     private void RemoveQuietly(string directory) => DirectoryRemoval.RemoveQuietly(directory, logger);
 }
