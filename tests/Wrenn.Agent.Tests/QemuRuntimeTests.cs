@@ -30,6 +30,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             // A kernel of its own: the guest runs Debian's cloud kernel, whatever the host runs.
             Assert.Contains("cloud-amd64", await ExecAsync(agent, spec.SandboxId, "uname -r"), StringComparison.Ordinal);
             Assert.Equal(spec.SandboxId + "\n", await ExecAsync(agent, spec.SandboxId, "hostname"));
+            await AssertVirtioRngFeedsTheGuestAsync(agent, spec.SandboxId);
             // The disk is the sandbox's size (4 GiB by default), larger than the image's file: the guest grew its filesystem.
             var rootMegabytes = long.Parse((await ExecAsync(agent, spec.SandboxId, "df -m / | awk 'NR==2 {print $2}'")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(rootMegabytes, 3500, 4096);
@@ -70,6 +71,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             Assert.Equal(fromBase.SandboxId + "\n", await ExecAsync(agent, fromBase.SandboxId, "hostname"));
             Assert.Contains(fromBase.SandboxId, await ExecAsync(agent, fromBase.SandboxId, "cat /etc/hosts /etc/hostname"), StringComparison.Ordinal);
             Assert.Equal("absent\n", await ExecAsync(agent, fromBase.SandboxId, "test -e /tmp/file && echo present || echo absent"));
+            // Restored with the same devices it was saved with: the virtio-rng device is there and in use.
+            await AssertVirtioRngFeedsTheGuestAsync(agent, fromBase.SandboxId);
             await agent.Manager.DestroyAsync(fromBase.SandboxId, ct);
 
             output.WriteLine($"qemu (TCG) boot to envd ready {boot.TotalSeconds:F2} s (incl. taking the base snapshot), create from the base snapshot {restore.TotalSeconds:F2} s, pause {pause.TotalSeconds:F2} s, resume {resume.TotalSeconds:F2} s, memory file {memory.Length / 1048576.0:F1} MB for a 256 MB guest");
@@ -161,6 +164,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
                 await Task.Delay(700, ct);
                 Assert.True(await CounterAsync(agent, child.SandboxId) > first, "the template's counter process runs in the new sandbox");
                 Assert.Contains("169.254.0.21", await ExecAsync(agent, child.SandboxId, "cat /proc/net/fib_trie"), StringComparison.Ordinal);
+                await AssertVirtioRngFeedsTheGuestAsync(agent, child.SandboxId);
             }
 
             // Each child writes its own disk: what one writes the other and the template do not see.
@@ -347,6 +351,17 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
     private static async Task<int> CounterAsync(AgentUnderTest agent, string sandboxId) =>
         int.Parse((await ExecAsync(agent, sandboxId, "cat /dev/shm/counter")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The guest's hw_random core found the virtio-rng device, chose it, and reads bytes from it: a guest
+    /// restored from a shared snapshot has host entropy to reseed from.
+    /// </summary>
+    private static async Task AssertVirtioRngFeedsTheGuestAsync(AgentUnderTest agent, string sandboxId)
+    {
+        Assert.Contains("virtio_rng", await ExecAsync(agent, sandboxId, "cat /sys/class/misc/hw_random/rng_available"), StringComparison.Ordinal);
+        Assert.StartsWith("virtio_rng", await ExecAsync(agent, sandboxId, "cat /sys/class/misc/hw_random/rng_current"), StringComparison.Ordinal);
+        Assert.Equal("32\n", await ExecAsync(agent, sandboxId, "head -c 32 /dev/hwrng | wc -c", user: "root"));
+    }
+
     private static bool QemuRunning(string sandboxId) =>
         Directory.EnumerateDirectories("/proc")
             .Select(d => Path.Combine(d, "cmdline"))
@@ -366,6 +381,6 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
                 }
             });
 
-    private static async Task<string> ExecAsync(AgentUnderTest agent, string sandboxId, string command) =>
-        Encoding.UTF8.GetString((await agent.Commands.ExecAsync(new ExecSpec(sandboxId, command, [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(60), null), CancellationToken.None)).Stdout);
+    private static async Task<string> ExecAsync(AgentUnderTest agent, string sandboxId, string command, string? user = null) =>
+        Encoding.UTF8.GetString((await agent.Commands.ExecAsync(new ExecSpec(sandboxId, command, [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(60), user), CancellationToken.None)).Stdout);
 }

@@ -19,6 +19,8 @@ public sealed class KernelInstaller(TextWriter progress)
         "drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko", "drivers/virtio/virtio_mmio.ko",
         "drivers/virtio/virtio_pci_modern_dev.ko", "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci.ko",
         "drivers/block/virtio_blk.ko", "net/core/failover.ko", "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko",
+        // The virtio-rng device (hw_random core is built in): host entropy for a guest restored from a shared snapshot.
+        "drivers/char/hw_random/virtio-rng.ko",
     ];
 
     /// <summary>Installs the newest cloud kernel Debian offers; a no-op when it is already there. Returns its version.</summary>
@@ -29,10 +31,10 @@ public sealed class KernelInstaller(TextWriter progress)
         var kernel = Path.Combine(kernelsDirectory, "vmlinuz-" + version);
         var initrd = Path.Combine(kernelsDirectory, $"initrd-{version}.img");
         var vmlinux = Path.Combine(kernelsDirectory, "vmlinux-" + version);
-        // The initramfs holds this build's /init: a newer one means making the initramfs again.
+        // The initramfs holds this build's /init and module list: a change to either means making it again.
         var initStamp = initrd + ".init-sha256";
         var init = EmbeddedFiles.LoadVmInitramfsInit();
-        var initHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(init));
+        var initHash = InitramfsHash(init);
         var initCurrent = File.Exists(initStamp) && (await File.ReadAllTextAsync(initStamp, cancellationToken).ConfigureAwait(false)).Trim() == initHash;
         if (!force && File.Exists(kernel) && File.Exists(initrd) && initCurrent)
         {
@@ -95,6 +97,10 @@ public sealed class KernelInstaller(TextWriter progress)
             Directory.Delete(work, recursive: true);
         }
     }
+
+    /// <summary>What the stamp beside the initramfs records: its /init and the modules it holds.</summary>
+    private static string InitramfsHash(byte[] init) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([.. init, .. System.Text.Encoding.UTF8.GetBytes("\n" + string.Join('\n', Modules))]));
 
     private async Task ExtractVmlinuxAsync(string bzImage, string vmlinux, CancellationToken cancellationToken)
     {

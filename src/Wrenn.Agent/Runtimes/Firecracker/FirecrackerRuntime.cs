@@ -236,7 +236,8 @@ public sealed class FirecrackerRuntime(
     public string BootIdentity()
     {
         var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"), KernelLocator.Uncompressed);
-        return string.Join('|', RuntimeName, kernel.Identity(), diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture));
+        // "rng": base snapshots taken before the entropy device are not reused; new ones have it.
+        return string.Join('|', RuntimeName, kernel.Identity(), diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture), "rng");
     }
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
@@ -408,7 +409,10 @@ public sealed class FirecrackerRuntime(
         [new Drive("rootfs", options.Value.GuestDrivePath, IsRootDevice: true, IsReadOnly: false)],
         [new NetworkInterface("eth0", GuestNetwork.TapName, GuestNetwork.MacAddress)],
         VmmLogger(sandbox),
-        VmmMetrics(sandbox));
+        VmmMetrics(sandbox),
+        // A virtio-rng device: the guest reads host entropy, also after a restore from a shared snapshot
+        // (Firecracker's snapshot carries its devices, so older snapshots restore as they were, without it).
+        Entropy: boot.EntropyDevice ? new EntropyDevice() : null);
 
     /// <summary>Firecracker's own log, when configured; the file must exist (Firecracker opens, never creates, it).</summary>
     private LoggerConfig? VmmLogger(RuntimeSandbox sandbox) =>
@@ -436,7 +440,7 @@ public sealed class FirecrackerRuntime(
             $"wrenn.hostname={sandbox.SandboxId}",
             sandbox.Network.Nameservers.Count > 0 ? "wrenn.dns=" + string.Join(',', sandbox.Network.Nameservers) : string.Empty,
             EnvdStartupToken.KernelParameter(sandbox)).TrimEnd();
-        return new VmBoot(kernel.Version, kernel.KernelPath, kernel.InitrdPath, commandLine);
+        return new VmBoot(kernel.Version, kernel.KernelPath, kernel.InitrdPath, commandLine, EntropyDevice: true);
     }
 
     private static async Task<RootfsCow> ReadDiskAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)

@@ -265,14 +265,15 @@ public sealed class QemuRuntime(
             $"wrenn.hostname={sandbox.SandboxId}",
             sandbox.Network.Nameservers.Count > 0 ? "wrenn.dns=" + string.Join(',', sandbox.Network.Nameservers) : string.Empty,
             EnvdStartupToken.KernelParameter(sandbox)).TrimEnd();
-        return new VmBoot(kernel.Version, kernel.KernelPath, kernel.InitrdPath, commandLine);
+        return new VmBoot(kernel.Version, kernel.KernelPath, kernel.InitrdPath, commandLine, EntropyDevice: true);
     }
 
     /// <summary>The kernel a new VM would boot, the machine, the accelerator and the disk size: a snapshot restores only onto the same.</summary>
     public string BootIdentity()
     {
         var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
-        return string.Join('|', RuntimeName, kernel.Identity(), options.Value.Machine, Accelerator, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture));
+        // "rng": base snapshots taken before the virtio-rng device are not reused; new ones have it.
+        return string.Join('|', RuntimeName, kernel.Identity(), options.Value.Machine, Accelerator, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture), "rng");
     }
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
@@ -419,6 +420,14 @@ public sealed class QemuRuntime(
         if (boot.InitrdPath is not null)
         {
             arguments.AddRange(["-initrd", $"/proc/self/fd/{QemuLaunch.InitrdFd}"]);
+        }
+
+        if (boot.EntropyDevice)
+        {
+            // virtio-rng fed by QEMU's own getrandom() (rng-builtin opens no host file): a guest restored
+            // from a shared snapshot draws fresh host entropy. Restore and save must list the same
+            // devices, so a template booted without it (older vm.json) is restored without it.
+            arguments.AddRange(["-object", "rng-builtin,id=rng0", "-device", "virtio-rng-device,rng=rng0"]);
         }
 
         return arguments;

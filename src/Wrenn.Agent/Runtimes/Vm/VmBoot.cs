@@ -8,7 +8,11 @@ namespace Wrenn.Agent.Runtimes.Vm;
 /// <param name="KernelPath">The kernel image QEMU loaded.</param>
 /// <param name="InitrdPath">The initramfs, if the kernel needed one.</param>
 /// <param name="CommandLine">The kernel command line.</param>
-public sealed record VmBoot(string KernelVersion, string KernelPath, string? InitrdPath, string CommandLine)
+/// <param name="EntropyDevice">
+/// The VM has a virtio-rng device fed from the host. False in the vm.json of VMs booted before the device
+/// was added: their saved memory knows no such device, so they are restored without one.
+/// </param>
+public sealed record VmBoot(string KernelVersion, string KernelPath, string? InitrdPath, string CommandLine, bool EntropyDevice = false)
 {
     public const string FileName = "vm.json";
 

@@ -74,13 +74,14 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
         await _commands.RunCheckedAsync("ip", ["netns", "add", _namespace], TestContext.Current.CancellationToken);
 
     [Fact]
-    public async Task Boots_through_the_documented_api_with_the_shared_guest_network_and_drive_path()
+    public async Task Boots_through_the_documented_api_with_the_shared_guest_network_drive_path_and_an_entropy_device()
     {
         var ct = TestContext.Current.CancellationToken;
         await StartAsync(ct);
 
         var vmm = Assert.Single(_launcher.Vmms);
-        Assert.Equal(["PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs", "PUT /network-interfaces/eth0", "PUT /actions"], vmm.Accepted.Select(r => r.ToString()));
+        // PUT /entropy before InstanceStart: a virtio-rng device, so a guest restored from a shared snapshot reads host entropy.
+        Assert.Equal(["PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs", "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /actions"], vmm.Accepted.Select(r => r.ToString()));
         Assert.Empty(vmm.Rejected);
         Assert.True(Body(vmm, "/machine-config").GetProperty("track_dirty_pages").GetBoolean(), "diff snapshots need dirty-page tracking from boot");
         Assert.Equal(Path.Combine(_wrennDir, "guest-drive"), Body(vmm, "/drives/rootfs").GetProperty("path_on_host").GetString());
@@ -163,7 +164,7 @@ public sealed class FirecrackerRuntimeTests : IAsyncLifetime
     public async Task A_start_failing_at_any_step_leaves_no_process_and_no_disk()
     {
         var ct = TestContext.Current.CancellationToken;
-        foreach (var failing in new[] { "PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs", "PUT /network-interfaces/eth0", "PUT /actions" })
+        foreach (var failing in new[] { "PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs", "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /actions" })
         {
             _launcher.OnLaunch = fake => fake.FailNext = failing;
             await using (var rollback = new RollbackList("create", NullLogger.Instance, new NoStepFaults()))
