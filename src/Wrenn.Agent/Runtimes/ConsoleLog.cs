@@ -21,13 +21,14 @@ public static class ConsoleLog
 
     /// <summary>
     /// Reads its standard input into $1, at most $2 bytes at a time, moving the full file to $1.1
-    /// before starting the next; ends at end of input. GNU head -c reads no more than it writes. The
+    /// before starting the next; ends at end of input. GNU head -c reads no more than it writes; unbuffered
+    /// (stdbuf), it writes what it read at once, so the log's tail is current while the guest runs. The
     /// files are root's alone (0600) whatever umask the rotator was started with: they hold the tenant's output.
     /// </summary>
     private const string RotatorScript =
         "umask 077; log=$1; cap=$2; " +
         "while :; do if [ -e \"$log\" ]; then mv -f \"$log\" \"$log.1\"; fi; " +
-        "head -c \"$cap\" > \"$log\" || exit 1; " +
+        "stdbuf -o0 head -c \"$cap\" > \"$log\" || exit 1; " +
         "[ \"$(stat -c %s \"$log\")\" -lt \"$cap\" ] && exit 0; done";
 
     /// <summary>
