@@ -57,5 +57,23 @@ public sealed class ConsoleLogTests : IDisposable
         Assert.Equal(Cap, new FileInfo(Path.Combine(_directory, ConsoleLog.RotatedFileName)).Length);
     }
 
+    [Fact]
+    public async Task What_a_running_writer_printed_is_in_the_log_at_once_not_when_it_ends()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        ICommandRunner commands = new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance);
+        var running = commands.RunAsync("/bin/sh", ConsoleLog.CappedShellArguments(_directory, Cap, ["sh", "-c", "echo the-last-words-before-a-hang; sleep 4"]), ct);
+
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        while (!ConsoleLog.Tail(_directory).Contains("the-last-words-before-a-hang", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
+
+        Assert.False(running.IsCompleted, "the writer still runs");
+        Assert.Equal("the-last-words-before-a-hang", ConsoleLog.Tail(_directory));
+        await running;
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Wrenn.Agent.Operations;
+using Wrenn.Agent.Runtimes;
+using Wrenn.Agent.Runtimes.Qemu;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
@@ -287,6 +289,62 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_guest_flooding_its_serial_console_never_grows_the_console_log_past_its_cap()
+    {
+        const long cap = 64 * 1024;
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var spec = Spec();
+        await using (var agent = QemuAgent(services => services.Configure<QemuRuntimeOptions>(o => o.ConsoleLogBytes = cap)))
+        {
+            await agent.Manager.CreateAsync(spec, ct);
+            var sandboxDirectory = Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId);
+            var log = Path.Combine(sandboxDirectory, ConsoleLog.FileName);
+            var rotated = Path.Combine(sandboxDirectory, ConsoleLog.RotatedFileName);
+
+            // Root in the guest writes five caps' worth to its serial console, then a last line.
+            var clock = Stopwatch.StartNew();
+            var flood = agent.Commands.ExecAsync(
+                new ExecSpec(spec.SandboxId, "yes 'the guest floods its serial console, line after line' | head -c 327680 > /dev/ttyS0; echo flood-ended > /dev/ttyS0", [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(120), "root"),
+                CancellationToken.None);
+            var largest = 0L;
+            while (!flood.IsCompleted)
+            {
+                largest = Math.Max(largest, Math.Max(SizeOf(log), SizeOf(rotated)));
+                await Task.Delay(5, ct);
+            }
+
+            var flooded = await flood;
+            output.WriteLine($"flood: exit {flooded.ExitCode}, {Encoding.UTF8.GetString(flooded.Stderr)}");
+            Assert.Equal(0, flooded.ExitCode);
+            var sandbox = agent.Manager.List().Single(s => s.Id == spec.SandboxId).Runtime!;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!agent.Runtime.ReadConsoleTail(sandbox).Contains("flood-ended", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, ct);
+            }
+
+            output.WriteLine($"320 KiB through the emulated serial console in {clock.Elapsed.TotalSeconds:F1} s; largest log file seen {largest} bytes");
+            Assert.Contains("flood-ended", agent.Runtime.ReadConsoleTail(sandbox), StringComparison.Ordinal);
+            Assert.InRange(largest, 1, cap);
+            Assert.InRange(SizeOf(log), 1, cap);
+            Assert.Equal(cap, SizeOf(rotated));
+            AssertOwnerAndMode(log, 0, "600");
+            AssertOwnerAndMode(rotated, 0, "600");
+            AssertOwnerAndMode(log + ".pipe", 0, "600");
+
+            // The rotator counts against the VM's cgroup and ends with its QEMU.
+            var rotator = RotatorPid(log);
+            Assert.NotNull(rotator);
+            Assert.Equal("/wrenn-qemu/" + spec.SandboxId, CgroupOf(rotator.Value, "memory"));
+            await agent.Manager.DestroyAsync(spec.SandboxId, ct);
+            Assert.Null(RotatorPid(log));
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    [Fact]
     public async Task At_start_the_agent_removes_vm_cgroups_whose_sandbox_is_gone()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -341,10 +399,42 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
     }
 
     /// <summary>An agent on the qemu runtime; software emulation boots slowly on a busy host, so envd gets three minutes.</summary>
-    private static AgentUnderTest QemuAgent() => new(
+    private static AgentUnderTest QemuAgent(Action<IServiceCollection>? configure = null) => new(
         new NoStepFaults(),
-        services => services.Configure<SandboxManagerOptions>(o => o.EnvdReadyTimeout = TimeSpan.FromMinutes(3)),
+        services =>
+        {
+            services.Configure<SandboxManagerOptions>(o => o.EnvdReadyTimeout = TimeSpan.FromMinutes(3));
+            configure?.Invoke(services);
+        },
         runtime: "qemu");
+
+    private static long SizeOf(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? file.Length : 0;
+    }
+
+    /// <summary>The console rotator writing <paramref name="log"/>, if one runs.</summary>
+    private static int? RotatorPid(string log)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                if (commandLine.Contains("console-log") && commandLine.Contains(log) && int.TryParse(Path.GetFileName(directory), out var pid))
+                {
+                    return pid;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        return null;
+    }
 
     private static CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
 

@@ -21,31 +21,47 @@ public static class ConsoleLog
 
     /// <summary>
     /// Reads its standard input into $1, at most $2 bytes at a time, moving the full file to $1.1
-    /// before starting the next; ends at end of input. GNU head -c reads no more than it writes.
+    /// before starting the next; ends at end of input. GNU head -c reads no more than it writes; unbuffered
+    /// (stdbuf), it writes what it read at once, so the log's tail is current while the guest runs. The
+    /// files are root's alone (0600) whatever umask the rotator was started with: they hold the tenant's output.
     /// </summary>
     private const string RotatorScript =
-        "log=$1; cap=$2; " +
+        "umask 077; log=$1; cap=$2; " +
         "while :; do if [ -e \"$log\" ]; then mv -f \"$log\" \"$log.1\"; fi; " +
-        "head -c \"$cap\" > \"$log\" || exit 1; " +
+        "stdbuf -o0 head -c \"$cap\" > \"$log\" || exit 1; " +
         "[ \"$(stat -c %s \"$log\")\" -lt \"$cap\" ] && exit 0; done";
+
+    /// <summary>
+    /// Shell text (sh or bash, ending in "; ") that, with the log's path in <c>$log</c> and the cap in
+    /// <c>$cap</c>, makes the pipe <c>$log.pipe</c> (0600), starts the rotator reading it (detached, in
+    /// its own session, so it outlives the agent; it ends when the last writer closes the pipe) and
+    /// leaves the pipe's path in <c>$pipe</c>: the caller opens it for writing (the open waits for the
+    /// rotator) and hands it to what prints the console. Exits the shell when the pipe cannot be made.
+    /// The rotator inherits the shell's cgroup and open descriptors, so start it before opening others.
+    /// </summary>
+    public const string StartRotatorShell =
+        "pipe=\"$log.pipe\"; rm -f \"$pipe\"; mkfifo -m 600 \"$pipe\" || exit 1; " +
+        "(setsid sh -c '" + RotatorScript + "' console-log \"$log\" \"$cap\" <\"$pipe\" >/dev/null 2>&1 &); ";
 
     public static string PathIn(string sandboxDirectory) => Path.Combine(sandboxDirectory, FileName);
 
+    /// <summary>The cap as the rotator's shell argument.</summary>
+    public static string CapArgument(long capBytes) =>
+        capBytes > 0 ? capBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) : throw new ArgumentOutOfRangeException(nameof(capBytes), capBytes, "a console log cap must be positive");
+
     /// <summary>
     /// sh -c arguments that run <paramref name="command"/> with stdin from /dev/null and stdout and
-    /// stderr into the sandbox's console log through the rotator (started detached, in its own
-    /// session, so it outlives the agent; it ends when the last writer closes the pipe). The pipe and
-    /// the log are made under the caller's umask; <paramref name="commandUmask"/>, when given, is the
+    /// stderr into the sandbox's console log through the rotator (<see cref="StartRotatorShell"/>).
+    /// The pipe is made under the caller's umask; <paramref name="commandUmask"/>, when given, is the
     /// command's own.
     /// </summary>
     public static IReadOnlyList<string> CappedShellArguments(string sandboxDirectory, long capBytes, IEnumerable<string> command, string? commandUmask = null) =>
     [
         "-c",
-        "log=$0; cap=$1; shift; pipe=\"$log.pipe\"; rm -f \"$pipe\"; mkfifo -m 600 \"$pipe\" || exit 1; " +
-        "(setsid sh -c '" + RotatorScript + "' console-log \"$log\" \"$cap\" <\"$pipe\" >/dev/null 2>&1 &); " +
+        "log=$0; cap=$1; shift; " + StartRotatorShell +
         (commandUmask is null ? string.Empty : "umask " + commandUmask + "; ") + "exec \"$@\" </dev/null >\"$pipe\" 2>&1",
         PathIn(sandboxDirectory),
-        capBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        CapArgument(capBytes),
         .. command,
     ];
 

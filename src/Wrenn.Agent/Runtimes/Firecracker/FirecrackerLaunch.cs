@@ -6,6 +6,6 @@ namespace Wrenn.Agent.Runtimes.Firecracker;
 /// <param name="ApiSocket">The API socket firecracker creates.</param>
 /// <param name="RootDisk">The sandbox's root disk on the host (device or file).</param>
 /// <param name="GuestDrivePath">Where the process sees <paramref name="RootDisk"/> (bound in its own mount namespace).</param>
-/// <param name="LogPath">Its stdout and stderr.</param>
+/// <param name="SandboxDirectory">Where its stdout and stderr go: the console log there (<see cref="ConsoleLog"/>).</param>
 /// <param name="PidFile">Where its pid is written.</param>
-public sealed record FirecrackerLaunch(string SandboxId, string NamespacePath, string ApiSocket, string RootDisk, string GuestDrivePath, string LogPath, string PidFile);
+public sealed record FirecrackerLaunch(string SandboxId, string NamespacePath, string ApiSocket, string RootDisk, string GuestDrivePath, string SandboxDirectory, string PidFile);

@@ -39,7 +39,6 @@ public sealed class FirecrackerRuntime(
 
     private const string SocketName = "firecracker.sock";
     private const string PidFileName = "firecracker.pid";
-    private const string LogFileName = "firecracker.log";
     private const string VmmLogFileName = "firecracker-vmm.log";
     private const string MetricsFileName = "firecracker-metrics.json";
     private const string DiskRecordName = "rootfs-cow.json";
@@ -276,11 +275,7 @@ public sealed class FirecrackerRuntime(
 
     public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public string ReadConsoleTail(RuntimeSandbox sandbox)
-    {
-        var log = Path.Combine(sandbox.Directory, LogFileName);
-        return File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(40)) : string.Empty;
-    }
+    public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 
     public Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) => Task.FromResult(IsProcessRunning(sandbox));
 
@@ -365,7 +360,7 @@ public sealed class FirecrackerRuntime(
         File.Delete(socket);
         File.Delete(Path.Combine(sandbox.Directory, PidFileName));
         await launcher.LaunchAsync(
-            new FirecrackerLaunch(sandbox.SandboxId, sandbox.Network.NamespacePath, socket, disk.DevicePath, options.Value.GuestDrivePath, Path.Combine(sandbox.Directory, LogFileName), Path.Combine(sandbox.Directory, PidFileName)),
+            new FirecrackerLaunch(sandbox.SandboxId, sandbox.Network.NamespacePath, socket, disk.DevicePath, options.Value.GuestDrivePath, sandbox.Directory, Path.Combine(sandbox.Directory, PidFileName)),
             cancellationToken).ConfigureAwait(false);
         return await ConnectAsync(sandbox, socket, cancellationToken).ConfigureAwait(false);
     }

@@ -5,8 +5,9 @@ namespace Wrenn.Agent.Runtimes.Qemu;
 
 /// <summary>
 /// How QEMU is started so that it never runs as root and never opens a host path on its own: a root
-/// shell opens every file QEMU needs (kernel, initrd, console log, disks, a memory file to restore)
-/// as numbered descriptors, moves itself into the sandbox's cgroups, writes the pid file, makes a
+/// shell moves itself into the sandbox's cgroups, starts the console log's rotator (<see cref="ConsoleLog"/>)
+/// and opens the write end of its pipe, opens every other file QEMU needs (kernel, initrd, disks, a
+/// memory file to restore) as numbered descriptors, writes the pid file, makes a
 /// private mount namespace whose /dev/net (a small tmpfs) holds only a tun node owned by the VM user,
 /// and execs QEMU in the sandbox's network namespace as that user with no capabilities and
 /// no_new_privs. QEMU's own <c>-runas</c> cannot be used: its seccomp sandbox (elevateprivileges=deny)
@@ -19,7 +20,10 @@ public static class QemuLaunch
 
     public const int InitrdFd = 4;
 
-    /// <summary>The console log, appended to; QEMU's chardev writes it through fd set <see cref="ConsoleFd"/>.</summary>
+    /// <summary>
+    /// The pipe to the console log's rotator (which keeps the log under its cap); QEMU's chardev writes
+    /// it through fd set <see cref="ConsoleFd"/>.
+    /// </summary>
     public const int ConsoleFd = 5;
 
     /// <summary>The memory and device state a restore reads (<c>-incoming fd:6</c>).</summary>
@@ -30,16 +34,22 @@ public static class QemuLaunch
 
     /// <summary>
     /// The root part, run by bash as root. Arguments: pid file, work directory, network namespace,
-    /// uid:gid, "kvm" or "tcg", then pairs (<c>cgroup</c> procs-file | redirection path) up to <c>--</c>,
-    /// then QEMU's command line. <c>eval</c> sees only the redirection operator this class wrote; paths
-    /// stay in variables.
+    /// uid:gid, "kvm" or "tcg", the console log's cap, then pairs (<c>cgroup</c> procs-file |
+    /// <c>console</c> log | redirection path) up to <c>--</c>, then QEMU's command line. The rotator
+    /// is started after the cgroups are joined (it counts against the VM's limits and outlives the agent
+    /// with QEMU) and before any other file is open (it must hold none of them). <c>eval</c> sees only
+    /// the redirection operator this class wrote; paths stay in variables.
     /// </summary>
-    private const string Script = """
+    private static readonly string Script = $$"""
         set -euo pipefail
-        pidfile=$1 workdir=$2 netns=$3 user=$4 accel=$5
-        shift 5
+        pidfile=$1 workdir=$2 netns=$3 user=$4 accel=$5 cap=$6
+        shift 6
         while [ "$1" != -- ]; do
-          if [ "$1" = cgroup ]; then echo $$ > "$2"; else eval "exec $1\"\$2\""; fi
+          case $1 in
+            cgroup) echo $$ > "$2" ;;
+            console) log=$2; {{ConsoleLog.StartRotatorShell}}exec {{ConsoleFd}}>"$pipe" ;;
+            *) eval "exec $1\"\$2\"" ;;
+          esac
           shift 2
         done
         shift
@@ -61,10 +71,13 @@ public static class QemuLaunch
 
     /// <summary>
     /// The program and arguments that start QEMU detached (its own session; its output appended to
-    /// <paramref name="logFile"/>) in a private mount namespace, as described above.
+    /// <paramref name="logFile"/>, its serial console on descriptor <see cref="ConsoleFd"/> into
+    /// <paramref name="consoleLog"/> through the rotator) in a private mount namespace, as described above.
     /// </summary>
     public static (string Program, IReadOnlyList<string> Arguments) Command(
         string logFile,
+        string consoleLog,
+        long consoleLogCapBytes,
         string pidFile,
         string workDirectory,
         string networkNamespace,
@@ -75,11 +88,13 @@ public static class QemuLaunch
         string qemuBinary,
         IReadOnlyList<string> qemuArguments)
     {
-        List<string> inner = ["/bin/bash", "-c", Script, "wrenn-qemu-launch", pidFile, workDirectory, networkNamespace, user.ToString(), accelerator];
+        List<string> inner = ["/bin/bash", "-c", Script, "wrenn-qemu-launch", pidFile, workDirectory, networkNamespace, user.ToString(), accelerator, ConsoleLog.CapArgument(consoleLogCapBytes)];
         foreach (var procs in cgroupProcsFiles)
         {
             inner.AddRange(["cgroup", procs]);
         }
+
+        inner.AddRange(["console", consoleLog]);
 
         foreach (var file in files)
         {

@@ -455,7 +455,6 @@ public sealed class QemuRuntime(
             files.Add(new(QemuLaunch.InitrdFd, "<", ReadableByVmUser(initrd)));
         }
 
-        files.Add(new(QemuLaunch.ConsoleFd, ">>", ConsoleLog.PathIn(sandbox.Directory)));
         if (incomingMemory is not null)
         {
             files.Add(new(QemuLaunch.IncomingFd, "<", incomingMemory));
@@ -466,6 +465,8 @@ public sealed class QemuRuntime(
         var cgroup = await VmCgroup.CreateAsync(options.Value.CgroupParent, sandbox.SandboxId, memoryLimit, sandbox.Vcpus, cancellationToken).ConfigureAwait(false);
         var (program, launch) = QemuLaunch.Command(
             Path.Combine(sandbox.Directory, LogFileName),
+            ConsoleLog.PathIn(sandbox.Directory),
+            options.Value.ConsoleLogBytes,
             Path.Combine(sandbox.Directory, PidFileName),
             workDirectory,
             sandbox.Network.NamespacePath,

@@ -5,6 +5,9 @@ public sealed class QemuRuntimeOptions
 {
     public string Binary { get; set; } = "qemu-system-x86_64";
 
+    /// <summary>The most a VM's console.log (its serial console) holds before it is rotated to console.log.1 (the one older file kept).</summary>
+    public long ConsoleLogBytes { get; set; } = ConsoleLog.DefaultCapBytes;
+
     /// <summary>
     /// microvm: no PCI bus, no firmware scan, virtio over MMIO; boots in seconds even without KVM. The
     /// PIT and PIC stay on because under TCG the kernel needs them to calibrate its clock.

@@ -7,7 +7,8 @@ namespace Wrenn.Agent.Tests.Firecracker.Runtime;
 /// what it saw into files of its own (<c>&lt;pid&gt;.launch.json</c>, <c>&lt;pid&gt;.requests.jsonl</c>,
 /// <c>&lt;pid&gt;.drives.jsonl</c>); the test arms failures (<c>cues</c>: one "METHOD /path" per line,
 /// taken by the first process that gets such a request; <c>exit-at-start</c>: the next process to start
-/// prints it and exits 1); the "guest's" written pages live in <c>pages.json</c> so that one guest's
+/// prints it and exits 1; <c>console-at-start</c>: the next process to start prints that many bytes of
+/// "guest console" to stdout first); the "guest's" written pages live in <c>pages.json</c> so that one guest's
 /// memory carries over from process to process, as a real VM's does through its snapshots.
 /// </summary>
 public sealed class FakeFirecrackerControl(string directory)
@@ -21,6 +22,11 @@ public sealed class FakeFirecrackerControl(string directory)
     private string ExitAtStartPath => Path.Combine(Directory, "exit-at-start");
 
     private string PagesPath => Path.Combine(Directory, "pages.json");
+
+    private string ConsoleAtStartPath => Path.Combine(Directory, "console-at-start");
+
+    /// <summary>The last line a process armed with <see cref="ConsoleAtStart"/> prints.</summary>
+    public const string ConsoleEndLine = "fake guest console ends here";
 
     /// <summary>Every launch so far, oldest first.</summary>
     public IReadOnlyList<FakeFirecrackerLaunchRecord> Launches =>
@@ -44,6 +50,25 @@ public sealed class FakeFirecrackerControl(string directory)
 
     /// <summary>The next fake process to start prints <paramref name="message"/> to stderr and exits 1, as firecracker does on a bad start.</summary>
     public void ExitAtStart(string message) => File.WriteAllText(ExitAtStartPath, message);
+
+    /// <summary>
+    /// The next fake process to start prints <paramref name="bytes"/> of console lines to stdout, then
+    /// <see cref="ConsoleEndLine"/>, before it serves its API, as a guest flooding its serial console would.
+    /// </summary>
+    public void ConsoleAtStart(long bytes) => File.WriteAllText(ConsoleAtStartPath, bytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Takes the armed console output, if any (child side).</summary>
+    public long? TakeConsoleAtStart() => WithLock(() =>
+    {
+        if (!File.Exists(ConsoleAtStartPath))
+        {
+            return (long?)null;
+        }
+
+        var bytes = long.Parse(File.ReadAllText(ConsoleAtStartPath), System.Globalization.CultureInfo.InvariantCulture);
+        File.Delete(ConsoleAtStartPath);
+        return bytes;
+    });
 
     /// <summary>Pages the guest "wrote" so far (page index → fill byte), across all processes.</summary>
     public Dictionary<int, byte> ReadPages() =>

@@ -40,6 +40,11 @@ public static partial class FakeFirecrackerProcess
             return 1;
         }
 
+        if (control.TakeConsoleAtStart() is { } consoleBytes)
+        {
+            await FloodConsoleAsync(consoleBytes);
+        }
+
         string? socket = null;
         string? id = null;
         for (var i = 0; i < arguments.Length; i++)
@@ -97,6 +102,20 @@ public static partial class FakeFirecrackerProcess
 
         await Task.Delay(MaxLifetime);
         return 3;
+    }
+
+    /// <summary>Numbered lines to stdout (where a real firecracker prints the guest's serial console) up to <paramref name="bytes"/>, then the end line.</summary>
+    private static async Task FloodConsoleAsync(long bytes)
+    {
+        await using var stdout = Console.OpenStandardOutput();
+        for (long line = 0, written = 0; written < bytes; line++)
+        {
+            var text = System.Text.Encoding.ASCII.GetBytes($"[{line,8}] fake guest console line, as often as the guest likes\n");
+            await stdout.WriteAsync(text.AsMemory(0, (int)Math.Min(text.Length, bytes - written)));
+            written += text.Length;
+        }
+
+        await stdout.WriteAsync(System.Text.Encoding.ASCII.GetBytes(FakeFirecrackerControl.ConsoleEndLine + "\n"));
     }
 
     private static void Accepted(FakeFirecrackerRequest request, int pid, Dictionary<string, string> drives, FakeFirecracker fake, FakeFirecrackerControl control)

@@ -83,6 +83,49 @@ public sealed class FirecrackerProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task What_a_vm_process_prints_goes_to_a_console_log_that_never_grows_past_its_cap()
+    {
+        const long cap = 16 * 1024;
+        _options.ConsoleLogBytes = cap;
+        var log = Path.Combine(_sandbox.Directory, ConsoleLog.FileName);
+        var rotated = Path.Combine(_sandbox.Directory, ConsoleLog.RotatedFileName);
+        Control.ConsoleAtStart(20 * cap);
+
+        var starting = _bed.StartAsync(_runtime, _sandbox, Token);
+        var largest = 0L;
+        while (!starting.IsCompleted)
+        {
+            largest = Math.Max(largest, Math.Max(SizeOf(log), SizeOf(rotated)));
+            await Task.Delay(2, Token);
+        }
+
+        await starting;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!_runtime.ReadConsoleTail(_sandbox).EndsWith(FakeFirecrackerControl.ConsoleEndLine, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            largest = Math.Max(largest, Math.Max(SizeOf(log), SizeOf(rotated)));
+            await Task.Delay(10, Token);
+        }
+
+        Assert.EndsWith(FakeFirecrackerControl.ConsoleEndLine, _runtime.ReadConsoleTail(_sandbox), StringComparison.Ordinal);
+        Assert.InRange(largest, 1, cap);
+        Assert.InRange(SizeOf(log), 1, cap);
+        Assert.Equal(cap, SizeOf(rotated));
+        Assert.False(File.Exists(Path.Combine(_sandbox.Directory, "firecracker.log")), "nothing else takes the output");
+        Assert.All([log, rotated, log + ".pipe"], f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+
+        // The rotator ends with the process: nothing holds the pipe's read end afterwards.
+        Assert.Empty(await _runtime.StopAsync(_sandbox, Token));
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (RotatorRuns(log) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, Token);
+        }
+
+        Assert.False(RotatorRuns(log), "the console rotator outlived its VM process");
+    }
+
+    [Fact]
     public async Task Each_pause_ends_the_process_and_each_resume_starts_one_that_loads_the_snapshot_over_the_same_disk()
     {
         await _bed.StartAsync(_runtime, _sandbox, Token);
@@ -287,6 +330,26 @@ public sealed class FirecrackerProcessTests : IAsyncLifetime
             Assert.True(page.All(b => b == fill), $"page {index} should hold {fill}");
         }
     }
+
+    private static long SizeOf(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? file.Length : 0;
+    }
+
+    private static bool RotatorRuns(string log) =>
+        Directory.EnumerateDirectories("/proc").Any(directory =>
+        {
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                return commandLine.Contains("console-log") && commandLine.Contains(log);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        });
 
     private int? PageServerPid() => VmProcess.ReadPid(Path.Combine(_sandbox.Directory, "uffd.pid"));
 
