@@ -22,7 +22,7 @@ namespace Wrenn.Agent.Tests.Firecracker.Runtime;
 [Collection(HostCollection.Name)]
 public sealed class FirecrackerProcessTests : IAsyncLifetime
 {
-    private static readonly string[] BootCalls = ["PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs", "PUT /network-interfaces/eth0", "PUT /actions"];
+    private static readonly string[] BootCalls = ["PUT /machine-config", "PUT /boot-source", "PUT /drives/rootfs", "PUT /network-interfaces/eth0", "PUT /entropy", "PUT /actions"];
 
     private readonly RuntimeTestBed _bed = new();
     private readonly FakeFirecrackerExecutable _fake = new();
