@@ -1,0 +1,10 @@
+using Wrenn.ControlPlane.Data.Entities;
+
+namespace Wrenn.ControlPlane.Sandboxes;
+
+/// <summary>The outcome and, when usable, the sandbox as it is now (host, tokens).</summary>
+/// <param name="Message">Why it cannot be used, for the caller's error body.</param>
+public sealed record SandboxWakeResult(SandboxWakeOutcome Outcome, SandboxEntity? Sandbox, string? Message = null)
+{
+    public bool IsUsable => Outcome is SandboxWakeOutcome.Running or SandboxWakeOutcome.Resumed;
+}
