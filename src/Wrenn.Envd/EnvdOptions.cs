@@ -69,7 +69,7 @@ public sealed class EnvdOptions
                     i++;
                     break;
                 default:
-                    throw new ArgumentException($"unknown argument {args[i]}; envd takes --port N, --listen HOST:PORT, --default-user NAME, --keepalive-seconds N, --version");
+                    throw new ArgumentException($"unknown argument {args[i]}; envd takes --port N, --listen HOST:PORT, --default-user NAME, --keepalive-seconds N, --version, --build-version");
             }
         }
 
