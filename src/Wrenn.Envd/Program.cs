@@ -52,6 +52,7 @@ builder.Services.AddSingleton<ProcessTable>();
 builder.Services.AddSingleton<ProcessService>();
 builder.Services.AddSingleton<DirectoryWatchers>();
 builder.Services.AddSingleton<FilesystemService>();
+builder.Services.AddHostedService<Wrenn.Envd.Ports.LocalPortForwarder>();
 
 var app = builder.Build();
 // Browser clients (E2B's JS SDK in a page) call envd directly; it answers any origin, as E2B's does.
