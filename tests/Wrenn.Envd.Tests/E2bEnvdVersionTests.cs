@@ -247,6 +247,19 @@ public sealed class E2bEnvdVersionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_browser_may_call_envd_from_any_origin()
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, new Uri("/files", UriKind.Relative));
+        preflight.Headers.Add("Origin", "https://app.example");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "x-access-token, content-type");
+        using var response = await _envd.NewClient(null).SendAsync(preflight, Ct);
+        Assert.True(response.IsSuccessStatusCode, response.StatusCode.ToString());
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("POST", response.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Network_filesystems_are_told_from_local_ones()
     {
         Assert.True(NetworkMounts.IsNetworkFilesystemType(0x6969));
