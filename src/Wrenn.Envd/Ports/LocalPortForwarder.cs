@@ -61,7 +61,6 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
             return;
         }
 
-        var forwardTo = ForwardAddresses();
         var wildcardPorts = listeners.Where(l => l.Address.Equals(IPAddress.Any) || l.Address.Equals(IPAddress.IPv6Any)).Select(l => l.Port).ToHashSet();
         var wanted = listeners
             .Where(l => IsLocalhost(l.Address) && !wildcardPorts.Contains(l.Port))
@@ -76,6 +75,7 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
             _relays.Remove(key);
         }
 
+        List<IPAddress>? forwardTo = null;
         foreach (var key in wanted.Where(k => !_relays.ContainsKey(k)))
         {
             // One relay per port: a server on both 127.0.0.1 and ::1 is reached through the first.
@@ -84,6 +84,8 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
                 continue;
             }
 
+            // Read only when there is something new to forward: most scans find nothing.
+            forwardTo ??= ForwardAddresses();
             if (PortRelay.Start(new IPEndPoint(key.Address, key.Port), forwardTo, logger) is { } relay)
             {
                 logger.LogInformation("Forwarding port {Port} of {Addresses} to {Address}, where a server listens on localhost only", key.Port, string.Join(", ", forwardTo), key.Address);
