@@ -215,6 +215,11 @@ public static class FilesEndpoints
         {
             return Error(StatusCodes.Status400BadRequest, "the gzip body is corrupt: " + ex.Message);
         }
+        catch (IOException ex) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Whatever else the file system refused (a metadata attribute it would not take, a special file).
+            return Error(StatusCodes.Status500InternalServerError, "error writing file: " + ex.Message);
+        }
 
         return Results.Json(written, EnvdJsonContext.Default.ListWrittenFile);
     }
