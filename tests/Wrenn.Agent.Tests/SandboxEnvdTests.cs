@@ -126,6 +126,37 @@ public sealed class SandboxEnvdTests
     }
 
     [Fact]
+    public async Task A_server_listening_on_the_sandboxs_localhost_only_is_reached_on_the_sandboxs_address()
+    {
+        // envd forwards localhost-only ports as E2B's envd does, so getHost(port) reaches such servers too.
+        var ct = TestContext.Current.CancellationToken;
+        await using var agent = new AgentUnderTest(new NoStepFaults());
+        var spec = Spec();
+        var sandbox = await agent.Manager.CreateAsync(spec, ct);
+        await agent.Commands.ExecAsync(Exec(spec.SandboxId, "mkdir -p ~/site && echo 'only on localhost' > ~/site/hello.txt && (setsid python3 -m http.server 8123 --bind 127.0.0.1 --directory ~/site >/dev/null 2>&1 &)"), ct);
+
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
+        var url = new Uri($"http://{sandbox.EnvdUri!.Host}:8123/hello.txt");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        string? body = null;
+        while (body is null)
+        {
+            try
+            {
+                body = await http.GetStringAsync(url, ct);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{url} was not reachable: {ex.Message}");
+                await Task.Delay(200, ct);
+            }
+        }
+
+        Assert.Equal("only on localhost\n", body);
+        await agent.Manager.DestroyAsync(spec.SandboxId, ct);
+    }
+
+    [Fact]
     public async Task A_users_symlink_to_a_root_only_file_in_a_real_sandbox_neither_reads_nor_overwrites_it()
     {
         var ct = TestContext.Current.CancellationToken;
