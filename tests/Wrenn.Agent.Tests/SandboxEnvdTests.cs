@@ -133,6 +133,9 @@ public sealed class SandboxEnvdTests
         await using var agent = new AgentUnderTest(new NoStepFaults());
         var spec = Spec();
         var sandbox = await agent.Manager.CreateAsync(spec, ct);
+        Assert.True(
+            Version.TryParse(sandbox.EnvdVersion, out var version) && version >= new Version(0, 6, 4),
+            $"the image's envd reports {sandbox.EnvdVersion ?? "no version"}, older than this envd (0.6.4, which forwards localhost ports): rebuild the image (make image)");
         await agent.Commands.ExecAsync(Exec(spec.SandboxId, "mkdir -p ~/site && echo 'only on localhost' > ~/site/hello.txt && (setsid python3 -m http.server 8123 --bind 127.0.0.1 --directory ~/site >/dev/null 2>&1 &)"), ct);
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
