@@ -3,7 +3,7 @@ using Wrenn.ControlPlane.Data.Entities;
 namespace Wrenn.ControlPlane.Sandboxes;
 
 /// <summary>The caller's state changes: kill, pause, resume, connect.</summary>
-public sealed class SandboxLifecycle(SandboxLookup lookup, SandboxKiller killer, SandboxPauser pauser, SandboxResumer resumer)
+public sealed class SandboxLifecycle(SandboxLookup lookup, SandboxKiller killer, SandboxPauser pauser, SandboxResumer resumer, SandboxWaker waker)
 {
     public async Task<SandboxResult<SandboxKillOutcome>> KillAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken)
     {
@@ -71,13 +71,14 @@ public sealed class SandboxLifecycle(SandboxLookup lookup, SandboxKiller killer,
             return SandboxError.Conflict($"sandbox {sandboxId} is {sandbox.State}");
         }
 
-        var onHost = await lookup.OnHostAsync(sandbox, cancellationToken).ConfigureAwait(false);
-        if (!onHost.Succeeded)
+        // Through the waker: concurrent connects (and exec or proxied requests) resume it once.
+        var woken = await waker.ResumeNowAsync(sandboxId, cancellationToken).ConfigureAwait(false);
+        if (!woken.IsUsable)
         {
-            return onHost.Error;
+            return new SandboxError(woken.ErrorKind ?? SandboxErrorKind.Conflict, woken.Message ?? $"sandbox {sandboxId} could not be resumed");
         }
 
-        var resumed = await resumer.ResumeAsync(sandbox, onHost.Value.Host, null, command.Lifetime, onlyExtend: true, caller, cancellationToken).ConfigureAwait(false);
-        return resumed.Succeeded ? new SandboxConnection(resumed.Value, Resumed: true) : resumed.Error;
+        await lookup.ReloadAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        return new SandboxConnection(await resumer.ExtendEndAsync(sandbox, command.Lifetime).ConfigureAwait(false), Resumed: woken.Outcome == SandboxWakeOutcome.Resumed);
     }
 }

@@ -53,6 +53,9 @@ public sealed class SandboxLookup(WrennDbContext db)
     public async Task<IReadOnlyList<TemplateEntity>> ListTemplatesAsync(string teamId, CancellationToken cancellationToken) =>
         await db.Templates.AsNoTracking().Where(t => t.TeamId == teamId).OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Reads the row again (another scope, e.g. the waker's, changed it).</summary>
+    public Task ReloadAsync(SandboxEntity sandbox, CancellationToken cancellationToken) => db.Entry(sandbox).ReloadAsync(cancellationToken);
+
     /// <summary>Saves what the operation changed; never cancelled: the host already did its part.</summary>
     public Task SaveAsync() => db.SaveChangesAsync(CancellationToken.None);
 }

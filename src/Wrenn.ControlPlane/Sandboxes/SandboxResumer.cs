@@ -51,7 +51,7 @@ public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAu
 
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
         await audit.RecordAsync(
-            new AuditEntry(AuditActions.SandboxResumed, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, caller is null ? "auto-resume" : null),
+            new AuditEntry(AuditActions.SandboxResumed, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, caller is null ? "resumed on use (auto-resume, or E2B connect)" : null),
             CancellationToken.None).ConfigureAwait(false);
         return SandboxViews.ToDetails(sandbox);
     }

@@ -8,7 +8,8 @@ public static class SandboxServiceCollectionExtensions
     public static IServiceCollection AddSandboxService(this IServiceCollection services)
     {
         services.AddSingleton<IAgentGateway, AgentGateway>();
-        services.AddSingleton<ISandboxWaker, SandboxWaker>();
+        services.AddSingleton<SandboxWaker>();
+        services.AddSingleton<ISandboxWaker>(sp => sp.GetRequiredService<SandboxWaker>());
         services.AddSingleton<ISandboxActivity, SandboxActivity>();
         services.AddScoped<ISandboxService, SandboxService>();
         services.AddScoped<SandboxLookup>();

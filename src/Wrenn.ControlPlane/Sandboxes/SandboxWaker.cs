@@ -37,6 +37,13 @@ public sealed class SandboxWaker(IServiceScopeFactory scopes, ILogger<SandboxWak
         };
     }
 
+    /// <summary>
+    /// Resumes a paused sandbox whether or not it was made with auto-resume (E2B connect resumes any),
+    /// sharing the one resume in flight with every other caller.
+    /// </summary>
+    public Task<SandboxWakeResult> ResumeNowAsync(string sandboxId, CancellationToken cancellationToken) =>
+        ResumeOnceAsync(sandboxId, cancellationToken);
+
     private async Task<SandboxWakeResult> ResumeOnceAsync(string sandboxId, CancellationToken cancellationToken)
     {
         var flight = _resuming.GetOrAdd(sandboxId, id => new Lazy<Task<SandboxWakeResult>>(() => ResumeAsync(id)));
