@@ -6,6 +6,7 @@ using Wrenn.ControlPlane.Bootstrap;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Sandboxes;
 using Wrenn.ControlPlane.Scheduling;
 using Wrenn.ControlPlane.Web;
 
@@ -139,7 +140,7 @@ public static class ControlPlaneHost
         services.AddHostedService<AdminBootstrapper>();
         services.AddHostedService<Reconciliation.Reconciler>();
         services.AddScoped<HostScheduler>();
-        services.AddScoped<SandboxAccess>();
+        services.AddSandboxService();
         services.AddScoped<AdminOnlyFilter>();
         services.AddSingleton<Audit.IAuditLog, Audit.DatabaseAuditLog>();
         services.AddScoped<Quotas.TeamQuotas>();

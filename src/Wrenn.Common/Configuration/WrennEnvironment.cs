@@ -108,6 +108,9 @@ public static class WrennEnvironment
     /// <summary>Comma-separated origins (scheme://host[:port]) besides the control plane's own that may open exec WebSockets.</summary>
     public const string ExecAllowedOrigins = "WRENN_EXEC_ALLOWED_ORIGINS";
 
+    /// <summary>Seconds between two activity records of one sandbox (last_active_at and an agent ping); default 5.</summary>
+    public const string ActivityIntervalSec = "WRENN_ACTIVITY_INTERVAL_SEC";
+
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)
     {
