@@ -48,11 +48,8 @@ public sealed class ControlPlaneOptions
     /// <summary>How often the reconciler compares the database with what hosts report.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Extra time a call to the agent may take beyond the work's own timeout.</summary>
-    public TimeSpan AgentCallMargin { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How long creating a sandbox may take on the agent.</summary>
-    public TimeSpan CreateSandboxTimeout { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>Deadlines of agent calls, by kind of call.</summary>
+    public Hosts.AgentCallTimeouts AgentTimeouts { get; set; } = new();
 
     /// <summary>Who may sign up (WRENN_SIGNUP); closed unless the operator opens it.</summary>
     public SignupMode Signup { get; set; } = SignupMode.Closed;
@@ -103,6 +100,11 @@ public sealed class ControlPlaneOptions
         if (HostTokenLifetime < 2 * HeartbeatInterval)
         {
             throw new ArgumentException($"{WrennEnvironment.HostTokenTtlSec} ({HostTokenLifetime.TotalSeconds:0} s) must be at least twice {WrennEnvironment.HeartbeatIntervalSec} ({HeartbeatInterval.TotalSeconds:0} s)");
+        }
+
+        if (AgentTimeouts.Check() is { } badTimeout)
+        {
+            throw new ArgumentException(badTimeout);
         }
 
         if (Quotas.Check() is { } badQuotas)

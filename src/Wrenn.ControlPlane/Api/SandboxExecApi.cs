@@ -379,7 +379,7 @@ public static class SandboxExecApi
     }
 
     private static DateTime Deadline(ExecRequest body, ControlPlaneOptions options) =>
-        DateTime.UtcNow + TimeSpan.FromSeconds(body.TimeoutSec ?? 60) + options.AgentCallMargin;
+        DateTime.UtcNow + TimeSpan.FromSeconds(body.TimeoutSec ?? 60) + options.AgentTimeouts.CommandMargin;
 
     private static async Task TouchAsync(WrennDbContext db, SandboxEntity sandbox, TimeProvider clock)
     {

@@ -143,7 +143,7 @@ public static class SandboxesApi
         var agent = agents.For(host);
         try
         {
-            await agent.CreateSandboxAsync(agentRequest, deadline: DateTime.UtcNow + options.Value.CreateSandboxTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await agent.CreateSandboxAsync(agentRequest, deadline: DateTime.UtcNow + options.Value.AgentTimeouts.Create, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex)
         {
