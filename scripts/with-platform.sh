@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command against a throwaway Wrenn platform: `wrenn up --ephemeral` on a temp $WRENN_DIR and
 # free loopback ports, reusing the cached base image. The command sees WRENN_API_URL and WRENN_API_KEY
-# (and XDG_CONFIG_HOME pointing at the config wrenn up wrote). Everything is removed afterwards, and
+# (and XDG_CONFIG_HOME pointing at the config wrenn up wrote, and WRENN_TEST_PLATFORM_DIR, the
+# platform's $WRENN_DIR, for suites that need its administrator's credentials). Everything is removed afterwards, and
 # the command's exit status is this script's.
 #
 #   scripts/with-platform.sh python3 -m unittest discover -s sdk/python/tests
@@ -62,6 +63,7 @@ config="$root/config/wrenn/config.json"
 WRENN_API_URL="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_url"])' "$config")"
 WRENN_API_KEY="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_key"])' "$config")"
 export WRENN_API_URL WRENN_API_KEY
+export WRENN_TEST_PLATFORM_DIR="$root/wrenn-dir"
 export XDG_CONFIG_HOME="$root/config"
 
 status=0
