@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Wrenn.Common.Ids;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Sandboxes;
+using Agent = Wrenn.Common.HostAgent.V1;
+
+namespace Wrenn.ControlPlane.Proxy;
+
+/// <summary>
+/// Finds a sandbox's address: the waker makes it usable (resuming an auto-resume sandbox), the database
+/// says which host runs it and its traffic token, and that host's agent says the sandbox's address.
+/// Answers, found or not, are kept for <see cref="SandboxProxyOptions.LookupCacheLifetime"/> so a busy
+/// sandbox does not cost a database query and an agent call per request, while a killed one stops
+/// being reached within that time.
+/// </summary>
+public sealed class SandboxUpstreams(
+    IServiceScopeFactory scopes,
+    AgentClientPool agents,
+    HostLocality locality,
+    IOptions<SandboxProxyOptions> options,
+    TimeProvider clock,
+    ILogger<SandboxUpstreams> logger) : ISandboxUpstreams
+{
+    private static readonly TimeSpan AgentCallTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Past this many entries, expired ones are swept out (a flood of made-up ids must not grow it forever).</summary>
+    private const int SweepAbove = 4096;
+
+    private readonly ConcurrentDictionary<string, CachedLookup> _cache = new(StringComparer.Ordinal);
+
+    public async ValueTask<UpstreamLookup> FindAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (_cache.TryGetValue(sandboxId, out var cached) && cached.ExpiresAt > now)
+        {
+            return cached.Lookup;
+        }
+
+        var lookup = await LookUpAsync(sandboxId, cancellationToken).ConfigureAwait(false);
+        if (_cache.Count > SweepAbove)
+        {
+            foreach (var (id, entry) in _cache)
+            {
+                if (entry.ExpiresAt <= now)
+                {
+                    _cache.TryRemove(id, out _);
+                }
+            }
+        }
+
+        _cache[sandboxId] = new CachedLookup(lookup, clock.GetUtcNow() + options.Value.LookupCacheLifetime);
+        return lookup;
+    }
+
+    public void Forget(string sandboxId) => _cache.TryRemove(sandboxId, out _);
+
+    private async Task<UpstreamLookup> LookUpAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        if (!WrennIds.IsSandboxId(sandboxId))
+        {
+            return UpstreamLookup.Unreachable("no such sandbox");
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var woken = await scope.ServiceProvider.GetRequiredService<ISandboxWaker>().EnsureRunningAsync(sandboxId, null, cancellationToken).ConfigureAwait(false);
+        if (!woken.IsUsable || woken.Sandbox is null)
+        {
+            return UpstreamLookup.Unreachable(woken.Outcome switch
+            {
+                SandboxWakeOutcome.NotFound => "no such sandbox",
+                SandboxWakeOutcome.Paused => "the sandbox is paused (it was not created with auto-resume); resume it first",
+                _ => woken.Message ?? "the sandbox cannot take traffic now",
+            });
+        }
+
+        var db = scope.ServiceProvider.GetRequiredService<WrennDbContext>();
+        var host = await db.Hosts.AsNoTracking().FirstOrDefaultAsync(h => h.Id == woken.Sandbox.HostId, cancellationToken).ConfigureAwait(false);
+        if (host is null || host.Address.Length == 0)
+        {
+            return UpstreamLookup.Unreachable("the sandbox's host is unknown");
+        }
+
+        if (options.Value.Upstream == ProxyUpstreamMode.Auto && !locality.IsLocal(host.Address))
+        {
+            // Sandbox ranges of different hosts overlap by default: only this machine's are ours to dial.
+            return UpstreamLookup.Unreachable($"the sandbox runs on host {host.Id}, whose sandbox network this proxy cannot reach (see docs/proxy.md: WRENN_PROXY_UPSTREAM=direct when sandbox ranges are routed here)");
+        }
+
+        var token = await TrafficTokenAsync(db, sandboxId, cancellationToken).ConfigureAwait(false);
+        Agent.ListSandboxesResponse listed;
+        try
+        {
+            listed = await agents.For(host).ListSandboxesAsync(new Agent.ListSandboxesRequest(), deadline: DateTime.UtcNow + AgentCallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Grpc.Core.RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Proxy could not ask host {HostId} where sandbox {SandboxId} is: {Status}", host.Id, sandboxId, ex.StatusCode);
+            return UpstreamLookup.Unreachable("the sandbox's host does not answer");
+        }
+
+        var info = listed.Sandboxes.FirstOrDefault(s => s.SandboxId == sandboxId);
+        if (info is null || !IPEndPoint.TryParse(info.EnvdAddress, out var envd))
+        {
+            return UpstreamLookup.Unreachable("the sandbox's host does not report it running");
+        }
+
+        return UpstreamLookup.Found(new SandboxUpstream(sandboxId, envd.Address, token));
+    }
+
+    /// <summary>
+    /// The sandbox's traffic token, read by column name: the column arrives with the E2B lifecycle
+    /// schema, and until it is in the model no sandbox has a token.
+    /// </summary>
+    private static async Task<string?> TrafficTokenAsync(WrennDbContext db, string sandboxId, CancellationToken cancellationToken)
+    {
+        const string column = "TrafficAccessToken";
+        if (db.Model.FindEntityType(typeof(SandboxEntity))?.FindProperty(column) is null)
+        {
+            return null;
+        }
+
+        var token = await db.Sandboxes.AsNoTracking()
+            .Where(s => s.Id == sandboxId)
+            .Select(s => EF.Property<string?>(s, column))
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return string.IsNullOrEmpty(token) ? null : token;
+    }
+}
