@@ -5,6 +5,7 @@ using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Bootstrap;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.E2b;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Proxy;
 using Wrenn.ControlPlane.Scheduling;
@@ -97,6 +98,7 @@ public static class ControlPlaneHost
         app.UseRateLimiter();
         app.UseWrennApiDocs();
         MapRoutes(app);
+        app.MapE2bApi();
         app.Logger.LogInformation("wrenn-cp listening on {Listen} ({Scheme}), state in {WrennDir}", listen, certificate is null ? "http" : "https", options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
