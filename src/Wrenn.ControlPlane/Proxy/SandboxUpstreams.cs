@@ -85,13 +85,14 @@ public sealed class SandboxUpstreams(
             return UpstreamLookup.Unreachable("the sandbox's host is unknown");
         }
 
-        if (options.Value.Upstream == ProxyUpstreamMode.Auto && !locality.IsLocal(host.Address))
+        var token = await TrafficTokenAsync(db, sandboxId, cancellationToken).ConfigureAwait(false);
+
+        // Sandbox ranges of different hosts overlap by default: only this machine's are ours to dial.
+        if (options.Value.Upstream == ProxyUpstreamMode.Agent || (options.Value.Upstream == ProxyUpstreamMode.Auto && !locality.IsLocal(host.Address)))
         {
-            // Sandbox ranges of different hosts overlap by default: only this machine's are ours to dial.
-            return UpstreamLookup.Unreachable($"the sandbox runs on host {host.Id}, whose sandbox network this proxy cannot reach (see docs/proxy.md: WRENN_PROXY_UPSTREAM=direct when sandbox ranges are routed here)");
+            return UpstreamLookup.Found(new SandboxUpstream(sandboxId, null, token, host));
         }
 
-        var token = await TrafficTokenAsync(db, sandboxId, cancellationToken).ConfigureAwait(false);
         Agent.ListSandboxesResponse listed;
         try
         {
