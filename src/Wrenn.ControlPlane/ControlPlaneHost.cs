@@ -7,6 +7,7 @@ using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Proxy;
+using Wrenn.ControlPlane.Sandboxes;
 using Wrenn.ControlPlane.Scheduling;
 using Wrenn.ControlPlane.Web;
 
@@ -163,7 +164,7 @@ public static class ControlPlaneHost
         services.AddHostedService<AdminBootstrapper>();
         services.AddHostedService<Reconciliation.Reconciler>();
         services.AddScoped<HostScheduler>();
-        services.AddScoped<SandboxAccess>();
+        services.AddSandboxService();
         services.AddScoped<AdminOnlyFilter>();
         services.AddSingleton<Audit.IAuditLog, Audit.DatabaseAuditLog>();
         services.AddScoped<Quotas.TeamQuotas>();
@@ -171,7 +172,6 @@ public static class ControlPlaneHost
         services.AddWrennAuthentication();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlPlaneJsonContext.Default));
 
-        // Last: the sandbox service's waker and activity recorder, registered above, win over the proxy's fallbacks.
         services.AddSandboxProxy(options.Proxy);
     }
 }

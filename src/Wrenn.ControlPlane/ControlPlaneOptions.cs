@@ -48,11 +48,14 @@ public sealed class ControlPlaneOptions
     /// <summary>How often the reconciler compares the database with what hosts report.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Extra time a call to the agent may take beyond the work's own timeout.</summary>
-    public TimeSpan AgentCallMargin { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// At most one activity record (last_active_at and an agent ping) per sandbox per this interval
+    /// (WRENN_ACTIVITY_INTERVAL_SEC): use through the proxy, exec or files is counted without a write per request.
+    /// </summary>
+    public TimeSpan ActivityInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long creating a sandbox may take on the agent.</summary>
-    public TimeSpan CreateSandboxTimeout { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>Deadlines of agent calls, by kind of call.</summary>
+    public Hosts.AgentCallTimeouts AgentTimeouts { get; set; } = new();
 
     /// <summary>Who may sign up (WRENN_SIGNUP); closed unless the operator opens it.</summary>
     public SignupMode Signup { get; set; } = SignupMode.Closed;
@@ -106,6 +109,16 @@ public sealed class ControlPlaneOptions
         if (HostTokenLifetime < 2 * HeartbeatInterval)
         {
             throw new ArgumentException($"{WrennEnvironment.HostTokenTtlSec} ({HostTokenLifetime.TotalSeconds:0} s) must be at least twice {WrennEnvironment.HeartbeatIntervalSec} ({HeartbeatInterval.TotalSeconds:0} s)");
+        }
+
+        if (ActivityInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{WrennEnvironment.ActivityIntervalSec} must be positive");
+        }
+
+        if (AgentTimeouts.Check() is { } badTimeout)
+        {
+            throw new ArgumentException(badTimeout);
         }
 
         if (Quotas.Check() is { } badQuotas)

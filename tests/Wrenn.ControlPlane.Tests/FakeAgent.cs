@@ -12,7 +12,8 @@ namespace Wrenn.ControlPlane.Tests;
 
 /// <summary>
 /// A gRPC server on a loopback port speaking the host agent's protocol, for control plane behaviour
-/// that needs an agent's answer but no sandbox: the calls it serves fail with one given status.
+/// that needs an agent's answer but no sandbox: the calls it serves fail with one given status, or a
+/// <see cref="WorkingHostAgent"/> keeps pretend sandboxes in memory.
 /// </summary>
 public sealed class FakeAgent : IAsyncDisposable
 {
@@ -27,7 +28,11 @@ public sealed class FakeAgent : IAsyncDisposable
     /// <summary>host:port, as an agent registers it.</summary>
     public string Address { get; }
 
-    public static async Task<FakeAgent> StartAsync(RpcException failure)
+    public static Task<FakeAgent> StartAsync(RpcException failure) => StartAsync(new FailingHostAgent(failure));
+
+    /// <summary>An agent served by <paramref name="service"/> (e.g. a <see cref="WorkingHostAgent"/>).</summary>
+    public static async Task<FakeAgent> StartAsync<TService>(TService service)
+        where TService : HostAgent.HostAgentBase
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -38,9 +43,9 @@ public sealed class FakeAgent : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, endpoint => endpoint.Protocols = HttpProtocols.Http2));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(new FailingHostAgent(failure));
+        builder.Services.AddSingleton(service);
         var app = builder.Build();
-        app.MapGrpcService<FailingHostAgent>();
+        app.MapGrpcService<TService>();
         await app.StartAsync().ConfigureAwait(false);
         return new FakeAgent(app, port);
     }

@@ -124,6 +124,15 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             sandbox.Property(s => s.CreatedAt).HasColumnName("created_at");
             sandbox.Property(s => s.LastActiveAt).HasColumnName("last_active_at");
             sandbox.Property(s => s.StoppedAt).HasColumnName("stopped_at");
+            sandbox.Property(s => s.StartedAt).HasColumnName("started_at");
+            sandbox.Property(s => s.EndAt).HasColumnName("end_at");
+            sandbox.Property(s => s.LifetimeSec).HasColumnName("lifetime_sec");
+            sandbox.Property(s => s.AutoPause).HasColumnName("auto_pause");
+            sandbox.Property(s => s.AutoResume).HasColumnName("auto_resume");
+            sandbox.Property(s => s.EnvdAccessToken).HasColumnName("envd_access_token").HasMaxLength(128);
+            sandbox.Property(s => s.EnvdVersion).HasColumnName("envd_version").HasMaxLength(32);
+            sandbox.Property(s => s.TrafficAccessToken).HasColumnName("traffic_access_token").HasMaxLength(128);
+            sandbox.HasIndex(s => s.EndAt);
             sandbox.HasIndex(s => new { s.TeamId, s.State });
             sandbox.HasIndex(s => s.HostId);
             sandbox.HasOne<TeamEntity>().WithMany().HasForeignKey(s => s.TeamId).OnDelete(DeleteBehavior.Cascade);

@@ -28,4 +28,31 @@ public sealed class SandboxEntity
     public DateTime LastActiveAt { get; set; }
 
     public DateTime? StoppedAt { get; set; }
+
+    /// <summary>When it last started or resumed; null on rows from before the column (CreatedAt then).</summary>
+    public DateTime? StartedAt { get; set; }
+
+    /// <summary>
+    /// The end time (E2B's timeout): at it the reconciler kills the sandbox, or pauses it with
+    /// <see cref="AutoPause"/>. Beside, not instead of, the inactivity timer <see cref="TimeoutSec"/>. Null = never.
+    /// </summary>
+    public DateTime? EndAt { get; set; }
+
+    /// <summary>The lifetime (seconds) last asked for; a resume that names none sets the end time this far ahead again.</summary>
+    public int? LifetimeSec { get; set; }
+
+    /// <summary>At <see cref="EndAt"/> pause instead of kill.</summary>
+    public bool AutoPause { get; set; }
+
+    /// <summary>Paused, it resumes on its next use (see <c>ISandboxWaker</c>).</summary>
+    public bool AutoResume { get; set; }
+
+    /// <summary>The token envd in the sandbox wants, as its agent reported it at create or resume.</summary>
+    public string? EnvdAccessToken { get; set; }
+
+    /// <summary>The E2B envd version the sandbox's envd implements, as its agent reported it.</summary>
+    public string? EnvdVersion { get; set; }
+
+    /// <summary>When set, traffic through the proxy must carry it (e2b-traffic-access-token).</summary>
+    public string? TrafficAccessToken { get; set; }
 }

@@ -274,9 +274,31 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                         .HasColumnType("character varying(40)")
                         .HasColumnName("id");
 
+                    b.Property<bool>("AutoPause")
+                        .HasColumnType("boolean")
+                        .HasColumnName("auto_pause");
+
+                    b.Property<bool>("AutoResume")
+                        .HasColumnType("boolean")
+                        .HasColumnName("auto_resume");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("EndAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("end_at");
+
+                    b.Property<string>("EnvdAccessToken")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("envd_access_token");
+
+                    b.Property<string>("EnvdVersion")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("envd_version");
 
                     b.Property<string>("HostId")
                         .IsRequired()
@@ -288,6 +310,10 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_active_at");
 
+                    b.Property<int?>("LifetimeSec")
+                        .HasColumnType("integer")
+                        .HasColumnName("lifetime_sec");
+
                     b.Property<int>("MemoryMb")
                         .HasColumnType("integer")
                         .HasColumnName("memory_mb");
@@ -296,6 +322,10 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("metadata");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -323,11 +353,18 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("timeout_sec");
 
+                    b.Property<string>("TrafficAccessToken")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("traffic_access_token");
+
                     b.Property<int>("Vcpus")
                         .HasColumnType("integer")
                         .HasColumnName("vcpus");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("EndAt");
 
                     b.HasIndex("HostId");
 

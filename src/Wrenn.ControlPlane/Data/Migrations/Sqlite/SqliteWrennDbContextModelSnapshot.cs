@@ -267,9 +267,31 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<bool>("AutoPause")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("auto_pause");
+
+                    b.Property<bool>("AutoResume")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("auto_resume");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTime?>("EndAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("end_at");
+
+                    b.Property<string>("EnvdAccessToken")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("envd_access_token");
+
+                    b.Property<string>("EnvdVersion")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("envd_version");
 
                     b.Property<string>("HostId")
                         .IsRequired()
@@ -281,6 +303,10 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("last_active_at");
 
+                    b.Property<int?>("LifetimeSec")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("lifetime_sec");
+
                     b.Property<int>("MemoryMb")
                         .HasColumnType("INTEGER")
                         .HasColumnName("memory_mb");
@@ -289,6 +315,10 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("metadata");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -316,11 +346,18 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("timeout_sec");
 
+                    b.Property<string>("TrafficAccessToken")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("traffic_access_token");
+
                     b.Property<int>("Vcpus")
                         .HasColumnType("INTEGER")
                         .HasColumnName("vcpus");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("EndAt");
 
                     b.HasIndex("HostId");
 
