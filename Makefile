@@ -54,6 +54,8 @@ test: deps-test build image kernel
 	@scripts/with-postgres.sh dotnet test --project tests/Wrenn.ControlPlane.Tests -c Release
 	@echo "=== tests/e2b-compat (E2B's own JavaScript SDK against our envd)"
 	@cd tests/e2b-compat && npm ci --no-audit --no-fund --loglevel=error && ENVD_BINARY=$(CURDIR)/builds/envd npm test
+	@echo "=== tests/e2b-compat platform (E2B's own JavaScript SDKs, newest and 2.50, against a platform of its own)"
+	@scripts/with-platform.sh tests/e2b-compat/run-platform-tests.sh
 	@echo "=== sdk/go (against a platform of its own)"
 	@scripts/with-platform.sh sdk/go/run-tests.sh
 	@echo "=== sdk/python (against a platform of its own)"

@@ -5,7 +5,9 @@ using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Bootstrap;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.E2b;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Proxy;
 using Wrenn.ControlPlane.Sandboxes;
 using Wrenn.ControlPlane.Scheduling;
 using Wrenn.ControlPlane.Web;
@@ -26,10 +28,12 @@ public static class ControlPlaneHost
 
         System.Security.Cryptography.X509Certificates.X509Certificate2? certificate;
         Microsoft.AspNetCore.Builder.ForwardedHeadersOptions? forwarded;
+        System.Security.Cryptography.X509Certificates.X509Certificate2? proxyCertificate;
         try
         {
             certificate = ServerTls.Load(options);
             forwarded = ForwardedHeadersSetup.Options(options.TrustedProxies);
+            proxyCertificate = options.Proxy.Validate(listen);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
@@ -38,11 +42,25 @@ public static class ControlPlaneHost
         }
 
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(listen.ToKestrelUrl(certificate is null ? "http" : "https"));
-        if (certificate is not null)
+        var proxyListen = options.Proxy.Enabled ? ListenAddress.Parse(options.Proxy.ListenAddress!) : null;
+        if (proxyListen is null)
         {
+            builder.WebHost.UseUrls(listen.ToKestrelUrl(certificate is null ? "http" : "https"));
+            if (certificate is not null)
+            {
+                builder.WebHost.UseKestrelHttpsConfiguration();
+                builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+            }
+        }
+        else
+        {
+            // Two listeners, each with its own certificate: the API's, and the proxy's wildcard one.
             builder.WebHost.UseKestrelHttpsConfiguration();
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                Proxy.SandboxProxySetup.Listen(kestrel, listen, certificate);
+                Proxy.SandboxProxySetup.Listen(kestrel, proxyListen, proxyCertificate);
+            });
         }
 
         // Framework chatter (every request, every SQL command) at warning and above; ours at information.
@@ -63,6 +81,13 @@ public static class ControlPlaneHost
         var app = builder.Build();
         await DatabaseSetup.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
         await LoadSigningKeysAsync(app.Services, cancellationToken).ConfigureAwait(false);
+        if (proxyListen is not null)
+        {
+            // First: the proxy's port never reaches the API's middleware or routes.
+            app.UseSandboxProxy(proxyListen);
+            app.Logger.LogInformation("Sandbox proxy listening on {Listen} ({Scheme}) for *.{Domain}, upstream {Upstream}", proxyListen, proxyCertificate is null ? "http" : "https", options.Proxy.Domain, options.Proxy.Upstream);
+        }
+
         if (forwarded is not null)
         {
             app.UseForwardedHeaders(forwarded);
@@ -74,6 +99,7 @@ public static class ControlPlaneHost
         app.UseRateLimiter();
         app.UseWrennApiDocs();
         MapRoutes(app);
+        app.MapE2bApi();
         app.Logger.LogInformation("wrenn-cp listening on {Listen} ({Scheme}), state in {WrennDir}", listen, certificate is null ? "http" : "https", options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
@@ -147,5 +173,7 @@ public static class ControlPlaneHost
         services.AddScoped<Accounts.Invites>();
         services.AddWrennAuthentication();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlPlaneJsonContext.Default));
+
+        services.AddSandboxProxy(options.Proxy);
     }
 }

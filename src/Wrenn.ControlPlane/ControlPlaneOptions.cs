@@ -92,6 +92,9 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public IReadOnlyList<string> ExecAllowedOrigins { get; set; } = [];
 
+    /// <summary>The sandbox traffic proxy (WRENN_PROXY_*): its own listener, off unless WRENN_PROXY_LISTEN_ADDR is set.</summary>
+    public Proxy.SandboxProxyOptions Proxy { get; set; } = new();
+
     public string SqlitePath => Path.Combine(WrennDir, "wrenn.db");
 
     /// <summary>Refuses settings that cannot work together; called at start.</summary>

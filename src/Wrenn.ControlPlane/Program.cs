@@ -10,8 +10,20 @@ if (dotEnv.Failed)
     return 2;
 }
 
+Wrenn.ControlPlane.Proxy.SandboxProxyOptions proxy;
+try
+{
+    proxy = Wrenn.ControlPlane.Proxy.SandboxProxyOptions.FromEnvironment();
+}
+catch (ArgumentException ex)
+{
+    await Console.Error.WriteLineAsync("wrenn-cp: " + ex.Message).ConfigureAwait(false);
+    return 1;
+}
+
 var options = new ControlPlaneOptions
 {
+    Proxy = proxy,
     WrennDir = WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir),
     ListenAddress = WrennEnvironment.Get(WrennEnvironment.ControlPlaneListenAddress, WrennEnvironment.DefaultControlPlaneListenAddress),
     DatabaseUrl = WrennEnvironment.Get(WrennEnvironment.DatabaseUrl),

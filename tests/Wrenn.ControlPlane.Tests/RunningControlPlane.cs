@@ -157,7 +157,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
         throw new TimeoutException("control plane did not start listening");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

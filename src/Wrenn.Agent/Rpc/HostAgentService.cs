@@ -11,7 +11,7 @@ namespace Wrenn.Agent.Rpc;
 /// The gRPC face of the agent: translates messages to and from the sandbox manager and its helpers,
 /// and nothing else. Authentication and error mapping happen in interceptors.
 /// </summary>
-public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics) : HostAgent.HostAgentBase
+public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics, SandboxPortTunnel tunnel) : HostAgent.HostAgentBase
 {
     private const int ReadChunkBytes = 64 * 1024;
 
@@ -154,6 +154,9 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
 
     public override Task<GetHostMetricsResponse> GetHostMetrics(GetHostMetricsRequest request, ServerCallContext context) =>
         hostMetrics.CollectAsync(context.CancellationToken);
+
+    public override Task OpenPort(IAsyncStreamReader<OpenPortRequest> requestStream, IServerStreamWriter<OpenPortResponse> responseStream, ServerCallContext context) =>
+        tunnel.RelayAsync(requestStream, responseStream, context.CancellationToken);
 
     public override Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
     {

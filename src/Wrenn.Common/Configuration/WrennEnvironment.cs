@@ -108,6 +108,24 @@ public static class WrennEnvironment
     /// <summary>Comma-separated origins (scheme://host[:port]) besides the control plane's own that may open exec WebSockets.</summary>
     public const string ExecAllowedOrigins = "WRENN_EXEC_ALLOWED_ORIGINS";
 
+    /// <summary>Address the sandbox traffic proxy listens on (":PORT" or "HOST:PORT"); unset = no proxy in wrenn-cp.</summary>
+    public const string ProxyListenAddress = "WRENN_PROXY_LISTEN_ADDR";
+
+    /// <summary>Default proxy address of `wrenn up`: loopback, beside the API's 8000.</summary>
+    public const string DefaultProxyListenAddress = "127.0.0.1:8001";
+
+    /// <summary>The domain sandbox hosts are named under: "{port}-{sandbox id}.{domain}" (may end in ":PORT").</summary>
+    public const string ProxyDomain = "WRENN_PROXY_DOMAIN";
+
+    /// <summary>PEM (wildcard) certificate the proxy serves HTTPS with (with <see cref="ProxyTlsKey"/>; neither = plain HTTP).</summary>
+    public const string ProxyTlsCert = "WRENN_PROXY_TLS_CERT";
+
+    /// <summary>PEM private key of <see cref="ProxyTlsCert"/>.</summary>
+    public const string ProxyTlsKey = "WRENN_PROXY_TLS_KEY";
+
+    /// <summary>How the proxy reaches sandboxes: "auto" (direct on this machine, through the agent elsewhere), "direct" or "agent".</summary>
+    public const string ProxyUpstream = "WRENN_PROXY_UPSTREAM";
+
     /// <summary>Seconds between two activity records of one sandbox (last_active_at and an agent ping); default 5.</summary>
     public const string ActivityIntervalSec = "WRENN_ACTIVITY_INTERVAL_SEC";
 

@@ -24,6 +24,12 @@ public static class ServerTls
             throw new ArgumentException("WRENN_TLS_CERT and WRENN_TLS_KEY go together: set both (PEM files) for HTTPS, or neither for plain HTTP");
         }
 
+        return LoadPair(certPath, keyPath, "WRENN_TLS_CERT", "WRENN_TLS_KEY");
+    }
+
+    /// <summary>Loads a PEM certificate with its key for Kestrel; <see cref="ArgumentException"/> names the settings when they do not load.</summary>
+    public static X509Certificate2 LoadPair(string certPath, string keyPath, string certSetting, string keySetting)
+    {
         foreach (var path in new[] { certPath, keyPath })
         {
             try
@@ -45,7 +51,7 @@ public static class ServerTls
         }
         catch (CryptographicException ex)
         {
-            throw new ArgumentException($"WRENN_TLS_CERT {certPath} with WRENN_TLS_KEY {keyPath}: {ex.Message} (is the key the certificate's, both PEM?)", ex);
+            throw new ArgumentException($"{certSetting} {certPath} with {keySetting} {keyPath}: {ex.Message} (is the key the certificate's, both PEM?)", ex);
         }
     }
 }

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Wrenn.Common.Ids;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Sandboxes;
+
+namespace Wrenn.ControlPlane.Proxy;
+
+/// <summary>
+/// Finds a sandbox's address: the waker makes it usable (resuming an auto-resume sandbox), the database
+/// says which host runs it and its traffic token, and that host's agent says the sandbox's address.
+/// Answers, found or not, are kept for <see cref="SandboxProxyOptions.LookupCacheLifetime"/> so a busy
+/// sandbox does not cost a database query and an agent call per request, while a killed one stops
+/// being reached within that time.
+/// </summary>
+public sealed class SandboxUpstreams(
+    IServiceScopeFactory scopes,
+    IAgentGateway agents,
+    HostLocality locality,
+    IOptions<SandboxProxyOptions> options,
+    TimeProvider clock,
+    ILogger<SandboxUpstreams> logger) : ISandboxUpstreams
+{
+    /// <summary>Past this many entries, expired ones are swept out (a flood of made-up ids must not grow it forever).</summary>
+    private const int SweepAbove = 4096;
+
+    private readonly ConcurrentDictionary<string, CachedLookup> _cache = new(StringComparer.Ordinal);
+
+    public async ValueTask<UpstreamLookup> FindAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (_cache.TryGetValue(sandboxId, out var cached) && cached.ExpiresAt > now)
+        {
+            return cached.Lookup;
+        }
+
+        var lookup = await LookUpAsync(sandboxId, cancellationToken).ConfigureAwait(false);
+        if (_cache.Count > SweepAbove)
+        {
+            foreach (var (id, entry) in _cache)
+            {
+                if (entry.ExpiresAt <= now)
+                {
+                    _cache.TryRemove(id, out _);
+                }
+            }
+        }
+
+        _cache[sandboxId] = new CachedLookup(lookup, clock.GetUtcNow() + options.Value.LookupCacheLifetime);
+        return lookup;
+    }
+
+    public void Forget(string sandboxId) => _cache.TryRemove(sandboxId, out _);
+
+    private async Task<UpstreamLookup> LookUpAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        if (!WrennIds.IsSandboxId(sandboxId))
+        {
+            return UpstreamLookup.Unreachable("no such sandbox");
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var woken = await scope.ServiceProvider.GetRequiredService<ISandboxWaker>().EnsureRunningAsync(sandboxId, null, cancellationToken).ConfigureAwait(false);
+        if (!woken.IsUsable || woken.Sandbox is null)
+        {
+            return UpstreamLookup.Unreachable(woken.Outcome switch
+            {
+                SandboxWakeOutcome.NotFound => "no such sandbox",
+                SandboxWakeOutcome.Paused => "the sandbox is paused (it was not created with auto-resume); resume it first",
+                _ => woken.Message ?? "the sandbox cannot take traffic now",
+            });
+        }
+
+        var db = scope.ServiceProvider.GetRequiredService<WrennDbContext>();
+        var host = await db.Hosts.AsNoTracking().FirstOrDefaultAsync(h => h.Id == woken.Sandbox.HostId, cancellationToken).ConfigureAwait(false);
+        if (host is null || host.Address.Length == 0)
+        {
+            return UpstreamLookup.Unreachable("the sandbox's host is unknown");
+        }
+
+        var token = string.IsNullOrEmpty(woken.Sandbox.TrafficAccessToken) ? null : woken.Sandbox.TrafficAccessToken;
+
+        // Sandbox ranges of different hosts overlap by default: only this machine's are ours to dial.
+        if (options.Value.Upstream == ProxyUpstreamMode.Agent || (options.Value.Upstream == ProxyUpstreamMode.Auto && !locality.IsLocal(host.Address)))
+        {
+            return UpstreamLookup.Found(new SandboxUpstream(sandboxId, null, token, host));
+        }
+
+        var listed = await agents.ListSandboxesAsync(host, cancellationToken).ConfigureAwait(false);
+        if (!listed.Succeeded)
+        {
+            logger.LogWarning("Proxy could not ask host {HostId} where sandbox {SandboxId} is: {Error}", host.Id, sandboxId, listed.Error.Message);
+            return UpstreamLookup.Unreachable("the sandbox's host does not answer");
+        }
+
+        var info = listed.Value.Sandboxes.FirstOrDefault(s => s.SandboxId == sandboxId);
+        if (info is null || !IPEndPoint.TryParse(info.EnvdAddress, out var envd))
+        {
+            return UpstreamLookup.Unreachable("the sandbox's host does not report it running");
+        }
+
+        return UpstreamLookup.Found(new SandboxUpstream(sandboxId, envd.Address, token));
+    }
+}

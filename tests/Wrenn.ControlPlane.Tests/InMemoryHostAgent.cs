@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Wrenn.Common.HostAgent.V1;
+
+namespace Wrenn.ControlPlane.Tests;
+
+/// <summary>
+/// The host agent service of <see cref="FakeAgent"/> for control plane behaviour that needs sandboxes
+/// to come and go: a table of sandboxes in memory that create, pause, resume, destroy, ping, list,
+/// metrics and snapshots change and read as a real agent would answer them (NotFound for unknown ids,
+/// FailedPrecondition for the wrong state), with nothing run.
+/// </summary>
+public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
+{
+    /// <summary>The envd version this fake's sandboxes report.</summary>
+    public const string EnvdVersion = "0.6.4";
+
+    private readonly ConcurrentDictionary<string, SandboxInfo> _sandboxes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CreateSandboxRequest> _created = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _snapshots = new(StringComparer.Ordinal);
+
+    /// <summary>The create request the control plane sent for a sandbox (env, timeout…).</summary>
+    public CreateSandboxRequest? Created(string sandboxId) => _created.GetValueOrDefault(sandboxId);
+
+    /// <summary>The sandbox as this host has it, or null when it has none by that id.</summary>
+    public SandboxInfo? Find(string sandboxId) => _sandboxes.GetValueOrDefault(sandboxId);
+
+    public override Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
+    {
+        var info = new SandboxInfo
+        {
+            SandboxId = request.SandboxId,
+            Template = request.Template,
+            State = SandboxState.Running,
+            Runtime = "container",
+            Vcpus = request.Vcpus,
+            MemoryMb = request.MemoryMb,
+            StartedAt = Timestamp.FromDateTime(DateTime.UtcNow),
+            LastActiveAt = Timestamp.FromDateTime(DateTime.UtcNow),
+            EnvdAddress = "127.0.0.1:1",
+            TimeoutSec = request.TimeoutSec,
+            EnvdAccessToken = "envd-" + request.SandboxId,
+            EnvdVersion = EnvdVersion,
+        };
+        if (!_sandboxes.TryAdd(request.SandboxId, info))
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"sandbox {request.SandboxId} exists"));
+        }
+
+        _created[request.SandboxId] = request;
+        return Task.FromResult(new CreateSandboxResponse { Sandbox = info });
+    }
+
+    public override Task<DestroySandboxResponse> DestroySandbox(DestroySandboxRequest request, ServerCallContext context) =>
+        _sandboxes.TryRemove(request.SandboxId, out _)
+            ? Task.FromResult(new DestroySandboxResponse())
+            : throw NotFound(request.SandboxId);
+
+    public override Task<PauseSandboxResponse> PauseSandbox(PauseSandboxRequest request, ServerCallContext context)
+    {
+        var info = Get(request.SandboxId);
+        if (info.State != SandboxState.Running)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {request.SandboxId} is not running"));
+        }
+
+        info.State = SandboxState.Paused;
+        return Task.FromResult(new PauseSandboxResponse { Sandbox = info });
+    }
+
+    public override Task<ResumeSandboxResponse> ResumeSandbox(ResumeSandboxRequest request, ServerCallContext context)
+    {
+        var info = Get(request.SandboxId);
+        if (info.State != SandboxState.Paused)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {request.SandboxId} is not paused"));
+        }
+
+        info.State = SandboxState.Running;
+        info.TimeoutSec = request.TimeoutSec;
+        info.StartedAt = Timestamp.FromDateTime(DateTime.UtcNow);
+        return Task.FromResult(new ResumeSandboxResponse { Sandbox = info });
+    }
+
+    public override Task<PingSandboxResponse> PingSandbox(PingSandboxRequest request, ServerCallContext context)
+    {
+        Get(request.SandboxId).LastActiveAt = Timestamp.FromDateTime(DateTime.UtcNow);
+        return Task.FromResult(new PingSandboxResponse());
+    }
+
+    public override Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
+    {
+        var response = new ListSandboxesResponse();
+        response.Sandboxes.Add(_sandboxes.Values);
+        return Task.FromResult(response);
+    }
+
+    public override Task<GetSandboxMetricsResponse> GetSandboxMetrics(GetSandboxMetricsRequest request, ServerCallContext context)
+    {
+        var info = Get(request.SandboxId);
+        return Task.FromResult(new GetSandboxMetricsResponse
+        {
+            CpuUsedPct = 12.5,
+            CpuCount = info.Vcpus,
+            MemoryUsedBytes = 64UL << 20,
+            MemoryLimitBytes = (ulong)info.MemoryMb << 20,
+            DiskUsedBytes = 100UL << 20,
+            DiskTotalBytes = 1UL << 30,
+        });
+    }
+
+    public override Task<GetHostMetricsResponse> GetHostMetrics(GetHostMetricsRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetHostMetricsResponse
+        {
+            SandboxesRunning = (uint)_sandboxes.Values.Count(s => s.State == SandboxState.Running),
+            SandboxesPaused = (uint)_sandboxes.Values.Count(s => s.State == SandboxState.Paused),
+        });
+
+    public override Task<CreateSnapshotResponse> CreateSnapshot(CreateSnapshotRequest request, ServerCallContext context)
+    {
+        var info = Get(request.SandboxId);
+        if (!_snapshots.TryAdd(request.Name, 0))
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"snapshot {request.Name} exists"));
+        }
+
+        return Task.FromResult(new CreateSnapshotResponse
+        {
+            Name = request.Name,
+            BaseTemplate = info.Template,
+            Vcpus = info.Vcpus,
+            MemoryMb = info.MemoryMb,
+            SizeBytes = 4096,
+            KeepsMemory = false,
+        });
+    }
+
+    public override Task<DeleteSnapshotResponse> DeleteSnapshot(DeleteSnapshotRequest request, ServerCallContext context) =>
+        _snapshots.TryRemove(request.Name, out _)
+            ? Task.FromResult(new DeleteSnapshotResponse())
+            : throw new RpcException(new Status(StatusCode.NotFound, $"snapshot {request.Name} not found"));
+
+    private SandboxInfo Get(string sandboxId) => _sandboxes.GetValueOrDefault(sandboxId) ?? throw NotFound(sandboxId);
+
+    private static RpcException NotFound(string sandboxId) => new(new Status(StatusCode.NotFound, $"sandbox {sandboxId} not found"));
+}

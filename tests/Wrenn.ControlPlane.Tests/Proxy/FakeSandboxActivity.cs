@@ -1,0 +1,16 @@
+using System.Collections.Concurrent;
+using Wrenn.ControlPlane.Sandboxes;
+
+namespace Wrenn.ControlPlane.Tests.Proxy;
+
+/// <summary>Remembers which sandboxes were counted active.</summary>
+public sealed class FakeSandboxActivity : ISandboxActivity
+{
+    public ConcurrentQueue<string> Recorded { get; } = new();
+
+    public ValueTask RecordAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        Recorded.Enqueue(sandboxId);
+        return ValueTask.CompletedTask;
+    }
+}
