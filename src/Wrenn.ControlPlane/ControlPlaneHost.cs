@@ -8,6 +8,7 @@ using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.E2b;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Proxy;
+using Wrenn.ControlPlane.Sandboxes;
 using Wrenn.ControlPlane.Scheduling;
 using Wrenn.ControlPlane.Web;
 
@@ -165,7 +166,7 @@ public static class ControlPlaneHost
         services.AddHostedService<AdminBootstrapper>();
         services.AddHostedService<Reconciliation.Reconciler>();
         services.AddScoped<HostScheduler>();
-        services.AddScoped<SandboxAccess>();
+        services.AddSandboxService();
         services.AddScoped<AdminOnlyFilter>();
         services.AddSingleton<Audit.IAuditLog, Audit.DatabaseAuditLog>();
         services.AddScoped<Quotas.TeamQuotas>();

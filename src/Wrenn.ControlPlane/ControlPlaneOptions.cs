@@ -48,6 +48,12 @@ public sealed class ControlPlaneOptions
     /// <summary>How often the reconciler compares the database with what hosts report.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// At most one activity record (last_active_at and an agent ping) per sandbox per this interval
+    /// (WRENN_ACTIVITY_INTERVAL_SEC): use through the proxy, exec or files is counted without a write per request.
+    /// </summary>
+    public TimeSpan ActivityInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Deadlines of agent calls, by kind of call.</summary>
     public Hosts.AgentCallTimeouts AgentTimeouts { get; set; } = new();
 
@@ -103,6 +109,11 @@ public sealed class ControlPlaneOptions
         if (HostTokenLifetime < 2 * HeartbeatInterval)
         {
             throw new ArgumentException($"{WrennEnvironment.HostTokenTtlSec} ({HostTokenLifetime.TotalSeconds:0} s) must be at least twice {WrennEnvironment.HeartbeatIntervalSec} ({HeartbeatInterval.TotalSeconds:0} s)");
+        }
+
+        if (ActivityInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{WrennEnvironment.ActivityIntervalSec} must be positive");
         }
 
         if (AgentTimeouts.Check() is { } badTimeout)

@@ -36,6 +36,7 @@ var options = new ControlPlaneOptions
     TlsKeyPath = WrennEnvironment.Get(WrennEnvironment.TlsKey),
     TrustedProxies = WrennEnvironment.GetList(WrennEnvironment.TrustedProxies),
     ExecAllowedOrigins = WrennEnvironment.GetList(WrennEnvironment.ExecAllowedOrigins),
+    ActivityInterval = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.ActivityIntervalSec, "5"), System.Globalization.CultureInfo.InvariantCulture)),
 };
 if (Wrenn.ControlPlane.Accounts.AccountEnvironment.Apply(options) is { } badSetting)
 {

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Common.Errors;
 using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Sandboxes;
 
 namespace Wrenn.ControlPlane.Tests;
 
@@ -12,11 +14,11 @@ public sealed class AgentLimitErrorsTests
     [Fact]
     public void A_refusal_by_a_call_limit_is_429_and_a_full_host_stays_503()
     {
-        var limited = AgentErrors.Describe(new RpcException(new Status(StatusCode.ResourceExhausted, "the team already has 64 calls"), new Metadata { { AgentTrailers.Limit, "team" } }), NullLogger.Instance);
-        Assert.Equal(StatusCodes.Status429TooManyRequests, limited.Status);
-        Assert.Equal(ErrorCodes.RateLimited, limited.Code);
+        var limited = AgentErrorMapping.ToError(new RpcException(new Status(StatusCode.ResourceExhausted, "the team already has 64 calls"), new Metadata { { AgentTrailers.Limit, "team" } }), NullLogger.Instance);
+        Assert.Equal(SandboxErrorKind.RateLimited, limited.Kind);
+        Assert.Equal((StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited), SandboxErrors.Describe(limited.Kind));
 
-        var full = AgentErrors.Describe(new RpcException(new Status(StatusCode.ResourceExhausted, "no free network slot")), NullLogger.Instance);
-        Assert.Equal(StatusCodes.Status503ServiceUnavailable, full.Status);
+        var full = AgentErrorMapping.ToError(new RpcException(new Status(StatusCode.ResourceExhausted, "no free network slot")), NullLogger.Instance);
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, SandboxErrors.Describe(full.Kind).Status);
     }
 }

@@ -126,6 +126,9 @@ public static class WrennEnvironment
     /// <summary>How the proxy reaches sandboxes: "auto" (direct on this machine, else refused) or "direct" (the sandbox networks are routed to the control plane).</summary>
     public const string ProxyUpstream = "WRENN_PROXY_UPSTREAM";
 
+    /// <summary>Seconds between two activity records of one sandbox (last_active_at and an agent ping); default 5.</summary>
+    public const string ActivityIntervalSec = "WRENN_ACTIVITY_INTERVAL_SEC";
+
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)
     {

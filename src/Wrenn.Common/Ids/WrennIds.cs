@@ -15,6 +15,12 @@ public static class WrennIds
     public const string UserPrefix = "user-";
     public const string ApiKeyPrefix = "wrn_";
 
+    /// <summary>
+    /// E2B's spelling of the same key: some E2B SDK versions insist on <c>^e2b_[0-9a-f]+$</c>, so
+    /// <c>e2b_&lt;hex&gt;</c> is accepted wherever <c>wrn_&lt;hex&gt;</c> is (same hex, same key).
+    /// </summary>
+    public const string E2bApiKeyPrefix = "e2b_";
+
     private const int IdHexDigits = 16;
     private const int ApiKeyHexDigits = 32;
 
@@ -38,6 +44,15 @@ public static class WrennIds
     public static bool IsHostId(string? value) => HasShape(value, HostPrefix, IdHexDigits);
 
     public static bool IsApiKey(string? value) => HasShape(value, ApiKeyPrefix, ApiKeyHexDigits);
+
+    /// <summary>
+    /// The key in its own spelling: <c>wrn_&lt;hex&gt;</c> as it is, <c>e2b_&lt;hex&gt;</c> as <c>wrn_&lt;hex&gt;</c>;
+    /// null for anything that is not a key in either spelling.
+    /// </summary>
+    public static string? CanonicalApiKey(string? value) =>
+        IsApiKey(value) ? value
+        : HasShape(value, E2bApiKeyPrefix, ApiKeyHexDigits) ? ApiKeyPrefix + value![E2bApiKeyPrefix.Length..]
+        : null;
 
     private static string RandomHex(int digits) =>
         Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(digits / 2));

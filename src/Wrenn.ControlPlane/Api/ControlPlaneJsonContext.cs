@@ -20,6 +20,7 @@ namespace Wrenn.ControlPlane.Api;
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(TimeoutRequest))]
 [JsonSerializable(typeof(ResumeRequest))]
+[JsonSerializable(typeof(LifetimeRequest))]
 [JsonSerializable(typeof(SandboxMetricsResponse))]
 [JsonSerializable(typeof(ExecStreamClientMessage))]
 [JsonSerializable(typeof(ExecStreamEvent))]

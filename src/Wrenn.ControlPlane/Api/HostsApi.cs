@@ -82,7 +82,7 @@ public static class HostsApi
     }
 
     /// <summary>Asks the host's agent for its totals now; a host that does not answer is 502.</summary>
-    private static async Task<IResult> MetricsAsync(string hostId, WrennDbContext db, Hosts.AgentClientPool agents, CancellationToken cancellationToken)
+    private static async Task<IResult> MetricsAsync(string hostId, WrennDbContext db, Hosts.IAgentGateway gateway, CancellationToken cancellationToken)
     {
         var host = await db.Hosts.AsNoTracking().FirstOrDefaultAsync(h => h.Id == hostId, cancellationToken).ConfigureAwait(false);
         if (host is null)
@@ -95,30 +95,23 @@ public static class HostsApi
             return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"host {hostId} has not registered yet");
         }
 
-        try
-        {
-            var m = await agents.For(host).GetHostMetricsAsync(new Common.HostAgent.V1.GetHostMetricsRequest(), deadline: DateTime.UtcNow.AddSeconds(15), cancellationToken: cancellationToken).ConfigureAwait(false);
-            return ApiResults.Json(
-                new HostMetricsResponse(
-                    host.Id,
-                    (int)m.SandboxesRunning,
-                    (int)m.SandboxesPaused,
-                    (int)m.VcpusAllocated,
-                    (long)m.MemoryAllocatedBytes,
-                    (long)m.MemoryUsedBytes,
-                    (long)m.DiskUsedBytes,
-                    (int)m.HostCpus,
-                    m.HostLoad1M,
-                    (long)m.HostMemoryTotalBytes,
-                    (long)m.HostMemoryAvailableBytes,
-                    (long)m.HostDiskTotalBytes,
-                    (long)m.HostDiskFreeBytes),
-                ControlPlaneJsonContext.Default.HostMetricsResponse);
-        }
-        catch (Grpc.Core.RpcException ex)
-        {
-            return AgentErrors.ToResult(ex);
-        }
+        var metrics = await gateway.GetHostMetricsAsync(host, cancellationToken).ConfigureAwait(false);
+        return SandboxErrors.Map(metrics, m => ApiResults.Json(
+            new HostMetricsResponse(
+                host.Id,
+                (int)m.SandboxesRunning,
+                (int)m.SandboxesPaused,
+                (int)m.VcpusAllocated,
+                (long)m.MemoryAllocatedBytes,
+                (long)m.MemoryUsedBytes,
+                (long)m.DiskUsedBytes,
+                (int)m.HostCpus,
+                m.HostLoad1M,
+                (long)m.HostMemoryTotalBytes,
+                (long)m.HostMemoryAvailableBytes,
+                (long)m.HostDiskTotalBytes,
+                (long)m.HostDiskFreeBytes),
+            ControlPlaneJsonContext.Default.HostMetricsResponse));
     }
 
     private static async Task<IResult> DeleteAsync(string hostId, HttpContext http, WrennDbContext db, IAuditLog audit, CancellationToken cancellationToken)

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 using Wrenn.Common.Errors;
 using Wrenn.ControlPlane.Api.Contracts;
 using Wrenn.ControlPlane.Auth;
-using Wrenn.ControlPlane.Data;
-using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Sandboxes;
 using Agent = Wrenn.Common.HostAgent.V1;
 
 namespace Wrenn.ControlPlane.Api;
@@ -33,7 +33,7 @@ public static class SandboxExecApi
         group.MapPost("/{id}/exec/stream", StreamAsNdjsonAsync);
     }
 
-    private static async Task<IResult> ExecAsync(string id, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    private static async Task<IResult> ExecAsync(string id, HttpRequest request, ISandboxService sandboxes, IAgentGateway gateway, ISandboxActivity activity)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         var (body, bodyError) = await ReadStartAsync(request).ConfigureAwait(false);
@@ -47,25 +47,22 @@ public static class SandboxExecApi
             return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "pty needs a stream: use exec/stream");
         }
 
-        var (sandbox, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Running).ConfigureAwait(false);
-        if (error is not null)
+        var target = await sandboxes.OpenForWorkAsync(request.HttpContext.SandboxCaller(), id, cancellationToken).ConfigureAwait(false);
+        if (!target.Succeeded)
         {
-            return error;
+            return SandboxErrors.ToResult(target.Error);
         }
 
         var started = Stopwatch.GetTimestamp();
-        Agent.ExecResponse reply;
-        try
+        var executed = await gateway.ExecAsync(target.Value.Host, ToAgentRequest(id, body!), cancellationToken).ConfigureAwait(false);
+        if (!executed.Succeeded)
         {
-            reply = await agent!.ExecAsync(ToAgentRequest(id, body!), deadline: Deadline(body!, options.Value), cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException ex)
-        {
-            return AgentErrors.ToResult(ex);
+            return SandboxErrors.ToResult(executed.Error);
         }
 
+        var reply = executed.Value;
         var elapsed = Stopwatch.GetElapsedTime(started);
-        await TouchAsync(db, sandbox!, clock).ConfigureAwait(false);
+        await activity.RecordAsync(id, CancellationToken.None).ConfigureAwait(false);
         var stdout = reply.Stdout.Span;
         var stderr = reply.Stderr.Span;
         var text = Utf8.IsValid(stdout) && Utf8.IsValid(stderr);
@@ -81,12 +78,13 @@ public static class SandboxExecApi
     }
 
     /// <summary>A one-time ticket for exec/stream of this sandbox, for clients (browsers) that cannot send headers on a WebSocket.</summary>
-    private static async Task<IResult> IssueTicketAsync(string id, HttpContext http, ClaimsPrincipal caller, SandboxAccess access, ExecTickets tickets)
+    private static async Task<IResult> IssueTicketAsync(string id, HttpContext http, ClaimsPrincipal caller, ISandboxService sandboxes, ExecTickets tickets)
     {
         var cancellationToken = http.RequestAborted;
-        if (await access.FindSandboxAsync(caller, id, cancellationToken).ConfigureAwait(false) is null)
+        var sandbox = await sandboxes.GetAsync(http.SandboxCaller(), id, cancellationToken).ConfigureAwait(false);
+        if (!sandbox.Succeeded)
         {
-            return SandboxAccess.NotFound(id);
+            return SandboxErrors.ToResult(sandbox.Error);
         }
 
         var (ticket, expires) = await tickets.IssueAsync(
@@ -102,7 +100,7 @@ public static class SandboxExecApi
     /// GET with a WebSocket upgrade. The client's first message is the command (as for exec); then it
     /// may send stdin, close_stdin and signal messages. Closing the socket kills the command.
     /// </summary>
-    private static async Task StreamOverWebSocketAsync(string id, HttpContext http, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    private static async Task StreamOverWebSocketAsync(string id, HttpContext http, ISandboxService sandboxes, IAgentGateway gateway, ISandboxActivity activity, IOptions<ControlPlaneOptions> options)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
@@ -116,10 +114,10 @@ public static class SandboxExecApi
             return;
         }
 
-        var (sandbox, agent, error) = await access.FindAsync(caller, id, http.RequestAborted, SandboxStates.Running).ConfigureAwait(false);
-        if (error is not null)
+        var target = await sandboxes.OpenForWorkAsync(http.SandboxCaller(), id, http.RequestAborted).ConfigureAwait(false);
+        if (!target.Succeeded)
         {
-            await error.ExecuteAsync(http).ConfigureAwait(false);
+            await SandboxErrors.ToResult(target.Error).ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
 
@@ -148,7 +146,7 @@ public static class SandboxExecApi
             return;
         }
 
-        using var call = agent!.ExecStream(deadline: Deadline(start!, options.Value), cancellationToken: cancellationToken);
+        using var call = gateway.OpenExecStream(target.Value.Host, start!.TimeoutSec ?? 0, cancellationToken);
         await call.RequestStream.WriteAsync(new Agent.ExecStreamRequest { Start = ToAgentRequest(id, start!) }, cancellationToken).ConfigureAwait(false);
         var forwarding = ForwardClientMessagesAsync(socket, call.RequestStream, cancellationToken);
         try
@@ -158,7 +156,7 @@ public static class SandboxExecApi
         }
         catch (RpcException ex)
         {
-            await SendErrorAsync(ex, http, e => SendAsync(socket, e, CancellationToken.None)).ConfigureAwait(false);
+            await SendErrorAsync(gateway.Describe(ex), e => SendAsync(socket, e, CancellationToken.None)).ConfigureAwait(false);
             await CloseAsync(socket, WebSocketCloseStatus.InternalServerError).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -167,11 +165,11 @@ public static class SandboxExecApi
         }
 
         await forwarding.ConfigureAwait(false);
-        await TouchAsync(db, sandbox!, clock).ConfigureAwait(false);
+        await activity.RecordAsync(id, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>POST with a JSON command and Accept: application/x-ndjson: one event per line, as it comes.</summary>
-    private static async Task StreamAsNdjsonAsync(string id, HttpContext http, ClaimsPrincipal caller, WrennDbContext db, SandboxAccess access, IOptions<ControlPlaneOptions> options, TimeProvider clock)
+    private static async Task StreamAsNdjsonAsync(string id, HttpContext http, ISandboxService sandboxes, IAgentGateway gateway, ISandboxActivity activity)
     {
         var (body, bodyError) = await ReadStartAsync(http.Request).ConfigureAwait(false);
         if (bodyError is not null)
@@ -180,15 +178,15 @@ public static class SandboxExecApi
             return;
         }
 
-        var (sandbox, agent, error) = await access.FindAsync(caller, id, http.RequestAborted, SandboxStates.Running).ConfigureAwait(false);
-        if (error is not null)
+        var target = await sandboxes.OpenForWorkAsync(http.SandboxCaller(), id, http.RequestAborted).ConfigureAwait(false);
+        if (!target.Succeeded)
         {
-            await error.ExecuteAsync(http).ConfigureAwait(false);
+            await SandboxErrors.ToResult(target.Error).ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
 
         var cancellationToken = http.RequestAborted;
-        using var call = agent!.ExecStream(deadline: Deadline(body!, options.Value), cancellationToken: cancellationToken);
+        using var call = gateway.OpenExecStream(target.Value.Host, body!.TimeoutSec ?? 0, cancellationToken);
         http.Response.ContentType = NdjsonMediaType;
         http.Response.Headers.CacheControl = "no-store";
         async Task WriteLineAsync(ExecStreamEvent e)
@@ -206,15 +204,15 @@ public static class SandboxExecApi
         }
         catch (RpcException ex) when (!http.Response.HasStarted)
         {
-            await AgentErrors.ToResult(ex).ExecuteAsync(http).ConfigureAwait(false);
+            await SandboxErrors.ToResult(gateway.Describe(ex)).ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
         catch (RpcException ex)
         {
-            await SendErrorAsync(ex, http, WriteLineAsync).ConfigureAwait(false);
+            await SendErrorAsync(gateway.Describe(ex), WriteLineAsync).ConfigureAwait(false);
         }
 
-        await TouchAsync(db, sandbox!, clock).ConfigureAwait(false);
+        await activity.RecordAsync(id, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static async Task RelayEventsAsync(IAsyncStreamReader<Agent.ExecStreamResponse> responses, Func<ExecStreamEvent, Task> send, CancellationToken cancellationToken)
@@ -254,11 +252,8 @@ public static class SandboxExecApi
     private static ExecStreamEvent Output(string type, (string Data, bool IsBase64) chunk) =>
         new(type, Data: chunk.Data, Encoding: chunk.IsBase64 ? "base64" : "utf-8");
 
-    private static Task SendErrorAsync(RpcException exception, HttpContext http, Func<ExecStreamEvent, Task> send)
-    {
-        var failure = AgentErrors.Describe(exception, http);
-        return send(new ExecStreamEvent("error", Code: failure.Code, Message: failure.Message));
-    }
+    private static Task SendErrorAsync(SandboxError error, Func<ExecStreamEvent, Task> send) =>
+        send(new ExecStreamEvent("error", Code: SandboxErrors.Describe(error.Kind).Code, Message: error.Message));
 
     private static async Task ForwardClientMessagesAsync(WebSocket socket, IClientStreamWriter<Agent.ExecStreamRequest> requests, CancellationToken cancellationToken)
     {
@@ -376,14 +371,5 @@ public static class SandboxExecApi
         }
 
         return request;
-    }
-
-    private static DateTime Deadline(ExecRequest body, ControlPlaneOptions options) =>
-        DateTime.UtcNow + TimeSpan.FromSeconds(body.TimeoutSec ?? 60) + options.AgentTimeouts.CommandMargin;
-
-    private static async Task TouchAsync(WrennDbContext db, SandboxEntity sandbox, TimeProvider clock)
-    {
-        sandbox.LastActiveAt = clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
     }
 }

@@ -7,6 +7,8 @@ using Wrenn.Common.Errors;
 using Wrenn.ControlPlane.Api.Contracts;
 using Wrenn.ControlPlane.Auth;
 using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Sandboxes;
 using Agent = Wrenn.Common.HostAgent.V1;
 
 namespace Wrenn.ControlPlane.Api;
@@ -18,7 +20,6 @@ namespace Wrenn.ControlPlane.Api;
 public static class SandboxFilesApi
 {
     private const int ChunkBytes = 64 * 1024;
-    private static readonly TimeSpan FileCallTimeout = TimeSpan.FromHours(1);
 
     public static void MapSandboxFilesApi(this IEndpointRouteBuilder app)
     {
@@ -30,15 +31,17 @@ public static class SandboxFilesApi
         group.MapPost("/{id}/files/mkdir", MakeDirAsync);
     }
 
-    private static async Task<IResult> UploadAsync(string id, HttpContext http, ClaimsPrincipal caller, SandboxAccess access)
+    private static async Task<IResult> UploadAsync(string id, HttpContext http, ISandboxService sandboxes, IAgentGateway gateway)
     {
         var request = http.Request;
         var cancellationToken = http.RequestAborted;
-        var (_, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Running).ConfigureAwait(false);
-        if (error is not null)
+        var target = await sandboxes.OpenForWorkAsync(http.SandboxCaller(), id, cancellationToken).ConfigureAwait(false);
+        if (!target.Succeeded)
         {
-            return error;
+            return SandboxErrors.ToResult(target.Error);
         }
+
+        var host = target.Value.Host;
 
         // Streamed, never buffered: lift the server's body limit for this request only.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -69,13 +72,13 @@ public static class SandboxFilesApi
 
                     // One file: the path parameter names it. Several: each part's filename is its path.
                     var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                    var target = path.Length > 0 && written.Count == 0 ? path : fileName;
-                    if (string.IsNullOrEmpty(target))
+                    var destination = path.Length > 0 && written.Count == 0 ? path : fileName;
+                    if (string.IsNullOrEmpty(destination))
                     {
                         return BadRequest("a file part has no filename and no path was given");
                     }
 
-                    written.Add(await SendAsync(agent!, id, target, user, section.Body, cancellationToken).ConfigureAwait(false));
+                    written.Add(await SendAsync(gateway, host, id, destination, user, section.Body, cancellationToken).ConfigureAwait(false));
                 }
 
                 if (written.Count == 0)
@@ -90,18 +93,18 @@ public static class SandboxFilesApi
                     return BadRequest("the path query parameter is required");
                 }
 
-                written.Add(await SendAsync(agent!, id, path, user, request.Body, cancellationToken).ConfigureAwait(false));
+                written.Add(await SendAsync(gateway, host, id, path, user, request.Body, cancellationToken).ConfigureAwait(false));
             }
         }
         catch (RpcException ex)
         {
-            return AgentErrors.ToResult(ex);
+            return SandboxErrors.ToResult(gateway.Describe(ex));
         }
 
         return ApiResults.Json(new FilesWrittenResponse(written), ControlPlaneJsonContext.Default.FilesWrittenResponse);
     }
 
-    private static async Task DownloadAsync(string id, HttpContext http, ClaimsPrincipal caller, SandboxAccess access)
+    private static async Task DownloadAsync(string id, HttpContext http, ISandboxService sandboxes, IAgentGateway gateway)
     {
         var cancellationToken = http.RequestAborted;
         var path = http.Request.Query["path"].ToString();
@@ -111,17 +114,17 @@ public static class SandboxFilesApi
             return;
         }
 
-        var (_, agent, error) = await access.FindAsync(caller, id, cancellationToken, SandboxStates.Running).ConfigureAwait(false);
-        if (error is not null)
+        var target = await sandboxes.OpenForWorkAsync(http.SandboxCaller(), id, cancellationToken).ConfigureAwait(false);
+        if (!target.Succeeded)
         {
-            await error.ExecuteAsync(http).ConfigureAwait(false);
+            await SandboxErrors.ToResult(target.Error).ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
 
-        using var call = agent!.ReadFile(
+        using var call = gateway.OpenReadFile(
+            target.Value.Host,
             new Agent.ReadFileRequest { SandboxId = id, Path = path, User = http.Request.Query["user"].ToString() },
-            deadline: DateTime.UtcNow + FileCallTimeout,
-            cancellationToken: cancellationToken);
+            cancellationToken);
         bool any;
         try
         {
@@ -130,7 +133,7 @@ public static class SandboxFilesApi
         }
         catch (RpcException ex)
         {
-            await AgentErrors.ToResult(ex).ExecuteAsync(http).ConfigureAwait(false);
+            await SandboxErrors.ToResult(gateway.Describe(ex)).ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
 
@@ -143,7 +146,7 @@ public static class SandboxFilesApi
         }
     }
 
-    private static async Task<IResult> ListAsync(string id, HttpRequest request, ClaimsPrincipal caller, SandboxAccess access)
+    private static async Task<IResult> ListAsync(string id, HttpRequest request, ISandboxService sandboxes, IAgentGateway gateway)
     {
         var path = request.Query["path"].ToString();
         var depthText = request.Query["depth"].ToString();
@@ -153,27 +156,22 @@ public static class SandboxFilesApi
             return BadRequest("path is required and depth, when given, must be between 1 and 64");
         }
 
-        var (_, agent, error) = await access.FindAsync(caller, id, request.HttpContext.RequestAborted, SandboxStates.Running).ConfigureAwait(false);
-        if (error is not null)
+        var target = await sandboxes.OpenForWorkAsync(request.HttpContext.SandboxCaller(), id, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (!target.Succeeded)
         {
-            return error;
+            return SandboxErrors.ToResult(target.Error);
         }
 
-        try
-        {
-            var listed = await agent!.ListDirAsync(
-                new Agent.ListDirRequest { SandboxId = id, Path = path, Depth = depth, User = request.Query["user"].ToString() },
-                deadline: DateTime.UtcNow.AddMinutes(1),
-                cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
-            return ApiResults.Json(new FileListResponse([.. listed.Entries.Select(ToResponse)]), ControlPlaneJsonContext.Default.FileListResponse);
-        }
-        catch (RpcException ex)
-        {
-            return AgentErrors.ToResult(ex);
-        }
+        var host = target.Value.Host;
+
+        var listed = await gateway.ListDirAsync(
+            host,
+            new Agent.ListDirRequest { SandboxId = id, Path = path, Depth = depth, User = request.Query["user"].ToString() },
+            request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return SandboxErrors.Map(listed, l => ApiResults.Json(new FileListResponse([.. l.Entries.Select(ToResponse)]), ControlPlaneJsonContext.Default.FileListResponse));
     }
 
-    private static async Task<IResult> MakeDirAsync(string id, HttpRequest request, ClaimsPrincipal caller, SandboxAccess access)
+    private static async Task<IResult> MakeDirAsync(string id, HttpRequest request, ISandboxService sandboxes, IAgentGateway gateway)
     {
         var (body, bodyError) = await ApiResults.ReadBodyAsync(request, ControlPlaneJsonContext.Default.MakeDirRequest, new MakeDirRequest(null, null)).ConfigureAwait(false);
         if (bodyError is not null)
@@ -186,30 +184,25 @@ public static class SandboxFilesApi
             return BadRequest("path is required");
         }
 
-        var (_, agent, error) = await access.FindAsync(caller, id, request.HttpContext.RequestAborted, SandboxStates.Running).ConfigureAwait(false);
-        if (error is not null)
+        var target = await sandboxes.OpenForWorkAsync(request.HttpContext.SandboxCaller(), id, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (!target.Succeeded)
         {
-            return error;
+            return SandboxErrors.ToResult(target.Error);
         }
 
-        try
-        {
-            var made = await agent!.MakeDirAsync(
-                new Agent.MakeDirRequest { SandboxId = id, Path = body.Path, User = body.User ?? string.Empty },
-                deadline: DateTime.UtcNow.AddMinutes(1),
-                cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
-            return ApiResults.Json(
-                new MakeDirResponse(made.Entry is null ? null : ToResponse(made.Entry), made.Created),
-                ControlPlaneJsonContext.Default.MakeDirResponse,
-                made.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
-        }
-        catch (RpcException ex)
-        {
-            return AgentErrors.ToResult(ex);
-        }
+        var host = target.Value.Host;
+
+        var made = await gateway.MakeDirAsync(
+            host,
+            new Agent.MakeDirRequest { SandboxId = id, Path = body.Path, User = body.User ?? string.Empty },
+            request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return SandboxErrors.Map(made, m => ApiResults.Json(
+            new MakeDirResponse(m.Entry is null ? null : ToResponse(m.Entry), m.Created),
+            ControlPlaneJsonContext.Default.MakeDirResponse,
+            m.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK));
     }
 
-    private static async Task<IResult> RemoveAsync(string id, HttpRequest request, ClaimsPrincipal caller, SandboxAccess access)
+    private static async Task<IResult> RemoveAsync(string id, HttpRequest request, ISandboxService sandboxes, IAgentGateway gateway)
     {
         var path = request.Query["path"].ToString();
         if (path.Length == 0)
@@ -217,29 +210,24 @@ public static class SandboxFilesApi
             return BadRequest("the path query parameter is required");
         }
 
-        var (_, agent, error) = await access.FindAsync(caller, id, request.HttpContext.RequestAborted, SandboxStates.Running).ConfigureAwait(false);
-        if (error is not null)
+        var target = await sandboxes.OpenForWorkAsync(request.HttpContext.SandboxCaller(), id, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (!target.Succeeded)
         {
-            return error;
+            return SandboxErrors.ToResult(target.Error);
         }
 
-        try
-        {
-            await agent!.RemovePathAsync(
-                new Agent.RemovePathRequest { SandboxId = id, Path = path, User = request.Query["user"].ToString() },
-                deadline: DateTime.UtcNow.AddMinutes(5),
-                cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
-            return Results.NoContent();
-        }
-        catch (RpcException ex)
-        {
-            return AgentErrors.ToResult(ex);
-        }
+        var host = target.Value.Host;
+
+        var removed = await gateway.RemovePathAsync(
+            host,
+            new Agent.RemovePathRequest { SandboxId = id, Path = path, User = request.Query["user"].ToString() },
+            request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return SandboxErrors.Map(removed, _ => Results.NoContent());
     }
 
-    private static async Task<WrittenFileResponse> SendAsync(Agent.HostAgent.HostAgentClient agent, string sandboxId, string path, string user, Stream content, CancellationToken cancellationToken)
+    private static async Task<WrittenFileResponse> SendAsync(IAgentGateway gateway, HostEntity host, string sandboxId, string path, string user, Stream content, CancellationToken cancellationToken)
     {
-        using var call = agent.WriteFile(deadline: DateTime.UtcNow + FileCallTimeout, cancellationToken: cancellationToken);
+        using var call = gateway.OpenWriteFile(host, cancellationToken);
         await call.RequestStream.WriteAsync(new Agent.WriteFileRequest { Header = new Agent.WriteFileHeader { SandboxId = sandboxId, Path = path, User = user } }, cancellationToken).ConfigureAwait(false);
         var buffer = new byte[ChunkBytes];
         while (await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) is var read and > 0)

@@ -1,16 +1,13 @@
 using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.Sandboxes;
 
 namespace Wrenn.ControlPlane.Api;
 
-/// <summary>The query of GET /v1/sandboxes: states, metadata pairs, page size and cursor.</summary>
-public sealed record SandboxListFilter(
-    IReadOnlyList<string> States,
-    IReadOnlyList<KeyValuePair<string, string>> Metadata,
-    int Limit,
-    SandboxListCursor? After)
+/// <summary>The query of GET /v1/sandboxes (state, metadata, limit, cursor) as the service's list query.</summary>
+public static class SandboxListFilter
 {
-    /// <summary>The filter, or the message of a 400 saying which parameter is wrong.</summary>
-    public static (SandboxListFilter? Filter, string? Error) Parse(IQueryCollection query)
+    /// <summary>The query, or the message of a 400 saying which parameter is wrong.</summary>
+    public static (SandboxListQuery? Query, string? Error) Parse(IQueryCollection query)
     {
         var states = new List<string>();
         foreach (var state in query["state"].SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
@@ -40,16 +37,12 @@ public sealed record SandboxListFilter(
             return (null, ListPaging.LimitRule);
         }
 
-        SandboxListCursor? after = null;
-        if (query["cursor"].ToString() is { Length: > 0 } cursorText && (after = SandboxListCursor.TryDecode(cursorText)) is null)
+        var cursor = query["cursor"].ToString();
+        if (cursor.Length > 0 && SandboxListCursor.TryDecode(cursor) is null)
         {
             return (null, "cursor is not one this server gave out; pass next_cursor from the previous page as it was");
         }
 
-        return (new SandboxListFilter(states, metadata, limit, after), null);
+        return (new SandboxListQuery(states, metadata, limit, cursor.Length > 0 ? cursor : null), null);
     }
-
-    /// <summary>True when the sandbox's metadata holds every pair asked for.</summary>
-    public bool Matches(IReadOnlyDictionary<string, string> sandboxMetadata) =>
-        Metadata.All(pair => sandboxMetadata.TryGetValue(pair.Key, out var value) && value == pair.Value);
 }

@@ -59,6 +59,11 @@ public static partial class SandboxRequestRules
             return $"timeout_sec must be between 0 (never pause) and {MaxTimeoutSec}";
         }
 
+        if (request.LifetimeSec is { } lifetime && (lifetime < 0 || lifetime > MaxTimeoutSec))
+        {
+            return $"lifetime_sec must be between 0 (no end time) and {MaxTimeoutSec}";
+        }
+
         if (request.Metadata is { } metadata)
         {
             if (metadata.Count > MaxMetadataEntries)
@@ -103,7 +108,7 @@ public static partial class SandboxRequestRules
         return CheckEnv(request.Env);
     }
 
-    private static string? CheckEnv(Dictionary<string, string>? env)
+    public static string? CheckEnv(IReadOnlyDictionary<string, string>? env)
     {
         if (env is null)
         {

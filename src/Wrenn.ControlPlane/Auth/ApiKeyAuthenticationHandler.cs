@@ -10,7 +10,10 @@ using Wrenn.ControlPlane.Data;
 
 namespace Wrenn.ControlPlane.Auth;
 
-/// <summary>Authenticates X-API-Key against the hashes in team_api_keys; the caller becomes that key's team.</summary>
+/// <summary>
+/// Authenticates X-API-Key (any case of the header name, as E2B's X-API-KEY) against the hashes in
+/// team_api_keys; the caller becomes that key's team. A key may be spelled wrn_&lt;hex&gt; or e2b_&lt;hex&gt;.
+/// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<ApiKeyAuthenticationOptions> options,
     ILoggerFactory logger,
@@ -30,27 +33,28 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        if (!WrennIds.IsApiKey(presented))
+        // E2B's SDKs send the same key as e2b_<hex> (see WrennIds.E2bApiKeyPrefix).
+        if (WrennIds.CanonicalApiKey(presented) is not { } key)
         {
             return AuthenticateResult.Fail("malformed API key");
         }
 
-        var hash = ApiKeyHasher.Hash(presented);
-        var key = await db.TeamApiKeys.SingleOrDefaultAsync(k => k.KeyHash == hash, Context.RequestAborted).ConfigureAwait(false);
-        if (key is null)
+        var hash = ApiKeyHasher.Hash(key);
+        var stored = await db.TeamApiKeys.SingleOrDefaultAsync(k => k.KeyHash == hash, Context.RequestAborted).ConfigureAwait(false);
+        if (stored is null)
         {
             return AuthenticateResult.Fail("unknown API key");
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
-        if (key.LastUsedAt is null || now - key.LastUsedAt > Options.LastUsedResolution)
+        if (stored.LastUsedAt is null || now - stored.LastUsedAt > Options.LastUsedResolution)
         {
-            key.LastUsedAt = now;
+            stored.LastUsedAt = now;
             await db.SaveChangesAsync(Context.RequestAborted).ConfigureAwait(false);
         }
 
         var identity = new ClaimsIdentity(
-            [new Claim(WrennClaims.TeamId, key.TeamId), new Claim(WrennClaims.ApiKeyId, key.Id)],
+            [new Claim(WrennClaims.TeamId, stored.TeamId), new Claim(WrennClaims.ApiKeyId, stored.Id)],
             Scheme.Name);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }

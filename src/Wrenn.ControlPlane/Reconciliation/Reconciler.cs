@@ -1,9 +1,9 @@
-using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.ControlPlane.Sandboxes;
 using Agent = Wrenn.Common.HostAgent.V1;
 
 namespace Wrenn.ControlPlane.Reconciliation;
@@ -12,18 +12,18 @@ namespace Wrenn.ControlPlane.Reconciliation;
 /// Every few seconds, on the one replica that leads, brings the database in line with the hosts: a
 /// host silent for too many heartbeats becomes <c>unreachable</c> and its sandboxes <c>error</c>; a
 /// sandbox a host paused on its own (inactivity) becomes <c>paused</c>; one that is <c>running</c>
-/// or <c>paused</c> in the database but gone from its host becomes <c>stopped</c>.
+/// or <c>paused</c> in the database but gone from its host becomes <c>stopped</c>; a running sandbox
+/// past its end time is killed, or paused when it was made with auto-pause (<see cref="SandboxEndTimes"/>).
 /// </summary>
 public sealed class Reconciler(
     IServiceScopeFactory scopes,
-    AgentClientPool agents,
+    IAgentGateway gateway,
     ILeadership leadership,
     HostLiveness liveness,
     IOptions<ControlPlaneOptions> options,
     TimeProvider clock,
     ILogger<Reconciler> logger) : BackgroundService
 {
-    private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(5);
     private static readonly string[] Settled = [SandboxStates.Running, SandboxStates.Paused];
     private static readonly string[] Stranded = [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming];
 
@@ -41,17 +41,14 @@ public sealed class Reconciler(
         var hosts = await liveness.Alive(db).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var host in hosts)
         {
-            Agent.ListSandboxesResponse listed;
-            try
+            var answer = await gateway.ListSandboxesAsync(host, cancellationToken).ConfigureAwait(false);
+            if (!answer.Succeeded)
             {
-                listed = await agents.For(host).ListSandboxesAsync(new Agent.ListSandboxesRequest(), deadline: DateTime.UtcNow + ListTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException ex)
-            {
-                logger.LogWarning("Host {HostId} at {Address} did not list its sandboxes: {Status}", host.Id, host.Address, ex.Status);
+                logger.LogWarning("Host {HostId} at {Address} did not list its sandboxes: {Message}", host.Id, host.Address, answer.Error.Message);
                 continue;
             }
 
+            var listed = answer.Value;
             var onHost = listed.Sandboxes.ToDictionary(s => s.SandboxId, StringComparer.Ordinal);
             var autoPaused = listed.AutoPausedSandboxIds.ToHashSet(StringComparer.Ordinal);
             var known = await db.Sandboxes.Where(s => s.HostId == host.Id && Settled.Contains(s.State)).ToListAsync(cancellationToken).ConfigureAwait(false);
@@ -73,6 +70,7 @@ public sealed class Reconciler(
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        await scope.ServiceProvider.GetRequiredService<SandboxEndTimes>().EnforceAsync(clock.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

@@ -1,6 +1,8 @@
 namespace Wrenn.ControlPlane.Api.Contracts;
 
 /// <summary>A sandbox as the API shows it.</summary>
+/// <param name="TimeoutSec">Inactivity timeout; 0 = never paused for inactivity.</param>
+/// <param name="EndAt">When it is killed (or paused, with auto_pause); null = never.</param>
 public sealed record SandboxResponse(
     string Id,
     string State,
@@ -11,4 +13,7 @@ public sealed record SandboxResponse(
     IReadOnlyDictionary<string, string> Metadata,
     string HostId,
     DateTime CreatedAt,
-    DateTime LastActiveAt);
+    DateTime LastActiveAt,
+    DateTime? EndAt,
+    bool AutoPause,
+    bool AutoResume);

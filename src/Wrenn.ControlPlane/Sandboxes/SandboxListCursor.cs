@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Text;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.ControlPlane.Api;
+namespace Wrenn.ControlPlane.Sandboxes;
 
 /// <summary>
-/// The opaque <c>next_cursor</c> of GET /v1/sandboxes: the position (created_at, id) of the last
+/// The opaque cursor of sandbox lists (/v1 next_cursor, E2B nextToken): the position (created_at, id) of the last
 /// sandbox on a page. Clients pass it back as is; its inside may change between versions.
 /// </summary>
 public sealed record SandboxListCursor(DateTime CreatedAt, string Id)

@@ -1,0 +1,79 @@
+using Wrenn.ControlPlane.Audit;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.Hosts;
+using Agent = Wrenn.Common.HostAgent.V1;
+
+namespace Wrenn.ControlPlane.Sandboxes;
+
+/// <summary>
+/// Creates a sandbox: placed and admitted, created by its host, then running. A create that fails at
+/// any step leaves nothing behind: the row goes, and the gateway destroys what the host may have made.
+/// </summary>
+public sealed class SandboxCreator(SandboxPlacement placement, IAgentGateway gateway, WrennDbContext db, IAuditLog audit, TimeProvider clock)
+{
+    public async Task<SandboxResult<SandboxDetails>> CreateAsync(SandboxCaller caller, CreateSandboxCommand command, CancellationToken cancellationToken)
+    {
+        if (SandboxCommandRules.CheckCreate(command) is { } broken)
+        {
+            return SandboxError.BadRequest(broken);
+        }
+
+        var placed = await placement.PlaceAsync(caller, command, cancellationToken).ConfigureAwait(false);
+        if (!placed.Succeeded)
+        {
+            return placed.Error;
+        }
+
+        var (sandbox, host, template) = placed.Value;
+        var request = new Agent.CreateSandboxRequest
+        {
+            SandboxId = sandbox.Id,
+            // Hosts know templates by id and images by name.
+            Template = template?.Id ?? sandbox.Template,
+            Vcpus = (uint)sandbox.Vcpus,
+            MemoryMb = (uint)sandbox.MemoryMb,
+            TimeoutSec = (uint)sandbox.TimeoutSec,
+            TeamId = sandbox.TeamId,
+        };
+        foreach (var (name, value) in command.Env ?? new Dictionary<string, string>())
+        {
+            request.Env[name] = value;
+        }
+
+        SandboxResult<Agent.SandboxInfo> created;
+        try
+        {
+            created = await gateway.CreateSandboxAsync(host, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ForgetAsync(sandbox).ConfigureAwait(false);
+            throw;
+        }
+
+        if (!created.Succeeded)
+        {
+            await ForgetAsync(sandbox).ConfigureAwait(false);
+            return created.Error;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        sandbox.State = SandboxStates.Running;
+        sandbox.StartedAt = now;
+        sandbox.LastActiveAt = now;
+        sandbox.EndAt = sandbox.LifetimeSec is { } lifetime ? now.AddSeconds(lifetime) : null;
+        SandboxAgentInfo.Apply(sandbox, created.Value);
+        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        await audit.RecordAsync(
+            new AuditEntry(AuditActions.SandboxCreated, sandbox.TeamId, caller.UserId, caller.ApiKeyId, sandbox.Id, caller.RemoteAddress, $"template {sandbox.Template}, {sandbox.Vcpus} vcpu, {sandbox.MemoryMb} MiB, host {host.Id}"),
+            CancellationToken.None).ConfigureAwait(false);
+        return SandboxViews.ToDetails(sandbox);
+    }
+
+    private async Task ForgetAsync(SandboxEntity sandbox)
+    {
+        db.Sandboxes.Remove(sandbox);
+        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,83 @@
+using Wrenn.ControlPlane.Data.Entities;
+
+namespace Wrenn.ControlPlane.Sandboxes;
+
+/// <summary>The caller's state changes: kill, pause, resume, connect.</summary>
+public sealed class SandboxLifecycle(SandboxLookup lookup, SandboxKiller killer, SandboxPauser pauser, SandboxResumer resumer)
+{
+    public async Task<SandboxResult<SandboxKillOutcome>> KillAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken)
+    {
+        var sandbox = await lookup.FindAsync(caller.TeamId, sandboxId, cancellationToken).ConfigureAwait(false);
+        if (sandbox is null)
+        {
+            return SandboxError.SandboxNotFound(sandboxId);
+        }
+
+        if (sandbox.State == SandboxStates.Stopped)
+        {
+            return SandboxKillOutcome.AlreadyStopped;
+        }
+
+        var onHost = await lookup.OnHostAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        return await killer.KillAsync(sandbox, onHost.Succeeded ? onHost.Value.Host : null, caller, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<SandboxResult<SandboxDetails>> PauseAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken)
+    {
+        var found = await lookup.FindOnHostAsync(caller.TeamId, sandboxId, cancellationToken, SandboxStates.Running).ConfigureAwait(false);
+        return found.Succeeded
+            ? await pauser.PauseAsync(found.Value.Sandbox, found.Value.Host, caller, null, cancellationToken).ConfigureAwait(false)
+            : found.Error;
+    }
+
+    public async Task<SandboxResult<SandboxDetails>> ResumeAsync(SandboxCaller caller, string sandboxId, ResumeSandboxCommand command, CancellationToken cancellationToken)
+    {
+        if (command.InactivityTimeoutSec is { } timeout && SandboxCommandRules.CheckInactivityTimeout(timeout) is { } badTimeout)
+        {
+            return SandboxError.BadRequest(badTimeout);
+        }
+
+        if (SandboxCommandRules.CheckLifetime(command.Lifetime) is { } badLifetime)
+        {
+            return SandboxError.BadRequest(badLifetime);
+        }
+
+        var found = await lookup.FindOnHostAsync(caller.TeamId, sandboxId, cancellationToken, SandboxStates.Paused).ConfigureAwait(false);
+        return found.Succeeded
+            ? await resumer.ResumeAsync(found.Value.Sandbox, found.Value.Host, command.InactivityTimeoutSec, command.Lifetime, onlyExtend: false, caller, cancellationToken).ConfigureAwait(false)
+            : found.Error;
+    }
+
+    public async Task<SandboxResult<SandboxConnection>> ConnectAsync(SandboxCaller caller, string sandboxId, ConnectSandboxCommand command, CancellationToken cancellationToken)
+    {
+        if (SandboxCommandRules.CheckLifetime(command.Lifetime) is { } badLifetime)
+        {
+            return SandboxError.BadRequest(badLifetime);
+        }
+
+        var sandbox = await lookup.FindAsync(caller.TeamId, sandboxId, cancellationToken).ConfigureAwait(false);
+        if (sandbox is null || sandbox.State == SandboxStates.Stopped)
+        {
+            return SandboxError.SandboxNotFound(sandboxId);
+        }
+
+        if (sandbox.State == SandboxStates.Running)
+        {
+            return new SandboxConnection(await resumer.ExtendEndAsync(sandbox, command.Lifetime).ConfigureAwait(false), Resumed: false);
+        }
+
+        if (sandbox.State != SandboxStates.Paused)
+        {
+            return SandboxError.Conflict($"sandbox {sandboxId} is {sandbox.State}");
+        }
+
+        var onHost = await lookup.OnHostAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        if (!onHost.Succeeded)
+        {
+            return onHost.Error;
+        }
+
+        var resumed = await resumer.ResumeAsync(sandbox, onHost.Value.Host, null, command.Lifetime, onlyExtend: true, caller, cancellationToken).ConfigureAwait(false);
+        return resumed.Succeeded ? new SandboxConnection(resumed.Value, Resumed: true) : resumed.Error;
+    }
+}

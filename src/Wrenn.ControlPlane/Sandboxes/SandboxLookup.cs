@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore;
+using Wrenn.Common.Ids;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+
+namespace Wrenn.ControlPlane.Sandboxes;
+
+/// <summary>
+/// Finds a team's sandboxes, their hosts and templates: the first step of every operation. Another
+/// team's sandbox, or a malformed id, is "not found": no face ever confirms that it exists.
+/// </summary>
+public sealed class SandboxLookup(WrennDbContext db)
+{
+    public Task<SandboxEntity?> FindAsync(string teamId, string sandboxId, CancellationToken cancellationToken) =>
+        WrennIds.IsSandboxId(sandboxId)
+            ? db.Sandboxes.SingleOrDefaultAsync(s => s.Id == sandboxId && s.TeamId == teamId, cancellationToken)
+            : Task.FromResult<SandboxEntity?>(null);
+
+    /// <summary>Whoever's it is: for callers that check access their own way (the traffic proxy's token).</summary>
+    public Task<SandboxEntity?> FindAnyTeamAsync(string sandboxId, CancellationToken cancellationToken) =>
+        WrennIds.IsSandboxId(sandboxId)
+            ? db.Sandboxes.SingleOrDefaultAsync(s => s.Id == sandboxId, cancellationToken)
+            : Task.FromResult<SandboxEntity?>(null);
+
+    /// <summary>The sandbox in one of <paramref name="requiredStates"/> (any when none) and its host, or why not.</summary>
+    public async Task<SandboxResult<SandboxOnHost>> FindOnHostAsync(string teamId, string sandboxId, CancellationToken cancellationToken, params string[] requiredStates)
+    {
+        var sandbox = await FindAsync(teamId, sandboxId, cancellationToken).ConfigureAwait(false);
+        if (sandbox is null)
+        {
+            return SandboxError.SandboxNotFound(sandboxId);
+        }
+
+        if (requiredStates.Length > 0 && !requiredStates.Contains(sandbox.State))
+        {
+            return SandboxError.Conflict($"sandbox {sandboxId} is {sandbox.State}, not {string.Join(" or ", requiredStates)}");
+        }
+
+        return await OnHostAsync(sandbox, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<SandboxResult<SandboxOnHost>> OnHostAsync(SandboxEntity sandbox, CancellationToken cancellationToken)
+    {
+        var host = await db.Hosts.FindAsync([sandbox.HostId], cancellationToken).ConfigureAwait(false);
+        return host is null
+            ? new SandboxError(SandboxErrorKind.AgentUnavailable, $"sandbox {sandbox.Id} has no host")
+            : new SandboxOnHost(sandbox, host);
+    }
+
+    public Task<TemplateEntity?> FindTemplateAsync(string teamId, string name, CancellationToken cancellationToken) =>
+        db.Templates.SingleOrDefaultAsync(t => t.TeamId == teamId && t.Name == name, cancellationToken);
+
+    public async Task<IReadOnlyList<TemplateEntity>> ListTemplatesAsync(string teamId, CancellationToken cancellationToken) =>
+        await db.Templates.AsNoTracking().Where(t => t.TeamId == teamId).OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Saves what the operation changed; never cancelled: the host already did its part.</summary>
+    public Task SaveAsync() => db.SaveChangesAsync(CancellationToken.None);
+}

@@ -1,0 +1,96 @@
+using Wrenn.ControlPlane.Audit;
+using Wrenn.ControlPlane.Data;
+using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.ControlPlane.Hosts;
+
+namespace Wrenn.ControlPlane.Sandboxes;
+
+/// <summary>
+/// Resumes a paused sandbox (for a caller, or for the waker) and moves end times. A resume that names no
+/// lifetime gives the sandbox its last lifetime again, so a sandbox with an end time that was paused at
+/// it does not come back already past it.
+/// </summary>
+public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, TimeProvider clock)
+{
+    /// <param name="onlyExtend">E2B connect: the end time may move later, never earlier.</param>
+    public async Task<SandboxResult<SandboxDetails>> ResumeAsync(
+        SandboxEntity sandbox,
+        HostEntity host,
+        int? inactivityTimeoutSec,
+        TimeSpan? lifetime,
+        bool onlyExtend,
+        SandboxCaller? caller,
+        CancellationToken cancellationToken)
+    {
+        if (sandbox.State != SandboxStates.Paused)
+        {
+            return SandboxError.Conflict($"sandbox {sandbox.Id} is {sandbox.State}, not paused");
+        }
+
+        var timeoutSec = inactivityTimeoutSec ?? sandbox.TimeoutSec;
+        var resumed = await gateway.ResumeSandboxAsync(host, sandbox.Id, timeoutSec, cancellationToken).ConfigureAwait(false);
+        if (!resumed.Succeeded)
+        {
+            return resumed.Error;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        sandbox.State = SandboxStates.Running;
+        sandbox.TimeoutSec = timeoutSec;
+        sandbox.StartedAt = now;
+        sandbox.LastActiveAt = now;
+        SandboxAgentInfo.Apply(sandbox, resumed.Value.Sandbox);
+        if (lifetime is not null)
+        {
+            SetEnd(sandbox, lifetime, onlyExtend, now);
+        }
+        else if (sandbox.LifetimeSec is { } last && (sandbox.EndAt is null || sandbox.EndAt <= now))
+        {
+            sandbox.EndAt = now.AddSeconds(last);
+        }
+
+        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        await audit.RecordAsync(
+            new AuditEntry(AuditActions.SandboxResumed, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, caller is null ? "auto-resume" : null),
+            CancellationToken.None).ConfigureAwait(false);
+        return SandboxViews.ToDetails(sandbox);
+    }
+
+    /// <summary>Moves the end time of a running sandbox to now + lifetime, only later when <paramref name="onlyExtend"/>.</summary>
+    public async Task<SandboxDetails> ExtendEndAsync(SandboxEntity sandbox, TimeSpan? lifetime)
+    {
+        if (lifetime is not null)
+        {
+            SetEnd(sandbox, lifetime, onlyExtend: true, clock.GetUtcNow().UtcDateTime);
+            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return SandboxViews.ToDetails(sandbox);
+    }
+
+    /// <summary>Sets the end time to now + <paramref name="lifetime"/> (null: no end time) and remembers the lifetime.</summary>
+    public static void SetEnd(SandboxEntity sandbox, TimeSpan? lifetime, bool onlyExtend, DateTime now)
+    {
+        if (lifetime is not { } value)
+        {
+            sandbox.EndAt = null;
+            sandbox.LifetimeSec = null;
+            return;
+        }
+
+        var end = now + value;
+        if (onlyExtend && sandbox.EndAt is { } current && current >= end)
+        {
+            return;
+        }
+
+        if (onlyExtend && sandbox.EndAt is null && sandbox.LifetimeSec is null)
+        {
+            // No end time is later than any: connect never shortens a sandbox's life.
+            return;
+        }
+
+        sandbox.EndAt = end;
+        sandbox.LifetimeSec = (int)Math.Ceiling(value.TotalSeconds);
+    }
+}
