@@ -59,7 +59,10 @@ async function newPage() {
 }
 
 const results = [];
+// WRENN_DASHBOARD_TEST_ONLY=regex runs only the scenarios whose names match (for work on one page).
+const only = process.env.WRENN_DASHBOARD_TEST_ONLY ? new RegExp(process.env.WRENN_DASHBOARD_TEST_ONLY) : null;
 async function scenario(name, body) {
+  if (only && !only.test(name)) return;
   const started = performance.now();
   try {
     await body();
