@@ -64,7 +64,9 @@ public sealed class E2bApiTests : IAsyncLifetime
 
         var id = created.GetProperty("sandboxID").GetString()!;
         Assert.StartsWith("sb-", id, StringComparison.Ordinal);
-        Assert.Equal("base", created.GetProperty("templateID").GetString());
+        // As E2B: the template's id (the default image's name) in templateID, "base" in alias.
+        Assert.Equal(Api.SandboxRequestRules.DefaultTemplate, created.GetProperty("templateID").GetString());
+        Assert.Equal("base", created.GetProperty("alias").GetString());
         Assert.Equal(InMemoryHostAgent.EnvdVersion, created.GetProperty("envdVersion").GetString());
         Assert.Equal("envd-" + id, created.GetProperty("envdAccessToken").GetString());
         Assert.False(string.IsNullOrEmpty(created.GetProperty("clientID").GetString()));
@@ -170,7 +172,7 @@ public sealed class E2bApiTests : IAsyncLifetime
             foreach (var listed in answer.Body.EnumerateArray())
             {
                 Assert.Equal("list a&b=c", listed.GetProperty("metadata").GetProperty("suite").GetString());
-                Assert.Equal("base", listed.GetProperty("templateID").GetString());
+                Assert.Equal("base", listed.GetProperty("alias").GetString());
                 Assert.True(listed.TryGetProperty("endAt", out _));
                 Assert.True(listed.TryGetProperty("envdVersion", out _));
             }
@@ -184,10 +186,11 @@ public sealed class E2bApiTests : IAsyncLifetime
         Assert.Equal(Enumerable.Reverse(ids), seen);
         Assert.DoesNotContain(unrelated, seen);
 
+        Assert.Equal(0, (await _e2b.SendAsync(HttpMethod.Get, $"/v2/sandboxes?metadata={filter}&template=no-such", null, HttpStatusCode.OK)).Body.GetArrayLength());
         var paused = (await _e2b.SendAsync(HttpMethod.Get, $"/v2/sandboxes?metadata={filter}&state=paused", null, HttpStatusCode.OK)).Body;
         Assert.Equal([ids[1]], paused.EnumerateArray().Select(s => s.GetProperty("sandboxID").GetString()));
         Assert.Equal("paused", paused[0].GetProperty("state").GetString());
-        var oldest = (await _e2b.SendAsync(HttpMethod.Get, $"/v2/sandboxes?metadata={filter}&state=running,paused&order=asc&limit=1", null, HttpStatusCode.OK)).Body;
+        var oldest = (await _e2b.SendAsync(HttpMethod.Get, $"/v2/sandboxes?metadata={filter}&state=running,paused&order=asc&limit=1&template=base", null, HttpStatusCode.OK)).Body;
         Assert.Equal(ids[0], oldest[0].GetProperty("sandboxID").GetString());
 
         // The old list: running only, no paging.

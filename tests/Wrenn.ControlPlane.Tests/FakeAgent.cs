@@ -12,8 +12,8 @@ namespace Wrenn.ControlPlane.Tests;
 
 /// <summary>
 /// A gRPC server on a loopback port speaking the host agent's protocol, for control plane behaviour
-/// that needs an agent's answer but no sandbox: the calls it serves fail with one given status, or
-/// are answered from an in-memory table (<see cref="InMemoryHostAgent"/>).
+/// that needs an agent's answer but no sandbox: the calls it serves fail with one given status, or a
+/// <see cref="WorkingHostAgent"/> keeps pretend sandboxes in memory.
 /// </summary>
 public sealed class FakeAgent : IAsyncDisposable
 {
@@ -30,7 +30,7 @@ public sealed class FakeAgent : IAsyncDisposable
 
     public static Task<FakeAgent> StartAsync(RpcException failure) => StartAsync(new FailingHostAgent(failure));
 
-    /// <summary>Serves <paramref name="service"/> (e.g. an <see cref="InMemoryHostAgent"/> whose table a test reads).</summary>
+    /// <summary>An agent served by <paramref name="service"/> (e.g. a <see cref="WorkingHostAgent"/>).</summary>
     public static async Task<FakeAgent> StartAsync<TService>(TService service)
         where TService : HostAgent.HostAgentBase
     {

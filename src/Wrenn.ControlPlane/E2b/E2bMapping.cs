@@ -24,10 +24,17 @@ public static class E2bMapping
         _ => null,
     };
 
+    /// <summary>
+    /// E2B's alias of the sandbox's template: its name, except that the default image is "base", the
+    /// name E2B's SDKs ask for it by (E2B answers a template's id in templateID and "base" in alias).
+    /// </summary>
+    public static string Alias(SandboxDetails sandbox) =>
+        sandbox.Template == Api.SandboxRequestRules.DefaultTemplate ? SandboxPlacement.E2bDefaultTemplate : sandbox.Template;
+
     public static E2bSandbox ToSandbox(SandboxDetails sandbox, string? domain) => new(
         sandbox.Template,
         sandbox.Id,
-        sandbox.Template,
+        Alias(sandbox),
         sandbox.HostId,
         sandbox.EnvdVersion ?? FallbackEnvdVersion,
         sandbox.EnvdAccessToken,
@@ -36,7 +43,7 @@ public static class E2bMapping
 
     public static E2bSandboxDetail ToDetail(SandboxDetails sandbox, string state, string? domain) => new(
         sandbox.Template,
-        sandbox.Template,
+        Alias(sandbox),
         sandbox.Id,
         sandbox.HostId,
         Utc(sandbox.StartedAt),
@@ -53,7 +60,7 @@ public static class E2bMapping
 
     public static E2bListedSandbox ToListed(SandboxDetails sandbox, string state) => new(
         sandbox.Template,
-        sandbox.Template,
+        Alias(sandbox),
         sandbox.Id,
         sandbox.HostId,
         Utc(sandbox.StartedAt),

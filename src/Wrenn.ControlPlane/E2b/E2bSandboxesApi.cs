@@ -153,7 +153,7 @@ public static class E2bSandboxesApi
                 if (E2bMapping.State(sandbox.State) is { } state
                     && query.States.Contains(state)
                     && (query.StartedAfter is not { } after || sandbox.StartedAt >= after)
-                    && (query.Template is null || sandbox.Template == query.Template))
+                    && (query.Template is null || sandbox.Template == query.Template || E2bMapping.Alias(sandbox) == query.Template))
                 {
                     found.Add((sandbox, state));
                 }
