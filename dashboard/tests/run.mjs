@@ -147,6 +147,13 @@ let sandboxId = null;
 let firstTeam = null;
 const templateName = `dash-${randomBytes(3).toString('hex')}`;
 
+await scenario('wrenn up prints the dashboard URL and the admin login', async () => {
+  // scripts/with-platform.sh keeps what `wrenn up` printed beside the platform's directory.
+  const banner = readFileSync(join(platformDir, '..', 'up.log'), 'utf8');
+  assert(banner.includes(`Dashboard: ${api}/dashboard/`), `no dashboard URL in:\n${banner}`);
+  assert(banner.includes(`Admin:     ${admin.email} / ${admin.password}`), 'no admin login in the banner');
+});
+
 await scenario('sign in (/ redirects to the dashboard, which asks to sign in)', async () => {
   await page.goto(api + '/');
   await page.waitForURL('**/dashboard/sign-in');
