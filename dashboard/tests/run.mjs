@@ -204,6 +204,9 @@ await scenario('upload a file, see it listed, download the same bytes', async ()
   const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
   const downloaded = readFileSync(await download.path());
   assert(Buffer.compare(downloaded, bytes) === 0, `downloaded ${downloaded.length} bytes differ from the ${bytes.length} uploaded`);
+  await page.locator('[data-testid=upload]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from the dashboard\n') });
+  await page.locator('tr[data-file="notes.txt"]').getByRole('button', { name: 'View' }).click();
+  await page.locator('[data-testid=file-text]', { hasText: 'hello from the dashboard' }).waitFor();
   await page.fill('input[aria-label="New folder name"]', 'made-here');
   await page.click('text=Make folder');
   await page.locator('tr[data-file="made-here"]').waitFor();
@@ -296,7 +299,7 @@ await scenario('hosts (administrators): list, capacity, add shows the registrati
   await page.locator('tr', { hasText: 'pending' }).waitFor({ state: 'detached' });
 });
 
-await scenario('a non-administrator signs up with an invite and sees no Hosts page', async () => {
+await scenario('a non-administrator signs up with an invite and sees no Hosts page; the team adds and removes them', async () => {
   const session = (await call('POST', '/v1/auth/login', { body: { email: admin.email, password: admin.password } })).json;
   const invite = (await call('POST', '/v1/invites', { token: session.token, body: { email: 'member@example.org' } })).json;
   const other = await newPage();
@@ -316,6 +319,14 @@ await scenario('a non-administrator signs up with an invite and sees no Hosts pa
   await other.getByRole('heading', { name: 'Not found' }).waitFor();
   await shot(other, '11-member-no-hosts');
   await other.context().close();
+  // The administrator's team takes the new user in, then lets them go.
+  await page.click('nav >> text=Team');
+  await page.fill('input[name=member-email]', 'member@example.org');
+  await page.click('button:has-text("Add")');
+  const row = page.locator('tr[data-member="member@example.org"]');
+  await row.waitFor();
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await row.waitFor({ state: 'detached' });
 });
 
 await scenario('a revoked session returns to sign-in; bulk destroy empties the list', async () => {
