@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs a command against a throwaway Wrenn platform: `wrenn up --ephemeral` on a temp $WRENN_DIR and
 # free loopback ports, reusing the cached base image. The command sees WRENN_API_URL and WRENN_API_KEY
-# (and XDG_CONFIG_HOME pointing at the config wrenn up wrote, and WRENN_TEST_PLATFORM_DIR, the
-# platform's $WRENN_DIR, for suites that need its administrator's credentials). Everything is removed afterwards, and
-# the command's exit status is this script's.
+# (and XDG_CONFIG_HOME pointing at the config wrenn up wrote), WRENN_PROXY_URL (the sandbox traffic
+# proxy, http://127.0.0.1:PORT), WRENN_PROXY_DOMAIN (sandbox hosts are PORT-ID.$WRENN_PROXY_DOMAIN)
+# and WRENN_TEST_PLATFORM_DIR (the platform's $WRENN_DIR, for suites that need its administrator's
+# credentials). Everything is removed afterwards, and the command's exit status is this script's.
 #
 #   scripts/with-platform.sh python3 -m unittest discover -s sdk/python/tests
 #
@@ -30,10 +31,13 @@ ln -s "$images" "$root/wrenn-dir/images"
 if [[ -d "$(dirname "$images")/kernels" ]]; then ln -s "$(dirname "$images")/kernels" "$root/wrenn-dir/kernels"; fi
 cp_port="$(free_port)"
 agent_port="$(free_port)"
+proxy_port="$(free_port)"
+WRENN_PROXY_DOMAIN="localhost:$proxy_port"
 
-XDG_CONFIG_HOME="$root/config" WRENN_SANDBOX_NAMESERVERS=none \
+XDG_CONFIG_HOME="$root/config" WRENN_SANDBOX_NAMESERVERS=none WRENN_PROXY_DOMAIN="$WRENN_PROXY_DOMAIN" \
   "$builds/wrenn" up --ephemeral --wrenn-dir "$root/wrenn-dir" \
-  --listen "127.0.0.1:$cp_port" --host-listen "127.0.0.1:$agent_port" --runtime "${WRENN_TEST_RUNTIME:-container}" \
+  --listen "127.0.0.1:$cp_port" --host-listen "127.0.0.1:$agent_port" \
+  --proxy-listen "127.0.0.1:$proxy_port" --runtime "${WRENN_TEST_RUNTIME:-container}" \
   </dev/null >"$root/up.log" 2>&1 &
 up_pid=$!
 
@@ -62,7 +66,8 @@ grep -q '^Wrenn is up' "$root/up.log" || { echo "with-platform: not ready after 
 config="$root/config/wrenn/config.json"
 WRENN_API_URL="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_url"])' "$config")"
 WRENN_API_KEY="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_key"])' "$config")"
-export WRENN_API_URL WRENN_API_KEY
+WRENN_PROXY_URL="http://127.0.0.1:$proxy_port"
+export WRENN_API_URL WRENN_API_KEY WRENN_PROXY_URL WRENN_PROXY_DOMAIN
 export WRENN_TEST_PLATFORM_DIR="$root/wrenn-dir"
 export XDG_CONFIG_HOME="$root/config"
 

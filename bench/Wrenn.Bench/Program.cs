@@ -9,7 +9,8 @@ using Wrenn.Tests.Shared;
 // Benchmarks, each as a ratio against a raw baseline measured in this same run: create + first exec
 // through the REST API vs `runc run` of the same rootfs and command; exec round trip on a running
 // sandbox vs a local fork/exec; pause and resume through the API vs runc's own of the same container;
-// create from a template vs from the base image. Then idle density from the sandboxes' cgroups.
+// create from a template vs from the base image; a GET through the traffic proxy vs straight to the
+// sandbox. Then idle density from the sandboxes' cgroups. `--only proxy` runs just the proxy's.
 var resultsDir = ArgValue("--results") ?? "bench/results";
 var runs = int.Parse(ArgValue("--runs") ?? "20", CultureInfo.InvariantCulture);
 var execRuns = int.Parse(ArgValue("--exec-runs") ?? "100", CultureInfo.InvariantCulture);
@@ -22,6 +23,14 @@ Console.CancelKeyPress += (_, e) =>
 var ct = stop.Token;
 
 await using var platform = await RunningPlatform.StartAsync(ct);
+if (ArgValue("--only") == "proxy")
+{
+    Comparison[] proxyOnly = [await ProxyRoundTrip.RunAsync(platform, execRuns * 5, ct)];
+    Print(proxyOnly);
+    Console.WriteLine($"results: {await WriteJsonAsync(proxyOnly, "proxy", null)}");
+    return 0;
+}
+
 var raw = new RawRunc(Path.Combine(TestEnvironment.Images, "minimal", "rootfs"), Directory.CreateDirectory(Path.Combine(platform.Root, "raw")).FullName);
 string[] command = ["/bin/echo", "hello"];
 
@@ -113,6 +122,7 @@ foreach (var id in idle)
     using var _ = await platform.Http.DeleteAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative), ct);
 }
 
+var proxy = await ProxyRoundTrip.RunAsync(platform, execRuns * 5, ct);
 var envdOnly = await new EnvdRoundTrip(Path.Combine(TestEnvironment.Builds, "envd")).RunAsync(execRuns, ct);
 
 Comparison[] comparisons =
@@ -123,11 +133,27 @@ Comparison[] comparisons =
     new("pause", "pause a running sandbox", wrennPause, rawPause),
     new("resume", "resume a paused sandbox", wrennResume, rawResume),
     new("create_from_template", "create + first exec from a template, against the same from the base image", fromTemplate, fromBase),
+    proxy,
 ];
 Print(comparisons);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"envd: binary {new FileInfo(Path.Combine(TestEnvironment.Builds, "envd")).Length / 1e6:F1} MB, start to first /health {envdOnly.StartToHealth.TotalMilliseconds:F1} ms, idle RSS {envdOnly.IdleRssKb / 1024.0:F1} MB"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle density: {idleCount} idle sandboxes use {idleBytes / 1048576.0:F1} MiB in their cgroups, {perSandboxMib:F1} MiB each, {1024 / perSandboxMib:F0} sandboxes per GiB"));
-var path = await WriteJsonAsync(comparisons);
+var path = await WriteJsonAsync(comparisons, "skeleton", document =>
+{
+    document["envd"] = new JsonObject
+    {
+        ["binary_bytes"] = new FileInfo(Path.Combine(TestEnvironment.Builds, "envd")).Length,
+        ["start_to_health_ms"] = Math.Round(envdOnly.StartToHealth.TotalMilliseconds, 1),
+        ["idle_rss_kb"] = envdOnly.IdleRssKb,
+    };
+    document["idle_density"] = new JsonObject
+    {
+        ["sandboxes"] = idleCount,
+        ["cgroup_bytes"] = idleBytes,
+        ["mib_per_sandbox"] = Math.Round(perSandboxMib, 2),
+        ["sandboxes_per_gib"] = Math.Round(1024 / perSandboxMib, 1),
+    };
+});
 Console.WriteLine($"results: {path}");
 return 0;
 
@@ -192,12 +218,12 @@ async Task<TimeSpan> LocalForkExecAsync()
 void Print(IEnumerable<Comparison> all)
 {
     Console.WriteLine();
-    Console.WriteLine($"{"benchmark",-24} {"wrenn p50",10} {"wrenn p95",10} {"raw p50",9} {"raw p95",9} {"ratio p50",10} {"ratio p95",10}   n");
+    Console.WriteLine($"{"benchmark",-24} {"wrenn p50",10} {"wrenn p95",10} {"raw p50",9} {"raw p95",9} {"ratio p50",10} {"ratio p95",10} {"added p50",10}   n");
     foreach (var c in all)
     {
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{c.Name,-24} {c.Wrenn.P50,8:F1}ms {c.Wrenn.P95,8:F1}ms {c.Baseline.P50,7:F1}ms {c.Baseline.P95,7:F1}ms {c.RatioP50,9:F2}x {c.RatioP95,9:F2}x {c.Wrenn.Count,4}"));
+            $"{c.Name,-24} {c.Wrenn.P50,8:F2}ms {c.Wrenn.P95,8:F2}ms {c.Baseline.P50,7:F2}ms {c.Baseline.P95,7:F2}ms {c.RatioP50,9:F2}x {c.RatioP95,9:F2}x {c.Wrenn.P50 - c.Baseline.P50,8:F2}ms {c.Wrenn.Count,4}"));
     }
 
     Console.WriteLine();
@@ -207,27 +233,14 @@ void Print(IEnumerable<Comparison> all)
     }
 }
 
-async Task<string> WriteJsonAsync(IEnumerable<Comparison> all)
+async Task<string> WriteJsonAsync(IEnumerable<Comparison> all, string benchmark, Action<JsonObject>? extra)
 {
     Directory.CreateDirectory(resultsDir);
     var document = new JsonObject
     {
-        ["benchmark"] = "skeleton",
+        ["benchmark"] = benchmark,
         ["measured_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         ["machine"] = new JsonObject { ["cpus"] = Environment.ProcessorCount, ["kernel"] = Environment.OSVersion.VersionString },
-        ["envd"] = new JsonObject
-        {
-            ["binary_bytes"] = new FileInfo(Path.Combine(TestEnvironment.Builds, "envd")).Length,
-            ["start_to_health_ms"] = Math.Round(envdOnly.StartToHealth.TotalMilliseconds, 1),
-            ["idle_rss_kb"] = envdOnly.IdleRssKb,
-        },
-        ["idle_density"] = new JsonObject
-        {
-            ["sandboxes"] = idleCount,
-            ["cgroup_bytes"] = idleBytes,
-            ["mib_per_sandbox"] = Math.Round(perSandboxMib, 2),
-            ["sandboxes_per_gib"] = Math.Round(1024 / perSandboxMib, 1),
-        },
         ["results"] = new JsonArray([.. all.Select(c => (JsonNode)new JsonObject
         {
             ["name"] = c.Name,
@@ -237,9 +250,11 @@ async Task<string> WriteJsonAsync(IEnumerable<Comparison> all)
             ["baseline"] = new JsonObject { ["description"] = c.Baseline.Name, ["p50_ms"] = Math.Round(c.Baseline.P50, 2), ["p95_ms"] = Math.Round(c.Baseline.P95, 2) },
             ["ratio_p50"] = Math.Round(c.RatioP50, 3),
             ["ratio_p95"] = Math.Round(c.RatioP95, 3),
+            ["added_p50_ms"] = Math.Round(c.Wrenn.P50 - c.Baseline.P50, 3),
         })]),
     };
-    var path = Path.Combine(resultsDir, $"skeleton-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
+    extra?.Invoke(document);
+    var path = Path.Combine(resultsDir, $"{benchmark}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
     await File.WriteAllTextAsync(path, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct);
     return path;
 }

@@ -278,6 +278,7 @@ public static class AgentHost
         services.AddHostedService<InactivityReaper>();
         services.AddSingleton<HostInfoProvider>();
         services.AddSingleton<HostMetricsCollector>();
+        services.AddSingleton<Rpc.SandboxPortTunnel>();
         services.AddSingleton<CallTokenReplayCache>();
         services.AddSingleton<CallTokenValidator>();
         services.AddHostedService<SandboxLifecycleService>();

@@ -176,7 +176,6 @@ public static class ControlPlaneHost
         services.AddWrennAuthentication();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlPlaneJsonContext.Default));
 
-        // Last: the sandbox service's waker and activity recorder, registered above, win over the proxy's fallbacks.
         services.AddSandboxProxy(options.Proxy);
     }
 }

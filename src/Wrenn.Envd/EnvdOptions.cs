@@ -30,7 +30,21 @@ public sealed class EnvdOptions
     public bool OwnsClock { get; set; }
 
     /// <summary>
-    /// Parses --listen ADDR:PORT, --port N (or $ENVD_PORT), --default-user NAME and --keepalive-seconds N,
+    /// Whether servers that listen on localhost only are made reachable on the sandbox's own addresses,
+    /// as E2B's envd does (0.2.2): on in a sandbox (envd started by its init, tini, as PID 1), off
+    /// elsewhere, so an envd run on a host never opens that host's localhost services. --forward-ports.
+    /// </summary>
+    public bool ForwardLocalhostPorts { get; set; } = Ports.SandboxInit.IsParent();
+
+    /// <summary>Where forwarded ports listen: empty = every IPv4 address of the sandbox's non-loopback interfaces. --forward-address.</summary>
+    public List<System.Net.IPAddress> ForwardAddresses { get; } = [];
+
+    /// <summary>How often envd looks for new and closed localhost listeners (E2B's envd: every second).</summary>
+    public TimeSpan PortScanInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Parses --listen ADDR:PORT, --port N (or $ENVD_PORT), --default-user NAME, --keepalive-seconds N,
+    /// --forward-ports on|off and --forward-address IP (repeatable),
     /// and takes the startup access token (see <see cref="Http.StartupAccessToken"/>).
     /// </summary>
     public static EnvdOptions FromArguments(IReadOnlyList<string> args)
@@ -68,8 +82,21 @@ public sealed class EnvdOptions
                     options.KeepaliveInterval = TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
                     i++;
                     break;
+                case "--forward-ports":
+                    options.ForwardLocalhostPorts = value switch
+                    {
+                        "on" => true,
+                        "off" => false,
+                        _ => throw new ArgumentException("--forward-ports takes on or off"),
+                    };
+                    i++;
+                    break;
+                case "--forward-address":
+                    options.ForwardAddresses.Add(System.Net.IPAddress.Parse(value));
+                    i++;
+                    break;
                 default:
-                    throw new ArgumentException($"unknown argument {args[i]}; envd takes --port N, --listen HOST:PORT, --default-user NAME, --keepalive-seconds N, --version");
+                    throw new ArgumentException($"unknown argument {args[i]}; envd takes --port N, --listen HOST:PORT, --default-user NAME, --keepalive-seconds N, --forward-ports on|off, --forward-address IP, --version, --build-version");
             }
         }
 

@@ -3,9 +3,16 @@ using Wrenn.Envd.Filesystem;
 using Wrenn.Envd.Http;
 using Wrenn.Envd.Process;
 
-if (args is ["--version"])
+// As E2B's `envd -version`: the E2B envd version alone, which is what template tooling reads.
+if (args is ["--version"] or ["-version"])
 {
-    Console.WriteLine("envd " + EnvdVersion.Current);
+    Console.WriteLine(EnvdVersion.Current);
+    return 0;
+}
+
+if (args is ["--build-version"])
+{
+    Console.WriteLine(EnvdVersion.Build);
     return 0;
 }
 
@@ -45,6 +52,7 @@ builder.Services.AddSingleton<ProcessTable>();
 builder.Services.AddSingleton<ProcessService>();
 builder.Services.AddSingleton<DirectoryWatchers>();
 builder.Services.AddSingleton<FilesystemService>();
+builder.Services.AddHostedService<Wrenn.Envd.Ports.LocalPortForwarder>();
 
 var app = builder.Build();
 // Browser clients (E2B's JS SDK in a page) call envd directly; it answers any origin, as E2B's does.
@@ -53,9 +61,10 @@ app.UseMiddleware<AccessTokenMiddleware>();
 HealthEndpoint.Map(app);
 ControlEndpoints.Map(app);
 FilesEndpoints.Map(app);
+ComposeEndpoint.Map(app);
 ProcessService.Map(app);
 FilesystemService.Map(app);
 app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<ProcessTable>().KillAll());
-app.Logger.LogInformation("envd {Version} listening on {Url}", EnvdVersion.Current, options.ListenUrl);
+app.Logger.LogInformation("envd {Version} (Wrenn build {Build}) listening on {Url}", EnvdVersion.Current, EnvdVersion.Build, options.ListenUrl);
 await app.RunAsync().ConfigureAwait(false);
 return 0;

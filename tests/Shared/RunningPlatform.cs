@@ -18,9 +18,10 @@ public sealed partial class RunningPlatform : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private bool _stopped;
 
-    private RunningPlatform(Process process, string root, Uri apiUrl, string apiKey)
+    private RunningPlatform(Process process, string root, Uri apiUrl, string apiKey, int proxyPort)
     {
         _process = process;
+        ProxyPort = proxyPort;
         Root = root;
         ApiUrl = apiUrl;
         ApiKey = apiKey;
@@ -36,6 +37,14 @@ public sealed partial class RunningPlatform : IAsyncDisposable
     public Uri ApiUrl { get; }
 
     public string ApiKey { get; }
+
+    /// <summary>Loopback port of the sandbox traffic proxy; its domain is <see cref="ProxyDomain"/>.</summary>
+    public int ProxyPort { get; }
+
+    /// <summary>What `wrenn up` names sandbox hosts under: "{port}-{id}.localhost:{ProxyPort}".</summary>
+    public string ProxyDomain => $"localhost:{ProxyPort}";
+
+    public Uri ProxyUrl => new($"http://127.0.0.1:{ProxyPort}");
 
     /// <summary>Sends X-API-Key on every request.</summary>
     public HttpClient Http { get; }
@@ -70,6 +79,7 @@ public sealed partial class RunningPlatform : IAsyncDisposable
         }
         var cpPort = FreePort();
         var agentPort = FreePort();
+        var proxyPort = FreePort();
 
         var startInfo = new ProcessStartInfo(TestEnvironment.Wrenn)
         {
@@ -78,7 +88,7 @@ public sealed partial class RunningPlatform : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "up", "--ephemeral", "--wrenn-dir", wrennDir, "--listen", $"127.0.0.1:{cpPort}", "--host-listen", $"127.0.0.1:{agentPort}", "--runtime", "container" })
+        foreach (var argument in new[] { "up", "--ephemeral", "--wrenn-dir", wrennDir, "--listen", $"127.0.0.1:{cpPort}", "--host-listen", $"127.0.0.1:{agentPort}", "--proxy-listen", $"127.0.0.1:{proxyPort}", "--runtime", "container" })
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -140,7 +150,8 @@ public sealed partial class RunningPlatform : IAsyncDisposable
             process,
             root,
             new Uri(config.RootElement.GetProperty("api_url").GetString()!),
-            config.RootElement.GetProperty("api_key").GetString()!);
+            config.RootElement.GetProperty("api_key").GetString()!,
+            proxyPort);
         platform._output.Append(output);
         process.OutputDataReceived += (_, e) => platform.Append(e.Data);
         process.ErrorDataReceived += (_, e) => platform.Append(e.Data);

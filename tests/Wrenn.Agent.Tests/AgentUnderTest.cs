@@ -59,6 +59,9 @@ public sealed class AgentUnderTest : IAsyncDisposable
 
     public Runtimes.IRuntime Runtime { get; }
 
+    /// <summary>The agent's gRPC service over these services, called directly (no server, no call token).</summary>
+    public Agent.Rpc.HostAgentService Rpc => new(Manager, Commands, Files, _services.GetRequiredService<Agent.Rpc.HostInfoProvider>(), _services.GetRequiredService<Agent.Rpc.HostMetricsCollector>());
+
     public async ValueTask DisposeAsync()
     {
         await Manager.DestroyAllAsync(CancellationToken.None);

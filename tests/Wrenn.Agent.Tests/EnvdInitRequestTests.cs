@@ -34,6 +34,20 @@ public sealed class EnvdInitRequestTests
         Assert.NotEqual(entropy[0], entropy[1]);
     }
 
+    [Theory]
+    [InlineData("0.6.4", "0.6.4")]
+    [InlineData("1.12.0", "1.12.0")]
+    [InlineData(null, null)]
+    [InlineData("0.6.4; rm -rf /", null)]
+    [InlineData("99999999999.0.0", null)]
+    [InlineData("v0.6.4", null)]
+    public async Task Init_learns_the_envd_version_from_the_answer_but_only_a_plain_version(string? header, string? expected)
+    {
+        using var http = new HttpClient(new RecordingHandler(version: header));
+        var client = new EnvdClient(http, Microsoft.Extensions.Options.Options.Create(new EnvdClientOptions()), NullLogger<EnvdClient>.Instance);
+        Assert.Equal(expected, await client.InitAsync(new Uri("http://10.12.0.7:49983"), "t", "t", new Dictionary<string, string>(), "user", TestContext.Current.CancellationToken));
+    }
+
     [Fact]
     public async Task A_refused_init_is_an_error()
     {
@@ -43,8 +57,8 @@ public sealed class EnvdInitRequestTests
         Assert.Equal("http_409", error.Code);
     }
 
-    /// <summary>Answers every request with one status and keeps each request's X-Access-Token and body.</summary>
-    private sealed class RecordingHandler(HttpStatusCode status = HttpStatusCode.NoContent) : HttpMessageHandler
+    /// <summary>Answers every request with one status (and X-Envd-Version, when given) and keeps each request's X-Access-Token and body.</summary>
+    private sealed class RecordingHandler(HttpStatusCode status = HttpStatusCode.NoContent, string? version = null) : HttpMessageHandler
     {
         public List<(string? Token, string Body)> Requests { get; } = [];
 
@@ -53,7 +67,13 @@ public sealed class EnvdInitRequestTests
             Assert.Equal("/init", request.RequestUri!.AbsolutePath);
             var token = request.Headers.TryGetValues("X-Access-Token", out var values) ? values.Single() : null;
             Requests.Add((token, await request.Content!.ReadAsStringAsync(cancellationToken)));
-            return new HttpResponseMessage(status) { Content = new StringContent("refused") };
+            var response = new HttpResponseMessage(status) { Content = new StringContent("refused") };
+            if (version is not null)
+            {
+                response.Headers.TryAddWithoutValidation("X-Envd-Version", version);
+            }
+
+            return response;
         }
     }
 }

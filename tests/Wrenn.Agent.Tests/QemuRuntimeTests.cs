@@ -159,6 +159,26 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
                 restores.Add(clock.Elapsed);
             }
 
+            // The restored envd held the template's token; each child answers to its own alone.
+            var sourceToken = agent.Manager.List().Single(s => s.Id == source.SandboxId).EnvdAccessToken!;
+            var childSandboxes = children.Select(c => agent.Manager.List().Single(s => s.Id == c.SandboxId)).ToList();
+            Assert.Equal(3, childSandboxes.Select(s => s.EnvdAccessToken).Append(sourceToken).Distinct().Count());
+            using (var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }))
+            {
+                foreach (var child in childSandboxes)
+                {
+                    foreach (var (token, expected) in new[] { (sourceToken, System.Net.HttpStatusCode.Unauthorized), (child.EnvdAccessToken!, System.Net.HttpStatusCode.OK) })
+                    {
+                        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(child.EnvdUri!, "/envs"));
+                        request.Headers.Add("X-Access-Token", token);
+                        using var response = await http.SendAsync(request, ct);
+                        Assert.Equal(expected, response.StatusCode);
+                    }
+
+                    Assert.NotNull(child.EnvdVersion);
+                }
+            }
+
             foreach (var child in children)
             {
                 Assert.Equal("warmed\n", await ExecAsync(agent, child.SandboxId, "cat /dev/shm/state"));

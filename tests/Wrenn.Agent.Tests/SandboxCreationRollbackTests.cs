@@ -73,7 +73,7 @@ public sealed class SandboxCreationRollbackTests
         var crashed = new AgentUnderTest(new NoStepFaults());
         var alive = Spec();
         var dead = Spec();
-        await crashed.Manager.CreateAsync(alive, ct);
+        var original = await crashed.Manager.CreateAsync(alive, ct);
         await crashed.Manager.CreateAsync(dead, ct);
         await crashed.Commands.ExecAsync(new ExecSpec(alive.SandboxId, "echo kept > /tmp/state", [], new Dictionary<string, string>(), null, null, null), ct);
         // One sandbox's container dies while no agent watches.
@@ -96,6 +96,11 @@ public sealed class SandboxCreationRollbackTests
             var adopted = Assert.Single(manager.List());
             Assert.Equal(alive.SandboxId, adopted.Id);
             Assert.Equal(SandboxState.Running, adopted.State);
+
+            // It keeps its own envd token, and the version its envd reports.
+            Assert.Equal(original.EnvdAccessToken, adopted.EnvdAccessToken);
+            Assert.NotNull(adopted.EnvdVersion);
+            Assert.Equal(original.EnvdVersion, adopted.EnvdVersion);
             var result = await provider.GetRequiredService<SandboxCommands>().ExecAsync(new ExecSpec(alive.SandboxId, "cat /tmp/state", [], new Dictionary<string, string>(), null, null, null), ct);
             Assert.Equal("kept\n", System.Text.Encoding.UTF8.GetString(result.Stdout));
             Assert.False(Directory.Exists(Path.Combine(crashed.WrennDir, "sandboxes", dead.SandboxId)));

@@ -63,6 +63,103 @@ public sealed class SandboxEnvdTests
     }
 
     [Fact]
+    public async Task A_sandbox_from_a_template_has_its_own_envd_token_not_its_templates_and_answers_carry_it_and_the_envd_version()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var agent = new AgentUnderTest(new NoStepFaults());
+        var rpc = agent.Rpc;
+        var source = Spec();
+        var created = (await rpc.CreateSandbox(Request(source), new Rpc.DirectCallContext(ct))).Sandbox;
+        var sourceToken = agent.Manager.List().Single(s => s.Id == source.SandboxId).EnvdAccessToken!;
+        Assert.Equal(sourceToken, created.EnvdAccessToken);
+        var sourceUri = agent.Manager.List().Single(s => s.Id == source.SandboxId).EnvdUri!;
+
+        // What the create answer says is what the running envd says of itself.
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using (var health = await http.GetAsync(new Uri(sourceUri, "/health"), ct))
+        {
+            Assert.Equal(health.Headers.GetValues("X-Envd-Version").Single(), created.EnvdVersion);
+        }
+
+        Assert.Matches(@"^\d+\.\d+\.\d+$", created.EnvdVersion);
+
+        var template = WrennIds.NewTemplateId();
+        await agent.Manager.CreateSnapshotAsync(source.SandboxId, template, "tokens", ct);
+        var children = new List<Common.HostAgent.V1.SandboxInfo>();
+        foreach (var child in new[] { Spec() with { Template = template }, Spec() with { Template = template } })
+        {
+            children.Add((await rpc.CreateSandbox(Request(child), new Rpc.DirectCallContext(ct))).Sandbox);
+        }
+
+        Assert.Equal(3, new[] { sourceToken }.Concat(children.Select(c => c.EnvdAccessToken)).Distinct().Count());
+        foreach (var child in children)
+        {
+            Assert.Matches("^[0-9a-f]{64}$", child.EnvdAccessToken);
+            Assert.Equal(created.EnvdVersion, child.EnvdVersion);
+            var uri = agent.Manager.List().Single(s => s.Id == child.SandboxId).EnvdUri!;
+            var others = children.Where(c => c != child).Select(c => c.EnvdAccessToken).Append(sourceToken);
+            foreach (var (token, expected) in others.Select(t => (t, HttpStatusCode.Unauthorized)).Append((child.EnvdAccessToken, HttpStatusCode.OK)))
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(uri, "/envs"));
+                request.Headers.Add("X-Access-Token", token);
+                using var response = await http.SendAsync(request, ct);
+                Assert.Equal(expected, response.StatusCode);
+            }
+        }
+
+        // Resume answers carry the token too; pause and list answers carry the version but never the token.
+        var paused = (await rpc.PauseSandbox(new Common.HostAgent.V1.PauseSandboxRequest { SandboxId = children[0].SandboxId }, new Rpc.DirectCallContext(ct))).Sandbox;
+        Assert.Equal(string.Empty, paused.EnvdAccessToken);
+        var resumed = (await rpc.ResumeSandbox(new Common.HostAgent.V1.ResumeSandboxRequest { SandboxId = children[0].SandboxId }, new Rpc.DirectCallContext(ct))).Sandbox;
+        Assert.Equal(children[0].EnvdAccessToken, resumed.EnvdAccessToken);
+        Assert.Equal(created.EnvdVersion, resumed.EnvdVersion);
+        var listed = await rpc.ListSandboxes(new Common.HostAgent.V1.ListSandboxesRequest(), new Rpc.DirectCallContext(ct));
+        Assert.Equal(3, listed.Sandboxes.Count);
+        Assert.All(listed.Sandboxes, s => Assert.Equal((string.Empty, created.EnvdVersion), (s.EnvdAccessToken, s.EnvdVersion)));
+
+        foreach (var id in children.Select(c => c.SandboxId).Append(source.SandboxId))
+        {
+            await agent.Manager.DestroyAsync(id, ct);
+        }
+
+        agent.Manager.DeleteSnapshot(template);
+    }
+
+    [Fact]
+    public async Task A_server_listening_on_the_sandboxs_localhost_only_is_reached_on_the_sandboxs_address()
+    {
+        // envd forwards localhost-only ports as E2B's envd does, so getHost(port) reaches such servers too.
+        var ct = TestContext.Current.CancellationToken;
+        await using var agent = new AgentUnderTest(new NoStepFaults());
+        var spec = Spec();
+        var sandbox = await agent.Manager.CreateAsync(spec, ct);
+        Assert.True(
+            Version.TryParse(sandbox.EnvdVersion, out var version) && version >= new Version(0, 6, 4),
+            $"the image's envd reports {sandbox.EnvdVersion ?? "no version"}, older than this envd (0.6.4, which forwards localhost ports): rebuild the image (make image)");
+        await agent.Commands.ExecAsync(Exec(spec.SandboxId, "mkdir -p ~/site && echo 'only on localhost' > ~/site/hello.txt && (setsid python3 -m http.server 8123 --bind 127.0.0.1 --directory ~/site >/dev/null 2>&1 &)"), ct);
+
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
+        var url = new Uri($"http://{sandbox.EnvdUri!.Host}:8123/hello.txt");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        string? body = null;
+        while (body is null)
+        {
+            try
+            {
+                body = await http.GetStringAsync(url, ct);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{url} was not reachable: {ex.Message}");
+                await Task.Delay(200, ct);
+            }
+        }
+
+        Assert.Equal("only on localhost\n", body);
+        await agent.Manager.DestroyAsync(spec.SandboxId, ct);
+    }
+
+    [Fact]
     public async Task A_users_symlink_to_a_root_only_file_in_a_real_sandbox_neither_reads_nor_overwrites_it()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -121,6 +218,9 @@ public sealed class SandboxEnvdTests
         var survivors = await agent.Commands.ExecAsync(Exec(spec.SandboxId, "pgrep -x yes || true"), ct);
         Assert.Equal(string.Empty, Encoding.UTF8.GetString(survivors.Stdout));
     }
+
+    private static Common.HostAgent.V1.CreateSandboxRequest Request(CreateSandboxSpec spec) =>
+        new() { SandboxId = spec.SandboxId, Template = spec.Template, Vcpus = spec.Vcpus, MemoryMb = spec.MemoryMb };
 
     private static CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
 

@@ -6,22 +6,10 @@ namespace Wrenn.ControlPlane.Tests;
 /// E2B's SDKs send the key in X-API-KEY and some insist it looks like e2b_&lt;hex&gt;: every wrn_ key is
 /// also accepted as e2b_ with the same hex, under any case of the header name, and nothing else is.
 /// </summary>
-public sealed class E2bApiKeyTests : IAsyncLifetime
+public sealed class E2bApiKeyTests(SharedControlPlane shared) : IClassFixture<SharedControlPlane>
 {
-    private RunningControlPlane _plane = null!;
-    private string _key = string.Empty;
-
-    public async ValueTask InitializeAsync()
-    {
-        _plane = await RunningControlPlane.StartAsync();
-        _key = await _plane.ApiKeyAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _plane.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
-    }
+    private readonly RunningControlPlane _plane = shared.Instance;
+    private readonly string _key = shared.ApiKey;
 
     [Theory]
     [InlineData("X-API-KEY")]

@@ -123,6 +123,14 @@ public sealed class RunningControlPlane : IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
         Http.Dispose();
         _stop.Dispose();
+
+        // Each instance has its own database, hence its own Npgsql pool, whose idle connections would
+        // otherwise stay open for minutes: a full run would pass the test server's max_connections.
+        if (DatabaseUrl is { } url)
+        {
+            using var connection = new Npgsql.NpgsqlConnection(Data.PostgresConnectionString.FromDatabaseUrl(url));
+            Npgsql.NpgsqlConnection.ClearPool(connection);
+        }
     }
 
     private async Task WaitUntilListeningAsync()

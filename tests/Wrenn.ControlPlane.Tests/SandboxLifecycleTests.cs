@@ -182,6 +182,9 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
 
         await _api.SendAsync(HttpMethod.Delete, $"/v1/sandboxes/{id}", null, HttpStatusCode.NoContent, apiKey: _key);
         await _api.SendAsync(HttpMethod.Delete, $"/v1/sandboxes/{id}", null, HttpStatusCode.NoContent, apiKey: _key);
+
+        // A stopped sandbox is still shown, and work for it is a conflict (its state), not "not found".
+        await _api.ErrorAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/exec", new { cmd = "true" }, HttpStatusCode.Conflict, "conflict", apiKey: _key);
     }
 
     private async Task<System.Text.Json.JsonElement> CreateAsync(object body) =>

@@ -47,7 +47,8 @@ public sealed class RunningEnvd : IAsyncDisposable
     }
 
     /// <param name="accessToken">The startup token, passed as the agent passes it to a container; null starts envd without one.</param>
-    public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null, string? accessToken = StartToken)
+    /// <param name="arguments">More of envd's command-line arguments.</param>
+    public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null, string? accessToken = StartToken, IEnumerable<string>? arguments = null)
     {
         var port = FreePort();
         var binary = Environment.GetEnvironmentVariable("ENVD_BINARY");
@@ -75,6 +76,11 @@ public sealed class RunningEnvd : IAsyncDisposable
         {
             startInfo.ArgumentList.Add("--keepalive-seconds");
             startInfo.ArgumentList.Add(keepaliveSeconds);
+        }
+
+        foreach (var argument in arguments ?? [])
+        {
+            startInfo.ArgumentList.Add(argument);
         }
 
         startInfo.Environment.Remove("WRENN_ENVD_ACCESS_TOKEN");

@@ -103,3 +103,9 @@ async function waitFor(condition, describe, timeoutMs = 10_000) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+test('stdin: false gives the command /dev/null, so a reader ends at once (0.3.0)', async () => {
+  const result = await sandbox.commands.run('cat; echo done', { stdin: false, timeoutMs: 10_000 });
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.stdout, 'done\n');
+});

@@ -22,10 +22,14 @@ export async function startEnvd() {
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
   const deadline = Date.now() + 20_000;
+  let version;
   for (;;) {
     try {
       const res = await fetch('http://127.0.0.1:49983/health');
-      if (res.status === 204) break;
+      if (res.status === 204) {
+        version = res.headers.get('x-envd-version');
+        break;
+      }
     } catch {
       // not listening yet
     }
@@ -36,8 +40,11 @@ export async function startEnvd() {
   }
   return {
     user,
+    // The E2B envd version envd claims: the SDK gates features on it exactly as it does when the
+    // platform's create answer carries it (a debug sandbox would otherwise assume 99.99.99).
+    version,
     // Sandbox.create({ debug: true }) drops the token; the constructor, as create uses it, keeps it.
-    sandbox: () => new Sandbox({ sandboxId: 'debug_sandbox_id', envdVersion: '99.99.99', debug: true, envdAccessToken: token }),
+    sandbox: () => new Sandbox({ sandboxId: 'debug_sandbox_id', envdVersion: version, debug: true, envdAccessToken: token }),
     home: `/home/${user}`,
     log: () => log,
     async stop() {

@@ -126,3 +126,40 @@ test('file metadata written with a file comes back with its info', async () => {
   const info = await sandbox.files.getInfo('tagged.txt');
   assert.equal(info.metadata?.owner, 'team-a', JSON.stringify(info));
 });
+
+test('envd claims E2B envd 0.6.4, the newest version the SDK gates features on', () => {
+  assert.equal(envd.version, '0.6.4');
+});
+
+test('watch events carry the entry when asked (0.6.3), and network mounts may be allowed (0.6.4)', async () => {
+  await sandbox.files.makeDir('entries');
+  const events = [];
+  const handle = await sandbox.files.watchDir('entries', (e) => events.push(e), { includeEntry: true, allowNetworkMounts: true });
+  await sandbox.files.write('entries/seen.txt', 'twelve bytes');
+  await waitFor(() => events.some((e) => e.name === 'seen.txt' && e.entry?.size === 12), () => JSON.stringify(events));
+  const event = events.find((e) => e.name === 'seen.txt' && e.entry);
+  assert.equal(event.entry.path, `${envd.home}/entries/seen.txt`);
+  assert.equal(event.entry.type, 'file');
+  await handle.stop();
+});
+
+test('an upload replaces the metadata of the file it overwrites', async () => {
+  await sandbox.files.write('retagged.txt', 'one', { metadata: { stage: 'draft', owner: 'team-a' } });
+  const written = await sandbox.files.write('retagged.txt', 'two', { metadata: { stage: 'final' } });
+  assert.deepEqual(written.metadata, { stage: 'final' });
+  assert.deepEqual((await sandbox.files.getInfo('retagged.txt')).metadata, { stage: 'final' });
+  await sandbox.files.write('retagged.txt', 'three');
+  const info = await sandbox.files.getInfo('retagged.txt');
+  assert.ok(!info.metadata || Object.keys(info.metadata).length === 0, JSON.stringify(info));
+});
+
+test('gzip downloads come compressed and read back as the file', async () => {
+  const text = 'line of text\n'.repeat(20_000);
+  await sandbox.files.write('big.txt', text);
+  const url = await sandbox.downloadUrl('big.txt');
+  const res = await fetch(url, { headers: { 'Accept-Encoding': 'gzip' } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-encoding'), 'gzip');
+  assert.equal(await res.text(), text);
+  assert.equal(await sandbox.files.read('big.txt', { gzip: true }), text);
+});

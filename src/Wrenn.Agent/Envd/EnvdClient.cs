@@ -31,8 +31,9 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
     /// <summary>
     /// Polls <c>GET /health</c> until envd answers 204, <paramref name="timeout"/> passes, or
     /// <paramref name="stillStarting"/> says the sandbox died (then there is nothing to wait for).
+    /// Returns the E2B envd version envd names (<see cref="EnvdVersionHeader"/>), null when it names none.
     /// </summary>
-    public async Task WaitUntilHealthyAsync(
+    public async Task<string?> WaitUntilHealthyAsync(
         Uri envd,
         TimeSpan timeout,
         Func<CancellationToken, Task<bool>> stillStarting,
@@ -52,7 +53,7 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
                     if (response.IsSuccessStatusCode)
                     {
                         logger.LogDebug("envd at {Envd} healthy after {Attempts} probe(s), {ElapsedMs:F0} ms", envd, attempts, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        return;
+                        return EnvdVersionHeader.Read(response);
                     }
                 }
                 catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -129,9 +130,10 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
     /// token every later call must carry (it replaces the current one), environment variables for new
     /// processes, and the default user. Called right after the sandbox's envd answers and after every
     /// resume. envd refuses a stale or (where its clock is the host's) future stamp with an error. Each
-    /// call brings fresh entropy, with which a VM's envd reseeds the guest kernel's generator.
+    /// call brings fresh entropy, with which a VM's envd reseeds the guest kernel's generator. Returns
+    /// the E2B envd version envd names in its answer (null when none), as E2B's orchestrator learns it.
     /// </summary>
-    public async Task InitAsync(Uri envd, string currentToken, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, CancellationToken cancellationToken)
+    public async Task<string?> InitAsync(Uri envd, string currentToken, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, CancellationToken cancellationToken)
     {
         var body = new EnvdInitRequest(accessToken, new Dictionary<string, string>(environment), defaultUser, DateTimeOffset.UtcNow, Convert.ToBase64String(RandomNumberGenerator.GetBytes(InitEntropyBytes)));
         using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, EnvdJsonContext.Default.EnvdInitRequest));
@@ -144,6 +146,8 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             throw new EnvdCallException("http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), "envd /init: " + text);
         }
+
+        return EnvdVersionHeader.Read(response);
     }
 
     /// <summary><c>process.Process/SendSignal</c>: signals a process (and its process group) by pid.</summary>

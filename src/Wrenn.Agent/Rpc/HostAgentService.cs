@@ -11,7 +11,7 @@ namespace Wrenn.Agent.Rpc;
 /// The gRPC face of the agent: translates messages to and from the sandbox manager and its helpers,
 /// and nothing else. Authentication and error mapping happen in interceptors.
 /// </summary>
-public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics) : HostAgent.HostAgentBase
+public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics, SandboxPortTunnel tunnel) : HostAgent.HostAgentBase
 {
     private const int ReadChunkBytes = 64 * 1024;
 
@@ -26,7 +26,7 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
             request.Env.ToDictionary(StringComparer.Ordinal),
             EmptyToNull(request.TeamId));
         var sandbox = await manager.CreateAsync(spec, context.CancellationToken).ConfigureAwait(false);
-        return new CreateSandboxResponse { Sandbox = ToInfo(sandbox) };
+        return new CreateSandboxResponse { Sandbox = ToInfo(sandbox, withEnvdToken: true) };
     }
 
     public override async Task<DestroySandboxResponse> DestroySandbox(DestroySandboxRequest request, ServerCallContext context)
@@ -39,7 +39,7 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         new() { Sandbox = ToInfo(await manager.PauseAsync(request.SandboxId, automatic: false, context.CancellationToken).ConfigureAwait(false)) };
 
     public override async Task<ResumeSandboxResponse> ResumeSandbox(ResumeSandboxRequest request, ServerCallContext context) =>
-        new() { Sandbox = ToInfo(await manager.ResumeAsync(request.SandboxId, request.TimeoutSec, context.CancellationToken).ConfigureAwait(false)) };
+        new() { Sandbox = ToInfo(await manager.ResumeAsync(request.SandboxId, request.TimeoutSec, context.CancellationToken).ConfigureAwait(false), withEnvdToken: true) };
 
     public override Task<PingSandboxResponse> PingSandbox(PingSandboxRequest request, ServerCallContext context)
     {
@@ -155,11 +155,14 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
     public override Task<GetHostMetricsResponse> GetHostMetrics(GetHostMetricsRequest request, ServerCallContext context) =>
         hostMetrics.CollectAsync(context.CancellationToken);
 
+    public override Task OpenPort(IAsyncStreamReader<OpenPortRequest> requestStream, IServerStreamWriter<OpenPortResponse> responseStream, ServerCallContext context) =>
+        tunnel.RelayAsync(requestStream, responseStream, context.CancellationToken);
+
     public override Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
     {
         var sandboxes = manager.List();
         var response = new ListSandboxesResponse { Host = hostInfo.Describe(manager.RuntimeName) };
-        response.Sandboxes.Add(sandboxes.Select(ToInfo));
+        response.Sandboxes.Add(sandboxes.Select(s => ToInfo(s)));
         response.AutoPausedSandboxIds.Add(sandboxes.Where(s => s.AutoPaused).Select(s => s.Id));
         return Task.FromResult(response);
     }
@@ -226,7 +229,11 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         SymlinkTarget = entry.HasSymlinkTarget ? entry.SymlinkTarget : string.Empty,
     };
 
-    private SandboxInfo ToInfo(Sandbox sandbox) => new()
+    /// <summary>
+    /// The sandbox as the control plane sees it. The envd access token goes only into create and resume
+    /// answers (the control plane keeps it for the sandbox's owner), not into every list and pause.
+    /// </summary>
+    private SandboxInfo ToInfo(Sandbox sandbox, bool withEnvdToken = false) => new()
     {
         SandboxId = sandbox.Id,
         Template = sandbox.Spec.Template,
@@ -245,5 +252,7 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         EnvdAddress = sandbox.EnvdUri is { } uri ? $"{uri.Host}:{uri.Port}" : string.Empty,
         TimeoutSec = sandbox.TimeoutSec,
         LastActiveAt = Timestamp.FromDateTimeOffset(sandbox.LastActiveAt),
+        EnvdAccessToken = withEnvdToken ? sandbox.EnvdAccessToken ?? string.Empty : string.Empty,
+        EnvdVersion = sandbox.EnvdVersion ?? string.Empty,
     };
 }

@@ -42,5 +42,12 @@ public sealed class Sandbox(CreateSandboxSpec spec, string directory)
     /// <summary>The token envd was given at /init; every call to it carries this.</summary>
     public string? EnvdAccessToken { get; set; }
 
+    /// <summary>
+    /// The E2B envd version this sandbox's envd reported (on /init, or /health when adopted); null while
+    /// unknown. What runs may be older than the agent's envd: a VM restored from memory runs the envd
+    /// its template was made with.
+    /// </summary>
+    public string? EnvdVersion { get; set; }
+
     public EnvdEndpoint Envd => new(EnvdUri ?? throw new InvalidOperationException($"sandbox {Id} has no network yet"), EnvdAccessToken);
 }

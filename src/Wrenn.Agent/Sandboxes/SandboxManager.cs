@@ -173,10 +173,13 @@ public sealed class SandboxManager(
                 }
             }
 
+            // The sandbox's own token, never its template's: a VM restored from memory holds the token its
+            // template was saved with (every sandbox from that template would share it), so /init, with
+            // that one as the current token, replaces it before anything else can use it.
             var token = NewEnvdToken();
             await rollback.StepAsync(
                 "envd.init",
-                ct => envd.InitAsync(sandbox.EnvdUri!, startToken, token, spec.Environment, options.Value.DefaultUser, ct),
+                async ct => sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, startToken, token, spec.Environment, options.Value.DefaultUser, ct).ConfigureAwait(false),
                 _ => Task.CompletedTask,
                 cancellationToken).ConfigureAwait(false);
             sandbox.EnvdAccessToken = token;
@@ -527,7 +530,8 @@ public sealed class SandboxManager(
         try
         {
             await WaitForEnvdAsync(sandbox, sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
-            await envd.InitAsync(sandbox.EnvdUri!, sandbox.EnvdAccessToken!, sandbox.EnvdAccessToken!, sandbox.Spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false);
+            sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, sandbox.EnvdAccessToken!, sandbox.EnvdAccessToken!, sandbox.Spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false)
+                ?? sandbox.EnvdVersion;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -712,6 +716,7 @@ public sealed class SandboxManager(
         }
 
         sandbox.EnvdAccessToken = token;
+        sandbox.EnvdVersion = record.EnvdVersion;
         sandbox.StartedAt = record.StartedAt;
         sandbox.TimeoutSec = record.TimeoutSec;
         sandbox.State = record.Paused ? SandboxState.Paused : SandboxState.Running;
@@ -720,7 +725,8 @@ public sealed class SandboxManager(
             try
             {
                 // Alive is not enough: its envd must answer, or nobody can use it.
-                await envd.WaitUntilHealthyAsync(sandbox.EnvdUri!, TimeSpan.FromSeconds(5), probe => runtime.IsRunningAsync(sandbox.Runtime!, probe), cancellationToken).ConfigureAwait(false);
+                sandbox.EnvdVersion = await envd.WaitUntilHealthyAsync(sandbox.EnvdUri!, TimeSpan.FromSeconds(5), probe => runtime.IsRunningAsync(sandbox.Runtime!, probe), cancellationToken).ConfigureAwait(false)
+                    ?? sandbox.EnvdVersion;
             }
             catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or HttpRequestException)
             {
@@ -805,7 +811,8 @@ public sealed class SandboxManager(
             sandbox.StartedAt,
             sandbox.State == SandboxState.Paused,
             sandbox.EnvdAccessToken,
-            sandbox.Spec.TeamId);
+            sandbox.Spec.TeamId,
+            sandbox.EnvdVersion);
 
         // Written aside and renamed over: a crash mid-write must not leave a record that cannot be read.
         var path = Path.Combine(sandbox.Directory, SandboxRecord.FileName);

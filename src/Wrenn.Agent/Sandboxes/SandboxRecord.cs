@@ -4,7 +4,8 @@ namespace Wrenn.Agent.Sandboxes;
 /// What the agent writes to $WRENN_DIR/sandboxes/&lt;id&gt;/sandbox.json (mode 0600) as the sandbox
 /// changes, so that a restarted agent can adopt a sandbox that still runs, or find and remove what one
 /// that died held (network slot, mounts, container). <see cref="EnvdAccessToken"/> is how the agent
-/// talks to the sandbox's envd; it is null until envd was initialised. <see cref="SlotIndex"/> is null
+/// talks to the sandbox's envd; it is null until envd was initialised. <see cref="EnvdVersion"/> is the
+/// E2B envd version that envd reported, so an adopted paused sandbox still knows it. <see cref="SlotIndex"/> is null
 /// while a VM sandbox is paused: its memory is on disk and its network slot was given back.
 /// </summary>
 public sealed record SandboxRecord(
@@ -18,7 +19,8 @@ public sealed record SandboxRecord(
     DateTimeOffset StartedAt,
     bool Paused = false,
     string? EnvdAccessToken = null,
-    string? TeamId = null)
+    string? TeamId = null,
+    string? EnvdVersion = null)
 {
     public const string FileName = "sandbox.json";
 }

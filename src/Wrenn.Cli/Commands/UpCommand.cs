@@ -18,6 +18,10 @@ public static class UpCommand
         {
             Description = $"Host agent gRPC address (default ${WrennEnvironment.HostListenAddress}, else 127.0.0.1 on port 50051: single-node needs no outside access)",
         };
+        var proxyListen = new Option<string>("--proxy-listen")
+        {
+            Description = $"Sandbox traffic proxy address: {{port}}-{{sandbox id}}.{{domain}} reaches that port of that sandbox (default ${WrennEnvironment.ProxyListenAddress}, else {WrennEnvironment.DefaultProxyListenAddress}); the domain is ${WrennEnvironment.ProxyDomain}, else localhost:PORT",
+        };
         var wrennDir = new Option<string>("--wrenn-dir")
         {
             Description = $"State directory (default ${WrennEnvironment.Dir} or {WrennEnvironment.DefaultDir})",
@@ -37,7 +41,7 @@ public static class UpCommand
 
         var command = new Command("up", "Build the minimal image if needed, start the control plane and host agent, print the API URL and key")
         {
-            listen, hostListen, wrennDir, runtime, ephemeral, logs,
+            listen, hostListen, proxyListen, wrennDir, runtime, ephemeral, logs,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -49,7 +53,9 @@ public static class UpCommand
                 Ephemeral: parse.GetValue(ephemeral),
                 ShowLogs: parse.GetValue(logs),
                 ConfigPath: ClientConfig.DefaultPath(),
-                BinDirectory: AppContext.BaseDirectory);
+                BinDirectory: AppContext.BaseDirectory,
+                ProxyListenAddress: parse.GetValue(proxyListen) ?? WrennEnvironment.Get(WrennEnvironment.ProxyListenAddress, WrennEnvironment.DefaultProxyListenAddress),
+                ProxyDomain: WrennEnvironment.Get(WrennEnvironment.ProxyDomain));
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
             return await new PlatformSupervisor(options, Console.Out, http).RunAsync(stop.Token).ConfigureAwait(false);
         });

@@ -28,11 +28,15 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
             return 1;
         }
 
-        if (!ListenAddress.TryParse(options.ListenAddress, out var cpListen) || !ListenAddress.TryParse(options.HostListenAddress, out var agentListen))
+        if (!ListenAddress.TryParse(options.ListenAddress, out var cpListen) || !ListenAddress.TryParse(options.HostListenAddress, out var agentListen) || !ListenAddress.TryParse(options.ProxyListenAddress, out var proxyListen))
         {
-            await Console.Error.WriteLineAsync($"wrenn up: listen addresses must look like ':PORT' or 'HOST:PORT' (got '{options.ListenAddress}', '{options.HostListenAddress}')").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"wrenn up: listen addresses must look like ':PORT' or 'HOST:PORT' (got '{options.ListenAddress}', '{options.HostListenAddress}', '{options.ProxyListenAddress}')").ConfigureAwait(false);
             return 2;
         }
+
+        // Single node: *.localhost names loopback in browsers and curl, and the port makes E2B's getHost(port) usable as is.
+        var proxyDomain = options.ProxyDomain ?? $"localhost:{proxyListen.Port}";
+        var proxyUrl = proxyListen.ToLocalUrl(WrennEnvironment.Get(WrennEnvironment.ProxyTlsCert) is null ? "http" : "https");
 
         var started = Stopwatch.GetTimestamp();
         Directory.CreateDirectory(options.WrennDir);
@@ -57,10 +61,12 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
             {
                 [WrennEnvironment.ControlPlaneListenAddress] = cpListen.ToString(),
                 [WrennEnvironment.ControlPlaneUrl] = WrennEnvironment.Get(WrennEnvironment.ControlPlaneUrl, apiUrl),
+                [WrennEnvironment.ProxyListenAddress] = proxyListen.ToString(),
+                [WrennEnvironment.ProxyDomain] = proxyDomain,
             },
             Path.Combine(logs, "control-plane.log"),
             options.ShowLogs);
-        output.WriteLine($"control plane: pid {controlPlane.Pid}, HTTP on {cpListen}, log {controlPlane.LogPath}");
+        output.WriteLine($"control plane: pid {controlPlane.Pid}, HTTP on {cpListen}, sandbox proxy on {proxyListen}, log {controlPlane.LogPath}");
 
         // The agent joins through the same door as any host: a registration token from the hosts API,
         // asked for with the first admin's credentials. Later starts reuse what it stored.
@@ -117,6 +123,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         output.WriteLine($"Wrenn is up in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s.");
         output.WriteLine($"  API URL:   {apiUrl}");
         output.WriteLine($"  Reachable: {ApiExposure.Describe(cpListen)}");
+        output.WriteLine($"  Proxy URL: {proxyUrl} (sandbox ports: {proxyUrl.Split("://")[0]}://PORT-SANDBOX_ID.{proxyDomain}, or the E2b-Sandbox-Id/E2b-Sandbox-Port headers)");
         output.WriteLine($"  API key:   {credentials.ApiKey}");
         output.WriteLine($"  Dashboard: {apiUrl}/dashboard/");
         // The console's sign-in needs the password; it is printed like the API key above (same owner, same terminal).

@@ -1,3 +1,5 @@
+using Wrenn.Common.Configuration;
+
 namespace Wrenn.Cli.Up;
 
 /// <summary>What `wrenn up` was asked for.</summary>
@@ -6,6 +8,8 @@ namespace Wrenn.Cli.Up;
 /// <param name="Ephemeral">Destroy every sandbox and host resource on stop (what tests use).</param>
 /// <param name="ShowLogs">Echo the children's logs to stderr as well as to their log files.</param>
 /// <param name="ConfigPath">Where to store the API URL and key for the CLI and SDKs.</param>
+/// <param name="ProxyListenAddress">Sandbox traffic proxy address.</param>
+/// <param name="ProxyDomain">Domain sandbox hosts are named under; null: localhost with the proxy's port.</param>
 public sealed record UpOptions(
     string WrennDir,
     string ListenAddress,
@@ -14,4 +18,6 @@ public sealed record UpOptions(
     bool Ephemeral,
     bool ShowLogs,
     string ConfigPath,
-    string BinDirectory);
+    string BinDirectory,
+    string ProxyListenAddress = WrennEnvironment.DefaultProxyListenAddress,
+    string? ProxyDomain = null);

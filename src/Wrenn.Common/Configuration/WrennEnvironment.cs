@@ -123,7 +123,7 @@ public static class WrennEnvironment
     /// <summary>PEM private key of <see cref="ProxyTlsCert"/>.</summary>
     public const string ProxyTlsKey = "WRENN_PROXY_TLS_KEY";
 
-    /// <summary>How the proxy reaches sandboxes: "auto" (direct on this machine, else refused) or "direct" (the sandbox networks are routed to the control plane).</summary>
+    /// <summary>How the proxy reaches sandboxes: "auto" (direct on this machine, through the agent elsewhere), "direct" or "agent".</summary>
     public const string ProxyUpstream = "WRENN_PROXY_UPSTREAM";
 
     /// <summary>Seconds between two activity records of one sandbox (last_active_at and an agent ping); default 5.</summary>

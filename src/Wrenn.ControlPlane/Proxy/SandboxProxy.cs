@@ -27,6 +27,9 @@ public sealed class SandboxProxy(
     /// <summary>E2B's header for a sandbox's traffic token (its <c>trafficAccessToken</c>).</summary>
     public const string TrafficTokenHeader = "e2b-traffic-access-token";
 
+    /// <summary>Where <see cref="HttpContext.Items"/> holds the request's <see cref="SandboxUpstream"/> for the transformer.</summary>
+    public static readonly object UpstreamItem = new();
+
     private readonly HttpTransformer _transformer = new SandboxRequestTransformer();
 
     private readonly ForwarderRequestConfig _http1 = new()
@@ -81,9 +84,21 @@ public sealed class SandboxProxy(
             bodySize.MaxRequestBodySize = null;
         }
 
-        var destination = "http://" + (upstream.Address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{upstream.Address}]" : upstream.Address.ToString()) + ":" + route.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var port = route.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var config = IsGrpc(context.Request) ? _grpc : _http1;
-        var error = await forwarder.SendAsync(context, destination, client.Invoker, config, _transformer).ConfigureAwait(false);
+        ForwarderError error;
+        if (upstream.ViaAgent is null && upstream.Address is { } address)
+        {
+            var destination = "http://" + (address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString()) + ":" + port;
+            error = await forwarder.SendAsync(context, destination, client.Direct, config, _transformer).ConfigureAwait(false);
+        }
+        else
+        {
+            // The name only keys the connection pool (one per sandbox port); the agent's tunnel is the connection.
+            context.Items[UpstreamItem] = upstream;
+            error = await forwarder.SendAsync(context, $"http://{route.SandboxId}.agent-tunnel:{port}", client.ThroughAgent, config, _transformer).ConfigureAwait(false);
+        }
+
         if (error == ForwarderError.None)
         {
             return;

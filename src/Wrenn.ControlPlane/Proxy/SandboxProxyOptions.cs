@@ -70,7 +70,8 @@ public sealed class SandboxProxyOptions
             {
                 "auto" => ProxyUpstreamMode.Auto,
                 "direct" => ProxyUpstreamMode.Direct,
-                _ => throw new ArgumentException($"{WrennEnvironment.ProxyUpstream} must be 'auto' or 'direct' (got '{upstream}')"),
+                "agent" => ProxyUpstreamMode.Agent,
+                _ => throw new ArgumentException($"{WrennEnvironment.ProxyUpstream} must be 'auto', 'direct' or 'agent' (got '{upstream}')"),
             },
         };
     }

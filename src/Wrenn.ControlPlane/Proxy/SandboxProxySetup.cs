@@ -3,7 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Wrenn.Common.Configuration;
-using Wrenn.ControlPlane.Sandboxes;
 
 namespace Wrenn.ControlPlane.Proxy;
 
@@ -12,8 +11,7 @@ public static class SandboxProxySetup
 {
     /// <summary>
     /// Registers the proxy's services. Its options are registered even when the proxy is off: the E2B
-    /// routes read the domain from them. Call after the sandbox service's registrations: its waker and
-    /// activity recorder win over the fallbacks here.
+    /// routes read the domain from them. The sandbox service provides the waker and activity recorder.
     /// </summary>
     public static IServiceCollection AddSandboxProxy(this IServiceCollection services, SandboxProxyOptions options)
     {
@@ -24,8 +22,6 @@ public static class SandboxProxySetup
         services.TryAddSingleton<ISandboxUpstreams, SandboxUpstreams>();
         services.AddSingleton<SandboxProxyClient>();
         services.AddSingleton<SandboxProxy>();
-        services.TryAddScoped<ISandboxWaker, StoredStateSandboxWaker>();
-        services.TryAddSingleton<ISandboxActivity, AgentPingActivity>();
         return services;
     }
 

@@ -4,10 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Wrenn.Common.Ids;
 using Wrenn.ControlPlane.Data;
-using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Sandboxes;
-using Agent = Wrenn.Common.HostAgent.V1;
 
 namespace Wrenn.ControlPlane.Proxy;
 
@@ -20,14 +18,12 @@ namespace Wrenn.ControlPlane.Proxy;
 /// </summary>
 public sealed class SandboxUpstreams(
     IServiceScopeFactory scopes,
-    AgentClientPool agents,
+    IAgentGateway agents,
     HostLocality locality,
     IOptions<SandboxProxyOptions> options,
     TimeProvider clock,
     ILogger<SandboxUpstreams> logger) : ISandboxUpstreams
 {
-    private static readonly TimeSpan AgentCallTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>Past this many entries, expired ones are swept out (a flood of made-up ids must not grow it forever).</summary>
     private const int SweepAbove = 4096;
 
@@ -85,49 +81,27 @@ public sealed class SandboxUpstreams(
             return UpstreamLookup.Unreachable("the sandbox's host is unknown");
         }
 
-        if (options.Value.Upstream == ProxyUpstreamMode.Auto && !locality.IsLocal(host.Address))
+        var token = string.IsNullOrEmpty(woken.Sandbox.TrafficAccessToken) ? null : woken.Sandbox.TrafficAccessToken;
+
+        // Sandbox ranges of different hosts overlap by default: only this machine's are ours to dial.
+        if (options.Value.Upstream == ProxyUpstreamMode.Agent || (options.Value.Upstream == ProxyUpstreamMode.Auto && !locality.IsLocal(host.Address)))
         {
-            // Sandbox ranges of different hosts overlap by default: only this machine's are ours to dial.
-            return UpstreamLookup.Unreachable($"the sandbox runs on host {host.Id}, whose sandbox network this proxy cannot reach (see docs/proxy.md: WRENN_PROXY_UPSTREAM=direct when sandbox ranges are routed here)");
+            return UpstreamLookup.Found(new SandboxUpstream(sandboxId, null, token, host));
         }
 
-        var token = await TrafficTokenAsync(db, sandboxId, cancellationToken).ConfigureAwait(false);
-        Agent.ListSandboxesResponse listed;
-        try
+        var listed = await agents.ListSandboxesAsync(host, cancellationToken).ConfigureAwait(false);
+        if (!listed.Succeeded)
         {
-            listed = await agents.For(host).ListSandboxesAsync(new Agent.ListSandboxesRequest(), deadline: DateTime.UtcNow + AgentCallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (Grpc.Core.RpcException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            logger.LogWarning("Proxy could not ask host {HostId} where sandbox {SandboxId} is: {Status}", host.Id, sandboxId, ex.StatusCode);
+            logger.LogWarning("Proxy could not ask host {HostId} where sandbox {SandboxId} is: {Error}", host.Id, sandboxId, listed.Error.Message);
             return UpstreamLookup.Unreachable("the sandbox's host does not answer");
         }
 
-        var info = listed.Sandboxes.FirstOrDefault(s => s.SandboxId == sandboxId);
+        var info = listed.Value.Sandboxes.FirstOrDefault(s => s.SandboxId == sandboxId);
         if (info is null || !IPEndPoint.TryParse(info.EnvdAddress, out var envd))
         {
             return UpstreamLookup.Unreachable("the sandbox's host does not report it running");
         }
 
         return UpstreamLookup.Found(new SandboxUpstream(sandboxId, envd.Address, token));
-    }
-
-    /// <summary>
-    /// The sandbox's traffic token, read by column name: the column arrives with the E2B lifecycle
-    /// schema, and until it is in the model no sandbox has a token.
-    /// </summary>
-    private static async Task<string?> TrafficTokenAsync(WrennDbContext db, string sandboxId, CancellationToken cancellationToken)
-    {
-        const string column = "TrafficAccessToken";
-        if (db.Model.FindEntityType(typeof(SandboxEntity))?.FindProperty(column) is null)
-        {
-            return null;
-        }
-
-        var token = await db.Sandboxes.AsNoTracking()
-            .Where(s => s.Id == sandboxId)
-            .Select(s => EF.Property<string?>(s, column))
-            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-        return string.IsNullOrEmpty(token) ? null : token;
     }
 }

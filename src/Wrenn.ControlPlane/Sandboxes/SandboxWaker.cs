@@ -26,7 +26,10 @@ public sealed class SandboxWaker(IServiceScopeFactory scopes, ILogger<SandboxWak
 
         return sandbox switch
         {
-            null or { State: SandboxStates.Stopped } => new SandboxWakeResult(SandboxWakeOutcome.NotFound, null, $"sandbox {sandboxId} not found"),
+            null => new SandboxWakeResult(SandboxWakeOutcome.NotFound, null, $"sandbox {sandboxId} not found"),
+
+            // Gone for every use; the row is handed on so /v1 can still say "stopped" (409), as before.
+            { State: SandboxStates.Stopped } => new SandboxWakeResult(SandboxWakeOutcome.NotFound, sandbox, $"sandbox {sandboxId} is stopped"),
             { State: SandboxStates.Running } => new SandboxWakeResult(SandboxWakeOutcome.Running, sandbox),
             { State: SandboxStates.Paused, AutoResume: false } => new SandboxWakeResult(SandboxWakeOutcome.Paused, sandbox),
             { State: SandboxStates.Paused } => await ResumeOnceAsync(sandboxId, cancellationToken).ConfigureAwait(false),

@@ -13,6 +13,7 @@ public sealed class SandboxWorkGate(ISandboxWaker waker, ISandboxActivity activi
         {
             return woken.Outcome switch
             {
+                SandboxWakeOutcome.NotFound when woken.Sandbox is { } stopped => SandboxError.Conflict($"sandbox {sandboxId} is {stopped.State}, not running"),
                 SandboxWakeOutcome.NotFound => SandboxError.SandboxNotFound(sandboxId),
                 SandboxWakeOutcome.Paused => SandboxError.Conflict($"sandbox {sandboxId} is paused, not running"),
                 _ when woken.Sandbox is { } sandbox && woken.Message is null => SandboxError.Conflict($"sandbox {sandboxId} is {sandbox.State}, not running"),

@@ -130,10 +130,10 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
     }
 
     public Task WatchDirAsync(WatchDirRequest request, ConnectCallContext call, ConnectServerStream<WatchDirResponse> stream) =>
-        watchers.StreamAsync(ReadableDirectory(request.Path, call), request.Recursive, request.IncludeEntry, call, stream);
+        watchers.StreamAsync(WatchableDirectory(request.Path, request.AllowNetworkMounts, call), request.Recursive, request.IncludeEntry, call, stream);
 
     public CreateWatcherResponse CreateWatcher(CreateWatcherRequest request, ConnectCallContext call) =>
-        new() { WatcherId = watchers.Create(ReadableDirectory(request.Path, call), request.Recursive, request.IncludeEntry) };
+        new() { WatcherId = watchers.Create(WatchableDirectory(request.Path, request.AllowNetworkMounts, call), request.Recursive, request.IncludeEntry) };
 
     public GetWatcherEventsResponse GetWatcherEvents(GetWatcherEventsRequest request)
     {
@@ -173,6 +173,18 @@ public sealed class FilesystemService(UserResolver users, DirectoryWatchers watc
     /// kernel's (inotify, set up by root), so only its root is checked; events from subdirectories of a
     /// recursive watch that the user could not list are not filtered.
     /// </summary>
+    /// <summary>A directory the caller may read and watch: on a network filesystem only when <paramref name="allowNetworkMounts"/>.</summary>
+    private string WatchableDirectory(string path, bool allowNetworkMounts, ConnectCallContext call)
+    {
+        var directory = ReadableDirectory(path, call);
+        if (!allowNetworkMounts && NetworkMounts.Contains(directory))
+        {
+            throw new ConnectException(ConnectCode.InvalidArgument, $"cannot watch path on network filesystem: {directory}");
+        }
+
+        return directory;
+    }
+
     private string ReadableDirectory(string path, ConnectCallContext call)
     {
         var user = users.Resolve(call.HttpContext);

@@ -34,7 +34,7 @@ public static class ControlEndpoints
     /// </summary>
     private static async Task<IResult> InitAsync(HttpContext http, EnvdState state, IOptions<EnvdOptions> options, ILoggerFactory loggers)
     {
-        http.Response.Headers["X-Envd-Version"] = EnvdVersion.Current;
+        VersionHeaders.Add(http.Response);
         http.Response.Headers.CacheControl = "no-store";
         InitRequest? request;
         try

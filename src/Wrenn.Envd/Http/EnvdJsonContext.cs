@@ -6,7 +6,9 @@ namespace Wrenn.Envd.Http;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(FileError))]
 [JsonSerializable(typeof(List<WrittenFile>))]
+[JsonSerializable(typeof(WrittenFile))]
 [JsonSerializable(typeof(InitRequest))]
+[JsonSerializable(typeof(ComposeRequest))]
 [JsonSerializable(typeof(MetricsResponse))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class EnvdJsonContext : JsonSerializerContext;

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Wrenn.Envd.Connect;
@@ -8,13 +9,16 @@ namespace Wrenn.Envd.Http;
 
 /// <summary>
 /// GET /files streams a file out; POST /files writes one or many files (multipart) or one raw body
-/// (application/octet-stream), creating parent directories and giving everything to the user. Bodies
-/// stream to and from disk; no file is held in memory.
+/// (application/octet-stream), either gzipped, creating parent directories and giving everything to the
+/// user; downloads are gzipped when the client prefers it. Bodies stream to and from disk; no file is
+/// held in memory.
 /// </summary>
 public static class FilesEndpoints
 {
     private const int ENOSPC = 28;
     private const int ERROR_DISK_FULL = 112;
+    private const int EDQUOT = 122;
+    private const int E2BIG = 7;
     private const int CopyBufferBytes = 64 * 1024;
     private const string MetadataHeaderPrefix = "X-Metadata-";
 
@@ -34,6 +38,21 @@ public static class FilesEndpoints
         if (path is null)
         {
             return Error(StatusCodes.Status400BadRequest, "the path query parameter is required");
+        }
+
+        // gzip when the client prefers it (E2B's SDKs ask with { gzip: true }); ranges and conditional
+        // requests are answered in identity, so that 206 and 304 keep working.
+        var accept = http.Request.Headers.AcceptEncoding.ToString();
+        var coding = AcceptEncoding.Choose(accept);
+        var request = http.Request.Headers;
+        if (request.Range.Count > 0 || request.IfModifiedSince.Count > 0 || request.IfNoneMatch.Count > 0 || request.IfRange.Count > 0)
+        {
+            coding = AcceptEncoding.IdentityAcceptable(accept) ? AcceptEncoding.Identity : null;
+        }
+
+        if (coding is null)
+        {
+            return Error(StatusCodes.Status406NotAcceptable, $"no acceptable encoding found in '{accept}', supported: [identity, gzip]");
         }
 
         // Opened with the user's own rights (a link to a file only root may read is refused); what is
@@ -63,6 +82,29 @@ public static class FilesEndpoints
             return Error(StatusCodes.Status400BadRequest, $"path '{path}' cannot be opened: {ex.Message}");
         }
 
+        var response = http.Response.Headers;
+        response.Vary = "Accept-Encoding";
+        var disposition = new ContentDispositionHeaderValue("inline");
+        disposition.SetHttpFileName(Path.GetFileName(path));
+        response.ContentDisposition = disposition.ToString();
+        if (coding == AcceptEncoding.Gzip)
+        {
+            response.ContentEncoding = AcceptEncoding.Gzip;
+            return Results.Stream(
+                async body =>
+                {
+                    await using (file.ConfigureAwait(false))
+                    {
+                        var gzip = new GZipStream(body, CompressionLevel.Fastest, leaveOpen: true);
+                        await using (gzip.ConfigureAwait(false))
+                        {
+                            await file.CopyToAsync(gzip, CopyBufferBytes, http.RequestAborted).ConfigureAwait(false);
+                        }
+                    }
+                },
+                "application/octet-stream");
+        }
+
         return Results.Stream(file, "application/octet-stream", enableRangeProcessing: true);
     }
 
@@ -73,15 +115,38 @@ public static class FilesEndpoints
             return error;
         }
 
-        // X-Metadata-<key>: value headers become the files' metadata (E2B's SDKs send them).
-        var metadata = http.Request.Headers
-            .Where(h => h.Key.StartsWith(MetadataHeaderPrefix, StringComparison.OrdinalIgnoreCase) && h.Key.Length > MetadataHeaderPrefix.Length)
-            .ToDictionary(h => h.Key[MetadataHeaderPrefix.Length..], h => h.Value.ToString(), StringComparer.Ordinal);
+        // X-Metadata-<key>: value headers become the files' metadata (E2B's SDKs send them): keys lower
+        // case, the first value of a repeated header, and the set replaces what the file had.
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, values) in http.Request.Headers)
+        {
+            if (name.StartsWith(MetadataHeaderPrefix, StringComparison.OrdinalIgnoreCase) && name.Length > MetadataHeaderPrefix.Length && values.Count > 0)
+            {
+                metadata.TryAdd(name[MetadataHeaderPrefix.Length..].ToLowerInvariant(), values[0] ?? string.Empty);
+            }
+        }
+
+        if (FileMetadata.Validate(metadata) is { } invalid)
+        {
+            return Error(StatusCodes.Status400BadRequest, "invalid metadata: " + invalid);
+        }
+
+        // E2B's SDKs gzip uploads when asked to, multipart or raw; the file gets the content, not the gzip.
+        var encoding = http.Request.Headers.ContentEncoding.ToString().Trim();
+        var gzipped = encoding.Equals(AcceptEncoding.Gzip, StringComparison.OrdinalIgnoreCase);
+        if (encoding.Length > 0 && !gzipped && !encoding.Equals(AcceptEncoding.Identity, StringComparison.OrdinalIgnoreCase))
+        {
+            return Error(StatusCodes.Status400BadRequest, $"unsupported Content-Encoding '{encoding}', supported: [identity, gzip]");
+        }
+
         var written = new List<WrittenFile>();
         try
         {
+            await using var body = gzipped
+                ? new GZipStream(http.Request.Body, CompressionMode.Decompress, leaveOpen: true)
+                : http.Request.Body;
             var contentType = http.Request.ContentType ?? string.Empty;
-            if (contentType.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            if (contentType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
             {
                 var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(contentType).Boundary).Value;
                 if (string.IsNullOrEmpty(boundary))
@@ -89,7 +154,7 @@ public static class FilesEndpoints
                     return Error(StatusCodes.Status400BadRequest, "multipart body without a boundary");
                 }
 
-                var reader = new MultipartReader(boundary, http.Request.Body);
+                var reader = new MultipartReader(boundary, body);
                 while (await reader.ReadNextSectionAsync(http.RequestAborted).ConfigureAwait(false) is { } section)
                 {
                     // As E2B: only parts named "file" count; the path parameter names the target,
@@ -127,16 +192,6 @@ public static class FilesEndpoints
                     return Error(StatusCodes.Status400BadRequest, "the path query parameter is required for application/octet-stream");
                 }
 
-                // E2B's SDKs gzip streamed uploads when asked to; the file gets the content, not the gzip.
-                var encoding = http.Request.Headers.ContentEncoding.ToString();
-                if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase) && !encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
-                {
-                    return Error(StatusCodes.Status415UnsupportedMediaType, $"unsupported Content-Encoding '{encoding}'; use gzip or none");
-                }
-
-                await using var body = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase)
-                    ? new System.IO.Compression.GZipStream(http.Request.Body, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true)
-                    : http.Request.Body;
                 written.Add(await WriteAsync(body, path, user, metadata, http.RequestAborted).ConfigureAwait(false));
             }
             else
@@ -148,7 +203,7 @@ public static class FilesEndpoints
         {
             return Error(StatusCodes.Status400BadRequest, ex.Message);
         }
-        catch (IOException ex) when (ex.HResult is ENOSPC or ERROR_DISK_FULL)
+        catch (IOException ex) when (ex.HResult is ENOSPC or ERROR_DISK_FULL or EDQUOT or E2BIG)
         {
             return Error(StatusCodes.Status507InsufficientStorage, "not enough disk space: " + ex.Message);
         }
@@ -159,6 +214,11 @@ public static class FilesEndpoints
         catch (InvalidDataException ex)
         {
             return Error(StatusCodes.Status400BadRequest, "the gzip body is corrupt: " + ex.Message);
+        }
+        catch (IOException ex) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Whatever else the file system refused (a metadata attribute it would not take, a special file).
+            return Error(StatusCodes.Status500InternalServerError, "error writing file: " + ex.Message);
         }
 
         return Results.Json(written, EnvdJsonContext.Default.ListWrittenFile);
@@ -185,6 +245,11 @@ public static class FilesEndpoints
             await using (opened.ConfigureAwait(false))
             {
                 await body.CopyToAsync(opened, CopyBufferBytes, cancellationToken).ConfigureAwait(false);
+                await opened.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+                // Always, even with no metadata: an overwritten file keeps its extended attributes, and
+                // must not keep metadata this upload did not send.
+                UserFileIdentity.Run(user, () => FileMetadata.Replace(opened.SafeFileHandle, metadata));
             }
         }
         catch (UnauthorizedAccessException)
@@ -192,17 +257,8 @@ public static class FilesEndpoints
             throw new UnauthorizedAccessException($"permission denied: user '{user.Name}' may not write '{path}'");
         }
 
-        if (metadata.Count == 0)
-        {
-            return new WrittenFile(path, Path.GetFileName(path), "file");
-        }
-
-        var written = UserFileIdentity.Run(user, () =>
-        {
-            FileMetadata.Write(path, metadata);
-            return FileMetadata.Read(path);
-        });
-        return new WrittenFile(path, Path.GetFileName(path), "file", written);
+        var stored = FileMetadata.Read(path);
+        return new WrittenFile(path, Path.GetFileName(path), "file", stored.Count > 0 ? stored : null);
     }
 
     private static bool TryResolve(HttpContext http, UserResolver users, out UserAccount user, out string? path, out IResult error)

@@ -45,6 +45,8 @@ public sealed class ProxyUnderTest : IAsyncDisposable
         builder.Services.AddSingleton<ISandboxUpstreams>(upstreams);
         builder.Services.AddSingleton<ISandboxActivity>(activity);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new ControlPlaneOptions()));
+        builder.Services.AddSingleton<Hosts.AgentClientPool>();
         builder.Services.AddSandboxProxy(new SandboxProxyOptions { ListenAddress = listen.ToString(), Domain = domain });
         var app = builder.Build();
         app.UseSandboxProxy(listen);
