@@ -56,6 +56,8 @@ test: deps-test build image kernel
 	@cd tests/e2b-compat && npm ci --no-audit --no-fund --loglevel=error && ENVD_BINARY=$(CURDIR)/builds/envd npm test
 	@echo "=== tests/e2b-compat platform (E2B's own JavaScript SDKs, newest and 2.50, against a platform of its own)"
 	@scripts/with-platform.sh tests/e2b-compat/run-platform-tests.sh
+	@echo "=== dashboard (Playwright driving Debian's Chromium, against a platform of its own; screenshots in dashboard/test-output)"
+	@scripts/with-platform.sh node dashboard/tests/run.mjs
 	@echo "=== sdk/go (against a platform of its own)"
 	@scripts/with-platform.sh sdk/go/run-tests.sh
 	@echo "=== sdk/python (against a platform of its own)"

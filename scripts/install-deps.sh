@@ -9,7 +9,8 @@ set -euo pipefail
 run_packages=(runc tini debootstrap iproute2 iptables nftables e2fsprogs util-linux procps ca-certificates cpio lz4)
 build_packages=(clang zlib1g-dev)
 # postgresql: the control plane suite runs a second time on a throwaway PostgreSQL (scripts/with-postgres.sh).
-test_packages=(curl python3 postgresql golang-go bsdutils qemu-system-x86 qemu-utils busybox-static libcap2-bin)
+# chromium: the dashboard's browser tests (Playwright drives Debian's Chromium; it downloads no browser of its own).
+test_packages=(chromium curl python3 postgresql golang-go bsdutils qemu-system-x86 qemu-utils busybox-static libcap2-bin)
 
 case "${1:-run}" in
   run)   wanted=("${run_packages[@]}") ;;
@@ -36,12 +37,20 @@ if ((${#missing[@]} > 0)); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The E2B-compatibility tests run E2B's own JavaScript SDK: they need Node.js 18+ and npm.
-if [[ "${1:-run}" == test ]] && ! command -v npm >/dev/null 2>&1; then
-  echo "install-deps: installing nodejs npm"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+# The web console (dashboard/) is built with Vite 8, which needs Node.js 20.19+ or 22.12+ and npm; the
+# E2B-compatibility tests need Node.js 18+. Debian 12's nodejs package is 18: too old for the build.
+if [[ "${1:-run}" != run ]]; then
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: Node.js 20.19+ (or 22.12+) with npm is required to build the dashboard; none is on PATH." >&2
+    echo "install-deps: install it from https://nodejs.org or your distribution's backports (Debian 12's nodejs 18 is too old), then run make again" >&2
+    exit 1
+  fi
+  node_version="$(node -p 'process.versions.node')"
+  if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit((a===20&&b>=19)||(a===22&&b>=12)||a>=24||(a===23)?0:1)'; then
+    echo "install-deps: the dashboard's build (Vite 8) needs Node.js 20.19+ or 22.12+; found $node_version." >&2
+    echo "install-deps: install a newer Node.js from https://nodejs.org, then run make again" >&2
+    exit 1
+  fi
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -15,6 +15,9 @@ publish_single() { # project name
   install -m 0755 "$staging/$2/$2" "$out/$2"
 }
 
+# The web console first: wrenn-cp embeds dashboard/dist (without it, /dashboard/ says to run make build).
+(cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npx --no-install vite build --logLevel warn)
+
 dotnet publish src/Wrenn.Envd -c Release -r linux-x64 --nologo -v quiet -p:DebugType=none -o "$staging/envd"
 install -m 0755 "$staging/envd/envd" "$out/envd"
 publish_single Wrenn.ControlPlane wrenn-cp

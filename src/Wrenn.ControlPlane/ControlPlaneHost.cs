@@ -100,6 +100,7 @@ public static class ControlPlaneHost
         app.UseWrennApiDocs();
         MapRoutes(app);
         app.MapE2bApi();
+        Dashboard.DashboardEndpoints.MapDashboard(app);
         app.Logger.LogInformation("wrenn-cp listening on {Listen} ({Scheme}), state in {WrennDir}", listen, certificate is null ? "http" : "https", options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
@@ -168,6 +169,7 @@ public static class ControlPlaneHost
         services.AddScoped<HostScheduler>();
         services.AddSandboxService();
         services.AddScoped<AdminOnlyFilter>();
+        services.AddSingleton<Dashboard.DashboardAssets>();
         services.AddSingleton<Audit.IAuditLog, Audit.DatabaseAuditLog>();
         services.AddScoped<Quotas.TeamQuotas>();
         services.AddScoped<Accounts.Invites>();

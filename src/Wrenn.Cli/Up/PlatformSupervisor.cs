@@ -125,7 +125,9 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         output.WriteLine($"  Reachable: {ApiExposure.Describe(cpListen)}");
         output.WriteLine($"  Proxy URL: {proxyUrl} (sandbox ports: {proxyUrl.Split("://")[0]}://PORT-SANDBOX_ID.{proxyDomain}, or the E2b-Sandbox-Id/E2b-Sandbox-Port headers)");
         output.WriteLine($"  API key:   {credentials.ApiKey}");
-        output.WriteLine($"  Admin:     {credentials.Email} (password in {BootstrapCredentials.PathIn(options.WrennDir)})");
+        output.WriteLine($"  Dashboard: {apiUrl}/dashboard/");
+        // The console's sign-in needs the password; it is printed like the API key above (same owner, same terminal).
+        output.WriteLine($"  Admin:     {credentials.Email} / {credentials.Password} (also in {BootstrapCredentials.PathIn(options.WrennDir)})");
         output.WriteLine($"  Saved to:  {options.ConfigPath}");
         output.WriteLine($"  Try:       curl -s -X POST {apiUrl}/v1/sandboxes -H 'X-API-Key: {credentials.ApiKey}' -H 'Content-Type: application/json' -d '{{}}'");
         output.WriteLine(options.Ephemeral

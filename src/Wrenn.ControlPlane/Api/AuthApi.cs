@@ -27,6 +27,7 @@ public static class AuthApi
         group.MapPost("/signup", SignupAsync).RequireRateLimiting(LoginRateLimit);
         group.MapPost("/login", LoginAsync).RequireRateLimiting(LoginRateLimit);
         group.MapPost("/logout", LogoutAsync).RequireAuthorization(AuthSchemes.AccountPolicy);
+        group.MapGet("/me", MeAsync).RequireAuthorization(AuthSchemes.AccountPolicy);
         group.MapPost("/password", ChangePasswordAsync).RequireAuthorization(AuthSchemes.AccountPolicy).RequireRateLimiting(LoginRateLimit);
     }
 
@@ -139,6 +140,21 @@ public static class AuthApi
         var (token, expires) = await sessions.StartAsync(user, cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync(request.HttpContext, AuditActions.LoginSucceeded, null, user.Id, actorUserId: user.Id).ConfigureAwait(false);
         return ApiResults.Json(new SessionResponse(token, expires, user.Id, user.Email, teams), ControlPlaneJsonContext.Default.SessionResponse);
+    }
+
+    /// <summary>Who the session is for: the dashboard asks this when it starts.</summary>
+    private static async Task<IResult> MeAsync(ClaimsPrincipal caller, WrennDbContext db, CancellationToken cancellationToken)
+    {
+        var userId = CurrentUser.Id(caller);
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            // The session outlived its user.
+            return ApiResults.Error(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "the session's user no longer exists");
+        }
+
+        var teams = await TeamsApi.TeamsOfAsync(db, userId, cancellationToken).ConfigureAwait(false);
+        return ApiResults.Json(new MeResponse(user.Id, user.Email, user.IsAdmin, teams), ControlPlaneJsonContext.Default.MeResponse);
     }
 
     /// <summary>Revokes the session the request was made with; its token is refused from now on.</summary>

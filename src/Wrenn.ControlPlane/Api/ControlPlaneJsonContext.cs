@@ -10,6 +10,7 @@ namespace Wrenn.ControlPlane.Api;
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(ApiErrorBody))]
+[JsonSerializable(typeof(MeResponse))]
 [JsonSerializable(typeof(CreateSandboxRequest))]
 [JsonSerializable(typeof(SandboxResponse))]
 [JsonSerializable(typeof(SandboxListResponse))]
