@@ -9,7 +9,10 @@ namespace Wrenn.Bench;
 /// <summary>
 /// A GET of a small file from an HTTP/1.1 keep-alive server in a sandbox, through the traffic proxy
 /// (host-name routing) against the same GET straight to the sandbox's address, alternated so both see
-/// the same machine load. The goal: the proxy adds at most 1 ms at p50.
+/// the same machine load. The goal: the proxy adds at most 1 ms at p50. The server sends headers and
+/// body in two writes; with Nagle's algorithm on, the second waits for the first's ACK, which the
+/// receiving kernel delays by up to 40 ms, so the server runs with TCP_NODELAY as production servers
+/// do (the measured run with Nagle on: bench/results and docs/proxy.md).
 /// </summary>
 public static class ProxyRoundTrip
 {
@@ -17,7 +20,7 @@ public static class ProxyRoundTrip
 
     private const string Server =
         "import http.server as h, functools; h.SimpleHTTPRequestHandler.protocol_version = 'HTTP/1.1'; " +
-        "h.SimpleHTTPRequestHandler.log_message = lambda *a: None; " +
+        "h.SimpleHTTPRequestHandler.log_message = lambda *a: None; h.SimpleHTTPRequestHandler.disable_nagle_algorithm = True; " +
         "h.ThreadingHTTPServer(('0.0.0.0', 8080), functools.partial(h.SimpleHTTPRequestHandler, directory='/tmp/www')).serve_forever()";
 
     public static async Task<Comparison> RunAsync(RunningPlatform platform, int runs, CancellationToken cancellationToken)

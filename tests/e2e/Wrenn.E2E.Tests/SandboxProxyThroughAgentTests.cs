@@ -6,8 +6,10 @@ namespace Wrenn.E2E.Tests;
 
 /// <summary>
 /// The proxy with WRENN_PROXY_UPSTREAM=agent: every connection to a sandbox port is the real agent's
-/// OpenPort stream, as it is for sandboxes on other hosts.
+/// OpenPort stream, as it is for sandboxes on other hosts. In the platform collection: its own
+/// platform must not prepare the shared image at the same time as the collection's.
 /// </summary>
+[Collection(PlatformCollection.Name)]
 public sealed class SandboxProxyThroughAgentTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
