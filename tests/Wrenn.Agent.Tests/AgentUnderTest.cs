@@ -60,7 +60,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
     public Runtimes.IRuntime Runtime { get; }
 
     /// <summary>The agent's gRPC service over these services, called directly (no server, no call token).</summary>
-    public Agent.Rpc.HostAgentService Rpc => new(Manager, Commands, Files, _services.GetRequiredService<Agent.Rpc.HostInfoProvider>(), _services.GetRequiredService<Agent.Rpc.HostMetricsCollector>());
+    public Agent.Rpc.HostAgentService Rpc => new(Manager, Commands, Files, _services.GetRequiredService<Agent.Rpc.HostInfoProvider>(), _services.GetRequiredService<Agent.Rpc.HostMetricsCollector>(), new Agent.Rpc.SandboxPortTunnel(Manager, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Rpc.SandboxPortTunnel>.Instance));
 
     public async ValueTask DisposeAsync()
     {
