@@ -93,6 +93,19 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sandbox_created_while_the_host_was_listing_is_not_taken_for_a_vanished_one()
+    {
+        // Every listing answers a second late with what the host had when asked: a sandbox created
+        // meanwhile is not in it. Before the fix the reconciler marked such a sandbox stopped.
+        _agent.ListDelay = TimeSpan.FromSeconds(1);
+        var id = (await CreateAsync(new { })).GetProperty("id").GetString()!;
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+
+        Assert.Equal("running", (await GetAsync(id)).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task A_sandbox_with_auto_pause_is_paused_at_its_end_time_not_killed()
     {
         var id = (await CreateAsync(new { lifetime_sec = 1, auto_pause = true })).GetProperty("id").GetString()!;

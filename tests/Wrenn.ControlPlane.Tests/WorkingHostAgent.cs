@@ -24,6 +24,9 @@ public sealed class WorkingHostAgent : HostAgent.HostAgentBase
 
     public bool FailAfterCreating { get; set; }
 
+    /// <summary>How long ListSandboxes takes to answer with what it saw when called (a slow host under load).</summary>
+    public TimeSpan ListDelay { get; set; } = TimeSpan.Zero;
+
     public int ResumeCalls => Volatile.Read(ref _resumes);
 
     public int PingCalls => Volatile.Read(ref _pings);
@@ -83,11 +86,12 @@ public sealed class WorkingHostAgent : HostAgent.HostAgentBase
             : throw new RpcException(new Status(StatusCode.NotFound, $"sandbox {request.SandboxId} not found"));
     }
 
-    public override Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
+    public override async Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
     {
         var response = new ListSandboxesResponse();
-        response.Sandboxes.Add(_sandboxes.Select(s => Info(s.Key, s.Value)));
-        return Task.FromResult(response);
+        response.Sandboxes.Add(_sandboxes.Select(s => Info(s.Key, s.Value)).ToList());
+        await Task.Delay(ListDelay, context.CancellationToken).ConfigureAwait(false);
+        return response;
     }
 
     public override Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)

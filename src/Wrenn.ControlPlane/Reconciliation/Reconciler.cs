@@ -41,6 +41,9 @@ public sealed class Reconciler(
         var hosts = await liveness.Alive(db).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var host in hosts)
         {
+            // What the host lists is as of this moment: a sandbox started (created or resumed) after it
+            // cannot be in the list, and must not be taken for one that vanished.
+            var listedAt = clock.GetUtcNow().UtcDateTime;
             var answer = await gateway.ListSandboxesAsync(host, cancellationToken).ConfigureAwait(false);
             if (!answer.Succeeded)
             {
@@ -56,6 +59,11 @@ public sealed class Reconciler(
             {
                 if (!onHost.TryGetValue(sandbox.Id, out var info))
                 {
+                    if ((sandbox.StartedAt ?? sandbox.CreatedAt) >= listedAt)
+                    {
+                        continue;
+                    }
+
                     logger.LogWarning("Sandbox {SandboxId} is {State} in the database but gone from host {HostId}; now stopped", sandbox.Id, sandbox.State, host.Id);
                     sandbox.State = SandboxStates.Stopped;
                     sandbox.StoppedAt = clock.GetUtcNow().UtcDateTime;
