@@ -125,5 +125,8 @@ public sealed class WorkingHostAgent : HostAgent.HostAgentBase
         Runtime = "container",
         EnvdAccessToken = EnvdTokenOf(sandboxId),
         EnvdVersion = "0.6.4",
+
+        // Where the traffic proxy dials the sandbox's ports: loopback, where tests run their "sandbox" servers.
+        EnvdAddress = "127.0.0.1:49983",
     };
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Wrenn.Common.Configuration;
+using Wrenn.ControlPlane.Sandboxes;
 
 namespace Wrenn.ControlPlane.Proxy;
 
@@ -20,6 +21,7 @@ public static class SandboxProxySetup
         services.AddSingleton<SandboxRouteParser>();
         services.AddSingleton<HostLocality>();
         services.TryAddSingleton<ISandboxUpstreams, SandboxUpstreams>();
+        services.AddSingleton<ISandboxStateListener, ProxyLookupInvalidation>();
         services.AddSingleton<SandboxProxyClient>();
         services.AddSingleton<SandboxProxy>();
         return services;

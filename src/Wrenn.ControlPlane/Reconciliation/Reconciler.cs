@@ -55,6 +55,7 @@ public sealed class Reconciler(
             var onHost = listed.Sandboxes.ToDictionary(s => s.SandboxId, StringComparer.Ordinal);
             var autoPaused = listed.AutoPausedSandboxIds.ToHashSet(StringComparer.Ordinal);
             var known = await db.Sandboxes.Where(s => s.HostId == host.Id && Settled.Contains(s.State)).ToListAsync(cancellationToken).ConfigureAwait(false);
+            var changed = new List<string>();
             foreach (var sandbox in known)
             {
                 if (!onHost.TryGetValue(sandbox.Id, out var info))
@@ -67,15 +68,22 @@ public sealed class Reconciler(
                     logger.LogWarning("Sandbox {SandboxId} is {State} in the database but gone from host {HostId}; now stopped", sandbox.Id, sandbox.State, host.Id);
                     sandbox.State = SandboxStates.Stopped;
                     sandbox.StoppedAt = clock.GetUtcNow().UtcDateTime;
+                    changed.Add(sandbox.Id);
                 }
                 else if (sandbox.State == SandboxStates.Running && autoPaused.Contains(sandbox.Id) && info.State == Agent.SandboxState.Paused)
                 {
                     logger.LogInformation("Sandbox {SandboxId} was paused by its host for inactivity", sandbox.Id);
                     sandbox.State = SandboxStates.Paused;
+                    changed.Add(sandbox.Id);
                 }
             }
 
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            var listeners = scope.ServiceProvider.GetServices<ISandboxStateListener>();
+            foreach (var id in changed)
+            {
+                listeners.StateChanged(id);
+            }
         }
 
         await scope.ServiceProvider.GetRequiredService<SandboxEndTimes>().EnforceAsync(clock.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);

@@ -6,7 +6,7 @@ using Wrenn.ControlPlane.Hosts;
 namespace Wrenn.ControlPlane.Sandboxes;
 
 /// <summary>Pauses a running sandbox: for a caller, or at the end time of an auto-pause sandbox (no caller).</summary>
-public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAuditLog audit)
+public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, IEnumerable<ISandboxStateListener> listeners)
 {
     public async Task<SandboxResult<SandboxDetails>> PauseAsync(SandboxEntity sandbox, HostEntity host, SandboxCaller? caller, string? reason, CancellationToken cancellationToken)
     {
@@ -23,6 +23,7 @@ public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAud
             {
                 sandbox.State = SandboxStates.Error;
                 await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+                listeners.StateChanged(sandbox.Id);
             }
 
             return paused.Error;
@@ -30,6 +31,7 @@ public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAud
 
         sandbox.State = SandboxStates.Paused;
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        listeners.StateChanged(sandbox.Id);
         await audit.RecordAsync(
             new AuditEntry(AuditActions.SandboxPaused, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, reason),
             CancellationToken.None).ConfigureAwait(false);

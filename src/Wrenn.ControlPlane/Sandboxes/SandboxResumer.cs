@@ -10,7 +10,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// lifetime gives the sandbox its last lifetime again, so a sandbox with an end time that was paused at
 /// it does not come back already past it.
 /// </summary>
-public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, TimeProvider clock)
+public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, TimeProvider clock, IEnumerable<ISandboxStateListener> listeners)
 {
     /// <param name="onlyExtend">E2B connect: the end time may move later, never earlier.</param>
     public async Task<SandboxResult<SandboxDetails>> ResumeAsync(
@@ -50,6 +50,7 @@ public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAu
         }
 
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        listeners.StateChanged(sandbox.Id);
         await audit.RecordAsync(
             new AuditEntry(AuditActions.SandboxResumed, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, caller is null ? "resumed on use (auto-resume, or E2B connect)" : null),
             CancellationToken.None).ConfigureAwait(false);

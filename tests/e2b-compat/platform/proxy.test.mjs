@@ -53,11 +53,7 @@ test('a paused auto-resume sandbox wakes on a proxied request', async () => {
     await waitForPort(sleepy, 8000);
     assert.equal(await sleepy.pause(), true);
     assert.equal((await sleepy.getInfo()).state, 'paused');
-    // The proxy keeps what it looked up about a sandbox for 2 s (WRENN_PROXY lookup cache, documented
-    // as how long a paused sandbox may still be reached): a request inside that window goes to the
-    // frozen server and hangs instead of waking it. Known issue, reported to the proxy's owner; wait it out.
-    await new Promise((r) => setTimeout(r, 2_500));
-
+    // At once: a pause drops the proxy's cached lookup (it used to send this request to the frozen server).
     const res = await proxyRequest({ host: sleepy.getHost(8000), path: '/hi.txt' });
     assert.equal(res.status, 200, res.body);
     assert.equal(res.body, 'awake');

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text.Json;
+using Wrenn.ControlPlane.Proxy;
+
+namespace Wrenn.ControlPlane.Tests.Proxy;
+
+/// <summary>
+/// The proxy's lookup cache inside a real control plane: pausing, resuming or killing a sandbox takes
+/// effect on the next proxied request, not when the cache entry expires. (A frozen container still
+/// accepts connections: a request sent to it from a stale cache entry hung until the idle timeout.)
+/// </summary>
+public sealed class ProxyLookupStateTests : IAsyncLifetime
+{
+    private readonly WorkingHostAgent _agent = new();
+    private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false });
+    private FakeAgent _server = null!;
+    private RunningControlPlane _plane = null!;
+    private ControlPlaneApi _api = null!;
+    private LoopbackUpstream _upstream = null!;
+    private int _proxyPort;
+    private string _key = string.Empty;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await FakeAgent.StartAsync(_agent);
+        _upstream = await LoopbackUpstream.StartAsync();
+        _proxyPort = RunningControlPlane.FreePort();
+        _plane = await RunningControlPlane.StartAsync(configure: options =>
+        {
+            // Far longer than the test: only invalidation can make the proxy see a change.
+            options.Proxy = new SandboxProxyOptions { ListenAddress = $"127.0.0.1:{_proxyPort}", Domain = "sandbox.test", LookupCacheLifetime = TimeSpan.FromHours(1) };
+            options.ReconcileInterval = TimeSpan.FromHours(1);
+        });
+        _api = new ControlPlaneApi(_plane);
+        var (token, _) = await _api.AdminAsync();
+        await _api.RegisterHostAsync(token, _server.Address);
+        _key = await _plane.ApiKeyAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _plane.DisposeAsync();
+        await _server.DisposeAsync();
+        await _upstream.DisposeAsync();
+        Directory.Delete(_plane.WrennDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Pause_resume_and_kill_reach_the_proxy_at_once()
+    {
+        var id = (await _api.SendAsync(HttpMethod.Post, "/v1/sandboxes", new { }, HttpStatusCode.Created, apiKey: _key)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await ProxiedAsync(id)).Status);
+
+        await _api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/pause", null, HttpStatusCode.OK, apiKey: _key);
+        var paused = await ProxiedAsync(id);
+        Assert.Equal(HttpStatusCode.BadGateway, paused.Status);
+        Assert.Contains("paused", paused.Body, StringComparison.Ordinal);
+
+        await _api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/resume", null, HttpStatusCode.OK, apiKey: _key);
+        Assert.Equal(HttpStatusCode.OK, (await ProxiedAsync(id)).Status);
+
+        await _api.SendAsync(HttpMethod.Delete, $"/v1/sandboxes/{id}", null, HttpStatusCode.NoContent, apiKey: _key);
+        var killed = await ProxiedAsync(id);
+        Assert.Equal(HttpStatusCode.BadGateway, killed.Status);
+        Assert.Equal(id, JsonDocument.Parse(killed.Body).RootElement.GetProperty("sandboxId").GetString());
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> ProxiedAsync(string sandboxId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{_proxyPort}/hello"));
+        request.Headers.Host = $"{_upstream.Port}-{sandboxId}.sandbox.test";
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        using var response = await _http.SendAsync(request, timeout.Token);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token));
+    }
+}
