@@ -1,0 +1,22 @@
+namespace Wrenn.Agent.Metrics;
+
+/// <summary>CPU share from two readings of cumulative CPU time.</summary>
+public static class CpuUsage
+{
+    /// <summary>
+    /// Percent of <paramref name="vcpus"/> used between the two readings, rounded to 2 places and
+    /// clamped to 0..100 (a counter that went back, e.g. after a restore, reads as 0).
+    /// </summary>
+    public static double Percent(TimeSpan cpuBefore, DateTimeOffset at, TimeSpan cpuNow, DateTimeOffset now, uint vcpus)
+    {
+        var wall = now - at;
+        var cpu = cpuNow - cpuBefore;
+        if (wall <= TimeSpan.Zero || cpu <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+
+        var pct = 100 * (cpu / wall) / Math.Max(1u, vcpus);
+        return Math.Round(Math.Min(100, pct), 2);
+    }
+}
