@@ -11,12 +11,7 @@ public sealed class SandboxMetricsReader(SandboxManager manager, SandboxMetricsS
         var now = clock.GetUtcNow();
         var vcpus = sandbox.Spec.Vcpus;
 
-        // Without an earlier reading (first one, or the counter went back after a resume) the share is
-        // the average since the sandbox started.
-        var previous = store.Latest(sandbox.Id);
-        var pct = previous is not null && previous.CpuTime <= usage.CpuTime && previous.Timestamp < now
-            ? CpuUsage.Percent(previous.CpuTime, previous.Timestamp, usage.CpuTime, now, vcpus)
-            : CpuUsage.Percent(TimeSpan.Zero, sandbox.StartedAt, usage.CpuTime, now, vcpus);
+        var pct = CpuUsage.Since(store.Latest(sandbox.Id), sandbox.StartedAt, usage.CpuTime, now, vcpus);
         return new MetricsSample(now, pct, usage.CpuTime, vcpus, usage.MemoryUsedBytes, usage.MemoryLimitBytes, disk);
     }
 }
