@@ -236,6 +236,11 @@ public static class AgentHost
             limits.MaxCallsPerTeam = PositiveFromEnvironment(WrennEnvironment.AgentMaxCallsPerTeam, limits.MaxCallsPerTeam);
         });
         services.AddSingleton<SandboxCallLimiter>();
+        services.AddOptions<Metrics.MetricsSamplerOptions>().Configure(metrics =>
+            metrics.IntervalSeconds = PositiveFromEnvironment(WrennEnvironment.AgentMetricsInterval, metrics.IntervalSeconds));
+        services.AddSingleton<Metrics.SandboxMetricsStore>();
+        services.AddSingleton<Metrics.SandboxMetricsReader>();
+        services.AddHostedService<Metrics.MetricsSampler>();
         services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
         services.AddSingleton<IStepFaults, NoStepFaults>();
         services.AddSingleton<SandboxFirewall>();

@@ -60,7 +60,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
     public Runtimes.IRuntime Runtime { get; }
 
     /// <summary>The agent's gRPC service over these services, called directly (no server, no call token).</summary>
-    public Agent.Rpc.HostAgentService Rpc => new(Manager, Commands, Files, _services.GetRequiredService<Agent.Rpc.HostInfoProvider>(), _services.GetRequiredService<Agent.Rpc.HostMetricsCollector>(), new Agent.Rpc.SandboxPortTunnel(Manager, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Rpc.SandboxPortTunnel>.Instance));
+    public Agent.Rpc.HostAgentService Rpc => new(Manager, Commands, Files, _services.GetRequiredService<Agent.Rpc.HostInfoProvider>(), _services.GetRequiredService<Agent.Rpc.HostMetricsCollector>(), new Agent.Rpc.SandboxPortTunnel(Manager, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Rpc.SandboxPortTunnel>.Instance), _services.GetRequiredService<Agent.Metrics.SandboxMetricsReader>(), _services.GetRequiredService<Agent.Metrics.SandboxMetricsStore>());
 
     public async ValueTask DisposeAsync()
     {

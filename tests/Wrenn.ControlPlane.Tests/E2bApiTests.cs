@@ -209,20 +209,31 @@ public sealed class E2bApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Metrics_are_a_series_with_E2Bs_fields_and_empty_while_paused()
+    public async Task Metrics_are_the_hosts_series_with_E2Bs_fields_and_empty_while_paused()
     {
         var id = await CreateAsync();
         var series = (await _e2b.SendAsync(HttpMethod.Get, $"/sandboxes/{id}/metrics", null, HttpStatusCode.OK)).Body;
-        var point = Assert.Single(series.EnumerateArray());
+        var points = series.EnumerateArray().ToList();
+        Assert.Equal(InMemoryHostAgent.HistoryAgesSec.Length, points.Count);
         foreach (var field in new[] { "timestamp", "timestampUnix", "cpuCount", "cpuUsedPct", "memUsed", "memTotal", "memCache", "diskUsed", "diskTotal" })
         {
-            Assert.True(point.TryGetProperty(field, out _), field);
+            Assert.True(points[0].TryGetProperty(field, out _), field);
         }
 
-        Assert.Equal(12.5, point.GetProperty("cpuUsedPct").GetDouble());
-        Assert.Equal(64L << 20, point.GetProperty("memUsed").GetInt64());
-        Assert.Equal(1L << 30, point.GetProperty("diskTotal").GetInt64());
-        Assert.InRange(point.GetProperty("timestampUnix").GetInt64(), DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 30, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+        // Oldest first, each with its own time and CPU share.
+        Assert.Equal([10.0, 20.0, 30.0], points.Select(p => p.GetProperty("cpuUsedPct").GetDouble()));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        Assert.InRange(points[0].GetProperty("timestampUnix").GetInt64(), now - 130, now - 110);
+        Assert.InRange(points[^1].GetProperty("timestampUnix").GetInt64(), now - 10, now + 1);
+        Assert.Equal(64L << 20, points[0].GetProperty("memUsed").GetInt64());
+        Assert.Equal(8L << 20, points[0].GetProperty("memCache").GetInt64());
+        Assert.Equal(1L << 30, points[0].GetProperty("diskTotal").GetInt64());
+
+        // start and end (Unix seconds, as the SDK sends them) pick part of it.
+        var recent = (await _e2b.SendAsync(HttpMethod.Get, $"/sandboxes/{id}/metrics?start={now - 90}", null, HttpStatusCode.OK)).Body;
+        Assert.Equal([20.0, 30.0], recent.EnumerateArray().Select(p => p.GetProperty("cpuUsedPct").GetDouble()));
+        var early = (await _e2b.SendAsync(HttpMethod.Get, $"/sandboxes/{id}/metrics?start={now - 200}&end={now - 90}", null, HttpStatusCode.OK)).Body;
+        Assert.Equal([10.0], early.EnumerateArray().Select(p => p.GetProperty("cpuUsedPct").GetDouble()));
 
         await _e2b.ErrorAsync(HttpMethod.Get, $"/sandboxes/{id}/metrics?start=yesterday", null, HttpStatusCode.BadRequest);
         await _e2b.SendAsync(HttpMethod.Post, $"/sandboxes/{id}/pause", null, HttpStatusCode.NoContent);

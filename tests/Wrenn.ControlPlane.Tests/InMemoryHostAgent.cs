@@ -16,6 +16,9 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     /// <summary>The envd version this fake's sandboxes report.</summary>
     public const string EnvdVersion = "0.6.4";
 
+    /// <summary>How old (seconds) the readings in every GetSandboxMetrics answer are, oldest first.</summary>
+    public static readonly int[] HistoryAgesSec = [120, 60, 1];
+
     private readonly ConcurrentDictionary<string, SandboxInfo> _sandboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CreateSandboxRequest> _created = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _snapshots = new(StringComparer.Ordinal);
@@ -99,7 +102,7 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     public override Task<GetSandboxMetricsResponse> GetSandboxMetrics(GetSandboxMetricsRequest request, ServerCallContext context)
     {
         var info = Get(request.SandboxId);
-        return Task.FromResult(new GetSandboxMetricsResponse
+        var response = new GetSandboxMetricsResponse
         {
             CpuUsedPct = 12.5,
             CpuCount = info.Vcpus,
@@ -107,8 +110,27 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
             MemoryLimitBytes = (ulong)info.MemoryMb << 20,
             DiskUsedBytes = 100UL << 20,
             DiskTotalBytes = 1UL << 30,
+        };
+
+        // The history a host keeps: readings 120 s, 60 s and 1 s ago at 10, 20 and 30 % CPU.
+        var now = DateTimeOffset.UtcNow;
+        var history = HistoryAgesSec.Select((age, i) => new SandboxMetricsSample
+        {
+            Timestamp = Timestamp.FromDateTimeOffset(now.AddSeconds(-age)),
+            CpuUsedPct = 10 * (i + 1),
+            CpuTimeTotalUs = (ulong)(i + 1) * 1_000_000,
+            CpuCount = info.Vcpus,
+            MemoryUsedBytes = 64UL << 20,
+            MemoryLimitBytes = (ulong)info.MemoryMb << 20,
+            MemoryCacheBytes = 8UL << 20,
+            DiskUsedBytes = 100UL << 20,
+            DiskTotalBytes = 1UL << 30,
         });
+        response.Samples.Add(history.Where(s =>
+            (request.Start is null || s.Timestamp >= request.Start) && (request.End is null || s.Timestamp <= request.End)));
+        return Task.FromResult(response);
     }
+
 
     public override Task<GetHostMetricsResponse> GetHostMetrics(GetHostMetricsRequest request, ServerCallContext context) =>
         Task.FromResult(new GetHostMetricsResponse

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Wrenn.Agent.Metrics;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.HostAgent.V1;
 using EnvdFs = Wrenn.Envd.Protocol.Filesystem;
@@ -11,7 +12,7 @@ namespace Wrenn.Agent.Rpc;
 /// The gRPC face of the agent: translates messages to and from the sandbox manager and its helpers,
 /// and nothing else. Authentication and error mapping happen in interceptors.
 /// </summary>
-public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics, SandboxPortTunnel tunnel) : HostAgent.HostAgentBase
+public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics, SandboxPortTunnel tunnel, SandboxMetricsReader metricsReader, SandboxMetricsStore metricsStore) : HostAgent.HostAgentBase
 {
     private const int ReadChunkBytes = 64 * 1024;
 
@@ -138,18 +139,21 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
 
     public override async Task<GetSandboxMetricsResponse> GetSandboxMetrics(GetSandboxMetricsRequest request, ServerCallContext context)
     {
-        var (usage, disk) = await manager.GetUsageAsync(request.SandboxId, context.CancellationToken).ConfigureAwait(false);
-        var sandbox = manager.List().First(s => s.Id == request.SandboxId);
-        var alive = DateTimeOffset.UtcNow - sandbox.StartedAt;
-        return new GetSandboxMetricsResponse
+        var sandbox = manager.List().FirstOrDefault(s => s.Id == request.SandboxId) ?? throw new SandboxNotFoundException(request.SandboxId);
+        var now = await metricsReader.ReadAsync(sandbox, context.CancellationToken).ConfigureAwait(false);
+        var response = new GetSandboxMetricsResponse
         {
-            // Average over the sandbox's life, as a share of its vcpus.
-            CpuUsedPct = alive <= TimeSpan.Zero ? 0 : Math.Round(100 * usage.CpuTime / alive / Math.Max(1, sandbox.Spec.Vcpus), 2),
-            CpuCount = sandbox.Spec.Vcpus,
-            MemoryUsedBytes = (ulong)usage.MemoryUsedBytes,
-            MemoryLimitBytes = (ulong)usage.MemoryLimitBytes,
-            DiskUsedBytes = (ulong)disk,
+            // Share of its vcpus since the sampler's last reading (or since it started, before the first).
+            CpuUsedPct = now.CpuUsedPct,
+            CpuCount = now.CpuCount,
+            MemoryUsedBytes = (ulong)Math.Max(0, now.MemoryUsedBytes),
+            MemoryLimitBytes = (ulong)Math.Max(0, now.MemoryLimitBytes),
+            DiskUsedBytes = (ulong)Math.Max(0, now.DiskUsedBytes),
+            CpuTimeTotalUs = (ulong)Math.Max(0, now.CpuTime.Ticks / TimeSpan.TicksPerMicrosecond),
         };
+        var samples = metricsStore.Query(request.SandboxId, request.Start?.ToDateTimeOffset(), request.End?.ToDateTimeOffset());
+        response.Samples.Add(samples.Select(ToSample));
+        return response;
     }
 
     public override Task<GetHostMetricsResponse> GetHostMetrics(GetHostMetricsRequest request, ServerCallContext context) =>
@@ -166,6 +170,17 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         response.AutoPausedSandboxIds.Add(sandboxes.Where(s => s.AutoPaused).Select(s => s.Id));
         return Task.FromResult(response);
     }
+
+    private static SandboxMetricsSample ToSample(MetricsSample sample) => new()
+    {
+        Timestamp = Timestamp.FromDateTimeOffset(sample.Timestamp),
+        CpuUsedPct = sample.CpuUsedPct,
+        CpuTimeTotalUs = (ulong)Math.Max(0, sample.CpuTime.Ticks / TimeSpan.TicksPerMicrosecond),
+        CpuCount = sample.CpuCount,
+        MemoryUsedBytes = (ulong)Math.Max(0, sample.MemoryUsedBytes),
+        MemoryLimitBytes = (ulong)Math.Max(0, sample.MemoryLimitBytes),
+        DiskUsedBytes = (ulong)Math.Max(0, sample.DiskUsedBytes),
+    };
 
     private static async IAsyncEnumerable<ExecInput> ReadInputAsync(IAsyncStreamReader<ExecStreamRequest> requests, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

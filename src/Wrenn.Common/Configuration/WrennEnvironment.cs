@@ -95,6 +95,9 @@ public static class WrennEnvironment
     /// <summary>Exec and file calls one agent carries at once for one team's sandboxes (default 64).</summary>
     public const string AgentMaxCallsPerTeam = "WRENN_AGENT_MAX_CALLS_PER_TEAM";
 
+    /// <summary>Seconds between the agent's readings of each running sandbox's usage (default 5).</summary>
+    public const string AgentMetricsInterval = "WRENN_AGENT_METRICS_INTERVAL";
+
 
     /// <summary>PEM certificate the control plane serves HTTPS with (with <see cref="TlsKey"/>; neither = plain HTTP).</summary>
     public const string TlsCert = "WRENN_TLS_CERT";

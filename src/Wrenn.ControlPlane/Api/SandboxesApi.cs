@@ -158,9 +158,20 @@ public static class SandboxesApi
 
     private static async Task<IResult> MetricsAsync(string id, HttpContext http, ISandboxService sandboxes)
     {
-        var metrics = await sandboxes.GetMetricsAsync(http.SandboxCaller(), id, http.RequestAborted).ConfigureAwait(false);
+        if (!MetricsTimeQuery.TryParse(http.Request.Query["start"], out var start) || !MetricsTimeQuery.TryParse(http.Request.Query["end"], out var end))
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "start and end are Unix seconds or RFC 3339 times (2026-12-05T10:00:00Z)");
+        }
+
+        var metrics = await sandboxes.GetMetricsAsync(http.SandboxCaller(), id, start, end, http.RequestAborted).ConfigureAwait(false);
         return SandboxErrors.Map(metrics, m => ApiResults.Json(
-            new SandboxMetricsResponse(m.CpuUsedPct, m.CpuCount, m.MemoryUsedBytes, m.MemoryLimitBytes, m.DiskUsedBytes),
+            new SandboxMetricsResponse(
+                m.CpuUsedPct,
+                m.CpuCount,
+                m.MemoryUsedBytes,
+                m.MemoryLimitBytes,
+                m.DiskUsedBytes,
+                [.. m.Samples.Select(s => new SandboxMetricsSampleResponse(s.Timestamp, s.CpuUsedPct, s.CpuTimeTotalUs, s.MemoryUsedBytes, s.MemoryLimitBytes, s.MemoryCacheBytes, s.DiskUsedBytes, s.DiskTotalBytes))]),
             ControlPlaneJsonContext.Default.SandboxMetricsResponse));
     }
 }

@@ -6,8 +6,9 @@ using Wrenn.ControlPlane.Sandboxes;
 namespace Wrenn.ControlPlane.E2b;
 
 /// <summary>
-/// GET /sandboxes/{id}/metrics: E2B answers a time series; Wrenn keeps no history, so the series is
-/// the sample taken now (when it falls between <c>start</c> and <c>end</c>), and empty for a paused sandbox.
+/// GET /sandboxes/{id}/metrics: the host's readings of the sandbox between <c>start</c> and <c>end</c>
+/// (Unix seconds, inclusive), oldest first; empty for a paused sandbox. A host that kept none yet (or
+/// keeps none) answers the reading taken now, when it falls in the range.
 /// </summary>
 public static class E2bMetricsApi
 {
@@ -33,22 +34,35 @@ public static class E2bMetricsApi
             return E2bResults.Json(new List<E2bSandboxMetric>(), E2bJsonContext.Default.ListE2bSandboxMetric);
         }
 
-        var metrics = await sandboxes.GetMetricsAsync(caller, sandboxID, http.RequestAborted).ConfigureAwait(false);
+        // The SDK rounds its times to seconds: every reading within the end's second belongs in.
+        var from = start is { } s ? DateTimeOffset.FromUnixTimeSeconds(s) : (DateTimeOffset?)null;
+        var to = end is { } e ? DateTimeOffset.FromUnixTimeSeconds(e).AddSeconds(1).AddTicks(-1) : (DateTimeOffset?)null;
+        var metrics = await sandboxes.GetMetricsAsync(caller, sandboxID, from, to, http.RequestAborted).ConfigureAwait(false);
         if (!metrics.Succeeded)
         {
             return metrics.Error.Kind == SandboxErrorKind.NotFound ? E2bResults.NotFound(sandboxID) : E2bMapping.Error(metrics.Error);
         }
 
-        var sample = metrics.Value;
-        var at = DateTime.SpecifyKind(sample.Timestamp, DateTimeKind.Utc);
-        var unix = new DateTimeOffset(at).ToUnixTimeSeconds();
-        var series = new List<E2bSandboxMetric>();
-        if ((start is null || unix >= start) && (end is null || unix <= end))
+        var now = metrics.Value;
+        var series = now.Samples
+            .Select(p => ToMetric(p.Timestamp, p.CpuCount, p.CpuUsedPct, p.MemoryUsedBytes, p.MemoryLimitBytes, p.MemoryCacheBytes, p.DiskUsedBytes, p.DiskTotalBytes > 0 ? p.DiskTotalBytes : now.DiskTotalBytes))
+            .ToList();
+        if (series.Count == 0)
         {
-            series.Add(new E2bSandboxMetric(at, unix, sample.CpuCount, sample.CpuUsedPct, sample.MemoryUsedBytes, sample.MemoryLimitBytes, 0, sample.DiskUsedBytes, sample.DiskTotalBytes));
+            var current = ToMetric(now.Timestamp, now.CpuCount, now.CpuUsedPct, now.MemoryUsedBytes, now.MemoryLimitBytes, 0, now.DiskUsedBytes, now.DiskTotalBytes);
+            if ((start is null || current.TimestampUnix >= start) && (end is null || current.TimestampUnix <= end))
+            {
+                series.Add(current);
+            }
         }
 
         return E2bResults.Json(series, E2bJsonContext.Default.ListE2bSandboxMetric);
+    }
+
+    private static E2bSandboxMetric ToMetric(DateTime timestamp, int cpuCount, double cpuUsedPct, long memUsed, long memTotal, long memCache, long diskUsed, long diskTotal)
+    {
+        var at = DateTime.SpecifyKind(timestamp, DateTimeKind.Utc);
+        return new E2bSandboxMetric(at, new DateTimeOffset(at).ToUnixTimeSeconds(), cpuCount, cpuUsedPct, memUsed, memTotal, memCache, diskUsed, diskTotal);
     }
 
     private static bool TryUnixSeconds(Microsoft.Extensions.Primitives.StringValues values, out long? seconds)

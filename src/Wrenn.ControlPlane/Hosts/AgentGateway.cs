@@ -50,8 +50,19 @@ public sealed class AgentGateway(AgentClientPool agents, IOptions<ControlPlaneOp
     public Task<SandboxResult<Agent.PingSandboxResponse>> PingSandboxAsync(HostEntity host, string sandboxId, CancellationToken cancellationToken) =>
         CallAsync(Timeouts.Quick, (deadline, ct) => agents.For(host).PingSandboxAsync(new Agent.PingSandboxRequest { SandboxId = sandboxId }, deadline: deadline, cancellationToken: ct).ResponseAsync, cancellationToken);
 
-    public Task<SandboxResult<Agent.GetSandboxMetricsResponse>> GetSandboxMetricsAsync(HostEntity host, string sandboxId, CancellationToken cancellationToken) =>
-        CallAsync(Timeouts.Quick, (deadline, ct) => agents.For(host).GetSandboxMetricsAsync(new Agent.GetSandboxMetricsRequest { SandboxId = sandboxId }, deadline: deadline, cancellationToken: ct).ResponseAsync, cancellationToken);
+    public Task<SandboxResult<Agent.GetSandboxMetricsResponse>> GetSandboxMetricsAsync(HostEntity host, string sandboxId, DateTimeOffset? start, DateTimeOffset? end, CancellationToken cancellationToken) =>
+        CallAsync(
+            Timeouts.Quick,
+            (deadline, ct) => agents.For(host).GetSandboxMetricsAsync(
+                new Agent.GetSandboxMetricsRequest
+                {
+                    SandboxId = sandboxId,
+                    Start = start is { } from ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(from) : null,
+                    End = end is { } to ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(to) : null,
+                },
+                deadline: deadline,
+                cancellationToken: ct).ResponseAsync,
+            cancellationToken);
 
     public Task<SandboxResult<Agent.ListSandboxesResponse>> ListSandboxesAsync(HostEntity host, CancellationToken cancellationToken) =>
         CallAsync(Timeouts.List, (deadline, ct) => agents.For(host).ListSandboxesAsync(new Agent.ListSandboxesRequest(), deadline: deadline, cancellationToken: ct).ResponseAsync, cancellationToken);

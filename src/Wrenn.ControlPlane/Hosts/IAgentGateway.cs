@@ -25,7 +25,7 @@ public interface IAgentGateway
 
     Task<SandboxResult<Agent.PingSandboxResponse>> PingSandboxAsync(HostEntity host, string sandboxId, CancellationToken cancellationToken);
 
-    Task<SandboxResult<Agent.GetSandboxMetricsResponse>> GetSandboxMetricsAsync(HostEntity host, string sandboxId, CancellationToken cancellationToken);
+    Task<SandboxResult<Agent.GetSandboxMetricsResponse>> GetSandboxMetricsAsync(HostEntity host, string sandboxId, DateTimeOffset? start, DateTimeOffset? end, CancellationToken cancellationToken);
 
     Task<SandboxResult<Agent.ListSandboxesResponse>> ListSandboxesAsync(HostEntity host, CancellationToken cancellationToken);
 

@@ -44,7 +44,8 @@ public interface ISandboxService
     /// <summary>Counts as activity: resets the host's inactivity timer and last_active_at.</summary>
     Task<SandboxResult<SandboxDetails>> PingAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken);
 
-    Task<SandboxResult<SandboxMetrics>> GetMetricsAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken);
+    /// <summary>Use now, and the readings the host kept between <paramref name="start"/> and <paramref name="end"/> (inclusive; null = unbounded).</summary>
+    Task<SandboxResult<SandboxMetrics>> GetMetricsAsync(SandboxCaller caller, string sandboxId, DateTimeOffset? start, DateTimeOffset? end, CancellationToken cancellationToken);
 
     /// <summary>
     /// The entry point of exec and files: the sandbox running (resumed first when it is paused with

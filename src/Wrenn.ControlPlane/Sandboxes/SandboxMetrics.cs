@@ -1,6 +1,9 @@
 namespace Wrenn.ControlPlane.Sandboxes;
 
-/// <summary>One sample of a sandbox's use. CPU is the average over its life, as a share of its vcpus.</summary>
+/// <summary>
+/// A sandbox's use now (CPU as a share of its vcpus since the host's last reading) and the readings
+/// the host kept between the asked start and end, oldest first (empty from hosts that keep none).
+/// </summary>
 public sealed record SandboxMetrics(
     DateTime Timestamp,
     double CpuUsedPct,
@@ -8,4 +11,5 @@ public sealed record SandboxMetrics(
     long MemoryUsedBytes,
     long MemoryLimitBytes,
     long DiskUsedBytes,
-    long DiskTotalBytes);
+    long DiskTotalBytes,
+    IReadOnlyList<SandboxMetricsSample> Samples);

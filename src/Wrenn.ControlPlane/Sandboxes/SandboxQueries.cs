@@ -15,7 +15,7 @@ public sealed class SandboxQueries(SandboxLookup lookup, SandboxLister lister, I
     public Task<SandboxResult<SandboxPage>> ListAsync(SandboxCaller caller, SandboxListQuery query, CancellationToken cancellationToken) =>
         lister.ListAsync(caller, query, cancellationToken);
 
-    public async Task<SandboxResult<SandboxMetrics>> GetMetricsAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken)
+    public async Task<SandboxResult<SandboxMetrics>> GetMetricsAsync(SandboxCaller caller, string sandboxId, DateTimeOffset? start, DateTimeOffset? end, CancellationToken cancellationToken)
     {
         var found = await lookup.FindOnHostAsync(caller.TeamId, sandboxId, cancellationToken, SandboxStates.Running, SandboxStates.Paused).ConfigureAwait(false);
         if (!found.Succeeded)
@@ -23,7 +23,7 @@ public sealed class SandboxQueries(SandboxLookup lookup, SandboxLister lister, I
             return found.Error;
         }
 
-        var metrics = await gateway.GetSandboxMetricsAsync(found.Value.Host, sandboxId, cancellationToken).ConfigureAwait(false);
+        var metrics = await gateway.GetSandboxMetricsAsync(found.Value.Host, sandboxId, start, end, cancellationToken).ConfigureAwait(false);
         if (!metrics.Succeeded)
         {
             return metrics.Error;
@@ -37,7 +37,17 @@ public sealed class SandboxQueries(SandboxLookup lookup, SandboxLister lister, I
             (long)m.MemoryUsedBytes,
             (long)m.MemoryLimitBytes,
             (long)m.DiskUsedBytes,
-            (long)m.DiskTotalBytes);
+            (long)m.DiskTotalBytes,
+            [.. m.Samples.Select(s => new SandboxMetricsSample(
+                s.Timestamp.ToDateTime(),
+                s.CpuUsedPct,
+                (long)s.CpuTimeTotalUs,
+                (int)s.CpuCount,
+                (long)s.MemoryUsedBytes,
+                (long)s.MemoryLimitBytes,
+                (long)s.MemoryCacheBytes,
+                (long)s.DiskUsedBytes,
+                (long)s.DiskTotalBytes))]);
     }
 
     public Task<SandboxResult<SandboxTarget>> OpenForWorkAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken) =>

@@ -34,8 +34,8 @@ public sealed class SandboxService(SandboxCreator creator, SandboxLifecycle life
     public Task<SandboxResult<SandboxDetails>> PingAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken) =>
         settings.PingAsync(caller, sandboxId, cancellationToken);
 
-    public Task<SandboxResult<SandboxMetrics>> GetMetricsAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken) =>
-        queries.GetMetricsAsync(caller, sandboxId, cancellationToken);
+    public Task<SandboxResult<SandboxMetrics>> GetMetricsAsync(SandboxCaller caller, string sandboxId, DateTimeOffset? start, DateTimeOffset? end, CancellationToken cancellationToken) =>
+        queries.GetMetricsAsync(caller, sandboxId, start, end, cancellationToken);
 
     public Task<SandboxResult<SandboxTarget>> OpenForWorkAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken) =>
         queries.OpenForWorkAsync(caller, sandboxId, cancellationToken);
