@@ -44,7 +44,7 @@ internal static partial class FileOwnership
     /// </summary>
     public static void SetMode(string path, uint mode)
     {
-        if (FChmodAt(AtFdCwd, path, mode & 0xFFF, AtSymlinkNoFollow) != 0)
+        if (LibC.FChmodAt(AtFdCwd, path, mode & 0xFFF, AtSymlinkNoFollow) != 0)
         {
             throw Error("fchmodat", path);
         }
@@ -82,9 +82,6 @@ internal static partial class FileOwnership
 
     [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int LChown(string path, uint uid, uint gid);
-
-    [LibraryImport("libc", EntryPoint = "fchmodat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int FChmodAt(int directoryFd, string path, uint mode, int flags);
 
     [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint LGetXattr(string path, string name, byte[] value, nint size);

@@ -61,7 +61,7 @@ internal static unsafe partial class FileTreeSize
         if (directory == 0)
         {
             var error = Error("fdopendir", Describe(root, relative));
-            _ = Close(fd);
+            _ = LibC.Close(fd);
             throw error;
         }
 
@@ -168,7 +168,4 @@ internal static unsafe partial class FileTreeSize
 
     [LibraryImport("libc", EntryPoint = "closedir", SetLastError = true)]
     private static partial int CloseDir(nint directory);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

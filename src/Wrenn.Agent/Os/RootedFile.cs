@@ -131,7 +131,7 @@ internal sealed partial class RootedFile : IDisposable
             }
 
             // The mode passed the agent's umask (077); the guest's users expect exactly this one.
-            if (FChmodAt(parentFd, name, mode, 0) != 0)
+            if (LibC.FChmodAt(parentFd, name, mode, 0) != 0)
             {
                 throw Error("chmod", Describe(parentPath, name));
             }
@@ -215,9 +215,6 @@ internal sealed partial class RootedFile : IDisposable
 
     [LibraryImport("libc", EntryPoint = "fchownat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int FChownAt(int directoryFd, string path, uint uid, uint gid, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fchmodat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int FChmodAt(int directoryFd, string path, uint mode, int flags);
 
     [LibraryImport("libc", EntryPoint = "fchown", SetLastError = true)]
     private static partial int FChown(int fd, uint uid, uint gid);

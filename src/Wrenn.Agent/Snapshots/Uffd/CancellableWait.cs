@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Wrenn.Agent.Os;
 using static Wrenn.Agent.Snapshots.Uffd.UffdNative;
 
 namespace Wrenn.Agent.Snapshots.Uffd;
@@ -61,7 +62,7 @@ internal sealed class CancellableWait : IDisposable
         // The registration goes first: disposing it waits for a running callback, so the callback can
         // never write to a closed (or reused) descriptor number.
         _registration.Dispose();
-        Close(_eventFd);
+        LibC.Close(_eventFd);
     }
 
     private unsafe void Signal()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Wrenn.Agent.Os;
 using static Wrenn.Agent.Snapshots.Uffd.UffdNative;
 
 namespace Wrenn.Agent.Snapshots.Uffd;
@@ -130,7 +131,7 @@ public sealed record UffdHandshake(IReadOnlyList<GuestRegionUffdMapping> Regions
             // Descriptors nobody will own would leak, and a leaked userfaultfd keeps the guest's memory registered.
             foreach (var descriptor in descriptors)
             {
-                Close(descriptor);
+                LibC.Close(descriptor);
             }
 
             throw;

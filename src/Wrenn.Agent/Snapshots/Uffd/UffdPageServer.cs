@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Wrenn.Agent.Os;
 using static Wrenn.Agent.Snapshots.Uffd.UffdNative;
 
 namespace Wrenn.Agent.Snapshots.Uffd;
@@ -173,7 +174,7 @@ public sealed class UffdPageServer
                 return true;
             case UFFD_EVENT_FORK:
                 // fork: u32 ufd at 8, a new descriptor in our table. Never asked for; closed so it cannot leak.
-                Close(*(int*)(message + 8));
+                LibC.Close(*(int*)(message + 8));
                 _logger.LogWarning("userfaultfd fork event ignored");
                 return true;
             default:
