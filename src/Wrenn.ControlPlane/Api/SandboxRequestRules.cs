@@ -20,22 +20,6 @@ public static partial class SandboxRequestRules
     public const int MaxEnvEntries = 200;
     public const int MaxExecTimeoutSec = 24 * 3600;
 
-    /// <summary>A template fixes vcpus and memory: a request may leave them out or repeat them, not change them.</summary>
-    public static string? CheckTemplateFit(Data.Entities.TemplateEntity template, CreateSandboxRequest request)
-    {
-        if (request.Vcpus is { } vcpus && vcpus != template.Vcpus)
-        {
-            return $"template '{template.Name}' fixes vcpus at {template.Vcpus}; leave vcpus out or ask for {template.Vcpus}";
-        }
-
-        if (request.MemoryMb is { } memory && memory != template.MemoryMb)
-        {
-            return $"template '{template.Name}' fixes memory_mb at {template.MemoryMb}; leave memory_mb out or ask for {template.MemoryMb}";
-        }
-
-        return null;
-    }
-
     /// <summary>The first rule the request breaks, or null.</summary>
     public static string? CheckCreate(CreateSandboxRequest request)
     {
@@ -64,23 +48,31 @@ public static partial class SandboxRequestRules
             return $"lifetime_sec must be between 0 (no end time) and {MaxTimeoutSec}";
         }
 
-        if (request.Metadata is { } metadata)
-        {
-            if (metadata.Count > MaxMetadataEntries)
-            {
-                return $"metadata may have at most {MaxMetadataEntries} entries";
-            }
+        return CheckMetadata(request.Metadata) ?? CheckEnv(request.Env);
+    }
 
-            foreach (var (key, value) in metadata)
+    /// <summary>User metadata: how many pairs and how long, for every face.</summary>
+    public static string? CheckMetadata(IReadOnlyDictionary<string, string>? metadata)
+    {
+        if (metadata is null)
+        {
+            return null;
+        }
+
+        if (metadata.Count > MaxMetadataEntries)
+        {
+            return $"metadata may have at most {MaxMetadataEntries} entries";
+        }
+
+        foreach (var (key, value) in metadata)
+        {
+            if (key.Length == 0 || key.Length > MaxMetadataKeyLength || value is null || value.Length > MaxMetadataValueLength)
             {
-                if (key.Length == 0 || key.Length > MaxMetadataKeyLength || value is null || value.Length > MaxMetadataValueLength)
-                {
-                    return $"metadata keys must be 1-{MaxMetadataKeyLength} characters and values at most {MaxMetadataValueLength}";
-                }
+                return $"metadata keys must be 1-{MaxMetadataKeyLength} characters and values at most {MaxMetadataValueLength}";
             }
         }
 
-        return CheckEnv(request.Env);
+        return null;
     }
 
     public static string? CheckExec(ExecRequest request)

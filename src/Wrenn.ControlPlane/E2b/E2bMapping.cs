@@ -77,19 +77,8 @@ public static class E2bMapping
     /// <summary>The sandbox service's error with E2B's status for it.</summary>
     public static IResult Error(SandboxError error) => E2bResults.Error(Status(error.Kind), error.Message);
 
-    public static int Status(SandboxErrorKind kind) => kind switch
-    {
-        SandboxErrorKind.BadRequest => StatusCodes.Status400BadRequest,
-        SandboxErrorKind.NotFound => StatusCodes.Status404NotFound,
-        SandboxErrorKind.Conflict => StatusCodes.Status409Conflict,
-        SandboxErrorKind.Forbidden => StatusCodes.Status403Forbidden,
-        SandboxErrorKind.QuotaExceeded or SandboxErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
-        SandboxErrorKind.NoCapacity => StatusCodes.Status503ServiceUnavailable,
-        SandboxErrorKind.AgentUnavailable => StatusCodes.Status502BadGateway,
-        SandboxErrorKind.Timeout => StatusCodes.Status504GatewayTimeout,
-        SandboxErrorKind.NotSupported => StatusCodes.Status501NotImplemented,
-        _ => StatusCodes.Status500InternalServerError,
-    };
+    /// <summary>E2B's statuses are Wrenn's own for each kind; only the body differs.</summary>
+    public static int Status(SandboxErrorKind kind) => Api.SandboxErrors.Describe(kind).Status;
 
     private static DateTime Utc(DateTime time) => DateTime.SpecifyKind(time, DateTimeKind.Utc);
 }

@@ -29,9 +29,9 @@ public static class SandboxCommandRules
             return $"memory must be between {SandboxRequestRules.MinMemoryMb} and {SandboxRequestRules.MaxMemoryMb} MiB";
         }
 
-        if (command.InactivityTimeoutSec is { } timeout && (timeout < 0 || timeout > SandboxRequestRules.MaxTimeoutSec))
+        if (command.InactivityTimeoutSec is { } timeout && CheckInactivityTimeout(timeout) is { } badTimeout)
         {
-            return $"the inactivity timeout must be between 0 (never pause) and {SandboxRequestRules.MaxTimeoutSec} seconds";
+            return badTimeout;
         }
 
         if (CheckLifetime(command.Lifetime) is { } badLifetime)
@@ -39,23 +39,7 @@ public static class SandboxCommandRules
             return badLifetime;
         }
 
-        if (command.Metadata is { } metadata)
-        {
-            if (metadata.Count > SandboxRequestRules.MaxMetadataEntries)
-            {
-                return $"metadata may have at most {SandboxRequestRules.MaxMetadataEntries} entries";
-            }
-
-            foreach (var (key, value) in metadata)
-            {
-                if (key.Length == 0 || key.Length > SandboxRequestRules.MaxMetadataKeyLength || value is null || value.Length > SandboxRequestRules.MaxMetadataValueLength)
-                {
-                    return $"metadata keys must be 1-{SandboxRequestRules.MaxMetadataKeyLength} characters and values at most {SandboxRequestRules.MaxMetadataValueLength}";
-                }
-            }
-        }
-
-        return SandboxRequestRules.CheckEnv(command.Env);
+        return SandboxRequestRules.CheckMetadata(command.Metadata) ?? SandboxRequestRules.CheckEnv(command.Env);
     }
 
     public static string? CheckLifetime(TimeSpan? lifetime) =>

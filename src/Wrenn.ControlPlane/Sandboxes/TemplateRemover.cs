@@ -8,13 +8,13 @@ using Wrenn.ControlPlane.Hosts;
 namespace Wrenn.ControlPlane.Sandboxes;
 
 /// <summary>Deletes a team template from its host and the database, unless live sandboxes use it.</summary>
-public sealed class TemplateRemover(WrennDbContext db, IAgentGateway gateway, IAuditLog audit)
+public sealed class TemplateRemover(WrennDbContext db, SandboxLookup lookup, IAgentGateway gateway, IAuditLog audit)
 {
     public async Task<SandboxResult<TemplateDetails>> DeleteAsync(SandboxCaller caller, string name, CancellationToken cancellationToken)
     {
         var teamId = caller.TeamId;
         var template = SafeName.IsValid(name)
-            ? await db.Templates.SingleOrDefaultAsync(t => t.Name == name && t.TeamId == teamId, cancellationToken).ConfigureAwait(false)
+            ? await lookup.FindTemplateAsync(teamId, name, cancellationToken).ConfigureAwait(false)
             : null;
         if (template is null)
         {
