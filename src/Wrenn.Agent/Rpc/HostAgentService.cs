@@ -139,7 +139,7 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
 
     public override async Task<GetSandboxMetricsResponse> GetSandboxMetrics(GetSandboxMetricsRequest request, ServerCallContext context)
     {
-        var sandbox = manager.List().FirstOrDefault(s => s.Id == request.SandboxId) ?? throw new SandboxNotFoundException(request.SandboxId);
+        var sandbox = manager.Get(request.SandboxId);
         var now = await metricsReader.ReadAsync(sandbox, context.CancellationToken).ConfigureAwait(false);
         var response = new GetSandboxMetricsResponse
         {

@@ -757,7 +757,8 @@ public sealed class SandboxManager(
         }
     }
 
-    private Sandbox Get(string sandboxId) =>
+    /// <summary>The sandbox, or <see cref="SandboxNotFoundException"/>.</summary>
+    public Sandbox Get(string sandboxId) =>
         _sandboxes.TryGetValue(sandboxId, out var sandbox) ? sandbox : throw new SandboxNotFoundException(sandboxId);
 
     private async Task<List<Exception>> TearDownAsync(Sandbox sandbox, CancellationToken cancellationToken)

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Wrenn.Common.Ids;
-using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Sandboxes;
 
@@ -74,12 +72,13 @@ public sealed class SandboxUpstreams(
             });
         }
 
-        var db = scope.ServiceProvider.GetRequiredService<WrennDbContext>();
-        var host = await db.Hosts.AsNoTracking().FirstOrDefaultAsync(h => h.Id == woken.Sandbox.HostId, cancellationToken).ConfigureAwait(false);
-        if (host is null || host.Address.Length == 0)
+        var onHost = await scope.ServiceProvider.GetRequiredService<SandboxLookup>().OnHostAsync(woken.Sandbox, cancellationToken).ConfigureAwait(false);
+        if (!onHost.Succeeded || onHost.Value.Host.Address.Length == 0)
         {
             return UpstreamLookup.Unreachable("the sandbox's host is unknown");
         }
+
+        var host = onHost.Value.Host;
 
         var token = string.IsNullOrEmpty(woken.Sandbox.TrafficAccessToken) ? null : woken.Sandbox.TrafficAccessToken;
 
