@@ -121,7 +121,9 @@ public sealed partial class RunningPlatform : IAsyncDisposable
                 output.AppendLine(line);
             }
 
-            if (line.StartsWith("Wrenn is up", StringComparison.Ordinal))
+            // Ready when the whole banner is out: "Wrenn is up" is its first line, and tests read the
+            // URL and key lines below it (they raced the reader when readiness was the first line).
+            if (line.StartsWith("Press Ctrl-C to stop", StringComparison.Ordinal))
             {
                 ready.TrySetResult();
             }
