@@ -11,7 +11,7 @@ namespace Wrenn.ControlPlane.Tests.Proxy;
 /// </summary>
 public sealed class ProxyLookupStateTests : IAsyncLifetime
 {
-    private readonly WorkingHostAgent _agent = new();
+    private readonly InMemoryHostAgent _agent = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false });
     private FakeAgent _server = null!;
     private RunningControlPlane _plane = null!;
