@@ -27,6 +27,7 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     private int _resumes;
     private int _pings;
     private int _pauses;
+    private int _lists;
 
     /// <summary>How long a resume takes (so concurrent first requests overlap).</summary>
     public TimeSpan ResumeDelay { get; set; } = TimeSpan.Zero;
@@ -44,6 +45,8 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     public int PingCalls => Volatile.Read(ref _pings);
 
     public int PauseCalls => Volatile.Read(ref _pauses);
+
+    public int ListCalls => Volatile.Read(ref _lists);
 
     /// <summary>Every id DestroySandbox was called with, known or not.</summary>
     public ConcurrentBag<string> Destroyed { get; } = [];
@@ -143,6 +146,7 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
 
     public override async Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
     {
+        Interlocked.Increment(ref _lists);
         var response = new ListSandboxesResponse();
         foreach (var info in _sandboxes.Values)
         {

@@ -66,6 +66,20 @@ public sealed class ProxyLookupStateTests : IAsyncLifetime
         Assert.Equal(id, JsonDocument.Parse(killed.Body).RootElement.GetProperty("sandboxId").GetString());
     }
 
+    [Fact]
+    public async Task A_burst_of_first_requests_shares_one_lookup()
+    {
+        var id = (await _api.SendAsync(HttpMethod.Post, "/v1/sandboxes", new { }, HttpStatusCode.Created, apiKey: _key)).GetProperty("id").GetString()!;
+
+        // A slow host: every request of the burst arrives while the first lookup is still waiting for it.
+        _agent.ListDelay = TimeSpan.FromMilliseconds(500);
+        var listsBefore = _agent.ListCalls;
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ProxiedAsync(id)));
+
+        Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.Status));
+        Assert.Equal(1, _agent.ListCalls - listsBefore);
+    }
+
     private async Task<(HttpStatusCode Status, string Body)> ProxiedAsync(string sandboxId)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{_proxyPort}/hello"));
