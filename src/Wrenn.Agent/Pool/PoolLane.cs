@@ -20,7 +20,7 @@ internal sealed class PoolLane(WarmPoolTarget target, DateTimeOffset now)
     /// <summary>Refill failures in a row; the next refill waits until <see cref="RetryAt"/>.</summary>
     public int Failures { get; set; }
 
-    public DateTimeOffset RetryAt { get; set; } = now;
+    public DateTimeOffset RetryAt { get; set; } = DateTimeOffset.MinValue;
 
     /// <summary>Bumped by a drain: a refill that started before it is destroyed when it finishes.</summary>
     public int Generation { get; set; }
