@@ -76,6 +76,7 @@ public static class AgentHost
 
             // Network settings are read here, so a bad egress allow list stops the agent now and not at the first create.
             _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NetworkOptions>>().Value;
+            _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Pool.WarmPoolOptions>>().Value;
         }
         catch (Exception ex) when (ex is NotSupportedException or ArgumentException or InvalidOperationException)
         {
@@ -230,6 +231,17 @@ public static class AgentHost
             }
         });
         services.AddOptions<SandboxManagerOptions>();
+        services.AddOptions<Pool.WarmPoolOptions>().Configure(pool =>
+        {
+            try
+            {
+                pool.Targets = Pool.WarmPoolOptions.Parse(WrennEnvironment.Get(WrennEnvironment.WarmPool));
+            }
+            catch (FormatException ex)
+            {
+                throw new InvalidOperationException($"{WrennEnvironment.WarmPool}: {ex.Message}", ex);
+            }
+        });
         services.AddOptions<SandboxCallLimitOptions>().Configure(limits =>
         {
             limits.MaxCallsPerHost = PositiveFromEnvironment(WrennEnvironment.AgentMaxCalls, limits.MaxCallsPerHost);
@@ -250,6 +262,8 @@ public static class AgentHost
         services.AddSingleton<TemplateStore>();
         services.AddSingleton<Storage.Ownership.IdShiftedLayers>();
         services.AddSingleton<SandboxDisk>();
+        services.AddSingleton<ISandboxDisk>(sp => sp.GetRequiredService<SandboxDisk>());
+        services.AddSingleton<ISandboxNetwork>(sp => sp.GetRequiredService<SandboxNetworkManager>());
         services.AddSingleton<ContainerRuntime>();
         services.AddOptions<Runtimes.Qemu.QemuRuntimeOptions>().Configure(qemu =>
         {
@@ -276,6 +290,18 @@ public static class AgentHost
         services.AddSingleton<IRuntime>(sp => RuntimeSelector.Select(options.Runtime, sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(RuntimeSelector))));
         services.AddSingleton<SandboxRequestValidator>();
         services.AddSingleton<BaseVmSnapshots>();
+        services.AddSingleton<ISandboxEnvd>(sp => sp.GetRequiredService<EnvdClient>());
+        services.AddSingleton<SandboxTable>();
+        services.AddSingleton<SandboxRecordStore>();
+        services.AddSingleton<SandboxTeardown>();
+        services.AddSingleton<SandboxThaw>();
+        services.AddSingleton<GuestSetup>();
+        services.AddSingleton<SandboxStarter>();
+        services.AddSingleton<SandboxRecovery>();
+        services.AddSingleton<SandboxTemplates>();
+        services.AddSingleton<Pool.IPoolFiller, Pool.SandboxPoolFiller>();
+        services.AddSingleton<Pool.PoolClaim>();
+        services.AddSingleton<Pool.WarmPool>();
         services.AddSingleton<SandboxManager>();
         services.AddSingleton<SandboxCommands>();
         services.AddSingleton<SandboxFiles>();
@@ -287,6 +313,9 @@ public static class AgentHost
         services.AddSingleton<CallTokenReplayCache>();
         services.AddSingleton<CallTokenValidator>();
         services.AddHostedService<SandboxLifecycleService>();
+
+        // After the lifecycle service: the pool fills only once recovery has gone through what an earlier run left.
+        services.AddHostedService(sp => sp.GetRequiredService<Pool.WarmPool>());
         services.AddHttpClient<ControlPlaneClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddOptions<EnvdClientOptions>();
         services.AddHttpClient<EnvdClient>(client =>

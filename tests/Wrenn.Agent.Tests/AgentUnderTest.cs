@@ -59,6 +59,10 @@ public sealed class AgentUnderTest : IAsyncDisposable
 
     public Runtimes.IRuntime Runtime { get; }
 
+    /// <summary>Any of the agent's services (the warm pool, the envd client, …).</summary>
+    public T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
+
     /// <summary>The agent's gRPC service over these services, called directly (no server, no call token).</summary>
     public Agent.Rpc.HostAgentService Rpc => new(Manager, Commands, Files, _services.GetRequiredService<Agent.Rpc.HostInfoProvider>(), _services.GetRequiredService<Agent.Rpc.HostMetricsCollector>(), new Agent.Rpc.SandboxPortTunnel(Manager, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Rpc.SandboxPortTunnel>.Instance), _services.GetRequiredService<Agent.Metrics.SandboxMetricsReader>(), _services.GetRequiredService<Agent.Metrics.SandboxMetricsStore>());
 

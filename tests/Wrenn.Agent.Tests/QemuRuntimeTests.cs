@@ -207,7 +207,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
 
             // Its vcpus and memory are the template's.
             await Assert.ThrowsAsync<ArgumentException>(() => agent.Manager.CreateAsync(Spec() with { Template = template, MemoryMb = 512 }, ct));
-            Assert.Throws<Wrenn.Agent.Storage.TemplateInUseException>(() => agent.Manager.DeleteSnapshot(template));
+            await Assert.ThrowsAsync<Wrenn.Agent.Storage.TemplateInUseException>(() => agent.Manager.DeleteSnapshotAsync(template, CancellationToken.None));
 
             output.WriteLine($"qemu (TCG) template of a running VM {snapshot.TotalSeconds:F2} s ({made.SizeBytes / 1048576.0:F1} MB), sandbox from it {string.Join(", ", restores.Select(r => r.TotalSeconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} s");
             foreach (var id in children.Select(c => c.SandboxId).Append(source.SandboxId))
@@ -215,7 +215,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
                 await agent.Manager.DestroyAsync(id, ct);
             }
 
-            agent.Manager.DeleteSnapshot(template);
+            await agent.Manager.DeleteSnapshotAsync(template, CancellationToken.None);
         }
 
         Assert.Empty(HostSnapshot.Take().NewSince(before));

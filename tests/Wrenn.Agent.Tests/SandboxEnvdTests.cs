@@ -122,7 +122,7 @@ public sealed class SandboxEnvdTests
             await agent.Manager.DestroyAsync(id, ct);
         }
 
-        agent.Manager.DeleteSnapshot(template);
+        await agent.Manager.DeleteSnapshotAsync(template, CancellationToken.None);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace Wrenn.Agent.Envd;
 /// spoken in binary protobuf. Every answer is read up to a cap (<see cref="EnvdClientOptions"/>): envd
 /// runs inside the sandbox, so what it sends is the tenant's to choose.
 /// </summary>
-public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> options, ILogger<EnvdClient> logger)
+public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> options, ILogger<EnvdClient> logger) : Sandboxes.ISandboxEnvd
 {
     public const int Port = 49983;
 

@@ -13,7 +13,7 @@ public sealed class SandboxNetworkManager(
     ICommandRunner commands,
     SandboxFirewall firewall,
     IOptions<NetworkOptions> options,
-    ILogger<SandboxNetworkManager> logger)
+    ILogger<SandboxNetworkManager> logger) : Sandboxes.ISandboxNetwork
 {
     private const string Ip = "ip";
     private const string Sysctl = "sysctl";

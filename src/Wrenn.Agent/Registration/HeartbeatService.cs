@@ -66,10 +66,13 @@ public sealed class HeartbeatService(
     private async Task<TimeSpan?> BeatAsync(CancellationToken cancellationToken)
     {
         // The address is only informative: the control plane keeps the registered one and logs a difference.
+        var pooled = sandboxes.PoolStatus();
         var heartbeat = new HeartbeatRequestMessage(
             _current.Address,
             hostInfo.Specs(sandboxes.RuntimeName, options.Value.WrennDir),
-            sandboxes.List().Count(s => s.State == SandboxState.Running));
+            sandboxes.List().Count(s => s.State == SandboxState.Running),
+            pooled.Vcpus,
+            pooled.MemoryMb);
         var answer = await controlPlane.HeartbeatAsync(_current, heartbeat, cancellationToken).ConfigureAwait(false);
         if (answer is null)
         {

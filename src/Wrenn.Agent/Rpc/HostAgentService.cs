@@ -62,10 +62,10 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         };
     }
 
-    public override Task<DeleteSnapshotResponse> DeleteSnapshot(DeleteSnapshotRequest request, ServerCallContext context)
+    public override async Task<DeleteSnapshotResponse> DeleteSnapshot(DeleteSnapshotRequest request, ServerCallContext context)
     {
-        manager.DeleteSnapshot(request.Name);
-        return Task.FromResult(new DeleteSnapshotResponse());
+        await manager.DeleteSnapshotAsync(request.Name, context.CancellationToken).ConfigureAwait(false);
+        return new DeleteSnapshotResponse();
     }
 
     public override async Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)

@@ -11,13 +11,19 @@ public sealed class Sandbox(CreateSandboxSpec spec, string directory)
 
     public CreateSandboxSpec Spec { get; } = spec;
 
-    /// <summary>$WRENN_DIR/sandboxes/&lt;id&gt;.</summary>
+    /// <summary>
+    /// $WRENN_DIR/sandboxes/&lt;name&gt;: the public id for a sandbox created cold, the pool's id for one
+    /// claimed from the warm pool (its network, container and files keep the name they were made with).
+    /// </summary>
     public string Directory { get; } = directory;
+
+    /// <summary>The name the runtime, network and files know the sandbox by: its directory's name.</summary>
+    public string RuntimeId => Path.GetFileName(Directory);
 
     public SandboxState State { get; set; } = SandboxState.Starting;
 
-    /// <summary>Held while a state change (pause, resume, destroy) runs, so two never overlap.</summary>
-    public SemaphoreSlim Transition { get; } = new(1, 1);
+    /// <summary>Held while a state change (pause, resume, destroy, snapshot) runs, so two never overlap.</summary>
+    private readonly SemaphoreSlim _transition = new(1, 1);
 
     /// <summary>Seconds of inactivity after which the host pauses the sandbox; 0 = never.</summary>
     public uint TimeoutSec { get; set; } = spec.TimeoutSec;
@@ -50,4 +56,21 @@ public sealed class Sandbox(CreateSandboxSpec spec, string directory)
     public string? EnvdVersion { get; set; }
 
     public EnvdEndpoint Envd => new(EnvdUri ?? throw new InvalidOperationException($"sandbox {Id} has no network yet"), EnvdAccessToken);
+
+    /// <summary>
+    /// Runs <paramref name="change"/> as this sandbox's only state change: a pause, resume, destroy or
+    /// snapshot waits for the one before it. The one transition helper every operation goes through.
+    /// </summary>
+    public async Task<T> TransitionAsync<T>(Func<Task<T>> change, CancellationToken cancellationToken)
+    {
+        await _transition.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await change().ConfigureAwait(false);
+        }
+        finally
+        {
+            _transition.Release();
+        }
+    }
 }

@@ -7,6 +7,9 @@ namespace Wrenn.Agent.Sandboxes;
 /// talks to the sandbox's envd; it is null until envd was initialised. <see cref="EnvdVersion"/> is the
 /// E2B envd version that envd reported, so an adopted paused sandbox still knows it. <see cref="SlotIndex"/> is null
 /// while a VM sandbox is paused: its memory is on disk and its network slot was given back.
+/// <see cref="SandboxId"/> is the public id; the directory's name differs for a sandbox claimed from
+/// the warm pool (the pool's name, which its container and files keep). <see cref="Pooled"/> marks a
+/// sandbox still waiting in the pool: a restarted agent destroys those, it never adopts them.
 /// </summary>
 public sealed record SandboxRecord(
     string SandboxId,
@@ -20,7 +23,8 @@ public sealed record SandboxRecord(
     bool Paused = false,
     string? EnvdAccessToken = null,
     string? TeamId = null,
-    string? EnvdVersion = null)
+    string? EnvdVersion = null,
+    bool Pooled = false)
 {
     public const string FileName = "sandbox.json";
 }

@@ -9,7 +9,7 @@ namespace Wrenn.Agent.Storage;
 /// sandbox directory, that holds the overlay's upper and work directories. A sandbox that fills it
 /// gets ENOSPC and nobody else notices. With the cap off, <c>disk/</c> is a plain directory.
 /// </summary>
-public sealed class SandboxDisk(ICommandRunner commands, IOptions<SandboxDiskOptions> options)
+public sealed class SandboxDisk(ICommandRunner commands, IOptions<SandboxDiskOptions> options) : Sandboxes.ISandboxDisk
 {
     public const string DirectoryName = "disk";
     public const string ImageFileName = "disk.ext4";

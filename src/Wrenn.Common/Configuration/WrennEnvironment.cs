@@ -74,6 +74,9 @@ public static class WrennEnvironment
     /// </summary>
     public const string SandboxDiskMb = "WRENN_SANDBOX_DISK_MB";
 
+    /// <summary>Agent: warm pool of ready sandboxes, template[:vcpus[:memory_mb]]=depth, comma-separated; unset = none.</summary>
+    public const string WarmPool = "WRENN_WARM_POOL";
+
     /// <summary>Processes (and threads) one sandbox may have at once; fork bombs stop there.</summary>
     public const string SandboxPidsLimit = "WRENN_SANDBOX_PIDS_LIMIT";
 

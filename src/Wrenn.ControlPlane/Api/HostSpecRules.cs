@@ -21,6 +21,10 @@ public static partial class HostSpecRules
 
     public const int MaxRunningSandboxes = 100_000;
 
+    public const int MaxPooledVcpus = 65_536;
+
+    public const long MaxPooledMemoryMb = 64L * 1024 * 1024;
+
     /// <summary>Null when the specs are plausible (absent fields are fine: the last known value stays).</summary>
     public static string? Check(HostSpecs? specs) => specs switch
     {
@@ -36,6 +40,12 @@ public static partial class HostSpecRules
 
     public static string? CheckRunning(int? runningSandboxes) =>
         runningSandboxes is < 0 or > MaxRunningSandboxes ? $"running_sandboxes must be 0..{MaxRunningSandboxes}" : null;
+
+    /// <summary>The warm pool's share of the host: never negative, never more than a host could have.</summary>
+    public static string? CheckPooled(int? vcpus, long? memoryMb) =>
+        vcpus is < 0 or > MaxPooledVcpus ? $"pooled_vcpus must be 0..{MaxPooledVcpus}"
+        : memoryMb is < 0 or > MaxPooledMemoryMb ? $"pooled_memory_mb must be 0..{MaxPooledMemoryMb}"
+        : null;
 
     [GeneratedRegex("^[a-z0-9_-]{1,20}$")]
     private static partial Regex Label();

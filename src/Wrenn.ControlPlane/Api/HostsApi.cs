@@ -193,7 +193,7 @@ public static class HostsApi
             return error;
         }
 
-        if (((body!.Address is null ? null : AddressError(body.Address)) ?? HostSpecRules.Check(body.Specs) ?? HostSpecRules.CheckRunning(body.RunningSandboxes)) is { } problem)
+        if (((body!.Address is null ? null : AddressError(body.Address)) ?? HostSpecRules.Check(body.Specs) ?? HostSpecRules.CheckRunning(body.RunningSandboxes) ?? HostSpecRules.CheckPooled(body.PooledVcpus, body.PooledMemoryMb)) is { } problem)
         {
             return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, problem);
         }
@@ -217,6 +217,10 @@ public static class HostsApi
 
         ApplySpecs(host, body.Specs);
         host.RunningSandboxes = body.RunningSandboxes ?? host.RunningSandboxes;
+
+        // An agent without a pool sends none: it holds nothing for one.
+        host.PooledVcpus = body.PooledVcpus ?? 0;
+        host.PooledMemoryMb = body.PooledMemoryMb ?? 0;
         host.LastSeenAt = clock.GetUtcNow().UtcDateTime;
         host.State = HostEntity.ReadyState;
         await db.SaveChangesAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);

@@ -104,6 +104,8 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             host.Property(h => h.AgentSecret).HasColumnName("agent_secret").HasMaxLength(64);
             host.Property(h => h.DiskMb).HasColumnName("disk_mb");
             host.Property(h => h.RunningSandboxes).HasColumnName("running_sandboxes");
+            host.Property(h => h.PooledVcpus).HasColumnName("pooled_vcpus");
+            host.Property(h => h.PooledMemoryMb).HasColumnName("pooled_memory_mb");
             host.Property(h => h.TokenGeneration).HasColumnName("token_generation");
             host.HasIndex(h => h.RegistrationTokenHash).IsUnique();
         });

@@ -28,8 +28,9 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, IOpt
             .Select(h => new
             {
                 Host = h,
-                Vcpus = db.Sandboxes.Where(s => s.HostId == h.Id && LiveStates.Contains(s.State)).Sum(s => (int?)s.Vcpus) ?? 0,
-                MemoryMb = db.Sandboxes.Where(s => s.HostId == h.Id && LiveStates.Contains(s.State)).Sum(s => (long?)s.MemoryMb) ?? 0,
+                // The host's warm pool holds real sandboxes (memory, processes) until they are claimed.
+                Vcpus = (db.Sandboxes.Where(s => s.HostId == h.Id && LiveStates.Contains(s.State)).Sum(s => (int?)s.Vcpus) ?? 0) + h.PooledVcpus,
+                MemoryMb = (db.Sandboxes.Where(s => s.HostId == h.Id && LiveStates.Contains(s.State)).Sum(s => (long?)s.MemoryMb) ?? 0) + h.PooledMemoryMb,
             })
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);

@@ -1,4 +1,7 @@
 namespace Wrenn.ControlPlane.Api.Contracts;
 
-/// <summary>Body of POST /v1/hosts/{id}/heartbeat.</summary>
-public sealed record HeartbeatRequest(string? Address, HostSpecs? Specs, int? RunningSandboxes);
+/// <summary>
+/// Body of POST /v1/hosts/{id}/heartbeat. <see cref="PooledVcpus"/> and <see cref="PooledMemoryMb"/>:
+/// what the host's warm pool holds (absent from agents without one).
+/// </summary>
+public sealed record HeartbeatRequest(string? Address, HostSpecs? Specs, int? RunningSandboxes, int? PooledVcpus = null, long? PooledMemoryMb = null);

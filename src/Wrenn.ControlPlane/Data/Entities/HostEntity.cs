@@ -35,6 +35,14 @@ public sealed class HostEntity
     /// <summary>Sandboxes the host reported running at its last heartbeat.</summary>
     public int RunningSandboxes { get; set; }
 
+    /// <summary>
+    /// vCPUs and memory the host's warm pool held at its last heartbeat (ready sandboxes nobody has
+    /// claimed yet): placement counts them as used.
+    /// </summary>
+    public int PooledVcpus { get; set; }
+
+    public long PooledMemoryMb { get; set; }
+
     public required string State { get; set; }
 
     public string Runtime { get; set; } = string.Empty;

@@ -173,6 +173,14 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("memory_mb");
 
+                    b.Property<long>("PooledMemoryMb")
+                        .HasColumnType("bigint")
+                        .HasColumnName("pooled_memory_mb");
+
+                    b.Property<int>("PooledVcpus")
+                        .HasColumnType("integer")
+                        .HasColumnName("pooled_vcpus");
+
                     b.Property<DateTime?>("RegistrationExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("registration_expires_at");

@@ -166,6 +166,14 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("memory_mb");
 
+                    b.Property<long>("PooledMemoryMb")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pooled_memory_mb");
+
+                    b.Property<int>("PooledVcpus")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pooled_vcpus");
+
                     b.Property<DateTime?>("RegistrationExpiresAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("registration_expires_at");

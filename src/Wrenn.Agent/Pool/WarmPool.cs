@@ -1,0 +1,333 @@
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Sandboxes;
+
+namespace Wrenn.Agent.Pool;
+
+/// <summary>
+/// Ready sandboxes per (template, vcpus, memory), made ahead so a create only has to claim one.
+/// Refilled in the background one sandbox at a time; a lane aims for its configured depth while
+/// claims come and drops to one ready sandbox after <see cref="WarmPoolOptions.IdleShrinkAfter"/>
+/// without a claim. A refill that fails leaves nothing (the filler rolls back) and the lane waits,
+/// doubling the wait with each failure in a row. A sandbox whose template's image or envd changed
+/// since it was made is never handed out: its lane is drained. Taken sandboxes never come back.
+/// </summary>
+public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> options, TimeProvider clock, ILogger<WarmPool> logger) : BackgroundService
+{
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly List<Task> _removals = [];
+    private List<PoolLane>? _lanes;
+    private bool _closed;
+
+    public bool Enabled => options.Value.Enabled;
+
+    private List<PoolLane> Lanes => _lanes ??= [.. options.Value.Targets.Select(t => new PoolLane(t, clock.GetUtcNow()))];
+
+    /// <summary>Ready and in-the-making sandboxes with the vcpus and memory they hold.</summary>
+    public WarmPoolStatus Status()
+    {
+        lock (_gate)
+        {
+            return new WarmPoolStatus(
+                Lanes.Sum(l => l.Count),
+                Lanes.Sum(l => (long)l.Count * l.Key.Vcpus),
+                Lanes.Sum(l => (long)l.Count * l.Key.MemoryMb));
+        }
+    }
+
+    /// <summary>How many ready sandboxes <paramref name="key"/> has now.</summary>
+    public int ReadyCount(PoolKey key)
+    {
+        lock (_gate)
+        {
+            return Lanes.FirstOrDefault(l => l.Key == key)?.Ready.Count ?? 0;
+        }
+    }
+
+    /// <summary>
+    /// Takes a ready sandbox of <paramref name="key"/>, made of what the template is now; null when
+    /// there is none (the caller creates one cold). Either way the lane is raised to its full depth.
+    /// </summary>
+    public PooledSandbox? TryTake(PoolKey key)
+    {
+        if (!Enabled)
+        {
+            return null;
+        }
+
+        var current = filler.Stamp(key.Template);
+        List<PooledSandbox> stale = [];
+        PooledSandbox? taken = null;
+        lock (_gate)
+        {
+            if (_closed || Lanes.FirstOrDefault(l => l.Key == key) is not { } lane)
+            {
+                return null;
+            }
+
+            lane.LastClaimAt = clock.GetUtcNow();
+            lane.Depth = lane.Target.MaxDepth;
+            if (lane.Ready.Any(p => p.Stamp != current))
+            {
+                // The image or envd changed: everything made before is stale, and so is a refill under way.
+                stale.AddRange(lane.Ready);
+                lane.Ready.Clear();
+                lane.Generation++;
+            }
+            else
+            {
+                lane.Ready.TryDequeue(out taken);
+            }
+
+            Wake();
+        }
+
+        if (stale.Count > 0)
+        {
+            logger.LogInformation("Warm pool {Key}: template {Template} changed; draining {Count} sandbox(es)", key, key.Template, stale.Count);
+            Track(RemoveAsync(stale, CancellationToken.None));
+        }
+
+        return taken;
+    }
+
+    /// <summary>Destroys every pooled sandbox of <paramref name="template"/> (it is being deleted or changed).</summary>
+    public async Task DrainAsync(string template, CancellationToken cancellationToken)
+    {
+        List<PooledSandbox> drained = [];
+        lock (_gate)
+        {
+            foreach (var lane in Lanes.Where(l => l.Key.Template == template))
+            {
+                drained.AddRange(lane.Ready);
+                lane.Ready.Clear();
+                lane.Generation++;
+            }
+        }
+
+        if (drained.Count > 0)
+        {
+            logger.LogInformation("Warm pool: draining {Count} sandbox(es) of {Template}", drained.Count, template);
+        }
+
+        await RemoveAsync(drained, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops refilling and destroys every pooled sandbox, including one being made now.</summary>
+    public async Task DestroyAllAsync(CancellationToken cancellationToken)
+    {
+        List<PooledSandbox> all;
+        lock (_gate)
+        {
+            _closed = true;
+            all = [.. Lanes.SelectMany(l => l.Ready)];
+            foreach (var lane in Lanes)
+            {
+                lane.Ready.Clear();
+                lane.Generation++;
+            }
+        }
+
+        await RemoveAsync(all, cancellationToken).ConfigureAwait(false);
+        Task[] pending;
+        lock (_gate)
+        {
+            pending = [.. _removals];
+        }
+
+        await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One step of the refill loop: lowers idle lanes, then makes one sandbox for the first lane below
+    /// its depth whose backoff has passed. False when no lane needed one.
+    /// </summary>
+    public async Task<bool> RefillOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        PoolLane? lane;
+        int generation;
+        List<PooledSandbox> surplus = [];
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            foreach (var idle in Lanes.Where(l => l.Depth > 1 && now - l.LastClaimAt >= options.Value.IdleShrinkAfter))
+            {
+                idle.Depth = 1;
+                var ready = idle.Ready.ToList();
+                idle.Ready.Clear();
+                foreach (var (pooled, index) in ready.Select((p, i) => (p, i)))
+                {
+                    // The first stays: it is the one the next claim takes.
+                    if (index < idle.Depth)
+                    {
+                        idle.Ready.Enqueue(pooled);
+                    }
+                    else
+                    {
+                        surplus.Add(pooled);
+                    }
+                }
+            }
+
+            lane = Lanes.FirstOrDefault(l => l.Filling == 0 && l.Count < l.Depth && now >= l.RetryAt);
+            generation = lane?.Generation ?? 0;
+            if (lane is not null)
+            {
+                lane.Filling++;
+            }
+        }
+
+        if (surplus.Count > 0)
+        {
+            logger.LogInformation("Warm pool: no claims for {Minutes:F0} min; destroying {Count} surplus sandbox(es)", options.Value.IdleShrinkAfter.TotalMinutes, surplus.Count);
+            await RemoveAsync(surplus, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (lane is null)
+        {
+            return surplus.Count > 0;
+        }
+
+        Sandbox? sandbox = null;
+        string? stamp = null;
+        try
+        {
+            stamp = filler.Stamp(lane.Key.Template) ?? throw new InvalidOperationException($"template '{lane.Key.Template}' cannot be used");
+            sandbox = await filler.FillAsync(lane.Key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            lock (_gate)
+            {
+                lane.Filling--;
+                lane.Failures++;
+                var wait = TimeSpan.FromTicks(Math.Min(options.Value.MaxBackoff.Ticks, options.Value.FirstBackoff.Ticks << Math.Min(lane.Failures - 1, 20)));
+                lane.RetryAt = clock.GetUtcNow() + wait;
+                logger.LogWarning(ex, "Warm pool {Key}: refill failed ({Failures} in a row); next try in {Wait:F1} s", lane.Key, lane.Failures, wait.TotalSeconds);
+            }
+
+            return true;
+        }
+
+        var keep = false;
+        lock (_gate)
+        {
+            lane.Filling--;
+            lane.Failures = 0;
+            lane.RetryAt = clock.GetUtcNow();
+
+            // Made of what the template is now, and nothing drained or closed the pool meanwhile.
+            keep = !_closed && lane.Generation == generation && filler.Stamp(lane.Key.Template) == stamp;
+            if (keep)
+            {
+                lane.Ready.Enqueue(new PooledSandbox(sandbox, lane.Key, stamp));
+            }
+        }
+
+        if (!keep)
+        {
+            await RemoveAsync([new PooledSandbox(sandbox, lane.Key, stamp)], CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        logger.LogInformation("Warm pool: {Targets}", string.Join(", ", options.Value.Targets.Select(t => $"{t.Key} x{t.MaxDepth}")));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await RefillOnceAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Warm pool refill loop failed; trying again");
+            }
+
+            try
+            {
+                using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                tick.CancelAfter(options.Value.PollInterval);
+                await _wake.WaitAsync(tick.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The poll interval passed: look again (idle lanes, backoffs that ended).
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // Pooled sandboxes are nobody's: they go with the agent whatever happens to the users' ones.
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await DestroyAllAsync(budget.Token).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    private void Track(Task removal)
+    {
+        lock (_gate)
+        {
+            _removals.RemoveAll(t => t.IsCompleted);
+            _removals.Add(removal);
+        }
+    }
+
+    private async Task RemoveAsync(IReadOnlyList<PooledSandbox> sandboxes, CancellationToken cancellationToken)
+    {
+        foreach (var pooled in sandboxes)
+        {
+            try
+            {
+                var errors = await filler.DestroyAsync(pooled.Sandbox, cancellationToken).ConfigureAwait(false);
+                if (errors.Count > 0)
+                {
+                    logger.LogError(new AggregateException(errors), "Could not fully destroy pooled sandbox {SandboxId}", pooled.Sandbox.Id);
+                }
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Could not destroy pooled sandbox {SandboxId}", pooled.Sandbox.Id);
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Os;
+using Wrenn.Agent.Runtimes;
+using Wrenn.Envd.Protocol.Process;
+
+namespace Wrenn.Agent.Sandboxes;
+
+/// <summary>
+/// What a guest that did not boot as this sandbox needs: readiness of its envd, its own hostname and
+/// /etc/hosts (a VM restored from memory, a sandbox claimed from the warm pool), and the clock after a
+/// VM slept on disk.
+/// </summary>
+public sealed class GuestSetup(
+    IRuntime runtime,
+    ISandboxEnvd envd,
+    ICommandRunner commands,
+    IOptions<SandboxManagerOptions> options,
+    ILogger<GuestSetup> logger)
+{
+    /// <summary>runc writes the container's init pid here (ContainerRuntime's --pid-file).</summary>
+    private const string InitPidFileName = "init.pid";
+
+    /// <summary>Owner read/write, others read: what the guest's own /etc/hostname and /etc/hosts have.</summary>
+    private const uint GuestFileMode = 0x1A4;
+
+    /// <summary>Waits until the sandbox's envd answers; a sandbox that died says so with its console.</summary>
+    public async Task WaitForEnvdAsync(Sandbox sandbox, RuntimeSandbox runtimeSandbox, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await envd.WaitUntilHealthyAsync(
+                sandbox.EnvdUri!,
+                options.Value.EnvdReadyTimeout,
+                probe => runtime.IsRunningAsync(runtimeSandbox, probe),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            // What init and envd printed is usually the whole explanation.
+            throw new InvalidOperationException($"{ex.Message}; sandbox console:\n{runtime.ReadConsoleTail(runtimeSandbox)}", ex);
+        }
+    }
+
+    /// <summary>
+    /// A VM restored from memory still has the hostname of the one the memory was taken from; it gets
+    /// its own (as a container's is its id). Cosmetic, so a failure is logged, not thrown.
+    /// </summary>
+    public async Task NameRestoredGuestAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await NameThroughEnvdAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Naming restored sandbox {SandboxId} failed", sandbox.Id);
+        }
+    }
+
+    /// <summary>
+    /// Gives a sandbox claimed from the warm pool its own hostname, /etc/hostname and /etc/hosts (it
+    /// was made under the pool's name). Not cosmetic here: a failure fails the claim.
+    /// </summary>
+    public async Task NameClaimedGuestAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        if (!runtime.Capabilities.HostRootfs || runtime.Capabilities.MemorySnapshots)
+        {
+            await NameThroughEnvdAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // A container: its files are in the host's view of its root, its hostname in its UTS namespace,
+        // which sandbox root cannot change (no CAP_SYS_ADMIN) but the agent can enter.
+        var owner = runtime.Capabilities.FileOwners.HostId;
+        using (var root = RootedFile.Open(Storage.OverlayRootfs.MountPoint(sandbox.Directory)))
+        {
+            root.WriteFile("/etc/hostname", System.Text.Encoding.UTF8.GetBytes(sandbox.Id + "\n"), GuestFileMode, owner, owner);
+            root.WriteFile("/etc/hosts", System.Text.Encoding.UTF8.GetBytes(HostsFile(sandbox.Id)), GuestFileMode, owner, owner);
+        }
+
+        var pid = (await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, InitPidFileName), cancellationToken).ConfigureAwait(false)).Trim();
+        await commands.RunCheckedAsync("nsenter", ["--target", pid, "--uts", "hostname", sandbox.Id], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A VM's clock stood still while its memory was on disk; envd sets it from the timestamp /init
+    /// carries. A failure only costs a late clock, so it is logged, not thrown.
+    /// </summary>
+    public async Task SyncClockAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForEnvdAsync(sandbox, sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
+            sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, sandbox.EnvdAccessToken!, sandbox.EnvdAccessToken!, sandbox.Spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false)
+                ?? sandbox.EnvdVersion;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not set the clock of {SandboxId} after resuming it", sandbox.Id);
+        }
+    }
+
+    private static string HostsFile(string hostname) =>
+        $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n";
+
+    private async Task NameThroughEnvdAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        var config = new ProcessConfig { Cmd = "/bin/sh" };
+        config.Args.Add(["-c", "hostname \"$0\" && echo \"$0\" > /etc/hostname && printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n127.0.1.1\\t%s\\n' \"$0\" > /etc/hosts", sandbox.Id]);
+        ProcessEvent.Types.EndEvent? end = null;
+        await foreach (var processEvent in envd.StartProcessAsync(sandbox.Envd, new StartRequest { Process = config }, "root", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
+        {
+            end = processEvent.EventCase == ProcessEvent.EventOneofCase.End ? processEvent.End : end;
+        }
+
+        if (end is not { ExitCode: 0 })
+        {
+            throw new InvalidOperationException($"naming sandbox {sandbox.Id} failed: {end?.Status ?? "no end event"}");
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Network;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Runtimes;
+using Wrenn.Agent.Storage;
+using Wrenn.Agent.Storage.Ownership;
+
+namespace Wrenn.Agent.Sandboxes;
+
+/// <summary>
+/// Makes one sandbox, step by step, up to a running guest whose envd holds the sandbox's own token:
+/// what a cold create and a warm-pool refill both do. On any failure everything done so far is undone.
+/// </summary>
+public sealed class SandboxStarter(
+    IRuntime runtime,
+    ISandboxNetwork network,
+    ISandboxDisk disk,
+    TemplateStore templates,
+    IdShiftedLayers shiftedLayers,
+    BaseVmSnapshots baseSnapshots,
+    ISandboxEnvd envd,
+    NameserverResolver nameservers,
+    SandboxRecordStore records,
+    GuestSetup guest,
+    SandboxTable table,
+    IStepFaults faults,
+    IOptions<AgentOptions> agentOptions,
+    IOptions<SandboxManagerOptions> options,
+    ILogger<SandboxStarter> logger)
+{
+    public static RuntimeNetwork NetworkOf(SlotAddresses slot, IReadOnlyList<System.Net.IPAddress> nameservers) =>
+        new(slot.NamespacePath, slot.SandboxAddress, slot.HostAddress, SlotAddresses.PrefixLength, nameservers);
+
+    /// <summary>
+    /// Starts <paramref name="sandbox"/> (state Starting, not yet anywhere else). <paramref name="pooled"/>:
+    /// made for the warm pool, so its record says so and a restarted agent removes it.
+    /// </summary>
+    public async Task StartAsync(Sandbox sandbox, bool pooled, CancellationToken cancellationToken)
+    {
+        var spec = sandbox.Spec;
+        var layerSources = templates.ResolveLayerSources(spec.Template);
+        var memoryTemplate = MemoryTemplateFor(spec);
+        string? captureBase = null;
+        if (memoryTemplate is null && runtime.Capabilities.MemorySnapshots && options.Value.PrebuiltVmSnapshots && layerSources.Count == 1)
+        {
+            // A VM from a base image: restore a snapshot of one freshly booted, or boot and take that snapshot.
+            var key = baseSnapshots.KeyFor(spec.Template, spec.Vcpus, spec.MemoryMb, runtime.BootIdentity());
+            memoryTemplate = baseSnapshots.Find(key);
+            captureBase = memoryTemplate is null ? key : null;
+        }
+
+        // envd starts with this token (a restored VM's envd still holds the one it was saved with);
+        // /init then gives it the sandbox's own, which no guest user ever sees.
+        var startToken = memoryTemplate is not null && await SandboxRecordStore.ReadEnvdTokenAsync(memoryTemplate, cancellationToken).ConfigureAwait(false) is { } saved ? saved : SandboxRecordStore.NewEnvdToken();
+        var started = Stopwatch.GetTimestamp();
+        var rollback = new RollbackList((pooled ? "fill pool " : "create ") + sandbox.Id, logger, faults);
+        try
+        {
+            await rollback.StepAsync(
+                "sandbox.directory",
+                _ =>
+                {
+                    Directory.CreateDirectory(sandbox.Directory);
+                    if (runtime.Capabilities.UserNamespace is not null)
+                    {
+                        SandboxRootAccess.LetTraverse(agentOptions.Value.WrennDir, agentOptions.Value.SandboxesDir);
+                    }
+
+                    SandboxRootAccess.CloseSandboxDirectory(sandbox.Directory, runtime.Capabilities.UserNamespace);
+
+                    return Task.CompletedTask;
+                },
+                _ =>
+                {
+                    SandboxTeardown.DeleteDirectory(sandbox.Directory);
+                    return Task.CompletedTask;
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            // The disk's mkfs and the network's ip/iptables calls are independent: run them side by side.
+            var hostRootfs = runtime.Capabilities.HostRootfs;
+            var formatting = hostRootfs ? disk.FormatAsync(sandbox.Directory, cancellationToken) : Task.CompletedTask;
+            try
+            {
+                sandbox.Slot = await network.CreateAsync(rollback, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Never let the rollback delete the directory under a running mkfs.
+                await formatting.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            await formatting.ConfigureAwait(false);
+            IReadOnlyList<string> layers = [.. layerSources.Select(l => l.Directory)];
+            var rootfs = OverlayRootfs.MountPoint(sandbox.Directory);
+            if (hostRootfs)
+            {
+                await disk.MountAsync(sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+
+                // Under a user namespace the layers must be owned by the sandbox's ids (copied once per image).
+                var owners = runtime.Capabilities.FileOwners;
+                layers = await shiftedLayers.ResolveAsync(layerSources, owners, cancellationToken).ConfigureAwait(false);
+                rootfs = await OverlayRootfs.MountAsync(layers, owners, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+            }
+
+            sandbox.Runtime = new RuntimeSandbox(
+                sandbox.RuntimeId,
+                sandbox.Directory,
+                rootfs,
+                NetworkOf(sandbox.Slot, nameservers.Resolve()),
+                spec.Vcpus,
+                spec.MemoryMb,
+                spec.Environment,
+                layers,
+                memoryTemplate,
+                startToken);
+
+            await rollback.StepAsync(
+                "sandbox.record",
+                ct => records.WriteAsync(sandbox, ct, pooled),
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+
+            await runtime.StartAsync(sandbox.Runtime, rollback, cancellationToken).ConfigureAwait(false);
+
+            await rollback.StepAsync(
+                "envd.ready",
+                ct => guest.WaitForEnvdAsync(sandbox, sandbox.Runtime, ct),
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+
+            // From here on only holders of the token (this agent) can use the sandbox's envd.
+            if (captureBase is not null)
+            {
+                // Booted, envd up, nothing of the user's given to it yet: what every sandbox of this kind starts as.
+                if (await baseSnapshots.CaptureAsync(
+                    captureBase,
+                    async (directory, ct) =>
+                    {
+                        await runtime.WriteTemplateAsync(sandbox.Runtime, directory, ct).ConfigureAwait(false);
+                        await SandboxRecordStore.WriteEnvdTokenAsync(directory, startToken, ct).ConfigureAwait(false);
+                    },
+                    cancellationToken).ConfigureAwait(false))
+                {
+                    baseSnapshots.RemoveStale(spec.Template, captureBase, table.MemoryTemplatesInUse());
+                }
+            }
+
+            // The sandbox's own token, never its template's: a VM restored from memory holds the token its
+            // template was saved with (every sandbox from that template would share it), so /init, with
+            // that one as the current token, replaces it before anything else can use it.
+            var token = SandboxRecordStore.NewEnvdToken();
+            await rollback.StepAsync(
+                "envd.init",
+                async ct => sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, startToken, token, spec.Environment, options.Value.DefaultUser, ct).ConfigureAwait(false),
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+            sandbox.EnvdAccessToken = token;
+            if (memoryTemplate is not null)
+            {
+                await guest.NameRestoredGuestAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            }
+
+            sandbox.StartedAt = DateTimeOffset.UtcNow;
+            sandbox.LastActiveAt = sandbox.StartedAt;
+            sandbox.State = SandboxState.Running;
+
+            // From here a restarted agent can adopt it: the record says how to reach its envd.
+            await rollback.StepAsync(
+                "sandbox.adoptable",
+                ct => records.WriteAsync(sandbox, ct, pooled),
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+
+            rollback.Commit();
+            logger.LogInformation(
+                "Sandbox {SandboxId} running ({Runtime}, slot {Slot}{Pooled}) in {ElapsedMs:F0} ms",
+                sandbox.Id,
+                runtime.Name,
+                sandbox.Slot.Index,
+                pooled ? ", warm pool" : string.Empty,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Creating sandbox {SandboxId} failed; rolling back", sandbox.Id);
+            var undoErrors = await rollback.RollbackAsync().ConfigureAwait(false);
+            if (undoErrors.Count > 0)
+            {
+                throw new RollbackFailedException(rollback.Operation, ex, undoErrors);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The VM template a sandbox restores from, or null when it boots (or is a container). Its vcpus
+    /// and memory are those of the template: the saved machine has exactly those.
+    /// </summary>
+    private string? MemoryTemplateFor(CreateSandboxSpec spec)
+    {
+        if (templates.MemoryTemplateDirectory(spec.Template) is not { } directory)
+        {
+            return null;
+        }
+
+        var template = templates.Find(spec.Template)!;
+        if (!runtime.Capabilities.MemorySnapshots)
+        {
+            throw new ArgumentException($"template '{spec.Template}' holds a VM's memory; the {runtime.Name} runtime cannot run it");
+        }
+
+        if (template.Vcpus != spec.Vcpus || template.MemoryMb != spec.MemoryMb)
+        {
+            throw new ArgumentException($"template '{spec.Template}' is a VM with {template.Vcpus} vcpu(s) and {template.MemoryMb} MiB; sandboxes from it get exactly that, not {spec.Vcpus} and {spec.MemoryMb}");
+        }
+
+        return directory;
+    }
+}

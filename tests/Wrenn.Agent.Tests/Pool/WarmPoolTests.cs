@@ -1,0 +1,201 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Pool;
+
+namespace Wrenn.Agent.Tests.Pool;
+
+/// <summary>The pool's logic with a fake filler: no root, no runtime.</summary>
+public sealed class WarmPoolTests
+{
+    private static readonly PoolKey Minimal = new("minimal", 1, 256);
+
+    private readonly ManualClock _clock = new();
+    private readonly FakePoolFiller _filler = new();
+
+    private WarmPool Pool(int depth = 3, params WarmPoolTarget[] more) => new(
+        _filler,
+        Options.Create(new WarmPoolOptions { Targets = [new WarmPoolTarget(Minimal, depth), .. more] }),
+        _clock,
+        NullLogger<WarmPool>.Instance);
+
+    private static async Task FillAsync(WarmPool pool)
+    {
+        while (await pool.RefillOnceAsync(CancellationToken.None))
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Fills_each_key_to_its_depth_one_sandbox_at_a_time()
+    {
+        var other = new PoolKey("minimal", 2, 1024);
+        using var pool = Pool(3, new WarmPoolTarget(other, 2));
+        Assert.True(await pool.RefillOnceAsync(CancellationToken.None));
+        Assert.Single(_filler.Made);
+        await FillAsync(pool);
+
+        Assert.Equal(3, pool.ReadyCount(Minimal));
+        Assert.Equal(2, pool.ReadyCount(other));
+        Assert.Equal(5, _filler.Made.Count);
+        Assert.Equal(new WarmPoolStatus(5, 3 * 1 + 2 * 2, 3 * 256 + 2 * 1024), pool.Status());
+    }
+
+    [Fact]
+    public async Task A_claim_takes_a_ready_sandbox_of_its_key_only()
+    {
+        using var pool = Pool(2);
+        await FillAsync(pool);
+
+        Assert.Null(pool.TryTake(new PoolKey("minimal", 1, 512)));
+        Assert.Null(pool.TryTake(new PoolKey("other", 1, 256)));
+        var taken = pool.TryTake(Minimal);
+        Assert.NotNull(taken);
+        Assert.Contains(taken.Sandbox, _filler.Made);
+        Assert.Equal(1, pool.ReadyCount(Minimal));
+    }
+
+    [Fact]
+    public async Task Concurrent_claims_never_share_a_sandbox()
+    {
+        using var pool = Pool(16);
+        await FillAsync(pool);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Task.Run(() => pool.TryTake(Minimal))));
+        var taken = claims.OfType<PooledSandbox>().Select(p => p.Sandbox).ToList();
+        Assert.Equal(16, taken.Count);
+        Assert.Equal(16, taken.Distinct().Count());
+        Assert.Equal(0, pool.ReadyCount(Minimal));
+    }
+
+    [Fact]
+    public async Task A_taken_sandbox_never_comes_back_and_the_pool_refills_with_new_ones()
+    {
+        using var pool = Pool(1);
+        await FillAsync(pool);
+        var first = pool.TryTake(Minimal)!.Sandbox;
+        await FillAsync(pool);
+
+        var second = pool.TryTake(Minimal)!.Sandbox;
+        Assert.NotSame(first, second);
+        Assert.Equal(2, _filler.Made.Count);
+    }
+
+    [Fact]
+    public async Task A_failed_refill_leaves_nothing_and_backs_off_doubling()
+    {
+        using var pool = Pool(2);
+        _filler.FailWith = new InjectedFaultException("no");
+
+        Assert.True(await pool.RefillOnceAsync(CancellationToken.None));
+        Assert.Equal(0, pool.ReadyCount(Minimal));
+        Assert.Equal(new WarmPoolStatus(0, 0, 0), pool.Status());
+
+        // Within the first backoff (1 s) nothing is tried.
+        Assert.False(await pool.RefillOnceAsync(CancellationToken.None));
+        Assert.Equal(1, _filler.Attempts);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await pool.RefillOnceAsync(CancellationToken.None));
+        Assert.Equal(2, _filler.Attempts);
+
+        // Second failure in a row: 2 s.
+        _clock.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.False(await pool.RefillOnceAsync(CancellationToken.None));
+        _clock.Advance(TimeSpan.FromSeconds(0.5));
+        _filler.FailWith = null;
+        await FillAsync(pool);
+        Assert.Equal(2, pool.ReadyCount(Minimal));
+    }
+
+    [Fact]
+    public async Task A_changed_image_or_envd_drains_the_key_and_the_claim_goes_cold()
+    {
+        using var pool = Pool(2);
+        await FillAsync(pool);
+        _filler.SetStamp("minimal", "v2");
+
+        Assert.Null(pool.TryTake(Minimal));
+        await pool.DestroyAllAsync(CancellationToken.None);
+        Assert.Equal(2, _filler.Destroyed.Count);
+    }
+
+    [Fact]
+    public async Task Refills_after_a_change_are_made_of_the_new_image()
+    {
+        using var pool = Pool(1);
+        await FillAsync(pool);
+        _filler.SetStamp("minimal", "v2");
+        Assert.Null(pool.TryTake(Minimal));
+        await FillAsync(pool);
+
+        var taken = pool.TryTake(Minimal);
+        Assert.Equal("v2", taken!.Stamp);
+    }
+
+    [Fact]
+    public async Task A_deleted_template_stops_the_refill()
+    {
+        using var pool = Pool(1);
+        _filler.SetStamp("minimal", null);
+        Assert.True(await pool.RefillOnceAsync(CancellationToken.None));
+        Assert.Equal(0, _filler.Attempts);
+        Assert.Equal(0, pool.ReadyCount(Minimal));
+    }
+
+    [Fact]
+    public async Task Draining_a_template_destroys_its_sandboxes_and_one_being_made()
+    {
+        using var pool = Pool(2, new WarmPoolTarget(new PoolKey("other", 1, 256), 1));
+        await FillAsync(pool);
+        Assert.Equal(3, _filler.Made.Count);
+        pool.TryTake(Minimal);
+
+        // A refill of the drained template is under way while the drain runs.
+        _filler.Hold = new TaskCompletionSource();
+        var refill = pool.RefillOnceAsync(CancellationToken.None);
+        await pool.DrainAsync("minimal", CancellationToken.None);
+        _filler.Hold.SetResult();
+        await refill;
+
+        Assert.Equal(0, pool.ReadyCount(Minimal));
+        Assert.Equal(1, pool.ReadyCount(new PoolKey("other", 1, 256)));
+        Assert.Equal(2, _filler.Destroyed.Count);
+        Assert.All(_filler.Destroyed, s => Assert.Equal("minimal", s.Spec.Template));
+    }
+
+    [Fact]
+    public async Task A_quiet_key_shrinks_to_one_and_a_claim_raises_it_again()
+    {
+        using var pool = Pool(3);
+        await FillAsync(pool);
+
+        _clock.Advance(TimeSpan.FromMinutes(11));
+        await FillAsync(pool);
+        Assert.Equal(1, pool.ReadyCount(Minimal));
+        Assert.Equal(2, _filler.Destroyed.Count);
+
+        Assert.NotNull(pool.TryTake(Minimal));
+        await FillAsync(pool);
+        Assert.Equal(3, pool.ReadyCount(Minimal));
+    }
+
+    [Fact]
+    public async Task Destroy_all_removes_every_pooled_sandbox_and_stops_the_refill()
+    {
+        using var pool = Pool(3);
+        await FillAsync(pool);
+        await pool.DestroyAllAsync(CancellationToken.None);
+
+        Assert.Equal(0, _filler.Alive);
+        Assert.False(await pool.RefillOnceAsync(CancellationToken.None));
+        Assert.Null(pool.TryTake(Minimal));
+    }
+
+    [Fact]
+    public async Task No_targets_no_pool()
+    {
+        using var pool = new WarmPool(_filler, Options.Create(new WarmPoolOptions()), _clock, NullLogger<WarmPool>.Instance);
+        Assert.False(await pool.RefillOnceAsync(CancellationToken.None));
+        Assert.Null(pool.TryTake(Minimal));
+        Assert.Equal(0, _filler.Attempts);
+    }
+}
