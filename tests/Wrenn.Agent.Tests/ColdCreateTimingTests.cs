@@ -31,6 +31,12 @@ public sealed class ColdCreateTimingTests
             }
         });
 
+        if (prepared)
+        {
+            await PreparedResources.StartAsync(agent, ct);
+            await PreparedResources.WaitUntilFullAsync(agent, ct);
+        }
+
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
         {

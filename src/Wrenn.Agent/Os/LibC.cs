@@ -18,6 +18,12 @@ internal static partial class LibC
     [LibraryImport("libc", EntryPoint = "fchmodat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int FChmodAt(int directoryFd, string path, uint mode, int flags);
 
+    /// <summary>errno of a rename across filesystems.</summary>
+    public const int EXDEV = 18;
+
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Rename(string oldPath, string newPath);
+
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 }

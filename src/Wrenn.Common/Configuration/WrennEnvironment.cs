@@ -74,6 +74,15 @@ public static class WrennEnvironment
     /// </summary>
     public const string SandboxDiskMb = "WRENN_SANDBOX_DISK_MB";
 
+    /// <summary>
+    /// Network slots (namespace, veth, addresses, firewall chains) the agent keeps made ahead, so a create
+    /// takes one instead of making it; 0 = none. Default 2.
+    /// </summary>
+    public const string PreparedSlots = "WRENN_PREPARED_SLOTS";
+
+    /// <summary>Sandbox disks (made and formatted, never reused) the agent keeps made ahead; 0 = none. Default 2.</summary>
+    public const string PreparedDisks = "WRENN_PREPARED_DISKS";
+
     /// <summary>Processes (and threads) one sandbox may have at once; fork bombs stop there.</summary>
     public const string SandboxPidsLimit = "WRENN_SANDBOX_PIDS_LIMIT";
 
