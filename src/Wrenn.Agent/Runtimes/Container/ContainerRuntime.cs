@@ -216,6 +216,10 @@ public sealed class ContainerRuntime(
         }
 
         using var root = RootedFile.Open(sandbox.RootfsPath);
+
+        // What wrenn-init does first in a VM; the container starts tini directly (ContainerRuntimeOptions.InitArguments).
+        root.CreateDirectory("/run/wrenn", 0x1ED, owner, owner);
+        root.CreateDirectory("/tmp", 0x3FF, owner, owner);
         foreach (var (path, content) in new[]
                  {
                      ("/etc/hostname", sandbox.SandboxId + "\n"),
