@@ -28,6 +28,9 @@ public sealed class SandboxNetworkManager(
     /// <summary>After a failed refill, creates make their own slots this long before the next try.</summary>
     private static readonly TimeSpan RefillRetryDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long after a take the refill starts (a create takes about this long to finish).</summary>
+    private static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly Lock _gate = new();
     private readonly HashSet<int> _inUse = [];
     private readonly ConcurrentQueue<PreparedSlot> _ready = new();
@@ -47,7 +50,7 @@ public sealed class SandboxNetworkManager(
     public async Task<SlotAddresses> CreateAsync(RollbackList rollback, CancellationToken cancellationToken)
     {
         var prepared = await TakePreparedAsync(cancellationToken).ConfigureAwait(false);
-        KickRefill();
+        KickRefill(afterTake: true);
         if (prepared is not null)
         {
             await rollback.StepAsync(
@@ -203,7 +206,7 @@ public sealed class SandboxNetworkManager(
         }
     }
 
-    private void KickRefill()
+    private void KickRefill(bool afterTake = false)
     {
         lock (_refillGate)
         {
@@ -214,7 +217,19 @@ public sealed class SandboxNetworkManager(
             }
 
             var stopping = _stopping.Token;
-            _refill = Task.Run(() => RefillAsync(stopping), CancellationToken.None);
+            _refill = Task.Run(
+                async () =>
+                {
+                    if (afterTake)
+                    {
+                        // Let the create that took one finish first: on a small host the refill's processes
+                        // would otherwise compete with its runc and envd for the same cores.
+                        await Task.Delay(RefillDelay, stopping).ConfigureAwait(false);
+                    }
+
+                    await RefillAsync(stopping).ConfigureAwait(false);
+                },
+                CancellationToken.None);
         }
     }
 

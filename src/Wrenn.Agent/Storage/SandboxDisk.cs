@@ -26,6 +26,9 @@ public sealed class SandboxDisk(
     /// <summary>After a failed refill, sandboxes format their own disks this long before the next try.</summary>
     private static readonly TimeSpan RefillRetryDelay = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long after a take the refill starts (a create takes about this long to finish).</summary>
+    private static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly ConcurrentQueue<string> _ready = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _refillGate = new();
@@ -58,7 +61,7 @@ public sealed class SandboxDisk(
         var image = Path.Combine(sandboxDirectory, ImageFileName);
         while (_ready.TryDequeue(out var prepared))
         {
-            KickRefill();
+            KickRefill(afterTake: true);
             if (LibC.Rename(prepared, image) == 0)
             {
                 return;
@@ -77,7 +80,7 @@ public sealed class SandboxDisk(
             logger.LogWarning("Could not move prepared disk {Disk} into {Sandbox} (errno {Errno}); trying the next", prepared, sandboxDirectory, errno);
         }
 
-        KickRefill();
+        KickRefill(afterTake: true);
         await FormatFileAsync(image, cancellationToken).ConfigureAwait(false);
     }
 
@@ -220,7 +223,7 @@ public sealed class SandboxDisk(
             cancellationToken).ConfigureAwait(false);
     }
 
-    private void KickRefill()
+    private void KickRefill(bool afterTake = false)
     {
         lock (_refillGate)
         {
@@ -231,7 +234,19 @@ public sealed class SandboxDisk(
             }
 
             var stopping = _stopping.Token;
-            _refill = Task.Run(() => RefillAsync(stopping), CancellationToken.None);
+            _refill = Task.Run(
+                async () =>
+                {
+                    if (afterTake)
+                    {
+                        // Let the create that took one finish first: on a small host the refill's processes
+                        // would otherwise compete with its runc and envd for the same cores.
+                        await Task.Delay(RefillDelay, stopping).ConfigureAwait(false);
+                    }
+
+                    await RefillAsync(stopping).ConfigureAwait(false);
+                },
+                CancellationToken.None);
         }
     }
 
