@@ -186,6 +186,12 @@ public static class AgentHost
         logging.AddFilter("System.Net.Http", LogLevel.Warning);
     }
 
+    /// <summary>Reads a count of things kept made ahead (default 2, 0 = none, at most 64).</summary>
+    private static int PreparedCount(string variable) =>
+        WrennEnvironment.Get(variable) is not { } value ? 2
+        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) && count <= 64 ? count
+        : throw new InvalidOperationException($"{variable} must be a whole number from 0 to 64, not '{value}'");
+
     /// <summary>The agent's services; tests build a provider from this with their own seams replaced.</summary>
     public static void ConfigureServices(IServiceCollection services, AgentOptions options)
     {
@@ -201,6 +207,9 @@ public static class AgentHost
             {
                 network.EgressAllow = NetworkOptions.ParseEgressAllow(egressAllow);
             }
+
+            network.PreparedSlots = PreparedCount(WrennEnvironment.PreparedSlots);
+            network.PreparedDirectory = Path.Combine(options.WrennDir, "prepared", "slots");
         });
         services.AddOptions<SandboxDiskOptions>().Configure(disk =>
         {
@@ -210,6 +219,8 @@ public static class AgentHost
                     ? size
                     : throw new InvalidOperationException($"{WrennEnvironment.SandboxDiskMb} must be a whole number of MiB (0 = no cap), not '{megabytes}'");
             }
+
+            disk.Prepared = PreparedCount(WrennEnvironment.PreparedDisks);
         });
         services.AddOptions<ContainerRuntimeOptions>().Configure(container =>
         {
@@ -264,6 +275,7 @@ public static class AgentHost
         services.AddSingleton<SandboxDisk>();
         services.AddSingleton<ISandboxDisk>(sp => sp.GetRequiredService<SandboxDisk>());
         services.AddSingleton<ISandboxNetwork>(sp => sp.GetRequiredService<SandboxNetworkManager>());
+        services.AddSingleton<IContainerFreezer>(_ => new CgroupFreezer());
         services.AddSingleton<ContainerRuntime>();
         services.AddOptions<Runtimes.Qemu.QemuRuntimeOptions>().Configure(qemu =>
         {
@@ -313,6 +325,9 @@ public static class AgentHost
         services.AddSingleton<CallTokenReplayCache>();
         services.AddSingleton<CallTokenValidator>();
         services.AddHostedService<SandboxLifecycleService>();
+
+        // After the lifecycle service: slots are prepared only once earlier runs' sandboxes hold theirs.
+        services.AddHostedService<PreparedResourcesService>();
 
         // After the lifecycle service: the pool fills only once recovery has gone through what an earlier run left.
         services.AddHostedService(sp => sp.GetRequiredService<Pool.WarmPool>());

@@ -48,6 +48,9 @@ public sealed class AgentUnderTest : IAsyncDisposable
 
     public SandboxCommands Commands { get; }
 
+    /// <summary>The agent's services (its hosted services are not started: tests start what they need).</summary>
+    public IServiceProvider Services => _services;
+
     public SandboxFiles Files { get; }
 
     /// <summary>The TTL reaper, not started: tests call <see cref="InactivityReaper.ReapAsync"/> themselves.</summary>

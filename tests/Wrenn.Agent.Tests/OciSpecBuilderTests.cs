@@ -62,7 +62,8 @@ public sealed class OciSpecBuilderTests
     public void Starts_wrenn_init_with_the_sandbox_environment()
     {
         var process = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions())["process"]!;
-        Assert.Equal("/usr/local/sbin/wrenn-init", process["args"]![0]!.GetValue<string>());
+        // No shell between runc and tini: tini runs envd directly.
+        Assert.Equal(["/usr/bin/tini", "--", "/usr/local/bin/envd"], process["args"]!.AsArray().Select(a => a!.GetValue<string>()));
         var env = process["env"]!.AsArray().Select(e => e!.GetValue<string>()).ToList();
         Assert.Contains("FOO=bar", env);
         Assert.Contains("WRENN_SANDBOX_ID=sb-0123456789abcdef", env);

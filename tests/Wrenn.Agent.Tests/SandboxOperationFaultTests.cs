@@ -22,12 +22,12 @@ public sealed class SandboxOperationFaultTests
     public async Task A_pause_that_fails_after_freezing_thaws_the_sandbox_which_keeps_running()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (agent, runner) = Start();
+        var (agent, _, freezer) = Start();
         await using var _ = agent;
         var id = await CreateWithCounterAsync(agent);
 
-        runner.FailNext("runc pause", afterRunning: true);
-        await Assert.ThrowsAsync<CommandFailedException>(() => agent.Manager.PauseAsync(id, automatic: false, ct));
+        freezer.FailNextFreeze(afterFreezing: true);
+        await Assert.ThrowsAsync<IOException>(() => agent.Manager.PauseAsync(id, automatic: false, ct));
 
         Assert.Equal(SandboxState.Running, agent.Manager.List().Single().State);
         var before = await CounterAsync(agent, id);
@@ -40,13 +40,13 @@ public sealed class SandboxOperationFaultTests
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
-        var (agent, runner) = Start();
+        var (agent, _, freezer) = Start();
         await using (agent)
         {
             var id = await CreateWithCounterAsync(agent);
-            runner.FailNext("runc pause", afterRunning: true);
-            runner.FailNext("runc resume");
-            await Assert.ThrowsAsync<CommandFailedException>(() => agent.Manager.PauseAsync(id, automatic: false, ct));
+            freezer.FailNextFreeze(afterFreezing: true);
+            freezer.FailNextThaw();
+            await Assert.ThrowsAsync<IOException>(() => agent.Manager.PauseAsync(id, automatic: false, ct));
             Assert.Equal(SandboxState.Error, agent.Manager.List().Single().State);
 
             await agent.Manager.DestroyAsync(id, ct);
@@ -60,13 +60,13 @@ public sealed class SandboxOperationFaultTests
     public async Task A_resume_that_fails_leaves_the_sandbox_paused_and_a_retry_continues_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (agent, runner) = Start();
+        var (agent, _, freezer) = Start();
         await using var _ = agent;
         var id = await CreateWithCounterAsync(agent);
         await agent.Manager.PauseAsync(id, automatic: false, ct);
 
-        runner.FailNext("runc resume");
-        await Assert.ThrowsAsync<CommandFailedException>(() => agent.Manager.ResumeAsync(id, 0, ct));
+        freezer.FailNextThaw();
+        await Assert.ThrowsAsync<IOException>(() => agent.Manager.ResumeAsync(id, 0, ct));
         Assert.Equal(SandboxState.Paused, agent.Manager.List().Single().State);
         await Assert.ThrowsAsync<SandboxConflictException>(() => agent.Commands.ExecAsync(Exec(id, "true"), ct));
 
@@ -85,7 +85,7 @@ public sealed class SandboxOperationFaultTests
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
-        var (agent, runner) = Start();
+        var (agent, runner, _) = Start();
         await using (agent)
         {
             var id = await CreateWithCounterAsync(agent);
@@ -103,11 +103,16 @@ public sealed class SandboxOperationFaultTests
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
-    private static (AgentUnderTest Agent, FailingCommandRunner Runner) Start()
+    private static (AgentUnderTest Agent, FailingCommandRunner Runner, FailingFreezer Freezer) Start()
     {
         var runner = new FailingCommandRunner();
-        var agent = new AgentUnderTest(new NoStepFaults(), services => services.Replace(ServiceDescriptor.Singleton<ICommandRunner>(runner)));
-        return (agent, runner);
+        var freezer = new FailingFreezer();
+        var agent = new AgentUnderTest(new NoStepFaults(), services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton<ICommandRunner>(runner));
+            services.Replace(ServiceDescriptor.Singleton<Runtimes.Container.IContainerFreezer>(freezer));
+        });
+        return (agent, runner, freezer);
     }
 
     private static async Task<string> CreateWithCounterAsync(AgentUnderTest agent)

@@ -26,6 +26,18 @@ public sealed class NetworkOptions
     public IReadOnlyList<IPNetwork> EgressAllow { get; set; } = [];
 
     /// <summary>
+    /// How many slots <see cref="SandboxNetworkManager"/> keeps made ahead (<see cref="WrennEnvironment.PreparedSlots"/>;
+    /// the agent's default is 2). 0 here, so a manager built by hand makes every slot on demand.
+    /// </summary>
+    public int PreparedSlots { get; set; }
+
+    /// <summary>
+    /// Where a marker file per prepared slot (named by its index) is kept while the slot waits, so the next
+    /// agent start removes the slots a crashed agent had made ahead. Required when <see cref="PreparedSlots"/> is above 0.
+    /// </summary>
+    public string? PreparedDirectory { get; set; }
+
+    /// <summary>
     /// Reads <see cref="WrennEnvironment.SandboxEgressAllow"/>: comma-separated IPv4 CIDRs, a bare
     /// address meaning /32. Anything else throws, so the agent stops at start instead of guessing.
     /// </summary>

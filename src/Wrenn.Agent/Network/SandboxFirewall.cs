@@ -158,11 +158,17 @@ public sealed class SandboxFirewall(ICommandRunner commands, IOptions<NetworkOpt
         return text.ToString();
     }
 
+    /// <summary>The nameservers sandboxes are given now (and their firewall lets DNS through to).</summary>
+    public IReadOnlyList<IPAddress> Nameservers() => nameservers.Resolve();
+
     /// <summary>Installs the slot's rules (and turns on IPv4 forwarding, which NAT out needs).</summary>
-    public async Task AddAsync(SlotAddresses slot, CancellationToken cancellationToken)
+    public Task AddAsync(SlotAddresses slot, CancellationToken cancellationToken) => AddAsync(slot, nameservers.Resolve(), cancellationToken);
+
+    /// <summary>Installs the slot's rules with DNS open to <paramref name="sandboxNameservers"/>.</summary>
+    public async Task AddAsync(SlotAddresses slot, IReadOnlyList<IPAddress> sandboxNameservers, CancellationToken cancellationToken)
     {
         EnsureForwarding();
-        await commands.RunCheckedAsync(IptablesRestore, ["-w", "--noflush"], cancellationToken, AddRules(slot, nameservers.Resolve())).ConfigureAwait(false);
+        await commands.RunCheckedAsync(IptablesRestore, ["-w", "--noflush"], cancellationToken, AddRules(slot, sandboxNameservers)).ConfigureAwait(false);
         if (Directory.Exists(Ipv6Settings))
         {
             await commands.RunCheckedAsync(Ip6tablesRestore, ["-w", "--noflush"], cancellationToken, AddIpv6Rules(slot)).ConfigureAwait(false);

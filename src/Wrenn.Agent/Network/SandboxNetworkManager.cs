@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
@@ -8,28 +11,271 @@ namespace Wrenn.Agent.Network;
 /// Creates and removes per-sandbox networks: a named network namespace joined to the host by a veth
 /// pair with a /31 on it. A slot is claimed by creating its namespace, which fails if anyone (this
 /// agent or another) already has it, so two agents on one machine never share a slot.
+/// Once <see cref="StartPreparingAsync"/> ran, up to <see cref="NetworkOptions.PreparedSlots"/> slots are
+/// kept made ahead (each wholly: namespace, veth, addresses, firewall chains), refilled one at a time in
+/// the background; a create takes one (a queue, no lock shared with other creates) and makes its own
+/// only when none is ready. A prepared slot is handed out once and removed with its sandbox, never reused.
 /// </summary>
 public sealed class SandboxNetworkManager(
     ICommandRunner commands,
     SandboxFirewall firewall,
     IOptions<NetworkOptions> options,
-    ILogger<SandboxNetworkManager> logger) : Sandboxes.ISandboxNetwork
+    ILogger<SandboxNetworkManager> logger) : Sandboxes.ISandboxNetwork, IAsyncDisposable, IDisposable
 {
     private const string Ip = "ip";
-    private const string Sysctl = "sysctl";
+
+    /// <summary>After a failed refill, creates make their own slots this long before the next try.</summary>
+    private static readonly TimeSpan RefillRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after a take the refill starts (a create takes about this long to finish).</summary>
+    private static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly Lock _gate = new();
     private readonly HashSet<int> _inUse = [];
+    private readonly ConcurrentQueue<PreparedSlot> _ready = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _refillGate = new();
+    private Task _refill = Task.CompletedTask;
+    private long _refillNotBefore;
+    private bool _preparing;
 
-    /// <summary>Claims a free slot and wires its network; every step is registered on <paramref name="rollback"/>.</summary>
+    /// <summary>Slots made ahead and waiting for a sandbox.</summary>
+    public int ReadyCount => _ready.Count;
+
+    /// <summary>
+    /// Takes a prepared slot, or claims a free one and wires its network; every step is registered on
+    /// <paramref name="rollback"/>.
+    /// </summary>
     public async Task<SlotAddresses> CreateAsync(RollbackList rollback, CancellationToken cancellationToken)
+    {
+        var prepared = await TakePreparedAsync(cancellationToken).ConfigureAwait(false);
+        KickRefill(afterTake: true);
+        if (prepared is not null)
+        {
+            await rollback.StepAsync(
+                "network.prepared",
+                _ => Task.CompletedTask,
+                async ct =>
+                {
+                    var errors = await RemoveAsync(prepared, ct).ConfigureAwait(false);
+                    if (errors.Count > 0)
+                    {
+                        throw new AggregateException(errors);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+            return prepared;
+        }
+
+        return await BuildAsync(rollback, firewall.Nameservers(), marker: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Removes the slots an earlier run had made ahead (found by their markers), then starts keeping
+    /// <see cref="NetworkOptions.PreparedSlots"/> ready. Call after the sandboxes of earlier runs were
+    /// recovered. Does nothing when preparing is off.
+    /// </summary>
+    public async Task StartPreparingAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.PreparedSlots <= 0)
+        {
+            return;
+        }
+
+        var directory = PreparedDirectory();
+        Directory.CreateDirectory(directory);
+        foreach (var marker in Directory.EnumerateFiles(directory))
+        {
+            if (!int.TryParse(Path.GetFileName(marker), NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= SlotAddresses.Capacity(options.Value.SlotCidr))
+            {
+                File.Delete(marker);
+                continue;
+            }
+
+            var errors = await RemoveAsync(Reserve(index), cancellationToken).ConfigureAwait(false);
+            if (errors.Count == 0)
+            {
+                File.Delete(marker);
+                logger.LogWarning("Removed prepared network slot {Slot} left by an earlier run", index);
+            }
+            else
+            {
+                logger.LogError(new AggregateException(errors), "Could not remove prepared network slot {Slot} left by an earlier run; it stays taken", index);
+            }
+        }
+
+        _preparing = true;
+        KickRefill();
+    }
+
+    /// <summary>Stops refilling and removes every slot still waiting; what could not be removed is logged and stays taken.</summary>
+    public async Task StopPreparingAsync(CancellationToken cancellationToken)
+    {
+        Task refill;
+        lock (_refillGate)
+        {
+            _preparing = false;
+            if (!_stopping.IsCancellationRequested)
+            {
+                _stopping.Cancel();
+            }
+
+            refill = _refill;
+        }
+
+        await refill.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        while (_ready.TryDequeue(out var prepared))
+        {
+            await DiscardAsync(prepared.Slot, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until the ready set is full or a refill gave up (tests and benchmarks: a host between bursts).</summary>
+    public async Task WaitUntilPreparedAsync(CancellationToken cancellationToken)
+    {
+        while (_preparing && _ready.Count < options.Value.PreparedSlots)
+        {
+            Task refill;
+            lock (_refillGate)
+            {
+                refill = _refill;
+            }
+
+            if (refill.IsCompleted)
+            {
+                KickRefill();
+                lock (_refillGate)
+                {
+                    if (_refill == refill)
+                    {
+                        return;
+                    }
+
+                    refill = _refill;
+                }
+            }
+
+            await refill.WaitAsync(cancellationToken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopPreparingAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private string PreparedDirectory() =>
+        options.Value.PreparedDirectory ?? throw new InvalidOperationException("NetworkOptions.PreparedDirectory is required when slots are prepared");
+
+    private string MarkerPath(SlotAddresses slot) => Path.Combine(PreparedDirectory(), slot.Index.ToString(CultureInfo.InvariantCulture));
+
+    private async Task<SlotAddresses?> TakePreparedAsync(CancellationToken cancellationToken)
+    {
+        while (_ready.TryDequeue(out var prepared))
+        {
+            // From here the sandbox's record (written next) is what a restarted agent finds it by.
+            File.Delete(MarkerPath(prepared.Slot));
+            if (prepared.Nameservers.SequenceEqual(firewall.Nameservers()))
+            {
+                logger.LogDebug("Took prepared network slot {Slot}", prepared.Slot.Index);
+                return prepared.Slot;
+            }
+
+            // Its firewall lets DNS through to nameservers the host no longer names.
+            await DiscardAsync(prepared.Slot, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private async Task DiscardAsync(SlotAddresses slot, CancellationToken cancellationToken)
+    {
+        var errors = await RemoveAsync(slot, cancellationToken).ConfigureAwait(false);
+        if (errors.Count == 0)
+        {
+            File.Delete(MarkerPath(slot));
+        }
+        else
+        {
+            logger.LogError(new AggregateException(errors), "Could not remove prepared network slot {Slot}; it stays taken", slot.Index);
+        }
+    }
+
+    private void KickRefill(bool afterTake = false)
+    {
+        lock (_refillGate)
+        {
+            if (!_preparing || !_refill.IsCompleted || _ready.Count >= options.Value.PreparedSlots
+                || System.Diagnostics.Stopwatch.GetTimestamp() < Interlocked.Read(ref _refillNotBefore))
+            {
+                return;
+            }
+
+            var stopping = _stopping.Token;
+            _refill = Task.Run(
+                async () =>
+                {
+                    if (afterTake)
+                    {
+                        // Let the create that took one finish first: on a small host the refill's processes
+                        // would otherwise compete with its runc and envd for the same cores.
+                        await Task.Delay(RefillDelay, stopping).ConfigureAwait(false);
+                    }
+
+                    await RefillAsync(stopping).ConfigureAwait(false);
+                },
+                CancellationToken.None);
+        }
+    }
+
+    private async Task RefillAsync(CancellationToken cancellationToken)
+    {
+        while (_ready.Count < options.Value.PreparedSlots && !cancellationToken.IsCancellationRequested)
+        {
+            var rollback = new RollbackList("prepare network-slot", logger, new NoStepFaults());
+            try
+            {
+                var nameservers = firewall.Nameservers();
+                var slot = await BuildAsync(rollback, nameservers, marker: true, cancellationToken).ConfigureAwait(false);
+                rollback.Commit();
+                _ready.Enqueue(new PreparedSlot(slot, nameservers));
+            }
+            catch (Exception ex)
+            {
+                await rollback.RollbackAsync().ConfigureAwait(false);
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    Interlocked.Exchange(ref _refillNotBefore, System.Diagnostics.Stopwatch.GetTimestamp() + (long)(RefillRetryDelay.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
+                    logger.LogWarning(ex, "Preparing a network slot failed; creates make their own for {Seconds} s", RefillRetryDelay.TotalSeconds);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Claims a free slot and wires its network; with <paramref name="marker"/> it is marked as prepared while it waits.</summary>
+    private async Task<SlotAddresses> BuildAsync(RollbackList rollback, IReadOnlyList<IPAddress> nameservers, bool marker, CancellationToken cancellationToken)
     {
         // The undo sees the slot only once the claim succeeded: undoing a claim we never made would
         // delete another owner's namespace.
         SlotAddresses? claimed = null;
         var slot = await rollback.StepAsync(
             "network.namespace",
-            async ct => claimed = await ClaimSlotAsync(ct).ConfigureAwait(false),
+            async ct =>
+            {
+                claimed = await ClaimSlotAsync(ct).ConfigureAwait(false);
+                if (marker)
+                {
+                    await File.WriteAllTextAsync(MarkerPath(claimed), string.Empty, ct).ConfigureAwait(false);
+                }
+
+                return claimed;
+            },
             async ct =>
             {
                 if (claimed is not null)
@@ -37,6 +283,10 @@ public sealed class SandboxNetworkManager(
                     // Later undos (veth, firewall) ran first: nothing of the slot is left when it is freed.
                     await DeleteNamespaceAsync(claimed, ct).ConfigureAwait(false);
                     Release(claimed);
+                    if (marker)
+                    {
+                        File.Delete(MarkerPath(claimed));
+                    }
                 }
             },
             cancellationToken).ConfigureAwait(false);
@@ -49,9 +299,14 @@ public sealed class SandboxNetworkManager(
         {
             await rollback.StepAsync(
                 "network.ipv6-off",
-                ct => commands.RunCheckedAsync(
-                    Ip,
-                    ["netns", "exec", slot.NamespaceName, Sysctl, "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.lo.disable_ipv6=0"],
+                // In-process (NamespaceSysctl): `ip netns exec … sysctl` costs two program starts per create.
+                ct => NamespaceSysctl.WriteAsync(
+                    slot.NamespacePath,
+                    [
+                        ("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1"),
+                        ("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1"),
+                        ("/proc/sys/net/ipv6/conf/lo/disable_ipv6", "0"),
+                    ],
                     ct),
                 _ => Task.CompletedTask,
                 cancellationToken).ConfigureAwait(false);
@@ -93,7 +348,7 @@ public sealed class SandboxNetworkManager(
 
         await rollback.StepAsync(
             "network.firewall",
-            ct => firewall.AddAsync(slot, ct),
+            ct => firewall.AddAsync(slot, nameservers, ct),
             ct => firewall.RemoveAsync(slot, ct),
             cancellationToken).ConfigureAwait(false);
 
@@ -215,16 +470,20 @@ public sealed class SandboxNetworkManager(
     /// is not routed back through this veth is dropped by the kernel (the firewall drops it too; the
     /// kernel uses the larger of this and conf.all, so a host with all=2 gets loose mode here).
     /// </summary>
-    private Task HardenHostEndAsync(SlotAddresses slot, CancellationToken cancellationToken)
+    private static Task HardenHostEndAsync(SlotAddresses slot, CancellationToken cancellationToken)
     {
-        List<string> settings = ["-q", "-w"];
+        cancellationToken.ThrowIfCancellationRequested();
+        List<(string, string)> settings = [];
         if (Directory.Exists(SandboxFirewall.Ipv6Settings))
         {
-            settings.Add($"net.ipv6.conf.{slot.HostVeth}.disable_ipv6=1");
+            settings.Add(($"/proc/sys/net/ipv6/conf/{slot.HostVeth}/disable_ipv6", "1"));
         }
 
-        settings.Add($"net.ipv4.conf.{slot.HostVeth}.rp_filter=1");
-        return commands.RunCheckedAsync(Sysctl, settings, cancellationToken);
+        settings.Add(($"/proc/sys/net/ipv4/conf/{slot.HostVeth}/rp_filter", "1"));
+
+        // Written directly: the agent is in the host's namespace, and a sysctl start costs milliseconds.
+        NamespaceSysctl.WriteHost(settings);
+        return Task.CompletedTask;
     }
 
     private Task Run(CancellationToken cancellationToken, params string[] arguments) =>

@@ -5,6 +5,8 @@ namespace Wrenn.Agent.Operations;
 /// it acts, so a step that fails half-way is undone too; undos must therefore tolerate finding nothing
 /// to undo. Unless <see cref="Commit"/> is called, disposing the list undoes every registered step in
 /// reverse order with a fresh token (the operation's own token may be the reason it failed).
+/// Every step's duration is kept (<see cref="Timings"/>); a committed operation logs them all in one
+/// Information line (<see cref="StepTimingLine"/>), which is how the cold create path is measured.
 /// </summary>
 public sealed class RollbackList(string operation, ILogger logger, IStepFaults faults) : IAsyncDisposable
 {
@@ -12,13 +14,31 @@ public sealed class RollbackList(string operation, ILogger logger, IStepFaults f
     public static readonly TimeSpan UndoBudget = TimeSpan.FromSeconds(60);
 
     private readonly List<(string Name, Func<CancellationToken, Task> Undo)> _undos = [];
+    private readonly List<StepTiming> _timings = [];
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
     private bool _committed;
+    private TimeSpan? _committedAt;
     private bool _rolledBack;
 
     public string Operation { get; } = operation;
 
     /// <summary>Names of the steps registered so far, in order.</summary>
     public IReadOnlyList<string> Steps => _undos.ConvertAll(u => u.Name);
+
+    /// <summary>How long each step that finished took, in the order they ran (copied: steps may still be added).</summary>
+    public IReadOnlyList<StepTiming> Timings
+    {
+        get
+        {
+            lock (_timings)
+            {
+                return [.. _timings];
+            }
+        }
+    }
+
+    /// <summary>Milliseconds from the list's creation to <see cref="Commit"/> (or to now, before it).</summary>
+    public double TotalMs => (_committedAt ?? System.Diagnostics.Stopwatch.GetElapsedTime(_started)).TotalMilliseconds;
 
     /// <summary>Registers <paramref name="undo"/>, runs <paramref name="action"/>, then lets the fault seam fail it.</summary>
     public async Task<T> StepAsync<T>(
@@ -31,7 +51,13 @@ public sealed class RollbackList(string operation, ILogger logger, IStepFaults f
         _undos.Add((name, undo));
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await action(cancellationToken).ConfigureAwait(false);
-        logger.LogDebug("{Operation}: {Step} took {ElapsedMs:F1} ms", Operation, name, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        lock (_timings)
+        {
+            _timings.Add(new StepTiming(name, elapsed));
+        }
+
+        logger.LogDebug("{Operation}: {Step} took {ElapsedMs:F1} ms", Operation, name, elapsed);
         faults.AfterStep(Operation, name);
         return result;
     }
@@ -53,7 +79,22 @@ public sealed class RollbackList(string operation, ILogger logger, IStepFaults f
             cancellationToken);
 
     /// <summary>The operation succeeded: keep everything it did.</summary>
-    public void Commit() => _committed = true;
+    public void Commit()
+    {
+        if (_committed)
+        {
+            return;
+        }
+
+        _committed = true;
+        _committedAt = System.Diagnostics.Stopwatch.GetElapsedTime(_started);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+#pragma warning disable CA2254 // The template is a constant, shared with the parser beside it.
+            logger.LogInformation(StepTimingLine.Template, Operation, StepTimingLine.FormatMs(TotalMs), StepTimingLine.FormatSteps(Timings));
+#pragma warning restore CA2254
+        }
+    }
 
     /// <summary>
     /// Undoes every registered step in reverse order, continuing past failures, and returns the

@@ -18,6 +18,20 @@ internal static partial class LibC
     [LibraryImport("libc", EntryPoint = "fchmodat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int FChmodAt(int directoryFd, string path, uint mode, int flags);
 
+    /// <summary>errno of a rename across filesystems.</summary>
+    public const int EXDEV = 18;
+
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Rename(string oldPath, string newPath);
+
+    public const ulong MS_NOATIME = 0x400;
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, nint argument);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, byte[] argument);
+
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 }

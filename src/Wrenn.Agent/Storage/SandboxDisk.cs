@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
@@ -8,19 +10,46 @@ namespace Wrenn.Agent.Storage;
 /// A sandbox's writable disk: a sparse ext4 file of a fixed size, loop-mounted at <c>disk/</c> in the
 /// sandbox directory, that holds the overlay's upper and work directories. A sandbox that fills it
 /// gets ENOSPC and nobody else notices. With the cap off, <c>disk/</c> is a plain directory.
+/// Once <see cref="StartPreparingAsync"/> ran, up to <see cref="SandboxDiskOptions.Prepared"/> empty disks
+/// are kept formatted ahead in <c>$WRENN_DIR/prepared/disks</c> (refilled one at a time in the background);
+/// a sandbox's disk is then one of them renamed into its directory, never one another sandbox had.
 /// </summary>
-public sealed class SandboxDisk(ICommandRunner commands, IOptions<SandboxDiskOptions> options) : Sandboxes.ISandboxDisk
+public sealed class SandboxDisk(
+    ICommandRunner commands,
+    IOptions<SandboxDiskOptions> options,
+    IOptions<AgentOptions> agentOptions,
+    ILogger<SandboxDisk> logger) : Sandboxes.ISandboxDisk, IAsyncDisposable, IDisposable
 {
     public const string DirectoryName = "disk";
     public const string ImageFileName = "disk.ext4";
+
+    /// <summary>After a failed refill, sandboxes format their own disks this long before the next try.</summary>
+    private static readonly TimeSpan RefillRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after a take the refill starts (a create takes about this long to finish).</summary>
+    private static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly ConcurrentQueue<string> _ready = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _refillGate = new();
+    private Task _refill = Task.CompletedTask;
+    private long _refillNotBefore;
+    private bool _preparing;
 
     public static string MountPoint(string sandboxDirectory) => Path.Combine(sandboxDirectory, DirectoryName);
 
     public bool Capped => options.Value.SizeMb > 0;
 
+    /// <summary>Where prepared disks wait: beside the sandboxes, on the same filesystem, so taking one is a rename.</summary>
+    public string PreparedDirectory => Path.Combine(agentOptions.Value.WrennDir, "prepared", "disks");
+
+    /// <summary>Formatted disks waiting for a sandbox.</summary>
+    public int ReadyCount => _ready.Count;
+
     /// <summary>
-    /// Makes the empty filesystem (a sparse file and mkfs.ext4). It needs nothing from the network
-    /// setup, so creation runs the two side by side; the sandbox directory's own rollback removes it.
+    /// Gives the sandbox its empty filesystem: a prepared one moved in, or a sparse file formatted now
+    /// (mkfs.ext4). It needs nothing from the network setup, so creation runs the two side by side; the
+    /// sandbox directory's own rollback removes it.
     /// </summary>
     public async Task FormatAsync(string sandboxDirectory, CancellationToken cancellationToken)
     {
@@ -30,17 +59,122 @@ public sealed class SandboxDisk(ICommandRunner commands, IOptions<SandboxDiskOpt
         }
 
         var image = Path.Combine(sandboxDirectory, ImageFileName);
-        await using (var file = new FileStream(image, FileMode.CreateNew, FileAccess.Write))
+        while (_ready.TryDequeue(out var prepared))
         {
-            file.SetLength(options.Value.SizeMb * 1024 * 1024);
+            KickRefill(afterTake: true);
+            if (LibC.Rename(prepared, image) == 0)
+            {
+                return;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            TryDelete(prepared);
+            if (errno == LibC.EXDEV)
+            {
+                // A copy would cost more than a format: prepared disks are no use on this host.
+                _preparing = false;
+                logger.LogWarning("{Prepared} and {Sandboxes} are on different filesystems; sandbox disks are no longer prepared ahead", PreparedDirectory, sandboxDirectory);
+                break;
+            }
+
+            logger.LogWarning("Could not move prepared disk {Disk} into {Sandbox} (errno {Errno}); trying the next", prepared, sandboxDirectory, errno);
         }
 
-        // No reserved blocks (the sandbox's root may use all of it); lazy init keeps mkfs at ~25 ms.
-        await commands.RunCheckedAsync(
-            "mkfs.ext4",
-            ["-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", image],
-            cancellationToken).ConfigureAwait(false);
+        KickRefill(afterTake: true);
+        await FormatFileAsync(image, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Deletes the disks an earlier run had prepared (never mounted: files only), then starts keeping
+    /// <see cref="SandboxDiskOptions.Prepared"/> ready. Does nothing when preparing is off or disks are uncapped.
+    /// </summary>
+    public Task StartPreparingAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.Prepared <= 0 || !Capped)
+        {
+            return Task.CompletedTask;
+        }
+
+        Directory.CreateDirectory(PreparedDirectory);
+        foreach (var leftover in Directory.EnumerateFiles(PreparedDirectory))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            TryDelete(leftover);
+        }
+
+        lock (_refillGate)
+        {
+            _preparing = true;
+        }
+
+        KickRefill();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops refilling and deletes every disk still waiting.</summary>
+    public async Task StopPreparingAsync(CancellationToken cancellationToken)
+    {
+        Task refill;
+        lock (_refillGate)
+        {
+            _preparing = false;
+            if (!_stopping.IsCancellationRequested)
+            {
+                _stopping.Cancel();
+            }
+
+            refill = _refill;
+        }
+
+        await refill.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        while (_ready.TryDequeue(out var prepared))
+        {
+            TryDelete(prepared);
+        }
+    }
+
+    /// <summary>Waits until the ready set is full or a refill gave up (tests and benchmarks: a host between bursts).</summary>
+    public async Task WaitUntilPreparedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task refill;
+            lock (_refillGate)
+            {
+                if (!_preparing || _ready.Count >= options.Value.Prepared)
+                {
+                    return;
+                }
+
+                refill = _refill;
+            }
+
+            if (refill.IsCompleted)
+            {
+                KickRefill();
+                lock (_refillGate)
+                {
+                    if (ReferenceEquals(_refill, refill))
+                    {
+                        return;
+                    }
+
+                    refill = _refill;
+                }
+            }
+
+            await refill.WaitAsync(cancellationToken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopPreparingAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>Mounts the formatted disk at <c>disk/</c> (or makes the plain directory); the unmount is registered on <paramref name="rollback"/>.</summary>
     public Task MountAsync(string sandboxDirectory, RollbackList rollback, CancellationToken cancellationToken)
@@ -56,7 +190,12 @@ public sealed class SandboxDisk(ICommandRunner commands, IOptions<SandboxDiskOpt
                     // mount(8) picks a free loop device and sets autoclear: the device goes with the unmount.
                     // nosuid,nodev: the tenant's files (the overlay's upper layer) are here too, and must not
                     // be a set-id program or a device to anyone on the host who reaches them by this path.
-                    await commands.RunCheckedAsync("mount", ["-o", "loop,noatime,nosuid,nodev", Path.Combine(sandboxDirectory, ImageFileName), mountPoint], ct).ConfigureAwait(false);
+                    // In-process where the kernel allows (a mount(8) start costs tens of milliseconds per create).
+                    var image = Path.Combine(sandboxDirectory, ImageFileName);
+                    if (!LoopMount.TryMount(image, mountPoint, "ext4", LibC.MS_NOATIME | LibC.MS_NOSUID | LibC.MS_NODEV))
+                    {
+                        await commands.RunCheckedAsync("mount", ["-o", "loop,noatime,nosuid,nodev", image, mountPoint], ct).ConfigureAwait(false);
+                    }
                 }
             },
             _ =>
@@ -69,4 +208,81 @@ public sealed class SandboxDisk(ICommandRunner commands, IOptions<SandboxDiskOpt
 
     /// <summary>Unmounts the disk if it is mounted (its loop device is released with it).</summary>
     public static void Unmount(string sandboxDirectory) => Mounts.UnmountIfMounted(MountPoint(sandboxDirectory));
+
+    private async Task FormatFileAsync(string image, CancellationToken cancellationToken)
+    {
+        await using (var file = new FileStream(image, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.SetLength(options.Value.SizeMb * 1024 * 1024);
+        }
+
+        // No reserved blocks (the sandbox's root may use all of it); lazy init keeps mkfs at ~25 ms.
+        await commands.RunCheckedAsync(
+            "mkfs.ext4",
+            ["-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", image],
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private void KickRefill(bool afterTake = false)
+    {
+        lock (_refillGate)
+        {
+            if (!_preparing || !_refill.IsCompleted || _ready.Count >= options.Value.Prepared
+                || System.Diagnostics.Stopwatch.GetTimestamp() < Interlocked.Read(ref _refillNotBefore))
+            {
+                return;
+            }
+
+            var stopping = _stopping.Token;
+            _refill = Task.Run(
+                async () =>
+                {
+                    if (afterTake)
+                    {
+                        // Let the create that took one finish first: on a small host the refill's processes
+                        // would otherwise compete with its runc and envd for the same cores.
+                        await Task.Delay(RefillDelay, stopping).ConfigureAwait(false);
+                    }
+
+                    await RefillAsync(stopping).ConfigureAwait(false);
+                },
+                CancellationToken.None);
+        }
+    }
+
+    private async Task RefillAsync(CancellationToken cancellationToken)
+    {
+        while (_ready.Count < options.Value.Prepared && !cancellationToken.IsCancellationRequested)
+        {
+            var image = Path.Combine(PreparedDirectory, Guid.NewGuid().ToString("N") + ".ext4");
+            try
+            {
+                await FormatFileAsync(image, cancellationToken).ConfigureAwait(false);
+                _ready.Enqueue(image);
+            }
+            catch (Exception ex)
+            {
+                TryDelete(image);
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    Interlocked.Exchange(ref _refillNotBefore, System.Diagnostics.Stopwatch.GetTimestamp() + (long)(RefillRetryDelay.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
+                    logger.LogWarning(ex, "Preparing a sandbox disk failed; sandboxes format their own for {Seconds} s", RefillRetryDelay.TotalSeconds);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning("Could not delete prepared disk {Disk}: {Reason}", path, ex.Message);
+        }
+    }
 }

@@ -8,4 +8,10 @@ public sealed class SandboxDiskOptions
     /// costs the host only what it writes, but can never write more than this.
     /// </summary>
     public long SizeMb { get; set; } = 4096;
+
+    /// <summary>
+    /// Disks kept made and formatted ahead ($WRENN_PREPARED_DISKS; the agent's default is 2), each given to
+    /// one sandbox and never reused. 0 here, so a <see cref="SandboxDisk"/> built by hand formats on demand.
+    /// </summary>
+    public int Prepared { get; set; }
 }

@@ -77,6 +77,15 @@ public static class WrennEnvironment
     /// <summary>Agent: warm pool of ready sandboxes, template[:vcpus[:memory_mb]]=depth, comma-separated; unset = none.</summary>
     public const string WarmPool = "WRENN_WARM_POOL";
 
+    /// <summary>
+    /// Network slots (namespace, veth, addresses, firewall chains) the agent keeps made ahead, so a create
+    /// takes one instead of making it; 0 = none. Default 2.
+    /// </summary>
+    public const string PreparedSlots = "WRENN_PREPARED_SLOTS";
+
+    /// <summary>Sandbox disks (made and formatted, never reused) the agent keeps made ahead; 0 = none. Default 2.</summary>
+    public const string PreparedDisks = "WRENN_PREPARED_DISKS";
+
     /// <summary>Processes (and threads) one sandbox may have at once; fork bombs stop there.</summary>
     public const string SandboxPidsLimit = "WRENN_SANDBOX_PIDS_LIMIT";
 

@@ -17,8 +17,11 @@ public sealed class ContainerRuntime(
     ICommandRunner commands,
     IOptions<ContainerRuntimeOptions> options,
     IOptions<AgentOptions> agentOptions,
-    ILogger<ContainerRuntime> logger) : IRuntime
+    ILogger<ContainerRuntime> logger,
+    IContainerFreezer? freezer = null) : IRuntime
 {
+    private readonly IContainerFreezer _freezer = freezer ?? new CgroupFreezer();
+
     public const string RuntimeName = "container";
 
     /// <summary>Every container this agent makes is named with this prefix and the sandbox id.</summary>
@@ -81,12 +84,18 @@ public sealed class ContainerRuntime(
         return [new CommandFailedException($"{options.Value.OciRuntime} delete --force {id}", result)];
     }
 
-    /// <summary>runc pause: the cgroup freezer stops every process; their memory stays where it is.</summary>
+    /// <summary>
+    /// The cgroup freezer stops every process; their memory stays where it is. Written directly
+    /// (<see cref="CgroupFreezer"/>), not through <c>runc pause</c>, which costs a process start.
+    /// </summary>
     public Task PauseAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
-        commands.RunCheckedAsync(options.Value.OciRuntime, ["pause", ContainerId(sandbox.SandboxId)], cancellationToken);
+        _freezer.FreezeAsync(CgroupPath(sandbox), cancellationToken);
 
     public Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
-        commands.RunCheckedAsync(options.Value.OciRuntime, ["resume", ContainerId(sandbox.SandboxId)], cancellationToken);
+        _freezer.ThawAsync(CgroupPath(sandbox), cancellationToken);
+
+    /// <summary>The sandbox's cgroup, as config.json gives it to runc (<see cref="OciSpecBuilder"/>).</summary>
+    private string CgroupPath(RuntimeSandbox sandbox) => $"{options.Value.CgroupParent.TrimEnd('/')}/{sandbox.SandboxId}";
 
     /// <summary>Container templates are files only; the sandbox manager copies the overlay's upper layer.</summary>
     public Task WriteTemplateAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken) =>
@@ -97,7 +106,7 @@ public sealed class ContainerRuntime(
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
-        var (cpu, memory, limit) = CgroupStats.Read($"{options.Value.CgroupParent.TrimEnd('/')}/{sandbox.SandboxId}");
+        var (cpu, memory, limit) = CgroupStats.Read(CgroupPath(sandbox));
         return Task.FromResult(new RuntimeUsage(cpu, memory, limit));
     }
 
@@ -207,6 +216,10 @@ public sealed class ContainerRuntime(
         }
 
         using var root = RootedFile.Open(sandbox.RootfsPath);
+
+        // What wrenn-init does first in a VM; the container starts tini directly (ContainerRuntimeOptions.InitArguments).
+        root.CreateDirectory("/run/wrenn", 0x1ED, owner, owner);
+        root.CreateDirectory("/tmp", 0x3FF, owner, owner);
         foreach (var (path, content) in new[]
                  {
                      ("/etc/hostname", sandbox.SandboxId + "\n"),

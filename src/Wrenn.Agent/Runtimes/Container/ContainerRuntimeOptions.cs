@@ -33,6 +33,11 @@ public sealed class ContainerRuntimeOptions
     /// <summary>How many ids the user namespace maps.</summary>
     public long UserNamespaceSize { get; set; } = 65_536;
 
-    /// <summary>The init the container starts: wrenn-init, which execs tini, which runs envd.</summary>
-    public string InitPath { get; set; } = "/usr/local/sbin/wrenn-init";
+    /// <summary>
+    /// What the container starts: tini (which reaps orphans) running envd, directly. wrenn-init, the shell
+    /// script a VM boots into, is not run in a container: runc sets the hostname, and the agent makes
+    /// /run/wrenn and /tmp in the sandbox's layer before it starts (a shell and its child processes cost
+    /// milliseconds on every create).
+    /// </summary>
+    public IReadOnlyList<string> InitArguments { get; set; } = ["/usr/bin/tini", "--", "/usr/local/bin/envd"];
 }

@@ -75,7 +75,7 @@ public static class OciSpecBuilder
             {
                 ["terminal"] = false,
                 ["user"] = new JsonObject { ["uid"] = 0, ["gid"] = 0 },
-                ["args"] = new JsonArray(options.InitPath),
+                ["args"] = Strings(options.InitArguments),
                 ["env"] = environment,
                 ["cwd"] = "/",
                 ["capabilities"] = new JsonObject

@@ -1,0 +1,25 @@
+using Wrenn.Agent.Storage;
+
+namespace Wrenn.Agent.Network;
+
+/// <summary>
+/// Starts keeping network slots and sandbox disks made ahead once the agent has recovered what an earlier
+/// run left (it is registered after the sandbox lifecycle service, whose start does that), after
+/// removing what an earlier run had prepared; at stop, removes whatever is still waiting.
+/// </summary>
+public sealed class PreparedResourcesService(SandboxNetworkManager network, SandboxDisk disk) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await network.StartPreparingAsync(cancellationToken).ConfigureAwait(false);
+        await disk.StartPreparingAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // The host's stop token may be short; what waits must be removed regardless.
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await network.StopPreparingAsync(budget.Token).ConfigureAwait(false);
+        await disk.StopPreparingAsync(budget.Token).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Runtimes.Container;
+using Wrenn.Agent.Sandboxes;
+using Wrenn.Agent.Storage;
+using Wrenn.Common.Ids;
+
+namespace Wrenn.Agent.Tests;
+
+/// <summary>
+/// Pause and resume write the cgroup freezer directly: a paused sandbox's processes really stop (a
+/// counter it runs stands still, read from the host), runc sees it as paused, and resume continues it.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class ContainerFreezerTests
+{
+    [Fact]
+    public async Task A_paused_sandbox_stands_still_and_a_resumed_one_continues()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var agent = new AgentUnderTest(new NoStepFaults());
+        var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
+        await agent.Manager.CreateAsync(spec, ct);
+        await agent.Commands.ExecAsync(
+            new ExecSpec(spec.SandboxId, "nohup bash -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.02; done' >/dev/null 2>&1 &", [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(30), null),
+            ct);
+        var counter = Path.Combine(OverlayRootfs.UpperDirectory(Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId)), "tmp", "counter");
+        await Task.Delay(200, ct);
+
+        await agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct);
+        Assert.Equal("FROZEN", ReadFreezerState(spec.SandboxId));
+        Assert.Contains("\"paused\"", Run("runc", "state", ContainerRuntime.ContainerId(spec.SandboxId)), StringComparison.Ordinal);
+        var paused = await ReadCounterAsync(counter, ct);
+        await Task.Delay(300, ct);
+        Assert.Equal(paused, await ReadCounterAsync(counter, ct));
+
+        await agent.Manager.ResumeAsync(spec.SandboxId, 0, ct);
+        Assert.Equal("THAWED", ReadFreezerState(spec.SandboxId));
+        await Task.Delay(300, ct);
+        Assert.True(await ReadCounterAsync(counter, ct) > paused, "the counter must advance after resume");
+    }
+
+    private static string ReadFreezerState(string sandboxId)
+    {
+        var v1 = $"/sys/fs/cgroup/freezer/wrenn/{sandboxId}/freezer.state";
+        if (File.Exists(v1))
+        {
+            return File.ReadAllText(v1).Trim();
+        }
+
+        return File.ReadAllText($"/sys/fs/cgroup/wrenn/{sandboxId}/cgroup.freeze").Trim() == "1" ? "FROZEN" : "THAWED";
+    }
+
+    private static async Task<int> ReadCounterAsync(string path, CancellationToken ct)
+    {
+        // The loop may be between truncating and writing the file; the next read has it.
+        for (var attempt = 0; ; attempt++)
+        {
+            var text = (await File.ReadAllTextAsync(path, ct)).Trim();
+            if (int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) || attempt > 20)
+            {
+                return int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            await Task.Delay(5, ct);
+        }
+    }
+
+    private static string Run(string program, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true })!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return output;
+    }
+}

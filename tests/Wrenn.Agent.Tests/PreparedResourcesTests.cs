@@ -1,0 +1,152 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wrenn.Agent.Network;
+using Wrenn.Agent.Operations;
+using Wrenn.Agent.Os;
+using Wrenn.Agent.Sandboxes;
+using Wrenn.Agent.Storage;
+using Wrenn.Common.Ids;
+
+namespace Wrenn.Agent.Tests;
+
+/// <summary>
+/// Network slots and disks made ahead: each goes to one sandbox only (a sandbox never sees what another
+/// had), whatever still waits is removed when the agent stops or, after a crash, when the next one
+/// starts, and a prepare that fails leaves nothing behind while creates go on without it.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class PreparedResourcesTests
+{
+    [Fact]
+    public async Task Each_prepared_slot_and_disk_goes_to_one_sandbox_and_the_rest_is_removed_at_stop()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        string preparedDisks;
+        await using (var agent = new AgentUnderTest(new NoStepFaults(), PreparedResources.TurnOn))
+        {
+            var network = agent.Services.GetRequiredService<SandboxNetworkManager>();
+            var disk = agent.Services.GetRequiredService<SandboxDisk>();
+            preparedDisks = disk.PreparedDirectory;
+            await PreparedResources.StartAsync(agent, ct);
+            await PreparedResources.WaitUntilFullAsync(agent, ct);
+            Assert.Equal(PreparedResources.Count, network.ReadyCount);
+            Assert.Equal(PreparedResources.Count, disk.ReadyCount);
+
+            // The first sandbox writes a file on its disk and goes; the next ones must not see it.
+            var first = await CreateAsync(agent, ct);
+            await ExecAsync(agent, first, "echo secret > /tmp/left-behind", ct);
+            await agent.Manager.DestroyAsync(first, ct);
+            await PreparedResources.WaitUntilFullAsync(agent, ct);
+
+            var ids = new List<string>();
+            for (var i = 0; i < PreparedResources.Count + 1; i++)
+            {
+                ids.Add(await CreateAsync(agent, ct));
+            }
+
+            var sandboxes = agent.Manager.List();
+            Assert.Equal(ids.Count, sandboxes.Select(s => s.Slot!.Index).Distinct().Count());
+            foreach (var id in ids)
+            {
+                Assert.Equal("absent\n", await ExecAsync(agent, id, "test -e /tmp/left-behind && echo present || echo absent", ct));
+            }
+
+            Assert.Equal(ids.Count, ids.Select(id => new FileInfo(Path.Combine(agent.WrennDir, "sandboxes", id, SandboxDisk.ImageFileName)).Exists ? id : null).OfType<string>().Count());
+            await PreparedResources.WaitUntilFullAsync(agent, ct);
+            Assert.Equal(PreparedResources.Count, network.ReadyCount);
+        }
+
+        // Stopped: the sandboxes and the slots and disks still waiting are all gone.
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+        Assert.False(Directory.Exists(preparedDisks) && Directory.EnumerateFiles(preparedDisks).Any());
+    }
+
+    [Fact]
+    public async Task A_prepare_that_fails_leaves_nothing_and_creates_make_their_own()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var runner = new FailingCommandRunner();
+        await using (var agent = new AgentUnderTest(new NoStepFaults(), services =>
+        {
+            PreparedResources.TurnOn(services);
+            services.Replace(ServiceDescriptor.Singleton<ICommandRunner>(runner));
+        }))
+        {
+            // The slot fails at its last step (its firewall), the disk at its format.
+            runner.FailNext("iptables-restore", afterRunning: true);
+            runner.FailNext("mkfs.ext4");
+            await PreparedResources.StartAsync(agent, ct);
+            await PreparedResources.WaitUntilFullAsync(agent, ct);
+            Assert.Equal(2, runner.Failed.Count);
+            Assert.Equal(0, agent.Services.GetRequiredService<SandboxNetworkManager>().ReadyCount);
+            Assert.Equal(0, agent.Services.GetRequiredService<SandboxDisk>().ReadyCount);
+            Assert.Empty(HostSnapshot.Take().NewSince(before));
+            Assert.Empty(Directory.EnumerateFiles(agent.Services.GetRequiredService<SandboxDisk>().PreparedDirectory));
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(agent.WrennDir, "prepared", "slots")));
+
+            var id = await CreateAsync(agent, ct);
+            Assert.Equal("ok\n", await ExecAsync(agent, id, "echo ok", ct));
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    [Fact]
+    public async Task Slots_a_crashed_agent_had_prepared_are_removed_when_the_next_one_starts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var markers = Directory.CreateTempSubdirectory("wrenn-prepared-slots-").FullName;
+        try
+        {
+            var options = Microsoft.Extensions.Options.Options.Create(new NetworkOptions { Nameservers = NameserverResolver.None, PreparedSlots = 2, PreparedDirectory = markers });
+
+            // The first agent prepares its slots and dies without removing them.
+            var crashed = NewManager(options);
+            await crashed.StartPreparingAsync(ct);
+            await crashed.WaitUntilPreparedAsync(ct);
+            Assert.Equal(2, crashed.ReadyCount);
+            Assert.Equal(2, Directory.EnumerateFiles(markers).Count());
+            var leftover = HostSnapshot.Take().NewSince(before);
+            Assert.NotEmpty(leftover);
+
+            await using (var next = NewManager(options))
+            {
+                await next.StartPreparingAsync(ct);
+                await next.WaitUntilPreparedAsync(ct);
+                Assert.Equal(2, next.ReadyCount);
+            }
+
+            Assert.Empty(HostSnapshot.Take().NewSince(before));
+            Assert.Empty(Directory.EnumerateFiles(markers));
+        }
+        finally
+        {
+            Directory.Delete(markers, recursive: true);
+        }
+    }
+
+    private static SandboxNetworkManager NewManager(Microsoft.Extensions.Options.IOptions<NetworkOptions> options)
+    {
+        var runner = new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance);
+        var firewall = new SandboxFirewall(runner, options, new NameserverResolver(options, NullLogger<NameserverResolver>.Instance), NullLogger<SandboxFirewall>.Instance);
+        return new SandboxNetworkManager(runner, firewall, options, NullLogger<SandboxNetworkManager>.Instance);
+    }
+
+    private static async Task<string> CreateAsync(AgentUnderTest agent, CancellationToken ct)
+    {
+        var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
+        await agent.Manager.CreateAsync(spec, ct);
+        return spec.SandboxId;
+    }
+
+    private static async Task<string> ExecAsync(AgentUnderTest agent, string id, string command, CancellationToken ct)
+    {
+        var result = await agent.Commands.ExecAsync(new ExecSpec(id, command, [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(30), null), ct);
+        return Encoding.UTF8.GetString(result.Stdout);
+    }
+}
