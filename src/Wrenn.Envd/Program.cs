@@ -48,7 +48,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = null;
     kestrel.AddServerHeader = false;
 });
-builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+builder.Logging.AddProvider(new Wrenn.Envd.Hosting.LineLoggerProvider(Console.Out));
 builder.Logging.SetMinimumLevel(LogLevel.Information);
 
 // ASP.NET Core's and the host's information lines (two per request, four at the start) cost time and fill
