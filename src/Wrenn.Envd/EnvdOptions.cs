@@ -20,6 +20,15 @@ public sealed class EnvdOptions
     /// <summary>Largest single read from a process's stdout or stderr.</summary>
     public int OutputChunkBytes { get; set; } = 32 * 1024;
 
+    /// <summary>
+    /// A listening socket passed in by whoever started envd (LISTEN_FDS=1, fd 3: see
+    /// <see cref="Hosting.SocketActivation"/>), served instead of binding <see cref="ListenUrl"/>; null = none.
+    /// </summary>
+    public int? ListenDescriptor { get; set; }
+
+    /// <summary>How long after its start envd hands the memory its start-up used back to the kernel (<see cref="Hosting.StartupMemoryTrim"/>).</summary>
+    public TimeSpan MemoryTrimDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The token calls must carry until /init replaces it; null = none was given, and only /health is served.</summary>
     public string? AccessToken { get; set; }
 
@@ -45,11 +54,12 @@ public sealed class EnvdOptions
     /// <summary>
     /// Parses --listen ADDR:PORT, --port N (or $ENVD_PORT), --default-user NAME, --keepalive-seconds N,
     /// --forward-ports on|off and --forward-address IP (repeatable),
-    /// and takes the startup access token (see <see cref="Http.StartupAccessToken"/>).
+    /// and takes the startup access token (see <see cref="Http.StartupAccessToken"/>) and a passed
+    /// listening socket (see <see cref="Hosting.SocketActivation"/>).
     /// </summary>
     public static EnvdOptions FromArguments(IReadOnlyList<string> args)
     {
-        var options = new EnvdOptions();
+        var options = new EnvdOptions { ListenDescriptor = Hosting.SocketActivation.Take(Environment.ProcessId) };
         if (Http.StartupAccessToken.Take() is { } token)
         {
             options.AccessToken = token.Token;

@@ -32,15 +32,28 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
 var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
 builder.WebHost.UseKestrelCore();
 builder.Services.AddRoutingCore();
-builder.WebHost.UseUrls(options.ListenUrl);
+if (options.ListenDescriptor is null)
+{
+    builder.WebHost.UseUrls(options.ListenUrl);
+}
+
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
+    if (options.ListenDescriptor is { } descriptor)
+    {
+        kestrel.ListenHandle((ulong)descriptor);
+    }
+
     // Uploads stream to disk, so no body limit is needed to protect memory.
     kestrel.Limits.MaxRequestBodySize = null;
     kestrel.AddServerHeader = false;
 });
-builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
+builder.Logging.AddProvider(new Wrenn.Envd.Hosting.LineLoggerProvider(Console.Out));
 builder.Logging.SetMinimumLevel(LogLevel.Information);
+
+// ASP.NET Core's and the host's information lines (two per request, four at the start) cost time and fill
+// the sandbox's console; envd logs its own start.
+builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
 builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
 builder.Services.AddCors();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -53,6 +66,7 @@ builder.Services.AddSingleton<ProcessService>();
 builder.Services.AddSingleton<DirectoryWatchers>();
 builder.Services.AddSingleton<FilesystemService>();
 builder.Services.AddHostedService<Wrenn.Envd.Ports.LocalPortForwarder>();
+builder.Services.AddHostedService<Wrenn.Envd.Hosting.StartupMemoryTrim>();
 
 var app = builder.Build();
 // Browser clients (E2B's JS SDK in a page) call envd directly; it answers any origin, as E2B's does.
@@ -65,6 +79,6 @@ ComposeEndpoint.Map(app);
 ProcessService.Map(app);
 FilesystemService.Map(app);
 app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<ProcessTable>().KillAll());
-app.Logger.LogInformation("envd {Version} (Wrenn build {Build}) listening on {Url}", EnvdVersion.Current, EnvdVersion.Build, options.ListenUrl);
+app.Logger.LogInformation("envd {Version} (Wrenn build {Build}) listening on {Url}", EnvdVersion.Current, EnvdVersion.Build, options.ListenDescriptor is { } fd ? $"the passed socket (fd {fd})" : options.ListenUrl);
 await app.RunAsync().ConfigureAwait(false);
 return 0;

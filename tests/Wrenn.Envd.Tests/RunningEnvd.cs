@@ -51,6 +51,133 @@ public sealed class RunningEnvd : IAsyncDisposable
     public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null, string? accessToken = StartToken, IEnumerable<string>? arguments = null)
     {
         var port = FreePort();
+        var startInfo = EnvdStartInfo(defaultUser, accessToken, ["--listen", $"127.0.0.1:{port}", .. keepaliveSeconds is null ? Array.Empty<string>() : ["--keepalive-seconds", keepaliveSeconds], .. arguments ?? []]);
+        var process = SystemProcess.Start(startInfo)!;
+        var envd = new RunningEnvd(process, port, accessToken);
+        process.OutputDataReceived += (_, line) => envd.Collect(line.Data);
+        process.ErrorDataReceived += (_, line) => envd.Collect(line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await envd.WaitForHealthAsync();
+        return envd;
+    }
+
+    /// <summary>
+    /// envd started as the agent starts it in a sandbox: with a listening socket on a loopback port
+    /// already bound for it and passed as fd 3 with LISTEN_FDS (<paramref name="listenFds"/>) and
+    /// LISTEN_PID (<paramref name="listenPid"/>: "self" = envd's own pid, null = unset). A python3
+    /// launcher binds the socket (a .NET parent cannot pass a descriptor), prints its port and execs envd.
+    /// Returns once the launcher has printed the port, without waiting for envd: a caller's first request
+    /// waits in the socket's backlog. Test with <see cref="HasExited"/> when envd is expected to refuse.
+    /// </summary>
+    public static async Task<RunningEnvd> StartWithPassedSocketAsync(string listenFds = "1", string? listenPid = "self", IEnumerable<string>? arguments = null)
+    {
+        var envdStart = EnvdStartInfo("root", StartToken, arguments ?? []);
+        var startInfo = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-c", PassSocketLauncher, listenFds, listenPid ?? string.Empty, envdStart.FileName })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var argument in envdStart.ArgumentList)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.Environment.Remove("WRENN_ENVD_ACCESS_TOKEN");
+        startInfo.Environment["WRENN_ENVD_ACCESS_TOKEN"] = StartToken;
+        var process = SystemProcess.Start(startInfo)!;
+        var portLine = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        RunningEnvd? envd = null;
+        var early = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is null)
+            {
+                portLine.TrySetException(new InvalidOperationException("the launcher printed no port: " + string.Join(" | ", early)));
+            }
+            else if (!portLine.Task.IsCompleted)
+            {
+                portLine.TrySetResult(line.Data);
+            }
+            else
+            {
+                envd?.Collect(line.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is not null)
+            {
+                early.Enqueue(line.Data);
+            }
+
+            envd?.Collect(line.Data);
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var port = int.Parse(await portLine.Task.WaitAsync(TimeSpan.FromSeconds(30)), System.Globalization.CultureInfo.InvariantCulture);
+        envd = new RunningEnvd(process, port, StartToken);
+        foreach (var line in early)
+        {
+            envd.Collect(line);
+        }
+
+        return envd;
+    }
+
+    /// <summary>Binds a listening socket on a free loopback port, makes it fd 3, sets LISTEN_FDS and LISTEN_PID, prints the port, execs the rest.</summary>
+    private const string PassSocketLauncher = """
+        import os, socket, sys
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(64)
+        os.dup2(s.fileno(), 3)
+        os.set_inheritable(3, True)
+        os.environ["LISTEN_FDS"] = sys.argv[1]
+        if sys.argv[2]:
+            os.environ["LISTEN_PID"] = str(os.getpid()) if sys.argv[2] == "self" else sys.argv[2]
+        print(s.getsockname()[1], flush=True)
+        os.execvp(sys.argv[3], sys.argv[3:])
+        """;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Polls GET /health until envd answers 204.</summary>
+    public async Task WaitForHealthAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await Http.GetAsync(new Uri("/health", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.NoContent)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"envd exited with {_process.ExitCode}: {string.Join(" | ", Output)}");
+            }
+
+            await Task.Delay(20);
+        }
+
+        await DisposeAsync();
+        throw new TimeoutException("envd did not answer /health");
+    }
+
+    /// <summary>How to start envd (the NativeAOT binary when ENVD_BINARY names one, else envd.dll), without CAP_SYS_TIME.</summary>
+    private static ProcessStartInfo EnvdStartInfo(string defaultUser, string? accessToken, IEnumerable<string> arguments)
+    {
         var binary = Environment.GetEnvironmentVariable("ENVD_BINARY");
 
         // envd steps the clock from /init where it owns it (a VM); here the clock is the host's, which
@@ -67,18 +194,7 @@ public sealed class RunningEnvd : IAsyncDisposable
             startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "envd.dll"));
         }
 
-        foreach (var argument in new[] { "--listen", $"127.0.0.1:{port}", "--default-user", defaultUser })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        if (keepaliveSeconds is not null)
-        {
-            startInfo.ArgumentList.Add("--keepalive-seconds");
-            startInfo.ArgumentList.Add(keepaliveSeconds);
-        }
-
-        foreach (var argument in arguments ?? [])
+        foreach (var argument in new[] { "--default-user", defaultUser }.Concat(arguments))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -91,37 +207,7 @@ public sealed class RunningEnvd : IAsyncDisposable
 
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
-        var process = SystemProcess.Start(startInfo)!;
-        var envd = new RunningEnvd(process, port, accessToken);
-        process.OutputDataReceived += (_, line) => envd.Collect(line.Data);
-        process.ErrorDataReceived += (_, line) => envd.Collect(line.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var response = await envd.Http.GetAsync(new Uri("/health", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.NoContent)
-                {
-                    return envd;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"envd exited with {process.ExitCode}");
-            }
-
-            await Task.Delay(20);
-        }
-
-        await envd.DisposeAsync();
-        throw new TimeoutException("envd did not answer /health");
+        return startInfo;
     }
 
     /// <summary>Peak resident memory of the envd process so far (VmHWM), in bytes.</summary>
@@ -151,7 +237,7 @@ public sealed class RunningEnvd : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
