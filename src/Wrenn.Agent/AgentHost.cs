@@ -185,6 +185,33 @@ public static class AgentHost
         logging.AddFilter("System.Net.Http", LogLevel.Warning);
     }
 
+    /// <summary>lxcfs and cpusets for container sandboxes (WRENN_LXCFS). Registered before the sandboxes' lifecycle so it stops after it.</summary>
+    private static void AddSandboxView(IServiceCollection services)
+    {
+        services.AddOptions<Runtimes.ProcView.LxcfsOptions>().Configure(lxcfs =>
+        {
+            switch (WrennEnvironment.Get(WrennEnvironment.Lxcfs))
+            {
+                case null or "auto":
+                    break;
+                case "off":
+                    lxcfs.Enabled = false;
+                    break;
+                case { } path when Path.IsPathFullyQualified(path):
+                    lxcfs.MountPoint = path;
+                    lxcfs.External = true;
+                    break;
+                case { } other:
+                    throw new InvalidOperationException($"{WrennEnvironment.Lxcfs} must be auto, off, or the absolute path of an lxcfs mount, not '{other}'");
+            }
+        });
+        services.AddSingleton<Runtimes.ProcView.LxcfsMount>();
+        services.AddSingleton<Runtimes.ProcView.ILxcfsMount>(sp => sp.GetRequiredService<Runtimes.ProcView.LxcfsMount>());
+        services.AddHostedService(sp => sp.GetRequiredService<Runtimes.ProcView.LxcfsMount>());
+        services.AddSingleton<Runtimes.ProcView.ICpuSetAllocator, Runtimes.ProcView.CpuSetAllocator>();
+        services.AddSingleton<Runtimes.ProcView.ISandboxViewProvider, Runtimes.ProcView.SandboxViewProvider>();
+    }
+
     /// <summary>The agent's services; tests build a provider from this with their own seams replaced.</summary>
     public static void ConfigureServices(IServiceCollection services, AgentOptions options)
     {
@@ -250,6 +277,7 @@ public static class AgentHost
         services.AddSingleton<TemplateStore>();
         services.AddSingleton<Storage.Ownership.IdShiftedLayers>();
         services.AddSingleton<SandboxDisk>();
+        AddSandboxView(services);
         services.AddSingleton<ContainerRuntime>();
         services.AddOptions<Runtimes.Qemu.QemuRuntimeOptions>().Configure(qemu =>
         {

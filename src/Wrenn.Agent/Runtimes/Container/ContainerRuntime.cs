@@ -17,7 +17,8 @@ public sealed class ContainerRuntime(
     ICommandRunner commands,
     IOptions<ContainerRuntimeOptions> options,
     IOptions<AgentOptions> agentOptions,
-    ILogger<ContainerRuntime> logger) : IRuntime
+    ILogger<ContainerRuntime> logger,
+    ProcView.ISandboxViewProvider? sandboxView = null) : IRuntime
 {
     public const string RuntimeName = "container";
 
@@ -222,7 +223,8 @@ public sealed class ContainerRuntime(
 
     private async Task WriteBundleAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
-        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace);
+        var view = sandboxView is null ? null : await sandboxView.ForAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace, view);
         var rootfsLink = Path.Combine(sandbox.Directory, OciSpecBuilder.RootfsDirectoryName);
         if (Path.GetFullPath(rootfsLink) != Path.GetFullPath(sandbox.RootfsPath))
         {
