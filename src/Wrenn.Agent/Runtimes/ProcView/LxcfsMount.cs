@@ -130,12 +130,13 @@ public sealed class LxcfsMount(
         Directory.CreateDirectory(mountPoint);
         File.SetUnixFileMode(mountPoint, (UnixFileMode)0x1ED); // rwxr-xr-x: sandbox root passes through it
 
-        // lxcfs daemonizes once mounted; its output goes to a file so that nothing keeps our pipes.
+        // lxcfs runs in the foreground: it is started detached (its own session, output to a file, none of
+        // our pipes) so that it outlives the agent with the sandboxes that read from it.
         // --enable-cfs: CPU views follow the CFS quota as well as the cpuset; -l: a per-sandbox loadavg.
         var result = await commands.RunAsync(
             "/bin/sh",
             [
-                "-c", "exec \"$0\" --enable-cfs -l -p \"$1\" \"$2\" </dev/null >>\"$3\" 2>&1",
+                "-c", "command -v \"$0\" >/dev/null || exit 127; setsid \"$0\" --enable-cfs -l -p \"$1\" \"$2\" </dev/null >>\"$3\" 2>&1 &",
                 options.Value.Binary, PidFile, mountPoint, LogFile,
             ],
             cancellationToken).ConfigureAwait(false);
