@@ -288,6 +288,7 @@ public static class AgentHost
         });
         services.AddSingleton<Runtimes.Vm.RootfsDiskImage>();
         services.AddSingleton<Runtimes.Vm.GuestTap>();
+        services.AddSingleton<Runtimes.Qemu.TemplateMemory>();
         services.AddSingleton<Runtimes.Qemu.QemuRuntime>();
         services.AddOptions<Runtimes.Firecracker.FirecrackerRuntimeOptions>();
         services.AddOptions<Runtimes.Firecracker.Api.FirecrackerApiOptions>();
