@@ -32,6 +32,7 @@ public sealed class LxcfsMount(
     private IReadOnlyList<LxcfsFile>? _files;
     private long _failedAt;
     private bool _released;
+    private int _disposed;
 
     /// <summary>The mount this agent started (or adopted from its previous run); null when it uses someone else's.</summary>
     private string? _owned;
@@ -90,6 +91,12 @@ public sealed class LxcfsMount(
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes it once for each name it is registered under (itself, ILxcfsMount, IHostedService).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
         _gate.Dispose();
     }
