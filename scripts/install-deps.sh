@@ -7,6 +7,8 @@ set -euo pipefail
 
 # cpio and lz4: `wrenn image kernel` packs the initramfs and unpacks the kernel (Debian's cloud kernel is LZ4).
 run_packages=(runc tini debootstrap iproute2 iptables nftables e2fsprogs util-linux procps ca-certificates cpio lz4)
+# lxcfs: container sandboxes see their own vCPUs and memory in /proc (docs/runtimes/container.md).
+run_packages+=(lxcfs)
 build_packages=(clang zlib1g-dev)
 # postgresql: the control plane suite runs a second time on a throwaway PostgreSQL (scripts/with-postgres.sh).
 # chromium: the dashboard's browser tests (Playwright drives Debian's Chromium; it downloads no browser of its own).

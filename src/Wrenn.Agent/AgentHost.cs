@@ -192,6 +192,33 @@ public static class AgentHost
         : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) && count <= 64 ? count
         : throw new InvalidOperationException($"{variable} must be a whole number from 0 to 64, not '{value}'");
 
+    /// <summary>lxcfs and cpusets for container sandboxes (WRENN_LXCFS). Registered before the sandboxes' lifecycle so it stops after it.</summary>
+    private static void AddSandboxView(IServiceCollection services)
+    {
+        services.AddOptions<Runtimes.ProcView.LxcfsOptions>().Configure(lxcfs =>
+        {
+            switch (WrennEnvironment.Get(WrennEnvironment.Lxcfs))
+            {
+                case null or "auto":
+                    break;
+                case "off":
+                    lxcfs.Enabled = false;
+                    break;
+                case { } path when Path.IsPathFullyQualified(path):
+                    lxcfs.MountPoint = path;
+                    lxcfs.External = true;
+                    break;
+                case { } other:
+                    throw new InvalidOperationException($"{WrennEnvironment.Lxcfs} must be auto, off, or the absolute path of an lxcfs mount, not '{other}'");
+            }
+        });
+        services.AddSingleton<Runtimes.ProcView.LxcfsMount>();
+        services.AddSingleton<Runtimes.ProcView.ILxcfsMount>(sp => sp.GetRequiredService<Runtimes.ProcView.LxcfsMount>());
+        services.AddHostedService(sp => sp.GetRequiredService<Runtimes.ProcView.LxcfsMount>());
+        services.AddSingleton<Runtimes.ProcView.ICpuSetAllocator, Runtimes.ProcView.CpuSetAllocator>();
+        services.AddSingleton<Runtimes.ProcView.ISandboxViewProvider, Runtimes.ProcView.SandboxViewProvider>();
+    }
+
     /// <summary>The agent's services; tests build a provider from this with their own seams replaced.</summary>
     public static void ConfigureServices(IServiceCollection services, AgentOptions options)
     {
@@ -276,6 +303,7 @@ public static class AgentHost
         services.AddSingleton<ISandboxDisk>(sp => sp.GetRequiredService<SandboxDisk>());
         services.AddSingleton<ISandboxNetwork>(sp => sp.GetRequiredService<SandboxNetworkManager>());
         services.AddSingleton<IContainerFreezer>(_ => new CgroupFreezer());
+        AddSandboxView(services);
         services.AddSingleton<ContainerRuntime>();
         services.AddOptions<Runtimes.Qemu.QemuRuntimeOptions>().Configure(qemu =>
         {
@@ -286,6 +314,7 @@ public static class AgentHost
         });
         services.AddSingleton<Runtimes.Vm.RootfsDiskImage>();
         services.AddSingleton<Runtimes.Vm.GuestTap>();
+        services.AddSingleton<Runtimes.Qemu.TemplateMemory>();
         services.AddSingleton<Runtimes.Qemu.QemuRuntime>();
         services.AddOptions<Runtimes.Firecracker.FirecrackerRuntimeOptions>();
         services.AddOptions<Runtimes.Firecracker.Api.FirecrackerApiOptions>();

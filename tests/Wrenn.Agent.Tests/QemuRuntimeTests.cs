@@ -44,7 +44,10 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             var pause = clock.Elapsed;
             Assert.False(QemuRunning(spec.SandboxId), "a paused VM holds no process");
             var memory = new FileInfo(Path.Combine(agent.WrennDir, "snapshots", spec.SandboxId, "memory"));
-            Assert.True(memory.Exists && memory.Length > 1024 * 1024, "pause writes the VM's memory to disk");
+            // Guest RAM is a file QEMU maps shared: it stays where it is, and the pause writes device state only.
+            Assert.True(memory.Exists && memory.Length < 1024 * 1024, $"pause writes device state only, not guest RAM ({memory.Length} bytes)");
+            var ram = new FileInfo(Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId, "memory.ram"));
+            Assert.True(ram.Exists && ram.Length == 256L * 1024 * 1024, "guest RAM stays in the VM's RAM file");
             // Paused to disk, it holds nothing on the host: no process, namespace, TAP, veth, rules, mounts or loop devices.
             Assert.Empty(HostSnapshot.Take().NewSince(before));
 
@@ -77,7 +80,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await AssertVirtioRngFeedsTheGuestAsync(agent, fromBase.SandboxId);
             await agent.Manager.DestroyAsync(fromBase.SandboxId, ct);
 
-            output.WriteLine($"qemu (TCG) boot to envd ready {boot.TotalSeconds:F2} s (incl. taking the base snapshot), create from the base snapshot {restore.TotalSeconds:F2} s, pause {pause.TotalSeconds:F2} s, resume {resume.TotalSeconds:F2} s, memory file {memory.Length / 1048576.0:F1} MB for a 256 MB guest");
+            output.WriteLine($"qemu (TCG) boot to envd ready {boot.TotalSeconds:F2} s (incl. taking the base snapshot), create from the base snapshot {restore.TotalSeconds:F2} s, pause {pause.TotalSeconds:F2} s, resume {resume.TotalSeconds:F2} s, state file {memory.Length / 1024.0:F1} KB for a 256 MB guest");
             await agent.Manager.DestroyAsync(spec.SandboxId, ct);
             Assert.False(QemuRunning(spec.SandboxId));
         }
@@ -181,6 +184,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
 
             foreach (var child in children)
             {
+                // Its RAM is the template's, mapped privately (a sealed copy held once for all clones).
+                Assert.Contains("/memfd:wrenn-template-ram", File.ReadAllText($"/proc/{QemuPid(agent, child.SandboxId)}/maps"), StringComparison.Ordinal);
                 Assert.Equal("warmed\n", await ExecAsync(agent, child.SandboxId, "cat /dev/shm/state"));
                 var first = await CounterAsync(agent, child.SandboxId);
                 await Task.Delay(700, ct);
@@ -216,6 +221,59 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             }
 
             await agent.Manager.DeleteSnapshotAsync(template, CancellationToken.None);
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    [Fact]
+    public async Task Clones_of_a_template_share_the_pages_none_of_them_wrote()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var source = Spec();
+        var template = WrennIds.NewTemplateId();
+        await using (var agent = QemuAgent())
+        {
+            await agent.Manager.CreateAsync(source, ct);
+            // Something in the guest's page cache and tmpfs, so the template holds more than a bare kernel.
+            await ExecAsync(agent, source.SandboxId, "head -c 32000000 /dev/urandom > /dev/shm/fill");
+            var clock = Stopwatch.StartNew();
+            await agent.Manager.PauseAsync(source.SandboxId, automatic: false, ct);
+            var pause = clock.Elapsed;
+            var state = new FileInfo(Path.Combine(agent.WrennDir, "snapshots", source.SandboxId, "memory")).Length;
+            await agent.Manager.CreateSnapshotAsync(source.SandboxId, template, "vmshare", ct);
+            await agent.Manager.DestroyAsync(source.SandboxId, ct);
+
+            var clones = Enumerable.Range(0, 4).Select(_ => Spec() with { Template = template }).ToList();
+            var creates = new List<TimeSpan>();
+            foreach (var clone in clones)
+            {
+                clock.Restart();
+                await agent.Manager.CreateAsync(clone, ct);
+                creates.Add(clock.Elapsed);
+                Assert.Equal(32000000 + "\n", await ExecAsync(agent, clone.SandboxId, "stat -c %s /dev/shm/fill"));
+            }
+
+            // What one clone writes stays its own: the others and the template still read the old bytes.
+            var original = await ExecAsync(agent, clones[1].SandboxId, "md5sum < /dev/shm/fill");
+            await ExecAsync(agent, clones[0].SandboxId, "head -c 32000000 /dev/zero > /dev/shm/fill");
+            Assert.NotEqual(original, await ExecAsync(agent, clones[0].SandboxId, "md5sum < /dev/shm/fill"));
+            Assert.Equal(original, await ExecAsync(agent, clones[1].SandboxId, "md5sum < /dev/shm/fill"));
+
+            var usage = clones.Select(c => MemoryOf(QemuPid(agent, c.SandboxId))).ToList();
+            var pss = usage.Sum(u => u.Pss);
+            var rss = usage.Sum(u => u.Rss);
+            // In the guest RAM mapping, pages several clones read are counted once across them in Pss.
+            var guest = clones.Select(c => GuestRamMemoryOf(QemuPid(agent, c.SandboxId))).ToList();
+            Assert.True(guest.Sum(g => g.Pss) < guest.Sum(g => g.Rss), $"clones share no guest RAM: Pss {guest.Sum(g => g.Pss)} KiB, Rss {guest.Sum(g => g.Rss)} KiB");
+            output.WriteLine($"qemu (TCG) pause of a fresh VM {pause.TotalSeconds:F3} s ({state / 1024.0:F1} KB of state), 4 clones created in {string.Join(", ", creates.Select(c => c.TotalSeconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} s; their QEMUs together: Pss {pss / 1024.0:F1} MiB, Rss {rss / 1024.0:F1} MiB, of which the template's guest RAM Pss {guest.Sum(g => g.Pss) / 1024.0:F1} MiB, Rss {guest.Sum(g => g.Rss) / 1024.0:F1} MiB (each: {string.Join(", ", usage.Select(u => $"{u.Pss / 1024.0:F1}/{u.Rss / 1024.0:F1}"))} MiB Pss/Rss)");
+            foreach (var clone in clones)
+            {
+                await agent.Manager.DestroyAsync(clone.SandboxId, ct);
+            }
+
+            agent.Manager.DeleteSnapshot(template);
         }
 
         Assert.Empty(HostSnapshot.Take().NewSince(before));
@@ -470,6 +528,38 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         Assert.Contains("virtio_rng", await ExecAsync(agent, sandboxId, "cat /sys/class/misc/hw_random/rng_available"), StringComparison.Ordinal);
         Assert.StartsWith("virtio_rng", await ExecAsync(agent, sandboxId, "cat /sys/class/misc/hw_random/rng_current"), StringComparison.Ordinal);
         Assert.Equal("32\n", await ExecAsync(agent, sandboxId, "head -c 32 /dev/hwrng | wc -c", user: "root"));
+    }
+
+    /// <summary>Proportional and resident memory of a process, in KiB (smaps_rollup): shared pages count in Pss once across all their users.</summary>
+    private static (long Pss, long Rss) MemoryOf(int pid)
+    {
+        long Field(string name) => File.ReadLines($"/proc/{pid}/smaps_rollup")
+            .Where(l => l.StartsWith(name + ":", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture))
+            .Single();
+        return (Field("Pss"), Field("Rss"));
+    }
+
+    /// <summary>Pss and Rss (KiB) of the mapping of a template's guest RAM in a clone's QEMU.</summary>
+    private static (long Pss, long Rss) GuestRamMemoryOf(int pid)
+    {
+        long pss = 0, rss = 0;
+        var inGuestRam = false;
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps"))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length > 0 && fields[0].Contains('-', StringComparison.Ordinal) && !fields[0].EndsWith(':'))
+            {
+                inGuestRam = line.Contains("/memfd:wrenn-template-ram", StringComparison.Ordinal);
+            }
+            else if (inGuestRam && fields[0] is "Pss:" or "Rss:")
+            {
+                var kib = long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+                (pss, rss) = fields[0] == "Pss:" ? (pss + kib, rss) : (pss, rss + kib);
+            }
+        }
+
+        return (pss, rss);
     }
 
     private static bool QemuRunning(string sandboxId) =>

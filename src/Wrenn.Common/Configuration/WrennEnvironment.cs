@@ -89,6 +89,12 @@ public static class WrennEnvironment
     /// <summary>Processes (and threads) one sandbox may have at once; fork bombs stop there.</summary>
     public const string SandboxPidsLimit = "WRENN_SANDBOX_PIDS_LIMIT";
 
+    /// <summary>
+    /// Where container sandboxes' /proc views of their own CPUs and memory come from: "auto" (a system lxcfs at
+    /// /var/lib/lxcfs, else one the agent mounts under $WRENN_DIR/lxcfs), "off", or the path of an lxcfs mount.
+    /// </summary>
+    public const string Lxcfs = "WRENN_LXCFS";
+
     /// <summary>One unprivileged host user every QEMU runs as: "uid:gid", a uid, or a user name (default: unset, each VM its own uid and gid).</summary>
     public const string QemuUser = "WRENN_QEMU_USER";
 

@@ -18,7 +18,8 @@ public sealed class ContainerRuntime(
     IOptions<ContainerRuntimeOptions> options,
     IOptions<AgentOptions> agentOptions,
     ILogger<ContainerRuntime> logger,
-    IContainerFreezer? freezer = null) : IRuntime
+    IContainerFreezer? freezer = null,
+    ProcView.ISandboxViewProvider? sandboxView = null) : IRuntime
 {
     private readonly IContainerFreezer _freezer = freezer ?? new CgroupFreezer();
 
@@ -235,7 +236,8 @@ public sealed class ContainerRuntime(
 
     private async Task WriteBundleAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
-        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace);
+        var view = sandboxView is null ? null : await sandboxView.ForAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace, view);
         var rootfsLink = Path.Combine(sandbox.Directory, OciSpecBuilder.RootfsDirectoryName);
         if (Path.GetFullPath(rootfsLink) != Path.GetFullPath(sandbox.RootfsPath))
         {

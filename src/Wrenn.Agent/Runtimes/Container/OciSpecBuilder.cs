@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Wrenn.Agent.Runtimes;
+using Wrenn.Agent.Runtimes.ProcView;
 using Wrenn.Agent.Storage.Ownership;
 
 namespace Wrenn.Agent.Runtimes.Container;
@@ -36,7 +37,8 @@ public static class OciSpecBuilder
 
     /// <param name="openFilesCeiling">The agent's own hard RLIMIT_NOFILE: runc may not be allowed to go above it.</param>
     /// <param name="userNamespace">The sandbox's id mapping, or null to run without a user namespace.</param>
-    public static JsonObject Build(RuntimeSandbox sandbox, ContainerRuntimeOptions options, long? openFilesCeiling = null, IdMapping? userNamespace = null)
+    /// <param name="view">The lxcfs files and cpuset that make the sandbox see its own vCPUs and memory; null for the host's.</param>
+    public static JsonObject Build(RuntimeSandbox sandbox, ContainerRuntimeOptions options, long? openFilesCeiling = null, IdMapping? userNamespace = null, SandboxView? view = null)
     {
         var openFiles = openFilesCeiling is { } ceiling ? Math.Min(options.OpenFilesLimit, ceiling) : options.OpenFilesLimit;
         var environment = new JsonArray(
@@ -122,6 +124,19 @@ public static class OciSpecBuilder
                 ["readonlyPaths"] = Strings(ReadonlyPaths),
             },
         };
+        // lxcfs's files over the kernel's, after /proc and /sys are mounted: each read answers from the
+        // reader's cgroups. Read-only, and nosuid/nodev/noexec so that a user namespace may remount them.
+        foreach (var file in view?.LxcfsFiles ?? [])
+        {
+            ((JsonArray)spec["mounts"]!).Add(Mount(file.Destination, "bind", file.Source, "bind", "ro", "nosuid", "nodev", "noexec"));
+        }
+
+        // nproc and os.cpu_count() count the affinity mask, which only a cpuset narrows.
+        if (view?.Cpus is { } cpus)
+        {
+            spec["linux"]!["resources"]!["cpu"]!["cpus"] = cpus;
+        }
+
         if (userNamespace is not null)
         {
             spec["linux"]!["uidMappings"] = new JsonArray(IdMap(userNamespace));

@@ -29,6 +29,12 @@ public static class QemuLaunch
     /// <summary>The memory and device state a restore reads (<c>-incoming fd:6</c>).</summary>
     public const int IncomingFd = 6;
 
+    /// <summary>
+    /// The file guest RAM is mapped from (memory-backend-file, mem-path=/proc/self/fd/7): the VM's own
+    /// (read-write, share=on) or a template's sealed copy (read-only, mapped privately: share=off).
+    /// </summary>
+    public const int RamFd = 7;
+
     /// <summary>The disk and its backing chain, one descriptor and fd set each from here (bash: more than nine descriptors).</summary>
     public const int FirstDiskFd = 10;
 

@@ -23,6 +23,7 @@ public sealed class QemuRuntime(
     IOptions<Storage.SandboxDiskOptions> diskOptions,
     IOptions<AgentOptions> agentOptions,
     IOptions<Container.ContainerRuntimeOptions> containerOptions,
+    TemplateMemory templateMemory,
     ILogger<QemuRuntime> logger) : IRuntime
 {
     public const string RuntimeName = "qemu";
@@ -37,6 +38,14 @@ public sealed class QemuRuntime(
     private const string QmpSocketName = "qmp.sock";
     private const string LogFileName = "qemu.log";
     private const string MemoryFileName = "memory";
+
+    /// <summary>A running VM's guest RAM, in its sandbox directory: the file QEMU maps shared, so it outlives QEMU across a pause.</summary>
+    private const string RamFileName = "memory.ram";
+
+    /// <summary>A template's (or base snapshot's) guest RAM beside its <see cref="MemoryFileName"/> (then device state only).</summary>
+    private const string TemplateRamFileName = "ram";
+
+    private const string MemoryBackendId = "mem";
 
     private readonly VmUserPool _users = ValidatedUsers(options.Value, containerOptions.Value);
 
@@ -68,7 +77,10 @@ public sealed class QemuRuntime(
             "qemu.start",
             async ct =>
             {
-                var arguments = Arguments(sandbox, boot);
+                var ram = template is null
+                    ? GuestRam.Shared
+                    : File.Exists(Path.Combine(template, TemplateRamFileName)) ? GuestRam.Private : GuestRam.Anonymous;
+                var arguments = Arguments(sandbox, boot, ram);
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), ct).ConfigureAwait(false);
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
                 if (template is null)
@@ -105,7 +117,11 @@ public sealed class QemuRuntime(
         await QuitAsync(qmp).ConfigureAwait(false);
         await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await ReleaseCgroupAsync(sandbox).ConfigureAwait(false);
-        logger.LogInformation("QEMU for {SandboxId} saved {Megabytes:F1} MB of memory and device state", sandbox.SandboxId, new FileInfo(memory).Length / 1048576.0);
+        logger.LogInformation(
+            "QEMU for {SandboxId} saved {Megabytes:F3} MB of state ({What})",
+            sandbox.SandboxId,
+            new FileInfo(memory).Length / 1048576.0,
+            File.Exists(RamFile(sandbox)) ? "devices only: guest RAM stays in its file" : "memory and devices");
     }
 
     /// <summary>
@@ -123,6 +139,9 @@ public sealed class QemuRuntime(
             {
                 // QEMU flushed and let go of the disk when the migration completed; it is consistent with the memory now.
                 await CopyDiskAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
+
+                // The vCPUs stand still, so the RAM file (not in the state stream when shared) is consistent too.
+                await CopyRamAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -137,6 +156,7 @@ public sealed class QemuRuntime(
             // Paused: its memory is on disk already.
             await commands.RunCheckedAsync("cp", ["--sparse=always", "--", MemoryFile(sandbox), memory], cancellationToken).ConfigureAwait(false);
             await CopyDiskAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
+            await CopyRamAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
             await DetachFromBaseSnapshotAsync(sandbox, directory, cancellationToken).ConfigureAwait(false);
         }
         else
@@ -237,6 +257,23 @@ public sealed class QemuRuntime(
         }
     }
 
+    /// <summary>A VM whose guest RAM is its own file (share=on) gives the template a copy of it; a clone's RAM was in the stream.</summary>
+    private async Task CopyRamAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken)
+    {
+        var ram = RamFile(sandbox);
+        if (File.Exists(ram))
+        {
+            // The file was the VM user's to write: copied as a regular file only, never through a link it made.
+            var (_, _, mode) = FileOwnership.Stat(ram);
+            if (!FileOwnership.IsRegularFile(mode))
+            {
+                throw new InvalidOperationException($"{ram} is not a regular file");
+            }
+
+            await commands.RunCheckedAsync("cp", ["--sparse=always", "-P", "--", ram, Path.Combine(directory, TemplateRamFileName)], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Where the files under a VM's disk may lie: images, templates, base snapshots.</summary>
     private string[] DiskRoots => [agentOptions.Value.ImagesDir, agentOptions.Value.TemplatesDir, Path.Combine(agentOptions.Value.WrennDir, "snapshots")];
 
@@ -302,6 +339,7 @@ public sealed class QemuRuntime(
 
         try
         {
+            File.Delete(RamFile(sandbox));
             var snapshots = Path.GetDirectoryName(MemoryFile(sandbox))!;
             if (Directory.Exists(snapshots))
             {
@@ -393,12 +431,12 @@ public sealed class QemuRuntime(
         File.SetUnixFileMode(disk, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
-    private List<string> Arguments(RuntimeSandbox sandbox, VmBoot boot)
+    private List<string> Arguments(RuntimeSandbox sandbox, VmBoot boot, GuestRam ram)
     {
         List<string> arguments =
         [
             "-name", "wrenn-" + sandbox.SandboxId,
-            "-M", options.Value.Machine,
+            "-M", ram == GuestRam.Anonymous ? options.Value.Machine : options.Value.Machine + ",memory-backend=" + MemoryBackendId,
             "-accel", Accelerator == "kvm" ? "kvm" : $"tcg,tb-size={options.Value.TcgTranslationCacheMb.ToString(CultureInfo.InvariantCulture)}",
             "-cpu", Accelerator == "kvm" ? "host" : "max",
             "-smp", sandbox.Vcpus.ToString(CultureInfo.InvariantCulture),
@@ -420,6 +458,19 @@ public sealed class QemuRuntime(
         if (boot.InitrdPath is not null)
         {
             arguments.AddRange(["-initrd", $"/proc/self/fd/{QemuLaunch.InitrdFd}"]);
+        }
+
+        if (ram != GuestRam.Anonymous)
+        {
+            // Guest RAM in a file: shared, its pages are the file's, so a pause (x-ignore-shared: shared
+            // RAM is not in the stream) writes device state only and a resume maps the same file again.
+            // Private, it is a copy-on-write view of a template's RAM that clones of it share.
+            // x-ignore-shared is set on every such VM, both ways: a stream is read as it was written.
+            arguments.AddRange(
+            [
+                "-object", $"memory-backend-file,id={MemoryBackendId},size={sandbox.MemoryMb.ToString(CultureInfo.InvariantCulture)}M,mem-path=/proc/self/fd/{QemuLaunch.RamFd.ToString(CultureInfo.InvariantCulture)},share={(ram == GuestRam.Shared ? "on" : "off")}",
+                "-global", "migration.x-ignore-shared=on",
+            ]);
         }
 
         if (boot.EntropyDevice)
@@ -460,6 +511,17 @@ public sealed class QemuRuntime(
             files.Add(new(QemuLaunch.IncomingFd, "<", incomingMemory));
         }
 
+        switch (RamOf(arguments))
+        {
+            case GuestRam.Shared:
+                files.Add(new(QemuLaunch.RamFd, "<>", PrepareRamFile(sandbox, user)));
+                break;
+            case GuestRam.Private:
+                var template = sandbox.MemoryTemplate ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} maps a template's memory but has no template");
+                files.Add(new(QemuLaunch.RamFd, "<", templateMemory.PathFor(Path.Combine(template, TemplateRamFileName))));
+                break;
+        }
+
         files.AddRange(disk.Files());
         var memoryLimit = ((long)sandbox.MemoryMb + options.Value.MemoryOverheadMb) * 1024 * 1024;
         var cgroup = await VmCgroup.CreateAsync(options.Value.CgroupParent, sandbox.SandboxId, memoryLimit, sandbox.Vcpus, cancellationToken).ConfigureAwait(false);
@@ -488,6 +550,34 @@ public sealed class QemuRuntime(
 
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>How guest RAM is held by the QEMU these arguments start (saved arguments say it for a resume).</summary>
+    private static GuestRam RamOf(IReadOnlyList<string> arguments) =>
+        arguments.FirstOrDefault(a => a.StartsWith("memory-backend-file,id=" + MemoryBackendId + ",", StringComparison.Ordinal)) switch
+        {
+            null => GuestRam.Anonymous,
+            var backend when backend.EndsWith(",share=on", StringComparison.Ordinal) => GuestRam.Shared,
+            _ => GuestRam.Private,
+        };
+
+    /// <summary>
+    /// The VM's RAM file, made empty (QEMU sizes it; untouched pages stay holes) on first launch and kept
+    /// across pauses. QEMU reopens it through /proc/self/fd, with its own rights on the file: it is the VM user's.
+    /// </summary>
+    private static string PrepareRamFile(RuntimeSandbox sandbox, VmUser user)
+    {
+        var ram = RamFile(sandbox);
+        if (!File.Exists(ram))
+        {
+            using (File.Create(ram))
+            {
+            }
+        }
+
+        FileOwnership.SetOwner(ram, user.Uid, user.Gid);
+        File.SetUnixFileMode(ram, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return ram;
     }
 
     /// <summary>
@@ -615,6 +705,8 @@ public sealed class QemuRuntime(
     private static bool IsOurQemu(int pid, RuntimeSandbox sandbox) => VmProcess.IsRunning(pid, "wrenn-" + sandbox.SandboxId);
 
     private static string WorkDirectory(RuntimeSandbox sandbox) => Path.Combine(sandbox.Directory, WorkDirectoryName);
+
+    private static string RamFile(RuntimeSandbox sandbox) => Path.Combine(sandbox.Directory, RamFileName);
 
     private static string QmpSocket(RuntimeSandbox sandbox) => Path.Combine(WorkDirectory(sandbox), QmpSocketName);
 
