@@ -34,7 +34,7 @@ public sealed class EnvdExec : IMeasurement
             return RowResult.Skip(Row, Title, $"no {binary}: run make build");
         }
 
-        await using var envd = await EnvdProcess.StartAsync(binary, cancellationToken);
+        await using var envd = await EnvdProcess.StartAsync(binary, EnvdStartMode.Port, cancellationToken);
         var envdSample = new Sample("envd: process.Process/Start /bin/true (connect+proto, loopback)");
         var local = new Sample("raw: local fork/exec of /bin/true");
         for (var i = 0; i < context.Options.ExecRuns + WarmUp; i++)

@@ -41,9 +41,10 @@ public static class LatencyChart
         plot.XLabel("latency (log scale)");
         plot.YLabel("% of runs at or below");
         plot.Axes.SetLimitsY(0, 102);
-        plot.ShowLegend(Alignment.LowerRight);
-        plot.Legend.FontSize = 10;
-        plot.SavePng(path, 1600, 250 + (40 * drawn.Count));
+        // Beside the plot, not over it: the lines fill the whole width.
+        plot.ShowLegend(Edge.Right);
+        plot.Legend.FontSize = 11;
+        plot.SavePng(path, 2000, Math.Max(600, 120 + (22 * drawn.Count)));
         return path;
     }
 }
