@@ -107,7 +107,7 @@ public sealed partial class RawRunc(string imageRootfs, string workDirectory)
     /// <summary>`runc spec` once; each run copies it (a script would write its config once, too).</summary>
     private static async Task<JsonNode> DefaultSpecAsync(string workDirectory)
     {
-        var directory = Directory.CreateTempSubdirectory(Path.Combine(workDirectory, "spec-")).FullName;
+        var directory = Directory.CreateDirectory(Path.Combine(workDirectory, "spec-" + Guid.NewGuid().ToString("N"))).FullName;
         try
         {
             await Processes.RunAsync("runc", ["spec", "--bundle", directory], CancellationToken.None);

@@ -22,11 +22,11 @@ public static class ConsoleReport
         var lines = GoalLines(results);
         output.WriteLine();
         output.WriteLine("Issue 16 goals (p50 unless said; 'today' is the issue's figure, 'new' and the baseline are this run's)");
-        output.WriteLine($"{"row",-16} {"what",-44} {"today",-11} {"goal",-29} {"new",-12} {"against the baseline",-34} met");
+        output.WriteLine($"{"row",-16} {"what",-44} {"today",-11} {"goal",-29} {"new",-10} {"met",-4} against the raw baseline (same run)");
         foreach (var line in lines)
         {
             var met = line.Met switch { true => "yes", false => "NO", null => "-" };
-            output.WriteLine($"{line.Goal.Row,-16} {line.Goal.What,-44} {line.Goal.Today,-11} {line.Goal.GoalText,-29} {line.NewText,-12} {line.VersusText,-34} {met}");
+            output.WriteLine($"{line.Goal.Row,-16} {line.Goal.What,-44} {line.Goal.Today,-11} {line.Goal.GoalText,-29} {line.NewText,-10} {met,-4} {line.VersusText}");
         }
 
         foreach (var line in lines.Where(l => l.Figure?.Note is not null || l.Figure?.BaselineName is not null))

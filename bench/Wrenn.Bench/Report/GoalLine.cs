@@ -12,11 +12,11 @@ public sealed record GoalLine(Goal Goal, Figure? Figure, string? Skipped)
 
     public bool? Met => Figure is { } f ? Goal.IsMet(f.Value, f.Baseline) : null;
 
-    public string NewText => Figure is { } f ? Format(f.Value, Goal.Unit) : Skipped ?? "not run";
+    public string NewText => Figure is { } f ? Format(f.Value, Goal.Unit) : "-";
 
-    /// <summary>"1.23× runc…" or "+3.1 ms over fork/exec", whichever the goal is judged by; empty without a baseline.</summary>
+    /// <summary>"1.23× of …" or "+3.1 ms over …", whichever the goal is judged by; empty without a baseline; why, when not measured.</summary>
     public string VersusText => Figure is not { Baseline: { } baseline } f
-        ? ""
+        ? Figure is null ? Skipped ?? "not run" : ""
         : Goal.Kind == TargetKind.OverBaselineAtMost
             ? string.Create(CultureInfo.InvariantCulture, $"{f.Value - baseline:+0.0;-0.0} ms over {Format(baseline, Goal.Unit)}")
             : string.Create(CultureInfo.InvariantCulture, $"{f.Value / baseline:F2}× of {Format(baseline, Goal.Unit)}");
