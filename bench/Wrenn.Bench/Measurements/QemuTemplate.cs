@@ -91,7 +91,7 @@ public sealed class QemuTemplate : IMeasurement
             {
                 Figures =
                 [
-                    new Figure("qemu_create_from_template_p50", fromTemplate.P50, fromBase.P50, fromBase.Name, $"{runs} runs; the template's source booted in {boot.TotalMilliseconds:F0} ms"),
+                    new Figure("qemu_create_from_template_p50", fromTemplate.P50, Note: $"{runs} runs; from the base image p50 {fromBase.P50:F0} ms; the template's source booted in {boot.TotalMilliseconds:F0} ms"),
                     new Figure("qemu_pause_p50", pause.P50, Note: $"{runs} runs; resume p50 {resume.P50:F0} ms"),
                 ],
                 Comparisons = [new Comparison("qemu_create_from_template", "QEMU create from a template vs from the base image", fromTemplate, fromBase)],

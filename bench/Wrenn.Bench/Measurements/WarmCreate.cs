@@ -19,6 +19,11 @@ public sealed class WarmCreate(bool withExec) : IMeasurement
 
     public async Task<RowResult> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
+        if (!PoolProbe.AgentKnowsPool(Wrenn.Tests.Shared.TestEnvironment.Builds))
+        {
+            return RowResult.Skip(Row, Title, "pool not available: this build's agent does not read WRENN_WARM_POOL");
+        }
+
         var platform = await context.Platforms.GetAsync(Platform, cancellationToken);
         if (context.Platforms.Pool is not { Available: true })
         {
