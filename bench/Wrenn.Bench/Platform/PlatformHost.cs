@@ -55,8 +55,8 @@ public sealed class PlatformHost(BenchOptions options) : IAsyncDisposable
         }
 
         var probe = new PoolProbe(platform.WrennDir);
-        // Refills go one at a time; a cold create is well under 2 s even on a busy machine.
-        var timeout = TimeSpan.FromSeconds(30 + (2 * options.PoolDepth));
+        // Refills go one at a time; a cold create takes seconds on a busy 2-core machine.
+        var timeout = TimeSpan.FromSeconds(30 + (5 * options.PoolDepth));
         if (await probe.WaitForDepthAsync(options.PoolDepth, 0, timeout, cancellationToken))
         {
             return new PoolStatus(true, $"{options.PoolDepth} sandboxes ready");

@@ -40,7 +40,9 @@ public static class LatencyChart
         plot.Title(title);
         plot.XLabel("latency (log scale)");
         plot.YLabel("% of runs at or below");
-        plot.Axes.SetLimitsY(0, 102);
+        // Whole decades, so every chart has labelled ticks at both ends (10 ms, 100 ms, 1 s, …).
+        var all = drawn.SelectMany(d => d.Values).ToArray();
+        plot.Axes.SetLimits(Math.Floor(Math.Log10(all.Min())), Math.Ceiling(Math.Log10(all.Max()) + 1e-9), 0, 102);
         // Beside the plot, not over it: the lines fill the whole width.
         plot.ShowLegend(Edge.Right);
         plot.Legend.FontSize = 11;
