@@ -50,9 +50,9 @@ public sealed class BenchRunner(BenchOptions options, TextWriter output)
         var work = Directory.CreateTempSubdirectory("wrenn-bench-");
         var results = new List<RowResult>();
         var failed = false;
+        var platforms = new PlatformHost(options);
         try
         {
-            await using var platforms = new PlatformHost(options);
             var context = new BenchContext(options, platforms, work.FullName);
             foreach (var measurement in All.Where(m => options.Includes(m.Row)))
             {
@@ -77,7 +77,14 @@ public sealed class BenchRunner(BenchOptions options, TextWriter output)
         }
         finally
         {
+            await platforms.DisposeAsync();
             work.Delete(recursive: true);
+        }
+
+        foreach (var failure in platforms.StopFailures)
+        {
+            failed = true;
+            results.Add(RowResult.Skip("platform", "platform stop", failure));
         }
 
         ConsoleReport.Print(results, output);

@@ -10,6 +10,10 @@ public sealed class PlatformHost(BenchOptions options) : IAsyncDisposable
 {
     private RunningPlatform? _current;
     private PlatformKind _kind = PlatformKind.None;
+    private readonly List<string> _stopFailures = [];
+
+    /// <summary>Platforms that failed to stop cleanly (a leftover mount, a process that did not exit).</summary>
+    public IReadOnlyList<string> StopFailures => _stopFailures;
 
     /// <summary>Known once the warm platform has started.</summary>
     public PoolStatus? Pool { get; private set; }
@@ -70,11 +74,26 @@ public sealed class PlatformHost(BenchOptions options) : IAsyncDisposable
 
     private async Task StopCurrentAsync()
     {
-        if (_current is not null)
+        if (_current is null)
         {
-            await _current.DisposeAsync();
-            _current = null;
-            _kind = PlatformKind.None;
+            return;
+        }
+
+        var platform = _current;
+        var kind = _kind;
+        _current = null;
+        _kind = PlatformKind.None;
+        try
+        {
+            await platform.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or OperationCanceledException)
+        {
+            // A platform that left something behind must not cost the figures already measured: say so,
+            // and fail the run at the end.
+            var failure = $"the {kind.ToString().ToLowerInvariant()} platform did not stop cleanly ({ex.Message}); run scripts/leak-check.sh";
+            _stopFailures.Add(failure);
+            Console.WriteLine("-- " + failure);
         }
     }
 }
