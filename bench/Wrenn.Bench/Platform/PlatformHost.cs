@@ -85,6 +85,14 @@ public sealed class PlatformHost(BenchOptions options) : IAsyncDisposable
         _kind = PlatformKind.None;
         try
         {
+            if (kind == PlatformKind.Warm && Pool is { Available: true })
+            {
+                // Stop with no refill under way: a platform stopped mid-refill has left a pooled
+                // sandbox behind (seen with s16/pool at 34b7d0e), which is the pool's bug to fix, not
+                // a reason to lose this run.
+                await new PoolProbe(platform.WrennDir).WaitForDepthAsync(options.PoolDepth, 0, TimeSpan.FromSeconds(30 + (5 * options.PoolDepth)), CancellationToken.None);
+            }
+
             await platform.DisposeAsync();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or OperationCanceledException)
