@@ -73,9 +73,13 @@ test: deps-test build image kernel
 leak-check:
 	@scripts/leak-check.sh
 
+# BENCH_ARGS picks rows and runs, e.g. make bench BENCH_ARGS="--only envd,exec-true --runs 5" (docs/benchmarks.md).
+# The bench creates real sandboxes: it holds the machine-wide sandbox lock like the end-to-end tests.
 bench: deps-test build image
+	dotnet test --project bench/Wrenn.Bench.Tests -c Release
 	WRENN_TEST_BUILDS=$(CURDIR)/builds WRENN_TEST_IMAGES=$(WRENN_DIR)/images \
-	  dotnet run --project bench/Wrenn.Bench -c Release -- --results bench/results
+	  flock -o /tmp/wrenn-sandbox-tests.lock \
+	  dotnet run --project bench/Wrenn.Bench -c Release -- --results bench/results $(BENCH_ARGS)
 
 soak: deps-test build image
 	scripts/soak.sh

@@ -64,9 +64,11 @@ public sealed partial class RunningPlatform : IAsyncDisposable
 
     /// <summary>
     /// Starts `wrenn up` on a new temp directory, or on <paramref name="existingRoot"/> to restart a
-    /// platform that ran before there. <paramref name="environment"/> adds variables for it.
+    /// platform that ran before there. <paramref name="environment"/> adds variables for it; <paramref name="runtime"/>
+    /// is `wrenn up --runtime` (for qemu the guest kernels `wrenn image kernel` put beside the images are
+    /// linked in, as scripts/with-platform.sh does).
     /// </summary>
-    public static async Task<RunningPlatform> StartAsync(CancellationToken cancellationToken, string? existingRoot = null, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<RunningPlatform> StartAsync(CancellationToken cancellationToken, string? existingRoot = null, IReadOnlyDictionary<string, string>? environment = null, string runtime = "container")
     {
         TestEnvironment.RequireBuildAndImage();
         var root = existingRoot ?? Directory.CreateTempSubdirectory("wrenn-e2e-").FullName;
@@ -77,6 +79,13 @@ public sealed partial class RunningPlatform : IAsyncDisposable
         {
             Directory.CreateSymbolicLink(Path.Combine(wrennDir, "images"), TestEnvironment.Images);
         }
+
+        var kernels = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(TestEnvironment.Images))!, "kernels");
+        if (runtime != "container" && Directory.Exists(kernels) && !Path.Exists(Path.Combine(wrennDir, "kernels")))
+        {
+            Directory.CreateSymbolicLink(Path.Combine(wrennDir, "kernels"), kernels);
+        }
+
         var cpPort = FreePort();
         var agentPort = FreePort();
         var proxyPort = FreePort();
@@ -88,7 +97,7 @@ public sealed partial class RunningPlatform : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "up", "--ephemeral", "--wrenn-dir", wrennDir, "--listen", $"127.0.0.1:{cpPort}", "--host-listen", $"127.0.0.1:{agentPort}", "--proxy-listen", $"127.0.0.1:{proxyPort}", "--runtime", "container" })
+        foreach (var argument in new[] { "up", "--ephemeral", "--wrenn-dir", wrennDir, "--listen", $"127.0.0.1:{cpPort}", "--host-listen", $"127.0.0.1:{agentPort}", "--proxy-listen", $"127.0.0.1:{proxyPort}", "--runtime", runtime })
         {
             startInfo.ArgumentList.Add(argument);
         }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Wrenn.Bench;
+namespace Wrenn.Bench.Baselines;
 
 /// <summary>The raw baseline for running a command: fork and exec it here and wait for its output.</summary>
 public static class LocalForkExec

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Wrenn.Bench.Report;
 using Wrenn.Tests.Shared;
 
-namespace Wrenn.Bench;
+namespace Wrenn.Bench.Measurements;
 
 /// <summary>
 /// A GET of a small file from an HTTP/1.1 keep-alive server in a sandbox, through the traffic proxy

@@ -1,4 +1,4 @@
-namespace Wrenn.Bench;
+namespace Wrenn.Bench.Report;
 
 /// <summary>Wrenn's timing of something beside the raw baseline of the same work, measured in the same run.</summary>
 public sealed record Comparison(string Name, string What, Sample Wrenn, Sample Baseline)
