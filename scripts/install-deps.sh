@@ -9,10 +9,20 @@ set -euo pipefail
 run_packages=(runc tini debootstrap iproute2 iptables nftables e2fsprogs util-linux procps ca-certificates cpio lz4)
 # lxcfs: container sandboxes see their own vCPUs and memory in /proc (docs/runtimes/container.md).
 run_packages+=(lxcfs)
-build_packages=(clang zlib1g-dev)
+# python3-pip, -setuptools, -wheel: scripts/package-sdks.sh builds the Python SDK's wheel offline with them.
+build_packages=(clang zlib1g-dev python3-pip python3-setuptools python3-wheel)
 # postgresql: the control plane suite runs a second time on a throwaway PostgreSQL (scripts/with-postgres.sh).
 # chromium: the dashboard's browser tests (Playwright drives Debian's Chromium; it downloads no browser of its own).
-test_packages=(chromium curl python3 postgresql golang-go bsdutils qemu-system-x86 qemu-utils busybox-static libcap2-bin)
+# tmux: `wrenn sandbox shell` is tested on a real terminal screen (tmux capture-pane).
+test_packages=(chromium curl python3 postgresql golang-go bsdutils qemu-system-x86 qemu-utils busybox-static libcap2-bin tmux)
+
+# The VM runtime's programs, when WRENN_RUNTIME asks for it (or "auto" will pick it: /dev/kvm is here);
+# its guest kernel is fetched by `wrenn up` itself (wrenn image kernel).
+qemu_packages=(qemu-system-x86 qemu-utils)
+case "${WRENN_RUNTIME:-auto}" in
+  qemu) run_packages+=("${qemu_packages[@]}") ;;
+  auto) if [[ -e /dev/kvm ]]; then run_packages+=("${qemu_packages[@]}"); fi ;;
+esac
 
 case "${1:-run}" in
   run)   wanted=("${run_packages[@]}") ;;

@@ -21,10 +21,16 @@ if command -v runc >/dev/null 2>&1; then
   while read -r container; do [[ -n "$container" ]] && add "runc container $container"; done < <(runc list -q 2>/dev/null)
 fi
 while read -r loop; do [[ -n "$loop" ]] && add "loop device $loop"; done < <(losetup -a 2>/dev/null | grep -i wrenn)
-# runc's /wrenn/<id> and the qemu runtime's /wrenn-qemu/<id> (one per VM, in the memory and cpu
-# hierarchies on v1, at the root on v2): any directory named *wrenn* is a leftover.
-for controller in /sys/fs/cgroup/*/; do
-  while read -r group; do [[ -n "$group" ]] && add "cgroup $group"; done < <(find "$controller" -maxdepth 3 -type d -iname '*wrenn*' 2>/dev/null)
+# runc's /wrenn/<id> and the qemu runtime's /wrenn-qemu/<id> (one per VM, in every hierarchy on v1, at
+# the root on v2): any group under a *wrenn* parent is a leftover, and so is a parent with processes
+# in it. An empty parent is not: it is where sandboxes go, runc never removes it, and `wrenn up
+# --ephemeral` removes it on stop (docs/cli.md says what stays).
+for hierarchy in /sys/fs/cgroup /sys/fs/cgroup/*/; do
+  for parent in "${hierarchy%/}"/*wrenn*/; do
+    [[ -d "$parent" ]] || continue
+    while read -r group; do [[ -n "$group" ]] && add "cgroup $group"; done < <(find "$parent" -mindepth 1 -maxdepth 2 -type d 2>/dev/null)
+    if [[ -s "${parent}cgroup.procs" ]]; then add "cgroup ${parent%/} (holds processes)"; fi
+  done
 done
 for name in envd wrenn-agent wrenn-cp firecracker; do
   while read -r pid; do [[ -n "$pid" ]] && add "process $name (pid $pid)"; done < <(pgrep -x "$name" 2>/dev/null)

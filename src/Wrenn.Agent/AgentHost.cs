@@ -31,6 +31,13 @@ public static class AgentHost
             return 1;
         }
 
+        // A runtime that cannot run refuses here, in one sentence naming what to install, not with a 500 on the first create.
+        if (Runtimes.RuntimeSelector.WhatIsMissing(options.Runtime, options.WrennDir) is { } missing)
+        {
+            await Console.Error.WriteLineAsync("wrenn-agent: " + missing).ConfigureAwait(false);
+            return 1;
+        }
+
         HostCredentials credentials;
         try
         {

@@ -65,7 +65,10 @@ root.SetAction(async (parse, cancellationToken) =>
         TlsKeyPath = WrennEnvironment.Get(WrennEnvironment.AgentTlsKey),
         TlsClientCaPath = WrennEnvironment.Get(WrennEnvironment.AgentTlsClientCa),
     };
-    return await AgentHost.RunAsync(options, cancellationToken).ConfigureAwait(false);
+    // Under `wrenn up`: stop (as on SIGTERM) when it is gone, instead of running on as an orphan.
+    using var supervisor = Wrenn.Common.Processes.SupervisorWatch.FromEnvironment();
+    using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, supervisor.Token);
+    return await AgentHost.RunAsync(options, stop.Token).ConfigureAwait(false);
 });
 // One restored Firecracker VM's memory, served from its snapshot through userfaultfd. The Firecracker
 // runtime starts one per VM (detached), so a VM keeps getting its pages when the agent restarts.

@@ -50,7 +50,10 @@ foreach (var opened in OwnerOnlyFiles.Close(options.SqlitePath, options.SqlitePa
     await Console.Error.WriteLineAsync($"wrenn-cp: {opened} was open to other users; now only its owner may use it").ConfigureAwait(false);
 }
 
+// Under `wrenn up`: stop (as on SIGTERM) when it is gone, instead of running on as an orphan.
+using var supervisor = Wrenn.Common.Processes.SupervisorWatch.FromEnvironment();
+
 // `wrenn-cp migrate` (what `wrenn migrate` runs): apply pending migrations and exit.
 return dotEnv.RemainingArgs is ["migrate"]
     ? await ControlPlaneHost.MigrateOnlyAsync(options, Console.Out, CancellationToken.None).ConfigureAwait(false)
-    : await ControlPlaneHost.RunAsync(options, CancellationToken.None).ConfigureAwait(false);
+    : await ControlPlaneHost.RunAsync(options, supervisor.Token).ConfigureAwait(false);

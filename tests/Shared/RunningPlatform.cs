@@ -66,9 +66,11 @@ public sealed partial class RunningPlatform : IAsyncDisposable
     /// Starts `wrenn up` on a new temp directory, or on <paramref name="existingRoot"/> to restart a
     /// platform that ran before there. <paramref name="environment"/> adds variables for it; <paramref name="runtime"/>
     /// is `wrenn up --runtime` (for qemu the guest kernels `wrenn image kernel` put beside the images are
-    /// linked in, as scripts/with-platform.sh does).
+    /// linked in, as scripts/with-platform.sh does); <paramref name="listenHost"/> is the host part of the
+    /// API's --listen (loopback unless a test asks); <paramref name="ephemeral"/> false leaves out
+    /// --ephemeral, so sandboxes outlive a stop.
     /// </summary>
-    public static async Task<RunningPlatform> StartAsync(CancellationToken cancellationToken, string? existingRoot = null, IReadOnlyDictionary<string, string>? environment = null, string runtime = "container")
+    public static async Task<RunningPlatform> StartAsync(CancellationToken cancellationToken, string? existingRoot = null, IReadOnlyDictionary<string, string>? environment = null, string runtime = "container", string listenHost = "127.0.0.1", bool ephemeral = true)
     {
         TestEnvironment.RequireBuildAndImage();
         var root = existingRoot ?? Directory.CreateTempSubdirectory("wrenn-e2e-").FullName;
@@ -97,9 +99,14 @@ public sealed partial class RunningPlatform : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "up", "--ephemeral", "--wrenn-dir", wrennDir, "--listen", $"127.0.0.1:{cpPort}", "--host-listen", $"127.0.0.1:{agentPort}", "--proxy-listen", $"127.0.0.1:{proxyPort}", "--runtime", runtime })
+        foreach (var argument in new[] { "up", "--wrenn-dir", wrennDir, "--listen", $"{listenHost}:{cpPort}", "--host-listen", $"127.0.0.1:{agentPort}", "--proxy-listen", $"127.0.0.1:{proxyPort}", "--runtime", runtime })
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        if (ephemeral)
+        {
+            startInfo.ArgumentList.Add("--ephemeral");
         }
 
         startInfo.Environment["XDG_CONFIG_HOME"] = Path.Combine(root, "config");

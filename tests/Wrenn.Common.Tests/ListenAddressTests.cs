@@ -9,6 +9,10 @@ public sealed class ListenAddressTests
     [InlineData("127.0.0.1:50051", "127.0.0.1", 50051, "http://127.0.0.1:50051", "http://127.0.0.1:50051")]
     [InlineData("[::1]:9000", "::1", 9000, "http://[::1]:9000", "http://[::1]:9000")]
     [InlineData("localhost:80", "localhost", 80, "http://localhost:80", "http://localhost:80")]
+    [InlineData("0.0.0.0:8000", "", 8000, "http://*:8000", "http://127.0.0.1:8000")]
+    [InlineData("[::]:8000", "", 8000, "http://*:8000", "http://127.0.0.1:8000")]
+    [InlineData("[0:0:0:0:0:0:0:0]:8000", "", 8000, "http://*:8000", "http://127.0.0.1:8000")]
+    [InlineData("*:8000", "", 8000, "http://*:8000", "http://127.0.0.1:8000")]
     public void Parses_the_forms_operators_write(string text, string host, int port, string kestrel, string local)
     {
         var address = ListenAddress.Parse(text);

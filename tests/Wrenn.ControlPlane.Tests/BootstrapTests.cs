@@ -53,6 +53,71 @@ public sealed class BootstrapTests
     }
 
     [Fact]
+    public async Task Switching_to_another_database_and_back_keeps_each_ones_admin_credentials_working()
+    {
+        var dir = Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
+        try
+        {
+            // Database A, then an empty database B on the same $WRENN_DIR (a switch to PostgreSQL, or a
+            // new SQLite file), then A again.
+            var databaseA = await TestDatabase.CreateAsync();
+            string keyA;
+            await using (var first = await RunningControlPlane.StartAsync(dir, databaseA))
+            {
+                keyA = await first.ApiKeyAsync();
+            }
+
+            var sqlite = Path.Combine(dir, "wrenn.db");
+            string? databaseB = null;
+            if (databaseA is null)
+            {
+                // Pooled connections would keep the moved file open under its old name.
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                foreach (var file in Directory.EnumerateFiles(dir, "wrenn.db*"))
+                {
+                    File.Move(file, file + ".a");
+                }
+            }
+            else
+            {
+                databaseB = await TestDatabase.CreateAsync();
+            }
+
+            string keyB;
+            await using (var second = await RunningControlPlane.StartAsync(dir, databaseB))
+            {
+                keyB = await second.ApiKeyAsync();
+                Assert.NotEqual(keyA, keyB);
+                Assert.Equal(HttpStatusCode.OK, await ListSandboxesAsync(second, keyB));
+            }
+
+            if (databaseA is null)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                foreach (var file in Directory.EnumerateFiles(dir, "wrenn.db*").Where(f => !f.EndsWith(".a", StringComparison.Ordinal)))
+                {
+                    File.Delete(file);
+                }
+
+                foreach (var file in Directory.EnumerateFiles(dir, "wrenn.db*.a"))
+                {
+                    File.Move(file, file[..^2]);
+                }
+            }
+
+            await using var third = await RunningControlPlane.StartAsync(dir, databaseA);
+            Assert.Equal(keyA, await third.ApiKeyAsync());
+            Assert.Equal(HttpStatusCode.OK, await ListSandboxesAsync(third, keyA));
+            Assert.False(string.IsNullOrEmpty(await third.AdminTokenAsync()));
+            Assert.True(File.Exists(sqlite) || databaseA is not null);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_database_stores_only_the_hash_of_the_key()
     {
         await using var plane = await RunningControlPlane.StartAsync();
@@ -78,5 +143,13 @@ public sealed class BootstrapTests
         {
             Directory.Delete(plane.WrennDir, recursive: true);
         }
+    }
+
+    private static async Task<HttpStatusCode> ListSandboxesAsync(RunningControlPlane plane, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sandboxes");
+        request.Headers.Add("X-API-Key", key);
+        using var response = await plane.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        return response.StatusCode;
     }
 }

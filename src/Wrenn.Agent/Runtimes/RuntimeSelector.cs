@@ -1,35 +1,56 @@
 using Wrenn.Agent.Runtimes.Container;
 using Wrenn.Agent.Runtimes.Qemu;
+using Wrenn.Common.Configuration;
 
 namespace Wrenn.Agent.Runtimes;
 
 /// <summary>
-/// Picks the runtime WRENN_RUNTIME names: "container", "qemu", or "auto", which takes the container runtime
-/// (it would prefer firecracker, then qemu with KVM, once they run here) and says loudly that containers
-/// are a weaker boundary.
+/// Picks the runtime WRENN_RUNTIME names: "container", "qemu", "firecracker", or "auto": QEMU with KVM
+/// where /dev/kvm can be opened and QEMU is installed (a VM is the stronger boundary), else the
+/// container runtime, saying loudly that containers are a weaker boundary. What runs is logged and
+/// reported to the control plane with every heartbeat (the host's runtime in GET /v1/hosts).
 /// </summary>
 public static class RuntimeSelector
 {
-    public const string Auto = "auto";
+    public const string Auto = RuntimeChoice.Auto;
 
-    /// <summary>The runtime name <paramref name="requested"/> resolves to, without building it (for specs).</summary>
-    public static string Describe(string requested) =>
-        requested.Trim().ToLowerInvariant() is Auto or ContainerRuntime.RuntimeName ? ContainerRuntime.RuntimeName : requested.Trim().ToLowerInvariant();
+    /// <summary>The runtime name <paramref name="requested"/> resolves to on this host, without building it (for specs).</summary>
+    public static string Describe(string requested) => RuntimeChoice.Resolve(requested);
+
+    /// <summary>
+    /// One sentence saying what the runtime <paramref name="requested"/> resolves to lacks here (a
+    /// program, with its Debian package; QEMU's guest kernel), or null. The agent refuses to start on
+    /// it rather than fail every create with a 500.
+    /// </summary>
+    public static string? WhatIsMissing(string requested, string wrennDir) =>
+        RuntimeChoice.WhatIsMissing(Describe(requested), wrennDir, RuntimeChoice.IsOnPath);
 
     public static IRuntime Select(string requested, IServiceProvider services, ILogger logger)
     {
-        switch (requested.Trim().ToLowerInvariant())
+        var name = requested.Trim().ToLowerInvariant();
+        var resolved = Describe(name);
+        if (name == Auto)
         {
-            case Auto:
-                logger.LogWarning(
-                    "WRENN_RUNTIME=auto chose the container runtime (no VM runtime is available in this build). " +
-                    "Containers share the host kernel: they are a weaker boundary than microVMs. Do not run untrusted code from strangers on a host you care about.");
-                return services.GetRequiredService<ContainerRuntime>();
+            if (resolved == QemuRuntime.RuntimeName)
+            {
+                logger.LogInformation("WRENN_RUNTIME=auto chose the qemu runtime with KVM ({Device}): a VM per sandbox", RuntimeChoice.KvmDevice);
+                return services.GetRequiredService<QemuRuntime>();
+            }
+
+            logger.LogWarning(
+                "WRENN_RUNTIME=auto chose the container runtime ({Reason}). " +
+                "Containers share the host kernel: they are a weaker boundary than VMs. Do not run untrusted code from strangers on a host you care about.",
+                RuntimeChoice.KvmUsable() ? "QEMU is not installed: apt-get install qemu-system-x86 qemu-utils for VMs" : $"no usable {RuntimeChoice.KvmDevice} for VMs with KVM");
+            return services.GetRequiredService<ContainerRuntime>();
+        }
+
+        switch (resolved)
+        {
             case ContainerRuntime.RuntimeName:
                 logger.LogWarning("Using the container runtime: containers share the host kernel and are a weaker boundary than microVMs.");
                 return services.GetRequiredService<ContainerRuntime>();
             case QemuRuntime.RuntimeName:
-                logger.LogInformation("Using the qemu runtime ({Accelerator})", File.Exists("/dev/kvm") ? "KVM" : "software emulation (no /dev/kvm): slow, but a whole VM per sandbox");
+                logger.LogInformation("Using the qemu runtime ({Accelerator})", File.Exists(RuntimeChoice.KvmDevice) ? "KVM" : "software emulation (no /dev/kvm): slow, but a whole VM per sandbox");
                 return services.GetRequiredService<QemuRuntime>();
             case Firecracker.FirecrackerRuntime.RuntimeName:
                 logger.LogWarning(

@@ -118,7 +118,10 @@ public static class ShellCommand
     {
         try
         {
-            await using var stdin = Console.OpenStandardInput();
+            // fd 0 itself, not Console.OpenStandardInput(): on a terminal that stream is .NET's line
+            // editor, which waits for Enter and echoes what it reads, so every line showed twice (once
+            // from it, once from the remote pty) and keys reached the shell a line late.
+            await using var stdin = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
             var buffer = new byte[4096];
             while (await stdin.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) is var read and > 0)
             {

@@ -32,10 +32,16 @@ public sealed class HostEnrollment(HttpClient http, Uri controlPlane)
         return host.GetProperty("registration_token").GetString() ?? throw new InvalidOperationException("the control plane gave no registration token");
     }
 
-    /// <summary>The host id the agent stored at its last registration ($WRENN_DIR/host-token), or null.</summary>
-    public static async Task<string?> RegisteredHostIdAsync(string wrennDir, CancellationToken cancellationToken)
+    /// <summary>
+    /// The host id this machine has in the database whose first admin's team is <paramref name="teamId"/>:
+    /// from the copy kept for that database ($WRENN_DIR/host-token.TEAM), else from the agent's last
+    /// registration ($WRENN_DIR/host-token, which may be another database's after a switch: the
+    /// control plane then answers 404 and the host is added anew), else null.
+    /// </summary>
+    public static async Task<string?> RegisteredHostIdAsync(string wrennDir, string teamId, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(wrennDir, "host-token");
+        var kept = KeptHostTokenPath(wrennDir, teamId);
+        var path = File.Exists(kept) ? kept : Path.Combine(wrennDir, "host-token");
         if (!File.Exists(path))
         {
             return null;
@@ -45,6 +51,19 @@ public sealed class HostEnrollment(HttpClient http, Uri controlPlane)
         using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
         return document.RootElement.TryGetProperty("host_id", out var id) ? id.GetString() : null;
     }
+
+    /// <summary>Keeps the agent's registration for this database, so a switch back finds the same host.</summary>
+    public static void KeepHostToken(string wrennDir, string teamId)
+    {
+        var path = Path.Combine(wrennDir, "host-token");
+        if (File.Exists(path))
+        {
+            File.Copy(path, KeptHostTokenPath(wrennDir, teamId), overwrite: true);
+            File.SetUnixFileMode(KeptHostTokenPath(wrennDir, teamId), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    private static string KeptHostTokenPath(string wrennDir, string teamId) => Path.Combine(wrennDir, $"host-token.{teamId}");
 
     private async Task<string> LoginAsync(BootstrapCredentials admin, CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
 {
     public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
 
-    /// <summary>The agent destroys every sandbox when it stops; give it time for that.</summary>
+    /// <summary>With --ephemeral the agent destroys every sandbox when it stops; give it time for that.</summary>
     public static readonly TimeSpan AgentStopGrace = TimeSpan.FromMinutes(3);
 
     public static readonly TimeSpan ControlPlaneStopGrace = TimeSpan.FromSeconds(20);
@@ -40,16 +40,47 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
 
         var started = Stopwatch.GetTimestamp();
         Directory.CreateDirectory(options.WrennDir);
+        using var instance = InstanceLock.TryAcquire(options.WrennDir, out var holder);
+        if (instance is null)
+        {
+            await Console.Error.WriteLineAsync($"wrenn up: another wrenn up{(holder > 0 ? $" (pid {holder})" : string.Empty)} is already running on {options.WrennDir}; stop it first (Ctrl-C in its terminal{(holder > 0 ? $", or: sudo kill {holder}" : string.Empty)})").ConfigureAwait(false);
+            return 1;
+        }
+
+        if (PortsInUse(("control plane", cpListen), ("host agent", agentListen), ("sandbox proxy", proxyListen)) is { } busy)
+        {
+            await Console.Error.WriteLineAsync("wrenn up: " + busy).ConfigureAwait(false);
+            return 1;
+        }
+
         var builder = new ImageBuilder(output);
         await builder.BuildAsync(
             new ImageBuildRequest("minimal", Path.Combine(options.WrennDir, "images"), Path.Combine(options.BinDirectory, "envd"), Force: false),
             stopToken).ConfigureAwait(false);
+
+        // The runtime must be ready before anything starts: QEMU's guest kernel is fetched like the image
+        // is built, and a missing program is one sentence naming its package, not a 500 on the first create.
+        var runtime = RuntimeChoice.Resolve(options.Runtime);
+        if (RuntimeChoice.MissingTools(runtime, RuntimeChoice.IsOnPath).Count == 0
+            && runtime == RuntimeChoice.Qemu
+            && RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath) is not null)
+        {
+            await new KernelInstaller(output).InstallAsync(Path.Combine(options.WrennDir, "kernels"), force: false, stopToken).ConfigureAwait(false);
+        }
+
+        if (RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath) is { } missing)
+        {
+            await Console.Error.WriteLineAsync("wrenn up: " + missing).ConfigureAwait(false);
+            return 1;
+        }
 
         var logs = Path.Combine(options.WrennDir, "logs");
         var common = new Dictionary<string, string>
         {
             [WrennEnvironment.Dir] = options.WrennDir,
             [WrennEnvironment.Runtime] = options.Runtime,
+            // The children stop when this process is gone (SIGKILL, OOM, a closed terminal): no orphans holding the ports.
+            [Wrenn.Common.Processes.SupervisorWatch.Variable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
 
         var apiUrl = cpListen.ToLocalUrl();
@@ -118,11 +149,13 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
             return 1;
         }
 
+        HostEnrollment.KeepHostToken(options.WrennDir, credentials.TeamId);
         await new ClientConfig(apiUrl, credentials.ApiKey).WriteAsync(options.ConfigPath, stopToken).ConfigureAwait(false);
         output.WriteLine();
         output.WriteLine($"Wrenn is up in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s.");
         output.WriteLine($"  API URL:   {apiUrl}");
         output.WriteLine($"  Reachable: {ApiExposure.Describe(cpListen)}");
+        output.WriteLine($"  Runtime:   {RuntimeDescription(options.Runtime, runtime)}");
         output.WriteLine($"  Proxy URL: {proxyUrl} (sandbox ports: {proxyUrl.Split("://")[0]}://PORT-SANDBOX_ID.{proxyDomain}, or the E2b-Sandbox-Id/E2b-Sandbox-Port headers)");
         output.WriteLine($"  API key:   {credentials.ApiKey}");
         output.WriteLine($"  Dashboard: {apiUrl}/dashboard/");
@@ -132,7 +165,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         output.WriteLine($"  Try:       curl -s -X POST {apiUrl}/v1/sandboxes -H 'X-API-Key: {credentials.ApiKey}' -H 'Content-Type: application/json' -d '{{}}'");
         output.WriteLine(options.Ephemeral
             ? "Press Ctrl-C to stop; every sandbox is destroyed on stop (--ephemeral)."
-            : "Press Ctrl-C to stop; sandboxes are destroyed on stop (re-adoption after a restart is not built yet).");
+            : "Press Ctrl-C to stop; running sandboxes keep running, and the next wrenn up adopts them (--ephemeral destroys them on stop).");
         await output.FlushAsync(stopToken).ConfigureAwait(false);
 
         // Run until asked to stop or until a child dies on its own.
@@ -150,6 +183,17 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         return await StopAsync(agent, controlPlane).ConfigureAwait(false);
     }
 
+    /// <summary>What the banner says runs sandboxes: the runtime, how VMs run, and why when "auto" chose.</summary>
+    private static string RuntimeDescription(string requested, string runtime)
+    {
+        var how = runtime == RuntimeChoice.Qemu
+            ? (RuntimeChoice.KvmUsable() ? "VMs with KVM" : "VMs under software emulation (no usable /dev/kvm): slow")
+            : runtime == RuntimeChoice.Container ? "containers (they share the host kernel)" : runtime;
+        return requested.Trim().Equals(RuntimeChoice.Auto, StringComparison.OrdinalIgnoreCase)
+            ? $"{runtime}: {how} (chosen by {WrennEnvironment.Runtime}=auto)"
+            : $"{runtime}: {how}";
+    }
+
     /// <summary>The agent's command line: register with a fresh token (for the host it was, when it registered before).</summary>
     private async Task<string[]> AgentArgumentsAsync(string apiUrl, ListenAddress agentListen, ChildProcess controlPlane, CancellationToken stopToken)
     {
@@ -161,7 +205,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
 
         // A known agent registers again on every start: it may listen elsewhere now (only a registration
         // moves a host), and its short-lived host token may have expired while it was down.
-        var registered = await HostEnrollment.RegisteredHostIdAsync(options.WrennDir, stopToken).ConfigureAwait(false);
+        var registered = await HostEnrollment.RegisteredHostIdAsync(options.WrennDir, credentials.TeamId, stopToken).ConfigureAwait(false);
         var token = registered is null
             ? await enrollment.NewRegistrationTokenAsync(credentials, stopToken).ConfigureAwait(false)
             : await enrollment.RenewRegistrationTokenAsync(credentials, registered, stopToken).ConfigureAwait(false);
@@ -244,6 +288,29 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         return $"the platform was not ready within {ReadyTimeout.TotalSeconds:F0} s. Control plane log:\n{controlPlane.LogTail()}\nAgent log:\n{agent.LogTail()}";
     }
 
+    /// <summary>
+    /// One sentence naming the first address something else already listens on (and what, when it can
+    /// be seen), or null when all are free. Checked before starting anything, so a leftover process
+    /// gives this line rather than a child's bind stack trace.
+    /// </summary>
+    private static string? PortsInUse(params (string Name, ListenAddress Address)[] addresses)
+    {
+        foreach (var (name, address) in addresses)
+        {
+            if (address.Port == 0 || PortOwner.IsFree(address))
+            {
+                continue;
+            }
+
+            var owner = PortOwner.Find(address.Port);
+            return owner is null
+                ? $"{address} (the {name}'s address) is already in use; free it or choose another address (wrenn up --help)"
+                : $"{address} (the {name}'s address) is already in use by {owner}{(owner.IsWrenn ? ", left from an earlier wrenn up" : string.Empty)}; stop it (sudo kill {owner.Pid}) or choose another address (wrenn up --help)";
+        }
+
+        return null;
+    }
+
     private static async Task<bool> AcceptsConnectionsAsync(ListenAddress address, CancellationToken cancellationToken)
     {
         using var client = new System.Net.Sockets.TcpClient();
@@ -264,6 +331,12 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         // Control plane first, so nothing new reaches the agent while it destroys sandboxes.
         await controlPlane.StopAsync(ControlPlaneStopGrace).ConfigureAwait(false);
         await agent.StopAsync(AgentStopGrace).ConfigureAwait(false);
+        if (options.Ephemeral)
+        {
+            // Every sandbox is gone: the parent cgroups runc left are the last thing Wrenn made.
+            _ = CgroupParents.RemoveEmpty();
+        }
+
         output.WriteLine("wrenn up: stopped");
         return 0;
     }

@@ -18,9 +18,45 @@ public sealed record BootstrapCredentials(
 
     public static string PathIn(string wrennDir) => Path.Combine(wrennDir, FileName);
 
-    public static async Task<BootstrapCredentials?> ReadAsync(string wrennDir, CancellationToken cancellationToken)
+    /// <summary>
+    /// The copy kept for the database whose first admin's team is <paramref name="teamId"/>
+    /// ($WRENN_DIR/admin-credentials.TEAM.json): one $WRENN_DIR may meet several databases (SQLite,
+    /// then PostgreSQL, then SQLite again), and each one's key exists in clear only in its own file.
+    /// </summary>
+    public static string KeptPathIn(string wrennDir, string teamId) => Path.Combine(wrennDir, $"admin-credentials.{teamId}.json");
+
+    /// <summary>Every kept copy (see <see cref="KeptPathIn"/>) in <paramref name="wrennDir"/>.</summary>
+    public static async Task<IReadOnlyList<BootstrapCredentials>> ReadKeptAsync(string wrennDir, CancellationToken cancellationToken)
     {
-        var path = PathIn(wrennDir);
+        var kept = new List<BootstrapCredentials>();
+        if (!Directory.Exists(wrennDir))
+        {
+            return kept;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(wrennDir, "admin-credentials.*.json"))
+        {
+            if (await ReadFileAsync(path, cancellationToken).ConfigureAwait(false) is { } credentials)
+            {
+                kept.Add(credentials);
+            }
+        }
+
+        return kept;
+    }
+
+    public static Task<BootstrapCredentials?> ReadAsync(string wrennDir, CancellationToken cancellationToken) =>
+        ReadFileAsync(PathIn(wrennDir), cancellationToken);
+
+    /// <summary>Writes the current file and the copy kept for this database.</summary>
+    public async Task WriteAsync(string wrennDir, CancellationToken cancellationToken)
+    {
+        await WriteFileAsync(KeptPathIn(wrennDir, TeamId), cancellationToken).ConfigureAwait(false);
+        await WriteFileAsync(PathIn(wrennDir), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<BootstrapCredentials?> ReadFileAsync(string path, CancellationToken cancellationToken)
+    {
         if (!File.Exists(path))
         {
             return null;
@@ -31,9 +67,8 @@ public sealed record BootstrapCredentials(
     }
 
     /// <summary>Writes the file readable by its owner only; it is created with that mode, never widened.</summary>
-    public async Task WriteAsync(string wrennDir, CancellationToken cancellationToken)
+    private async Task WriteFileAsync(string path, CancellationToken cancellationToken)
     {
-        var path = PathIn(wrennDir);
         var options = new FileStreamOptions
         {
             Mode = FileMode.Create,

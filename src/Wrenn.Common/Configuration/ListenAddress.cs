@@ -5,7 +5,8 @@ namespace Wrenn.Common.Configuration;
 
 /// <summary>
 /// A listen address in the forms operators write: ":8000" (every interface), "127.0.0.1:8000",
-/// "[::1]:8000" or "localhost:8000".
+/// "[::1]:8000" or "localhost:8000". "0.0.0.0:8000", "[::]:8000" and "*:8000" are how people also
+/// write "every interface": they parse to the same thing as ":8000", so nothing ever dials 0.0.0.0.
 /// </summary>
 public sealed record ListenAddress(string Host, int Port)
 {
@@ -51,6 +52,12 @@ public sealed record ListenAddress(string Host, int Port)
         else if (host.Contains(':', StringComparison.Ordinal))
         {
             return false;
+        }
+
+        // The unspecified addresses mean "listen everywhere"; as a destination they mean nothing useful.
+        if (host is "*" || (IPAddress.TryParse(host, out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any))))
+        {
+            host = string.Empty;
         }
 
         address = new ListenAddress(host, port);

@@ -29,6 +29,7 @@ public sealed class AdminBootstrapper(
         var db = scope.ServiceProvider.GetRequiredService<WrennDbContext>();
         if (await db.Users.AnyAsync(cancellationToken).ConfigureAwait(false))
         {
+            await MatchCredentialsToDatabaseAsync(db, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -64,4 +65,48 @@ public sealed class AdminBootstrapper(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Makes $WRENN_DIR/admin-credentials.json the file of the database in use. After a switch (SQLite
+    /// to PostgreSQL and back, or a restored backup) it may hold another database's admin, whose
+    /// password and key this one does not know; the copy kept for this database (its first admin's
+    /// team exists here) is put back instead.
+    /// </summary>
+    private async Task MatchCredentialsToDatabaseAsync(WrennDbContext db, CancellationToken cancellationToken)
+    {
+        var wrennDir = options.Value.WrennDir;
+        var current = await BootstrapCredentials.ReadAsync(wrennDir, cancellationToken).ConfigureAwait(false);
+        if (current is not null && await db.Teams.AnyAsync(t => t.Id == current.TeamId, cancellationToken).ConfigureAwait(false))
+        {
+            if (!File.Exists(BootstrapCredentials.KeptPathIn(wrennDir, current.TeamId)))
+            {
+                // Written before copies were kept: keep one now, so a later switch cannot lose it.
+                await current.WriteAsync(wrennDir, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        foreach (var kept in await BootstrapCredentials.ReadKeptAsync(wrennDir, cancellationToken).ConfigureAwait(false))
+        {
+            if (await db.Teams.AnyAsync(t => t.Id == kept.TeamId, cancellationToken).ConfigureAwait(false))
+            {
+                await kept.WriteAsync(wrennDir, cancellationToken).ConfigureAwait(false);
+                logger.LogWarning(
+                    "{Path} belonged to another database; put back this database's admin credentials (team {TeamId}) from {Kept}",
+                    BootstrapCredentials.PathIn(wrennDir),
+                    kept.TeamId,
+                    BootstrapCredentials.KeptPathIn(wrennDir, kept.TeamId));
+                return;
+            }
+        }
+
+        if (current is not null)
+        {
+            logger.LogWarning(
+                "{Path} belongs to another database and no copy for this one is kept in {WrennDir}: its admin login and API key do not work here",
+                BootstrapCredentials.PathIn(wrennDir),
+                wrennDir);
+        }
+    }
 }

@@ -1,0 +1,83 @@
+namespace Wrenn.Common.Configuration;
+
+/// <summary>
+/// Which runtime WRENN_RUNTIME means on this host, and what it needs installed: shared by the agent
+/// (which runs it) and `wrenn up` (which installs the guest kernel a VM runtime boots).
+/// "auto" is QEMU with KVM where /dev/kvm can be opened and QEMU is installed (a VM is the stronger
+/// boundary), else containers.
+/// </summary>
+public static class RuntimeChoice
+{
+    public const string Auto = "auto";
+    public const string Container = "container";
+    public const string Qemu = "qemu";
+    public const string Firecracker = "firecracker";
+
+    public const string KvmDevice = "/dev/kvm";
+
+    /// <summary>
+    /// The programs a runtime starts, with the Debian package that has each. The container runtime's
+    /// OCI runtime is configurable (WRENN_OCI_RUNTIME) and runc is in every install: not listed.
+    /// </summary>
+    private static readonly Dictionary<string, (string Program, string Package)[]> Tools = new(StringComparer.Ordinal)
+    {
+        [Qemu] = [("qemu-system-x86_64", "qemu-system-x86"), ("qemu-img", "qemu-utils")],
+    };
+
+    /// <summary>The runtime <paramref name="requested"/> resolves to, given what this host has.</summary>
+    public static string Resolve(string requested, bool kvmUsable, bool qemuInstalled)
+    {
+        var name = requested.Trim().ToLowerInvariant();
+        return name == Auto ? (kvmUsable && qemuInstalled ? Qemu : Container) : name;
+    }
+
+    /// <summary><see cref="Resolve(string, bool, bool)"/> on this host.</summary>
+    public static string Resolve(string requested) => Resolve(requested, KvmUsable(), MissingTools(Qemu, IsOnPath).Count == 0);
+
+    /// <summary>True when /dev/kvm exists and this process may open it for reading and writing (what QEMU's -accel kvm does).</summary>
+    public static bool KvmUsable(string device = KvmDevice)
+    {
+        try
+        {
+            using var kvm = new FileStream(device, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The programs <paramref name="runtime"/> needs that <paramref name="onPath"/> does not find, with their Debian packages.</summary>
+    public static IReadOnlyList<(string Program, string Package)> MissingTools(string runtime, Func<string, bool> onPath) =>
+        Tools.TryGetValue(runtime, out var tools) ? [.. tools.Where(t => !onPath(t.Program))] : [];
+
+    /// <summary>
+    /// One sentence saying what <paramref name="runtime"/> lacks on this host (programs, with the
+    /// Debian packages to install; QEMU's guest kernel), or null when it has what it needs.
+    /// </summary>
+    public static string? WhatIsMissing(string runtime, string wrennDir, Func<string, bool> onPath)
+    {
+        var missing = MissingTools(runtime, onPath);
+        if (missing.Count > 0)
+        {
+            var packages = string.Join(' ', missing.Select(m => m.Package).Distinct());
+            return $"the {runtime} runtime needs {string.Join(" and ", missing.Select(m => m.Program))}, which {(missing.Count == 1 ? "is" : "are")} not installed: apt-get install {packages} (or run scripts/install-deps.sh run with {WrennEnvironment.Runtime}={runtime})";
+        }
+
+        var kernels = Path.Combine(wrennDir, "kernels");
+        if (runtime == Qemu && !(Directory.Exists(kernels) && Directory.EnumerateFiles(kernels, "vmlinuz*").Any()))
+        {
+            return $"the {runtime} runtime needs a guest kernel in {kernels}, and there is none: run 'wrenn image kernel' (wrenn up does it by itself)";
+        }
+
+        return null;
+    }
+
+    /// <summary>True when <paramref name="program"/> is an executable file in a directory of $PATH.</summary>
+    public static bool IsOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .Any(path => File.Exists(path) && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
+}

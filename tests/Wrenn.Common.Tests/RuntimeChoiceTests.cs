@@ -1,0 +1,61 @@
+using Wrenn.Common.Configuration;
+
+namespace Wrenn.Common.Tests;
+
+/// <summary>WRENN_RUNTIME=auto picks VMs where KVM is there, and a runtime that cannot run says what to install.</summary>
+public sealed class RuntimeChoiceTests
+{
+    [Theory]
+    [InlineData("auto", true, true, "qemu")]
+    [InlineData("auto", false, true, "container")]
+    [InlineData("auto", true, false, "container")]
+    [InlineData("AUTO ", true, true, "qemu")]
+    [InlineData("container", true, true, "container")]
+    [InlineData("qemu", false, false, "qemu")]
+    public void Auto_is_qemu_with_kvm_where_kvm_and_qemu_are_there_else_containers(string requested, bool kvm, bool qemu, string expected) =>
+        Assert.Equal(expected, RuntimeChoice.Resolve(requested, kvm, qemu));
+
+    [Fact]
+    public void A_qemu_runtime_without_qemu_is_one_sentence_naming_the_debian_packages()
+    {
+        var dir = Directory.CreateTempSubdirectory("wrenn-runtime-").FullName;
+        try
+        {
+            var missing = RuntimeChoice.WhatIsMissing("qemu", dir, _ => false);
+            Assert.NotNull(missing);
+            Assert.Contains("apt-get install qemu-system-x86 qemu-utils", missing, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', missing);
+
+            var onlyImg = RuntimeChoice.WhatIsMissing("qemu", dir, program => program != "qemu-img");
+            Assert.Contains("needs qemu-img, which is not installed: apt-get install qemu-utils", onlyImg, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_qemu_runtime_without_a_guest_kernel_says_to_run_wrenn_image_kernel_and_with_one_needs_nothing()
+    {
+        var dir = Directory.CreateTempSubdirectory("wrenn-runtime-").FullName;
+        try
+        {
+            Assert.Contains("wrenn image kernel", RuntimeChoice.WhatIsMissing("qemu", dir, _ => true), StringComparison.Ordinal);
+            Directory.CreateDirectory(Path.Combine(dir, "kernels"));
+            File.WriteAllText(Path.Combine(dir, "kernels", "vmlinuz-6.1.0-test"), string.Empty);
+            Assert.Null(RuntimeChoice.WhatIsMissing("qemu", dir, _ => true));
+            Assert.Null(RuntimeChoice.WhatIsMissing("container", dir, _ => false));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Kvm_is_usable_only_when_the_device_opens()
+    {
+        Assert.False(RuntimeChoice.KvmUsable("/nonexistent/kvm"));
+    }
+}
