@@ -273,7 +273,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
                 await agent.Manager.DestroyAsync(clone.SandboxId, ct);
             }
 
-            agent.Manager.DeleteSnapshot(template);
+            await agent.Manager.DeleteSnapshotAsync(template, ct);
         }
 
         Assert.Empty(HostSnapshot.Take().NewSince(before));

@@ -18,7 +18,7 @@ public sealed class HealthTests
         var silent = await api.SendAsync(HttpMethod.Get, "/health", null, HttpStatusCode.ServiceUnavailable);
         Assert.Contains("none answers", silent.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
 
-        await using var agent = await FakeAgent.StartAsync(new WorkingHostAgent());
+        await using var agent = await FakeAgent.StartAsync(new InMemoryHostAgent());
         await api.RegisterHostAsync(admin, agent.Address);
         var ready = await api.SendAsync(HttpMethod.Get, "/health", null, HttpStatusCode.OK);
         Assert.Equal("ok", ready.GetProperty("status").GetString());
