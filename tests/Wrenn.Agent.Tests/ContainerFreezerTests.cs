@@ -38,6 +38,31 @@ public sealed class ContainerFreezerTests
         Assert.Equal("THAWED", ReadFreezerState(spec.SandboxId));
         await Task.Delay(300, ct);
         Assert.True(await ReadCounterAsync(counter, ct) > paused, "the counter must advance after resume");
+
+        // For people (never asserted): the direct freezer against runc pause/resume on the same sandbox.
+        var report = new System.Text.StringBuilder();
+        for (var i = 0; i < 5; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct);
+            var pause = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            started = Stopwatch.GetTimestamp();
+            await agent.Manager.ResumeAsync(spec.SandboxId, 0, ct);
+            var resume = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            started = Stopwatch.GetTimestamp();
+            Run("runc", "pause", ContainerRuntime.ContainerId(spec.SandboxId));
+            var runcPause = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            started = Stopwatch.GetTimestamp();
+            Run("runc", "resume", ContainerRuntime.ContainerId(spec.SandboxId));
+            var runcResume = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            report.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"manager pause {pause:F1} ms, resume {resume:F1} ms; runc pause {runcPause:F1} ms, runc resume {runcResume:F1} ms");
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
+        if (Environment.GetEnvironmentVariable("WRENN_FREEZER_REPORT") is { Length: > 0 } path)
+        {
+            await File.WriteAllTextAsync(path, report.ToString(), ct);
+        }
     }
 
     private static string ReadFreezerState(string sandboxId)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Operations;
 
@@ -116,6 +117,40 @@ public sealed class RollbackListTests
         await rollback.DisposeAsync();
 
         Assert.Equal(1, undos);
+    }
+
+    [Fact]
+    public async Task A_committed_operation_logs_one_line_with_each_steps_duration_in_order()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var log = new CapturedLog();
+        using var factory = LoggerFactory.Create(logging => logging.AddProvider(log));
+        var rollback = new RollbackList("create sb-1", factory.CreateLogger("test"), new NoStepFaults());
+        await rollback.StepAsync("first.step", _ => Task.Delay(20, ct), _ => Task.CompletedTask, ct);
+        await rollback.StepAsync("second.step", _ => Task.CompletedTask, _ => Task.CompletedTask, ct);
+        Assert.Empty(log.Lines);
+
+        rollback.Commit();
+        rollback.Commit();
+
+        var line = Assert.Single(log.Lines);
+        Assert.Matches(@"create sb-1 took [0-9]+\.[0-9] ms: first\.step=[0-9]+\.[0-9] second\.step=[0-9]+\.[0-9]$", line);
+        Assert.Equal(["first.step", "second.step"], rollback.Timings.Select(t => t.Name));
+        Assert.True(rollback.Timings[0].ElapsedMs >= 15, "the first step slept 20 ms");
+        Assert.Equal(rollback.Timings.Select(t => StepTimingLine.FormatMs(t.ElapsedMs)), StepTimingLine.ParseSteps(line)!.Select(t => StepTimingLine.FormatMs(t.ElapsedMs)));
+        Assert.True(rollback.TotalMs >= rollback.Timings.Sum(t => t.ElapsedMs));
+    }
+
+    [Fact]
+    public async Task A_rolled_back_operation_logs_no_timing_line()
+    {
+        var log = new CapturedLog();
+        using var factory = LoggerFactory.Create(logging => logging.AddProvider(log));
+        var rollback = new RollbackList("create sb-2", factory.CreateLogger("test"), new NoStepFaults());
+        await rollback.StepAsync("a", _ => Task.CompletedTask, _ => Task.CompletedTask, TestContext.Current.CancellationToken);
+        await rollback.RollbackAsync();
+
+        Assert.DoesNotContain(log.Lines, l => l.Contains(" took ", StringComparison.Ordinal));
     }
 
     private static Task Do(List<string> log, string entry)

@@ -7,12 +7,17 @@ namespace Wrenn.Agent.Network;
 /// run left (it is registered after the sandbox lifecycle service, whose start does that), after
 /// removing what an earlier run had prepared; at stop, removes whatever is still waiting.
 /// </summary>
-public sealed class PreparedResourcesService(SandboxNetworkManager network, SandboxDisk disk) : IHostedService
+public sealed class PreparedResourcesService(SandboxNetworkManager network, SandboxDisk disk, Runtimes.IRuntime runtime) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await network.StartPreparingAsync(cancellationToken).ConfigureAwait(false);
-        await disk.StartPreparingAsync(cancellationToken).ConfigureAwait(false);
+
+        // Only runtimes whose root filesystem is mounted on the host (containers) use the sandbox disk.
+        if (runtime.Capabilities.HostRootfs)
+        {
+            await disk.StartPreparingAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -23,6 +23,7 @@ public sealed class SandboxNetworkManager(
     ILogger<SandboxNetworkManager> logger) : Sandboxes.ISandboxNetwork, IAsyncDisposable, IDisposable
 {
     private const string Ip = "ip";
+    private const string Sysctl = "sysctl";
 
     /// <summary>After a failed refill, creates make their own slots this long before the next try.</summary>
     private static readonly TimeSpan RefillRetryDelay = TimeSpan.FromSeconds(5);
@@ -299,14 +300,9 @@ public sealed class SandboxNetworkManager(
         {
             await rollback.StepAsync(
                 "network.ipv6-off",
-                // In-process (NamespaceSysctl): `ip netns exec … sysctl` costs two program starts per create.
-                ct => NamespaceSysctl.WriteAsync(
-                    slot.NamespacePath,
-                    [
-                        ("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1"),
-                        ("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1"),
-                        ("/proc/sys/net/ipv6/conf/lo/disable_ipv6", "0"),
-                    ],
+                ct => commands.RunCheckedAsync(
+                    Ip,
+                    ["netns", "exec", slot.NamespaceName, Sysctl, "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.lo.disable_ipv6=0"],
                     ct),
                 _ => Task.CompletedTask,
                 cancellationToken).ConfigureAwait(false);
@@ -470,20 +466,16 @@ public sealed class SandboxNetworkManager(
     /// is not routed back through this veth is dropped by the kernel (the firewall drops it too; the
     /// kernel uses the larger of this and conf.all, so a host with all=2 gets loose mode here).
     /// </summary>
-    private static Task HardenHostEndAsync(SlotAddresses slot, CancellationToken cancellationToken)
+    private Task HardenHostEndAsync(SlotAddresses slot, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        List<(string, string)> settings = [];
+        List<string> settings = ["-q", "-w"];
         if (Directory.Exists(SandboxFirewall.Ipv6Settings))
         {
-            settings.Add(($"/proc/sys/net/ipv6/conf/{slot.HostVeth}/disable_ipv6", "1"));
+            settings.Add($"net.ipv6.conf.{slot.HostVeth}.disable_ipv6=1");
         }
 
-        settings.Add(($"/proc/sys/net/ipv4/conf/{slot.HostVeth}/rp_filter", "1"));
-
-        // Written directly: the agent is in the host's namespace, and a sysctl start costs milliseconds.
-        NamespaceSysctl.WriteHost(settings);
-        return Task.CompletedTask;
+        settings.Add($"net.ipv4.conf.{slot.HostVeth}.rp_filter=1");
+        return commands.RunCheckedAsync(Sysctl, settings, cancellationToken);
     }
 
     private Task Run(CancellationToken cancellationToken, params string[] arguments) =>
