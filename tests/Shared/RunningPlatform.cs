@@ -153,7 +153,16 @@ public sealed partial class RunningPlatform : IAsyncDisposable
                 await process.WaitForExitAsync(CancellationToken.None);
             }
 
-            throw new InvalidOperationException($"wrenn up did not become ready (exit {(process.HasExited ? process.ExitCode : -1)}):\n{output}\n{Logs(wrennDir)}");
+            var failure = new InvalidOperationException($"wrenn up did not become ready (exit {(process.HasExited ? process.ExitCode : -1)}):\n{output}\n{Logs(wrennDir)}");
+            process.Dispose();
+            // A platform that never came up has no owner to clean up after it (tests expecting a
+            // refusal start one on purpose): its temp directory goes now, not a restart's.
+            if (existingRoot is null)
+            {
+                Directory.Delete(root, recursive: true);
+            }
+
+            throw failure;
         }
 
         using var config = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "config", "wrenn", "config.json"), cancellationToken));

@@ -95,6 +95,23 @@ public sealed class ApiErrorsTests : IAsyncLifetime
         await AssertErrorAsync(response, HttpStatusCode.NotFound, "not_found", "sb-0123456789abcdef");
     }
 
+    [Theory]
+    [InlineData("DELETE", "/v1/sandboxes", "GET, POST")]
+    [InlineData("GET", "/v1/sandboxes/sb-0123456789abcdef/pause", "POST")]
+    public async Task A_known_path_asked_with_another_method_answers_405_with_allow(string method, string path, string allow)
+    {
+        using var response = await SendAsync(new HttpMethod(method), path);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+        await AssertErrorAsync(response, HttpStatusCode.MethodNotAllowed, "method_not_allowed", method);
+    }
+
+    [Fact]
+    public async Task A_path_no_route_has_answers_404()
+    {
+        using var response = await SendAsync(HttpMethod.Get, "/v1/no-such-thing");
+        await AssertErrorAsync(response, HttpStatusCode.NotFound, "not_found", "no such API route");
+    }
+
     [Fact]
     public async Task An_unknown_state_filter_answers_400()
     {

@@ -68,7 +68,7 @@ public sealed class E2bApiTests : IAsyncLifetime
         Assert.Equal(Api.SandboxRequestRules.DefaultTemplate, created.GetProperty("templateID").GetString());
         Assert.Equal("base", created.GetProperty("alias").GetString());
         Assert.Equal(InMemoryHostAgent.EnvdVersion, created.GetProperty("envdVersion").GetString());
-        Assert.Equal("envd-" + id, created.GetProperty("envdAccessToken").GetString());
+        Assert.Equal(InMemoryHostAgent.EnvdTokenOf(id), created.GetProperty("envdAccessToken").GetString());
         Assert.False(string.IsNullOrEmpty(created.GetProperty("clientID").GetString()));
         Assert.Equal(ProxyDomain, created.GetProperty("domain").GetString());
         Assert.True(created.TryGetProperty("trafficAccessToken", out _));
@@ -85,7 +85,7 @@ public sealed class E2bApiTests : IAsyncLifetime
         Assert.True(detail.GetProperty("cpuCount").GetInt32() >= 1);
         Assert.True(detail.GetProperty("memoryMB").GetInt32() >= 128);
         Assert.True(detail.TryGetProperty("diskSizeMB", out _));
-        Assert.Equal("envd-" + id, detail.GetProperty("envdAccessToken").GetString());
+        Assert.Equal(InMemoryHostAgent.EnvdTokenOf(id), detail.GetProperty("envdAccessToken").GetString());
         Assert.Equal(ProxyDomain, detail.GetProperty("domain").GetString());
         var endAt = detail.GetProperty("endAt").GetDateTime().ToUniversalTime();
         Assert.InRange(endAt, before.AddSeconds(110), DateTime.UtcNow.AddSeconds(130));
@@ -110,7 +110,7 @@ public sealed class E2bApiTests : IAsyncLifetime
         // Both connect paths: 201 when this call resumed it, 200 when it was running.
         var resumed = (await _e2b.SendAsync(HttpMethod.Post, $"/v2/sandboxes/{id}/connect", new { timeout = 60 }, HttpStatusCode.Created)).Body;
         Assert.Equal(id, resumed.GetProperty("sandboxID").GetString());
-        Assert.Equal("envd-" + id, resumed.GetProperty("envdAccessToken").GetString());
+        Assert.Equal(InMemoryHostAgent.EnvdTokenOf(id), resumed.GetProperty("envdAccessToken").GetString());
         await _e2b.SendAsync(HttpMethod.Post, $"/v2/sandboxes/{id}/connect", null, HttpStatusCode.OK);
         await _e2b.SendAsync(HttpMethod.Post, $"/sandboxes/{id}/pause", null, HttpStatusCode.NoContent);
         await _e2b.SendAsync(HttpMethod.Post, $"/sandboxes/{id}/connect", new { timeout = 60 }, HttpStatusCode.Created);

@@ -13,7 +13,7 @@ namespace Wrenn.ControlPlane.Tests;
 /// <summary>
 /// A gRPC server on a loopback port speaking the host agent's protocol, for control plane behaviour
 /// that needs an agent's answer but no sandbox: the calls it serves fail with one given status, or a
-/// <see cref="WorkingHostAgent"/> keeps pretend sandboxes in memory.
+/// <see cref="InMemoryHostAgent"/> keeps pretend sandboxes in memory.
 /// </summary>
 public sealed class FakeAgent : IAsyncDisposable
 {
@@ -30,7 +30,7 @@ public sealed class FakeAgent : IAsyncDisposable
 
     public static Task<FakeAgent> StartAsync(RpcException failure) => StartAsync(new FailingHostAgent(failure));
 
-    /// <summary>An agent served by <paramref name="service"/> (e.g. a <see cref="WorkingHostAgent"/>).</summary>
+    /// <summary>An agent served by <paramref name="service"/> (e.g. a <see cref="InMemoryHostAgent"/>).</summary>
     public static async Task<FakeAgent> StartAsync<TService>(TService service)
         where TService : HostAgent.HostAgentBase
     {

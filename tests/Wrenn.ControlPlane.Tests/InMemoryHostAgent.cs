@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Wrenn.Common.HostAgent.V1;
@@ -7,9 +8,10 @@ namespace Wrenn.ControlPlane.Tests;
 
 /// <summary>
 /// The host agent service of <see cref="FakeAgent"/> for control plane behaviour that needs sandboxes
-/// to come and go: a table of sandboxes in memory that create, pause, resume, destroy, ping, list,
+/// to come and go: a table of sandboxes in memory that create, pause, resume, destroy, ping, list, exec,
 /// metrics and snapshots change and read as a real agent would answer them (NotFound for unknown ids,
-/// FailedPrecondition for the wrong state), with nothing run.
+/// FailedPrecondition for the wrong state), with nothing run. Calls are counted and can be slowed or
+/// failed on command, so tests see what the control plane asked and how it copes.
 /// </summary>
 public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
 {
@@ -22,6 +24,38 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     private readonly ConcurrentDictionary<string, SandboxInfo> _sandboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CreateSandboxRequest> _created = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _snapshots = new(StringComparer.Ordinal);
+    private int _resumes;
+    private int _pings;
+    private int _pauses;
+    private int _lists;
+
+    /// <summary>How long a resume takes (so concurrent first requests overlap).</summary>
+    public TimeSpan ResumeDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>When set, CreateSandbox fails with it (after "making" the sandbox when <see cref="FailAfterCreating"/>).</summary>
+    public RpcException? CreateFailure { get; set; }
+
+    public bool FailAfterCreating { get; set; }
+
+    /// <summary>How long ListSandboxes takes to answer with what it saw when called (a slow host under load).</summary>
+    public TimeSpan ListDelay { get; set; } = TimeSpan.Zero;
+
+    public int ResumeCalls => Volatile.Read(ref _resumes);
+
+    public int PingCalls => Volatile.Read(ref _pings);
+
+    public int PauseCalls => Volatile.Read(ref _pauses);
+
+    public int ListCalls => Volatile.Read(ref _lists);
+
+    /// <summary>Every id DestroySandbox was called with, known or not.</summary>
+    public ConcurrentBag<string> Destroyed { get; } = [];
+
+    /// <summary>How many sandboxes this host has.</summary>
+    public int Count => _sandboxes.Count;
+
+    /// <summary>The envd access token this fake gives a sandbox.</summary>
+    public static string EnvdTokenOf(string sandboxId) => "envd-" + sandboxId;
 
     /// <summary>The create request the control plane sent for a sandbox (env, timeout…).</summary>
     public CreateSandboxRequest? Created(string sandboxId) => _created.GetValueOrDefault(sandboxId);
@@ -31,21 +65,17 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
 
     public override Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
     {
-        var info = new SandboxInfo
+        if (CreateFailure is { } failure)
         {
-            SandboxId = request.SandboxId,
-            Template = request.Template,
-            State = SandboxState.Running,
-            Runtime = "container",
-            Vcpus = request.Vcpus,
-            MemoryMb = request.MemoryMb,
-            StartedAt = Timestamp.FromDateTime(DateTime.UtcNow),
-            LastActiveAt = Timestamp.FromDateTime(DateTime.UtcNow),
-            EnvdAddress = "127.0.0.1:1",
-            TimeoutSec = request.TimeoutSec,
-            EnvdAccessToken = "envd-" + request.SandboxId,
-            EnvdVersion = EnvdVersion,
-        };
+            if (FailAfterCreating)
+            {
+                _sandboxes[request.SandboxId] = NewInfo(request);
+            }
+
+            throw failure;
+        }
+
+        var info = NewInfo(request);
         if (!_sandboxes.TryAdd(request.SandboxId, info))
         {
             throw new RpcException(new Status(StatusCode.AlreadyExists, $"sandbox {request.SandboxId} exists"));
@@ -55,48 +85,90 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
         return Task.FromResult(new CreateSandboxResponse { Sandbox = info });
     }
 
-    public override Task<DestroySandboxResponse> DestroySandbox(DestroySandboxRequest request, ServerCallContext context) =>
-        _sandboxes.TryRemove(request.SandboxId, out _)
+    private static SandboxInfo NewInfo(CreateSandboxRequest request) =>
+        new()
+        {
+            SandboxId = request.SandboxId,
+            Template = request.Template,
+            State = SandboxState.Running,
+            Runtime = "container",
+            Vcpus = request.Vcpus,
+            MemoryMb = request.MemoryMb,
+            StartedAt = Timestamp.FromDateTime(DateTime.UtcNow),
+            LastActiveAt = Timestamp.FromDateTime(DateTime.UtcNow),
+
+            // Where the traffic proxy dials the sandbox's ports: loopback, where tests run their "sandbox" servers.
+            EnvdAddress = "127.0.0.1:49983",
+            TimeoutSec = request.TimeoutSec,
+            EnvdAccessToken = EnvdTokenOf(request.SandboxId),
+            EnvdVersion = EnvdVersion,
+        };
+
+    public override Task<DestroySandboxResponse> DestroySandbox(DestroySandboxRequest request, ServerCallContext context)
+    {
+        Destroyed.Add(request.SandboxId);
+        return _sandboxes.TryRemove(request.SandboxId, out _)
             ? Task.FromResult(new DestroySandboxResponse())
             : throw NotFound(request.SandboxId);
+    }
 
     public override Task<PauseSandboxResponse> PauseSandbox(PauseSandboxRequest request, ServerCallContext context)
     {
-        var info = Get(request.SandboxId);
-        if (info.State != SandboxState.Running)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {request.SandboxId} is not running"));
-        }
-
-        info.State = SandboxState.Paused;
+        Interlocked.Increment(ref _pauses);
+        var info = Transition(request.SandboxId, SandboxState.Running, SandboxState.Paused);
         return Task.FromResult(new PauseSandboxResponse { Sandbox = info });
     }
 
-    public override Task<ResumeSandboxResponse> ResumeSandbox(ResumeSandboxRequest request, ServerCallContext context)
+    public override async Task<ResumeSandboxResponse> ResumeSandbox(ResumeSandboxRequest request, ServerCallContext context)
     {
-        var info = Get(request.SandboxId);
-        if (info.State != SandboxState.Paused)
+        Interlocked.Increment(ref _resumes);
+        await Task.Delay(ResumeDelay, context.CancellationToken).ConfigureAwait(false);
+        var info = Transition(request.SandboxId, SandboxState.Paused, SandboxState.Running);
+        lock (info)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {request.SandboxId} is not paused"));
+            info.TimeoutSec = request.TimeoutSec;
+            info.StartedAt = Timestamp.FromDateTime(DateTime.UtcNow);
+            return new ResumeSandboxResponse { Sandbox = info.Clone() };
         }
-
-        info.State = SandboxState.Running;
-        info.TimeoutSec = request.TimeoutSec;
-        info.StartedAt = Timestamp.FromDateTime(DateTime.UtcNow);
-        return Task.FromResult(new ResumeSandboxResponse { Sandbox = info });
     }
 
     public override Task<PingSandboxResponse> PingSandbox(PingSandboxRequest request, ServerCallContext context)
     {
-        Get(request.SandboxId).LastActiveAt = Timestamp.FromDateTime(DateTime.UtcNow);
+        Interlocked.Increment(ref _pings);
+        var info = Get(request.SandboxId);
+        lock (info)
+        {
+            info.LastActiveAt = Timestamp.FromDateTime(DateTime.UtcNow);
+        }
+
         return Task.FromResult(new PingSandboxResponse());
     }
 
-    public override Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
+    public override async Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
     {
+        Interlocked.Increment(ref _lists);
         var response = new ListSandboxesResponse();
-        response.Sandboxes.Add(_sandboxes.Values);
-        return Task.FromResult(response);
+        foreach (var info in _sandboxes.Values)
+        {
+            lock (info)
+            {
+                response.Sandboxes.Add(info.Clone());
+            }
+        }
+
+        await Task.Delay(ListDelay, context.CancellationToken).ConfigureAwait(false);
+        return response;
+    }
+
+    public override Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)
+    {
+        if (Find(request.SandboxId)?.State != SandboxState.Running)
+        {
+            // A real agent cannot run a command in a paused (frozen) or absent sandbox.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {request.SandboxId} is not running"));
+        }
+
+        return Task.FromResult(new ExecResponse { Stdout = ByteString.CopyFromUtf8("ran " + request.Cmd), ExitCode = 0 });
     }
 
     public override Task<GetSandboxMetricsResponse> GetSandboxMetrics(GetSandboxMetricsRequest request, ServerCallContext context)
@@ -131,7 +203,6 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
         return Task.FromResult(response);
     }
 
-
     public override Task<GetHostMetricsResponse> GetHostMetrics(GetHostMetricsRequest request, ServerCallContext context) =>
         Task.FromResult(new GetHostMetricsResponse
         {
@@ -164,6 +235,22 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
             : throw new RpcException(new Status(StatusCode.NotFound, $"snapshot {request.Name} not found"));
 
     private SandboxInfo Get(string sandboxId) => _sandboxes.GetValueOrDefault(sandboxId) ?? throw NotFound(sandboxId);
+
+    /// <summary>Moves a sandbox from one state to the next, as a real agent refuses a call in the wrong state.</summary>
+    private SandboxInfo Transition(string sandboxId, SandboxState from, SandboxState to)
+    {
+        var info = Get(sandboxId);
+        lock (info)
+        {
+            if (info.State != from)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {sandboxId} is {info.State}"));
+            }
+
+            info.State = to;
+            return info.Clone();
+        }
+    }
 
     private static RpcException NotFound(string sandboxId) => new(new Status(StatusCode.NotFound, $"sandbox {sandboxId} not found"));
 }

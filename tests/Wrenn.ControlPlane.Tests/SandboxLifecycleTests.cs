@@ -13,7 +13,7 @@ namespace Wrenn.ControlPlane.Tests;
 /// </summary>
 public sealed class SandboxLifecycleTests : IAsyncLifetime
 {
-    private readonly WorkingHostAgent _agent = new();
+    private readonly InMemoryHostAgent _agent = new();
     private FakeAgent _server = null!;
     private RunningControlPlane _plane = null!;
     private ControlPlaneApi _api = null!;
@@ -56,7 +56,7 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
         var id = created.GetProperty("id").GetString()!;
         await using var db = Database();
         var row = await db.Sandboxes.SingleAsync(s => s.Id == id, TestContext.Current.CancellationToken);
-        Assert.Equal(WorkingHostAgent.EnvdTokenOf(id), row.EnvdAccessToken);
+        Assert.Equal(InMemoryHostAgent.EnvdTokenOf(id), row.EnvdAccessToken);
         Assert.Equal("0.6.4", row.EnvdVersion);
 
         var plain = await CreateAsync(new { });
@@ -89,7 +89,7 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
 
         Assert.Equal("stopped", state);
         Assert.Contains(id, _agent.Destroyed);
-        Assert.False(_agent.Sandboxes.ContainsKey(id));
+        Assert.Null(_agent.Find(id));
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
 
         Assert.Equal("paused", state);
         Assert.DoesNotContain(id, _agent.Destroyed);
-        Assert.Equal(Wrenn.Common.HostAgent.V1.SandboxState.Paused, _agent.Sandboxes[id]);
+        Assert.Equal(Wrenn.Common.HostAgent.V1.SandboxState.Paused, _agent.Find(id)!.State);
 
         // It stays paused (not killed on a later pass).
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
@@ -172,7 +172,7 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
 
         Assert.Equal("host_unavailable", error.GetProperty("error").GetProperty("code").GetString());
         Assert.Matches(new Regex("err-[0-9a-f]{16}"), error.GetProperty("error").GetProperty("message").GetString()!);
-        Assert.Empty(_agent.Sandboxes);
+        Assert.Equal(0, _agent.Count);
         var listed = await _api.SendAsync(HttpMethod.Get, "/v1/sandboxes?state=starting,running,paused,error,stopped", null, HttpStatusCode.OK, apiKey: _key);
         Assert.Equal(0, listed.GetProperty("sandboxes").GetArrayLength());
 

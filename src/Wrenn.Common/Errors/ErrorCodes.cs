@@ -18,6 +18,9 @@ public static class ErrorCodes
     /// <summary>404: no such resource in the caller's team.</summary>
     public const string NotFound = "not_found";
 
+    /// <summary>405: the path exists but does not take this method (the Allow header lists the ones it takes).</summary>
+    public const string MethodNotAllowed = "method_not_allowed";
+
     /// <summary>409: the resource is in a state that does not allow this.</summary>
     public const string Conflict = "conflict";
 

@@ -6,7 +6,7 @@ namespace Wrenn.ControlPlane.Dashboard;
 /// <summary>
 /// Serves the web console at /dashboard/: its files by name, and index.html for every other path under
 /// it (the console routes in the browser, so deep links must load the app). / redirects there. Misses
-/// under /v1/ keep answering the API's JSON 404, never the console.
+/// under /v1/ keep answering the API's JSON 404 (405 with Allow for a known path asked with another method), never the console.
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -19,8 +19,19 @@ public static class DashboardEndpoints
         app.MapMethods("/dashboard", [HttpMethods.Get, HttpMethods.Head], (HttpContext http, DashboardAssets assets) =>
             http.Request.Path.Value!.EndsWith('/') ? Serve(http, assets, string.Empty) : Results.Redirect(Prefix)).ExcludeFromDescription();
         app.MapMethods(Prefix + "{**path}", [HttpMethods.Get, HttpMethods.Head], Serve).ExcludeFromDescription();
+        // Every route the app has (the collection fills as the other Map calls run; read on the first miss).
+        var routes = new ApiRouteMethods(new CompositeEndpointDataSource(app.DataSources));
         app.MapFallback("/v1/{**path}", (HttpContext http) =>
-            ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no such API route: {http.Request.Method} {http.Request.Path}"));
+        {
+            var allowed = routes.AllowedAt(http.Request.Path);
+            if (allowed.Count == 0)
+            {
+                return ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no such API route: {http.Request.Method} {http.Request.Path}");
+            }
+
+            http.Response.Headers.Allow = string.Join(", ", allowed);
+            return ApiResults.Error(StatusCodes.Status405MethodNotAllowed, ErrorCodes.MethodNotAllowed, $"{http.Request.Path} does not take {http.Request.Method}; it takes {string.Join(", ", allowed)}");
+        });
     }
 
     private static IResult Serve(HttpContext http, DashboardAssets assets, string? path)

@@ -104,8 +104,4 @@ public sealed record E2bListQuery(
         var template = query["template"].ToString() is { Length: > 0 } t ? t : null;
         return (new E2bListQuery(metadata, states, ascending, startedAfter, template, limit, after), null);
     }
-
-    /// <summary>True when a sandbox's metadata holds every pair asked for.</summary>
-    public bool MatchesMetadata(IReadOnlyDictionary<string, string> sandboxMetadata) =>
-        Metadata.All(pair => sandboxMetadata.TryGetValue(pair.Key, out var value) && value == pair.Value);
 }

@@ -12,7 +12,8 @@ namespace Wrenn.ControlPlane.Proxy;
 /// says which host runs it and its traffic token, and that host's agent says the sandbox's address.
 /// Answers, found or not, are kept for <see cref="SandboxProxyOptions.LookupCacheLifetime"/> so a busy
 /// sandbox does not cost a database query and an agent call per request, while a killed one stops
-/// being reached within that time.
+/// being reached within that time. Concurrent misses for one sandbox share one lookup (a burst of first
+/// requests to a new sandbox costs one query and one agent call, not one each).
 /// </summary>
 public sealed class SandboxUpstreams(
     IServiceScopeFactory scopes,
@@ -25,17 +26,55 @@ public sealed class SandboxUpstreams(
     /// <summary>Past this many entries, expired ones are swept out (a flood of made-up ids must not grow it forever).</summary>
     private const int SweepAbove = 4096;
 
+    /// <summary>How long one shared lookup may take, waking a paused sandbox included.</summary>
+    private static readonly TimeSpan LookupDeadline = TimeSpan.FromSeconds(60);
+
     private readonly ConcurrentDictionary<string, CachedLookup> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<UpstreamLookup>>> _inFlight = new(StringComparer.Ordinal);
 
     public async ValueTask<UpstreamLookup> FindAsync(string sandboxId, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        if (_cache.TryGetValue(sandboxId, out var cached) && cached.ExpiresAt > now)
+        if (_cache.TryGetValue(sandboxId, out var cached) && cached.ExpiresAt > clock.GetUtcNow())
         {
             return cached.Lookup;
         }
 
-        var lookup = await LookUpAsync(sandboxId, cancellationToken).ConfigureAwait(false);
+        // The shared lookup runs on no caller's token (one caller giving up must not fail the others),
+        // bounded by the lookup's own deadline; each caller stops waiting when its own token fires.
+        Lazy<Task<UpstreamLookup>> shared = null!;
+        shared = new Lazy<Task<UpstreamLookup>>(() => LookUpAndCacheAsync(sandboxId, shared));
+        var flight = _inFlight.GetOrAdd(sandboxId, shared);
+        return await flight.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Forget(string sandboxId)
+    {
+        // A lookup in flight may have read the state before the change: it must not be shared or cached.
+        _inFlight.TryRemove(sandboxId, out _);
+        _cache.TryRemove(sandboxId, out _);
+    }
+
+    private async Task<UpstreamLookup> LookUpAndCacheAsync(string sandboxId, Lazy<Task<UpstreamLookup>> flight)
+    {
+        UpstreamLookup lookup;
+        try
+        {
+            using var deadline = new CancellationTokenSource(LookupDeadline);
+            lookup = await LookUpAsync(sandboxId, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lookup = UpstreamLookup.Unreachable("the sandbox's host did not answer in time");
+            ForgetFlight(sandboxId, flight);
+            return lookup;
+        }
+        catch
+        {
+            ForgetFlight(sandboxId, flight);
+            throw;
+        }
+
+        var now = clock.GetUtcNow();
         if (_cache.Count > SweepAbove)
         {
             foreach (var (id, entry) in _cache)
@@ -47,11 +86,17 @@ public sealed class SandboxUpstreams(
             }
         }
 
-        _cache[sandboxId] = new CachedLookup(lookup, clock.GetUtcNow() + options.Value.LookupCacheLifetime);
+        // Cached only while this flight is still the current one (Forget during the lookup drops it).
+        if (_inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<UpstreamLookup>>>(sandboxId, flight)))
+        {
+            _cache[sandboxId] = new CachedLookup(lookup, clock.GetUtcNow() + options.Value.LookupCacheLifetime);
+        }
+
         return lookup;
     }
 
-    public void Forget(string sandboxId) => _cache.TryRemove(sandboxId, out _);
+    private void ForgetFlight(string sandboxId, Lazy<Task<UpstreamLookup>> flight) =>
+        _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<UpstreamLookup>>>(sandboxId, flight));
 
     private async Task<UpstreamLookup> LookUpAsync(string sandboxId, CancellationToken cancellationToken)
     {

@@ -11,7 +11,7 @@ namespace Wrenn.ControlPlane.Tests.Proxy;
 /// </summary>
 public sealed class ProxyLookupStateTests : IAsyncLifetime
 {
-    private readonly WorkingHostAgent _agent = new();
+    private readonly InMemoryHostAgent _agent = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false });
     private FakeAgent _server = null!;
     private RunningControlPlane _plane = null!;
@@ -64,6 +64,20 @@ public sealed class ProxyLookupStateTests : IAsyncLifetime
         var killed = await ProxiedAsync(id);
         Assert.Equal(HttpStatusCode.BadGateway, killed.Status);
         Assert.Equal(id, JsonDocument.Parse(killed.Body).RootElement.GetProperty("sandboxId").GetString());
+    }
+
+    [Fact]
+    public async Task A_burst_of_first_requests_shares_one_lookup()
+    {
+        var id = (await _api.SendAsync(HttpMethod.Post, "/v1/sandboxes", new { }, HttpStatusCode.Created, apiKey: _key)).GetProperty("id").GetString()!;
+
+        // A slow host: every request of the burst arrives while the first lookup is still waiting for it.
+        _agent.ListDelay = TimeSpan.FromMilliseconds(500);
+        var listsBefore = _agent.ListCalls;
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ProxiedAsync(id)));
+
+        Assert.All(answers, answer => Assert.Equal(HttpStatusCode.OK, answer.Status));
+        Assert.Equal(1, _agent.ListCalls - listsBefore);
     }
 
     private async Task<(HttpStatusCode Status, string Body)> ProxiedAsync(string sandboxId)
