@@ -26,8 +26,7 @@ public static class ProxyRoundTrip
 
     public static async Task<Comparison> RunAsync(RunningPlatform platform, int runs, CancellationToken cancellationToken)
     {
-        using var created = await platform.Http.PostAsJsonAsync("/v1/sandboxes", new { template = "minimal" }, cancellationToken);
-        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("id").GetString()!;
+        var id = await new Platform.SandboxClient(platform.Http).CreateAsync("minimal", cancellationToken);
         try
         {
             await ExecAsync(platform, id, "mkdir -p /tmp/www && echo hello > /tmp/www/hello.txt", cancellationToken);
