@@ -95,7 +95,9 @@ def run_once(envd, mode, idle):
     else:
         port = free_port()
         args += ["--listen", f"127.0.0.1:{port}"]
-        preexec = None
+
+        def preexec():  # nothing to do; there so both modes start envd the same way (fork, not vfork)
+            pass
     started = time.perf_counter()
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                close_fds=False, preexec_fn=preexec)
