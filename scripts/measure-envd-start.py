@@ -87,11 +87,17 @@ def run_once(envd, mode, idle):
         port = listener.getsockname()[1]
         env["LISTEN_FDS"] = "1"
         fd = listener.fileno()
-        preexec = lambda: os.dup2(fd, 3)  # noqa: E731 - inheritable fd 3 in the child only
+
+        def preexec():  # in the child only: the socket as an inheritable fd 3 (dup2 onto itself changes nothing)
+            if fd != 3:
+                os.dup2(fd, 3)
+            os.set_inheritable(3, True)
     else:
         port = free_port()
         args += ["--listen", f"127.0.0.1:{port}"]
-        preexec = None
+
+        def preexec():  # nothing to do; there so both modes start envd the same way (fork, not vfork)
+            pass
     started = time.perf_counter()
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                close_fds=False, preexec_fn=preexec)

@@ -256,7 +256,23 @@ public sealed class E2bEnvdVersionTests : IAsyncLifetime
         using var response = await _envd.NewClient(null).SendAsync(preflight, Ct);
         Assert.True(response.IsSuccessStatusCode, response.StatusCode.ToString());
         Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
-        Assert.Contains("POST", response.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
+        Assert.Equal("HEAD,GET,POST,PUT,PATCH,DELETE", response.Headers.GetValues("Access-Control-Allow-Methods").Single());
+        Assert.Equal(["x-access-token", "content-type"], response.Headers.GetValues("Access-Control-Allow-Headers").SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries)));
+        Assert.Equal("7200", response.Headers.GetValues("Access-Control-Max-Age").Single());
+
+        // The call itself, and a refused one, tell the browser it may read the answer.
+        foreach (var (client, status) in new[] { (_envd.Http, HttpStatusCode.OK), (_envd.NewClient(null), HttpStatusCode.Unauthorized) })
+        {
+            using var call = new HttpRequestMessage(HttpMethod.Get, new Uri("/envs", UriKind.Relative));
+            call.Headers.Add("Origin", "https://app.example");
+            using var answer = await client.SendAsync(call, Ct);
+            Assert.Equal(status, answer.StatusCode);
+            Assert.Equal("*", answer.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        }
+
+        // Without an Origin nothing of CORS is added.
+        using var plain = await _envd.Http.GetAsync(new Uri("/envs", UriKind.Relative), Ct);
+        Assert.False(plain.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
     [Fact]
