@@ -26,8 +26,9 @@ public sealed class WarmPoolTests
             Assert.Equal(0, (await api.GetAsync("/v1/sandboxes", HttpStatusCode.OK)).GetProperty("sandboxes").GetArrayLength());
 
             var id = await api.CreateSandboxAsync(new { vcpus = 1, memory_mb = 256, env = new Dictionary<string, string> { ["POOL_TEST"] = "mine" }, metadata = new Dictionary<string, string> { ["who"] = "claim" } });
+            // The pool refills meanwhile: a directory being made may have no record yet.
             var claimedDirectory = Directory.EnumerateDirectories(sandboxes)
-                .Single(d => File.ReadAllText(Path.Combine(d, "sandbox.json")).Contains(id, StringComparison.Ordinal));
+                .Single(d => File.Exists(Path.Combine(d, "sandbox.json")) && File.ReadAllText(Path.Combine(d, "sandbox.json")).Contains(id, StringComparison.Ordinal));
             Assert.Contains(Path.GetFileName(claimedDirectory), pooled);
 
             Assert.Equal(id + "\n", await api.ExecAsync(id, "hostname"));
