@@ -67,6 +67,11 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
 
             lane.LastClaimAt = clock.GetUtcNow();
             lane.Depth = lane.Target.MaxDepth;
+            if (lane.RetryAt < lane.LastClaimAt + options.Value.RefillDelayAfterClaim)
+            {
+                lane.RetryAt = lane.LastClaimAt + options.Value.RefillDelayAfterClaim;
+            }
+
             if (lane.Ready.Any(p => p.Stamp != current))
             {
                 // The image or envd changed: everything made before is stale, and so is a refill under way.
@@ -266,7 +271,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
             try
             {
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                tick.CancelAfter(options.Value.PollInterval);
+                tick.CancelAfter(UntilNextRefill());
                 await _wake.WaitAsync(tick.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
@@ -293,6 +298,18 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
     {
         _wake.Dispose();
         base.Dispose();
+    }
+
+    /// <summary>How long the loop may sleep: until the first lane below its depth may refill, at most the poll interval.</summary>
+    private TimeSpan UntilNextRefill()
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            var waits = Lanes.Where(l => l.Filling == 0 && l.Count < l.Depth).Select(l => l.RetryAt - now).ToList();
+            var wait = waits.Count == 0 ? options.Value.PollInterval : waits.Min();
+            return wait < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait > options.Value.PollInterval ? options.Value.PollInterval : wait;
+        }
     }
 
     private void Wake()
