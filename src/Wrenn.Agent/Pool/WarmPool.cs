@@ -153,11 +153,22 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         PoolLane? lane;
         int generation;
         List<PooledSandbox> surplus = [];
+
+        // What each template is made of now: ready sandboxes made of something else are drained
+        // without waiting for a claim to find them.
+        var stamps = options.Value.Targets.Select(t => t.Key.Template).Distinct().ToDictionary(t => t, filler.Stamp);
         lock (_gate)
         {
             if (_closed)
             {
                 return false;
+            }
+
+            foreach (var changed in Lanes.Where(l => l.Ready.Any(p => p.Stamp != stamps[l.Key.Template])))
+            {
+                surplus.AddRange(changed.Ready);
+                changed.Ready.Clear();
+                changed.Generation++;
             }
 
             foreach (var idle in Lanes.Where(l => l.Depth > 1 && now - l.LastClaimAt >= options.Value.IdleShrinkAfter))
@@ -189,7 +200,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
 
         if (surplus.Count > 0)
         {
-            logger.LogInformation("Warm pool: no claims for {Minutes:F0} min; destroying {Count} surplus sandbox(es)", options.Value.IdleShrinkAfter.TotalMinutes, surplus.Count);
+            logger.LogInformation("Warm pool: destroying {Count} sandbox(es) made of a changed template or past a quiet key's depth", surplus.Count);
             await RemoveAsync(surplus, cancellationToken).ConfigureAwait(false);
         }
 

@@ -133,6 +133,19 @@ public sealed class WarmPoolTests
     }
 
     [Fact]
+    public async Task A_changed_image_is_drained_by_the_refill_loop_without_a_claim()
+    {
+        using var pool = Pool(2);
+        await FillAsync(pool);
+        _filler.SetStamp("minimal", "v2");
+
+        await FillAsync(pool);
+        Assert.Equal(2, _filler.Destroyed.Count);
+        Assert.Equal(4, _filler.Made.Count);
+        Assert.Equal("v2", pool.TryTake(Minimal)!.Stamp);
+    }
+
+    [Fact]
     public async Task Refills_after_a_change_are_made_of_the_new_image()
     {
         using var pool = Pool(1);
