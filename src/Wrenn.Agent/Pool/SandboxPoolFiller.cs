@@ -11,6 +11,7 @@ public sealed class SandboxPoolFiller(
     SandboxStarter starter,
     SandboxTeardown teardown,
     TemplateStore templates,
+    SandboxRequestValidator validator,
     IOptions<AgentOptions> agentOptions) : IPoolFiller
 {
     /// <summary>Where images put envd (scripts/publish.sh, the image builder).</summary>
@@ -40,6 +41,9 @@ public sealed class SandboxPoolFiller(
     {
         var id = WrennIds.NewSandboxId();
         var spec = new CreateSandboxSpec(id, key.Template, key.Vcpus, key.MemoryMb, 0, new Dictionary<string, string>());
+
+        // A size no create may ask for (WRENN_WARM_POOL is the operator's) fails here, with the create's words.
+        validator.ValidateCreate(spec);
         var sandbox = new Sandbox(spec, Path.Combine(agentOptions.Value.SandboxesDir, id));
         await starter.StartAsync(sandbox, pooled: true, cancellationToken).ConfigureAwait(false);
         return sandbox;

@@ -67,6 +67,11 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
 
             lane.LastClaimAt = clock.GetUtcNow();
             lane.Depth = lane.Target.MaxDepth;
+            if (lane.RetryAt < lane.LastClaimAt + options.Value.RefillDelayAfterClaim)
+            {
+                lane.RetryAt = lane.LastClaimAt + options.Value.RefillDelayAfterClaim;
+            }
+
             if (lane.Ready.Any(p => p.Stamp != current))
             {
                 // The image or envd changed: everything made before is stale, and so is a refill under way.
@@ -148,11 +153,22 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         PoolLane? lane;
         int generation;
         List<PooledSandbox> surplus = [];
+
+        // What each template is made of now: ready sandboxes made of something else are drained
+        // without waiting for a claim to find them.
+        var stamps = options.Value.Targets.Select(t => t.Key.Template).Distinct().ToDictionary(t => t, filler.Stamp);
         lock (_gate)
         {
             if (_closed)
             {
                 return false;
+            }
+
+            foreach (var changed in Lanes.Where(l => l.Ready.Any(p => p.Stamp != stamps[l.Key.Template])))
+            {
+                surplus.AddRange(changed.Ready);
+                changed.Ready.Clear();
+                changed.Generation++;
             }
 
             foreach (var idle in Lanes.Where(l => l.Depth > 1 && now - l.LastClaimAt >= options.Value.IdleShrinkAfter))
@@ -184,7 +200,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
 
         if (surplus.Count > 0)
         {
-            logger.LogInformation("Warm pool: no claims for {Minutes:F0} min; destroying {Count} surplus sandbox(es)", options.Value.IdleShrinkAfter.TotalMinutes, surplus.Count);
+            logger.LogInformation("Warm pool: destroying {Count} sandbox(es) made of a changed template or past a quiet key's depth", surplus.Count);
             await RemoveAsync(surplus, cancellationToken).ConfigureAwait(false);
         }
 
@@ -266,7 +282,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
             try
             {
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                tick.CancelAfter(options.Value.PollInterval);
+                tick.CancelAfter(UntilNextRefill());
                 await _wake.WaitAsync(tick.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
@@ -293,6 +309,18 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
     {
         _wake.Dispose();
         base.Dispose();
+    }
+
+    /// <summary>How long the loop may sleep: until the first lane below its depth may refill, at most the poll interval.</summary>
+    private TimeSpan UntilNextRefill()
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            var waits = Lanes.Where(l => l.Filling == 0 && l.Count < l.Depth).Select(l => l.RetryAt - now).ToList();
+            var wait = waits.Count == 0 ? options.Value.PollInterval : waits.Min();
+            return wait < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait > options.Value.PollInterval ? options.Value.PollInterval : wait;
+        }
     }
 
     private void Wake()

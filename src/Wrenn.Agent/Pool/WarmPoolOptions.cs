@@ -29,6 +29,12 @@ public sealed class WarmPoolOptions
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long after a claim its key's refill waits: a burst of creates claims without refills taking
+    /// the cores from them (a claim takes a few milliseconds, a refill a few hundred).
+    /// </summary>
+    public TimeSpan RefillDelayAfterClaim { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How often the refill loop looks again when nothing woke it (idle shrink, backoff ends).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -73,11 +73,25 @@ public sealed class WarmPoolTests
         using var pool = Pool(1);
         await FillAsync(pool);
         var first = pool.TryTake(Minimal)!.Sandbox;
+        _clock.Advance(TimeSpan.FromSeconds(1));
         await FillAsync(pool);
 
         var second = pool.TryTake(Minimal)!.Sandbox;
         Assert.NotSame(first, second);
         Assert.Equal(2, _filler.Made.Count);
+    }
+
+    [Fact]
+    public async Task A_claim_holds_its_keys_refill_back_for_a_moment()
+    {
+        using var pool = Pool(2);
+        await FillAsync(pool);
+        Assert.NotNull(pool.TryTake(Minimal));
+
+        Assert.False(await pool.RefillOnceAsync(CancellationToken.None));
+        _clock.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.True(await pool.RefillOnceAsync(CancellationToken.None));
+        Assert.Equal(2, pool.ReadyCount(Minimal));
     }
 
     [Fact]
@@ -119,12 +133,26 @@ public sealed class WarmPoolTests
     }
 
     [Fact]
+    public async Task A_changed_image_is_drained_by_the_refill_loop_without_a_claim()
+    {
+        using var pool = Pool(2);
+        await FillAsync(pool);
+        _filler.SetStamp("minimal", "v2");
+
+        await FillAsync(pool);
+        Assert.Equal(2, _filler.Destroyed.Count);
+        Assert.Equal(4, _filler.Made.Count);
+        Assert.Equal("v2", pool.TryTake(Minimal)!.Stamp);
+    }
+
+    [Fact]
     public async Task Refills_after_a_change_are_made_of_the_new_image()
     {
         using var pool = Pool(1);
         await FillAsync(pool);
         _filler.SetStamp("minimal", "v2");
         Assert.Null(pool.TryTake(Minimal));
+        _clock.Advance(TimeSpan.FromSeconds(1));
         await FillAsync(pool);
 
         var taken = pool.TryTake(Minimal);
@@ -148,6 +176,7 @@ public sealed class WarmPoolTests
         await FillAsync(pool);
         Assert.Equal(3, _filler.Made.Count);
         pool.TryTake(Minimal);
+        _clock.Advance(TimeSpan.FromSeconds(1));
 
         // A refill of the drained template is under way while the drain runs.
         _filler.Hold = new TaskCompletionSource();
@@ -174,6 +203,7 @@ public sealed class WarmPoolTests
         Assert.Equal(2, _filler.Destroyed.Count);
 
         Assert.NotNull(pool.TryTake(Minimal));
+        _clock.Advance(TimeSpan.FromSeconds(1));
         await FillAsync(pool);
         Assert.Equal(3, pool.ReadyCount(Minimal));
     }

@@ -25,9 +25,12 @@ public sealed class WarmPoolTests
             // Pooled sandboxes are the host's, not the team's.
             Assert.Equal(0, (await api.GetAsync("/v1/sandboxes", HttpStatusCode.OK)).GetProperty("sandboxes").GetArrayLength());
 
+            var watch = Stopwatch.StartNew();
             var id = await api.CreateSandboxAsync(new { vcpus = 1, memory_mb = 256, env = new Dictionary<string, string> { ["POOL_TEST"] = "mine" }, metadata = new Dictionary<string, string> { ["who"] = "claim" } });
+            var warm = watch.Elapsed;
+            // The pool refills meanwhile: a directory being made may have no record yet.
             var claimedDirectory = Directory.EnumerateDirectories(sandboxes)
-                .Single(d => File.ReadAllText(Path.Combine(d, "sandbox.json")).Contains(id, StringComparison.Ordinal));
+                .Single(d => File.Exists(Path.Combine(d, "sandbox.json")) && File.ReadAllText(Path.Combine(d, "sandbox.json")).Contains(id, StringComparison.Ordinal));
             Assert.Contains(Path.GetFileName(claimedDirectory), pooled);
 
             Assert.Equal(id + "\n", await api.ExecAsync(id, "hostname"));
@@ -40,7 +43,11 @@ public sealed class WarmPoolTests
             Assert.Equal([id], listed.EnumerateArray().Select(s => s.GetProperty("id").GetString()));
 
             // A size the pool does not keep is made cold and still works.
+            watch.Restart();
             var cold = await api.CreateSandboxAsync(new { vcpus = 1, memory_mb = 512 });
+
+            // Reported, never asserted: timing goals belong to the benchmarks.
+            TestContext.Current.TestOutputHelper?.WriteLine($"API create: warm pool claim {warm.TotalMilliseconds:F1} ms, cold {watch.Elapsed.TotalMilliseconds:F1} ms");
             Assert.True(Directory.Exists(Path.Combine(sandboxes, cold)));
             Assert.Equal(cold + "\n", await api.ExecAsync(cold, "hostname"));
 

@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Network;
+using Wrenn.Agent.Os;
+using Wrenn.Agent.Pool;
+using Wrenn.Agent.Sandboxes;
+using Wrenn.Common.Ids;
+
+namespace Wrenn.Agent.Tests.Pool;
+
+/// <summary>What a claim makes of a pooled sandbox, with fakes for envd and the runtime: no root, no sandbox.</summary>
+public sealed class PoolClaimTests : IDisposable
+{
+    private const string PoolToken = "pool-token";
+
+    private readonly string _root = Directory.CreateTempSubdirectory("wrenn-claim-test-").FullName;
+    private readonly ManualClock _clock = new();
+    private readonly FakePoolFiller _filler = new();
+    private readonly FakeEnvd _envd = new(PoolToken);
+    private readonly SandboxTable _table = new();
+    private readonly PoolClaim _claims;
+
+    public PoolClaimTests()
+    {
+        var runtime = new FakeVmRuntime();
+        var agentOptions = Options.Create(new AgentOptions { WrennDir = _root });
+        var managerOptions = Options.Create(new SandboxManagerOptions());
+        var guest = new GuestSetup(runtime, _envd, new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), managerOptions, NullLogger<GuestSetup>.Instance);
+        var records = new SandboxRecordStore(runtime, agentOptions, NullLogger<SandboxRecordStore>.Instance);
+        _claims = new PoolClaim(_filler, _envd, guest, records, _table, managerOptions, _clock, NullLogger<PoolClaim>.Instance);
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private PooledSandbox Pooled()
+    {
+        var id = WrennIds.NewSandboxId();
+        var directory = Directory.CreateDirectory(Path.Combine(_root, "sandboxes", id)).FullName;
+        var sandbox = new Sandbox(new CreateSandboxSpec(id, "minimal", 1, 256, 0, new Dictionary<string, string>()), directory)
+        {
+            Slot = SlotAddresses.For(7, new NetworkOptions().SlotCidr),
+            EnvdAccessToken = PoolToken,
+            EnvdVersion = "0.2.0",
+            State = SandboxState.Running,
+            StartedAt = _clock.GetUtcNow() - TimeSpan.FromHours(1),
+        };
+        return new PooledSandbox(sandbox, new PoolKey("minimal", 1, 256), "v1");
+    }
+
+    private static CreateSandboxSpec Spec() =>
+        new(WrennIds.NewSandboxId(), "minimal", 1, 256, 300, new Dictionary<string, string> { ["A"] = "1" }, "team-b");
+
+    [Fact]
+    public async Task A_claim_gives_the_caller_its_id_team_token_env_name_and_timers()
+    {
+        var pooled = Pooled();
+        var spec = Spec();
+        _clock.Advance(TimeSpan.FromMinutes(5));
+
+        var claimed = await _claims.ClaimAsync(pooled, spec, CancellationToken.None);
+
+        Assert.NotNull(claimed);
+        Assert.Same(claimed, _table.Get(spec.SandboxId));
+        Assert.Equal((spec.SandboxId, "team-b", pooled.Sandbox.Directory, pooled.Sandbox.Id), (claimed.Id, claimed.Spec.TeamId, claimed.Directory, claimed.RuntimeId));
+
+        // The pool's token opened envd once, for the /init that replaced it.
+        Assert.Matches("^[0-9a-f]{64}$", claimed.EnvdAccessToken);
+        Assert.Equal(claimed.EnvdAccessToken, _envd.CurrentToken);
+        Assert.Equal(spec.Environment, _envd.Environment);
+
+        // Renamed as root, after the token changed (the rename used the new one).
+        var (user, command) = Assert.Single(_envd.Processes);
+        Assert.Equal("root", user);
+        Assert.EndsWith(" " + spec.SandboxId, command, StringComparison.Ordinal);
+        Assert.Contains("/etc/hosts", command, StringComparison.Ordinal);
+
+        Assert.Equal(_clock.GetUtcNow(), claimed.StartedAt);
+        Assert.Equal(_clock.GetUtcNow(), claimed.LastActiveAt);
+        Assert.Equal(300u, claimed.TimeoutSec);
+        Assert.Equal(SandboxState.Running, claimed.State);
+
+        var record = await new SandboxRecordStore(new FakeVmRuntime(), Options.Create(new AgentOptions { WrennDir = _root }), NullLogger<SandboxRecordStore>.Instance).ReadAsync(claimed.Directory, CancellationToken.None);
+        Assert.Equal((spec.SandboxId, false, claimed.EnvdAccessToken, "team-b"), (record!.SandboxId, record.Pooled, record.EnvdAccessToken, record.TeamId));
+        Assert.Empty(_filler.Destroyed);
+    }
+
+    [Fact]
+    public async Task A_claim_that_fails_destroys_the_pooled_sandbox_and_leaves_the_table_empty()
+    {
+        var pooled = Pooled();
+        _envd.InitFailure = new InjectedFaultException("envd gone");
+
+        Assert.Null(await _claims.ClaimAsync(pooled, Spec(), CancellationToken.None));
+
+        Assert.True(_table.IsEmpty);
+        Assert.Equal(pooled.Sandbox.Directory, Assert.Single(_filler.Destroyed).Directory);
+    }
+
+    [Fact]
+    public async Task A_claim_for_an_id_already_here_destroys_the_pooled_sandbox_and_keeps_the_other()
+    {
+        var spec = Spec();
+        var existing = _table.GetOrAdd(new Sandbox(spec, Path.Combine(_root, "sandboxes", spec.SandboxId)));
+        var pooled = Pooled();
+
+        Assert.Null(await _claims.ClaimAsync(pooled, spec, CancellationToken.None));
+
+        Assert.Same(existing, _table.Get(spec.SandboxId));
+        Assert.Same(pooled.Sandbox, Assert.Single(_filler.Destroyed));
+        Assert.Equal(PoolToken, _envd.CurrentToken);
+    }
+}
