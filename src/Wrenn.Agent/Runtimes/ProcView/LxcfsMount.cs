@@ -252,7 +252,10 @@ public sealed class LxcfsMount(
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/comm").Trim() == "lxcfs";
+            // A zombie (exited, not yet reaped by whoever adopted it) has gone as far as it can.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var afterName = stat.LastIndexOf(')');
+            return stat.Contains("(lxcfs)", StringComparison.Ordinal) && afterName > 0 && afterName + 2 < stat.Length && stat[afterName + 2] != 'Z';
         }
         catch (IOException)
         {
