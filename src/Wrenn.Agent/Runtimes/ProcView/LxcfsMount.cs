@@ -209,17 +209,22 @@ public sealed class LxcfsMount(
         Mounts.UnmountIfMounted(mountPoint);
         if (ReadPid() is { } pid)
         {
-            var deadline = time.GetTimestamp();
-            while (IsLxcfsProcess(pid) && time.GetElapsedTime(deadline) < TimeSpan.FromSeconds(2))
+            // It ends once unmounted, but only after its loadavg thread's next wake-up (up to 5 s): after a
+            // second it is killed, which an unmounted lxcfs takes no harm from.
+            if (!await ExitedAsync(pid, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
-            }
+                logger.LogDebug("lxcfs (pid {Pid}) still ran a second after its unmount; stopping it", pid);
+                try
+                {
+                    using var process = System.Diagnostics.Process.GetProcessById(pid);
+                    process.Kill();
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+                {
+                    // It ended meanwhile.
+                }
 
-            if (IsLxcfsProcess(pid))
-            {
-                logger.LogWarning("lxcfs (pid {Pid}) still ran after its unmount; stopping it", pid);
-                using var process = System.Diagnostics.Process.GetProcessById(pid);
-                process.Kill();
+                await ExitedAsync(pid, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -234,6 +239,22 @@ public sealed class LxcfsMount(
         }
 
         logger.LogInformation("Stopped lxcfs at {MountPoint}", mountPoint);
+    }
+
+    private async Task<bool> ExitedAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (IsLxcfsProcess(pid))
+        {
+            if (time.GetElapsedTime(started) > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     private int? ReadPid()
