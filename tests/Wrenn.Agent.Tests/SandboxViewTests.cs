@@ -50,16 +50,28 @@ public sealed class SandboxViewTests
         var agent = new AgentUnderTest(new NoStepFaults(), services => services.Configure<LxcfsOptions>(o => o.SystemMountPoint = null));
         var mountPoint = Path.Combine(agent.WrennDir, "lxcfs");
         int pid;
+        System.Diagnostics.Process? bystander = null;
         try
         {
             var spec = Spec();
             await agent.Manager.CreateAsync(spec, ct);
             Assert.True(Mounts.IsMountPoint(mountPoint), "the agent mounts its own lxcfs on first use");
             pid = int.Parse(File.ReadAllText(mountPoint + ".pid").Trim(), CultureInfo.InvariantCulture);
+
+            // A mount namespace made meanwhile (as QEMU's launcher makes one) copies every host mount, lxcfs's
+            // too, but reads nothing from it: it must not keep the agent's lxcfs alive as a sandbox would.
+            bystander = System.Diagnostics.Process.Start("unshare", ["--mount", "--propagation", "private", "--", "sleep", "60"]);
+            await Task.Delay(300, ct);
+            await agent.Manager.DestroyAsync(spec.SandboxId, ct);
         }
         finally
         {
             await agent.DisposeAsync();
+            if (bystander is not null)
+            {
+                bystander.Kill();
+                bystander.Dispose();
+            }
         }
 
         Assert.False(Mounts.IsMountPoint(mountPoint));

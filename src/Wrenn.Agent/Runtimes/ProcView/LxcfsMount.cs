@@ -320,7 +320,7 @@ public sealed class LxcfsMount(
         return null;
     }
 
-    /// <summary>How many other mount namespaces (sandboxes) hold a mount of <paramref name="device"/>.</summary>
+    /// <summary>How many other mount namespaces (sandboxes) hold files bound from the lxcfs mount <paramref name="device"/>.</summary>
     private static int MountNamespacesUsing(string device)
     {
         var own = ReadLink("/proc/self/ns/mnt");
@@ -338,7 +338,10 @@ public sealed class LxcfsMount(
 
             try
             {
-                if (File.ReadLines(Path.Combine(process, "mountinfo")).Any(l => l.Split(' ') is { Length: > 2 } f && f[2] == device))
+                // A sandbox binds single files (the mount's root is e.g. /proc/meminfo); a namespace that merely
+                // copied the host's mounts when it was made (QEMU's launcher, another unshare) holds the whole
+                // mount (root "/") and reads nothing from it.
+                if (File.ReadLines(Path.Combine(process, "mountinfo")).Any(l => l.Split(' ') is { Length: > 3 } f && f[2] == device && f[3] != "/"))
                 {
                     users++;
                 }
