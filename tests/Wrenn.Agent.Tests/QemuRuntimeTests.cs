@@ -338,6 +338,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             // What QEMU works on stays root's alone (it got them as open descriptors); only its working directory is its own.
             AssertOwnerAndMode(Path.Combine(sandboxDirectory, "disk.qcow2"), 0, "600");
             AssertOwnerAndMode(Path.Combine(sandboxDirectory, "qemu"), long.Parse(uid, System.Globalization.CultureInfo.InvariantCulture), "700");
+            // Guest RAM: the VM user's own file (QEMU reopens it through /proc/self/fd with its own rights), no one else's.
+            AssertOwnerAndMode(Path.Combine(sandboxDirectory, "memory.ram"), long.Parse(uid, System.Globalization.CultureInfo.InvariantCulture), "600");
             Assert.Equal("ok\n", await ExecAsync(agent, spec.SandboxId, "echo ok"));
 
             // Another VM (restored from the base snapshot the first one left) runs as another user: one QEMU cannot signal or trace the other.

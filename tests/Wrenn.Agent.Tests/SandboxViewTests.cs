@@ -50,20 +50,32 @@ public sealed class SandboxViewTests
         var agent = new AgentUnderTest(new NoStepFaults(), services => services.Configure<LxcfsOptions>(o => o.SystemMountPoint = null));
         var mountPoint = Path.Combine(agent.WrennDir, "lxcfs");
         int pid;
+        System.Diagnostics.Process? bystander = null;
         try
         {
             var spec = Spec();
             await agent.Manager.CreateAsync(spec, ct);
             Assert.True(Mounts.IsMountPoint(mountPoint), "the agent mounts its own lxcfs on first use");
             pid = int.Parse(File.ReadAllText(mountPoint + ".pid").Trim(), CultureInfo.InvariantCulture);
+
+            // A mount namespace made meanwhile (as QEMU's launcher makes one) copies every host mount, lxcfs's
+            // too, but reads nothing from it: it must not keep the agent's lxcfs alive as a sandbox would.
+            bystander = System.Diagnostics.Process.Start("unshare", ["--mount", "--propagation", "private", "--", "sleep", "60"]);
+            await Task.Delay(300, ct);
+            await agent.Manager.DestroyAsync(spec.SandboxId, ct);
         }
         finally
         {
             await agent.DisposeAsync();
+            if (bystander is not null)
+            {
+                bystander.Kill();
+                bystander.Dispose();
+            }
         }
 
         Assert.False(Mounts.IsMountPoint(mountPoint));
-        Assert.False(File.Exists($"/proc/{pid}/comm") && File.ReadAllText($"/proc/{pid}/comm").Trim() == "lxcfs", $"lxcfs (pid {pid}) still runs");
+        Assert.False(IsRunningLxcfs(pid), $"lxcfs (pid {pid}) still runs");
     }
 
     [Fact]
@@ -91,6 +103,20 @@ public sealed class SandboxViewTests
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('=', 2))
             .ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : "", StringComparer.Ordinal);
+    }
+
+    /// <summary>True while <paramref name="pid"/> is an lxcfs that has not exited (a zombie waiting to be reaped has).</summary>
+    private static bool IsRunningLxcfs(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat.Contains("(lxcfs)", StringComparison.Ordinal) && stat[stat.LastIndexOf(')') + 2] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());

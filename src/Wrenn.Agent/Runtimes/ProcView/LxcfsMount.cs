@@ -209,17 +209,22 @@ public sealed class LxcfsMount(
         Mounts.UnmountIfMounted(mountPoint);
         if (ReadPid() is { } pid)
         {
-            var deadline = time.GetTimestamp();
-            while (IsLxcfsProcess(pid) && time.GetElapsedTime(deadline) < TimeSpan.FromSeconds(2))
+            // It ends once unmounted, but only after its loadavg thread's next wake-up (up to 5 s): after a
+            // second it is killed, which an unmounted lxcfs takes no harm from.
+            if (!await ExitedAsync(pid, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
-            }
+                logger.LogDebug("lxcfs (pid {Pid}) still ran a second after its unmount; stopping it", pid);
+                try
+                {
+                    using var process = System.Diagnostics.Process.GetProcessById(pid);
+                    process.Kill();
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+                {
+                    // It ended meanwhile.
+                }
 
-            if (IsLxcfsProcess(pid))
-            {
-                logger.LogWarning("lxcfs (pid {Pid}) still ran after its unmount; stopping it", pid);
-                using var process = System.Diagnostics.Process.GetProcessById(pid);
-                process.Kill();
+                await ExitedAsync(pid, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -234,6 +239,22 @@ public sealed class LxcfsMount(
         }
 
         logger.LogInformation("Stopped lxcfs at {MountPoint}", mountPoint);
+    }
+
+    private async Task<bool> ExitedAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (IsLxcfsProcess(pid))
+        {
+            if (time.GetElapsedTime(started) > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     private int? ReadPid()
@@ -252,7 +273,10 @@ public sealed class LxcfsMount(
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/comm").Trim() == "lxcfs";
+            // A zombie (exited, not yet reaped by whoever adopted it) has gone as far as it can.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var afterName = stat.LastIndexOf(')');
+            return stat.Contains("(lxcfs)", StringComparison.Ordinal) && afterName > 0 && afterName + 2 < stat.Length && stat[afterName + 2] != 'Z';
         }
         catch (IOException)
         {
@@ -296,7 +320,7 @@ public sealed class LxcfsMount(
         return null;
     }
 
-    /// <summary>How many other mount namespaces (sandboxes) hold a mount of <paramref name="device"/>.</summary>
+    /// <summary>How many other mount namespaces (sandboxes) hold files bound from the lxcfs mount <paramref name="device"/>.</summary>
     private static int MountNamespacesUsing(string device)
     {
         var own = ReadLink("/proc/self/ns/mnt");
@@ -314,7 +338,10 @@ public sealed class LxcfsMount(
 
             try
             {
-                if (File.ReadLines(Path.Combine(process, "mountinfo")).Any(l => l.Split(' ') is { Length: > 2 } f && f[2] == device))
+                // A sandbox binds single files (the mount's root is e.g. /proc/meminfo); a namespace that merely
+                // copied the host's mounts when it was made (QEMU's launcher, another unshare) holds the whole
+                // mount (root "/") and reads nothing from it.
+                if (File.ReadLines(Path.Combine(process, "mountinfo")).Any(l => l.Split(' ') is { Length: > 3 } f && f[2] == device && f[3] != "/"))
                 {
                     users++;
                 }

@@ -184,8 +184,7 @@ public sealed class QemuRuntime(
             throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no saved memory to resume from");
         }
 
-        var saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.ListString)
-            ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no QEMU arguments");
+        var saved = await SavedArgumentsAsync(sandbox, cancellationToken).ConfigureAwait(false);
         var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
         await guestTap.EnsureConnectedAsync(sandbox.Network, user, cancellationToken).ConfigureAwait(false);
 
@@ -200,8 +199,18 @@ public sealed class QemuRuntime(
     {
         try
         {
-            await LaunchAsync(sandbox, boot, [.. arguments, "-incoming", $"fd:{QemuLaunch.IncomingFd}"], memory, cancellationToken).ConfigureAwait(false);
+            var fileBacked = RamOf(arguments) != GuestRam.Anonymous;
+            var incoming = $"fd:{QemuLaunch.IncomingFd.ToString(CultureInfo.InvariantCulture)}";
+
+            // QEMU 7.2 has no property for x-ignore-shared: the incoming side waits (defer) until it is set.
+            await LaunchAsync(sandbox, boot, [.. arguments, "-incoming", fileBacked ? "defer" : incoming], memory, cancellationToken).ConfigureAwait(false);
             await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), options.Value.ProcessStartTimeout, cancellationToken).ConfigureAwait(false);
+            if (fileBacked)
+            {
+                await IgnoreSharedRamAsync(qmp, cancellationToken).ConfigureAwait(false);
+                await qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = incoming }, cancellationToken).ConfigureAwait(false);
+            }
+
             await WaitForIncomingAsync(qmp, cancellationToken).ConfigureAwait(false);
             await qmp.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
         }
@@ -218,6 +227,11 @@ public sealed class QemuRuntime(
     /// </summary>
     private async Task SaveMemoryAsync(QmpClient qmp, RuntimeSandbox sandbox, string memory, CancellationToken cancellationToken)
     {
+        if (RamOf(await SavedArgumentsAsync(sandbox, cancellationToken).ConfigureAwait(false)) != GuestRam.Anonymous)
+        {
+            await IgnoreSharedRamAsync(qmp, cancellationToken).ConfigureAwait(false);
+        }
+
         await qmp.ExecuteAsync("stop", null, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -310,7 +324,8 @@ public sealed class QemuRuntime(
     {
         var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
         // "rng": base snapshots taken before the virtio-rng device are not reused; new ones have it.
-        return string.Join('|', RuntimeName, kernel.Identity(), options.Value.Machine, Accelerator, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture), "rng");
+        // "ram-file": nor those whose RAM is in the state stream; new ones keep it in a file clones map privately.
+        return string.Join('|', RuntimeName, kernel.Identity(), options.Value.Machine, Accelerator, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture), "rng", "ram-file");
     }
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
@@ -465,11 +480,10 @@ public sealed class QemuRuntime(
             // Guest RAM in a file: shared, its pages are the file's, so a pause (x-ignore-shared: shared
             // RAM is not in the stream) writes device state only and a resume maps the same file again.
             // Private, it is a copy-on-write view of a template's RAM that clones of it share.
-            // x-ignore-shared is set on every such VM, both ways: a stream is read as it was written.
+            // x-ignore-shared is set over QMP on every such VM, both ways: a stream is read as it was written.
             arguments.AddRange(
             [
                 "-object", $"memory-backend-file,id={MemoryBackendId},size={sandbox.MemoryMb.ToString(CultureInfo.InvariantCulture)}M,mem-path=/proc/self/fd/{QemuLaunch.RamFd.ToString(CultureInfo.InvariantCulture)},share={(ram == GuestRam.Shared ? "on" : "off")}",
-                "-global", "migration.x-ignore-shared=on",
             ]);
         }
 
@@ -551,6 +565,20 @@ public sealed class QemuRuntime(
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private static async Task<List<string>> SavedArgumentsAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
+        JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.ListString)
+            ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no QEMU arguments");
+
+    /// <summary>
+    /// Migration leaves RAM that is a shared file out of the stream (the file holds it); a private mapping of a
+    /// template's RAM is not shared, so a clone's RAM is still saved. Set on both ends of every file-backed VM.
+    /// </summary>
+    private static Task IgnoreSharedRamAsync(QmpClient qmp, CancellationToken cancellationToken) =>
+        qmp.ExecuteAsync(
+            "migrate-set-capabilities",
+            new JsonObject { ["capabilities"] = new JsonArray(new JsonObject { ["capability"] = "x-ignore-shared", ["state"] = true }) },
+            cancellationToken);
 
     /// <summary>How guest RAM is held by the QEMU these arguments start (saved arguments say it for a resume).</summary>
     private static GuestRam RamOf(IReadOnlyList<string> arguments) =>
