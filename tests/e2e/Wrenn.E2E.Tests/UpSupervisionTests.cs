@@ -104,11 +104,41 @@ public sealed partial class UpSupervisionTests
         }
     }
 
+    [Theory]
+    [InlineData("wrenn", "wrenn up: ")]
+    [InlineData("wrenn-agent", "wrenn-agent: ")]
+    public async Task The_qemu_runtime_without_qemu_installed_is_refused_in_one_sentence_naming_the_debian_packages(string program, string prefix)
+    {
+        TestEnvironment.RequireBuildAndImage();
+        var root = Directory.CreateTempSubdirectory("wrenn-e2e-").FullName;
+        try
+        {
+            string[] arguments = program == "wrenn"
+                ? ["up", "--runtime", "qemu", "--wrenn-dir", Path.Combine(root, "wrenn-dir"), "--listen", "127.0.0.1:0", "--host-listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0"]
+                : ["--runtime", "qemu", "--wrenn-dir", Path.Combine(root, "wrenn-dir"), "--listen", "127.0.0.1:0"];
+            // No PATH entry holds QEMU (nor anything else): what a host without the packages looks like.
+            var (exitCode, output) = await RunAsync(Path.Combine(TestEnvironment.Builds, program), arguments, TestContext.Current.CancellationToken, new Dictionary<string, string> { ["PATH"] = "/nonexistent" });
+            Assert.Equal(1, exitCode);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length == 1, output);
+            Assert.StartsWith(prefix + "the qemu runtime needs qemu-system-x86_64 and qemu-img, which are not installed: apt-get install qemu-system-x86 qemu-utils", lines[0], StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('Z');
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, CancellationToken cancellationToken)
+    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
