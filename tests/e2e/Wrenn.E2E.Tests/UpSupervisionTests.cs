@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 
 namespace Wrenn.E2E.Tests;
@@ -101,6 +102,61 @@ public sealed partial class UpSupervisionTests
         finally
         {
             Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Switching_the_database_of_a_wrenn_dir_and_back_starts_each_time_with_that_databases_key()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var first = await RunningPlatform.StartAsync(ct);
+        var keyA = first.ApiKey;
+        await first.DisposeAsync(deleteRoot: false);
+        var root = first.Root;
+        try
+        {
+            // An empty database where the first one was (as a switch to PostgreSQL would be).
+            foreach (var file in Directory.EnumerateFiles(first.WrennDir, "wrenn.db*"))
+            {
+                File.Move(file, file + ".a");
+            }
+
+            var second = await RunningPlatform.StartAsync(ct, root);
+            try
+            {
+                Assert.NotEqual(keyA, second.ApiKey);
+                using var created = await second.Http.PostAsJsonAsync("/v1/sandboxes", new { }, ct);
+                Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct) + second.Logs());
+            }
+            finally
+            {
+                await second.DisposeAsync(deleteRoot: false);
+            }
+
+            // And back to the first database: its own admin credentials and its own host again.
+            foreach (var file in Directory.EnumerateFiles(first.WrennDir, "wrenn.db*").Where(f => !f.EndsWith(".a", StringComparison.Ordinal)))
+            {
+                File.Delete(file);
+            }
+
+            foreach (var file in Directory.EnumerateFiles(first.WrennDir, "wrenn.db*.a"))
+            {
+                File.Move(file, file[..^2]);
+            }
+
+            await using var third = await RunningPlatform.StartAsync(ct, root);
+            Assert.Equal(keyA, third.ApiKey);
+            using var again = await third.Http.PostAsJsonAsync("/v1/sandboxes", new { }, ct);
+            Assert.True(again.StatusCode == HttpStatusCode.Created, await again.Content.ReadAsStringAsync(ct) + third.Logs());
+            using var hosts = await third.Http.GetAsync(new Uri("/health", UriKind.Relative), ct);
+            Assert.Equal(HttpStatusCode.OK, hosts.StatusCode);
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
         }
     }
 
