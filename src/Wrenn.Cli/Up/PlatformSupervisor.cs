@@ -336,12 +336,6 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         // Control plane first, so nothing new reaches the agent while it destroys sandboxes.
         await controlPlane.StopAsync(ControlPlaneStopGrace).ConfigureAwait(false);
         await agent.StopAsync(AgentStopGrace).ConfigureAwait(false);
-        if (options.Ephemeral)
-        {
-            // Every sandbox is gone: the parent cgroups runc left are the last thing Wrenn made.
-            _ = CgroupParents.RemoveEmpty();
-        }
-
         output.WriteLine("wrenn up: stopped");
         return 0;
     }

@@ -106,6 +106,28 @@ public sealed partial class UpSupervisionTests
     }
 
     [Fact]
+    public async Task An_ephemeral_stop_leaves_no_empty_parent_cgroup_behind()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await RunningPlatform.StartAsync(ct);
+        using (var created = await platform.Http.PostAsJsonAsync("/v1/sandboxes", new { }, ct))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct) + platform.Logs());
+        }
+
+        Assert.Contains(Directory.EnumerateDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup"), hierarchy => Directory.Exists(Path.Combine(hierarchy, "wrenn")));
+        Assert.Equal(0, await platform.StopAsync());
+
+        // A parent may stay only while it holds another agent's sandboxes (other test runs on this machine).
+        var emptyParents = Directory.EnumerateDirectories("/sys/fs/cgroup")
+            .Prepend("/sys/fs/cgroup")
+            .SelectMany(hierarchy => new[] { Path.Combine(hierarchy, "wrenn"), Path.Combine(hierarchy, "wrenn-qemu") })
+            .Where(parent => Directory.Exists(parent) && !Directory.EnumerateDirectories(parent).Any())
+            .ToList();
+        Assert.True(emptyParents.Count == 0, "empty parent cgroups left: " + string.Join(", ", emptyParents));
+    }
+
+    [Fact]
     public async Task Switching_the_database_of_a_wrenn_dir_and_back_starts_each_time_with_that_databases_key()
     {
         var ct = TestContext.Current.CancellationToken;
