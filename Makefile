@@ -1,7 +1,7 @@
 # Wrenn — the only entry point a person needs.
 #   make up      install what is missing, build, build the base image, start the platform (SQLite)
 #   make test    install what tests need, build, then the whole suite, then a leak check
-#   make build   binaries into builds/: wrenn-cp, wrenn-agent, envd, wrenn
+#   make build   binaries into builds/: wrenn-cp, wrenn-agent, envd, wrenn; SDK packages into builds/sdk/
 #   make bench   benchmarks (ratios against raw baselines); JSON into bench/results/
 #   make soak    long runs: a 2 GiB file through the API, 1000 create/exec/destroy cycles 20 at a time
 SHELL := /bin/bash
@@ -32,6 +32,7 @@ deps-test:
 
 build: deps-build
 	@scripts/publish.sh
+	@scripts/package-sdks.sh
 
 image: deps build
 	builds/wrenn image build minimal
@@ -66,6 +67,8 @@ test: deps-test build image kernel
 	@scripts/with-platform.sh sdk/dotnet/run-tests.sh
 	@echo "=== sdk/typescript (against a platform of its own)"
 	@scripts/with-platform.sh sdk/typescript/run-tests.sh
+	@echo "=== builds/sdk (each SDK package installed outside the repository and used once, against a platform of its own)"
+	@scripts/with-platform.sh sdk/packages-test.sh
 	@echo "=== tests/vm (the QEMU runtime through the whole platform, software emulation)"
 	@WRENN_TEST_RUNTIME=qemu scripts/with-platform.sh python3 tests/vm/test_qemu_platform.py
 	@scripts/leak-check.sh

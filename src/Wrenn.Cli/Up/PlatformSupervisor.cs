@@ -53,17 +53,22 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
             return 1;
         }
 
+        // A runtime whose programs are missing says so before a minute of image building, in one sentence.
+        var runtime = RuntimeChoice.Resolve(options.Runtime);
+        if (RuntimeChoice.MissingTools(runtime, RuntimeChoice.IsOnPath).Count > 0)
+        {
+            await Console.Error.WriteLineAsync("wrenn up: " + RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath)).ConfigureAwait(false);
+            return 1;
+        }
+
         var builder = new ImageBuilder(output);
         await builder.BuildAsync(
             new ImageBuildRequest("minimal", Path.Combine(options.WrennDir, "images"), Path.Combine(options.BinDirectory, "envd"), Force: false),
             stopToken).ConfigureAwait(false);
 
-        // The runtime must be ready before anything starts: QEMU's guest kernel is fetched like the image
-        // is built, and a missing program is one sentence naming its package, not a 500 on the first create.
-        var runtime = RuntimeChoice.Resolve(options.Runtime);
-        if (RuntimeChoice.MissingTools(runtime, RuntimeChoice.IsOnPath).Count == 0
-            && runtime == RuntimeChoice.Qemu
-            && RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath) is not null)
+        // The runtime must be ready before anything starts: QEMU's guest kernel is fetched as the image is
+        // built, so the first create does not fail on it.
+        if (runtime == RuntimeChoice.Qemu && RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath) is not null)
         {
             await new KernelInstaller(output).InstallAsync(Path.Combine(options.WrennDir, "kernels"), force: false, stopToken).ConfigureAwait(false);
         }
@@ -331,12 +336,6 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         // Control plane first, so nothing new reaches the agent while it destroys sandboxes.
         await controlPlane.StopAsync(ControlPlaneStopGrace).ConfigureAwait(false);
         await agent.StopAsync(AgentStopGrace).ConfigureAwait(false);
-        if (options.Ephemeral)
-        {
-            // Every sandbox is gone: the parent cgroups runc left are the last thing Wrenn made.
-            _ = CgroupParents.RemoveEmpty();
-        }
-
         output.WriteLine("wrenn up: stopped");
         return 0;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 
 namespace Wrenn.E2E.Tests;
@@ -104,11 +105,118 @@ public sealed partial class UpSupervisionTests
         }
     }
 
+    [Fact]
+    public async Task An_ephemeral_stop_leaves_no_empty_parent_cgroup_behind()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var platform = await RunningPlatform.StartAsync(ct);
+        using (var created = await platform.Http.PostAsJsonAsync("/v1/sandboxes", new { }, ct))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct) + platform.Logs());
+        }
+
+        Assert.Contains(Directory.EnumerateDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup"), hierarchy => Directory.Exists(Path.Combine(hierarchy, "wrenn")));
+        Assert.Equal(0, await platform.StopAsync());
+
+        // A parent may stay only while it holds another agent's sandboxes (other test runs on this machine).
+        var emptyParents = Directory.EnumerateDirectories("/sys/fs/cgroup")
+            .Prepend("/sys/fs/cgroup")
+            .SelectMany(hierarchy => new[] { Path.Combine(hierarchy, "wrenn"), Path.Combine(hierarchy, "wrenn-qemu") })
+            .Where(parent => Directory.Exists(parent) && !Directory.EnumerateDirectories(parent).Any())
+            .ToList();
+        Assert.True(emptyParents.Count == 0, "empty parent cgroups left: " + string.Join(", ", emptyParents));
+    }
+
+    [Fact]
+    public async Task Switching_the_database_of_a_wrenn_dir_and_back_starts_each_time_with_that_databases_key()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var first = await RunningPlatform.StartAsync(ct);
+        var keyA = first.ApiKey;
+        await first.DisposeAsync(deleteRoot: false);
+        var root = first.Root;
+        try
+        {
+            // An empty database where the first one was (as a switch to PostgreSQL would be).
+            foreach (var file in Directory.EnumerateFiles(first.WrennDir, "wrenn.db*"))
+            {
+                File.Move(file, file + ".a");
+            }
+
+            var second = await RunningPlatform.StartAsync(ct, root);
+            try
+            {
+                Assert.NotEqual(keyA, second.ApiKey);
+                using var created = await second.Http.PostAsJsonAsync("/v1/sandboxes", new { }, ct);
+                Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct) + second.Logs());
+            }
+            finally
+            {
+                await second.DisposeAsync(deleteRoot: false);
+            }
+
+            // And back to the first database: its own admin credentials and its own host again.
+            foreach (var file in Directory.EnumerateFiles(first.WrennDir, "wrenn.db*").Where(f => !f.EndsWith(".a", StringComparison.Ordinal)))
+            {
+                File.Delete(file);
+            }
+
+            foreach (var file in Directory.EnumerateFiles(first.WrennDir, "wrenn.db*.a"))
+            {
+                File.Move(file, file[..^2]);
+            }
+
+            await using var third = await RunningPlatform.StartAsync(ct, root);
+            Assert.Equal(keyA, third.ApiKey);
+            using var again = await third.Http.PostAsJsonAsync("/v1/sandboxes", new { }, ct);
+            Assert.True(again.StatusCode == HttpStatusCode.Created, await again.Content.ReadAsStringAsync(ct) + third.Logs());
+            using var hosts = await third.Http.GetAsync(new Uri("/health", UriKind.Relative), ct);
+            Assert.Equal(HttpStatusCode.OK, hosts.StatusCode);
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("wrenn", "wrenn up: ")]
+    [InlineData("wrenn-agent", "wrenn-agent: ")]
+    public async Task The_qemu_runtime_without_qemu_installed_is_refused_in_one_sentence_naming_the_debian_packages(string program, string prefix)
+    {
+        TestEnvironment.RequireBuildAndImage();
+        var root = Directory.CreateTempSubdirectory("wrenn-e2e-").FullName;
+        try
+        {
+            string[] arguments = program == "wrenn"
+                ? ["up", "--runtime", "qemu", "--wrenn-dir", Path.Combine(root, "wrenn-dir"), "--listen", "127.0.0.1:0", "--host-listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0"]
+                : ["--runtime", "qemu", "--wrenn-dir", Path.Combine(root, "wrenn-dir"), "--listen", "127.0.0.1:0"];
+            // No PATH entry holds QEMU (nor anything else): what a host without the packages looks like.
+            var (exitCode, output) = await RunAsync(Path.Combine(TestEnvironment.Builds, program), arguments, TestContext.Current.CancellationToken, new Dictionary<string, string> { ["PATH"] = "/nonexistent" });
+            Assert.Equal(1, exitCode);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(lines.Length == 1, output);
+            Assert.StartsWith(prefix + "the qemu runtime needs qemu-system-x86_64 and qemu-img, which are not installed: apt-get install qemu-system-x86 qemu-utils", lines[0], StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('Z');
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, CancellationToken cancellationToken)
+    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
+
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
