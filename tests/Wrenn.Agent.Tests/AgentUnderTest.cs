@@ -36,6 +36,10 @@ public sealed class AgentUnderTest : IAsyncDisposable
         services.AddLogging();
         AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = WrennDir, Runtime = runtime });
         services.Configure<Network.NetworkOptions>(network => network.Nameservers = "none");
+
+        // The agent's own lxcfs mount is made at the first create and kept until the agent stops, so tests
+        // that compare the host before and after a sandbox would count it: only the tests of it turn it on.
+        services.Configure<Runtimes.ProcView.LxcfsOptions>(lxcfs => lxcfs.Enabled = false);
         services.Replace(ServiceDescriptor.Singleton(faults));
         configure?.Invoke(services);
         _services = services.BuildServiceProvider();

@@ -29,7 +29,7 @@ public sealed class SandboxViewTests
     {
         Assert.SkipWhen(Environment.ProcessorCount < 2, "the host must have more CPUs than the sandbox for this to mean anything");
         var ct = TestContext.Current.CancellationToken;
-        await using var agent = new AgentUnderTest(new NoStepFaults(), services => services.Configure<LxcfsOptions>(o => o.SystemMountPoint = null));
+        await using var agent = new AgentUnderTest(new NoStepFaults(), services => services.Configure<LxcfsOptions>(o => (o.Enabled, o.SystemMountPoint) = (true, null)));
         var spec = Spec();
         await agent.Manager.CreateAsync(spec, ct);
 
@@ -47,7 +47,7 @@ public sealed class SandboxViewTests
     public async Task The_agents_lxcfs_is_unmounted_and_gone_when_the_agent_stops()
     {
         var ct = TestContext.Current.CancellationToken;
-        var agent = new AgentUnderTest(new NoStepFaults(), services => services.Configure<LxcfsOptions>(o => o.SystemMountPoint = null));
+        var agent = new AgentUnderTest(new NoStepFaults(), services => services.Configure<LxcfsOptions>(o => (o.Enabled, o.SystemMountPoint) = (true, null)));
         var mountPoint = Path.Combine(agent.WrennDir, "lxcfs");
         int pid;
         System.Diagnostics.Process? bystander = null;
@@ -84,6 +84,7 @@ public sealed class SandboxViewTests
         var ct = TestContext.Current.CancellationToken;
         await using var agent = new AgentUnderTest(new NoStepFaults(), services => services.Configure<LxcfsOptions>(o =>
         {
+            o.Enabled = true;
             o.SystemMountPoint = null;
             o.Binary = "/nonexistent/lxcfs";
         }));
