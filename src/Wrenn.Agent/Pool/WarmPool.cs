@@ -13,6 +13,9 @@ namespace Wrenn.Agent.Pool;
 /// </summary>
 public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> options, TimeProvider clock, ILogger<WarmPool> logger) : BackgroundService
 {
+    /// <summary>The longest one refill may take before it is rolled back.</summary>
+    private static readonly TimeSpan FillBudget = TimeSpan.FromMinutes(2);
+
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly List<Task> _removals = [];
@@ -214,7 +217,11 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         try
         {
             stamp = filler.Stamp(lane.Key.Template) ?? throw new InvalidOperationException($"template '{lane.Key.Template}' cannot be used");
-            sandbox = await filler.FillAsync(lane.Key, cancellationToken).ConfigureAwait(false);
+
+            // A refill runs to its end even when the agent stops meanwhile (then it is destroyed with the
+            // rest): one cut off inside a runtime step can leave what that step made half-known.
+            using var budget = new CancellationTokenSource(FillBudget);
+            sandbox = await filler.FillAsync(lane.Key, budget.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
