@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Options;
@@ -25,23 +24,16 @@ public sealed class SandboxNetworkManager(
     private const string Ip = "ip";
     private const string Sysctl = "sysctl";
 
-    /// <summary>After a failed refill, creates make their own slots this long before the next try.</summary>
-    private static readonly TimeSpan RefillRetryDelay = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long after a take the refill starts (a create takes about this long to finish).</summary>
-    private static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(500);
-
     private readonly Lock _gate = new();
     private readonly HashSet<int> _inUse = [];
-    private readonly ConcurrentQueue<PreparedSlot> _ready = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _refillGate = new();
-    private Task _refill = Task.CompletedTask;
-    private long _refillNotBefore;
-    private bool _preparing;
+    private Pool.ReadySet<PreparedSlot>? _ready;
 
     /// <summary>Slots made ahead and waiting for a sandbox.</summary>
-    public int ReadyCount => _ready.Count;
+    public int ReadyCount => Ready.Count;
+
+    private Pool.ReadySet<PreparedSlot> Ready => LazyInitializer.EnsureInitialized(
+        ref _ready,
+        () => new Pool.ReadySet<PreparedSlot>("a network slot", options.Value.PreparedSlots, PrepareAsync, (prepared, ct) => DiscardAsync(prepared.Slot, ct), logger));
 
     /// <summary>
     /// Takes a prepared slot, or claims a free one and wires its network; every step is registered on
@@ -50,7 +42,6 @@ public sealed class SandboxNetworkManager(
     public async Task<SlotAddresses> CreateAsync(RollbackList rollback, CancellationToken cancellationToken)
     {
         var prepared = await TakePreparedAsync(cancellationToken).ConfigureAwait(false);
-        KickRefill(afterTake: true);
         if (prepared is not null)
         {
             await rollback.StepAsync(
@@ -105,67 +96,16 @@ public sealed class SandboxNetworkManager(
             }
         }
 
-        _preparing = true;
-        KickRefill();
+        Ready.Start();
     }
 
     /// <summary>Stops refilling and removes every slot still waiting; what could not be removed is logged and stays taken.</summary>
-    public async Task StopPreparingAsync(CancellationToken cancellationToken)
-    {
-        Task refill;
-        lock (_refillGate)
-        {
-            _preparing = false;
-            if (!_stopping.IsCancellationRequested)
-            {
-                _stopping.Cancel();
-            }
-
-            refill = _refill;
-        }
-
-        await refill.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
-        while (_ready.TryDequeue(out var prepared))
-        {
-            await DiscardAsync(prepared.Slot, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task StopPreparingAsync(CancellationToken cancellationToken) => Ready.StopAsync(cancellationToken);
 
     /// <summary>Waits until the ready set is full or a refill gave up (tests and benchmarks: a host between bursts).</summary>
-    public async Task WaitUntilPreparedAsync(CancellationToken cancellationToken)
-    {
-        while (_preparing && _ready.Count < options.Value.PreparedSlots)
-        {
-            Task refill;
-            lock (_refillGate)
-            {
-                refill = _refill;
-            }
+    public Task WaitUntilPreparedAsync(CancellationToken cancellationToken) => Ready.WaitUntilFullAsync(cancellationToken);
 
-            if (refill.IsCompleted)
-            {
-                KickRefill();
-                lock (_refillGate)
-                {
-                    if (_refill == refill)
-                    {
-                        return;
-                    }
-
-                    refill = _refill;
-                }
-            }
-
-            await refill.WaitAsync(cancellationToken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await StopPreparingAsync(CancellationToken.None).ConfigureAwait(false);
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => Ready.DisposeAsync();
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
@@ -176,7 +116,7 @@ public sealed class SandboxNetworkManager(
 
     private async Task<SlotAddresses?> TakePreparedAsync(CancellationToken cancellationToken)
     {
-        while (_ready.TryDequeue(out var prepared))
+        while (Ready.TryTake(out var prepared))
         {
             // From here the sandbox's record (written next) is what a restarted agent finds it by.
             File.Delete(MarkerPath(prepared.Slot));
@@ -206,56 +146,21 @@ public sealed class SandboxNetworkManager(
         }
     }
 
-    private void KickRefill(bool afterTake = false)
+    /// <summary>Makes one slot to wait in the ready set (marked, so a crashed agent's next start removes it).</summary>
+    private async Task<PreparedSlot> PrepareAsync(CancellationToken cancellationToken)
     {
-        lock (_refillGate)
+        var rollback = new RollbackList("prepare network-slot", logger, new NoStepFaults());
+        try
         {
-            if (!_preparing || !_refill.IsCompleted || _ready.Count >= options.Value.PreparedSlots
-                || System.Diagnostics.Stopwatch.GetTimestamp() < Interlocked.Read(ref _refillNotBefore))
-            {
-                return;
-            }
-
-            var stopping = _stopping.Token;
-            _refill = Task.Run(
-                async () =>
-                {
-                    if (afterTake)
-                    {
-                        // Let the create that took one finish first: on a small host the refill's processes
-                        // would otherwise compete with its runc and envd for the same cores.
-                        await Task.Delay(RefillDelay, stopping).ConfigureAwait(false);
-                    }
-
-                    await RefillAsync(stopping).ConfigureAwait(false);
-                },
-                CancellationToken.None);
+            var nameservers = firewall.Nameservers();
+            var slot = await BuildAsync(rollback, nameservers, marker: true, cancellationToken).ConfigureAwait(false);
+            rollback.Commit();
+            return new PreparedSlot(slot, nameservers);
         }
-    }
-
-    private async Task RefillAsync(CancellationToken cancellationToken)
-    {
-        while (_ready.Count < options.Value.PreparedSlots && !cancellationToken.IsCancellationRequested)
+        catch
         {
-            var rollback = new RollbackList("prepare network-slot", logger, new NoStepFaults());
-            try
-            {
-                var nameservers = firewall.Nameservers();
-                var slot = await BuildAsync(rollback, nameservers, marker: true, cancellationToken).ConfigureAwait(false);
-                rollback.Commit();
-                _ready.Enqueue(new PreparedSlot(slot, nameservers));
-            }
-            catch (Exception ex)
-            {
-                await rollback.RollbackAsync().ConfigureAwait(false);
-                if (!cancellationToken.IsCancellationRequested)
-                {
-                    Interlocked.Exchange(ref _refillNotBefore, System.Diagnostics.Stopwatch.GetTimestamp() + (long)(RefillRetryDelay.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
-                    logger.LogWarning(ex, "Preparing a network slot failed; creates make their own for {Seconds} s", RefillRetryDelay.TotalSeconds);
-                }
-
-                return;
-            }
+            await rollback.RollbackAsync().ConfigureAwait(false);
+            throw;
         }
     }
 

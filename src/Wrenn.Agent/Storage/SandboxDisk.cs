@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Operations;
@@ -23,18 +22,7 @@ public sealed class SandboxDisk(
     public const string DirectoryName = "disk";
     public const string ImageFileName = "disk.ext4";
 
-    /// <summary>After a failed refill, sandboxes format their own disks this long before the next try.</summary>
-    private static readonly TimeSpan RefillRetryDelay = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long after a take the refill starts (a create takes about this long to finish).</summary>
-    private static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(500);
-
-    private readonly ConcurrentQueue<string> _ready = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _refillGate = new();
-    private Task _refill = Task.CompletedTask;
-    private long _refillNotBefore;
-    private bool _preparing;
+    private Pool.ReadySet<string>? _ready;
 
     public static string MountPoint(string sandboxDirectory) => Path.Combine(sandboxDirectory, DirectoryName);
 
@@ -44,7 +32,15 @@ public sealed class SandboxDisk(
     public string PreparedDirectory => Path.Combine(agentOptions.Value.WrennDir, "prepared", "disks");
 
     /// <summary>Formatted disks waiting for a sandbox.</summary>
-    public int ReadyCount => _ready.Count;
+    public int ReadyCount => Ready.Count;
+
+    private Pool.ReadySet<string> Ready => LazyInitializer.EnsureInitialized(
+        ref _ready,
+        () => new Pool.ReadySet<string>("a sandbox disk", options.Value.Prepared, PrepareAsync, (disk, _) =>
+        {
+            TryDelete(disk);
+            return Task.CompletedTask;
+        }, logger));
 
     /// <summary>
     /// Gives the sandbox its empty filesystem: a prepared one moved in, or a sparse file formatted now
@@ -59,9 +55,8 @@ public sealed class SandboxDisk(
         }
 
         var image = Path.Combine(sandboxDirectory, ImageFileName);
-        while (_ready.TryDequeue(out var prepared))
+        while (Ready.TryTake(out var prepared))
         {
-            KickRefill(afterTake: true);
             if (LibC.Rename(prepared, image) == 0)
             {
                 return;
@@ -72,7 +67,7 @@ public sealed class SandboxDisk(
             if (errno == LibC.EXDEV)
             {
                 // A copy would cost more than a format: prepared disks are no use on this host.
-                _preparing = false;
+                Ready.StopRefilling();
                 logger.LogWarning("{Prepared} and {Sandboxes} are on different filesystems; sandbox disks are no longer prepared ahead", PreparedDirectory, sandboxDirectory);
                 break;
             }
@@ -80,7 +75,6 @@ public sealed class SandboxDisk(
             logger.LogWarning("Could not move prepared disk {Disk} into {Sandbox} (errno {Errno}); trying the next", prepared, sandboxDirectory, errno);
         }
 
-        KickRefill(afterTake: true);
         await FormatFileAsync(image, cancellationToken).ConfigureAwait(false);
     }
 
@@ -102,77 +96,17 @@ public sealed class SandboxDisk(
             TryDelete(leftover);
         }
 
-        lock (_refillGate)
-        {
-            _preparing = true;
-        }
-
-        KickRefill();
+        Ready.Start();
         return Task.CompletedTask;
     }
 
     /// <summary>Stops refilling and deletes every disk still waiting.</summary>
-    public async Task StopPreparingAsync(CancellationToken cancellationToken)
-    {
-        Task refill;
-        lock (_refillGate)
-        {
-            _preparing = false;
-            if (!_stopping.IsCancellationRequested)
-            {
-                _stopping.Cancel();
-            }
-
-            refill = _refill;
-        }
-
-        await refill.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
-        while (_ready.TryDequeue(out var prepared))
-        {
-            TryDelete(prepared);
-        }
-    }
+    public Task StopPreparingAsync(CancellationToken cancellationToken) => Ready.StopAsync(cancellationToken);
 
     /// <summary>Waits until the ready set is full or a refill gave up (tests and benchmarks: a host between bursts).</summary>
-    public async Task WaitUntilPreparedAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Task refill;
-            lock (_refillGate)
-            {
-                if (!_preparing || _ready.Count >= options.Value.Prepared)
-                {
-                    return;
-                }
+    public Task WaitUntilPreparedAsync(CancellationToken cancellationToken) => Ready.WaitUntilFullAsync(cancellationToken);
 
-                refill = _refill;
-            }
-
-            if (refill.IsCompleted)
-            {
-                KickRefill();
-                lock (_refillGate)
-                {
-                    if (ReferenceEquals(_refill, refill))
-                    {
-                        return;
-                    }
-
-                    refill = _refill;
-                }
-            }
-
-            await refill.WaitAsync(cancellationToken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await StopPreparingAsync(CancellationToken.None).ConfigureAwait(false);
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => Ready.DisposeAsync();
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
@@ -223,54 +157,19 @@ public sealed class SandboxDisk(
             cancellationToken).ConfigureAwait(false);
     }
 
-    private void KickRefill(bool afterTake = false)
+    /// <summary>Formats one disk to wait in the ready set; a failed one is deleted.</summary>
+    private async Task<string> PrepareAsync(CancellationToken cancellationToken)
     {
-        lock (_refillGate)
+        var image = Path.Combine(PreparedDirectory, Guid.NewGuid().ToString("N") + ".ext4");
+        try
         {
-            if (!_preparing || !_refill.IsCompleted || _ready.Count >= options.Value.Prepared
-                || System.Diagnostics.Stopwatch.GetTimestamp() < Interlocked.Read(ref _refillNotBefore))
-            {
-                return;
-            }
-
-            var stopping = _stopping.Token;
-            _refill = Task.Run(
-                async () =>
-                {
-                    if (afterTake)
-                    {
-                        // Let the create that took one finish first: on a small host the refill's processes
-                        // would otherwise compete with its runc and envd for the same cores.
-                        await Task.Delay(RefillDelay, stopping).ConfigureAwait(false);
-                    }
-
-                    await RefillAsync(stopping).ConfigureAwait(false);
-                },
-                CancellationToken.None);
+            await FormatFileAsync(image, cancellationToken).ConfigureAwait(false);
+            return image;
         }
-    }
-
-    private async Task RefillAsync(CancellationToken cancellationToken)
-    {
-        while (_ready.Count < options.Value.Prepared && !cancellationToken.IsCancellationRequested)
+        catch
         {
-            var image = Path.Combine(PreparedDirectory, Guid.NewGuid().ToString("N") + ".ext4");
-            try
-            {
-                await FormatFileAsync(image, cancellationToken).ConfigureAwait(false);
-                _ready.Enqueue(image);
-            }
-            catch (Exception ex)
-            {
-                TryDelete(image);
-                if (!cancellationToken.IsCancellationRequested)
-                {
-                    Interlocked.Exchange(ref _refillNotBefore, System.Diagnostics.Stopwatch.GetTimestamp() + (long)(RefillRetryDelay.TotalSeconds * System.Diagnostics.Stopwatch.Frequency));
-                    logger.LogWarning(ex, "Preparing a sandbox disk failed; sandboxes format their own for {Seconds} s", RefillRetryDelay.TotalSeconds);
-                }
-
-                return;
-            }
+            TryDelete(image);
+            throw;
         }
     }
 

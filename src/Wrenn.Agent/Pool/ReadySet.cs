@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Wrenn.Agent.Pool;
+
+/// <summary>
+/// Things made ahead of need (network slots, sandbox disks): up to a depth of them wait in a queue that
+/// takers use without a lock shared with each other; one background refill makes the missing ones one at
+/// a time. A take starts the refill after <see cref="RefillDelay"/> (the create that took one gets the
+/// cores first); a refill that fails waits <see cref="RetryDelay"/> before the next try, and takers make
+/// their own meanwhile. Each thing is handed out once; what is still waiting at stop is discarded.
+/// </summary>
+public sealed class ReadySet<T>(
+    string what,
+    int depth,
+    Func<CancellationToken, Task<T>> make,
+    Func<T, CancellationToken, Task> discard,
+    ILogger logger) : IAsyncDisposable
+{
+    /// <summary>After a failed refill, takers make their own this long before the next try.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after a take the refill starts (a create takes about this long to finish).</summary>
+    public static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly ConcurrentQueue<T> _ready = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _gate = new();
+    private Task _refill = Task.CompletedTask;
+    private long _refillNotBefore;
+    private bool _running;
+
+    /// <summary>How many are waiting.</summary>
+    public int Count => _ready.Count;
+
+    /// <summary>Starts keeping the set full (nothing when the depth is 0).</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            _running = depth > 0 && !_stopping.IsCancellationRequested;
+        }
+
+        Kick(afterTake: false);
+    }
+
+    /// <summary>Takes one if one is waiting; either way the refill is started to replace what was taken.</summary>
+    public bool TryTake(out T item)
+    {
+        var taken = _ready.TryDequeue(out item!);
+        Kick(afterTake: true);
+        return taken;
+    }
+
+    /// <summary>No more refills (e.g. what is made cannot be used on this host); what waits stays until stop.</summary>
+    public void StopRefilling()
+    {
+        lock (_gate)
+        {
+            _running = false;
+        }
+    }
+
+    /// <summary>Stops refilling, waits for a refill under way, and discards everything still waiting.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task refill;
+        lock (_gate)
+        {
+            _running = false;
+            if (!_stopping.IsCancellationRequested)
+            {
+                _stopping.Cancel();
+            }
+
+            refill = _refill;
+        }
+
+        await refill.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        while (_ready.TryDequeue(out var item))
+        {
+            await discard(item, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until the set is full or a refill gave up (tests and benchmarks: a host between bursts).</summary>
+    public async Task WaitUntilFullAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task refill;
+            lock (_gate)
+            {
+                if (!_running || _ready.Count >= depth)
+                {
+                    return;
+                }
+
+                refill = _refill;
+            }
+
+            if (refill.IsCompleted)
+            {
+                Kick(afterTake: false);
+                lock (_gate)
+                {
+                    if (ReferenceEquals(_refill, refill))
+                    {
+                        return;
+                    }
+
+                    refill = _refill;
+                }
+            }
+
+            await refill.WaitAsync(cancellationToken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private void Kick(bool afterTake)
+    {
+        lock (_gate)
+        {
+            if (!_running || !_refill.IsCompleted || _ready.Count >= depth || Stopwatch.GetTimestamp() < Interlocked.Read(ref _refillNotBefore))
+            {
+                return;
+            }
+
+            var stopping = _stopping.Token;
+            _refill = Task.Run(
+                async () =>
+                {
+                    if (afterTake)
+                    {
+                        // Let the create that took one finish first: on a small host the refill's processes
+                        // would otherwise compete with its runc and envd for the same cores.
+                        await Task.Delay(RefillDelay, stopping).ConfigureAwait(false);
+                    }
+
+                    await RefillAsync(stopping).ConfigureAwait(false);
+                },
+                CancellationToken.None);
+        }
+    }
+
+    private async Task RefillAsync(CancellationToken cancellationToken)
+    {
+        while (_ready.Count < depth && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                _ready.Enqueue(await make(cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    Interlocked.Exchange(ref _refillNotBefore, Stopwatch.GetTimestamp() + (long)(RetryDelay.TotalSeconds * Stopwatch.Frequency));
+                    logger.LogWarning(ex, "Preparing {What} failed; creates make their own for {Seconds} s", what, RetryDelay.TotalSeconds);
+                }
+
+                return;
+            }
+        }
+    }
+}
