@@ -13,6 +13,9 @@ namespace Wrenn.Agent.Pool;
 /// </summary>
 public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> options, TimeProvider clock, ILogger<WarmPool> logger) : BackgroundService
 {
+    /// <summary>How many pooled sandboxes are destroyed at once (a drain, a stop).</summary>
+    private const int RemovalParallelism = 4;
+
     /// <summary>The longest one refill may take before it is rolled back.</summary>
     private static readonly TimeSpan FillBudget = TimeSpan.FromMinutes(2);
 
@@ -347,22 +350,24 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         }
     }
 
-    private async Task RemoveAsync(IReadOnlyList<PooledSandbox> sandboxes, CancellationToken cancellationToken)
-    {
-        foreach (var pooled in sandboxes)
-        {
-            try
+    private Task RemoveAsync(IReadOnlyList<PooledSandbox> sandboxes, CancellationToken cancellationToken) =>
+        // A few at a time: one by one, a deep pool outlasted the stop budget on a loaded host and was left behind.
+        Parallel.ForEachAsync(
+            sandboxes,
+            new ParallelOptions { MaxDegreeOfParallelism = RemovalParallelism, CancellationToken = CancellationToken.None },
+            async (pooled, _) =>
             {
-                var errors = await filler.DestroyAsync(pooled.Sandbox, cancellationToken).ConfigureAwait(false);
-                if (errors.Count > 0)
+                try
                 {
-                    logger.LogError(new AggregateException(errors), "Could not fully destroy pooled sandbox {SandboxId}", pooled.Sandbox.Id);
+                    var errors = await filler.DestroyAsync(pooled.Sandbox, cancellationToken).ConfigureAwait(false);
+                    if (errors.Count > 0)
+                    {
+                        logger.LogError(new AggregateException(errors), "Could not fully destroy pooled sandbox {SandboxId}", pooled.Sandbox.Id);
+                    }
                 }
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Could not destroy pooled sandbox {SandboxId}", pooled.Sandbox.Id);
-            }
-        }
-    }
+                catch (Exception ex)
+                {
+                    logger.LogError(ex, "Could not destroy pooled sandbox {SandboxId}", pooled.Sandbox.Id);
+                }
+            });
 }
