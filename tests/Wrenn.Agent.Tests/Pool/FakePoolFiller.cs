@@ -24,6 +24,8 @@ public sealed class FakePoolFiller : IPoolFiller
     public TaskCompletionSource? Hold { get; set; }
 
     public int Attempts;
+    private int _destroying;
+    private int _mostDestroysAtOnce;
 
     /// <summary>Sandboxes made and not destroyed.</summary>
     public int Alive => Made.Count - Destroyed.Count;
@@ -54,9 +56,27 @@ public sealed class FakePoolFiller : IPoolFiller
         return sandbox;
     }
 
-    public Task<IReadOnlyList<Exception>> DestroyAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    /// <summary>When set, each destroy waits for it (so a test sees how many run at once).</summary>
+    public TaskCompletionSource? HoldDestroys { get; set; }
+
+    /// <summary>The most destroys that were under way at one time.</summary>
+    public int MostDestroysAtOnce => Volatile.Read(ref _mostDestroysAtOnce);
+
+    public async Task<IReadOnlyList<Exception>> DestroyAsync(Sandbox sandbox, CancellationToken cancellationToken)
     {
+        var now = Interlocked.Increment(ref _destroying);
+        int most;
+        while (now > (most = Volatile.Read(ref _mostDestroysAtOnce)) && Interlocked.CompareExchange(ref _mostDestroysAtOnce, now, most) != most)
+        {
+        }
+
+        if (HoldDestroys is { } hold)
+        {
+            await hold.Task.ConfigureAwait(false);
+        }
+
+        Interlocked.Decrement(ref _destroying);
         Destroyed.Enqueue(sandbox);
-        return Task.FromResult<IReadOnlyList<Exception>>([]);
+        return [];
     }
 }

@@ -221,6 +221,26 @@ public sealed class WarmPoolTests
     }
 
     [Fact]
+    public async Task A_stop_destroys_pooled_sandboxes_several_at_a_time()
+    {
+        using var pool = Pool(6);
+        await FillAsync(pool);
+        _filler.HoldDestroys = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Each destroy waits until released: one at a time, only one is ever under way.
+        var stopping = pool.DestroyAllAsync(CancellationToken.None);
+        for (var waited = 0; waited < 500 && _filler.MostDestroysAtOnce < 4; waited++)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        _filler.HoldDestroys.SetResult();
+        await stopping;
+        Assert.True(_filler.MostDestroysAtOnce > 1, $"pooled sandboxes were destroyed one at a time ({_filler.MostDestroysAtOnce} at most)");
+        Assert.Equal(0, _filler.Alive);
+    }
+
+    [Fact]
     public async Task No_targets_no_pool()
     {
         using var pool = new WarmPool(_filler, Options.Create(new WarmPoolOptions()), _clock, NullLogger<WarmPool>.Instance);
