@@ -39,6 +39,21 @@ public sealed record HostSnapshot(
         .. LoopDevices.Except(before.LoopDevices).Select(n => "loop device " + n),
     ];
 
+    /// <summary>
+    /// <see cref="NewSince(HostSnapshot)"/> less the network slots a running agent keeps made ahead for the
+    /// next creates (marked in <c>$WRENN_DIR/prepared/slots/N</c>): after a create took one, the agent makes
+    /// another, which belongs to the platform, not to the sandbox that came and went.
+    /// </summary>
+    public IReadOnlyList<string> NewSince(HostSnapshot before, string wrennDir)
+    {
+        var markers = Path.Combine(wrennDir, "prepared", "slots");
+        var prepared = Directory.Exists(markers)
+            ? Directory.EnumerateFiles(markers).Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).ToList()
+            : [];
+        return [.. NewSince(before).Where(entry => !prepared.Any(index =>
+            System.Text.RegularExpressions.Regex.IsMatch(entry, $"wrenn-{index}(?![0-9])", System.Text.RegularExpressions.RegexOptions.IgnoreCase)))];
+    }
+
     private static List<string> Lines(string program, params string[] arguments)
     {
         var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -26,8 +26,28 @@ public sealed class InstanceLock : IDisposable
         try
         {
             // FileShare.None is an exclusive flock on Unix: a second opener fails until the holder exits.
-            var held = new FileStream(Path.Combine(wrennDir, "up.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            File.WriteAllText(pidPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+            // Owner only, like everything under $WRENN_DIR (nothing there is for other users to read).
+            var held = new FileStream(Path.Combine(wrennDir, "up.lock"), new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.None,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+            using (var pid = new FileStream(pidPath, new FileStreamOptions
+            {
+                Mode = FileMode.Create,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            using (var writer = new StreamWriter(pid))
+            {
+                writer.Write(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+            }
+
+            // Files an earlier version made open to others are closed too (the create mode applies to new ones only).
+            File.SetUnixFileMode(pidPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(held.Name, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             return new InstanceLock(held, pidPath);
         }
         catch (IOException)

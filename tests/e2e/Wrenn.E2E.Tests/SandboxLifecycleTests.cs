@@ -49,7 +49,7 @@ public sealed class SandboxLifecycleTests(PlatformFixture fixture)
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
 
-        var leftovers = HostSnapshot.Take().NewSince(before);
+        var leftovers = HostSnapshot.Take().NewSince(before, Platform.WrennDir);
         Assert.True(leftovers.Count == 0, "left behind: " + string.Join(", ", leftovers));
         Assert.False(Directory.Exists(Path.Combine(Platform.WrennDir, "sandboxes", id)), "the sandbox's directory was not removed");
 
@@ -114,7 +114,7 @@ public sealed class SandboxLifecycleTests(PlatformFixture fixture)
         using var response = await Platform.Http.PostAsJsonAsync("/v1/sandboxes", new { template = "no-such-template" }, ct);
         var error = await ReadAsync(response, HttpStatusCode.NotFound);
         Assert.Contains("no-such-template", error.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Empty(HostSnapshot.Take().NewSince(before));
+        Assert.Empty(HostSnapshot.Take().NewSince(before, Platform.WrennDir));
         using var listed = await Platform.Http.GetAsync(new Uri("/v1/sandboxes?state=starting,running,error", UriKind.Relative), ct);
         Assert.DoesNotContain((await ReadAsync(listed, HttpStatusCode.OK)).GetProperty("sandboxes").EnumerateArray(), s => s.GetProperty("template").GetString() == "no-such-template");
     }

@@ -40,7 +40,7 @@ public sealed class CapacityHoardingTests(PlatformFixture fixture)
             var before = HostSnapshot.Take();
             var refused = await Api.PostAsync("/v1/sandboxes", new { }, HttpStatusCode.TooManyRequests);
             Assert.Equal("quota_exceeded", refused.GetProperty("error").GetProperty("code").GetString());
-            Assert.Empty(HostSnapshot.Take().NewSince(before));
+            Assert.Empty(HostSnapshot.Take().NewSince(before, fixture.Platform.WrennDir));
             Assert.Equal(rows, (await Api.GetAsync(everyState, HttpStatusCode.OK)).GetProperty("sandboxes").GetArrayLength());
 
             // Back to the installation's defaults: the same create runs.
