@@ -75,5 +75,21 @@ public sealed class ConsoleLogTests : IDisposable
         await running;
     }
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose()
+    {
+        // The rotator outlives the writer by a moment (it drains the pipe, then rotates or closes): a
+        // delete that races it finds a file it just made ("Directory not empty") and is tried again.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
 }
