@@ -96,7 +96,6 @@ public sealed class ApiDocsTests
         finally
         {
             await plane.StopAsync();
-            Directory.Delete(plane.WrennDir, recursive: true);
         }
     }
 

@@ -21,7 +21,6 @@ public sealed class BootstrapTests
         finally
         {
             await plane.StopAsync();
-            Directory.Delete(plane.WrennDir, recursive: true);
         }
     }
 
@@ -141,7 +140,6 @@ public sealed class BootstrapTests
         }
         finally
         {
-            Directory.Delete(plane.WrennDir, recursive: true);
         }
     }
 

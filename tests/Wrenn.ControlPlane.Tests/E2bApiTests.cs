@@ -40,7 +40,6 @@ public sealed class E2bApiTests : IAsyncLifetime
     {
         await _plane.DisposeAsync();
         await _agent.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
     }
 
     [Fact]

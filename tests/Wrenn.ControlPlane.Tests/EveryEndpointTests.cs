@@ -50,7 +50,6 @@ public sealed class EveryEndpointTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _plane.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
     }
 
     public static TheoryData<string, string> Endpoints()

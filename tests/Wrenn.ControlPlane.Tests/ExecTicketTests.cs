@@ -45,7 +45,6 @@ public sealed class ExecTicketTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _plane.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
     }
 
     [Fact]

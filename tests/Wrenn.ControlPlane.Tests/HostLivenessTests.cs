@@ -57,7 +57,6 @@ public sealed class HostLivenessTests
         finally
         {
             await plane.StopAsync();
-            Directory.Delete(plane.WrennDir, recursive: true);
         }
     }
 

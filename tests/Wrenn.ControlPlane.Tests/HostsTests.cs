@@ -20,7 +20,6 @@ public sealed class HostsTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _plane.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
     }
 
     [Fact]

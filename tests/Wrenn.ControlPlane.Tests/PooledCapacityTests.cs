@@ -25,7 +25,6 @@ public sealed class PooledCapacityTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _plane.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
     }
 
     [Fact]

@@ -52,8 +52,6 @@ public sealed class PostgresLeadershipTests
         {
             await first.StopAsync();
             await second.StopAsync();
-            Directory.Delete(first.WrennDir, recursive: true);
-            Directory.Delete(second.WrennDir, recursive: true);
         }
     }
 }

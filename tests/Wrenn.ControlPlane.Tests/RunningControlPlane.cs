@@ -16,10 +16,14 @@ public sealed class RunningControlPlane : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Task<int> _run;
 
-    private RunningControlPlane(string wrennDir, int port, CancellationTokenSource stop, Task<int> run, CapturedLog log, string? tlsCertPath)
+    /// <summary>True when this instance made its temp $WRENN_DIR: it removes it when disposed (restarts pass the directory in and leave it).</summary>
+    private readonly bool _ownsDirectory;
+
+    private RunningControlPlane(string wrennDir, bool ownsDirectory, int port, CancellationTokenSource stop, Task<int> run, CapturedLog log, string? tlsCertPath)
     {
         Log = log;
         WrennDir = wrennDir;
+        _ownsDirectory = ownsDirectory;
         BaseUri = new Uri($"{(tlsCertPath is null ? "http" : "https")}://127.0.0.1:{port}");
         _stop = stop;
         _run = run;
@@ -61,6 +65,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
     /// </summary>
     public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null, Action<ControlPlaneOptions>? configure = null)
     {
+        var ownsDirectory = wrennDir is null;
         wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
         databaseUrl ??= await TestDatabase.CreateAsync().ConfigureAwait(false);
         var port = FreePort();
@@ -85,7 +90,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
         var stop = new CancellationTokenSource();
         var log = new CapturedLog();
         var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log)));
-        var plane = new RunningControlPlane(wrennDir, port, stop, run, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
+        var plane = new RunningControlPlane(wrennDir, ownsDirectory, port, stop, run, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
         await plane.WaitUntilListeningAsync().ConfigureAwait(false);
         return plane;
     }
@@ -130,6 +135,11 @@ public sealed class RunningControlPlane : IAsyncDisposable
         {
             using var connection = new Npgsql.NpgsqlConnection(Data.PostgresConnectionString.FromDatabaseUrl(url));
             Npgsql.NpgsqlConnection.ClearPool(connection);
+        }
+
+        if (_ownsDirectory && Directory.Exists(WrennDir))
+        {
+            Directory.Delete(WrennDir, recursive: true);
         }
     }
 

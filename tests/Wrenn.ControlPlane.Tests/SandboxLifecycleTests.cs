@@ -39,7 +39,6 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
     {
         await _plane.DisposeAsync();
         await _server.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
     }
 
     [Fact]

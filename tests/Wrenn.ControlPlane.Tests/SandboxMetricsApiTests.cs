@@ -30,7 +30,6 @@ public sealed class SandboxMetricsApiTests : IAsyncLifetime
     {
         await _plane.DisposeAsync();
         await _agent.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
     }
 
     [Fact]

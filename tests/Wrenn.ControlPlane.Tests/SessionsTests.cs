@@ -21,7 +21,6 @@ public sealed class SessionsTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await _plane.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
     }
 
     [Fact]

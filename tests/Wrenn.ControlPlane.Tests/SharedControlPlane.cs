@@ -17,6 +17,5 @@ public sealed class SharedControlPlane : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await Instance.DisposeAsync();
-        Directory.Delete(Instance.WrennDir, recursive: true);
     }
 }

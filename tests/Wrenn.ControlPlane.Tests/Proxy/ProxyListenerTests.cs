@@ -42,14 +42,22 @@ public sealed class ProxyListenerTests
     [InlineData("127.0.0.1:2", null, null, "not a domain!")]
     public async Task Settings_that_cannot_work_stop_the_start(string listen, string? cert, string? key, string domain)
     {
-        var options = new ControlPlaneOptions
+        var wrennDir = Directory.CreateTempSubdirectory("wrenn-proxy-options-").FullName;
+        try
         {
-            WrennDir = Directory.CreateTempSubdirectory("wrenn-proxy-options-").FullName,
-            ListenAddress = "127.0.0.1:1",
-            Proxy = new SandboxProxyOptions { ListenAddress = listen, TlsCertPath = cert, TlsKeyPath = key, Domain = domain },
-        };
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, await ControlPlaneHost.RunAsync(options, timeout.Token));
+            var options = new ControlPlaneOptions
+            {
+                WrennDir = wrennDir,
+                ListenAddress = "127.0.0.1:1",
+                Proxy = new SandboxProxyOptions { ListenAddress = listen, TlsCertPath = cert, TlsKeyPath = key, Domain = domain },
+            };
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, await ControlPlaneHost.RunAsync(options, timeout.Token));
+        }
+        finally
+        {
+            Directory.Delete(wrennDir, recursive: true);
+        }
     }
 
     [Theory]

@@ -43,7 +43,6 @@ public sealed class ProxyLookupStateTests : IAsyncLifetime
         await _plane.DisposeAsync();
         await _server.DisposeAsync();
         await _upstream.DisposeAsync();
-        Directory.Delete(_plane.WrennDir, recursive: true);
     }
 
     [Fact]
