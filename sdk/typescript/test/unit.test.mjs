@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as wrenn from '../dist/esm/index.js';
@@ -37,6 +37,7 @@ test('settings come from options, then the environment, then the config file', (
     assert.throws(() => wrenn.resolveSettings({ apiUrl: 'ftp://x', apiKey: 'k' }), wrenn.ConfigurationError);
   } finally {
     process.env = saved;
+    rmSync(home, { recursive: true, force: true });
   }
 });
 
