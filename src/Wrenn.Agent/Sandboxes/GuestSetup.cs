@@ -106,7 +106,8 @@ public sealed class GuestSetup(
     private async Task NameThroughEnvdAsync(Sandbox sandbox, CancellationToken cancellationToken)
     {
         var config = new ProcessConfig { Cmd = "/bin/sh" };
-        config.Args.Add(["-c", "hostname \"$0\" && echo \"$0\" > /etc/hostname && printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n127.0.1.1\\t%s\\n' \"$0\" > /etc/hosts", sandbox.Id]);
+        // /etc/hosts as the container path writes it (one text for both): passed whole, printed as it is.
+        config.Args.Add(["-c", "hostname \"$0\" && echo \"$0\" > /etc/hostname && printf '%s' \"$1\" > /etc/hosts", sandbox.Id, HostsFile(sandbox.Id)]);
         ProcessEvent.Types.EndEvent? end = null;
         await foreach (var processEvent in envd.StartProcessAsync(sandbox.Envd, new StartRequest { Process = config }, "root", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
         {
