@@ -73,6 +73,18 @@ public sealed class AgentUnderTest : IAsyncDisposable
     /// <summary>The agent's gRPC service over these services, called directly (no server, no call token).</summary>
     public Agent.Rpc.HostAgentService Rpc => new(Manager, Commands, Files, _services.GetRequiredService<Agent.Rpc.HostInfoProvider>(), _services.GetRequiredService<Agent.Rpc.HostMetricsCollector>(), new Agent.Rpc.SandboxPortTunnel(Manager, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Rpc.SandboxPortTunnel>.Instance), _services.GetRequiredService<Agent.Metrics.SandboxMetricsReader>(), _services.GetRequiredService<Agent.Metrics.SandboxMetricsStore>());
 
+    /// <summary>
+    /// The services of an agent that starts again on <paramref name="wrennDir"/> after a crash (the first
+    /// one never cleaned up): tests call its manager's RecoverAsync and look at what it adopted.
+    /// </summary>
+    public static ServiceProvider RestartedOn(string wrennDir)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = wrennDir, Runtime = "container" });
+        return services.BuildServiceProvider();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Manager.DestroyAllAsync(CancellationToken.None);

@@ -195,10 +195,7 @@ public sealed class WarmPoolSandboxTests
         Assert.NotEqual(claimed.Id, claimed.RuntimeId);
 
         // A second agent on the same directory plays the restarted agent; the first never cleans up.
-        var services = new ServiceCollection();
-        services.AddLogging();
-        AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = crashed.WrennDir, Runtime = "container" });
-        await using (var provider = services.BuildServiceProvider())
+        await using (var provider = AgentUnderTest.RestartedOn(crashed.WrennDir))
         {
             var manager = provider.GetRequiredService<SandboxManager>();
             await manager.RecoverAsync(ct);
