@@ -71,8 +71,10 @@ public sealed class PoolClaimTests : IDisposable
         // Renamed as root, after the token changed (the rename used the new one).
         var (user, command) = Assert.Single(_envd.Processes);
         Assert.Equal("root", user);
-        Assert.EndsWith(" " + spec.SandboxId, command, StringComparison.Ordinal);
+        // The hostname is the script's $0; the /etc/hosts text, naming it too, is $1.
         Assert.Contains("/etc/hosts", command, StringComparison.Ordinal);
+        Assert.Contains(" " + spec.SandboxId + " ", command, StringComparison.Ordinal);
+        Assert.EndsWith("127.0.1.1\t" + spec.SandboxId + "\n", command, StringComparison.Ordinal);
 
         Assert.Equal(_clock.GetUtcNow(), claimed.StartedAt);
         Assert.Equal(_clock.GetUtcNow(), claimed.LastActiveAt);
