@@ -3,6 +3,7 @@
 #   make test    install what tests need, build, then the whole suite, then a leak check
 #   make build   binaries into builds/: wrenn-cp, wrenn-agent, envd, wrenn; SDK packages into builds/sdk/
 #   make bench   benchmarks (ratios against raw baselines); JSON into bench/results/
+#   make check   before every commit: formatting, analyzers, go vet, type checks, unit tests (a few minutes)
 #   make soak    long runs: a 2 GiB file through the API, 1000 create/exec/destroy cycles 20 at a time
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -16,7 +17,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 TEST_PROJECTS := tests/Wrenn.Common.Tests tests/Wrenn.Envd.Tests tests/Wrenn.Agent.Tests \
                  tests/Wrenn.ControlPlane.Tests tests/Wrenn.Cli.Tests tests/e2e/Wrenn.E2E.Tests
 
-.PHONY: help up test build image kernel bench soak deps deps-build deps-test unit e2e leak-check clean
+.PHONY: help up test check build image kernel bench soak deps deps-build deps-test unit e2e leak-check clean
 
 help:
 	@sed -n '2,7p' Makefile | sed 's/^# *//'
@@ -72,6 +73,10 @@ test: deps-test build image kernel
 	@echo "=== tests/vm (the QEMU runtime through the whole platform, software emulation)"
 	@WRENN_TEST_RUNTIME=qemu scripts/with-platform.sh python3 tests/vm/test_qemu_platform.py
 	@scripts/leak-check.sh
+
+# The quick gate (scripts/check.sh): no sandboxes, no platform.
+check: deps-test
+	@scripts/check.sh
 
 leak-check:
 	@scripts/leak-check.sh

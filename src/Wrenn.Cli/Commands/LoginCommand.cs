@@ -22,7 +22,8 @@ public static class LoginCommand
             var path = ClientConfig.DefaultPath();
             var existing = await ClientConfig.ReadAsync(path, ct).ConfigureAwait(false);
             var updated = (existing ?? new ClientConfig(client.Settings.ApiUrl.ToString().TrimEnd('/'), client.Settings.ApiKey ?? string.Empty))
-                with { ApiUrl = client.Settings.ApiUrl.ToString().TrimEnd('/'), SessionToken = session?["token"]?.GetValue<string>() };
+                with
+            { ApiUrl = client.Settings.ApiUrl.ToString().TrimEnd('/'), SessionToken = session?["token"]?.GetValue<string>() };
             await updated.WriteAsync(path, ct).ConfigureAwait(false);
             Console.Error.WriteLine($"logged in as {session?["email"]}; session kept in {path} until {session?["expires_at"]}");
             return 0;

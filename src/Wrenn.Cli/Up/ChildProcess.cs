@@ -60,7 +60,8 @@ public sealed class ChildProcess : IAsyncDisposable
             Access = FileAccess.Write,
             Share = FileShare.ReadWrite,
             UnixCreateMode = Wrenn.Common.Files.OwnerOnlyFiles.File,
-        })) { AutoFlush = true };
+        }))
+        { AutoFlush = true };
         var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {program}");
         process.StandardInput.Close();
         return new ChildProcess(name, process, log, logPath, echo);
