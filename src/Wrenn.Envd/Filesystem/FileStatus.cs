@@ -28,6 +28,9 @@ public sealed partial record FileStatus(uint Mode, uint Uid, uint Gid, long Size
 
     public bool IsRegularFile => (Mode & TypeMask) == TypeRegular;
 
+    /// <summary>How many names the file has (hard links).</summary>
+    public uint Links { get; init; }
+
     /// <summary>The path's own status (a symlink is not followed); null when nothing is there.</summary>
     public static FileStatus? TryRead(string path)
     {
@@ -48,7 +51,8 @@ public sealed partial record FileStatus(uint Mode, uint Uid, uint Gid, long Size
             throw new IOException($"statx {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
         }
 
-        // struct statx: uid @20, gid @24, mode (u16) @28, size @40, mtime {i64 sec, u32 nsec} @112.
+        // struct statx: nlink @16, uid @20, gid @24, mode (u16) @28, size @40, mtime {i64 sec, u32 nsec} @112.
+        var links = BinaryPrimitives.ReadUInt32LittleEndian(buffer[16..]);
         var uid = BinaryPrimitives.ReadUInt32LittleEndian(buffer[20..]);
         var gid = BinaryPrimitives.ReadUInt32LittleEndian(buffer[24..]);
         var mode = BinaryPrimitives.ReadUInt16LittleEndian(buffer[28..]);
@@ -56,7 +60,7 @@ public sealed partial record FileStatus(uint Mode, uint Uid, uint Gid, long Size
         var seconds = BinaryPrimitives.ReadInt64LittleEndian(buffer[112..]);
         var nanoseconds = BinaryPrimitives.ReadUInt32LittleEndian(buffer[120..]);
         var modified = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / 100);
-        return new FileStatus(mode, uid, gid, size, modified);
+        return new FileStatus(mode, uid, gid, size, modified) { Links = links };
     }
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -226,30 +226,23 @@ public static class FilesEndpoints
 
     /// <summary>
     /// Makes missing parents and opens the file with the user's own rights (so what is made is the
-    /// user's, and a link to a file the user may not write is refused), then streams the body into it.
+    /// user's, and a link to a file the user may not write is refused), then streams the body into it;
+    /// the target changes only once the whole body is there (<see cref="UploadFile"/>).
     /// </summary>
     private static async Task<WrittenFile> WriteAsync(Stream body, string path, UserAccount user, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         try
         {
-            var opened = UserFileIdentity.Run(user, () =>
+            var upload = UploadFile.Open(path, user, CopyBufferBytes);
+            await using (upload.ConfigureAwait(false))
             {
-                if (Directory.Exists(path))
-                {
-                    throw new TargetIsDirectoryException(path);
-                }
-
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, CopyBufferBytes, useAsync: true);
-            });
-            await using (opened.ConfigureAwait(false))
-            {
-                await body.CopyToAsync(opened, CopyBufferBytes, cancellationToken).ConfigureAwait(false);
-                await opened.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await body.CopyToAsync(upload.Stream, CopyBufferBytes, cancellationToken).ConfigureAwait(false);
+                await upload.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
 
                 // Always, even with no metadata: an overwritten file keeps its extended attributes, and
                 // must not keep metadata this upload did not send.
-                UserFileIdentity.Run(user, () => FileMetadata.Replace(opened.SafeFileHandle, metadata));
+                UserFileIdentity.Run(user, () => FileMetadata.Replace(upload.Stream.SafeFileHandle, metadata));
+                upload.Commit();
             }
         }
         catch (UnauthorizedAccessException)
