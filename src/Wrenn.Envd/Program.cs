@@ -17,10 +17,7 @@ if (args is ["--build-version"])
     return 0;
 }
 
-// ASP.NET Core's and Kestrel's information lines cost time and fill the sandbox's console; envd logs its own start.
-using var loggers = new LoggerFactory(
-    [new LineLoggerProvider(Console.Out)],
-    new LoggerFilterOptions { MinLevel = LogLevel.Information, Rules = { new LoggerFilterRule(null, "Microsoft", LogLevel.Warning, null) } });
+using var loggers = new LineLoggerFactory(new LineLoggerProvider(Console.Out));
 
 EnvdOptions options;
 EnvdServices services;
