@@ -30,7 +30,7 @@ try
 }
 catch (Exception ex) when (ex is ArgumentException or FormatException)
 {
-    await Console.Error.WriteLineAsync("envd: " + ex.Message).ConfigureAwait(false);
+    Console.Error.WriteLine("envd: " + ex.Message);
     return 2;
 }
 
@@ -51,8 +51,8 @@ using (services)
         new StartupMemoryTrim(services.Options),
     ];
     var logger = loggers.CreateLogger("envd");
-    await EnvdHost.RunAsync(kestrel, routes, services, background, () =>
-        logger.LogInformation("envd {Version} (Wrenn build {Build}) listening on {Url}", EnvdVersion.Current, EnvdVersion.Build, options.ListenDescriptor is { } fd ? $"the passed socket (fd {fd})" : options.ListenUrl)).ConfigureAwait(false);
+    EnvdHost.Run(kestrel, routes, services, background, () =>
+        logger.LogInformation("envd {Version} (Wrenn build {Build}) listening on {Url}", EnvdVersion.Current, EnvdVersion.Build, options.ListenDescriptor is { } fd ? $"the passed socket (fd {fd})" : options.ListenUrl));
 }
 
 return 0;

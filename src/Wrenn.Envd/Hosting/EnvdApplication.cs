@@ -11,6 +11,10 @@ namespace Wrenn.Envd.Hosting;
 public sealed class EnvdApplication(RouteTable routes, EnvdServices services) : IHttpApplication<HttpContext>
 {
     private readonly AccessTokenGate _gate = new(services.State);
+    private readonly TaskCompletionSource _firstAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the first request has been answered.</summary>
+    public Task FirstAnswered => _firstAnswered.Task;
 
     public HttpContext CreateContext(IFeatureCollection contextFeatures) =>
         new DefaultHttpContext(contextFeatures) { RequestServices = services };
@@ -46,7 +50,5 @@ public sealed class EnvdApplication(RouteTable routes, EnvdServices services) : 
         return Task.CompletedTask;
     }
 
-    public void DisposeContext(HttpContext context, Exception? exception)
-    {
-    }
+    public void DisposeContext(HttpContext context, Exception? exception) => _firstAnswered.TrySetResult();
 }

@@ -14,6 +14,9 @@ public static class EnvdHost
     /// <summary>How long calls still running at shutdown may take to finish (the generic host's default).</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long after the start the background services wait for the first request at most.</summary>
+    private static readonly TimeSpan BackgroundStartLimit = TimeSpan.FromSeconds(1);
+
     /// <summary>Kestrel's settings for envd, bound to where <paramref name="options"/> says to listen.</summary>
     /// <exception cref="ArgumentException">The listen address is not one envd can bind.</exception>
     public static KestrelServerOptions ServerOptions(EnvdOptions options, IServiceProvider services)
@@ -26,13 +29,19 @@ public static class EnvdHost
         return kestrel;
     }
 
-    public static async Task RunAsync(KestrelServerOptions kestrel, RouteTable routes, EnvdServices services, IReadOnlyList<BackgroundService> background, Action started)
+    /// <summary>
+    /// Serves until a stop signal; runs on the main thread, which waits on it (no thread-pool thread is
+    /// held: a 1-vCPU sandbox's pool has one). The background services start once the first request
+    /// has been answered, or after <see cref="BackgroundStartLimit"/> without one, so that their first
+    /// work (a port scan, the .NET timer thread) does not compete with the sandbox's first call.
+    /// </summary>
+    public static void Run(KestrelServerOptions kestrel, RouteTable routes, EnvdServices services, IReadOnlyList<BackgroundService> background, Action started)
     {
-        using var stopping = new CancellationTokenSource();
+        using var stopping = new ManualResetEventSlim();
         void Stop(PosixSignalContext signal)
         {
             signal.Cancel = true;
-            stopping.Cancel();
+            stopping.Set();
         }
 
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -41,28 +50,26 @@ public static class EnvdHost
 
         var transport = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions()), services.Loggers);
         using var server = new KestrelServer(Microsoft.Extensions.Options.Options.Create(kestrel), transport, services.Loggers);
-        await server.StartAsync(new EnvdApplication(routes, services), CancellationToken.None).ConfigureAwait(false);
+        var application = new EnvdApplication(routes, services);
+        server.StartAsync(application, CancellationToken.None).GetAwaiter().GetResult();
+        started();
+
+        // A timed wait on a task blocks on the thread's own event: no timer (and no timer thread) yet.
+        application.FirstAnswered.Wait(BackgroundStartLimit);
         foreach (var service in background)
         {
-            await service.StartAsync(CancellationToken.None).ConfigureAwait(false);
+            service.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
 
-        started();
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stopping.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        stopping.Wait();
 
         // Processes first: their output streams are calls Kestrel would otherwise wait for.
         services.KillProcesses();
         using var grace = new CancellationTokenSource(ShutdownTimeout);
-        await server.StopAsync(grace.Token).ConfigureAwait(false);
+        server.StopAsync(grace.Token).GetAwaiter().GetResult();
         foreach (var service in background)
         {
-            await service.StopAsync(grace.Token).ConfigureAwait(false);
+            service.StopAsync(grace.Token).GetAwaiter().GetResult();
             service.Dispose();
         }
     }
