@@ -35,7 +35,7 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
 }
 
 // No web host, DI container or routing: envd's start time is every sandbox's start time, and its
-// endpoints are a fixed set of literal paths (docs/envd.md, "Start-up").
+// endpoints are a fixed set of literal paths (docs/envd.md, "Start and memory").
 using (services)
 {
     var routes = new RouteTable();
