@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Wrenn.Envd;
 
 /// <summary>
@@ -16,6 +14,6 @@ public static class EnvdVersion
 {
     public const string Current = "0.6.4";
 
-    public static string Build { get; } =
-        typeof(EnvdVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    /// <summary>The project's Version (Wrenn.Envd.csproj), written into the build as a constant.</summary>
+    public static string Build => EnvdBuildVersion.Value;
 }

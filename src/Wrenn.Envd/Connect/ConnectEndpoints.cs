@@ -1,5 +1,6 @@
 using System.Globalization;
 using Google.Protobuf;
+using Wrenn.Envd.Hosting;
 
 namespace Wrenn.Envd.Connect;
 
@@ -14,7 +15,7 @@ public static class ConnectEndpoints
 
     /// <summary>A server-streaming procedure: one request message, a stream of responses, an end-of-stream message.</summary>
     public static void MapServerStreaming<TRequest, TResponse>(
-        this IEndpointRouteBuilder app,
+        this RouteTable app,
         string procedure,
         MessageParser<TRequest> parser,
         Func<TRequest, ConnectCallContext, ConnectServerStream<TResponse>, Task> handler)
@@ -32,7 +33,7 @@ public static class ConnectEndpoints
     /// end-of-stream message (Connect frames both directions of such calls as streams).
     /// </summary>
     public static void MapClientStreaming<TRequest, TResponse>(
-        this IEndpointRouteBuilder app,
+        this RouteTable app,
         string procedure,
         MessageParser<TRequest> parser,
         Func<IAsyncEnumerable<TRequest>, ConnectCallContext, Task<TResponse>> handler)
@@ -45,12 +46,12 @@ public static class ConnectEndpoints
         });
 
     private static void MapStream<TResponse>(
-        IEndpointRouteBuilder app,
+        RouteTable app,
         string procedure,
         Func<HttpContext, ConnectWireFormat, ConnectCallContext, ConnectServerStream<TResponse>, Task> run)
         where TResponse : IMessage<TResponse>
     {
-        app.MapPost("/" + procedure, async (HttpContext http, ILoggerFactory loggers) =>
+        app.MapRequest(HttpMethods.Post, "/" + procedure, async http =>
         {
             var format = ConnectWireFormat.FromContentType(http.Request.ContentType);
             if (format is null || !format.IsStreaming)
@@ -88,7 +89,7 @@ public static class ConnectEndpoints
             }
             catch (Exception ex)
             {
-                loggers.CreateLogger(typeof(ConnectEndpoints)).LogError(ex, "{Procedure} failed", procedure);
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectEndpoints)).LogError(ex, "{Procedure} failed", procedure);
                 error = new ConnectException(ConnectCode.Internal, ex.Message, ex);
             }
 
@@ -128,14 +129,14 @@ public static class ConnectEndpoints
 
     /// <summary>A unary procedure: one message each way; errors as HTTP status and a JSON body.</summary>
     public static void MapUnary<TRequest, TResponse>(
-        this IEndpointRouteBuilder app,
+        this RouteTable app,
         string procedure,
         MessageParser<TRequest> parser,
         Func<TRequest, ConnectCallContext, Task<TResponse>> handler)
         where TRequest : IMessage<TRequest>, new()
         where TResponse : IMessage<TResponse>
     {
-        app.MapPost("/" + procedure, async (HttpContext http, ILoggerFactory loggers) =>
+        app.MapRequest(HttpMethods.Post, "/" + procedure, async http =>
         {
             var format = ConnectWireFormat.FromContentType(http.Request.ContentType);
             if (format is null || format.IsStreaming)
@@ -180,7 +181,7 @@ public static class ConnectEndpoints
             }
             catch (Exception ex)
             {
-                loggers.CreateLogger(typeof(ConnectEndpoints)).LogError(ex, "{Procedure} failed", procedure);
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectEndpoints)).LogError(ex, "{Procedure} failed", procedure);
                 await WriteUnaryErrorAsync(http, new ConnectException(ConnectCode.Internal, ex.Message, ex)).ConfigureAwait(false);
             }
         });

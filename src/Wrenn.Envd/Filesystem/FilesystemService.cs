@@ -1,4 +1,5 @@
 using Wrenn.Envd.Connect;
+using Wrenn.Envd.Hosting;
 using Wrenn.Envd.Http;
 using Wrenn.Envd.Process;
 using Wrenn.Envd.Protocol.Filesystem;
@@ -12,9 +13,9 @@ namespace Wrenn.Envd.Filesystem;
 /// </summary>
 public sealed class FilesystemService(UserResolver users, DirectoryWatchers watchers)
 {
-    public static void Map(IEndpointRouteBuilder app)
+    public static void Map(RouteTable app, EnvdServices services)
     {
-        FilesystemService Service() => app.ServiceProvider.GetRequiredService<FilesystemService>();
+        FilesystemService Service() => services.Filesystem;
         app.MapUnary<StatRequest, StatResponse>("filesystem.Filesystem/Stat", StatRequest.Parser, (r, c) => Task.FromResult(Service().Stat(r, c)));
         app.MapUnary<ListDirRequest, ListDirResponse>("filesystem.Filesystem/ListDir", ListDirRequest.Parser, (r, c) => Task.FromResult(Service().ListDir(r, c)));
         app.MapUnary<MakeDirRequest, MakeDirResponse>("filesystem.Filesystem/MakeDir", MakeDirRequest.Parser, (r, c) => Task.FromResult(Service().MakeDir(r, c)));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Wrenn.Envd.Connect;
 using Wrenn.Envd.Filesystem;
+using Wrenn.Envd.Hosting;
 using Wrenn.Envd.Process;
 
 namespace Wrenn.Envd.Http;
@@ -17,8 +18,8 @@ public static class ComposeEndpoint
     private const int EDQUOT = 122;
     private const int CopyBufferBytes = 64 * 1024;
 
-    public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/files/compose", (HttpContext http, UserResolver users) => ComposeAsync(http, users));
+    public static void Map(RouteTable routes, EnvdServices services) =>
+        routes.MapPost("/files/compose", http => ComposeAsync(http, services.Users));
 
     private static async Task<IResult> ComposeAsync(HttpContext http, UserResolver users)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Wrenn.Envd.Hosting;
 using Wrenn.Envd.Process;
 
 namespace Wrenn.Envd.Http;
@@ -18,16 +19,16 @@ public static class ControlEndpoints
     /// <summary>How far ahead of a host-shared clock an /init stamp may be (the two clocks are one; this is slack for slow calls).</summary>
     private static readonly TimeSpan FutureStampTolerance = TimeSpan.FromSeconds(5);
 
-    public static void Map(IEndpointRouteBuilder app)
+    public static void Map(RouteTable routes, EnvdServices services)
     {
-        app.MapPost("/init", InitAsync);
-        app.MapGet("/envs", (EnvdState state) => Results.Json(new Dictionary<string, string>(state.EnvVars), EnvdJsonContext.Default.DictionaryStringString));
-        app.MapGet("/metrics", MetricsAsync);
+        routes.MapPost("/init", http => InitAsync(http, services.State, services.Options, services.Loggers));
+        routes.MapGet("/envs", _ => Task.FromResult(Results.Json(new Dictionary<string, string>(services.State.EnvVars), EnvdJsonContext.Default.DictionaryStringString)));
+        routes.MapGet("/metrics", http => MetricsAsync(services.Cpu, http.RequestAborted));
     }
 
     /// <summary>
     /// Applies what the host sends after start and after every resume. The caller proved it holds the
-    /// current token (<see cref="AccessTokenMiddleware"/>); the body's token, when given, replaces it.
+    /// current token (<see cref="AccessTokenGate"/>); the body's token, when given, replaces it.
     /// Refused, with an error the host sees: a stamp older than the last one applied (a replay or a late
     /// duplicate) and, where the clock is the host's, a stamp in the future (which would make every
     /// later, honest /init look stale).

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Wrenn.Envd.Connect;
 using Wrenn.Envd.Filesystem;
+using Wrenn.Envd.Hosting;
 using Wrenn.Envd.Process;
 
 namespace Wrenn.Envd.Http;
@@ -22,10 +23,10 @@ public static class FilesEndpoints
     private const int CopyBufferBytes = 64 * 1024;
     private const string MetadataHeaderPrefix = "X-Metadata-";
 
-    public static void Map(IEndpointRouteBuilder app)
+    public static void Map(RouteTable routes, EnvdServices services)
     {
-        app.MapGet("/files", (HttpContext http, UserResolver users) => Download(http, users));
-        app.MapPost("/files", (HttpContext http, UserResolver users) => UploadAsync(http, users));
+        routes.MapGet("/files", http => Task.FromResult(Download(http, services.Users)));
+        routes.MapPost("/files", http => UploadAsync(http, services.Users));
     }
 
     private static IResult Download(HttpContext http, UserResolver users)

@@ -1,12 +1,15 @@
+using Wrenn.Envd.Hosting;
+
 namespace Wrenn.Envd.Http;
 
 /// <summary>GET /health: 204 while envd serves, with its versions (<see cref="VersionHeaders"/>).</summary>
 public static class HealthEndpoint
 {
-    public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/health", (HttpContext http) =>
+    public static void Map(RouteTable routes) =>
+        routes.MapRequest(HttpMethods.Get, "/health", http =>
         {
             VersionHeaders.Add(http.Response);
-            return Results.NoContent();
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
         });
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Wrenn.Envd.Connect;
+using Wrenn.Envd.Hosting;
 using Wrenn.Envd.Protocol.Process;
 
 namespace Wrenn.Envd.Process;
@@ -11,9 +12,9 @@ public sealed class ProcessService(ProcessLauncher launcher, ProcessTable table,
     /// <summary>Clients ask for keepalive events this often (seconds) on long streams.</summary>
     public const string KeepaliveHeader = "Keepalive-Ping-Interval";
 
-    public static void Map(IEndpointRouteBuilder app)
+    public static void Map(RouteTable app, EnvdServices services)
     {
-        ProcessService Service() => app.ServiceProvider.GetRequiredService<ProcessService>();
+        ProcessService Service() => services.Processes;
         app.MapServerStreaming<StartRequest, StartResponse>("process.Process/Start", StartRequest.Parser, (r, c, s) => Service().StartAsync(r, c, s));
         app.MapServerStreaming<ConnectRequest, ConnectResponse>("process.Process/Connect", ConnectRequest.Parser, (r, c, s) => Service().ConnectAsync(r, c, s));
         app.MapUnary<ListRequest, ListResponse>("process.Process/List", ListRequest.Parser, (_, _) => Task.FromResult(Service().List()));

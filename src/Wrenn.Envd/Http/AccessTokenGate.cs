@@ -9,28 +9,29 @@ namespace Wrenn.Envd.Http;
 /// host gave it (<see cref="StartupAccessToken"/>), and POST /init, which may replace it, needs it too:
 /// without one, nothing but /health is served, so no first caller can claim envd. Anything else is 401.
 /// </summary>
-public sealed class AccessTokenMiddleware(RequestDelegate next, EnvdState state)
+public sealed class AccessTokenGate(EnvdState state)
 {
     public const string HeaderName = "X-Access-Token";
 
-    public Task InvokeAsync(HttpContext http)
+    /// <summary>Null when the request may go on, else the 401 to answer with.</summary>
+    public IResult? Refusal(HttpContext http)
     {
         if (http.Request.Path == "/health")
         {
-            return next(http);
+            return null;
         }
 
         if (state.AccessToken is not { } token)
         {
-            return FileResults.Error(StatusCodes.Status401Unauthorized, "envd was started without an access token and serves nothing but /health").ExecuteAsync(http);
+            return FileResults.Error(StatusCodes.Status401Unauthorized, "envd was started without an access token and serves nothing but /health");
         }
 
         if (Presented(http.Request, token) || FileSignature.IsValid(http.Request, token))
         {
-            return next(http);
+            return null;
         }
 
-        return FileResults.Error(StatusCodes.Status401Unauthorized, "unauthorized access, please provide a valid access token or method signing if supported").ExecuteAsync(http);
+        return FileResults.Error(StatusCodes.Status401Unauthorized, "unauthorized access, please provide a valid access token or method signing if supported");
     }
 
     private static bool Presented(HttpRequest request, string token)
