@@ -14,7 +14,7 @@ public sealed class QuotaTests
         await using var host = new CountingListener(TimeSpan.Zero);
 
         // No reconciler pass may dial the host: on a loaded machine this test outlasts the 5 s interval
-        // (make test failed here with 2 connections at a load of 50).
+        // (it failed so at load 60, the reconciler's ListSandboxes counted as calls to the host).
         await using var plane = await RunningControlPlane.StartAsync(configure: options =>
         {
             RunningControlPlane.OpenSignup(options);

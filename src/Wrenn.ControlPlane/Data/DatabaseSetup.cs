@@ -19,7 +19,7 @@ public static class DatabaseSetup
 
         Directory.CreateDirectory(options.WrennDir);
         var sqlite = $"Data Source={options.SqlitePath};Foreign Keys=True;Default Timeout=30";
-        services.AddDbContext<WrennDbContext, SqliteWrennDbContext>(db => db.UseSqlite(sqlite));
+        services.AddDbContext<WrennDbContext, SqliteWrennDbContext>(db => db.UseSqlite(sqlite).AddInterceptors(new SqliteSynchronousInterceptor()));
     }
 
     /// <summary>

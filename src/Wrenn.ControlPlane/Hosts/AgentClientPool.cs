@@ -21,17 +21,30 @@ namespace Wrenn.ControlPlane.Hosts;
 public sealed class AgentClientPool(IOptions<ControlPlaneOptions> options, TimeProvider clock) : IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Per host, its client with its token interceptor: the signing key and its HMAC provider are made
+    /// once, not on every call. Replaced when the host registers again (new secret or address).
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string Secret, string Address, HostAgent.HostAgentClient Client)> _clients = new(StringComparer.Ordinal);
     private readonly Lazy<(X509Certificate2 Client, X509Certificate2Collection Authority)?> _tls = new(() => LoadTls(options.Value));
 
     public HostAgent.HostAgentClient For(HostEntity host)
     {
+        if (_clients.TryGetValue(host.Id, out var known) && known.Secret == host.AgentSecret && known.Address == host.Address)
+        {
+            return known.Client;
+        }
+
         var channel = _channels.GetOrAdd(DialAddress(host.Address), address => GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpHandler = NewHandler(),
             MaxReceiveMessageSize = 128 * 1024 * 1024,
             MaxSendMessageSize = 64 * 1024 * 1024,
         }));
-        return new HostAgent.HostAgentClient(channel.Intercept(new AgentCallTokenInterceptor(host.Id, host.AgentSecret, clock)));
+        var client = new HostAgent.HostAgentClient(channel.Intercept(new AgentCallTokenInterceptor(host.Id, host.AgentSecret, clock)));
+        _clients[host.Id] = (host.AgentSecret, host.Address, client);
+        return client;
     }
 
     public void Dispose()

@@ -8,4 +8,11 @@ namespace Wrenn.ControlPlane.Sandboxes;
 public interface ISandboxActivity
 {
     ValueTask RecordAsync(string sandboxId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tells the activity record that <paramref name="sandboxId"/> was just made active at
+    /// <paramref name="at"/> by the caller itself (a create wrote last_active_at, and the host's timer
+    /// starts at the create), so calls within the interval after it need not record again.
+    /// </summary>
+    void MarkRecorded(string sandboxId, DateTime at);
 }

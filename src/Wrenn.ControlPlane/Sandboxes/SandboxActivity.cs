@@ -47,6 +47,9 @@ public sealed class SandboxActivity(IServiceScopeFactory scopes, IAgentGateway g
         }
     }
 
+    public void MarkRecorded(string sandboxId, DateTime at) =>
+        _lastRecorded.AddOrUpdate(sandboxId, at, (_, last) => at > last ? at : last);
+
     /// <summary>True for the one caller per interval that records; everyone else is coalesced into it.</summary>
     private bool TryClaim(string sandboxId, DateTime now)
     {

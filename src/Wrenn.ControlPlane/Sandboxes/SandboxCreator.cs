@@ -10,7 +10,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// Creates a sandbox: placed and admitted, created by its host, then running. A create that fails at
 /// any step leaves nothing behind: the row goes, and the gateway destroys what the host may have made.
 /// </summary>
-public sealed class SandboxCreator(SandboxPlacement placement, IAgentGateway gateway, WrennDbContext db, IAuditLog audit, TimeProvider clock)
+public sealed class SandboxCreator(SandboxPlacement placement, IAgentGateway gateway, WrennDbContext db, IAuditLog audit, ISandboxActivity activity, TimeProvider clock)
 {
     public async Task<SandboxResult<SandboxDetails>> CreateAsync(SandboxCaller caller, CreateSandboxCommand command, CancellationToken cancellationToken)
     {
@@ -65,6 +65,10 @@ public sealed class SandboxCreator(SandboxPlacement placement, IAgentGateway gat
         sandbox.EndAt = sandbox.LifetimeSec is { } lifetime ? now.AddSeconds(lifetime) : null;
         SandboxAgentInfo.Apply(sandbox, created.Value);
         await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+
+        // The row's last_active_at and the host's inactivity timer both start now: the first exec or
+        // file call right after a create (the usual next step) need not write and ping them again.
+        activity.MarkRecorded(sandbox.Id, now);
         await audit.RecordAsync(
             new AuditEntry(AuditActions.SandboxCreated, sandbox.TeamId, caller.UserId, caller.ApiKeyId, sandbox.Id, caller.RemoteAddress, $"template {sandbox.Template}, {sandbox.Vcpus} vcpu, {sandbox.MemoryMb} MiB, host {host.Id}"),
             CancellationToken.None).ConfigureAwait(false);

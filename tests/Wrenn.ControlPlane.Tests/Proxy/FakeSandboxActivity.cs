@@ -13,4 +13,8 @@ public sealed class FakeSandboxActivity : ISandboxActivity
         Recorded.Enqueue(sandboxId);
         return ValueTask.CompletedTask;
     }
+
+    public void MarkRecorded(string sandboxId, DateTime at)
+    {
+    }
 }
