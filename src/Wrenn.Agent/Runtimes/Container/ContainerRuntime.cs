@@ -22,6 +22,7 @@ public sealed class ContainerRuntime(
     ProcView.ISandboxViewProvider? sandboxView = null) : IRuntime
 {
     private readonly IContainerFreezer _freezer = freezer ?? new CgroupFreezer();
+    private readonly EnvdSocketSupport _envdSockets = new();
 
     public const string RuntimeName = "container";
 
@@ -32,6 +33,9 @@ public sealed class ContainerRuntime(
 
     /// <summary>rw-r--r--, as wrenn-init writes them in a VM.</summary>
     private const uint GuestFileMode = 0x1A4;
+
+    /// <summary>Where the shell that starts the OCI runtime writes its own output, in the sandbox directory (removed after).</summary>
+    private const string RunOutputFileName = "oci-run.out";
 
     public string Name => RuntimeName;
 
@@ -52,15 +56,21 @@ public sealed class ContainerRuntime(
             _ => Task.CompletedTask,
             cancellationToken).ConfigureAwait(false);
 
+        // Decided once, for the bundle (LISTEN_FDS=1) and the run (fd 3) alike.
+        var passSocket = false;
         await rollback.StepAsync(
             "container.bundle",
-            ct => WriteBundleAsync(sandbox, ct),
+            async ct =>
+            {
+                passSocket = PassesEnvdSocket(sandbox);
+                await WriteBundleAsync(sandbox, passSocket, ct).ConfigureAwait(false);
+            },
             _ => Task.CompletedTask,
             cancellationToken).ConfigureAwait(false);
 
         await rollback.StepAsync(
             "container.run",
-            ct => RunContainerAsync(sandbox, ct),
+            ct => RunContainerAsync(sandbox, passSocket, ct),
             async ct =>
             {
                 var errors = await StopAsync(sandbox, ct).ConfigureAwait(false);
@@ -234,10 +244,32 @@ public sealed class ContainerRuntime(
         return Task.CompletedTask;
     }
 
-    private async Task WriteBundleAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether envd gets its listening socket from the agent (<see cref="EnvdListenSocket"/>): only in a sandbox with
+    /// a network namespace of its own, and only when its envd takes one (<see cref="EnvdSocketSupport"/>).
+    /// </summary>
+    private bool PassesEnvdSocket(RuntimeSandbox sandbox)
+    {
+        if (!options.Value.PassEnvdSocket || sandbox.Network.NamespacePath.Length == 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            return _envdSockets.Supports(sandbox.RootfsPath);
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning("Cannot tell whether sandbox {SandboxId}'s envd takes a passed socket, so it binds its own: {Reason}", sandbox.SandboxId, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task WriteBundleAsync(RuntimeSandbox sandbox, bool passSocket, CancellationToken cancellationToken)
     {
         var view = sandboxView is null ? null : await sandboxView.ForAsync(sandbox, cancellationToken).ConfigureAwait(false);
-        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace, view);
+        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace, view, passSocket);
         var rootfsLink = Path.Combine(sandbox.Directory, OciSpecBuilder.RootfsDirectoryName);
         if (Path.GetFullPath(rootfsLink) != Path.GetFullPath(sandbox.RootfsPath))
         {
@@ -250,9 +282,14 @@ public sealed class ContainerRuntime(
             cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RunContainerAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    private async Task RunContainerAsync(RuntimeSandbox sandbox, bool passSocket, CancellationToken cancellationToken)
     {
         var id = ContainerId(sandbox.SandboxId);
+        if (passSocket)
+        {
+            await RunWithEnvdSocketAsync(sandbox, id, cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         // A detached container inherits the OCI runtime's stdio. Giving it the capped console log (not
         // our pipes) means nothing of ours stays tied to the container once the runtime returns. The log
@@ -278,6 +315,48 @@ public sealed class ContainerRuntime(
         }
 
         logger.LogInformation("Container {ContainerId} started", id);
+    }
+
+    /// <summary>
+    /// As <see cref="RunContainerAsync"/>, with envd's listening socket made in the sandbox's namespace and given to the
+    /// OCI runtime as fd 3, which it keeps open for the container's init (--preserve-fds 1); tini passes it on to envd.
+    /// The console log's rotator outlives the run, so it is started without the socket: a copy it held would keep the
+    /// port, and the namespace, alive after the sandbox is gone.
+    /// </summary>
+    private async Task RunWithEnvdSocketAsync(RuntimeSandbox sandbox, string id, CancellationToken cancellationToken)
+    {
+        var output = Path.Combine(sandbox.Directory, RunOutputFileName);
+        int exitCode;
+        using (var socket = EnvdListenSocket.Bind(sandbox.Network.NamespacePath, Envd.EnvdClient.Port))
+        {
+            exitCode = await ListenSocketSpawn.RunAsync(
+                "/bin/sh",
+                [
+                    "-c",
+                    "log=$0; cap=$1; shift; { " + ConsoleLog.StartRotatorShell + "} " + ListenSocketSpawn.ChildDescriptor + "<&-; " +
+                    "umask 022; exec \"$@\" </dev/null >\"$pipe\" 2>&1",
+                    ConsoleLog.PathIn(sandbox.Directory),
+                    ConsoleLog.CapArgument(options.Value.ConsoleLogBytes),
+                    options.Value.OciRuntime, "run", "--detach", "--preserve-fds", "1",
+                    "--bundle", sandbox.Directory,
+                    "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
+                    id,
+                ],
+                socket.SafeHandle,
+                output,
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        // What the shell itself printed (the runtime's own output is in the console log).
+        var shellOutput = File.Exists(output) ? (await File.ReadAllTextAsync(output, cancellationToken).ConfigureAwait(false)).Trim() : string.Empty;
+        File.Delete(output);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"{options.Value.OciRuntime} run {id} exited with {exitCode}: {shellOutput} {ConsoleLog.Tail(sandbox.Directory)}".Trim());
+        }
+
+        logger.LogInformation("Container {ContainerId} started with envd's socket passed", id);
     }
 
     private static bool IsMissing(CommandResult result) =>
