@@ -24,6 +24,9 @@ public sealed class ContainerRuntime(
     private readonly IContainerFreezer _freezer = freezer ?? new CgroupFreezer();
     private readonly EnvdSocketSupport _envdSockets = new();
 
+    /// <summary>The OCI runtime new containers are made with (WRENN_OCI_RUNTIME, <c>auto</c> resolved once).</summary>
+    private readonly string _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
+
     public const string RuntimeName = "container";
 
     /// <summary>Every container this agent makes is named with this prefix and the sandbox id.</summary>
@@ -86,13 +89,14 @@ public sealed class ContainerRuntime(
     {
         // 'delete --force' kills whatever still runs in the container and removes its state and cgroup.
         var id = ContainerId(sandbox.SandboxId);
-        var result = await commands.RunAsync(options.Value.OciRuntime, ["delete", "--force", id], cancellationToken).ConfigureAwait(false);
+        var oci = OciRuntimeChoice.OwnerOf(id, _oci);
+        var result = await commands.RunAsync(oci, ["delete", "--force", id], cancellationToken).ConfigureAwait(false);
         if (result.Succeeded || IsMissing(result))
         {
             return [];
         }
 
-        return [new CommandFailedException($"{options.Value.OciRuntime} delete --force {id}", result)];
+        return [new CommandFailedException($"{oci} delete --force {id}", result)];
     }
 
     /// <summary>
@@ -113,7 +117,7 @@ public sealed class ContainerRuntime(
         throw new NotSupportedException("container templates keep files only, not memory");
 
     /// <summary>Containers have no memory snapshots, so nothing depends on this.</summary>
-    public string BootIdentity() => RuntimeName + ":" + options.Value.OciRuntime;
+    public string BootIdentity() => RuntimeName + ":" + _oci;
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
@@ -157,7 +161,8 @@ public sealed class ContainerRuntime(
     /// <summary>The OCI runtime's status of the container ("running", "paused", "stopped", …), or null when it has none.</summary>
     private async Task<string?> StatusAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
-        var result = await commands.RunAsync(options.Value.OciRuntime, ["state", ContainerId(sandbox.SandboxId)], cancellationToken).ConfigureAwait(false);
+        var id = ContainerId(sandbox.SandboxId);
+        var result = await commands.RunAsync(OciRuntimeChoice.OwnerOf(id, _oci), ["state", id], cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return null;
@@ -301,7 +306,7 @@ public sealed class ContainerRuntime(
                 sandbox.Directory,
                 options.Value.ConsoleLogBytes,
                 [
-                    options.Value.OciRuntime, "run", "--detach",
+                    _oci, "run", "--detach",
                     "--bundle", sandbox.Directory,
                     "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                     id,
@@ -311,7 +316,7 @@ public sealed class ContainerRuntime(
         if (!result.Succeeded)
         {
             throw new InvalidOperationException(
-                $"{options.Value.OciRuntime} run {id} exited with {result.ExitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
+                $"{_oci} run {id} exited with {result.ExitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
         }
 
         logger.LogInformation("Container {ContainerId} started", id);
@@ -337,7 +342,7 @@ public sealed class ContainerRuntime(
                     "umask 022; exec \"$@\" </dev/null >\"$pipe\" 2>&1",
                     ConsoleLog.PathIn(sandbox.Directory),
                     ConsoleLog.CapArgument(options.Value.ConsoleLogBytes),
-                    options.Value.OciRuntime, "run", "--detach", "--preserve-fds", "1",
+                    _oci, "run", "--detach", "--preserve-fds", "1",
                     "--bundle", sandbox.Directory,
                     "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                     id,
@@ -353,10 +358,17 @@ public sealed class ContainerRuntime(
         if (exitCode != 0)
         {
             throw new InvalidOperationException(
-                $"{options.Value.OciRuntime} run {id} exited with {exitCode}: {shellOutput} {ConsoleLog.Tail(sandbox.Directory)}".Trim());
+                $"{_oci} run {id} exited with {exitCode}: {shellOutput} {ConsoleLog.Tail(sandbox.Directory)}".Trim());
         }
 
         logger.LogInformation("Container {ContainerId} started with envd's socket passed", id);
+    }
+
+    private static string ChooseOciRuntime(string configured, ILogger logger)
+    {
+        var (command, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath);
+        logger.LogInformation("Container sandboxes run under {OciRuntime} ({Variable}={Configured}: {Reason})", command, WrennEnvironment.OciRuntime, configured, reason);
+        return command;
     }
 
     private static bool IsMissing(CommandResult result) =>
