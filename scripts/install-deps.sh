@@ -9,6 +9,8 @@ set -euo pipefail
 run_packages=(runc tini debootstrap iproute2 iptables nftables e2fsprogs util-linux procps ca-certificates cpio lz4)
 # lxcfs: container sandboxes see their own vCPUs and memory in /proc (docs/runtimes/container.md).
 run_packages+=(lxcfs)
+# crun: a faster OCI runtime than runc, used when WRENN_OCI_RUNTIME=auto finds it can run here (docs/runtimes/container.md).
+run_packages+=(crun)
 # python3-pip, -setuptools, -wheel: scripts/package-sdks.sh builds the Python SDK's wheel offline with them.
 build_packages=(clang zlib1g-dev python3-pip python3-setuptools python3-wheel)
 # postgresql: the control plane suite runs a second time on a throwaway PostgreSQL (scripts/with-postgres.sh).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fails when anything Wrenn makes is left on this machine: network namespaces, veth/tap links, mounts,
-# iptables and ip6tables chains and rules, runc containers, loop devices, cgroups, or processes. `make test` ends with this.
+# iptables and ip6tables chains and rules, runc and crun containers, loop devices, cgroups, or processes. `make test` ends with this.
 set -uo pipefail
 
 leaks=()
@@ -19,6 +19,9 @@ fi
 while read -r mount; do [[ -n "$mount" ]] && add "mount $mount"; done < <(awk '{print $2}' /proc/mounts | grep -i wrenn)
 if command -v runc >/dev/null 2>&1; then
   while read -r container; do [[ -n "$container" ]] && add "runc container $container"; done < <(runc list -q 2>/dev/null)
+fi
+if command -v crun >/dev/null 2>&1; then
+  while read -r container; do [[ -n "$container" ]] && add "crun container $container"; done < <(crun list -q 2>/dev/null)
 fi
 while read -r loop; do [[ -n "$loop" ]] && add "loop device $loop"; done < <(losetup -a 2>/dev/null | grep -i wrenn)
 # runc's /wrenn/<id> and the qemu runtime's /wrenn-qemu/<id> (one per VM, in every hierarchy on v1, at

@@ -16,6 +16,7 @@ internal sealed partial class RootedFile : IDisposable
     private const int OWriteOnly = 0x1;
     private const int OCreate = 0x40;
     private const int OExclusive = 0x80;
+    private const int ONonBlock = 0x800;
     private const int ODirectory = 0x10000;
     private const int ONoFollow = 0x20000;
     private const int OCloseOnExec = 0x80000;
@@ -102,6 +103,22 @@ internal sealed partial class RootedFile : IDisposable
             _ = UnlinkAt(directory.DangerousGetHandle().ToInt32(), temporary, 0);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The file at <paramref name="path"/> (read as from inside the tree, links resolved within it), open
+    /// for reading, or null when there is none.
+    /// </summary>
+    public SafeFileHandle? OpenRead(string path)
+    {
+        // Non-blocking: the tree may hold a FIFO where a file is expected, whose open would wait for a writer.
+        var fd = Resolve(_root, path, OReadOnly | ONonBlock | OCloseOnExec);
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        return Marshal.GetLastPInvokeError() == ENOENT ? null : throw Error("open", Describe(path, null));
     }
 
     public void Dispose() => _root.Dispose();

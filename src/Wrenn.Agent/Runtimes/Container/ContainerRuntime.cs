@@ -22,6 +22,10 @@ public sealed class ContainerRuntime(
     ProcView.ISandboxViewProvider? sandboxView = null) : IRuntime
 {
     private readonly IContainerFreezer _freezer = freezer ?? new CgroupFreezer();
+    private readonly EnvdSocketSupport _envdSockets = new();
+
+    /// <summary>The OCI runtime new containers are made with (WRENN_OCI_RUNTIME, <c>auto</c> resolved once).</summary>
+    private readonly string _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
 
     public const string RuntimeName = "container";
 
@@ -32,6 +36,9 @@ public sealed class ContainerRuntime(
 
     /// <summary>rw-r--r--, as wrenn-init writes them in a VM.</summary>
     private const uint GuestFileMode = 0x1A4;
+
+    /// <summary>Where the shell that starts the OCI runtime writes its own output, in the sandbox directory (removed after).</summary>
+    private const string RunOutputFileName = "oci-run.out";
 
     public string Name => RuntimeName;
 
@@ -52,15 +59,21 @@ public sealed class ContainerRuntime(
             _ => Task.CompletedTask,
             cancellationToken).ConfigureAwait(false);
 
+        // Decided once, for the bundle (LISTEN_FDS=1) and the run (fd 3) alike.
+        var passSocket = false;
         await rollback.StepAsync(
             "container.bundle",
-            ct => WriteBundleAsync(sandbox, ct),
+            async ct =>
+            {
+                passSocket = PassesEnvdSocket(sandbox);
+                await WriteBundleAsync(sandbox, passSocket, ct).ConfigureAwait(false);
+            },
             _ => Task.CompletedTask,
             cancellationToken).ConfigureAwait(false);
 
         await rollback.StepAsync(
             "container.run",
-            ct => RunContainerAsync(sandbox, ct),
+            ct => RunContainerAsync(sandbox, passSocket, ct),
             async ct =>
             {
                 var errors = await StopAsync(sandbox, ct).ConfigureAwait(false);
@@ -76,13 +89,14 @@ public sealed class ContainerRuntime(
     {
         // 'delete --force' kills whatever still runs in the container and removes its state and cgroup.
         var id = ContainerId(sandbox.SandboxId);
-        var result = await commands.RunAsync(options.Value.OciRuntime, ["delete", "--force", id], cancellationToken).ConfigureAwait(false);
+        var oci = OciRuntimeChoice.OwnerOf(id, _oci);
+        var result = await commands.RunAsync(oci, ["delete", "--force", id], cancellationToken).ConfigureAwait(false);
         if (result.Succeeded || IsMissing(result))
         {
             return [];
         }
 
-        return [new CommandFailedException($"{options.Value.OciRuntime} delete --force {id}", result)];
+        return [new CommandFailedException($"{oci} delete --force {id}", result)];
     }
 
     /// <summary>
@@ -103,7 +117,7 @@ public sealed class ContainerRuntime(
         throw new NotSupportedException("container templates keep files only, not memory");
 
     /// <summary>Containers have no memory snapshots, so nothing depends on this.</summary>
-    public string BootIdentity() => RuntimeName + ":" + options.Value.OciRuntime;
+    public string BootIdentity() => RuntimeName + ":" + _oci;
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
@@ -147,7 +161,8 @@ public sealed class ContainerRuntime(
     /// <summary>The OCI runtime's status of the container ("running", "paused", "stopped", …), or null when it has none.</summary>
     private async Task<string?> StatusAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
-        var result = await commands.RunAsync(options.Value.OciRuntime, ["state", ContainerId(sandbox.SandboxId)], cancellationToken).ConfigureAwait(false);
+        var id = ContainerId(sandbox.SandboxId);
+        var result = await commands.RunAsync(OciRuntimeChoice.OwnerOf(id, _oci), ["state", id], cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return null;
@@ -234,10 +249,32 @@ public sealed class ContainerRuntime(
         return Task.CompletedTask;
     }
 
-    private async Task WriteBundleAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether envd gets its listening socket from the agent (<see cref="EnvdListenSocket"/>): only in a sandbox with
+    /// a network namespace of its own, and only when its envd takes one (<see cref="EnvdSocketSupport"/>).
+    /// </summary>
+    private bool PassesEnvdSocket(RuntimeSandbox sandbox)
+    {
+        if (!options.Value.PassEnvdSocket || sandbox.Network.NamespacePath.Length == 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            return _envdSockets.Supports(sandbox.RootfsPath);
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning("Cannot tell whether sandbox {SandboxId}'s envd takes a passed socket, so it binds its own: {Reason}", sandbox.SandboxId, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task WriteBundleAsync(RuntimeSandbox sandbox, bool passSocket, CancellationToken cancellationToken)
     {
         var view = sandboxView is null ? null : await sandboxView.ForAsync(sandbox, cancellationToken).ConfigureAwait(false);
-        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace, view);
+        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace, view, passSocket);
         var rootfsLink = Path.Combine(sandbox.Directory, OciSpecBuilder.RootfsDirectoryName);
         if (Path.GetFullPath(rootfsLink) != Path.GetFullPath(sandbox.RootfsPath))
         {
@@ -250,9 +287,14 @@ public sealed class ContainerRuntime(
             cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RunContainerAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    private async Task RunContainerAsync(RuntimeSandbox sandbox, bool passSocket, CancellationToken cancellationToken)
     {
         var id = ContainerId(sandbox.SandboxId);
+        if (passSocket)
+        {
+            await RunWithEnvdSocketAsync(sandbox, id, cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
         // A detached container inherits the OCI runtime's stdio. Giving it the capped console log (not
         // our pipes) means nothing of ours stays tied to the container once the runtime returns. The log
@@ -264,7 +306,7 @@ public sealed class ContainerRuntime(
                 sandbox.Directory,
                 options.Value.ConsoleLogBytes,
                 [
-                    options.Value.OciRuntime, "run", "--detach",
+                    _oci, "run", "--detach",
                     "--bundle", sandbox.Directory,
                     "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                     id,
@@ -274,10 +316,59 @@ public sealed class ContainerRuntime(
         if (!result.Succeeded)
         {
             throw new InvalidOperationException(
-                $"{options.Value.OciRuntime} run {id} exited with {result.ExitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
+                $"{_oci} run {id} exited with {result.ExitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
         }
 
         logger.LogInformation("Container {ContainerId} started", id);
+    }
+
+    /// <summary>
+    /// As <see cref="RunContainerAsync"/>, with envd's listening socket made in the sandbox's namespace and given to the
+    /// OCI runtime as fd 3, which it keeps open for the container's init (--preserve-fds 1); tini passes it on to envd.
+    /// The console log's rotator outlives the run, so it is started without the socket: a copy it held would keep the
+    /// port, and the namespace, alive after the sandbox is gone.
+    /// </summary>
+    private async Task RunWithEnvdSocketAsync(RuntimeSandbox sandbox, string id, CancellationToken cancellationToken)
+    {
+        var output = Path.Combine(sandbox.Directory, RunOutputFileName);
+        int exitCode;
+        using (var socket = EnvdListenSocket.Bind(sandbox.Network.NamespacePath, Envd.EnvdClient.Port))
+        {
+            exitCode = await ListenSocketSpawn.RunAsync(
+                "/bin/sh",
+                [
+                    "-c",
+                    "log=$0; cap=$1; shift; { " + ConsoleLog.StartRotatorShell + "} " + ListenSocketSpawn.ChildDescriptor + "<&-; " +
+                    "umask 022; exec \"$@\" </dev/null >\"$pipe\" 2>&1",
+                    ConsoleLog.PathIn(sandbox.Directory),
+                    ConsoleLog.CapArgument(options.Value.ConsoleLogBytes),
+                    _oci, "run", "--detach", "--preserve-fds", "1",
+                    "--bundle", sandbox.Directory,
+                    "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
+                    id,
+                ],
+                socket.SafeHandle,
+                output,
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        // What the shell itself printed (the runtime's own output is in the console log).
+        var shellOutput = File.Exists(output) ? (await File.ReadAllTextAsync(output, cancellationToken).ConfigureAwait(false)).Trim() : string.Empty;
+        File.Delete(output);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"{_oci} run {id} exited with {exitCode}: {shellOutput} {ConsoleLog.Tail(sandbox.Directory)}".Trim());
+        }
+
+        logger.LogInformation("Container {ContainerId} started with envd's socket passed", id);
+    }
+
+    private static string ChooseOciRuntime(string configured, ILogger logger)
+    {
+        var (command, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath);
+        logger.LogInformation("Container sandboxes run under {OciRuntime} ({Variable}={Configured}: {Reason})", command, WrennEnvironment.OciRuntime, configured, reason);
+        return command;
     }
 
     private static bool IsMissing(CommandResult result) =>

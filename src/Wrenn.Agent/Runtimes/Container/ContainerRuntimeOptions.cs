@@ -9,6 +9,12 @@ public sealed class ContainerRuntimeOptions
     /// <summary>The OCI runtime binary: runc by default; crun or runsc take the same command line.</summary>
     public string OciRuntime { get; set; } = "runc";
 
+    /// <summary>
+    /// Makes envd's listening socket in the sandbox's namespace and passes it to envd (LISTEN_FDS=1), for images whose
+    /// envd takes one; false always lets envd bind its own and the agent poll for it.
+    /// </summary>
+    public bool PassEnvdSocket { get; set; } = true;
+
     /// <summary>The cgroup parent every sandbox's cgroup is created under.</summary>
     public string CgroupParent { get; set; } = "/wrenn";
 

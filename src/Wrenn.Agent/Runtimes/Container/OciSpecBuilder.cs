@@ -38,7 +38,8 @@ public static class OciSpecBuilder
     /// <param name="openFilesCeiling">The agent's own hard RLIMIT_NOFILE: runc may not be allowed to go above it.</param>
     /// <param name="userNamespace">The sandbox's id mapping, or null to run without a user namespace.</param>
     /// <param name="view">The lxcfs files and cpuset that make the sandbox see its own vCPUs and memory; null for the host's.</param>
-    public static JsonObject Build(RuntimeSandbox sandbox, ContainerRuntimeOptions options, long? openFilesCeiling = null, IdMapping? userNamespace = null, SandboxView? view = null)
+    /// <param name="passedListenSocket">envd gets its listening socket as fd 3 (<see cref="EnvdListenSocket"/>).</param>
+    public static JsonObject Build(RuntimeSandbox sandbox, ContainerRuntimeOptions options, long? openFilesCeiling = null, IdMapping? userNamespace = null, SandboxView? view = null, bool passedListenSocket = false)
     {
         var openFiles = openFilesCeiling is { } ceiling ? Math.Min(options.OpenFilesLimit, ceiling) : options.OpenFilesLimit;
         var environment = new JsonArray(
@@ -48,6 +49,12 @@ public static class OciSpecBuilder
         foreach (var (name, value) in sandbox.Environment)
         {
             environment.Add($"{name}={value}");
+        }
+
+        // No LISTEN_PID: envd's pid is not known before it starts (tini is the container's init). envd removes both.
+        if (passedListenSocket)
+        {
+            environment.Add("LISTEN_FDS=1");
         }
 
         // Last, so that no variable of the tenant's replaces it; envd drops it from what commands inherit.

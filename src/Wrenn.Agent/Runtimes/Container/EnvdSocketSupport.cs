@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Wrenn.Agent.Os;
+
+namespace Wrenn.Agent.Runtimes.Container;
+
+/// <summary>
+/// Whether the envd in a sandbox's root filesystem takes a listening socket passed to it (LISTEN_FDS). An envd
+/// from before that change binds the port itself, which a passed socket already holds, and would fail to start:
+/// such an image gets no socket and the agent polls for the port as before. The stamp is envd's own binary:
+/// every envd that takes the socket names LISTEN_FDNAMES (it removes the variable, with LISTEN_FDS and LISTEN_PID,
+/// from what it starts); ASP.NET Core's own systemd support, which an older envd could carry, names only the other two.
+/// The answer is kept per file (device, inode, size, change time), so one image's envd is read once.
+/// </summary>
+public sealed partial class EnvdSocketSupport
+{
+    /// <summary>Where the image builder puts envd and where the container starts it from.</summary>
+    public const string EnvdPath = "/usr/local/bin/envd";
+
+    /// <summary>envd is NativeAOT: its string literals are stored as UTF-16.</summary>
+    private static readonly byte[] Stamp = Encoding.Unicode.GetBytes("LISTEN_FDNAMES");
+
+    private const int AtEmptyPath = 0x1000;
+    private const uint StatxBasicStats = 0x7FF;
+    private const ushort FileTypeMask = 0xF000;
+    private const ushort RegularFile = 0x8000;
+    private const int ChunkBytes = 1 << 20;
+
+    private readonly ConcurrentDictionary<FileIdentity, bool> _answers = new();
+
+    /// <summary>True when the envd under <paramref name="rootfs"/> (a root filesystem the agent mounted) takes a passed socket.</summary>
+    public bool Supports(string rootfs)
+    {
+        using var root = RootedFile.Open(rootfs);
+        using var file = root.OpenRead(EnvdPath);
+        if (file is null || Identify(file) is not { } identity)
+        {
+            return false;
+        }
+
+        return _answers.GetOrAdd(identity, static (_, handle) => Contains(handle, Stamp), file);
+    }
+
+    /// <summary>Whether the file holds <paramref name="stamp"/>, read a chunk at a time (envd is over 10 MB).</summary>
+    internal static bool Contains(SafeFileHandle file, byte[] stamp)
+    {
+        var buffer = new byte[ChunkBytes + stamp.Length];
+        long offset = 0;
+        var carried = 0;
+        while (true)
+        {
+            var read = RandomAccess.Read(file, buffer.AsSpan(carried, ChunkBytes), offset);
+            if (read <= 0)
+            {
+                return false;
+            }
+
+            var filled = carried + read;
+            if (buffer.AsSpan(0, filled).IndexOf(stamp) >= 0)
+            {
+                return true;
+            }
+
+            // Keep the last bytes: the stamp may straddle two chunks.
+            carried = Math.Min(stamp.Length - 1, filled);
+            buffer.AsSpan(filled - carried, carried).CopyTo(buffer);
+            offset += read;
+        }
+    }
+
+    /// <summary>The file's identity, or null when it is not a regular file.</summary>
+    private static FileIdentity? Identify(SafeFileHandle file)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (Statx(file, string.Empty, AtEmptyPath, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            throw new IOException($"statx({EnvdPath}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        // struct statx: stx_mode at 28, stx_ino at 32, stx_size at 40, stx_ctime at 96, stx_dev_major/minor at 136/140.
+        var mode = MemoryMarshal.Read<ushort>(buffer[28..]);
+        if ((mode & FileTypeMask) != RegularFile)
+        {
+            return null;
+        }
+
+        return new FileIdentity(
+            MemoryMarshal.Read<uint>(buffer[136..]),
+            MemoryMarshal.Read<uint>(buffer[140..]),
+            MemoryMarshal.Read<ulong>(buffer[32..]),
+            MemoryMarshal.Read<long>(buffer[40..]),
+            MemoryMarshal.Read<long>(buffer[96..]),
+            MemoryMarshal.Read<uint>(buffer[104..]));
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(SafeFileHandle directory, string path, int flags, uint mask, ref byte buffer);
+}
