@@ -199,7 +199,11 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             Assert.Equal("absent\n", await ExecAsync(agent, children[1].SandboxId, "test -e ~/only-here && echo present || echo absent"));
 
             // Paused to disk, a child gives its slot back; a newcomer takes it, and the child resumes in another.
+            var stateFile = new FileInfo(Path.Combine(agent.WrennDir, "snapshots", children[0].SandboxId, "memory"));
+            clock.Restart();
             await agent.Manager.PauseAsync(children[0].SandboxId, automatic: false, ct);
+            var firstPause = clock.Elapsed;
+            var firstState = stateFile.Length;
             var newcomer = Spec() with { Template = template };
             await agent.Manager.CreateAsync(newcomer, ct);
             await agent.Manager.ResumeAsync(children[0].SandboxId, 0, ct);
@@ -209,6 +213,24 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await Task.Delay(700, ct);
             Assert.True(await CounterAsync(agent, children[0].SandboxId) > moved, "the counter runs on in the new slot");
             await agent.Manager.DestroyAsync(newcomer.SandboxId, ct);
+
+            // Resumed, the clone's RAM is a file of its own, mapped shared (no longer the template's):
+            // its next pause writes device state only, and it resumes where it stopped again.
+            var maps = File.ReadAllText($"/proc/{QemuPid(agent, children[0].SandboxId)}/maps");
+            Assert.DoesNotContain("/memfd:wrenn-template-ram", maps, StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(agent.WrennDir, "sandboxes", children[0].SandboxId, "memory.ram"), maps, StringComparison.Ordinal);
+            clock.Restart();
+            await agent.Manager.PauseAsync(children[0].SandboxId, automatic: false, ct);
+            var secondPause = clock.Elapsed;
+            var secondState = stateFile.Length;
+            Assert.True(secondState < 1024 * 1024, $"a resumed clone's pause writes device state only, not guest RAM ({secondState} bytes)");
+            await agent.Manager.ResumeAsync(children[0].SandboxId, 0, ct);
+            Assert.Equal("warmed\n", await ExecAsync(agent, children[0].SandboxId, "cat /dev/shm/state"));
+            Assert.Equal("mine\n", await ExecAsync(agent, children[0].SandboxId, "cat ~/only-here"));
+            moved = await CounterAsync(agent, children[0].SandboxId);
+            await Task.Delay(700, ct);
+            Assert.True(await CounterAsync(agent, children[0].SandboxId) > moved, "the counter runs on after the second resume");
+            output.WriteLine($"qemu (TCG) clone's first pause {firstPause.TotalSeconds:F2} s ({firstState / 1048576.0:F1} MB: its RAM), second pause {secondPause.TotalSeconds:F2} s ({secondState / 1024.0:F1} KB: device state)");
 
             // Its vcpus and memory are the template's.
             await Assert.ThrowsAsync<ArgumentException>(() => agent.Manager.CreateAsync(Spec() with { Template = template, MemoryMb = 512 }, ct));
@@ -260,6 +282,16 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await ExecAsync(agent, clones[0].SandboxId, "head -c 32000000 /dev/zero > /dev/shm/fill");
             Assert.NotEqual(original, await ExecAsync(agent, clones[0].SandboxId, "md5sum < /dev/shm/fill"));
             Assert.Equal(original, await ExecAsync(agent, clones[1].SandboxId, "md5sum < /dev/shm/fill"));
+
+            // A template of a running clone (its RAM the template's, mapped privately) starts sandboxes
+            // that read what the clone held.
+            var second = WrennIds.NewTemplateId();
+            await agent.Manager.CreateSnapshotAsync(clones[1].SandboxId, second, "vmshare2", ct);
+            var grandchild = Spec() with { Template = second };
+            await agent.Manager.CreateAsync(grandchild, ct);
+            Assert.Equal(original, await ExecAsync(agent, grandchild.SandboxId, "md5sum < /dev/shm/fill"));
+            await agent.Manager.DestroyAsync(grandchild.SandboxId, ct);
+            await agent.Manager.DeleteSnapshotAsync(second, ct);
 
             var usage = clones.Select(c => MemoryOf(QemuPid(agent, c.SandboxId))).ToList();
             var pss = usage.Sum(u => u.Pss);
