@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Runtimes.Qemu;
@@ -137,7 +138,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         var before = HostSnapshot.Take();
         var source = Spec();
         var template = WrennIds.NewTemplateId();
-        await using (var agent = QemuAgent())
+        var log = new CapturedLog();
+        await using (var agent = QemuAgent(services => services.AddLogging(logging => logging.AddProvider(log))))
         {
             await agent.Manager.CreateAsync(source, ct);
             await ExecAsync(agent, source.SandboxId, "echo warmed > /dev/shm/state; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
@@ -245,6 +247,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await agent.Manager.DeleteSnapshotAsync(template, CancellationToken.None);
         }
 
+        WriteTimings(log);
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
@@ -255,7 +258,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         var before = HostSnapshot.Take();
         var source = Spec();
         var template = WrennIds.NewTemplateId();
-        await using (var agent = QemuAgent())
+        var log = new CapturedLog();
+        await using (var agent = QemuAgent(services => services.AddLogging(logging => logging.AddProvider(log))))
         {
             await agent.Manager.CreateAsync(source, ct);
             // Something in the guest's page cache and tmpfs, so the template holds more than a bare kernel.
@@ -308,6 +312,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await agent.Manager.DeleteSnapshotAsync(template, ct);
         }
 
+        WriteTimings(log);
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
@@ -480,6 +485,15 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             {
                 Directory.Delete(directory);
             }
+        }
+    }
+
+    /// <summary>The agent's lines that say where a create, restore, pause or resume spent its time.</summary>
+    private void WriteTimings(CapturedLog log)
+    {
+        foreach (var line in log.Lines.Where(l => l.Contains(" took ", StringComparison.Ordinal) || l.Contains("restored from template", StringComparison.Ordinal) || l.Contains(" resumed", StringComparison.Ordinal) || l.Contains(" saved ", StringComparison.Ordinal) || l.Contains(" running (", StringComparison.Ordinal)))
+        {
+            output.WriteLine(line);
         }
     }
 

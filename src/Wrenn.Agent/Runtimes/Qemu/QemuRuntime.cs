@@ -61,21 +61,31 @@ public sealed class QemuRuntime(
     {
         var template = sandbox.MemoryTemplate;
         var boot = template is null ? NewBoot(sandbox) : await VmBoot.ReadAsync(template, cancellationToken).ConfigureAwait(false);
+        // The VM's own user; its work directory (removed with the sandbox's) keeps the choice.
+        var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
+
+        // The disk (a qemu-img process) and the TAP (ip, iptables-restore) do not depend on each other: side by side.
+        var disk = CreateDiskAsync(sandbox, cancellationToken);
+        try
+        {
+            // The namespace and everything in it go with the sandbox's network: nothing to undo here.
+            await rollback.StepAsync("qemu.network", ct => guestTap.ConnectAsync(sandbox.Network, user, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Never let a rollback delete the sandbox's directory under a running qemu-img.
+            await disk.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
         await rollback.StepAsync(
             "qemu.disk",
-            ct => CreateDiskAsync(sandbox, ct),
+            _ => disk,
             _ =>
             {
                 File.Delete(Path.Combine(sandbox.Directory, DiskFileName));
                 return Task.CompletedTask;
             },
             cancellationToken).ConfigureAwait(false);
-
-        // The VM's own user; its work directory (removed with the sandbox's) keeps the choice.
-        var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
-
-        // The namespace and everything in it go with the sandbox's network: nothing to undo here.
-        await rollback.StepAsync("qemu.network", ct => guestTap.ConnectAsync(sandbox.Network, user, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
 
         // Two steps, so the create's timing line tells QEMU's own start from loading the saved guest.
         await rollback.StepAsync(
