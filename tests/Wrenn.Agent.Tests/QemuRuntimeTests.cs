@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Runtimes.Qemu;
@@ -137,7 +138,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         var before = HostSnapshot.Take();
         var source = Spec();
         var template = WrennIds.NewTemplateId();
-        await using (var agent = QemuAgent())
+        var log = new CapturedLog();
+        await using (var agent = QemuAgent(services => services.AddLogging(logging => logging.AddProvider(log))))
         {
             await agent.Manager.CreateAsync(source, ct);
             await ExecAsync(agent, source.SandboxId, "echo warmed > /dev/shm/state; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
@@ -199,7 +201,11 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             Assert.Equal("absent\n", await ExecAsync(agent, children[1].SandboxId, "test -e ~/only-here && echo present || echo absent"));
 
             // Paused to disk, a child gives its slot back; a newcomer takes it, and the child resumes in another.
+            var stateFile = new FileInfo(Path.Combine(agent.WrennDir, "snapshots", children[0].SandboxId, "memory"));
+            clock.Restart();
             await agent.Manager.PauseAsync(children[0].SandboxId, automatic: false, ct);
+            var firstPause = clock.Elapsed;
+            var firstState = stateFile.Length;
             var newcomer = Spec() with { Template = template };
             await agent.Manager.CreateAsync(newcomer, ct);
             await agent.Manager.ResumeAsync(children[0].SandboxId, 0, ct);
@@ -209,6 +215,24 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await Task.Delay(700, ct);
             Assert.True(await CounterAsync(agent, children[0].SandboxId) > moved, "the counter runs on in the new slot");
             await agent.Manager.DestroyAsync(newcomer.SandboxId, ct);
+
+            // Resumed, the clone's RAM is a file of its own, mapped shared (no longer the template's):
+            // its next pause writes device state only, and it resumes where it stopped again.
+            var maps = File.ReadAllText($"/proc/{QemuPid(agent, children[0].SandboxId)}/maps");
+            Assert.DoesNotContain("/memfd:wrenn-template-ram", maps, StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(agent.WrennDir, "sandboxes", children[0].SandboxId, "memory.ram"), maps, StringComparison.Ordinal);
+            clock.Restart();
+            await agent.Manager.PauseAsync(children[0].SandboxId, automatic: false, ct);
+            var secondPause = clock.Elapsed;
+            var secondState = stateFile.Length;
+            Assert.True(secondState < 1024 * 1024, $"a resumed clone's pause writes device state only, not guest RAM ({secondState} bytes)");
+            await agent.Manager.ResumeAsync(children[0].SandboxId, 0, ct);
+            Assert.Equal("warmed\n", await ExecAsync(agent, children[0].SandboxId, "cat /dev/shm/state"));
+            Assert.Equal("mine\n", await ExecAsync(agent, children[0].SandboxId, "cat ~/only-here"));
+            moved = await CounterAsync(agent, children[0].SandboxId);
+            await Task.Delay(700, ct);
+            Assert.True(await CounterAsync(agent, children[0].SandboxId) > moved, "the counter runs on after the second resume");
+            output.WriteLine($"qemu (TCG) clone's first pause {firstPause.TotalSeconds:F2} s ({firstState / 1048576.0:F1} MB: its RAM), second pause {secondPause.TotalSeconds:F2} s ({secondState / 1024.0:F1} KB: device state)");
 
             // Its vcpus and memory are the template's.
             await Assert.ThrowsAsync<ArgumentException>(() => agent.Manager.CreateAsync(Spec() with { Template = template, MemoryMb = 512 }, ct));
@@ -223,6 +247,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await agent.Manager.DeleteSnapshotAsync(template, CancellationToken.None);
         }
 
+        WriteTimings(log);
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
@@ -233,7 +258,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         var before = HostSnapshot.Take();
         var source = Spec();
         var template = WrennIds.NewTemplateId();
-        await using (var agent = QemuAgent())
+        var log = new CapturedLog();
+        await using (var agent = QemuAgent(services => services.AddLogging(logging => logging.AddProvider(log))))
         {
             await agent.Manager.CreateAsync(source, ct);
             // Something in the guest's page cache and tmpfs, so the template holds more than a bare kernel.
@@ -261,6 +287,16 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             Assert.NotEqual(original, await ExecAsync(agent, clones[0].SandboxId, "md5sum < /dev/shm/fill"));
             Assert.Equal(original, await ExecAsync(agent, clones[1].SandboxId, "md5sum < /dev/shm/fill"));
 
+            // A template of a running clone (its RAM the template's, mapped privately) starts sandboxes
+            // that read what the clone held.
+            var second = WrennIds.NewTemplateId();
+            await agent.Manager.CreateSnapshotAsync(clones[1].SandboxId, second, "vmshare2", ct);
+            var grandchild = Spec() with { Template = second };
+            await agent.Manager.CreateAsync(grandchild, ct);
+            Assert.Equal(original, await ExecAsync(agent, grandchild.SandboxId, "md5sum < /dev/shm/fill"));
+            await agent.Manager.DestroyAsync(grandchild.SandboxId, ct);
+            await agent.Manager.DeleteSnapshotAsync(second, ct);
+
             var usage = clones.Select(c => MemoryOf(QemuPid(agent, c.SandboxId))).ToList();
             var pss = usage.Sum(u => u.Pss);
             var rss = usage.Sum(u => u.Rss);
@@ -276,6 +312,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await agent.Manager.DeleteSnapshotAsync(template, ct);
         }
 
+        WriteTimings(log);
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
@@ -448,6 +485,15 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             {
                 Directory.Delete(directory);
             }
+        }
+    }
+
+    /// <summary>The agent's lines that say where a create, restore, pause or resume spent its time.</summary>
+    private void WriteTimings(CapturedLog log)
+    {
+        foreach (var line in log.Lines.Where(l => l.Contains(" took ", StringComparison.Ordinal) || l.Contains("restored from template", StringComparison.Ordinal) || l.Contains(" resumed", StringComparison.Ordinal) || l.Contains(" saved ", StringComparison.Ordinal) || l.Contains(" running (", StringComparison.Ordinal)))
+        {
+            output.WriteLine(line);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -47,6 +48,9 @@ public sealed class QemuRuntime(
 
     private const string MemoryBackendId = "mem";
 
+    /// <summary>A migration speed limit no local copy reaches (QEMU accepts up to SIZE_MAX bytes/s).</summary>
+    private const long UnthrottledBytesPerSecond = 1L << 40;
+
     private readonly VmUserPool _users = ValidatedUsers(options.Value, containerOptions.Value);
 
     public string Name => RuntimeName;
@@ -57,9 +61,25 @@ public sealed class QemuRuntime(
     {
         var template = sandbox.MemoryTemplate;
         var boot = template is null ? NewBoot(sandbox) : await VmBoot.ReadAsync(template, cancellationToken).ConfigureAwait(false);
+        // The VM's own user; its work directory (removed with the sandbox's) keeps the choice.
+        var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
+
+        // The disk (a qemu-img process) and the TAP (ip, iptables-restore) do not depend on each other: side by side.
+        var disk = CreateDiskAsync(sandbox, cancellationToken);
+        try
+        {
+            // The namespace and everything in it go with the sandbox's network: nothing to undo here.
+            await rollback.StepAsync("qemu.network", ct => guestTap.ConnectAsync(sandbox.Network, user, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Never let a rollback delete the sandbox's directory under a running qemu-img.
+            await disk.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
         await rollback.StepAsync(
             "qemu.disk",
-            ct => CreateDiskAsync(sandbox, ct),
+            _ => disk,
             _ =>
             {
                 File.Delete(Path.Combine(sandbox.Directory, DiskFileName));
@@ -67,14 +87,9 @@ public sealed class QemuRuntime(
             },
             cancellationToken).ConfigureAwait(false);
 
-        // The VM's own user; its work directory (removed with the sandbox's) keeps the choice.
-        var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
-
-        // The namespace and everything in it go with the sandbox's network: nothing to undo here.
-        await rollback.StepAsync("qemu.network", ct => guestTap.ConnectAsync(sandbox.Network, user, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
-
+        // Two steps, so the create's timing line tells QEMU's own start from loading the saved guest.
         await rollback.StepAsync(
-            "qemu.start",
+            "qemu.launch",
             async ct =>
             {
                 var ram = template is null
@@ -91,8 +106,8 @@ public sealed class QemuRuntime(
                 else
                 {
                     // The template's memory already holds a booted guest with envd running: restore, don't boot.
-                    await RestoreAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), ct).ConfigureAwait(false);
-                    logger.LogInformation("QEMU for {SandboxId} restored from template {Template} (kernel {KernelVersion}, {Accelerator})", sandbox.SandboxId, Path.GetFileName(template), boot.KernelVersion, Accelerator);
+                    // A template's RAM file was left out of its stream (x-ignore-shared); one without it has RAM in the stream.
+                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), ignoreShared: ram == GuestRam.Private, ct).ConfigureAwait(false);
                 }
             },
             async ct =>
@@ -104,6 +119,27 @@ public sealed class QemuRuntime(
                 }
             },
             cancellationToken).ConfigureAwait(false);
+
+        if (template is not null)
+        {
+            // The launch's undo kills QEMU if this fails.
+            await rollback.StepAsync(
+                "qemu.restore",
+                async ct =>
+                {
+                    var ram = File.Exists(Path.Combine(template, TemplateRamFileName)) ? GuestRam.Private : GuestRam.Anonymous;
+                    var phases = await LoadIncomingAsync(sandbox, ignoreShared: ram == GuestRam.Private, ct).ConfigureAwait(false);
+                    logger.LogInformation(
+                        "QEMU for {SandboxId} restored from template {Template} (kernel {KernelVersion}, {Accelerator}): {Phases}",
+                        sandbox.SandboxId,
+                        Path.GetFileName(template),
+                        boot.KernelVersion,
+                        Accelerator,
+                        phases);
+                },
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task PauseAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
@@ -188,31 +224,33 @@ public sealed class QemuRuntime(
         var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
         await guestTap.EnsureConnectedAsync(sandbox.Network, user, cancellationToken).ConfigureAwait(false);
 
+        // A clone (a template's RAM mapped privately) was saved with its RAM in the stream: it resumes into
+        // a RAM file of its own, mapped shared, so from now on its pauses write device state only. Its
+        // arguments say so once the restore worked; until then a retry reads the same stream the same way.
+        var ram = RamOf(saved);
+        var arguments = ram == GuestRam.Private ? WithOwnRam(saved) : saved;
+
         // On failure the memory file stays: the sandbox is still paused and the resume can be retried.
         var boot = await VmBoot.ReadAsync(sandbox.Directory, cancellationToken).ConfigureAwait(false);
-        await RestoreAsync(sandbox, boot, saved, memory, cancellationToken).ConfigureAwait(false);
+        var phases = await RestoreAsync(sandbox, boot, arguments, memory, ignoreShared: ram == GuestRam.Shared, cancellationToken).ConfigureAwait(false);
+        if (ram == GuestRam.Private)
+        {
+            await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), cancellationToken).ConfigureAwait(false);
+        }
+
         File.Delete(memory);
+        logger.LogInformation("QEMU for {SandboxId} resumed{OwnRam}: {Phases}", sandbox.SandboxId, ram == GuestRam.Private ? " into a RAM file of its own" : string.Empty, phases);
     }
 
     /// <summary>Starts QEMU from saved memory and device state and lets the guest run; on failure no process is left.</summary>
-    private async Task RestoreAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, CancellationToken cancellationToken)
+    private async Task<RestorePhases> RestoreAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, bool ignoreShared, CancellationToken cancellationToken)
     {
         try
         {
-            var fileBacked = RamOf(arguments) != GuestRam.Anonymous;
-            var incoming = $"fd:{QemuLaunch.IncomingFd.ToString(CultureInfo.InvariantCulture)}";
-
-            // QEMU 7.2 has no property for x-ignore-shared: the incoming side waits (defer) until it is set.
-            await LaunchAsync(sandbox, boot, [.. arguments, "-incoming", fileBacked ? "defer" : incoming], memory, cancellationToken).ConfigureAwait(false);
-            await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), options.Value.ProcessStartTimeout, cancellationToken).ConfigureAwait(false);
-            if (fileBacked)
-            {
-                await IgnoreSharedRamAsync(qmp, cancellationToken).ConfigureAwait(false);
-                await qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = incoming }, cancellationToken).ConfigureAwait(false);
-            }
-
-            await WaitForIncomingAsync(qmp, cancellationToken).ConfigureAwait(false);
-            await qmp.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
+            var started = Stopwatch.GetTimestamp();
+            await LaunchIncomingAsync(sandbox, boot, arguments, memory, ignoreShared, cancellationToken).ConfigureAwait(false);
+            var launched = Stopwatch.GetElapsedTime(started);
+            return await LoadIncomingAsync(sandbox, ignoreShared, cancellationToken).ConfigureAwait(false) with { Launch = launched };
         }
         catch
         {
@@ -222,15 +260,53 @@ public sealed class QemuRuntime(
     }
 
     /// <summary>
+    /// Starts QEMU waiting for the saved state in <paramref name="memory"/>. <paramref name="ignoreShared"/>:
+    /// the stream was written with x-ignore-shared (shared RAM left out), which the incoming side must set
+    /// too before it reads (QEMU 7.2 has no property for it, so it waits: -incoming defer).
+    /// </summary>
+    private Task LaunchIncomingAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, bool ignoreShared, CancellationToken cancellationToken) =>
+        LaunchAsync(sandbox, boot, [.. arguments, "-incoming", ignoreShared ? "defer" : IncomingUri], memory, cancellationToken);
+
+    /// <summary>Reads the saved state into a QEMU <see cref="LaunchIncomingAsync"/> started, then lets the guest run.</summary>
+    private async Task<RestorePhases> LoadIncomingAsync(RuntimeSandbox sandbox, bool ignoreShared, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), options.Value.ProcessStartTimeout, cancellationToken).ConfigureAwait(false);
+        var connected = Stopwatch.GetElapsedTime(started);
+        if (ignoreShared)
+        {
+            await SetIgnoreSharedAsync(qmp, true, cancellationToken).ConfigureAwait(false);
+            await qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = IncomingUri }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await WaitForIncomingAsync(qmp, cancellationToken).ConfigureAwait(false);
+        var loaded = Stopwatch.GetElapsedTime(started);
+        await qmp.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
+        return new RestorePhases(TimeSpan.Zero, connected, loaded - connected, Stopwatch.GetElapsedTime(started) - loaded);
+    }
+
+    private static string IncomingUri => $"fd:{QemuLaunch.IncomingFd.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>A clone's saved arguments with its RAM in a file of its own, mapped shared, instead of the template's mapped privately.</summary>
+    private static List<string> WithOwnRam(IReadOnlyList<string> arguments) =>
+        [.. arguments.Select(a => a.StartsWith("memory-backend-file,id=" + MemoryBackendId + ",", StringComparison.Ordinal) && a.EndsWith(",share=off", StringComparison.Ordinal)
+            ? a[..^",share=off".Length] + ",share=on"
+            : a)];
+
+    /// <summary>
     /// Stops the vCPUs and writes memory and device state to <paramref name="memory"/> (through a socket
     /// the agent copies from: <see cref="MigrationFileSink"/>); if that fails the vCPUs run again.
     /// </summary>
     private async Task SaveMemoryAsync(QmpClient qmp, RuntimeSandbox sandbox, string memory, CancellationToken cancellationToken)
     {
-        if (RamOf(await SavedArgumentsAsync(sandbox, cancellationToken).ConfigureAwait(false)) != GuestRam.Anonymous)
-        {
-            await IgnoreSharedRamAsync(qmp, cancellationToken).ConfigureAwait(false);
-        }
+        // Only RAM that is the VM's own shared file is left out of the stream. A clone's (the template's
+        // RAM mapped privately) goes in whole, without the x-ignore-shared layout its create's restore set,
+        // so the stream reads back into a file of its own (resume) or into anonymous memory (a template's clones).
+        await SetIgnoreSharedAsync(qmp, RamOf(await SavedArgumentsAsync(sandbox, cancellationToken).ConfigureAwait(false)) == GuestRam.Shared, cancellationToken).ConfigureAwait(false);
+
+        // QEMU throttles a migration to 128 MiB/s by default, meant for a live VM on a network link; here the
+        // vCPUs stand still and the stream goes to a local file, so a clone's ~100 MB took ~0.8 s for nothing.
+        await qmp.ExecuteAsync("migrate-set-parameters", new JsonObject { ["max-bandwidth"] = UnthrottledBytesPerSecond }, cancellationToken).ConfigureAwait(false);
 
         await qmp.ExecuteAsync("stop", null, cancellationToken).ConfigureAwait(false);
         try
@@ -571,13 +647,14 @@ public sealed class QemuRuntime(
             ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} has no QEMU arguments");
 
     /// <summary>
-    /// Migration leaves RAM that is a shared file out of the stream (the file holds it); a private mapping of a
-    /// template's RAM is not shared, so a clone's RAM is still saved. Set on both ends of every file-backed VM.
+    /// x-ignore-shared: migration leaves RAM that is a shared file out of the stream (the file holds it), and
+    /// the stream's layout says so, so both ends must agree. Set explicitly on every save: a clone's QEMU had it
+    /// set for its create's restore.
     /// </summary>
-    private static Task IgnoreSharedRamAsync(QmpClient qmp, CancellationToken cancellationToken) =>
+    private static Task SetIgnoreSharedAsync(QmpClient qmp, bool on, CancellationToken cancellationToken) =>
         qmp.ExecuteAsync(
             "migrate-set-capabilities",
-            new JsonObject { ["capabilities"] = new JsonArray(new JsonObject { ["capability"] = "x-ignore-shared", ["state"] = true }) },
+            new JsonObject { ["capabilities"] = new JsonArray(new JsonObject { ["capability"] = "x-ignore-shared", ["state"] = on }) },
             cancellationToken);
 
     /// <summary>How guest RAM is held by the QEMU these arguments start (saved arguments say it for a resume).</summary>

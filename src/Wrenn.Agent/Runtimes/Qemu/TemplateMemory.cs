@@ -89,15 +89,28 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
                     break;
                 }
 
-                // Page by page: a page of zeros stays a hole, as in the file.
+                // A page of zeros stays a hole, as in the file; each run of other pages is one write
+                // (page by page, a 100 MB template took ~25,000 writes).
+                var run = -1;
                 for (var page = 0; page < read; page += PageBytes)
                 {
-                    var bytes = buffer.AsSpan(page, Math.Min(PageBytes, read - page));
-                    if (bytes.ContainsAnyExcept((byte)0))
+                    var zero = !buffer.AsSpan(page, Math.Min(PageBytes, read - page)).ContainsAnyExcept((byte)0);
+                    if (!zero && run < 0)
                     {
-                        RandomAccess.Write(memfd, bytes, offset + page);
-                        copied += bytes.Length;
+                        run = page;
                     }
+                    else if (zero && run >= 0)
+                    {
+                        RandomAccess.Write(memfd, buffer.AsSpan(run, page - run), offset + run);
+                        copied += page - run;
+                        run = -1;
+                    }
+                }
+
+                if (run >= 0)
+                {
+                    RandomAccess.Write(memfd, buffer.AsSpan(run, read - run), offset + run);
+                    copied += read - run;
                 }
 
                 offset += read;
