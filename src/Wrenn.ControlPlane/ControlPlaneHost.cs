@@ -41,6 +41,17 @@ public static class ControlPlaneHost
             return 1;
         }
 
+        Wrenn.Telemetry.TelemetryOptions telemetry;
+        try
+        {
+            telemetry = Wrenn.Telemetry.TelemetryOptions.FromEnvironment("wrenn-cp", Wrenn.Telemetry.TelemetryEnvironment.ControlPlaneMetricsListenAddress, Wrenn.Telemetry.TelemetryEnvironment.DefaultControlPlaneMetricsListenAddress);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync("wrenn-cp: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         var proxyListen = options.Proxy.Enabled ? ListenAddress.Parse(options.Proxy.ListenAddress!) : null;
         if (proxyListen is null)
@@ -67,6 +78,7 @@ public static class ControlPlaneHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        Wrenn.Telemetry.TelemetrySetup.AddWrennTelemetry(builder, telemetry, [Telemetry.ControlPlaneMetrics.MeterName], []);
         logging?.Invoke(builder.Logging);
         try
         {
@@ -97,6 +109,7 @@ public static class ControlPlaneHost
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<Telemetry.SandboxLogScopeMiddleware>();
         app.UseWrennApiDocs();
         MapRoutes(app);
         app.MapE2bApi();
@@ -162,6 +175,9 @@ public static class ControlPlaneHost
         services.AddSingleton(TimeProvider.System);
         services.AddWrennDatabase(options);
         services.AddSingleton<IPasswordHasher<UserEntity>, PasswordHasher<UserEntity>>();
+        services.AddMetrics();
+        services.AddSingleton<Telemetry.ControlPlaneMetrics>();
+        services.AddSingleton<Telemetry.AgentCallTelemetryInterceptor>();
         services.AddSingleton<AgentClientPool>();
         services.AddSingleton<HostLiveness>();
         services.AddHostedService<AdminBootstrapper>();
