@@ -18,7 +18,8 @@ namespace Wrenn.ControlPlane;
 public static class ControlPlaneHost
 {
     /// <param name="logging">Extra log providers (tests read the log through one).</param>
-    public static async Task<int> RunAsync(ControlPlaneOptions options, CancellationToken cancellationToken, Action<ILoggingBuilder>? logging = null)
+    /// <param name="telemetry">Metrics, traces and log format; null reads them from the environment (tests give their own).</param>
+    public static async Task<int> RunAsync(ControlPlaneOptions options, CancellationToken cancellationToken, Action<ILoggingBuilder>? logging = null, Wrenn.Telemetry.TelemetryOptions? telemetry = null)
     {
         if (!ListenAddress.TryParse(options.ListenAddress, out var listen))
         {
@@ -41,10 +42,9 @@ public static class ControlPlaneHost
             return 1;
         }
 
-        Wrenn.Telemetry.TelemetryOptions telemetry;
         try
         {
-            telemetry = Wrenn.Telemetry.TelemetryOptions.FromEnvironment("wrenn-cp", Wrenn.Telemetry.TelemetryEnvironment.ControlPlaneMetricsListenAddress, Wrenn.Telemetry.TelemetryEnvironment.DefaultControlPlaneMetricsListenAddress);
+            telemetry ??= Wrenn.Telemetry.TelemetryOptions.FromEnvironment("wrenn-cp", Wrenn.Telemetry.TelemetryEnvironment.ControlPlaneMetricsListenAddress, Wrenn.Telemetry.TelemetryEnvironment.DefaultControlPlaneMetricsListenAddress);
         }
         catch (ArgumentException ex)
         {

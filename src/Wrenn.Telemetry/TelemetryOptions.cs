@@ -20,6 +20,9 @@ public sealed record TelemetryOptions
     /// <summary>Export traces (OTLP); only when <see cref="TelemetryEnvironment.OtlpEndpoint"/> is set.</summary>
     public bool Tracing { get; init; }
 
+    /// <summary>Where traces go when set; null leaves it to the exporter's own OTEL_EXPORTER_OTLP_* variables (in-process tests set it).</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
     /// <summary>
     /// Reads the settings from the environment.
     /// </summary>

@@ -39,7 +39,13 @@ public static class TelemetrySetup
                 .AddSource([.. sources])
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddOtlpExporter());
+                .AddOtlpExporter(otlp =>
+                {
+                    if (options.OtlpEndpoint is { } endpoint)
+                    {
+                        otlp.Endpoint = endpoint;
+                    }
+                }));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Wrenn.Tests.Shared;
 
 namespace Wrenn.E2E.Tests.Telemetry;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Wrenn.E2E.Tests.Telemetry;
+namespace Wrenn.Tests.Shared;
 
 /// <summary>Reads samples out of a Prometheus text exposition (what <c>/metrics</c> answers).</summary>
 public static class PrometheusText
