@@ -18,7 +18,7 @@ namespace Wrenn.ControlPlane.Hosts;
 /// TLS: this control plane shows its client certificate and accepts only agent certificates from the
 /// agents' authority that name the address dialled.
 /// </summary>
-public sealed class AgentClientPool(IOptions<ControlPlaneOptions> options, TimeProvider clock, Telemetry.AgentCallTelemetryInterceptor telemetry) : IDisposable
+public sealed class AgentClientPool(IOptions<ControlPlaneOptions> options, TimeProvider clock, Telemetry.AgentCallTelemetryInterceptor? telemetry = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
     private readonly Lazy<(X509Certificate2 Client, X509Certificate2Collection Authority)?> _tls = new(() => LoadTls(options.Value));
@@ -31,7 +31,7 @@ public sealed class AgentClientPool(IOptions<ControlPlaneOptions> options, TimeP
             MaxReceiveMessageSize = 128 * 1024 * 1024,
             MaxSendMessageSize = 64 * 1024 * 1024,
         }));
-        return new HostAgent.HostAgentClient(channel.Intercept(new AgentCallTokenInterceptor(host.Id, host.AgentSecret, clock)).Intercept(telemetry));
+        return new HostAgent.HostAgentClient(Telemetry.AgentCallTelemetryInterceptor.Around(channel.Intercept(new AgentCallTokenInterceptor(host.Id, host.AgentSecret, clock)), telemetry));
     }
 
     public void Dispose()

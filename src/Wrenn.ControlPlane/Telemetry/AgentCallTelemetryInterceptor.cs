@@ -11,6 +11,10 @@ namespace Wrenn.ControlPlane.Telemetry;
 /// </summary>
 public sealed class AgentCallTelemetryInterceptor(ControlPlaneMetrics metrics) : Interceptor
 {
+    /// <summary>The call invoker with <paramref name="telemetry"/> outermost (so signing is timed too); as it is when there is none (services composed without it).</summary>
+    public static CallInvoker Around(CallInvoker invoker, AgentCallTelemetryInterceptor? telemetry) =>
+        telemetry is null ? invoker : invoker.Intercept(telemetry);
+
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
         TRequest request,
         ClientInterceptorContext<TRequest, TResponse> context,
