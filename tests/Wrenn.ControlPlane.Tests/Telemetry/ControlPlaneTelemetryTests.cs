@@ -54,12 +54,13 @@ public sealed class ControlPlaneTelemetryTests : IAsyncLifetime
         var metricsUrl = new Uri($"http://127.0.0.1:{_metricsPort}/metrics");
         var before = await scraper.GetStringAsync(metricsUrl, ct);
 
-        // The caller's own trace: the control plane continues it, and passes it on to the agent.
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        // The caller's own trace (its HttpClient sends it as traceparent): the control plane continues it, and passes it on to the agent.
+        using var caller = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var traceId = caller.TraceId.ToHexString();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sandboxes") { Content = JsonContent.Create(new { template = "base" }) };
         request.Headers.Add("X-API-Key", _apiKey);
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
         using var response = await _plane.Http.SendAsync(request, ct);
+        caller.Stop();
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.StartsWith($"00-{traceId}-", _host.LastCreateTraceparent, StringComparison.Ordinal);
 
