@@ -75,7 +75,7 @@ public sealed class TelemetryTests
 
         // Every line of both logs is one JSON object; the agent's lines about the create carry its id.
         var agentLines = JsonLines(Path.Combine(platform.WrennDir, "logs", "agent.log"));
-        _ = JsonLines(Path.Combine(platform.WrennDir, "logs", "cp.log"));
+        _ = JsonLines(Path.Combine(platform.WrennDir, "logs", "control-plane.log"));
         Assert.Contains(agentLines, line =>
             line.TryGetProperty("Scopes", out var scopes)
             && scopes.EnumerateArray().Any(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("SandboxId", out var sandbox) && sandbox.GetString() == id)
