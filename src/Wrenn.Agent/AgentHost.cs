@@ -60,6 +60,17 @@ public static class AgentHost
             return 1;
         }
 
+        Wrenn.Telemetry.TelemetryOptions telemetry;
+        try
+        {
+            telemetry = Wrenn.Telemetry.TelemetryOptions.FromEnvironment("wrenn-agent", Wrenn.Telemetry.TelemetryEnvironment.AgentMetricsListenAddress, Wrenn.Telemetry.TelemetryEnvironment.DefaultAgentMetricsListenAddress);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync("wrenn-agent: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -71,6 +82,7 @@ public static class AgentHost
         });
         builder.WebHost.UseUrls(listen.ToKestrelUrl(tls is null ? "http" : "https"));
         QuietFrameworkLogs(builder.Logging);
+        Wrenn.Telemetry.TelemetrySetup.AddWrennTelemetry(builder, telemetry, [Telemetry.AgentMetrics.MeterName], [Telemetry.AgentActivities.SourceName]);
         ConfigureServices(builder.Services, options);
         builder.Services.AddSingleton(credentials);
         builder.Services.AddHostedService<HeartbeatService>();
@@ -80,6 +92,7 @@ public static class AgentHost
         try
         {
             runtime = app.Services.GetRequiredService<IRuntime>();
+            _ = app.Services.GetRequiredService<Telemetry.AgentMetrics>();
 
             // Network settings are read here, so a bad egress allow list stops the agent now and not at the first create.
             _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NetworkOptions>>().Value;
@@ -383,8 +396,11 @@ public static class AgentHost
                 ConnectTimeout = TimeSpan.FromSeconds(2),
                 PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             });
+        services.AddMetrics();
+        services.AddSingleton<Telemetry.AgentMetrics>();
         services.AddGrpc(grpc =>
         {
+            grpc.Interceptors.Add<Telemetry.AgentTelemetryInterceptor>();
             grpc.Interceptors.Add<CallTokenInterceptor>();
             grpc.Interceptors.Add<ExceptionStatusInterceptor>();
             grpc.MaxReceiveMessageSize = 64 * 1024 * 1024;

@@ -18,7 +18,8 @@ namespace Wrenn.ControlPlane;
 public static class ControlPlaneHost
 {
     /// <param name="logging">Extra log providers (tests read the log through one).</param>
-    public static async Task<int> RunAsync(ControlPlaneOptions options, CancellationToken cancellationToken, Action<ILoggingBuilder>? logging = null)
+    /// <param name="telemetry">Metrics, traces and log format; null reads them from the environment (tests give their own).</param>
+    public static async Task<int> RunAsync(ControlPlaneOptions options, CancellationToken cancellationToken, Action<ILoggingBuilder>? logging = null, Wrenn.Telemetry.TelemetryOptions? telemetry = null)
     {
         if (!ListenAddress.TryParse(options.ListenAddress, out var listen))
         {
@@ -36,6 +37,16 @@ public static class ControlPlaneHost
             proxyCertificate = options.Proxy.Validate(listen);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            await Console.Error.WriteLineAsync("wrenn-cp: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        try
+        {
+            telemetry ??= Wrenn.Telemetry.TelemetryOptions.FromEnvironment("wrenn-cp", Wrenn.Telemetry.TelemetryEnvironment.ControlPlaneMetricsListenAddress, Wrenn.Telemetry.TelemetryEnvironment.DefaultControlPlaneMetricsListenAddress);
+        }
+        catch (ArgumentException ex)
         {
             await Console.Error.WriteLineAsync("wrenn-cp: " + ex.Message).ConfigureAwait(false);
             return 1;
@@ -67,6 +78,7 @@ public static class ControlPlaneHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        Wrenn.Telemetry.TelemetrySetup.AddWrennTelemetry(builder, telemetry, [Telemetry.ControlPlaneMetrics.MeterName], []);
         logging?.Invoke(builder.Logging);
         try
         {
@@ -97,6 +109,7 @@ public static class ControlPlaneHost
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseMiddleware<Telemetry.SandboxLogScopeMiddleware>();
         app.UseWrennApiDocs();
         MapRoutes(app);
         app.MapE2bApi();
@@ -162,6 +175,9 @@ public static class ControlPlaneHost
         services.AddSingleton(TimeProvider.System);
         services.AddWrennDatabase(options);
         services.AddSingleton<IPasswordHasher<UserEntity>, PasswordHasher<UserEntity>>();
+        services.AddMetrics();
+        services.AddSingleton<Telemetry.ControlPlaneMetrics>();
+        services.AddSingleton<Telemetry.AgentCallTelemetryInterceptor>();
         services.AddSingleton<AgentClientPool>();
         services.AddSingleton<HostLiveness>();
         services.AddHostedService<AdminBootstrapper>();

@@ -37,6 +37,9 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
 
     public bool FailAfterCreating { get; set; }
 
+    /// <summary>The W3C trace context header of the last CreateSandbox call, as the control plane sent it.</summary>
+    public string? LastCreateTraceparent { get; private set; }
+
     /// <summary>How long ListSandboxes takes to answer with what it saw when called (a slow host under load).</summary>
     public TimeSpan ListDelay { get; set; } = TimeSpan.Zero;
 
@@ -65,6 +68,7 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
 
     public override Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
     {
+        LastCreateTraceparent = context.RequestHeaders.GetValue("traceparent");
         if (CreateFailure is { } failure)
         {
             if (FailAfterCreating)

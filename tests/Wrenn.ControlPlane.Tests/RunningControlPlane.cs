@@ -63,7 +63,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
     /// A restart passes the earlier instance's <paramref name="wrennDir"/> and <paramref name="databaseUrl"/>;
     /// <paramref name="configure"/> changes other options (e.g. open sign-up for tests that sign up).
     /// </summary>
-    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null, Action<ControlPlaneOptions>? configure = null)
+    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null, Action<ControlPlaneOptions>? configure = null, Wrenn.Telemetry.TelemetryOptions? telemetry = null)
     {
         var ownsDirectory = wrennDir is null;
         wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
@@ -89,7 +89,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
         configure?.Invoke(options);
         var stop = new CancellationTokenSource();
         var log = new CapturedLog();
-        var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log)));
+        var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log), telemetry));
         var plane = new RunningControlPlane(wrennDir, ownsDirectory, port, stop, run, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
         await plane.WaitUntilListeningAsync().ConfigureAwait(false);
         return plane;

@@ -49,6 +49,7 @@ public sealed class RollbackList(string operation, ILogger logger, IStepFaults f
     {
         ObjectDisposedException.ThrowIf(_committed || _rolledBack, this);
         _undos.Add((name, undo));
+        using var span = Telemetry.AgentActivities.Step(Operation, name);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await action(cancellationToken).ConfigureAwait(false);
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;

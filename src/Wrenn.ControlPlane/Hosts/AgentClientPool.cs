@@ -18,7 +18,7 @@ namespace Wrenn.ControlPlane.Hosts;
 /// TLS: this control plane shows its client certificate and accepts only agent certificates from the
 /// agents' authority that name the address dialled.
 /// </summary>
-public sealed class AgentClientPool(IOptions<ControlPlaneOptions> options, TimeProvider clock) : IDisposable
+public sealed class AgentClientPool(IOptions<ControlPlaneOptions> options, TimeProvider clock, Telemetry.AgentCallTelemetryInterceptor? telemetry = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
 
@@ -42,7 +42,7 @@ public sealed class AgentClientPool(IOptions<ControlPlaneOptions> options, TimeP
             MaxReceiveMessageSize = 128 * 1024 * 1024,
             MaxSendMessageSize = 64 * 1024 * 1024,
         }));
-        var client = new HostAgent.HostAgentClient(channel.Intercept(new AgentCallTokenInterceptor(host.Id, host.AgentSecret, clock)));
+        var client = new HostAgent.HostAgentClient(Telemetry.AgentCallTelemetryInterceptor.Around(channel.Intercept(new AgentCallTokenInterceptor(host.Id, host.AgentSecret, clock)), telemetry));
         _clients[host.Id] = (host.AgentSecret, host.Address, client);
         return client;
     }

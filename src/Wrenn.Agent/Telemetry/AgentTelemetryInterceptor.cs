@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Wrenn.Agent.Runtimes;
+using Wrenn.Telemetry;
+
+namespace Wrenn.Agent.Telemetry;
+
+/// <summary>
+/// Outermost interceptor of the agent's gRPC service: times every call into <see cref="AgentMetrics"/>
+/// (after the other interceptors mapped exceptions to statuses), and holds a <see cref="SandboxLogScope"/>
+/// around calls whose request names a sandbox, so every log line of that work carries the sandbox id.
+/// </summary>
+public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime runtime, ILogger<AgentTelemetryInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request,
+        ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        using var scope = BeginSandboxScope(request);
+        var started = Stopwatch.GetTimestamp();
+        var status = "OK";
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            status = StatusOf(ex);
+            throw;
+        }
+        finally
+        {
+            Record(context.Method, status, started);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        using var scope = BeginSandboxScope(request);
+        var started = Stopwatch.GetTimestamp();
+        var status = "OK";
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            status = StatusOf(ex);
+            throw;
+        }
+        finally
+        {
+            Record(context.Method, status, started);
+        }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context,
+        ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var status = "OK";
+        try
+        {
+            return await continuation(requestStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            status = StatusOf(ex);
+            throw;
+        }
+        finally
+        {
+            Record(context.Method, status, started);
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var status = "OK";
+        try
+        {
+            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            status = StatusOf(ex);
+            throw;
+        }
+        finally
+        {
+            Record(context.Method, status, started);
+        }
+    }
+
+    /// <summary>The sandbox operation a method is, for the per-runtime metrics; null for the rest.</summary>
+    internal static string? OperationOf(string method) => method[(method.LastIndexOf('/') + 1)..] switch
+    {
+        "CreateSandbox" => "create",
+        "Exec" or "ExecStream" => "exec",
+        "PauseSandbox" => "pause",
+        "ResumeSandbox" => "resume",
+        "DestroySandbox" => "destroy",
+        _ => null,
+    };
+
+    private static string StatusOf(Exception ex) => ex is RpcException rpc ? rpc.StatusCode.ToString() : StatusCode.Unknown.ToString();
+
+    /// <summary>Every request naming a sandbox has it as field <c>sandbox_id</c> (proto/hostagent/v1).</summary>
+    private IDisposable? BeginSandboxScope<TRequest>(TRequest request) =>
+        request is IMessage message
+        && message.Descriptor.FindFieldByName("sandbox_id") is { } field
+        && field.Accessor.GetValue(message) is string { Length: > 0 } sandboxId
+            ? logger.BeginScope(new SandboxLogScope(sandboxId))
+            : null;
+
+    private void Record(string method, string status, long started)
+    {
+        var name = method[(method.LastIndexOf('/') + 1)..];
+        metrics.RecordCall(name, OperationOf(method), runtime.Name, status, Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+}
