@@ -3,6 +3,7 @@ using Wrenn.Cli.Config;
 using Wrenn.Cli.Images;
 using Wrenn.Common.Bootstrap;
 using Wrenn.Common.Configuration;
+using Wrenn.Common.Doctor;
 
 namespace Wrenn.Cli.Up;
 
