@@ -243,7 +243,7 @@ public static class AgentHost
             }
 
             network.PreparedSlots = PreparedCount(WrennEnvironment.PreparedSlots);
-            network.PreparedDirectory = Path.Combine(options.WrennDir, "prepared", "slots");
+            network.PreparedDirectory = options.Layout.PreparedSlots;
         });
         services.AddOptions<SandboxDiskOptions>().Configure(disk =>
         {

@@ -95,7 +95,7 @@ public sealed class ControlPlaneOptions
     /// <summary>The sandbox traffic proxy (WRENN_PROXY_*): its own listener, off unless WRENN_PROXY_LISTEN_ADDR is set.</summary>
     public Proxy.SandboxProxyOptions Proxy { get; set; } = new();
 
-    public string SqlitePath => Path.Combine(WrennDir, "wrenn.db");
+    public string SqlitePath => new WrennLayout(WrennDir).SqliteDatabase;
 
     /// <summary>Refuses settings that cannot work together; called at start.</summary>
     public void Validate()

@@ -13,7 +13,7 @@ public sealed class OverlayfsCheck : IHostCheck
             return Task.FromResult(HostCheckResult.Ok(Name, "the kernel has overlayfs"));
         }
 
-        return Task.FromResult(KernelFeature.Has(probe, "overlay", "CONFIG_OVERLAY_FS") switch
+        return Task.FromResult(KernelFeature.Has(probe, "overlay", "CONFIG_OVERLAY_FS", "ovl_") switch
         {
             true => HostCheckResult.Ok(Name, "overlayfs is a module, loaded on the first mount"),
             false => HostCheckResult.Missing(Name, "the kernel has no overlayfs", "boot a kernel with CONFIG_OVERLAY_FS (Debian's linux-image-amd64 has it), then: modprobe overlay"),

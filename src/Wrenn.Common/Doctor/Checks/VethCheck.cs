@@ -6,7 +6,7 @@ public sealed class VethCheck : IHostCheck
     public string Name => "veth";
 
     public Task<HostCheckResult> RunAsync(DoctorSettings settings, IHostProbe probe, CancellationToken cancellationToken) =>
-        Task.FromResult(KernelFeature.Has(probe, "veth", "CONFIG_VETH") switch
+        Task.FromResult(KernelFeature.Has(probe, "veth", "CONFIG_VETH", "veth_") switch
         {
             true => HostCheckResult.Ok(Name, "the kernel has veth"),
             false => HostCheckResult.Missing(Name, "the kernel has no veth driver", "boot a kernel with CONFIG_VETH (Debian's linux-image-amd64 has it), then: modprobe veth"),
