@@ -84,6 +84,7 @@ public static class AgentHost
             // Network settings are read here, so a bad egress allow list stops the agent now and not at the first create.
             _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NetworkOptions>>().Value;
             _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Pool.WarmPoolOptions>>().Value;
+            Configuration.RuntimeEnvironmentSettings.ValidateNow(app.Services);
         }
         catch (Exception ex) when (ex is NotSupportedException or ArgumentException or InvalidOperationException)
         {
@@ -324,6 +325,7 @@ public static class AgentHost
         services.AddSingleton<Runtimes.Qemu.TemplateMemory>();
         services.AddSingleton<Runtimes.Qemu.QemuRuntime>();
         services.AddOptions<Runtimes.Firecracker.FirecrackerRuntimeOptions>();
+        Configuration.RuntimeEnvironmentSettings.AddRuntimeEnvironmentSettings(services, SettingReader.Environment);
         services.AddOptions<Runtimes.Firecracker.Api.FirecrackerApiOptions>();
         services.AddOptions<Storage.Cow.RootfsCowOptions>();
         services.AddSingleton<Storage.DeviceMapper.DmsetupClient>();
