@@ -44,6 +44,17 @@ public sealed class HostChecksTests
     }
 
     [Fact]
+    public async Task Oci_runtime_auto_is_crun_when_installed_else_runc()
+    {
+        var probe = new FakeHostProbe();
+        var settings = DoctorTestHost.Settings(oci: "auto");
+        Assert.Contains("runc at /usr/sbin/runc", (await DoctorTestHost.RunAsync(new OciRuntimeCheck(), probe, settings)).Detail, StringComparison.Ordinal);
+
+        probe.Programs["crun"] = "/usr/bin/crun";
+        Assert.Contains("crun at /usr/bin/crun", (await DoctorTestHost.RunAsync(new OciRuntimeCheck(), probe, settings)).Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Qemu_is_required_only_when_the_qemu_runtime_is_chosen_and_names_its_packages()
     {
         var probe = new FakeHostProbe();

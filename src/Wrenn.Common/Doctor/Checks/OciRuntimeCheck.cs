@@ -14,7 +14,10 @@ public sealed class OciRuntimeCheck : IHostCheck
             return Task.FromResult(HostCheckResult.Skipped(Name, "not needed by VM sandboxes"));
         }
 
-        var command = settings.OciRuntimeCommand;
+        // "auto" (where a build supports it) is crun when installed, else runc.
+        var command = settings.OciRuntime?.Trim().Equals(RuntimeChoice.Auto, StringComparison.OrdinalIgnoreCase) == true && probe.FindProgram("crun") is not null
+            ? "crun"
+            : settings.OciRuntimeCommand;
         if (probe.FindProgram(command) is { } path)
         {
             return Task.FromResult(HostCheckResult.Ok(Name, $"{command} at {path}"));
