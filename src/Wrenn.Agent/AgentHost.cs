@@ -97,6 +97,7 @@ public static class AgentHost
             // Network settings are read here, so a bad egress allow list stops the agent now and not at the first create.
             _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NetworkOptions>>().Value;
             _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Pool.WarmPoolOptions>>().Value;
+            Configuration.RuntimeEnvironmentSettings.ValidateNow(app.Services);
         }
         catch (Exception ex) when (ex is NotSupportedException or ArgumentException or InvalidOperationException)
         {
@@ -256,7 +257,7 @@ public static class AgentHost
             }
 
             network.PreparedSlots = PreparedCount(WrennEnvironment.PreparedSlots);
-            network.PreparedDirectory = Path.Combine(options.WrennDir, "prepared", "slots");
+            network.PreparedDirectory = options.Layout.PreparedSlots;
         });
         services.AddOptions<SandboxDiskOptions>().Configure(disk =>
         {
@@ -337,6 +338,7 @@ public static class AgentHost
         services.AddSingleton<Runtimes.Qemu.TemplateMemory>();
         services.AddSingleton<Runtimes.Qemu.QemuRuntime>();
         services.AddOptions<Runtimes.Firecracker.FirecrackerRuntimeOptions>();
+        Configuration.RuntimeEnvironmentSettings.AddRuntimeEnvironmentSettings(services, SettingReader.Environment);
         services.AddOptions<Runtimes.Firecracker.Api.FirecrackerApiOptions>();
         services.AddOptions<Storage.Cow.RootfsCowOptions>();
         services.AddSingleton<Storage.DeviceMapper.DmsetupClient>();

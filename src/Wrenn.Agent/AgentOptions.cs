@@ -39,9 +39,12 @@ public sealed class AgentOptions
     /// <summary>PEM authority the control plane's client certificate must chain to ($WRENN_AGENT_TLS_CLIENT_CA).</summary>
     public string? TlsClientCaPath { get; set; }
 
-    public string ImagesDir => Path.Combine(WrennDir, "images");
+    /// <summary>Where everything lives under <see cref="WrennDir"/>.</summary>
+    public Wrenn.Common.Configuration.WrennLayout Layout => new(WrennDir);
 
-    public string SandboxesDir => Path.Combine(WrennDir, "sandboxes");
+    public string ImagesDir => Layout.Images;
 
-    public string TemplatesDir => Path.Combine(WrennDir, "templates");
+    public string SandboxesDir => Layout.Sandboxes;
+
+    public string TemplatesDir => Layout.Templates;
 }

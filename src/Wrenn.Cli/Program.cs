@@ -13,6 +13,7 @@ using var stop = new StopSignal();
 var root = new RootCommand("wrenn: run and use the Wrenn sandbox platform")
 {
     UpCommand.Create(stop),
+    DoctorCommand.Create(stop),
     ImageCommand.Create(stop),
     MigrateCommand.Create(),
     LoginCommand.Create(),

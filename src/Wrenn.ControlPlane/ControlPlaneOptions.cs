@@ -95,62 +95,48 @@ public sealed class ControlPlaneOptions
     /// <summary>The sandbox traffic proxy (WRENN_PROXY_*): its own listener, off unless WRENN_PROXY_LISTEN_ADDR is set.</summary>
     public Proxy.SandboxProxyOptions Proxy { get; set; } = new();
 
-    public string SqlitePath => Path.Combine(WrennDir, "wrenn.db");
+    public string SqlitePath => new WrennLayout(WrennDir).SqliteDatabase;
 
-    /// <summary>Refuses settings that cannot work together; called at start.</summary>
+    /// <summary>
+    /// The settings this process's environment (and .env) gives, the proxy's included. A value that is not
+    /// what its variable allows throws an <see cref="ArgumentException"/> naming the variable.
+    /// </summary>
+    public static ControlPlaneOptions FromEnvironment(SettingReader settings)
+    {
+        var defaults = new ControlPlaneOptions();
+        return new ControlPlaneOptions
+        {
+            Proxy = Wrenn.ControlPlane.Proxy.SandboxProxyOptions.FromEnvironment(),
+            WrennDir = settings.Get(WrennEnvironment.Dir) ?? WrennEnvironment.DefaultDir,
+            ListenAddress = settings.Get(WrennEnvironment.ControlPlaneListenAddress) ?? WrennEnvironment.DefaultControlPlaneListenAddress,
+            DatabaseUrl = settings.Get(WrennEnvironment.DatabaseUrl),
+            HeartbeatInterval = settings.Seconds(WrennEnvironment.HeartbeatIntervalSec, defaults.HeartbeatInterval, 1, 3600),
+            HostTokenLifetime = settings.Seconds(WrennEnvironment.HostTokenTtlSec, defaults.HostTokenLifetime, 2, 7 * 24 * 3600),
+            MissedHeartbeatsBeforeUnreachable = (int)settings.Whole(WrennEnvironment.MissedHeartbeats, defaults.MissedHeartbeatsBeforeUnreachable, 1, 100),
+            ReconcileInterval = settings.Seconds(WrennEnvironment.ReconcileIntervalSec, defaults.ReconcileInterval, 1, 3600),
+            ActivityInterval = settings.Seconds(WrennEnvironment.ActivityIntervalSec, defaults.ActivityInterval, 1, 3600),
+            CpuOvercommit = settings.Decimal(WrennEnvironment.CpuOvercommit, defaults.CpuOvercommit, 0.1, 1000),
+            MemoryOvercommit = settings.Decimal(WrennEnvironment.MemoryOvercommit, defaults.MemoryOvercommit, 0.1, 100),
+            AgentClientCertificatePath = settings.Get(WrennEnvironment.AgentClientCertificate),
+            AgentClientKeyPath = settings.Get(WrennEnvironment.AgentClientKey),
+            AgentCaPath = settings.Get(WrennEnvironment.AgentCa),
+            TlsCertPath = settings.Get(WrennEnvironment.TlsCert),
+            TlsKeyPath = settings.Get(WrennEnvironment.TlsKey),
+            TrustedProxies = List(settings.Get(WrennEnvironment.TrustedProxies)),
+            ExecAllowedOrigins = List(settings.Get(WrennEnvironment.ExecAllowedOrigins)),
+        };
+    }
+
+    /// <summary>Refuses settings that cannot work together (<see cref="ControlPlaneOptionsValidator"/>); called at start.</summary>
     public void Validate()
     {
-        if (HeartbeatInterval <= TimeSpan.Zero)
+        var result = new ControlPlaneOptionsValidator().Validate(null, this);
+        if (result.Failed)
         {
-            throw new ArgumentException($"{WrennEnvironment.HeartbeatIntervalSec} must be positive");
-        }
-
-        // An agent must get at least two chances to rotate its token before the one it holds expires.
-        if (HostTokenLifetime < 2 * HeartbeatInterval)
-        {
-            throw new ArgumentException($"{WrennEnvironment.HostTokenTtlSec} ({HostTokenLifetime.TotalSeconds:0} s) must be at least twice {WrennEnvironment.HeartbeatIntervalSec} ({HeartbeatInterval.TotalSeconds:0} s)");
-        }
-
-        if (ActivityInterval <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"{WrennEnvironment.ActivityIntervalSec} must be positive");
-        }
-
-        if (AgentTimeouts.Check() is { } badTimeout)
-        {
-            throw new ArgumentException(badTimeout);
-        }
-
-        if (Quotas.Check() is { } badQuotas)
-        {
-            throw new ArgumentException(badQuotas);
-        }
-
-        ValidateAgentTls();
-    }
-
-    /// <summary>Agent TLS is all three files or none, and they must load.</summary>
-    private void ValidateAgentTls()
-    {
-        string?[] paths = [AgentClientCertificatePath, AgentClientKeyPath, AgentCaPath];
-        if (paths.All(p => p is null))
-        {
-            return;
-        }
-
-        if (paths.Any(p => p is null))
-        {
-            throw new ArgumentException($"mutual TLS to agents needs all of {WrennEnvironment.AgentClientCertificate}, {WrennEnvironment.AgentClientKey} and {WrennEnvironment.AgentCa}");
-        }
-
-        try
-        {
-            using var client = Common.Security.PeerCertificates.LoadPair(AgentClientCertificatePath!, AgentClientKeyPath!);
-            _ = Common.Security.PeerCertificates.LoadAuthority(AgentCaPath!);
-        }
-        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
-        {
-            throw new ArgumentException($"agent TLS files do not load: {ex.Message}", ex);
+            throw new ArgumentException(result.FailureMessage);
         }
     }
+
+    private static string[] List(string? value) =>
+        value?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
 }

@@ -10,10 +10,11 @@ if (dotEnv.Failed)
     return 2;
 }
 
-Wrenn.ControlPlane.Proxy.SandboxProxyOptions proxy;
+// A bad WRENN_* value stops the start with one line naming the variable and what it allows.
+ControlPlaneOptions options;
 try
 {
-    proxy = Wrenn.ControlPlane.Proxy.SandboxProxyOptions.FromEnvironment();
+    options = ControlPlaneOptions.FromEnvironment(SettingReader.Environment);
 }
 catch (ArgumentException ex)
 {
@@ -21,23 +22,6 @@ catch (ArgumentException ex)
     return 1;
 }
 
-var options = new ControlPlaneOptions
-{
-    Proxy = proxy,
-    WrennDir = WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir),
-    ListenAddress = WrennEnvironment.Get(WrennEnvironment.ControlPlaneListenAddress, WrennEnvironment.DefaultControlPlaneListenAddress),
-    DatabaseUrl = WrennEnvironment.Get(WrennEnvironment.DatabaseUrl),
-    HeartbeatInterval = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HeartbeatIntervalSec, "30"), System.Globalization.CultureInfo.InvariantCulture)),
-    AgentClientCertificatePath = WrennEnvironment.Get(WrennEnvironment.AgentClientCertificate),
-    AgentClientKeyPath = WrennEnvironment.Get(WrennEnvironment.AgentClientKey),
-    AgentCaPath = WrennEnvironment.Get(WrennEnvironment.AgentCa),
-    HostTokenLifetime = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.HostTokenTtlSec, "3600"), System.Globalization.CultureInfo.InvariantCulture)),
-    TlsCertPath = WrennEnvironment.Get(WrennEnvironment.TlsCert),
-    TlsKeyPath = WrennEnvironment.Get(WrennEnvironment.TlsKey),
-    TrustedProxies = WrennEnvironment.GetList(WrennEnvironment.TrustedProxies),
-    ExecAllowedOrigins = WrennEnvironment.GetList(WrennEnvironment.ExecAllowedOrigins),
-    ActivityInterval = TimeSpan.FromSeconds(int.Parse(WrennEnvironment.Get(WrennEnvironment.ActivityIntervalSec, "5"), System.Globalization.CultureInfo.InvariantCulture)),
-};
 if (Wrenn.ControlPlane.Accounts.AccountEnvironment.Apply(options) is { } badSetting)
 {
     await Console.Error.WriteLineAsync("wrenn-cp: " + badSetting).ConfigureAwait(false);

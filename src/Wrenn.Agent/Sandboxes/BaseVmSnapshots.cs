@@ -17,7 +17,7 @@ public sealed class BaseVmSnapshots(ImageStore images, IOptions<AgentOptions> op
     private const string ReadyFileName = "ready";
     private const string StagingMarker = ".staging-";
 
-    public string Root => Path.Combine(options.Value.WrennDir, "snapshots", "base");
+    public string Root => options.Value.Layout.BaseSnapshots;
 
     /// <summary>Names the snapshot a sandbox of <paramref name="image"/> with this size would restore.</summary>
     public string KeyFor(string image, uint vcpus, uint memoryMb, string bootIdentity)

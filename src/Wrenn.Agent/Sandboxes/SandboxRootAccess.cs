@@ -65,9 +65,9 @@ public static class SandboxRootAccess
         changed.AddRange(OwnerOnlyFiles.Close(
             Path.Combine(options.WrennDir, Registration.HostCredentials.FileName),
             options.TemplatesDir,
-            Path.Combine(options.WrennDir, "snapshots"),
-            Path.Combine(options.WrennDir, "logs")));
-        foreach (var directory in Children(options.TemplatesDir).Concat(Children(Path.Combine(options.WrennDir, "snapshots"))))
+            options.Layout.Snapshots,
+            options.Layout.Logs));
+        foreach (var directory in Children(options.TemplatesDir).Concat(Children(options.Layout.Snapshots)))
         {
             changed.AddRange(OwnerOnlyFiles.Close(directory));
         }

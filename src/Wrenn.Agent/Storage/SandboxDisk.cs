@@ -29,7 +29,7 @@ public sealed class SandboxDisk(
     public bool Capped => options.Value.SizeMb > 0;
 
     /// <summary>Where prepared disks wait: beside the sandboxes, on the same filesystem, so taking one is a rename.</summary>
-    public string PreparedDirectory => Path.Combine(agentOptions.Value.WrennDir, "prepared", "disks");
+    public string PreparedDirectory => agentOptions.Value.Layout.PreparedDisks;
 
     /// <summary>Formatted disks waiting for a sandbox.</summary>
     public int ReadyCount => Ready.Count;

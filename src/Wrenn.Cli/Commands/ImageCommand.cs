@@ -39,7 +39,7 @@ public static class ImageCommand
             var dir = parse.GetValue(wrennDir) ?? WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir);
             var request = new ImageBuildRequest(
                 parse.GetValue(name)!,
-                Path.Combine(dir, "images"),
+                new WrennLayout(dir).Images,
                 parse.GetValue(envd) ?? Path.Combine(AppContext.BaseDirectory, "envd"),
                 parse.GetValue(force));
             try
@@ -62,7 +62,7 @@ public static class ImageCommand
         var list = new Command("ls", "List the base images built on this machine (complete ones: those with a manifest)") { json, listDir };
         list.SetAction(async (parse, ct) =>
         {
-            var images = Path.Combine(parse.GetValue(listDir) ?? WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir), "images");
+            var images = new WrennLayout(parse.GetValue(listDir) ?? WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir)).Images;
             var manifests = new List<ImageManifest>();
             foreach (var path in Directory.Exists(images) ? Directory.EnumerateFiles(images, ImageManifest.FileName, new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 1 }) : [])
             {
@@ -104,7 +104,7 @@ public static class ImageCommand
             var dir = parse.GetValue(kernelDir) ?? WrennEnvironment.Get(WrennEnvironment.Dir, WrennEnvironment.DefaultDir);
             try
             {
-                await new KernelInstaller(Console.Out).InstallAsync(Path.Combine(dir, "kernels"), parse.GetValue(kernelForce), stop.Token).ConfigureAwait(false);
+                await new KernelInstaller(Console.Out).InstallAsync(new WrennLayout(dir).Kernels, parse.GetValue(kernelForce), stop.Token).ConfigureAwait(false);
                 return 0;
             }
             catch (Exception ex) when (ex is InvalidOperationException or IOException)

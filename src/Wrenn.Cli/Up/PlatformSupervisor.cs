@@ -3,6 +3,8 @@ using Wrenn.Cli.Config;
 using Wrenn.Cli.Images;
 using Wrenn.Common.Bootstrap;
 using Wrenn.Common.Configuration;
+using Wrenn.Common.Doctor;
+using Wrenn.Common.Doctor.Checks;
 
 namespace Wrenn.Cli.Up;
 
@@ -53,24 +55,39 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
             return 1;
         }
 
-        // A runtime whose programs are missing says so before a minute of image building, in one sentence.
-        var runtime = RuntimeChoice.Resolve(options.Runtime);
-        if (RuntimeChoice.MissingTools(runtime, RuntimeChoice.IsOnPath).Count > 0)
+        // The host checks of `wrenn doctor`, before a minute of image building: each missing requirement
+        // is one line with its fix. The guest kernel is left out: it is fetched below.
+        var doctorSettings = DoctorSettings.FromEnvironment(
+            options.WrennDir,
+            options.Runtime,
+            [
+                new("control plane", WrennEnvironment.ControlPlaneListenAddress, cpListen.ToString()),
+                new("host agent", WrennEnvironment.HostListenAddress, agentListen.ToString()),
+                new("sandbox proxy", WrennEnvironment.ProxyListenAddress, proxyListen.ToString()),
+            ]);
+        var report = await HostDoctor.ForThisHost().RunAsync(doctorSettings, stopToken, new HashSet<string>(StringComparer.Ordinal) { GuestKernelCheck.CheckName }).ConfigureAwait(false);
+        if (!report.IsHealthy)
         {
-            await Console.Error.WriteLineAsync("wrenn up: " + RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath)).ConfigureAwait(false);
+            foreach (var line in Doctor.DoctorPrinter.MissingLines(report))
+            {
+                await Console.Error.WriteLineAsync("wrenn up: " + line).ConfigureAwait(false);
+            }
+
             return 1;
         }
 
+        var runtime = doctorSettings.Runtime;
+
         var builder = new ImageBuilder(output);
         await builder.BuildAsync(
-            new ImageBuildRequest("minimal", Path.Combine(options.WrennDir, "images"), Path.Combine(options.BinDirectory, "envd"), Force: false),
+            new ImageBuildRequest("minimal", new WrennLayout(options.WrennDir).Images, Path.Combine(options.BinDirectory, "envd"), Force: false),
             stopToken).ConfigureAwait(false);
 
         // The runtime must be ready before anything starts: QEMU's guest kernel is fetched as the image is
         // built, so the first create does not fail on it.
         if (runtime == RuntimeChoice.Qemu && RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath) is not null)
         {
-            await new KernelInstaller(output).InstallAsync(Path.Combine(options.WrennDir, "kernels"), force: false, stopToken).ConfigureAwait(false);
+            await new KernelInstaller(output).InstallAsync(new WrennLayout(options.WrennDir).Kernels, force: false, stopToken).ConfigureAwait(false);
         }
 
         if (RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath) is { } missing)
@@ -79,7 +96,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
             return 1;
         }
 
-        var logs = Path.Combine(options.WrennDir, "logs");
+        var logs = new WrennLayout(options.WrennDir).Logs;
         var common = new Dictionary<string, string>
         {
             [WrennEnvironment.Dir] = options.WrennDir,

@@ -65,7 +65,7 @@ public static class RuntimeChoice
             return $"the {runtime} runtime needs {string.Join(" and ", missing.Select(m => m.Program))}, which {(missing.Count == 1 ? "is" : "are")} not installed: apt-get install {packages} (or run scripts/install-deps.sh run with {WrennEnvironment.Runtime}={runtime})";
         }
 
-        var kernels = Path.Combine(wrennDir, "kernels");
+        var kernels = new WrennLayout(wrennDir).Kernels;
         if (runtime == Qemu && !(Directory.Exists(kernels) && Directory.EnumerateFiles(kernels, "vmlinuz*").Any()))
         {
             return $"the {runtime} runtime needs a guest kernel in {kernels}, and there is none: run 'wrenn image kernel' (wrenn up does it by itself)";

@@ -150,6 +150,18 @@ public static class WrennEnvironment
     /// <summary>Seconds between two activity records of one sandbox (last_active_at and an agent ping); default 5.</summary>
     public const string ActivityIntervalSec = "WRENN_ACTIVITY_INTERVAL_SEC";
 
+    /// <summary>Control plane: vCPUs placed on a host per CPU it has (default 16).</summary>
+    public const string CpuOvercommit = "WRENN_CPU_OVERCOMMIT";
+
+    /// <summary>Control plane: sandbox memory placed on a host per MiB it has (default 1.5).</summary>
+    public const string MemoryOvercommit = "WRENN_MEMORY_OVERCOMMIT";
+
+    /// <summary>Control plane: seconds between the reconciler's comparisons of the database with what hosts report (default 5).</summary>
+    public const string ReconcileIntervalSec = "WRENN_RECONCILE_INTERVAL_SEC";
+
+    /// <summary>Control plane: heartbeats a host may miss before it is unreachable (default 3).</summary>
+    public const string MissedHeartbeats = "WRENN_MISSED_HEARTBEATS";
+
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)
     {

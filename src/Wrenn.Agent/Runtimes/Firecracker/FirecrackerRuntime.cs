@@ -234,7 +234,7 @@ public sealed class FirecrackerRuntime(
 
     public string BootIdentity()
     {
-        var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"), KernelLocator.Uncompressed);
+        var kernel = KernelLocator.Find(agentOptions.Value.Layout.Kernels, KernelLocator.Uncompressed);
         // "rng": base snapshots taken before the entropy device are not reused; new ones have it.
         return string.Join('|', RuntimeName, kernel.Identity(), diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture), "rng");
     }
@@ -427,7 +427,7 @@ public sealed class FirecrackerRuntime(
 
     private VmBoot NewBoot(RuntimeSandbox sandbox)
     {
-        var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"), KernelLocator.Uncompressed);
+        var kernel = KernelLocator.Find(agentOptions.Value.Layout.Kernels, KernelLocator.Uncompressed);
         var commandLine = string.Join(' ',
             "console=ttyS0 reboot=k panic=1 pci=off quiet",
             $"wrenn.ip={GuestNetwork.GuestAddress}/{GuestNetwork.PrefixLength}",
@@ -496,5 +496,5 @@ public sealed class FirecrackerRuntime(
     /// <summary>The pid is this sandbox's firecracker (not a recycled pid): its command line names the sandbox.</summary>
     private static bool IsProcessRunning(RuntimeSandbox sandbox) => VmProcess.IsRunning(Pid(sandbox), "wrenn-" + sandbox.SandboxId);
 
-    private string SnapshotDirectory(RuntimeSandbox sandbox) => Path.Combine(agentOptions.Value.WrennDir, "snapshots", sandbox.SandboxId);
+    private string SnapshotDirectory(RuntimeSandbox sandbox) => agentOptions.Value.Layout.Snapshot(sandbox.SandboxId);
 }

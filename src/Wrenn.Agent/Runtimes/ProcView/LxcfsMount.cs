@@ -37,7 +37,7 @@ public sealed class LxcfsMount(
     /// <summary>The mount this agent started (or adopted from its previous run); null when it uses someone else's.</summary>
     private string? _owned;
 
-    private string OwnMountPoint => options.Value.MountPoint ?? Path.Combine(agentOptions.Value.WrennDir, "lxcfs");
+    private string OwnMountPoint => options.Value.MountPoint ?? agentOptions.Value.Layout.Lxcfs;
 
     public async ValueTask<IReadOnlyList<LxcfsFile>> FilesAsync(CancellationToken cancellationToken)
     {

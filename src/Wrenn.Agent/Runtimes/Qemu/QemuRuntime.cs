@@ -365,7 +365,7 @@ public sealed class QemuRuntime(
     }
 
     /// <summary>Where the files under a VM's disk may lie: images, templates, base snapshots.</summary>
-    private string[] DiskRoots => [agentOptions.Value.ImagesDir, agentOptions.Value.TemplatesDir, Path.Combine(agentOptions.Value.WrennDir, "snapshots")];
+    private string[] DiskRoots => [agentOptions.Value.ImagesDir, agentOptions.Value.TemplatesDir, agentOptions.Value.Layout.Snapshots];
 
     private async Task DetachFromBaseSnapshotAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken)
     {
@@ -383,7 +383,7 @@ public sealed class QemuRuntime(
 
     private VmBoot NewBoot(RuntimeSandbox sandbox)
     {
-        var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
+        var kernel = KernelLocator.Find(agentOptions.Value.Layout.Kernels);
         var commandLine = string.Join(' ',
             "console=ttyS0 quiet reboot=t panic=-1",
             TimerHints(),
@@ -398,7 +398,7 @@ public sealed class QemuRuntime(
     /// <summary>The kernel a new VM would boot, the machine, the accelerator and the disk size: a snapshot restores only onto the same.</summary>
     public string BootIdentity()
     {
-        var kernel = KernelLocator.Find(Path.Combine(agentOptions.Value.WrennDir, "kernels"));
+        var kernel = KernelLocator.Find(agentOptions.Value.Layout.Kernels);
         // "rng": base snapshots taken before the virtio-rng device are not reused; new ones have it.
         // "ram-file": nor those whose RAM is in the state stream; new ones keep it in a file clones map privately.
         return string.Join('|', RuntimeName, kernel.Identity(), options.Value.Machine, Accelerator, diskOptions.Value.SizeMb.ToString(CultureInfo.InvariantCulture), "rng", "ram-file");
@@ -815,5 +815,5 @@ public sealed class QemuRuntime(
 
     private static string QmpSocket(RuntimeSandbox sandbox) => Path.Combine(WorkDirectory(sandbox), QmpSocketName);
 
-    private string MemoryFile(RuntimeSandbox sandbox) => Path.Combine(agentOptions.Value.WrennDir, "snapshots", sandbox.SandboxId, MemoryFileName);
+    private string MemoryFile(RuntimeSandbox sandbox) => Path.Combine(agentOptions.Value.Layout.Snapshot(sandbox.SandboxId), MemoryFileName);
 }

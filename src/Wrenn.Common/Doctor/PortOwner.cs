@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Wrenn.Cli.Up;
+namespace Wrenn.Common.Doctor;
 
 /// <summary>
 /// Who already listens on a port `wrenn up` needs: found through /proc/net/tcp{,6} (the listening

@@ -1,4 +1,4 @@
-namespace Wrenn.Cli.Up;
+namespace Wrenn.Common.Doctor;
 
 /// <summary>A process holding a listening socket: its name (/proc/PID/comm) and PID.</summary>
 public sealed record ListeningProcess(string Name, int Pid)
