@@ -13,6 +13,7 @@ namespace Wrenn.Agent.Sandboxes;
 public sealed class GuestSetup(
     IRuntime runtime,
     ISandboxEnvd envd,
+    ICommandRunner commands,
     IOptions<SandboxManagerOptions> options,
     ILogger<GuestSetup> logger)
 {
@@ -77,8 +78,8 @@ public sealed class GuestSetup(
             root.WriteFile("/etc/hosts", System.Text.Encoding.UTF8.GetBytes(HostsFile(sandbox.Id)), GuestFileMode, owner, owner);
         }
 
-        var pid = int.Parse((await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, InitPidFileName), cancellationToken).ConfigureAwait(false)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        await Pool.UtsHostname.SetAsync(pid, sandbox.Id, cancellationToken).ConfigureAwait(false);
+        var pid = (await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, InitPidFileName), cancellationToken).ConfigureAwait(false)).Trim();
+        await commands.RunCheckedAsync("nsenter", ["--target", pid, "--uts", "hostname", sandbox.Id], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

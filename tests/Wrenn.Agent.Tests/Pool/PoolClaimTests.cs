@@ -25,7 +25,7 @@ public sealed class PoolClaimTests : IDisposable
         var runtime = new FakeVmRuntime();
         var agentOptions = Options.Create(new AgentOptions { WrennDir = _root });
         var managerOptions = Options.Create(new SandboxManagerOptions());
-        var guest = new GuestSetup(runtime, _envd, managerOptions, NullLogger<GuestSetup>.Instance);
+        var guest = new GuestSetup(runtime, _envd, new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), managerOptions, NullLogger<GuestSetup>.Instance);
         var records = new SandboxRecordStore(runtime, agentOptions, NullLogger<SandboxRecordStore>.Instance);
         _claims = new PoolClaim(_filler, _envd, guest, records, _table, managerOptions, _clock, NullLogger<PoolClaim>.Instance);
     }
