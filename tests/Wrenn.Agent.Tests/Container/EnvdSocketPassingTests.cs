@@ -19,7 +19,7 @@ public sealed class EnvdSocketPassingTests
     public async Task A_sandbox_of_an_image_whose_envd_takes_the_socket_is_served_on_the_passed_socket_which_nothing_else_holds()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var agent = new AgentUnderTest(new NoStepFaults());
+        await using var agent = new AgentUnderTest(new NoStepFaults(), services => services.Configure<ContainerRuntimeOptions>(o => o.PassEnvdSocket = true));
         var spec = Spec();
         var sandbox = await agent.Manager.CreateAsync(spec, ct);
 
