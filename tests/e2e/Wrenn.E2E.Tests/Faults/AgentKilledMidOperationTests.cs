@@ -31,7 +31,7 @@ public sealed class AgentKilledMidOperationTests
             if (operation != "create")
             {
                 existing = await api.CreateSandboxAsync(new { });
-                await api.ExecAsync(existing, "echo kept > /root/kept");
+                await api.ExecAsync(existing, "echo kept > /home/user/kept");
             }
 
             var cgroupsBefore = SandboxCgroups();
@@ -110,7 +110,7 @@ public sealed class AgentKilledMidOperationTests
                 if (state == "running")
                 {
                     // It really runs, and what it held before the crash is still there.
-                    Assert.Equal(id == existing ? "kept\n" : "ok\n", await api.ExecAsync(id, id == existing ? "cat /root/kept" : "echo ok"));
+                    Assert.Equal(id == existing ? "kept\n" : "ok\n", await api.ExecAsync(id, id == existing ? "cat /home/user/kept" : "echo ok"));
                 }
             }
 
@@ -126,7 +126,7 @@ public sealed class AgentKilledMidOperationTests
                 if (templates.Any(t => t.GetProperty("name").GetString() == "fault-template"))
                 {
                     var fromTemplate = await api.CreateSandboxAsync(new { template = "fault-template" });
-                    Assert.Equal("kept\n", await api.ExecAsync(fromTemplate, "cat /root/kept"));
+                    Assert.Equal("kept\n", await api.ExecAsync(fromTemplate, "cat /home/user/kept"));
                     await api.DeleteAsync($"/v1/sandboxes/{fromTemplate}", HttpStatusCode.NoContent);
                 }
             }

@@ -18,7 +18,9 @@ public sealed class ControlPlaneKilledMidStreamTests
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
-        var platform = await RunningPlatform.StartAsync(ct);
+        // Not --ephemeral: wrenn up stops the agent when the control plane dies, and an ephemeral stop
+        // would destroy the sandbox this test looks at after the restart.
+        var platform = await RunningPlatform.StartAsync(ct, ephemeral: false);
         string id;
         try
         {
@@ -92,7 +94,9 @@ public sealed class ControlPlaneKilledMidStreamTests
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
-        var platform = await RunningPlatform.StartAsync(ct);
+        // Not --ephemeral: wrenn up stops the agent when the control plane dies, and an ephemeral stop
+        // would destroy the sandbox this test looks at after the restart.
+        var platform = await RunningPlatform.StartAsync(ct, ephemeral: false);
         string id;
         var original = RandomNumberGenerator.GetBytes(1 << 20);
         try
