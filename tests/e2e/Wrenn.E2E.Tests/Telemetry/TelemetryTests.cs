@@ -38,11 +38,18 @@ public sealed class TelemetryTests
         var id = await api.CreateSandboxAsync(new { vcpus = 1, memory_mb = 256 });
         try
         {
-            var cpAfter = await scraper.GetStringAsync(new Uri($"http://127.0.0.1:{cpMetrics}/metrics"), ct);
             var agentAfter = await scraper.GetStringAsync(new Uri($"http://127.0.0.1:{agentMetrics}/metrics"), ct);
 
-            // Control plane: the API route's request count and the agent call's latency histogram.
+            // Control plane: the API route's request count and the agent call's latency histogram. ASP.NET Core
+            // records a request's duration once its response is sent, so the scrape may come first: ask again briefly.
             (string, string)[] createRoute = [("http_route", "/v1/sandboxes/"), ("http_request_method", "POST")];
+            var cpAfter = await scraper.GetStringAsync(new Uri($"http://127.0.0.1:{cpMetrics}/metrics"), ct);
+            for (var i = 0; i < 50 && PrometheusText.Sum(cpAfter, "http_server_request_duration_seconds_count", createRoute) <= PrometheusText.Sum(cpBefore, "http_server_request_duration_seconds_count", createRoute); i++)
+            {
+                await Task.Delay(100, ct);
+                cpAfter = await scraper.GetStringAsync(new Uri($"http://127.0.0.1:{cpMetrics}/metrics"), ct);
+            }
+
             Assert.Equal(1, PrometheusText.Sum(cpAfter, "http_server_request_duration_seconds_count", createRoute) - PrometheusText.Sum(cpBefore, "http_server_request_duration_seconds_count", createRoute));
             Assert.Equal(1, PrometheusText.Sum(cpAfter, "wrenn_agent_call_duration_seconds_count", ("rpc_method", "CreateSandbox")) - PrometheusText.Sum(cpBefore, "wrenn_agent_call_duration_seconds_count", ("rpc_method", "CreateSandbox")));
 
