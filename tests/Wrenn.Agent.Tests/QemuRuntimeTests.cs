@@ -224,6 +224,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             clock.Restart();
             await agent.Manager.PauseAsync(children[0].SandboxId, automatic: false, ct);
             var secondPause = clock.Elapsed;
+            stateFile.Refresh();
             var secondState = stateFile.Length;
             Assert.True(secondState < 1024 * 1024, $"a resumed clone's pause writes device state only, not guest RAM ({secondState} bytes)");
             await agent.Manager.ResumeAsync(children[0].SandboxId, 0, ct);

@@ -46,6 +46,9 @@ public sealed class QemuRuntime(
     /// <summary>A template's (or base snapshot's) guest RAM beside its <see cref="MemoryFileName"/> (then device state only).</summary>
     private const string TemplateRamFileName = "ram";
 
+    /// <summary>Marks a template made of a clone: no <see cref="TemplateRamFileName"/>, its RAM is in the stream of a file-backed VM.</summary>
+    private const string RamInStreamFileName = "ram-in-stream";
+
     private const string MemoryBackendId = "mem";
 
     /// <summary>A migration speed limit no local copy reaches (QEMU accepts up to SIZE_MAX bytes/s).</summary>
@@ -94,7 +97,7 @@ public sealed class QemuRuntime(
             {
                 var ram = template is null
                     ? GuestRam.Shared
-                    : File.Exists(Path.Combine(template, TemplateRamFileName)) ? GuestRam.Private : GuestRam.Anonymous;
+                    : TemplateRam(template);
                 var arguments = Arguments(sandbox, boot, ram);
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), ct).ConfigureAwait(false);
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
@@ -127,7 +130,7 @@ public sealed class QemuRuntime(
                 "qemu.restore",
                 async ct =>
                 {
-                    var ram = File.Exists(Path.Combine(template, TemplateRamFileName)) ? GuestRam.Private : GuestRam.Anonymous;
+                    var ram = TemplateRam(template);
                     var phases = await LoadIncomingAsync(sandbox, ignoreShared: ram == GuestRam.Private, ct).ConfigureAwait(false);
                     logger.LogInformation(
                         "QEMU for {SandboxId} restored from template {Template} (kernel {KernelVersion}, {Accelerator}): {Phases}",
@@ -362,7 +365,23 @@ public sealed class QemuRuntime(
 
             await commands.RunCheckedAsync("cp", ["--sparse=always", "-P", "--", ram, Path.Combine(directory, TemplateRamFileName)], cancellationToken).ConfigureAwait(false);
         }
+        else if (RamOf(await SavedArgumentsAsync(sandbox, cancellationToken).ConfigureAwait(false)) == GuestRam.Private)
+        {
+            // A clone's RAM is in the stream, from a RAM block named as the file-backed one: the template's
+            // sandboxes must have such a block too (anonymous RAM has another name, and QEMU refuses the stream).
+            await File.WriteAllBytesAsync(Path.Combine(directory, RamInStreamFileName), [], cancellationToken).ConfigureAwait(false);
+        }
     }
+
+    /// <summary>
+    /// How a sandbox from <paramref name="template"/> holds its RAM: the template's RAM file mapped privately;
+    /// a file of its own the stream's RAM is read into (a template of a clone); or anonymous memory (a template
+    /// made before guest RAM was a file).
+    /// </summary>
+    private static GuestRam TemplateRam(string template) =>
+        File.Exists(Path.Combine(template, TemplateRamFileName)) ? GuestRam.Private
+        : File.Exists(Path.Combine(template, RamInStreamFileName)) ? GuestRam.Shared
+        : GuestRam.Anonymous;
 
     /// <summary>Where the files under a VM's disk may lie: images, templates, base snapshots.</summary>
     private string[] DiskRoots => [agentOptions.Value.ImagesDir, agentOptions.Value.TemplatesDir, agentOptions.Value.Layout.Snapshots];
