@@ -101,6 +101,9 @@ public static class WrennEnvironment
     /// <summary>The OCI runtime container sandboxes run under: runc (default), crun, or a path to either.</summary>
     public const string OciRuntime = "WRENN_OCI_RUNTIME";
 
+    /// <summary>"on" makes envd's listening socket in the sandbox's namespace and passes it to envd; "off" (default) lets envd bind its own.</summary>
+    public const string EnvdSocket = "WRENN_ENVD_SOCKET";
+
     /// <summary>
     /// Container sandboxes' user namespace: "auto" (on where the kernel allows it), "off", or the first
     /// host uid/gid that sandbox root maps to (65536 ids from there; 100000 under "auto").

@@ -12,7 +12,7 @@ public sealed class ContainerRuntimeOptions
     /// <summary>
     /// Makes envd's listening socket in the sandbox's namespace and passes it to envd (LISTEN_FDS=1), for images whose
     /// envd takes one; false lets envd bind its own and the agent poll for it. Off until the real-sandbox tests of it
-    /// (EnvdSocketPassingTests, which turn it on) have passed on the test machine.
+    /// (EnvdSocketPassingTests, which turn it on) have passed on the test machine. WRENN_ENVD_SOCKET=on turns it on.
     /// </summary>
     public bool PassEnvdSocket { get; set; }
 
