@@ -30,7 +30,7 @@ internal sealed partial class MetricsEndpoint(TelemetryOptions options, MeterPro
             _app = app;
             LogServing(logger, listen.ToLocalUrl(), options.MetricsVariable);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
             LogCannotListen(logger, listen, ex.Message, options.MetricsVariable);
             await app.DisposeAsync().ConfigureAwait(false);

@@ -68,31 +68,48 @@ public sealed class RunningControlPlane : IAsyncDisposable
         var ownsDirectory = wrennDir is null;
         wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
         databaseUrl ??= await TestDatabase.CreateAsync().ConfigureAwait(false);
-        var port = FreePort();
-        var options = new ControlPlaneOptions
+        // A port picked free can be taken before Kestrel binds it (other tests start listeners all the time):
+        // then start again on new ports, as a person would.
+        for (var attempt = 1; ; attempt++)
         {
-            WrennDir = wrennDir,
-            ListenAddress = $"127.0.0.1:{port}",
-            DatabaseUrl = databaseUrl,
-        };
-        if (heartbeatInterval is { } interval)
-        {
-            options.HeartbeatInterval = interval;
-            options.ReconcileInterval = interval;
-        }
+            var port = FreePort();
+            var options = new ControlPlaneOptions
+            {
+                WrennDir = wrennDir,
+                ListenAddress = $"127.0.0.1:{port}",
+                DatabaseUrl = databaseUrl,
+            };
+            if (heartbeatInterval is { } interval)
+            {
+                options.HeartbeatInterval = interval;
+                options.ReconcileInterval = interval;
+            }
 
-        if (hostTokenLifetime is { } lifetime)
-        {
-            options.HostTokenLifetime = lifetime;
-        }
+            if (hostTokenLifetime is { } lifetime)
+            {
+                options.HostTokenLifetime = lifetime;
+            }
 
-        configure?.Invoke(options);
-        var stop = new CancellationTokenSource();
-        var log = new CapturedLog();
-        var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log), telemetry));
-        var plane = new RunningControlPlane(wrennDir, ownsDirectory, port, stop, run, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
-        await plane.WaitUntilListeningAsync().ConfigureAwait(false);
-        return plane;
+            configure?.Invoke(options);
+            var stop = new CancellationTokenSource();
+            var log = new CapturedLog();
+
+            // No /metrics listener unless a test asks for one: dozens of control planes run in this process at
+            // once, and each would otherwise try the default port and record every other one's requests.
+            var exported = telemetry ?? new Wrenn.Telemetry.TelemetryOptions { ServiceName = "wrenn-cp" };
+            var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log), exported));
+            var plane = new RunningControlPlane(wrennDir, ownsDirectory, port, stop, run, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
+            try
+            {
+                await plane.WaitUntilListeningAsync().ConfigureAwait(false);
+                return plane;
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                plane.Http.Dispose();
+                stop.Dispose();
+            }
+        }
     }
 
     /// <summary>The PostgreSQL database this instance uses, or null for SQLite.</summary>
@@ -150,7 +167,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
         {
             if (_run.IsCompleted)
             {
-                throw new InvalidOperationException($"control plane exited with {await _run.ConfigureAwait(false)} while starting");
+                throw new InvalidOperationException($"control plane exited with {await _run.ConfigureAwait(false)} while starting; its log:\n{string.Join('\n', Log.Lines)}");
             }
 
             try

@@ -11,6 +11,7 @@ namespace Wrenn.ControlPlane.Tests.Telemetry;
 /// The control plane's <c>/metrics</c> listener and trace propagation, on a real control plane whose host
 /// is an <see cref="InMemoryHostAgent"/> (the platform-wide trace, with a real agent, is the e2e TelemetryTests).
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class ControlPlaneTelemetryTests : IAsyncLifetime
 {
     private readonly InMemoryHostAgent _host = new();
