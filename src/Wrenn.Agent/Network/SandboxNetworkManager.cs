@@ -308,6 +308,7 @@ public sealed class SandboxNetworkManager(
         var capacity = SlotAddresses.Capacity(options.Value.SlotCidr);
         for (var index = 0; index < capacity; index++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             lock (_gate)
             {
                 if (!_inUse.Add(index))
@@ -317,7 +318,11 @@ public sealed class SandboxNetworkManager(
             }
 
             var slot = SlotAddresses.For(index, options.Value.SlotCidr);
-            var result = await commands.RunAsync(Ip, ["netns", "add", slot.NamespaceName], cancellationToken).ConfigureAwait(false);
+
+            // Not cancelled half-way: an `ip netns add` abandoned at a stop may still have made the namespace,
+            // and with no claim returned nobody would remove it (the fault tests found netns + mount left after
+            // a stop during a prepared slot's refill). It takes milliseconds; the caller's token is checked before each claim and by the steps after it.
+            var result = await commands.RunAsync(Ip, ["netns", "add", slot.NamespaceName], CancellationToken.None).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 return slot;
