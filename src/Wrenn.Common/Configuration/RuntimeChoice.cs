@@ -75,9 +75,16 @@ public static class RuntimeChoice
     }
 
     /// <summary>True when <paramref name="program"/> is an executable file in a directory of $PATH.</summary>
-    public static bool IsOnPath(string program) =>
+    public static bool IsOnPath(string program) => FindOnPath(program) is not null;
+
+    /// <summary>The first executable file named <paramref name="program"/> in a directory of $PATH; null when there is none.</summary>
+    public static string? FindOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
             .Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, program))
-            .Any(path => File.Exists(path) && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
+            .FirstOrDefault(IsExecutable);
+
+    /// <summary>True when <paramref name="path"/> is a file with an execute bit set.</summary>
+    public static bool IsExecutable(string path) =>
+        File.Exists(path) && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 }

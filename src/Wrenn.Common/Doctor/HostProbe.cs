@@ -31,31 +31,13 @@ public sealed class HostProbe : IHostProbe
 
     public bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
 
-    public string? FindProgram(string program)
-    {
-        if (Path.IsPathRooted(program))
-        {
-            return IsExecutable(program) ? program : null;
-        }
+    public string? FindProgram(string program) =>
+        Path.IsPathRooted(program)
+            ? (RuntimeChoice.IsExecutable(program) ? program : null)
+            : RuntimeChoice.FindOnPath(program);
 
-        return (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
-            .Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, program))
-            .FirstOrDefault(IsExecutable);
-    }
-
-    public bool CanOpenReadWrite(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    // The same open that decides whether "auto" may use KVM.
+    public bool CanOpenReadWrite(string path) => RuntimeChoice.KvmUsable(path);
 
     public long? AvailableBytes(string path)
     {
@@ -137,7 +119,4 @@ public sealed class HostProbe : IHostProbe
 
     public DateTimeOffset? LastWriteUtc(string path) =>
         Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero) : null;
-
-    private static bool IsExecutable(string path) =>
-        File.Exists(path) && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 }
