@@ -282,16 +282,6 @@ public static class AgentHost
                 ConfigureUserNamespace(container, userNamespace);
             }
 
-            if (WrennEnvironment.Get(WrennEnvironment.EnvdSocket) is { } envdSocket)
-            {
-                container.PassEnvdSocket = envdSocket.Trim().ToLowerInvariant() switch
-                {
-                    "on" => true,
-                    "off" => false,
-                    _ => throw new InvalidOperationException($"{WrennEnvironment.EnvdSocket}='{envdSocket}': must be on or off"),
-                };
-            }
-
             if (WrennEnvironment.Get(WrennEnvironment.SandboxPidsLimit) is { } pids)
             {
                 container.PidsLimit = long.TryParse(pids, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit >= 64

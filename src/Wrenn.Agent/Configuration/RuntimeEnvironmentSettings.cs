@@ -30,7 +30,11 @@ public static class RuntimeEnvironmentSettings
     public static IServiceCollection AddRuntimeEnvironmentSettings(this IServiceCollection services, SettingReader settings)
     {
         services.AddOptions<ContainerRuntimeOptions>()
-            .Configure(container => container.ConsoleLogBytes = settings.Whole(ConsoleLogBytes, container.ConsoleLogBytes, MinConsoleLogBytes, MaxConsoleLogBytes))
+            .Configure(container =>
+            {
+                container.ConsoleLogBytes = settings.Whole(ConsoleLogBytes, container.ConsoleLogBytes, MinConsoleLogBytes, MaxConsoleLogBytes);
+                container.PassEnvdSocket = settings.OnOff(WrennEnvironment.EnvdSocket, container.PassEnvdSocket);
+            })
             .ValidateOnStart();
         services.AddOptions<QemuRuntimeOptions>()
             .Configure(qemu =>
@@ -47,7 +51,7 @@ public static class RuntimeEnvironmentSettings
                 firecracker.Binary = settings.Get(FirecrackerBinary) ?? firecracker.Binary;
                 firecracker.ConsoleLogBytes = settings.Whole(ConsoleLogBytes, firecracker.ConsoleLogBytes, MinConsoleLogBytes, MaxConsoleLogBytes);
                 firecracker.LogLevel = LogLevel(settings.Get(FirecrackerLogLevel)) ?? firecracker.LogLevel;
-                firecracker.Metrics = OnOff(FirecrackerMetrics, settings.Get(FirecrackerMetrics)) ?? firecracker.Metrics;
+                firecracker.Metrics = settings.OnOff(FirecrackerMetrics, firecracker.Metrics);
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<QemuRuntimeOptions>, QemuRuntimeOptionsValidator>();
@@ -76,13 +80,4 @@ public static class RuntimeEnvironmentSettings
         value is null ? null
         : Enum.TryParse<FirecrackerLogLevel>(value, ignoreCase: true, out var level) && Enum.IsDefined(level) && !int.TryParse(value, out _) ? level
         : throw new ArgumentException($"{FirecrackerLogLevel}='{value}': must be one of {string.Join(", ", Enum.GetNames<FirecrackerLogLevel>().Select(n => n.ToLowerInvariant()))}, or unset (its log then goes to console.log)");
-
-    private static bool? OnOff(string name, string? value) =>
-        value?.ToLowerInvariant() switch
-        {
-            null => null,
-            "on" or "true" or "1" => true,
-            "off" or "false" or "0" => false,
-            _ => throw new ArgumentException($"{name}='{value}': must be on or off"),
-        };
 }

@@ -16,6 +16,22 @@ public sealed class SettingReader(Func<string, string?> read)
     /// <summary>The trimmed value, or null when unset or blank.</summary>
     public string? Get(string name) => read(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
+    /// <summary>A switch: on/true/1 or off/false/0, any case.</summary>
+    public bool OnOff(string name, bool defaultValue)
+    {
+        if (Get(name) is not { } text)
+        {
+            return defaultValue;
+        }
+
+        return text.ToLowerInvariant() switch
+        {
+            "on" or "true" or "1" => true,
+            "off" or "false" or "0" => false,
+            _ => throw new ArgumentException($"{name}='{text}': must be on or off"),
+        };
+    }
+
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public long Whole(string name, long defaultValue, long min, long max)
     {

@@ -24,6 +24,7 @@ public sealed class RuntimeEnvironmentSettingsTests
             [RuntimeEnvironmentSettings.FirecrackerBinary] = "/usr/local/bin/firecracker",
             [RuntimeEnvironmentSettings.FirecrackerLogLevel] = "debug",
             [RuntimeEnvironmentSettings.FirecrackerMetrics] = "on",
+            [WrennEnvironment.EnvdSocket] = "on",
         });
 
         RuntimeEnvironmentSettings.ValidateNow(services);
@@ -38,6 +39,7 @@ public sealed class RuntimeEnvironmentSettingsTests
         Assert.Equal("/usr/local/bin/firecracker", firecracker.Binary);
         Assert.Equal(FirecrackerLogLevel.Debug, firecracker.LogLevel);
         Assert.True(firecracker.Metrics);
+        Assert.True(services.GetRequiredService<IOptions<ContainerRuntimeOptions>>().Value.PassEnvdSocket);
     }
 
     [Fact]
@@ -55,6 +57,7 @@ public sealed class RuntimeEnvironmentSettingsTests
     [InlineData("WRENN_QEMU_MEMORY_OVERHEAD_MB", "10", "WRENN_QEMU_MEMORY_OVERHEAD_MB='10': must be a whole number from 64 to 65536")]
     [InlineData("WRENN_FIRECRACKER_LOG_LEVEL", "loud", "WRENN_FIRECRACKER_LOG_LEVEL='loud': must be one of error, warning, info, debug, trace, off")]
     [InlineData("WRENN_FIRECRACKER_METRICS", "maybe", "WRENN_FIRECRACKER_METRICS='maybe': must be on or off")]
+    [InlineData("WRENN_ENVD_SOCKET", "Maybe", "WRENN_ENVD_SOCKET='Maybe': must be on or off")]
     public void A_bad_value_names_the_variable_and_what_is_allowed(string variable, string value, string message)
     {
         using var services = Provider(new() { [variable] = value });
