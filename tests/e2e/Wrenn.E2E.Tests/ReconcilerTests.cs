@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Wrenn.E2E.Tests;
 
 /// <summary>What happens when the agent dies under running sandboxes, and what the next start does about it.</summary>
-[Collection(PlatformCollection.Name)]
+[Collection(OwnPlatformCollection.Name)]
 public sealed class ReconcilerTests
 {
     [Fact]

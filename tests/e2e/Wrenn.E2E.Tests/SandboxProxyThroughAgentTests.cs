@@ -9,7 +9,7 @@ namespace Wrenn.E2E.Tests;
 /// OpenPort stream, as it is for sandboxes on other hosts. In the platform collection: its own
 /// platform must not prepare the shared image at the same time as the collection's.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(OwnPlatformCollection.Name)]
 public sealed class SandboxProxyThroughAgentTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

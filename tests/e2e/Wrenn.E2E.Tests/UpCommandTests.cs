@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 namespace Wrenn.E2E.Tests;
 
 /// <summary>`wrenn up` and `wrenn image build` as commands: start, stop, refuse, cache.</summary>
-[Collection(PlatformCollection.Name)]
+[Collection(OwnPlatformCollection.Name)]
 public sealed class UpCommandTests
 {
     [Fact]

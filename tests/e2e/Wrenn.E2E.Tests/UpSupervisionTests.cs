@@ -9,7 +9,7 @@ namespace Wrenn.E2E.Tests;
 /// `wrenn up` and what people do to it: listen on 0.0.0.0, kill it, start it twice, start it where
 /// something already holds its port.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(OwnPlatformCollection.Name)]
 public sealed partial class UpSupervisionTests
 {
     [Theory]

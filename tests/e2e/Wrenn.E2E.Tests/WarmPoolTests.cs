@@ -8,7 +8,7 @@ namespace Wrenn.E2E.Tests;
 /// WRENN_WARM_POOL through the REST API: a create of the pooled size is served from the pool and is
 /// the caller's own; pooled sandboxes are not in the list; nothing is left when the platform stops.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(OwnPlatformCollection.Name)]
 public sealed class WarmPoolTests
 {
     [Fact]

@@ -10,7 +10,7 @@ namespace Wrenn.E2E.Tests.Faults;
 /// answering, paused and resumable, or stopped), what the sandbox held is still there, and once the
 /// platform is stopped nothing of it is left on the host.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(OwnPlatformCollection.Name)]
 public sealed class AgentKilledMidOperationTests
 {
     private static readonly string[] SettledStates = ["running", "paused", "stopped", "error"];

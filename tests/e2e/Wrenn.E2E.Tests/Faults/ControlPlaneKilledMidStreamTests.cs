@@ -10,7 +10,7 @@ namespace Wrenn.E2E.Tests.Faults;
 /// sandbox still runs, the command that lost its caller is gone, and a file holds either what it held
 /// before the upload or the whole upload, never a part of it.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(OwnPlatformCollection.Name)]
 public sealed class ControlPlaneKilledMidStreamTests
 {
     [Fact]

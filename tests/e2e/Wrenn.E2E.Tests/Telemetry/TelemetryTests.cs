@@ -11,7 +11,7 @@ namespace Wrenn.E2E.Tests.Telemetry;
 /// control plane through the agent to its steps, and <c>WRENN_LOG_FORMAT=json</c> writes one JSON
 /// object per line with the sandbox's id in the scope of what the agent did for it.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(OwnPlatformCollection.Name)]
 public sealed class TelemetryTests
 {
     [Fact]
