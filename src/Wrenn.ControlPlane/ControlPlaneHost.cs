@@ -182,7 +182,7 @@ public static class ControlPlaneHost
         services.AddSingleton<HostLiveness>();
         services.AddHostedService<AdminBootstrapper>();
         services.AddHostedService<Reconciliation.Reconciler>();
-        services.AddScoped<HostScheduler>();
+        services.AddScheduling(options);
         services.AddSandboxService();
         services.AddScoped<AdminOnlyFilter>();
         services.AddSingleton<Dashboard.DashboardAssets>();

@@ -42,6 +42,9 @@ public sealed class ControlPlaneOptions
     /// <summary>Memory placed on a host per MiB it has: limits are ceilings, rarely all reached at once.</summary>
     public double MemoryOvercommit { get; set; } = 1.5;
 
+    /// <summary>How the scheduler chooses among hosts with room (WRENN_SCHEDULING_*; docs/scheduling.md).</summary>
+    public Scheduling.SchedulingOptions Scheduling { get; set; } = new();
+
     /// <summary>Heartbeats a host may miss before it is unreachable and its sandboxes are in error.</summary>
     public int MissedHeartbeatsBeforeUnreachable { get; set; } = 3;
 
@@ -117,6 +120,7 @@ public sealed class ControlPlaneOptions
             ActivityInterval = settings.Seconds(WrennEnvironment.ActivityIntervalSec, defaults.ActivityInterval, 1, 3600),
             CpuOvercommit = settings.Decimal(WrennEnvironment.CpuOvercommit, defaults.CpuOvercommit, 0.1, 1000),
             MemoryOvercommit = settings.Decimal(WrennEnvironment.MemoryOvercommit, defaults.MemoryOvercommit, 0.1, 100),
+            Scheduling = Wrenn.ControlPlane.Scheduling.SchedulingOptions.FromEnvironment(settings),
             AgentClientCertificatePath = settings.Get(WrennEnvironment.AgentClientCertificate),
             AgentClientKeyPath = settings.Get(WrennEnvironment.AgentClientKey),
             AgentCaPath = settings.Get(WrennEnvironment.AgentCa),

@@ -159,6 +159,12 @@ public static class WrennEnvironment
     /// <summary>Control plane: sandbox memory placed on a host per MiB it has (default 1.5).</summary>
     public const string MemoryOvercommit = "WRENN_MEMORY_OVERCOMMIT";
 
+    /// <summary>Control plane: where new sandboxes go, "spread" (the least loaded host, the default) or "pack" (the fullest host that still has room).</summary>
+    public const string SchedulingPolicy = "WRENN_SCHEDULING_POLICY";
+
+    /// <summary>Control plane: the Retry-After seconds of a create that fits on no host (default 10).</summary>
+    public const string SchedulingRetryAfterSec = "WRENN_SCHEDULING_RETRY_AFTER_SEC";
+
     /// <summary>Control plane: seconds between the reconciler's comparisons of the database with what hosts report (default 5).</summary>
     public const string ReconcileIntervalSec = "WRENN_RECONCILE_INTERVAL_SEC";
 

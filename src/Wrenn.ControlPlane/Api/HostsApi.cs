@@ -31,6 +31,10 @@ public static class HostsApi
         admin.MapDelete("/{hostId}", DeleteAsync);
         admin.MapPost("/{hostId}/token", NewTokenAsync);
         admin.MapGet("/{hostId}/metrics", MetricsAsync);
+        admin.MapPost("/{hostId}/drain", (string hostId, HttpContext http, Scheduling.HostDraining draining, IAuditLog audit, CancellationToken cancellationToken) =>
+            SetDrainingAsync(hostId, true, http, draining, audit, cancellationToken));
+        admin.MapDelete("/{hostId}/drain", (string hostId, HttpContext http, Scheduling.HostDraining draining, IAuditLog audit, CancellationToken cancellationToken) =>
+            SetDrainingAsync(hostId, false, http, draining, audit, cancellationToken));
 
         app.MapPost("/v1/hosts/register", RegisterAsync).RequireRateLimiting(AuthApi.LoginRateLimit);
         app.MapPost("/v1/hosts/{hostId}/heartbeat", HeartbeatAsync).RequireAuthorization(AuthSchemes.HostPolicy);
@@ -112,6 +116,19 @@ public static class HostsApi
                 (long)m.HostDiskTotalBytes,
                 (long)m.HostDiskFreeBytes),
             ControlPlaneJsonContext.Default.HostMetricsResponse));
+    }
+
+    /// <summary>Drain (no new sandboxes; what runs stays) or undo it; the host as it is now. Idempotent.</summary>
+    private static async Task<IResult> SetDrainingAsync(string hostId, bool draining, HttpContext http, Scheduling.HostDraining hosts, IAuditLog audit, CancellationToken cancellationToken)
+    {
+        var host = await hosts.SetAsync(hostId, draining, cancellationToken).ConfigureAwait(false);
+        if (host is null)
+        {
+            return NotFound(hostId);
+        }
+
+        await audit.RecordAsync(http, draining ? AuditActions.HostDrained : AuditActions.HostUndrained, null, host.Id).ConfigureAwait(false);
+        return ApiResults.Json(ToResponse(host), ControlPlaneJsonContext.Default.HostResponse);
     }
 
     private static async Task<IResult> DeleteAsync(string hostId, HttpContext http, WrennDbContext db, IAuditLog audit, CancellationToken cancellationToken)
@@ -264,9 +281,10 @@ public static class HostsApi
 
     private static string NewRegistrationToken() => "wrh_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>A ready host that is draining shows as "draining"; a silent one stays "unreachable" (draining says the rest).</summary>
     private static HostResponse ToResponse(HostEntity host) => new(
         host.Id,
-        host.State,
+        host.Draining && host.State == HostEntity.ReadyState ? HostEntity.DrainingState : host.State,
         host.Address,
         host.Runtime,
         host.Arch,
@@ -275,7 +293,8 @@ public static class HostsApi
         host.DiskMb,
         host.RunningSandboxes,
         DateTime.SpecifyKind(host.CreatedAt, DateTimeKind.Utc),
-        host.LastSeenAt is { } seen ? DateTime.SpecifyKind(seen, DateTimeKind.Utc) : null);
+        host.LastSeenAt is { } seen ? DateTime.SpecifyKind(seen, DateTimeKind.Utc) : null,
+        host.Draining);
 
     private static IResult NotFound(string hostId) => ApiResults.Error(StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"host {hostId} not found");
 }

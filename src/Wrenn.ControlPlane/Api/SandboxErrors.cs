@@ -9,7 +9,8 @@ public static class SandboxErrors
     public static IResult ToResult(SandboxError error)
     {
         var (status, code) = Describe(error.Kind);
-        return ApiResults.Error(status, code, error.Message);
+        var result = ApiResults.Error(status, code, error.Message);
+        return error.Kind == SandboxErrorKind.NoCapacity ? new RetryAfterResult(result) : result;
     }
 
     public static (int Status, string Code) Describe(SandboxErrorKind kind) => kind switch

@@ -20,6 +20,8 @@ public static class AuditActions
     public const string HostCreated = "host.create";
     public const string HostRegistered = "host.register";
     public const string HostDeleted = "host.delete";
+    public const string HostDrained = "host.drain";
+    public const string HostUndrained = "host.undrain";
     public const string TemplateCreated = "template.create";
     public const string TemplateDeleted = "template.delete";
     public const string SandboxCreated = "sandbox.create";

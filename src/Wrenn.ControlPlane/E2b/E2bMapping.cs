@@ -75,7 +75,10 @@ public static class E2bMapping
     public static E2bSnapshotInfo ToSnapshot(TemplateDetails template) => new(template.Name, [template.Name]);
 
     /// <summary>The sandbox service's error with E2B's status for it.</summary>
-    public static IResult Error(SandboxError error) => E2bResults.Error(Status(error.Kind), error.Message);
+    public static IResult Error(SandboxError error) =>
+        error.Kind == SandboxErrorKind.NoCapacity
+            ? new Api.RetryAfterResult(E2bResults.Error(Status(error.Kind), error.Message))
+            : E2bResults.Error(Status(error.Kind), error.Message);
 
     /// <summary>E2B's statuses are Wrenn's own for each kind; only the body differs.</summary>
     public static int Status(SandboxErrorKind kind) => Api.SandboxErrors.Describe(kind).Status;

@@ -12,7 +12,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// Decides what a new sandbox is (template or image, size) and where it runs, and admits it against
 /// the team's quota, which inserts its <c>starting</c> row.
 /// </summary>
-public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler scheduler, TeamQuotas quotas, TimeProvider clock)
+public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler scheduler, IPlacementLock placementLock, TeamQuotas quotas, TimeProvider clock)
 {
     /// <summary>The name E2B's SDKs send when the user names no template.</summary>
     public const string E2bDefaultTemplate = "base";
@@ -53,6 +53,17 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
             memoryMb = template.MemoryMb;
         }
 
+        // From choosing the host until the row that counts against it is in, no other create (here or on
+        // another replica) may choose: two that each fit alone must not both take a host's last room.
+        var held = await placementLock.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        await using (held.ConfigureAwait(false))
+        {
+            return await PlaceOnHostAsync(caller, command, template, templateName, vcpus, memoryMb, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<SandboxResult<PlacedSandbox>> PlaceOnHostAsync(SandboxCaller caller, CreateSandboxCommand command, TemplateEntity? template, string templateName, int vcpus, int memoryMb, CancellationToken cancellationToken)
+    {
         // A template lives on one host; its sandboxes go there.
         var host = await scheduler.PickAsync(vcpus, memoryMb, template?.HostId, cancellationToken).ConfigureAwait(false);
         if (host is null)

@@ -7,18 +7,21 @@ using Wrenn.ControlPlane.Hosts;
 namespace Wrenn.ControlPlane.Scheduling;
 
 /// <summary>
-/// Places a new sandbox on a live host with room for its vcpus and memory (within the configured
-/// overcommit), preferring the host with the most memory left, so load spreads.
+/// Places a new sandbox on a live, not draining host with room for its vcpus and memory (within the
+/// configured overcommit), choosing among those by the configured policy (<see cref="PlacementRanking"/>,
+/// docs/scheduling.md). Callers hold the <see cref="IPlacementLock"/> from the pick until the sandbox's
+/// row is inserted, so what is counted here is what is really placed.
 /// </summary>
 public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, IOptions<ControlPlaneOptions> options)
 {
+    /// <summary>States in which a sandbox holds (or may again hold at once) its vcpus and memory on its host.</summary>
     private static readonly string[] LiveStates =
         [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming];
 
     /// <summary>The chosen host, or null when no live host has room.</summary>
     public async Task<HostEntity?> PickAsync(int vcpus, int memoryMb, string? onlyHostId, CancellationToken cancellationToken)
     {
-        var hosts = liveness.Alive(db);
+        var hosts = liveness.Alive(db).Where(h => !h.Draining);
         if (onlyHostId is not null)
         {
             hosts = hosts.Where(h => h.Id == onlyHostId);
@@ -31,16 +34,14 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, IOpt
                 // The host's warm pool holds real sandboxes (memory, processes) until they are claimed.
                 Vcpus = (db.Sandboxes.Where(s => s.HostId == h.Id && LiveStates.Contains(s.State)).Sum(s => (int?)s.Vcpus) ?? 0) + h.PooledVcpus,
                 MemoryMb = (db.Sandboxes.Where(s => s.HostId == h.Id && LiveStates.Contains(s.State)).Sum(s => (long?)s.MemoryMb) ?? 0) + h.PooledMemoryMb,
+                Sandboxes = db.Sandboxes.Count(s => s.HostId == h.Id && LiveStates.Contains(s.State)),
             })
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
         var limits = options.Value;
-        return candidates
-            .Where(c => c.Host.Cpus == 0 || c.Vcpus + vcpus <= c.Host.Cpus * limits.CpuOvercommit)
-            .Where(c => c.Host.MemoryMb == 0 || c.MemoryMb + memoryMb <= c.Host.MemoryMb * limits.MemoryOvercommit)
-            .OrderByDescending(c => c.Host.MemoryMb * limits.MemoryOvercommit - c.MemoryMb)
-            .ThenBy(c => c.Host.Id, StringComparer.Ordinal)
-            .Select(c => c.Host)
-            .FirstOrDefault();
+        var ranking = new PlacementRanking(limits.Scheduling.Policy, limits.CpuOvercommit, limits.MemoryOvercommit);
+        return ranking
+            .Rank(candidates.Select(c => new HostCandidate(c.Host, c.Vcpus, c.MemoryMb, c.Sandboxes)), vcpus, memoryMb)
+            .FirstOrDefault()?.Host;
     }
 }

@@ -12,4 +12,5 @@ public sealed record HostResponse(
     long DiskMb,
     int RunningSandboxes,
     DateTime CreatedAt,
-    DateTime? LastSeenAt);
+    DateTime? LastSeenAt,
+    bool Draining);

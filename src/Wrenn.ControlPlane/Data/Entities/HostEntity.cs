@@ -8,6 +8,13 @@ public sealed class HostEntity
     public const string ReadyState = "ready";
     public const string UnreachableState = "unreachable";
 
+    /// <summary>
+    /// What host views show as the state of a ready host an administrator is draining. Draining is its
+    /// own column, not a state: liveness (ready/unreachable) and draining change independently, so a
+    /// draining host that goes silent and comes back is still draining.
+    /// </summary>
+    public const string DrainingState = "draining";
+
     public required string Id { get; set; }
 
     /// <summary>The agent's gRPC URL, e.g. http://10.0.0.5:50051; empty until it registers.</summary>
@@ -44,6 +51,9 @@ public sealed class HostEntity
     public long PooledMemoryMb { get; set; }
 
     public required string State { get; set; }
+
+    /// <summary>An administrator is emptying the host: the scheduler places nothing new on it.</summary>
+    public bool Draining { get; set; }
 
     public string Runtime { get; set; } = string.Empty;
 

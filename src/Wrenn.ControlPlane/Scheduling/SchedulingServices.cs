@@ -1,0 +1,16 @@
+using Wrenn.ControlPlane.Data;
+
+namespace Wrenn.ControlPlane.Scheduling;
+
+/// <summary>Registers the scheduler, its placement lock and host draining.</summary>
+public static class SchedulingServices
+{
+    public static IServiceCollection AddScheduling(this IServiceCollection services, ControlPlaneOptions options)
+    {
+        var postgres = options.DatabaseUrl is { } url ? PostgresConnectionString.FromDatabaseUrl(url) : null;
+        services.AddSingleton<IPlacementLock>(sp => new PlacementLock(postgres, sp.GetRequiredService<ILogger<PlacementLock>>()));
+        services.AddScoped<HostScheduler>();
+        services.AddScoped<HostDraining>();
+        return services;
+    }
+}
