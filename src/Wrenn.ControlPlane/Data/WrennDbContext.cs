@@ -106,6 +106,7 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             host.Property(h => h.RunningSandboxes).HasColumnName("running_sandboxes");
             host.Property(h => h.PooledVcpus).HasColumnName("pooled_vcpus");
             host.Property(h => h.PooledMemoryMb).HasColumnName("pooled_memory_mb");
+            host.Property(h => h.Draining).HasColumnName("draining");
             host.Property(h => h.TokenGeneration).HasColumnName("token_generation");
             host.HasIndex(h => h.RegistrationTokenHash).IsUnique();
         });

@@ -165,6 +165,10 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("disk_mb");
 
+                    b.Property<bool>("Draining")
+                        .HasColumnType("boolean")
+                        .HasColumnName("draining");
+
                     b.Property<DateTime?>("LastSeenAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_seen_at");

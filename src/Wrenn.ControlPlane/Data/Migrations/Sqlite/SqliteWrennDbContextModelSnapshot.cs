@@ -158,6 +158,10 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("disk_mb");
 
+                    b.Property<bool>("Draining")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("draining");
+
                     b.Property<DateTime?>("LastSeenAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("last_seen_at");
