@@ -23,6 +23,20 @@ public sealed class ControlPlaneSettingsTests
     }
 
     [Fact]
+    public void The_scheduling_policy_and_its_retry_wait_are_read_from_their_variables_in_any_case()
+    {
+        var options = ControlPlaneOptions.FromEnvironment(Reader(new()
+        {
+            [WrennEnvironment.SchedulingPolicy] = "Pack",
+            [WrennEnvironment.SchedulingRetryAfterSec] = "30",
+        }));
+
+        Assert.Equal(Scheduling.SchedulingPolicy.Pack, options.Scheduling.Policy);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.Scheduling.NoCapacityRetryAfter);
+        Assert.Equal(Scheduling.SchedulingPolicy.Spread, ControlPlaneOptions.FromEnvironment(Reader([])).Scheduling.Policy);
+    }
+
+    [Fact]
     public void Unset_variables_leave_the_defaults()
     {
         var options = ControlPlaneOptions.FromEnvironment(Reader([]));
@@ -40,6 +54,8 @@ public sealed class ControlPlaneSettingsTests
     [InlineData("WRENN_CPU_OVERCOMMIT", "1,5", "number from 0.1 to 1000")]
     [InlineData("WRENN_MEMORY_OVERCOMMIT", "lots", "number from 0.1 to 100")]
     [InlineData("WRENN_MISSED_HEARTBEATS", "0", "whole number from 1 to 100")]
+    [InlineData("WRENN_SCHEDULING_POLICY", "random", "spread (the default) or pack")]
+    [InlineData("WRENN_SCHEDULING_RETRY_AFTER_SEC", "0", "whole number of seconds from 1 to 3600")]
     public void A_bad_value_names_the_variable_the_value_and_what_is_allowed(string variable, string value, string allowed)
     {
         var ex = Assert.Throws<ArgumentException>(() => ControlPlaneOptions.FromEnvironment(Reader(new() { [variable] = value })));

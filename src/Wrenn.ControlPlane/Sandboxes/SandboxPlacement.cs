@@ -71,8 +71,8 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
             return new SandboxError(
                 SandboxErrorKind.NoCapacity,
                 template is null
-                    ? $"no live host has room for {vcpus} vcpu(s) and {memoryMb} MiB; is a host agent running?"
-                    : $"host {template.HostId}, which holds template '{templateName}', is not available or has no room for {vcpus} vcpu(s) and {memoryMb} MiB");
+                    ? $"no live host that is not draining has room for {vcpus} vcpu(s) and {memoryMb} MiB; is a host agent running?"
+                    : $"host {template.HostId}, which holds template '{templateName}', is not available, is draining or has no room for {vcpus} vcpu(s) and {memoryMb} MiB");
         }
 
         var now = clock.GetUtcNow().UtcDateTime;

@@ -30,6 +30,6 @@ public sealed class SchedulingOptions
         null => defaultValue,
         "spread" => SchedulingPolicy.Spread,
         "pack" => SchedulingPolicy.Pack,
-        _ => throw new ArgumentException($"{WrennEnvironment.SchedulingPolicy}='{text}': must be spread or pack"),
+        _ => throw new ArgumentException($"{WrennEnvironment.SchedulingPolicy}='{text}': must be a policy: spread (the default) or pack"),
     };
 }
