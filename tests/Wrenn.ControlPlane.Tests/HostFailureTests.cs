@@ -77,7 +77,7 @@ public sealed class HostFailureTests : IAsyncLifetime
         await WaitForAsync(async () => await HostStateAsync(_hostA.HostId) == "unreachable", "host A unreachable");
         var noticedAfter = DateTime.UtcNow - silentFrom;
         await WaitForAsync(async () => await StateAsync(survivor) == "lost", "sandbox lost");
-        TestContext.Current.SendDiagnosticMessage($"host A unreachable {noticedAfter.TotalSeconds:0.0} s after its last heartbeat (interval 1 s, 3 missed)");
+        TestContext.Current.TestOutputHelper?.WriteLine($"host A unreachable {noticedAfter.TotalSeconds:0.0} s after its last heartbeat (interval 1 s, 3 missed)");
 
         // Lost everywhere a user looks: each sandbox, the list and its filter, E2B's routes.
         Assert.All(onA, id => Assert.Equal("lost", StateAsync(id).GetAwaiter().GetResult()));
