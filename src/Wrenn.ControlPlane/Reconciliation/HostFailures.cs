@@ -20,26 +20,32 @@ public sealed class HostFailures(WrennDbContext db, HostLiveness liveness, ILogg
     /// <summary>Marks what went silent; returns the ids of the sandboxes it marked lost.</summary>
     public async Task<IReadOnlyList<string>> MarkAsync(CancellationToken cancellationToken)
     {
-        var silent = await liveness.Silent(db).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var since = liveness.SilentSince;
+        var silent = await liveness.Silent(db).AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
         var lost = new List<string>();
         foreach (var host in silent)
         {
-            if (host.State == HostEntity.ReadyState)
+            // Conditional, in one statement: a heartbeat that lands between the read and this write wins.
+            if (host.State == HostEntity.ReadyState
+                && await db.Hosts.Where(h => h.Id == host.Id && h.State == HostEntity.ReadyState && (h.LastSeenAt == null || h.LastSeenAt < since))
+                    .ExecuteUpdateAsync(set => set.SetProperty(h => h.State, HostEntity.UnreachableState), cancellationToken).ConfigureAwait(false) > 0)
             {
-                host.State = HostEntity.UnreachableState;
                 logger.LogWarning("Host {HostId} at {Address} silent since {LastSeenAt:O} (more than {Silence}); unreachable", host.Id, host.Address, host.LastSeenAt, liveness.Silence);
             }
 
-            var stranded = await db.Sandboxes.Where(s => s.HostId == host.Id && Stranded.Contains(s.State)).ToListAsync(cancellationToken).ConfigureAwait(false);
+            var stranded = await db.Sandboxes.AsNoTracking().Where(s => s.HostId == host.Id && Stranded.Contains(s.State)).Select(s => new { s.Id, s.State }).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var sandbox in stranded)
             {
-                logger.LogWarning("Sandbox {SandboxId} was {State} on host {HostId}, which stopped answering; now lost", sandbox.Id, sandbox.State, host.Id);
-                sandbox.State = SandboxStates.Lost;
-                lost.Add(sandbox.Id);
+                // Only from the state just read: a kill that stopped it meanwhile stays stopped.
+                if (await db.Sandboxes.Where(s => s.Id == sandbox.Id && s.State == sandbox.State)
+                        .ExecuteUpdateAsync(set => set.SetProperty(s => s.State, SandboxStates.Lost), cancellationToken).ConfigureAwait(false) > 0)
+                {
+                    logger.LogWarning("Sandbox {SandboxId} was {State} on host {HostId}, which stopped answering; now lost", sandbox.Id, sandbox.State, host.Id);
+                    lost.Add(sandbox.Id);
+                }
             }
         }
 
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return lost;
     }
 }

@@ -43,9 +43,16 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
         var changed = new List<string>();
         foreach (var sandbox in known)
         {
-            if (!onHost.TryGetValue(sandbox.Id, out var info))
+            if (sandbox.State == SandboxStates.Lost)
             {
-                if (sandbox.State != SandboxStates.Lost && (sandbox.StartedAt ?? sandbox.CreatedAt) >= listedAt)
+                if (await ReturnAsync(sandbox, onHost.GetValueOrDefault(sandbox.Id), host, cancellationToken).ConfigureAwait(false))
+                {
+                    changed.Add(sandbox.Id);
+                }
+            }
+            else if (!onHost.TryGetValue(sandbox.Id, out var info))
+            {
+                if ((sandbox.StartedAt ?? sandbox.CreatedAt) >= listedAt)
                 {
                     continue;
                 }
@@ -54,13 +61,6 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
                 sandbox.State = SandboxStates.Stopped;
                 sandbox.StoppedAt = clock.GetUtcNow().UtcDateTime;
                 changed.Add(sandbox.Id);
-            }
-            else if (sandbox.State == SandboxStates.Lost)
-            {
-                if (Found(sandbox, info, host))
-                {
-                    changed.Add(sandbox.Id);
-                }
             }
             else if (sandbox.State == SandboxStates.Running && autoPaused.Contains(sandbox.Id) && info.State == Agent.SandboxState.Paused)
             {
@@ -75,11 +75,16 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
         return changed;
     }
 
-    /// <summary>A lost sandbox its host still has: back in the state the host reports; false while the host has it mid-change.</summary>
-    private bool Found(SandboxEntity sandbox, Agent.SandboxInfo info, HostEntity host)
+    /// <summary>
+    /// A lost sandbox on its returned host: running or paused again as the host reports it, or stopped
+    /// when the host no longer has it; false while the host has it mid-change. The write is conditional
+    /// on the row still being lost: a kill that stopped it meanwhile wins (and the next pass destroys it).
+    /// </summary>
+    private async Task<bool> ReturnAsync(SandboxEntity sandbox, Agent.SandboxInfo? info, HostEntity host, CancellationToken cancellationToken)
     {
-        var state = info.State switch
+        var state = info?.State switch
         {
+            null => SandboxStates.Stopped,
             Agent.SandboxState.Running => SandboxStates.Running,
             Agent.SandboxState.Paused => SandboxStates.Paused,
             _ => null,
@@ -90,9 +95,27 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
             return false;
         }
 
-        logger.LogInformation("Sandbox {SandboxId} survived the silence of host {HostId}; {State} again", sandbox.Id, host.Id, state);
-        sandbox.State = state;
-        SandboxAgentInfo.Apply(sandbox, info);
+        var token = info?.EnvdAccessToken is { Length: > 0 } reported ? reported : sandbox.EnvdAccessToken;
+        var version = info?.EnvdVersion is { Length: > 0 } reportedVersion ? reportedVersion : sandbox.EnvdVersion;
+        DateTime? stoppedAt = state == SandboxStates.Stopped ? clock.GetUtcNow().UtcDateTime : sandbox.StoppedAt;
+        var updated = await db.Sandboxes.Where(s => s.Id == sandbox.Id && s.State == SandboxStates.Lost)
+            .ExecuteUpdateAsync(
+                set => set.SetProperty(s => s.State, state).SetProperty(s => s.EnvdAccessToken, token).SetProperty(s => s.EnvdVersion, version).SetProperty(s => s.StoppedAt, stoppedAt),
+                cancellationToken).ConfigureAwait(false);
+        if (updated == 0)
+        {
+            return false;
+        }
+
+        if (state == SandboxStates.Stopped)
+        {
+            logger.LogWarning("Sandbox {SandboxId} was lost and its host {HostId} came back without it; now stopped", sandbox.Id, host.Id);
+        }
+        else
+        {
+            logger.LogInformation("Sandbox {SandboxId} survived the silence of host {HostId}; {State} again", sandbox.Id, host.Id, state);
+        }
+
         return true;
     }
 
