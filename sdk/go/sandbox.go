@@ -31,8 +31,10 @@ const (
 	StateResuming SandboxState = "resuming"
 	// StateStopped: killed; gone for good.
 	StateStopped SandboxState = "stopped"
-	// StateError: lost (its host went away or it broke); kill it.
+	// StateError: it broke; kill it.
 	StateError SandboxState = "error"
+	// StateLost: its host stopped answering; it runs again if the host comes back with it, and can be killed meanwhile.
+	StateLost SandboxState = "lost"
 )
 
 // SandboxInfo is a sandbox as the API describes it.

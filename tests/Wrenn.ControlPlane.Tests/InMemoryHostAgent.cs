@@ -66,6 +66,12 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     /// <summary>The sandbox as this host has it, or null when it has none by that id.</summary>
     public SandboxInfo? Find(string sandboxId) => _sandboxes.GetValueOrDefault(sandboxId);
 
+    /// <summary>Takes a sandbox out as if it died with its host (nothing asked the host to destroy it).</summary>
+    public bool Remove(string sandboxId) => _sandboxes.TryRemove(sandboxId, out _);
+
+    /// <summary>Puts a sandbox in that the control plane did not create here (a copy, a leftover).</summary>
+    public void Plant(SandboxInfo sandbox) => _sandboxes[sandbox.SandboxId] = sandbox.Clone();
+
     public override Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
     {
         LastCreateTraceparent = context.RequestHeaders.GetValue("traceparent");

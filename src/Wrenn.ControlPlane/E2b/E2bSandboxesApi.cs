@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.E2b.Contracts;
 using Wrenn.ControlPlane.Proxy;
 using Wrenn.ControlPlane.Sandboxes;
@@ -174,9 +175,15 @@ public static class E2bSandboxesApi
             return found.Error.Kind == SandboxErrorKind.NotFound ? E2bResults.NotFound(sandboxID) : E2bMapping.Error(found.Error);
         }
 
-        // A killed or failed sandbox is gone as far as E2B's clients know.
-        return E2bMapping.State(found.Value.State) is { } state
-            ? E2bResults.Json(E2bMapping.ToDetail(found.Value, state, Domain(proxy.Value)), E2bJsonContext.Default.E2bSandboxDetail)
+        // A killed or failed sandbox is gone as far as E2B's clients know. A lost one is neither of
+        // E2B's two states (its SDKs parse only those) and may come back: the host's error, not a 404.
+        if (E2bMapping.State(found.Value.State) is { } state)
+        {
+            return E2bResults.Json(E2bMapping.ToDetail(found.Value, state, Domain(proxy.Value)), E2bJsonContext.Default.E2bSandboxDetail);
+        }
+
+        return found.Value.State == SandboxStates.Lost
+            ? E2bResults.Error(E2bMapping.Status(SandboxErrorKind.AgentUnavailable), LostSandbox.Message(found.Value.Id, found.Value.HostId))
             : E2bResults.NotFound(sandboxID);
     }
 

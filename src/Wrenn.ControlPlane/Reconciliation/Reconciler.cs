@@ -1,19 +1,18 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Wrenn.ControlPlane.Data;
-using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Sandboxes;
-using Agent = Wrenn.Common.HostAgent.V1;
 
 namespace Wrenn.ControlPlane.Reconciliation;
 
 /// <summary>
 /// Every few seconds, on the one replica that leads, brings the database in line with the hosts: a
-/// host silent for too many heartbeats becomes <c>unreachable</c> and its sandboxes <c>error</c>; a
-/// sandbox a host paused on its own (inactivity) becomes <c>paused</c>; one that is <c>running</c>
-/// or <c>paused</c> in the database but gone from its host becomes <c>stopped</c>; a running sandbox
-/// past its end time is killed, or paused when it was made with auto-pause (<see cref="SandboxEndTimes"/>).
+/// host silent for too many heartbeats becomes <c>unreachable</c> and its sandboxes <c>lost</c>
+/// (<see cref="HostFailures"/>); each answering host's list is compared with the database, which
+/// brings lost sandboxes back, stops vanished ones, notes inactivity pauses and destroys on the host
+/// what the control plane no longer wants (<see cref="HostSandboxSync"/>); a running sandbox past its
+/// end time is killed, or paused when it was made with auto-pause (<see cref="SandboxEndTimes"/>).
 /// </summary>
 public sealed class Reconciler(
     IServiceScopeFactory scopes,
@@ -24,9 +23,6 @@ public sealed class Reconciler(
     TimeProvider clock,
     ILogger<Reconciler> logger) : BackgroundService
 {
-    private static readonly string[] Settled = [SandboxStates.Running, SandboxStates.Paused];
-    private static readonly string[] Stranded = [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming];
-
     /// <summary>One pass, when this replica leads; returns whether it did anything.</summary>
     public async Task<bool> ReconcileAsync(CancellationToken cancellationToken)
     {
@@ -37,52 +33,17 @@ public sealed class Reconciler(
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WrennDbContext>();
-        await MarkSilentHostsAsync(db, cancellationToken).ConfigureAwait(false);
-        var hosts = await liveness.Alive(db).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var listeners = scope.ServiceProvider.GetServices<ISandboxStateListener>().ToList();
+        var lost = await new HostFailures(db, liveness, logger).MarkAsync(cancellationToken).ConfigureAwait(false);
+        Notify(listeners, lost);
+
+        var sync = new HostSandboxSync(db, gateway, clock, logger);
+        var hosts = await liveness.Answering(db).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var host in hosts)
         {
-            // What the host lists is as of this moment: a sandbox started (created or resumed) after it
-            // cannot be in the list, and must not be taken for one that vanished.
-            var listedAt = clock.GetUtcNow().UtcDateTime;
-            var answer = await gateway.ListSandboxesAsync(host, cancellationToken).ConfigureAwait(false);
-            if (!answer.Succeeded)
+            if (await sync.SyncAsync(host, cancellationToken).ConfigureAwait(false) is { } changed)
             {
-                logger.LogWarning("Host {HostId} at {Address} did not list its sandboxes: {Message}", host.Id, host.Address, answer.Error.Message);
-                continue;
-            }
-
-            var listed = answer.Value;
-            var onHost = listed.Sandboxes.ToDictionary(s => s.SandboxId, StringComparer.Ordinal);
-            var autoPaused = listed.AutoPausedSandboxIds.ToHashSet(StringComparer.Ordinal);
-            var known = await db.Sandboxes.Where(s => s.HostId == host.Id && Settled.Contains(s.State)).ToListAsync(cancellationToken).ConfigureAwait(false);
-            var changed = new List<string>();
-            foreach (var sandbox in known)
-            {
-                if (!onHost.TryGetValue(sandbox.Id, out var info))
-                {
-                    if ((sandbox.StartedAt ?? sandbox.CreatedAt) >= listedAt)
-                    {
-                        continue;
-                    }
-
-                    logger.LogWarning("Sandbox {SandboxId} is {State} in the database but gone from host {HostId}; now stopped", sandbox.Id, sandbox.State, host.Id);
-                    sandbox.State = SandboxStates.Stopped;
-                    sandbox.StoppedAt = clock.GetUtcNow().UtcDateTime;
-                    changed.Add(sandbox.Id);
-                }
-                else if (sandbox.State == SandboxStates.Running && autoPaused.Contains(sandbox.Id) && info.State == Agent.SandboxState.Paused)
-                {
-                    logger.LogInformation("Sandbox {SandboxId} was paused by its host for inactivity", sandbox.Id);
-                    sandbox.State = SandboxStates.Paused;
-                    changed.Add(sandbox.Id);
-                }
-            }
-
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            var listeners = scope.ServiceProvider.GetServices<ISandboxStateListener>();
-            foreach (var id in changed)
-            {
-                listeners.StateChanged(id);
+                Notify(listeners, changed);
             }
         }
 
@@ -90,23 +51,12 @@ public sealed class Reconciler(
         return true;
     }
 
-    private async Task MarkSilentHostsAsync(WrennDbContext db, CancellationToken cancellationToken)
+    private static void Notify(IEnumerable<ISandboxStateListener> listeners, IReadOnlyList<string> ids)
     {
-        var since = liveness.SilentSince;
-        var silent = await db.Hosts.Where(h => h.State == HostEntity.ReadyState && (h.LastSeenAt == null || h.LastSeenAt < since)).ToListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var host in silent)
+        foreach (var id in ids)
         {
-            host.State = HostEntity.UnreachableState;
-            var stranded = await db.Sandboxes.Where(s => s.HostId == host.Id && Stranded.Contains(s.State)).ToListAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var sandbox in stranded)
-            {
-                sandbox.State = SandboxStates.Error;
-            }
-
-            logger.LogWarning("Host {HostId} silent for {Silence}; unreachable, {Count} sandbox(es) in error", host.Id, liveness.Silence, stranded.Count);
+            listeners.StateChanged(id);
         }
-
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -25,11 +25,11 @@ public sealed class SandboxEndTimes(WrennDbContext db, HostLiveness liveness, Sa
         }
 
         var hostIds = due.Select(s => s.HostId).Distinct().ToList();
-        var hosts = await liveness.Alive(db).Where(h => hostIds.Contains(h.Id)).ToDictionaryAsync(h => h.Id, cancellationToken).ConfigureAwait(false);
+        var hosts = await liveness.Answering(db).Where(h => hostIds.Contains(h.Id)).ToDictionaryAsync(h => h.Id, cancellationToken).ConfigureAwait(false);
         var done = 0;
         foreach (var sandbox in due)
         {
-            // A silent host's sandboxes wait: the reconciler marks them error if it stays silent.
+            // A silent host's sandboxes wait: the reconciler marks them lost, and running again if the host returns with them.
             if (!hosts.TryGetValue(sandbox.HostId, out var host))
             {
                 continue;

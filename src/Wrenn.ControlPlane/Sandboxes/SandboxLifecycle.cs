@@ -18,6 +18,13 @@ public sealed class SandboxLifecycle(SandboxLookup lookup, SandboxKiller killer,
             return SandboxKillOutcome.AlreadyStopped;
         }
 
+        // A lost sandbox's host does not answer: it is stopped here, and the reconciler destroys it on
+        // the host if the host comes back with it.
+        if (sandbox.State == SandboxStates.Lost)
+        {
+            return await killer.KillAsync(sandbox, null, caller, "its host was unreachable", cancellationToken).ConfigureAwait(false);
+        }
+
         var onHost = await lookup.OnHostAsync(sandbox, cancellationToken).ConfigureAwait(false);
         return await killer.KillAsync(sandbox, onHost.Succeeded ? onHost.Value.Host : null, caller, null, cancellationToken).ConfigureAwait(false);
     }
@@ -64,6 +71,11 @@ public sealed class SandboxLifecycle(SandboxLookup lookup, SandboxKiller killer,
         if (sandbox.State == SandboxStates.Running)
         {
             return new SandboxConnection(await resumer.ExtendEndAsync(sandbox, command.Lifetime).ConfigureAwait(false), Resumed: false);
+        }
+
+        if (sandbox.State == SandboxStates.Lost)
+        {
+            return LostSandbox.Error(sandbox);
         }
 
         if (sandbox.State != SandboxStates.Paused)

@@ -33,6 +33,11 @@ public sealed class SandboxLookup(WrennDbContext db)
 
         if (requiredStates.Length > 0 && !requiredStates.Contains(sandbox.State))
         {
+            if (sandbox.State == SandboxStates.Lost)
+            {
+                return LostSandbox.Error(sandbox);
+            }
+
             return SandboxError.Conflict($"sandbox {sandboxId} is {sandbox.State}, not {string.Join(" or ", requiredStates)}");
         }
 

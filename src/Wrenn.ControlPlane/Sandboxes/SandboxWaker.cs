@@ -33,6 +33,7 @@ public sealed class SandboxWaker(IServiceScopeFactory scopes, ILogger<SandboxWak
             { State: SandboxStates.Running } => new SandboxWakeResult(SandboxWakeOutcome.Running, sandbox),
             { State: SandboxStates.Paused, AutoResume: false } => new SandboxWakeResult(SandboxWakeOutcome.Paused, sandbox),
             { State: SandboxStates.Paused } => await ResumeOnceAsync(sandboxId, cancellationToken).ConfigureAwait(false),
+            { State: SandboxStates.Lost } => new SandboxWakeResult(SandboxWakeOutcome.Unavailable, sandbox, LostSandbox.Message(sandbox)) { ErrorKind = SandboxErrorKind.AgentUnavailable },
             _ => new SandboxWakeResult(SandboxWakeOutcome.Unavailable, sandbox),
         };
     }

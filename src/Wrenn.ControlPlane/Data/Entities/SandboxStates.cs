@@ -11,8 +11,15 @@ public static class SandboxStates
     public const string Stopped = "stopped";
     public const string Error = "error";
 
+    /// <summary>
+    /// Its host stopped answering (missed its heartbeats): not running as far as anyone can tell. Stored,
+    /// not derived at read time, so lists, filters and quotas see it; the reconciler sets it back to what
+    /// the host reports when it returns, or <see cref="Stopped"/> when the host no longer has it.
+    /// </summary>
+    public const string Lost = "lost";
+
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
-        Starting, Running, Pausing, Paused, Resuming, Stopped, Error,
+        Starting, Running, Pausing, Paused, Resuming, Stopped, Error, Lost,
     };
 }
