@@ -101,8 +101,8 @@ public sealed class Sandbox : IAsyncDisposable
         _client.SendJsonAsync(HttpMethod.Post, Path(Id) + "/timeout", new JsonObject { ["timeout_sec"] = (int)timeout.TotalSeconds }, cancellationToken);
 
     /// <summary>Makes template <paramref name="name"/> of its files; it stays as it was.</summary>
-    public async Task<TemplateInfo> CreateTemplateAsync(string name, CancellationToken cancellationToken = default) =>
-        TemplateInfo.From((await _client.SendJsonAsync(HttpMethod.Post, "/v1/snapshots", new JsonObject { ["sandbox_id"] = Id, ["name"] = name }, cancellationToken).ConfigureAwait(false))!);
+    public Task<TemplateInfo> CreateTemplateAsync(string name, CancellationToken cancellationToken = default) =>
+        _client.CreateTemplateAsync(Id, name, cancellationToken);
 
     /// <summary>Kills the sandbox.</summary>
     public async ValueTask DisposeAsync() => await KillAsync().ConfigureAwait(false);

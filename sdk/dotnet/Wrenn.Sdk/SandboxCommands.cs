@@ -38,7 +38,7 @@ public sealed class SandboxCommands
     {
         options ??= new CommandOptions();
         var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("X-API-Key", _client.Settings.ApiKey);
+        socket.Options.SetRequestHeader("X-API-Key", _client.RequireApiKey());
         socket.Options.CollectHttpResponseDetails = true;
         var address = new UriBuilder(_client.Url($"/v1/sandboxes/{Uri.EscapeDataString(_sandboxId)}/exec/stream"));
         address.Scheme = address.Scheme == "https" ? "wss" : "ws";
