@@ -54,6 +54,10 @@ public sealed class CommandHandle : IAsyncDisposable
     public Task CloseStdinAsync(CancellationToken cancellationToken = default) =>
         SendAsync(new JsonObject { ["type"] = "close_stdin" }, cancellationToken);
 
+    /// <summary>A new size for the command's pseudo-terminal (<see cref="CommandOptions.Pty"/>): the window it shows in changed.</summary>
+    public Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken = default) =>
+        SendAsync(new JsonObject { ["type"] = "resize", ["cols"] = size.Columns, ["rows"] = size.Rows }, cancellationToken);
+
     /// <summary>SIGKILL to the command and everything it started; <see cref="WaitAsync"/> then returns.</summary>
     public Task KillAsync(CancellationToken cancellationToken = default) =>
         SendAsync(new JsonObject { ["type"] = "signal", ["signal"] = "SIGKILL" }, cancellationToken);
@@ -133,18 +137,27 @@ public sealed class CommandHandle : IAsyncDisposable
                 return false;
             case "stdout" or "stderr":
                 var data = node["data"]?.GetValue<string>() ?? string.Empty;
-                var text = node["encoding"]?.GetValue<string>() == "base64" ? Encoding.UTF8.GetString(Convert.FromBase64String(data)) : data;
+                var bytes = node["encoding"]?.GetValue<string>() == "base64" ? Convert.FromBase64String(data) : Encoding.UTF8.GetBytes(data);
+                var text = Encoding.UTF8.GetString(bytes);
                 if (node["type"]!.GetValue<string>() == "stdout")
                 {
-                    _stdout.Append(text);
+                    _options.OnStdoutBytes?.Invoke(bytes);
                     _options.OnStdout?.Invoke(text);
-                    _events.Writer.TryWrite(new CommandOutput.Stdout(text));
+                    if (_options.CollectOutput)
+                    {
+                        _stdout.Append(text);
+                        _events.Writer.TryWrite(new CommandOutput.Stdout(text));
+                    }
                 }
                 else
                 {
-                    _stderr.Append(text);
+                    _options.OnStderrBytes?.Invoke(bytes);
                     _options.OnStderr?.Invoke(text);
-                    _events.Writer.TryWrite(new CommandOutput.Stderr(text));
+                    if (_options.CollectOutput)
+                    {
+                        _stderr.Append(text);
+                        _events.Writer.TryWrite(new CommandOutput.Stderr(text));
+                    }
                 }
 
                 return false;

@@ -92,9 +92,9 @@ public sealed class Sandbox : IAsyncDisposable
     public async Task<SandboxInfo> ResumeAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         Info = SandboxInfo.From((await _client.SendJsonAsync(HttpMethod.Post, Path(Id) + "/resume", timeout is { } t ? new JsonObject { ["timeout_sec"] = (int)t.TotalSeconds } : null, cancellationToken).ConfigureAwait(false))!);
 
-    /// <summary>Resets its inactivity timer.</summary>
-    public Task PingAsync(CancellationToken cancellationToken = default) =>
-        _client.SendJsonAsync(HttpMethod.Post, Path(Id) + "/ping", null, cancellationToken);
+    /// <summary>Resets its inactivity timer; returns the sandbox as it is now.</summary>
+    public async Task<SandboxInfo> PingAsync(CancellationToken cancellationToken = default) =>
+        Info = SandboxInfo.From((await _client.SendJsonAsync(HttpMethod.Post, Path(Id) + "/ping", null, cancellationToken).ConfigureAwait(false))!);
 
     /// <summary>Inactivity before it is paused (zero = never).</summary>
     public Task SetTimeoutAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
