@@ -6,7 +6,7 @@ namespace Wrenn.Sdk.Tests;
 [Collection(SdkCollection.Name)]
 public sealed class AccountCallTests
 {
-    private const string Host = """{"id": "host-01", "state": "draining", "address": "10.0.0.2:9000", "runtime": "container", "arch": "x86_64", "cpus": 8, "memory_mb": 16384, "disk_mb": 100000, "running_sandboxes": 3, "created_at": "2026-12-05T10:00:00Z", "last_seen_at": null}""";
+    private const string Host = """{"id": "host-01", "state": "draining", "address": "10.0.0.2:9000", "runtime": "container", "arch": "x86_64", "cpus": 8, "memory_mb": 16384, "disk_mb": 100000, "running_sandboxes": 3, "created_at": "2026-12-05T10:00:00Z", "last_seen_at": null, "draining": true}""";
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -16,14 +16,14 @@ public sealed class AccountCallTests
     [Fact]
     public async Task Drain_and_undrain_call_the_drain_route_with_the_session_and_return_the_host()
     {
-        using var handler = new ScriptedHandler((HttpStatusCode.OK, Host), (HttpStatusCode.OK, Host.Replace("draining", "ready", StringComparison.Ordinal)));
+        using var handler = new ScriptedHandler((HttpStatusCode.OK, Host), (HttpStatusCode.OK, Host.Replace("\"state\": \"draining\"", "\"state\": \"ready\"", StringComparison.Ordinal)));
         using var http = new HttpClient(handler);
         var client = Client(http);
 
         var drained = await client.Hosts.DrainAsync("host-01", Token);
         var undrained = await client.Hosts.UndrainAsync("host-01", Token);
 
-        Assert.Equal(("host-01", "draining", 3, 16384L, (DateTime?)null), (drained.Id, drained.State, drained.RunningSandboxes, drained.MemoryMb, drained.LastSeenAt));
+        Assert.Equal(("host-01", "draining", true, 3, 16384L, (DateTime?)null), (drained.Id, drained.State, drained.Draining, drained.RunningSandboxes, drained.MemoryMb, drained.LastSeenAt));
         Assert.Equal("ready", undrained.State);
         Assert.Equal(
             [(HttpMethod.Post, "/v1/hosts/host-01/drain"), (HttpMethod.Delete, "/v1/hosts/host-01/drain")],

@@ -23,4 +23,8 @@ public sealed record HostInfo(
     long DiskMb,
     int RunningSandboxes,
     DateTime CreatedAt,
-    DateTime? LastSeenAt);
+    DateTime? LastSeenAt)
+{
+    /// <summary>True while it is drained (<see cref="WrennHosts.DrainAsync"/>), also when it is unreachable besides.</summary>
+    public bool Draining { get; init; }
+}
