@@ -9,10 +9,14 @@ public sealed class ScriptedHandler(params (HttpStatusCode Status, string Body)[
 
     public List<HttpRequestMessage> Requests { get; } = [];
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>Each request's body as sent (empty without one): the SDK disposes requests once answered.</summary>
+    public List<string> Bodies { get; } = [];
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Requests.Add(request);
+        Bodies.Add(request.Content is null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken));
         var (status, body) = _answers.Count > 0 ? _answers.Dequeue() : (HttpStatusCode.OK, "{}");
-        return Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body) });
+        return new HttpResponseMessage(status) { Content = new StringContent(body) };
     }
 }

@@ -17,6 +17,12 @@ public sealed class CommandHandle : IAsyncDisposable
     private readonly Channel<CommandOutput> _events = Channel.CreateUnbounded<CommandOutput>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
+
+    // Output arrives in pieces cut anywhere, also inside a character: each stream keeps the bytes of a
+    // character begun in one piece until the next one completes it (decoding each piece alone made two
+    // replacement characters of it).
+    private readonly Decoder _stdoutDecoder = Encoding.UTF8.GetDecoder();
+    private readonly Decoder _stderrDecoder = Encoding.UTF8.GetDecoder();
     private readonly TaskCompletionSource<CommandResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -53,6 +59,10 @@ public sealed class CommandHandle : IAsyncDisposable
     /// <summary>End of file on its stdin.</summary>
     public Task CloseStdinAsync(CancellationToken cancellationToken = default) =>
         SendAsync(new JsonObject { ["type"] = "close_stdin" }, cancellationToken);
+
+    /// <summary>A new size for the command's pseudo-terminal (<see cref="CommandOptions.Pty"/>): the window it shows in changed.</summary>
+    public Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken = default) =>
+        SendAsync(new JsonObject { ["type"] = "resize", ["cols"] = size.Columns, ["rows"] = size.Rows }, cancellationToken);
 
     /// <summary>SIGKILL to the command and everything it started; <see cref="WaitAsync"/> then returns.</summary>
     public Task KillAsync(CancellationToken cancellationToken = default) =>
@@ -133,18 +143,16 @@ public sealed class CommandHandle : IAsyncDisposable
                 return false;
             case "stdout" or "stderr":
                 var data = node["data"]?.GetValue<string>() ?? string.Empty;
-                var text = node["encoding"]?.GetValue<string>() == "base64" ? Encoding.UTF8.GetString(Convert.FromBase64String(data)) : data;
+                var bytes = node["encoding"]?.GetValue<string>() == "base64" ? Convert.FromBase64String(data) : Encoding.UTF8.GetBytes(data);
                 if (node["type"]!.GetValue<string>() == "stdout")
                 {
-                    _stdout.Append(text);
-                    _options.OnStdout?.Invoke(text);
-                    _events.Writer.TryWrite(new CommandOutput.Stdout(text));
+                    _options.OnStdoutBytes?.Invoke(bytes);
+                    Text(Decode(_stdoutDecoder, bytes, flush: false), _stdout, _options.OnStdout, text => new CommandOutput.Stdout(text));
                 }
                 else
                 {
-                    _stderr.Append(text);
-                    _options.OnStderr?.Invoke(text);
-                    _events.Writer.TryWrite(new CommandOutput.Stderr(text));
+                    _options.OnStderrBytes?.Invoke(bytes);
+                    Text(Decode(_stderrDecoder, bytes, flush: false), _stderr, _options.OnStderr, text => new CommandOutput.Stderr(text));
                 }
 
                 return false;
@@ -156,6 +164,9 @@ public sealed class CommandHandle : IAsyncDisposable
                     return true;
                 }
 
+                // A stream that ended inside a character: what is left shows as a replacement character.
+                Text(Decode(_stdoutDecoder, [], flush: true), _stdout, _options.OnStdout, text => new CommandOutput.Stdout(text));
+                Text(Decode(_stderrDecoder, [], flush: true), _stderr, _options.OnStderr, text => new CommandOutput.Stderr(text));
                 _events.Writer.TryWrite(new CommandOutput.Exited(exitCode));
                 _events.Writer.TryComplete();
                 _result.TrySetResult(new CommandResult(_stdout.ToString(), _stderr.ToString(), exitCode));
@@ -166,6 +177,29 @@ public sealed class CommandHandle : IAsyncDisposable
                 return true;
             default:
                 return false;
+        }
+    }
+
+    private static string Decode(Decoder decoder, byte[] bytes, bool flush)
+    {
+        var chars = new char[decoder.GetCharCount(bytes, flush)];
+        var count = decoder.GetChars(bytes, chars, flush);
+        return new string(chars, 0, count);
+    }
+
+    /// <summary>Hands a decoded piece to the callback, the result and the stream (nothing when it is empty).</summary>
+    private void Text(string text, StringBuilder kept, Action<string>? callback, Func<string, CommandOutput> output)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        callback?.Invoke(text);
+        if (_options.CollectOutput)
+        {
+            kept.Append(text);
+            _events.Writer.TryWrite(output(text));
         }
     }
 

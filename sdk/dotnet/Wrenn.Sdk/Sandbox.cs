@@ -92,17 +92,17 @@ public sealed class Sandbox : IAsyncDisposable
     public async Task<SandboxInfo> ResumeAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         Info = SandboxInfo.From((await _client.SendJsonAsync(HttpMethod.Post, Path(Id) + "/resume", timeout is { } t ? new JsonObject { ["timeout_sec"] = (int)t.TotalSeconds } : null, cancellationToken).ConfigureAwait(false))!);
 
-    /// <summary>Resets its inactivity timer.</summary>
-    public Task PingAsync(CancellationToken cancellationToken = default) =>
-        _client.SendJsonAsync(HttpMethod.Post, Path(Id) + "/ping", null, cancellationToken);
+    /// <summary>Resets its inactivity timer; returns the sandbox as it is now.</summary>
+    public async Task<SandboxInfo> PingAsync(CancellationToken cancellationToken = default) =>
+        Info = SandboxInfo.From((await _client.SendJsonAsync(HttpMethod.Post, Path(Id) + "/ping", null, cancellationToken).ConfigureAwait(false))!);
 
     /// <summary>Inactivity before it is paused (zero = never).</summary>
     public Task SetTimeoutAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
         _client.SendJsonAsync(HttpMethod.Post, Path(Id) + "/timeout", new JsonObject { ["timeout_sec"] = (int)timeout.TotalSeconds }, cancellationToken);
 
     /// <summary>Makes template <paramref name="name"/> of its files; it stays as it was.</summary>
-    public async Task<TemplateInfo> CreateTemplateAsync(string name, CancellationToken cancellationToken = default) =>
-        TemplateInfo.From((await _client.SendJsonAsync(HttpMethod.Post, "/v1/snapshots", new JsonObject { ["sandbox_id"] = Id, ["name"] = name }, cancellationToken).ConfigureAwait(false))!);
+    public Task<TemplateInfo> CreateTemplateAsync(string name, CancellationToken cancellationToken = default) =>
+        _client.CreateTemplateAsync(Id, name, cancellationToken);
 
     /// <summary>Kills the sandbox.</summary>
     public async ValueTask DisposeAsync() => await KillAsync().ConfigureAwait(false);

@@ -38,7 +38,7 @@ public sealed class SandboxCommands
     {
         options ??= new CommandOptions();
         var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("X-API-Key", _client.Settings.ApiKey);
+        socket.Options.SetRequestHeader("X-API-Key", _client.RequireApiKey());
         socket.Options.CollectHttpResponseDetails = true;
         var address = new UriBuilder(_client.Url($"/v1/sandboxes/{Uri.EscapeDataString(_sandboxId)}/exec/stream"));
         address.Scheme = address.Scheme == "https" ? "wss" : "ws";
@@ -50,11 +50,16 @@ public sealed class SandboxCommands
         {
             var status = (int)socket.HttpStatusCode;
             socket.Dispose();
+            if (status < 400)
+            {
+                throw new WrennConnectionException("cannot open the command's stream: " + ex.Message, ex);
+            }
+
             // The server answered with an error instead of upgrading (a WebSocket client cannot read its
-            // body): the status says which error it was.
-            throw status >= 400
-                ? WrennApiException.For(status, status switch { 401 => "unauthorized", 404 => "not_found", 409 => "conflict", _ => "error" }, $"exec in sandbox {_sandboxId} refused with HTTP {status} (is it paused, stopped or missing?)")
-                : new WrennConnectionException("cannot open the command's stream: " + ex.Message, ex);
+            // body): the sandbox itself, asked over plain HTTP, says why in the server's words when it
+            // is missing; otherwise the status says which error it was.
+            await _client.SendJsonAsync(HttpMethod.Get, $"/v1/sandboxes/{Uri.EscapeDataString(_sandboxId)}", null, cancellationToken).ConfigureAwait(false);
+            throw WrennApiException.For(status, status switch { 401 => "unauthorized", 404 => "not_found", 409 => "conflict", _ => "error" }, $"exec in sandbox {_sandboxId} refused with HTTP {status} (is it paused or stopped?)");
         }
 
         var start = new JsonObject { ["cmd"] = command };
@@ -81,6 +86,11 @@ public sealed class SandboxCommands
         if (options.Timeout is { } timeout)
         {
             start["timeout_sec"] = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+        }
+
+        if (options.Pty is { } pty)
+        {
+            start["pty"] = new JsonObject { ["cols"] = pty.Columns, ["rows"] = pty.Rows };
         }
 
         var handle = new CommandHandle(socket, options);

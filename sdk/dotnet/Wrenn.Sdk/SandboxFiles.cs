@@ -53,11 +53,19 @@ public sealed class SandboxFiles
         }
     }
 
-    /// <summary>The file as a stream, read from the network as you read it; dispose it.</summary>
-    public async Task<Stream> OpenReadAsync(string path, string? user = null, CancellationToken cancellationToken = default)
+    /// <summary>The file as a stream, read from the network as you read it (its size in <see cref="SandboxFileStream.ContentLength"/>); dispose it.</summary>
+    public async Task<SandboxFileStream> OpenReadAsync(string path, string? user = null, CancellationToken cancellationToken = default)
     {
         var response = await _client.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, _client.Url(_base + Query(path, user))), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        return await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new SandboxFileStream(response, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The file as text.</summary>

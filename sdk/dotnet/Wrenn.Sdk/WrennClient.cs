@@ -1,6 +1,8 @@
-using System.Net.Http.Json;
+using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Polly;
 using Polly.Retry;
 
@@ -17,6 +19,9 @@ public sealed class WrennClient : IDisposable
     private readonly bool _ownsHttp;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
 
+    // Account calls use the session given at construction, or the one LoginAsync made since.
+    private volatile string? _sessionToken;
+
     /// <summary>A client with its own HttpClient; settings from <paramref name="options"/>, the environment, then the config file.</summary>
     public WrennClient(WrennOptions? options = null)
         : this(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, options ?? new WrennOptions(), ownsHttp: true)
@@ -29,9 +34,27 @@ public sealed class WrennClient : IDisposable
     {
     }
 
-    private WrennClient(HttpClient http, WrennOptions options, bool ownsHttp)
+    /// <summary>
+    /// A client on settings resolved by the caller (a command-line tool with its own flags): nothing is read
+    /// from the environment or the config file, and a missing credential fails only the calls that need it.
+    /// <paramref name="options"/> gives the retries.
+    /// </summary>
+    public WrennClient(HttpClient http, WrennSettings settings, WrennOptions? options = null)
+        : this(http, settings, options ?? new WrennOptions(), ownsHttp: false)
     {
-        Settings = WrennSettings.Resolve(options);
+    }
+
+    private WrennClient(HttpClient http, WrennOptions options, bool ownsHttp)
+        : this(http, WrennSettings.Resolve(options), options, ownsHttp)
+    {
+    }
+
+    private WrennClient(HttpClient http, WrennSettings settings, WrennOptions options, bool ownsHttp)
+    {
+        Settings = settings;
+        _sessionToken = settings.SessionToken;
+        Hosts = new WrennHosts(this);
+        ApiKeys = new WrennApiKeys(this);
         _http = http;
         _ownsHttp = ownsHttp;
         _retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
@@ -50,6 +73,24 @@ public sealed class WrennClient : IDisposable
 
     /// <summary>The URL and key in use.</summary>
     public WrennSettings Settings { get; }
+
+    /// <summary>Hosts that run sandboxes (administrators; needs a session: <see cref="LoginAsync"/> or <see cref="WrennOptions.SessionToken"/>).</summary>
+    public WrennHosts Hosts { get; }
+
+    /// <summary>Your team's API keys (needs a session: <see cref="LoginAsync"/> or <see cref="WrennOptions.SessionToken"/>).</summary>
+    public WrennApiKeys ApiKeys { get; }
+
+    /// <summary>
+    /// Logs in with an account's email and password; later account calls of this client use the session
+    /// (<see cref="WrennSession.Token"/>, valid until <see cref="WrennSession.ExpiresAt"/>).
+    /// </summary>
+    /// <exception cref="WrennUnauthorizedException">Wrong email or password.</exception>
+    public async Task<WrennSession> LoginAsync(string email, string password, CancellationToken cancellationToken = default)
+    {
+        var session = await SendJsonAsync(HttpMethod.Post, "/v1/auth/login", new JsonObject { ["email"] = email, ["password"] = password }, SdkJsonContext.Default.WrennSession, Credential.None, cancellationToken).ConfigureAwait(false);
+        _sessionToken = session.Token;
+        return session;
+    }
 
     /// <summary>Sandboxes: create, connect, list.</summary>
     public Task<Sandbox> CreateSandboxAsync(CreateSandboxOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -93,6 +134,10 @@ public sealed class WrennClient : IDisposable
         return [.. answer!["snapshots"]!.AsArray().Select(t => TemplateInfo.From(t!))];
     }
 
+    /// <summary>Makes template <paramref name="name"/> of sandbox <paramref name="sandboxId"/>'s files; the sandbox stays as it was.</summary>
+    public async Task<TemplateInfo> CreateTemplateAsync(string sandboxId, string name, CancellationToken cancellationToken = default) =>
+        TemplateInfo.From((await SendJsonAsync(HttpMethod.Post, "/v1/snapshots", new JsonObject { ["sandbox_id"] = sandboxId, ["name"] = name }, cancellationToken).ConfigureAwait(false))!);
+
     /// <summary>Removes a template no sandbox uses (<see cref="WrennConflictException"/> otherwise).</summary>
     public async Task DeleteTemplateAsync(string name, CancellationToken cancellationToken = default)
     {
@@ -111,26 +156,44 @@ public sealed class WrennClient : IDisposable
     internal Uri Url(string pathAndQuery) => new(Settings.ApiUrl, pathAndQuery);
 
     /// <summary>A JSON call; the answer as JSON (null when empty).</summary>
-    internal async Task<JsonNode?> SendJsonAsync(HttpMethod method, string pathAndQuery, JsonNode? body, CancellationToken cancellationToken)
+    internal async Task<JsonNode?> SendJsonAsync(HttpMethod method, string pathAndQuery, JsonNode? body, CancellationToken cancellationToken, Credential credential = Credential.ApiKey)
+    {
+        var text = await SendForTextAsync(method, pathAndQuery, body, credential, cancellationToken).ConfigureAwait(false);
+        return text.Length == 0 ? null : JsonNode.Parse(text);
+    }
+
+    /// <summary>A JSON call whose answer is a <typeparamref name="T"/>.</summary>
+    internal async Task<T> SendJsonAsync<T>(HttpMethod method, string pathAndQuery, JsonNode? body, JsonTypeInfo<T> answer, Credential credential, CancellationToken cancellationToken)
+    {
+        var text = await SendForTextAsync(method, pathAndQuery, body, credential, cancellationToken).ConfigureAwait(false);
+        return (text.Length == 0 ? default : JsonSerializer.Deserialize(text, answer))
+            ?? throw new WrennApiException(200, "bad_answer", $"{method} {pathAndQuery} answered without the expected body");
+    }
+
+    /// <summary>A JSON call whose answer is ignored (204, or a body nobody needs).</summary>
+    internal async Task SendJsonAsync(HttpMethod method, string pathAndQuery, Credential credential, CancellationToken cancellationToken) =>
+        await SendForTextAsync(method, pathAndQuery, null, credential, cancellationToken).ConfigureAwait(false);
+
+    private async Task<string> SendForTextAsync(HttpMethod method, string pathAndQuery, JsonNode? body, Credential credential, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(
-            () => new HttpRequestMessage(method, Url(pathAndQuery)) { Content = body is null ? null : JsonContent.Create(body) },
+            () => new HttpRequestMessage(method, Url(pathAndQuery)) { Content = body is null ? null : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") },
             HttpCompletionOption.ResponseContentRead,
-            cancellationToken).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        return text.Length == 0 ? null : JsonNode.Parse(text);
+            cancellationToken,
+            credential: credential).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Sends; GET, PUT and DELETE whose request can be made again (<paramref name="repeatable"/>) are
     /// retried on connection errors and 502/503/504. A failure becomes a typed exception.
     /// </summary>
-    internal async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> makeRequest, HttpCompletionOption completion, CancellationToken cancellationToken, bool repeatable = true)
+    internal async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> makeRequest, HttpCompletionOption completion, CancellationToken cancellationToken, bool repeatable = true, Credential credential = Credential.ApiKey)
     {
         HttpResponseMessage response;
         try
         {
-            var first = Prepare(makeRequest());
+            var first = Prepare(makeRequest(), credential);
             var idempotent = repeatable && (first.Method == HttpMethod.Get || first.Method == HttpMethod.Delete || first.Method == HttpMethod.Put);
             if (!idempotent)
             {
@@ -145,7 +208,7 @@ public sealed class WrennClient : IDisposable
                 response = await _retry.ExecuteAsync(
                     async ct =>
                     {
-                        using var request = Prepare(makeRequest());
+                        using var request = Prepare(makeRequest(), credential);
                         return await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
                     },
                     cancellationToken).ConfigureAwait(false);
@@ -181,9 +244,23 @@ public sealed class WrennClient : IDisposable
         }
     }
 
-    private HttpRequestMessage Prepare(HttpRequestMessage request)
+    /// <summary>The API key for sandbox and template calls (<see cref="WrennConfigurationException"/> when there is none).</summary>
+    internal string RequireApiKey() =>
+        Settings.ApiKey ?? throw new WrennConfigurationException($"no API key: set WrennOptions.ApiKey or {WrennSettings.KeyVariable}, or run 'wrenn up' (which writes {WrennSettings.ConfigPath()})");
+
+    private HttpRequestMessage Prepare(HttpRequestMessage request, Credential credential)
     {
-        request.Headers.Add("X-API-Key", Settings.ApiKey);
+        switch (credential)
+        {
+            case Credential.ApiKey:
+                request.Headers.Add("X-API-Key", RequireApiKey());
+                break;
+            case Credential.Session:
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _sessionToken
+                    ?? throw new WrennConfigurationException("no user session: call LoginAsync, or set WrennOptions.SessionToken (or run 'wrenn login')"));
+                break;
+        }
+
         return request;
     }
 }

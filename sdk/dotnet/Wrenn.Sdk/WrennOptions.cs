@@ -9,6 +9,12 @@ public sealed class WrennOptions
     /// <summary>An API key (<c>wrn_…</c>).</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// A user session (the token <see cref="WrennClient.LoginAsync"/> returns) for account calls: hosts and API
+    /// keys. Unset: the config file's <c>session_token</c> (written by <c>wrenn login</c>), if any.
+    /// </summary>
+    public string? SessionToken { get; set; }
+
     /// <summary>How many times in all an idempotent call is tried on connection errors and 502/503/504.</summary>
     public int RetryAttempts { get; set; } = 4;
 

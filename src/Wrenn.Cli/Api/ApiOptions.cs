@@ -1,13 +1,14 @@
 using System.CommandLine;
+using Wrenn.Sdk;
 
 namespace Wrenn.Cli.Api;
 
 /// <summary>The options every command that talks to the API shares.</summary>
 public sealed class ApiOptions
 {
-    public Option<string?> ApiUrl { get; } = new("--api-url") { Description = $"Control plane URL (default ${ApiSettings.UrlVariable}, else the config file)", Recursive = true };
+    public Option<string?> ApiUrl { get; } = new("--api-url") { Description = $"Control plane URL (default ${WrennSettings.UrlVariable}, else the config file)", Recursive = true };
 
-    public Option<string?> ApiKey { get; } = new("--api-key") { Description = $"API key (default ${ApiSettings.KeyVariable}, else the config file)", Recursive = true };
+    public Option<string?> ApiKey { get; } = new("--api-key") { Description = $"API key (default ${WrennSettings.KeyVariable}, else the config file)", Recursive = true };
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print JSON instead of text (for scripts and pipes)", Recursive = true };
 
@@ -19,21 +20,27 @@ public sealed class ApiOptions
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> with a client; an API error prints one line on stderr and exits 1
-    /// (exec passes through the remote exit code; usage errors exit 2 before this runs).
+    /// Runs <paramref name="body"/> with an SDK client that has the <paramref name="credential"/> it needs;
+    /// an error prints one line on stderr and exits 1 (exec passes through the remote exit code; usage
+    /// errors exit 2 before this runs).
     /// </summary>
-    public async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<WrennApiClient, bool, Task<int>> body)
+    public async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, ApiCredential credential, Func<WrennClient, bool, Task<int>> body)
     {
         try
         {
             var settings = await ApiSettings.ResolveAsync(parse.GetValue(ApiUrl), parse.GetValue(ApiKey), cancellationToken).ConfigureAwait(false);
+            ApiSettings.Require(settings, credential);
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
-            return await body(new WrennApiClient(http, settings), parse.GetValue(Json)).ConfigureAwait(false);
+            using var client = new WrennClient(http, settings);
+            return await body(client, parse.GetValue(Json)).ConfigureAwait(false);
         }
-        catch (WrennApiException ex)
+        catch (Exception ex) when (ex is WrennApiException or WrennConnectionException or WrennConfigurationException or CliException)
         {
-            await Console.Error.WriteLineAsync($"wrenn: {ex.Message}" + (ex.Status > 0 ? $" ({ex.Status} {ex.Code})" : string.Empty)).ConfigureAwait(false);
+            // The SDK's API errors already end with "(STATUS code)": the server's message, status and code on one line.
+            await Console.Error.WriteLineAsync("wrenn: " + OneLine(ex.Message)).ConfigureAwait(false);
             return 1;
         }
     }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -1,31 +1,39 @@
 using Wrenn.Cli.Config;
+using Wrenn.Sdk;
 
 namespace Wrenn.Cli.Api;
 
 /// <summary>
 /// Where the API is and who we are, resolved as every Wrenn client does: explicit flags, else
-/// WRENN_API_URL / WRENN_API_KEY, else the config file `wrenn up` and `wrenn login` write.
+/// WRENN_API_URL / WRENN_API_KEY, else the config file `wrenn up` and `wrenn login` write (which
+/// also holds the login session). A missing credential fails only the commands that need it.
 /// </summary>
-public sealed record ApiSettings(Uri ApiUrl, string? ApiKey, string? SessionToken)
+public static class ApiSettings
 {
-    public const string UrlVariable = "WRENN_API_URL";
-    public const string KeyVariable = "WRENN_API_KEY";
-
-    public static async Task<ApiSettings> ResolveAsync(string? urlFlag, string? keyFlag, CancellationToken cancellationToken)
+    public static async Task<WrennSettings> ResolveAsync(string? urlFlag, string? keyFlag, CancellationToken cancellationToken)
     {
         var config = await ClientConfig.ReadAsync(ClientConfig.DefaultPath(), cancellationToken).ConfigureAwait(false);
-        var url = urlFlag ?? Environment.GetEnvironmentVariable(UrlVariable) ?? config?.ApiUrl;
+        var url = urlFlag ?? Environment.GetEnvironmentVariable(WrennSettings.UrlVariable) ?? config?.ApiUrl;
         if (string.IsNullOrWhiteSpace(url))
         {
-            throw new WrennApiException(0, "not_configured", $"no API URL: pass --api-url, set {UrlVariable}, or run 'wrenn up' or 'wrenn login' (which write {ClientConfig.DefaultPath()})");
+            throw new CliException($"no API URL: pass --api-url, set {WrennSettings.UrlVariable}, or run 'wrenn up' or 'wrenn login' (which write {ClientConfig.DefaultPath()})");
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        var key = keyFlag ?? Environment.GetEnvironmentVariable(WrennSettings.KeyVariable) ?? config?.ApiKey;
+        return new WrennSettings(WrennSettings.ParseUrl(url), string.IsNullOrWhiteSpace(key) ? null : key) { SessionToken = config?.SessionToken };
+    }
+
+    /// <summary>Fails with what to do when the credential <paramref name="needed"/> is missing, before any call.</summary>
+    public static void Require(WrennSettings settings, ApiCredential needed)
+    {
+        if (needed == ApiCredential.ApiKey && settings.ApiKey is null)
         {
-            throw new WrennApiException(0, "bad_request", $"'{url}' is not an http(s) URL");
+            throw new CliException($"no API key: pass --api-key, set {WrennSettings.KeyVariable}, or run 'wrenn up'");
         }
 
-        var key = keyFlag ?? Environment.GetEnvironmentVariable(KeyVariable) ?? config?.ApiKey;
-        return new ApiSettings(uri, string.IsNullOrWhiteSpace(key) ? null : key, config?.SessionToken);
+        if (needed == ApiCredential.Session && settings.SessionToken is null)
+        {
+            throw new CliException("not logged in: run 'wrenn login --email <you>' first");
+        }
     }
 }

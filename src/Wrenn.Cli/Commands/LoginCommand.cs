@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 using Wrenn.Cli.Api;
 using Wrenn.Cli.Config;
 
@@ -15,17 +14,16 @@ public static class LoginCommand
         var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from stdin (else it is asked for, without echo)" };
         var command = new Command("login", "Log in; account commands (apikey, host) then work without more flags") { email, passwordStdin };
         api.AddTo(command);
-        command.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        command.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.None, async (client, json) =>
         {
             var password = parse.GetValue(passwordStdin) || Console.IsInputRedirected ? (await Console.In.ReadLineAsync(ct).ConfigureAwait(false))?.TrimEnd('\r') : ReadHidden("password: ");
-            var session = await client.SendAsync(HttpMethod.Post, "/v1/auth/login", new JsonObject { ["email"] = parse.GetValue(email), ["password"] = password }, ApiCredential.None, ct).ConfigureAwait(false);
+            var session = await client.LoginAsync(parse.GetValue(email)!, password ?? string.Empty, ct).ConfigureAwait(false);
             var path = ClientConfig.DefaultPath();
             var existing = await ClientConfig.ReadAsync(path, ct).ConfigureAwait(false);
-            var updated = (existing ?? new ClientConfig(client.Settings.ApiUrl.ToString().TrimEnd('/'), client.Settings.ApiKey ?? string.Empty))
-                with
-            { ApiUrl = client.Settings.ApiUrl.ToString().TrimEnd('/'), SessionToken = session?["token"]?.GetValue<string>() };
+            var url = client.Settings.ApiUrl.ToString().TrimEnd('/');
+            var updated = (existing ?? new ClientConfig(url, client.Settings.ApiKey ?? string.Empty)) with { ApiUrl = url, SessionToken = session.Token };
             await updated.WriteAsync(path, ct).ConfigureAwait(false);
-            Console.Error.WriteLine($"logged in as {session?["email"]}; session kept in {path} until {session?["expires_at"]}");
+            Console.Error.WriteLine($"logged in as {session.Email}; session kept in {path} until {session.ExpiresAt:yyyy-MM-ddTHH:mm:ssZ}");
             return 0;
         }));
         return command;

@@ -2,12 +2,13 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Wrenn.Cli.Api;
 using Wrenn.Cli.Output;
+using Wrenn.Sdk;
 
 namespace Wrenn.Cli.Commands;
 
 /// <summary>
 /// The list/create/remove commands over the API's simpler collections: `wrenn template`, `wrenn apikey`
-/// and `wrenn host`. Each is the same three or four calls with a table for lists and --json for scripts.
+/// and `wrenn host`. Each is the same three or four SDK calls with a table for lists and --json for scripts.
 /// </summary>
 public static class ResourceCommands
 {
@@ -20,20 +21,26 @@ public static class ResourceCommands
         var sandbox = new Argument<string>("sandbox") { Description = "The running or paused sandbox to make the template of" };
         var name = new Argument<string>("name") { Description = "The template's name (a-z 0-9 . _ -)" };
         var create = new Command("create", "Make a template of a sandbox (it stays as it was)") { sandbox, name };
-        create.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        create.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.ApiKey, async (client, json) =>
         {
-            JsonNode? made;
+            TemplateInfo made;
             await using (Spinner.Start("making template", json))
             {
-                made = await client.SendAsync(HttpMethod.Post, "/v1/snapshots", new JsonObject { ["sandbox_id"] = parse.GetValue(sandbox), ["name"] = parse.GetValue(name) }, ApiCredential.ApiKey, ct).ConfigureAwait(false);
+                made = await client.CreateTemplateAsync(parse.GetValue(sandbox)!, parse.GetValue(name)!, ct).ConfigureAwait(false);
             }
 
-            Print(made, json, "name");
+            Print(JsonOutput.Node(made, ApiJsonContext.Default.TemplateInfo), json, "name");
             return 0;
         }));
         command.Subcommands.Add(create);
-        command.Subcommands.Add(List(api, "/v1/snapshots", "snapshots", ApiCredential.ApiKey, ["NAME", "BASE", "VCPUS", "MEMORY_MB", "SIZE_BYTES", "CREATED"], ["name", "base_template", "vcpus", "memory_mb", "size_bytes", "created_at"]));
-        command.Subcommands.Add(Remove(api, "/v1/snapshots/", "name", "Remove a template no sandbox uses", ApiCredential.ApiKey));
+        command.Subcommands.Add(List(
+            api,
+            ApiCredential.ApiKey,
+            async (client, ct) => JsonOutput.List("snapshots", await client.ListTemplatesAsync(ct).ConfigureAwait(false), ApiJsonContext.Default.IReadOnlyListTemplateInfo),
+            "snapshots",
+            ["NAME", "BASE", "VCPUS", "MEMORY_MB", "SIZE_BYTES", "CREATED"],
+            ["name", "base_template", "vcpus", "memory_mb", "size_bytes", "created_at"]));
+        command.Subcommands.Add(Remove(api, "name", "Remove a template no sandbox uses", ApiCredential.ApiKey, (client, name, ct) => client.DeleteTemplateAsync(name, ct)));
         return command;
     }
 
@@ -44,15 +51,21 @@ public static class ResourceCommands
         api.AddTo(command);
         var name = new Argument<string>("name") { Description = "What the key is for" };
         var create = new Command("create", "Create an API key; it is printed this once") { name };
-        create.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        create.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.Session, async (client, json) =>
         {
-            var made = await client.SendAsync(HttpMethod.Post, "/v1/api-keys", new JsonObject { ["name"] = parse.GetValue(name) }, ApiCredential.Session, ct).ConfigureAwait(false);
-            Print(made, json, "key");
+            var made = await client.ApiKeys.CreateAsync(parse.GetValue(name)!, ct).ConfigureAwait(false);
+            Print(JsonOutput.Node(made, ApiJsonContext.Default.ApiKeyInfo), json, "key");
             return 0;
         }));
         command.Subcommands.Add(create);
-        command.Subcommands.Add(List(api, "/v1/api-keys", "api_keys", ApiCredential.Session, ["ID", "NAME", "PREFIX", "CREATED", "LAST_USED"], ["id", "name", "prefix", "created_at", "last_used_at"]));
-        command.Subcommands.Add(Remove(api, "/v1/api-keys/", "id", "Revoke an API key", ApiCredential.Session));
+        command.Subcommands.Add(List(
+            api,
+            ApiCredential.Session,
+            async (client, ct) => JsonOutput.List("api_keys", await client.ApiKeys.ListAsync(ct).ConfigureAwait(false), ApiJsonContext.Default.IReadOnlyListApiKeyInfo),
+            "api_keys",
+            ["ID", "NAME", "PREFIX", "CREATED", "LAST_USED"],
+            ["id", "name", "prefix", "created_at", "last_used_at"]));
+        command.Subcommands.Add(Remove(api, "id", "Revoke an API key", ApiCredential.Session, (client, id, ct) => client.ApiKeys.DeleteAsync(id, ct)));
         return command;
     }
 
@@ -62,50 +75,80 @@ public static class ResourceCommands
         var command = new Command("host", "Hosts that run sandboxes (administrators; needs 'wrenn login')");
         api.AddTo(command);
         var add = new Command("add", "Add a host: prints the one-hour registration token for 'wrenn-agent --register'");
-        add.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        add.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.Session, async (client, json) =>
         {
-            Print(await client.SendAsync(HttpMethod.Post, "/v1/hosts", null, ApiCredential.Session, ct).ConfigureAwait(false), json, "registration_token");
+            Print(JsonOutput.Node(await client.Hosts.CreateAsync(ct).ConfigureAwait(false), ApiJsonContext.Default.HostRegistration), json, "registration_token");
             return 0;
         }));
         var hostId = new Argument<string>("id") { Description = "Host id" };
         var token = new Command("token", "A new registration token for a host") { hostId };
-        token.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        token.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.Session, async (client, json) =>
         {
-            Print(await client.SendAsync(HttpMethod.Post, $"/v1/hosts/{Uri.EscapeDataString(parse.GetValue(hostId)!)}/token", null, ApiCredential.Session, ct).ConfigureAwait(false), json, "registration_token");
+            Print(JsonOutput.Node(await client.Hosts.NewTokenAsync(parse.GetValue(hostId)!, ct).ConfigureAwait(false), ApiJsonContext.Default.HostRegistration), json, "registration_token");
             return 0;
         }));
         command.Subcommands.Add(add);
         command.Subcommands.Add(token);
-        command.Subcommands.Add(List(api, "/v1/hosts", "hosts", ApiCredential.Session, ["ID", "STATE", "ADDRESS", "RUNTIME", "CPUS", "MEMORY_MB", "SANDBOXES", "LAST_SEEN"], ["id", "state", "address", "runtime", "cpus", "memory_mb", "running_sandboxes", "last_seen_at"]));
-        command.Subcommands.Add(Remove(api, "/v1/hosts/", "id", "Remove a host without sandboxes or templates", ApiCredential.Session));
+        command.Subcommands.Add(List(
+            api,
+            ApiCredential.Session,
+            async (client, ct) => JsonOutput.List("hosts", await client.Hosts.ListAsync(ct).ConfigureAwait(false), ApiJsonContext.Default.IReadOnlyListHostInfo),
+            "hosts",
+            ["ID", "STATE", "ADDRESS", "RUNTIME", "CPUS", "MEMORY_MB", "SANDBOXES", "LAST_SEEN"],
+            ["id", "state", "address", "runtime", "cpus", "memory_mb", "running_sandboxes", "last_seen_at"]));
+        command.Subcommands.Add(Drain(api, "drain", "Stop placing new sandboxes on a host (those it runs stay); undo with 'undrain'", (client, id, ct) => client.Hosts.DrainAsync(id, ct)));
+        command.Subcommands.Add(Drain(api, "undrain", "Let a drained host take new sandboxes again", (client, id, ct) => client.Hosts.UndrainAsync(id, ct)));
+        command.Subcommands.Add(Remove(api, "id", "Remove a host without sandboxes or templates", ApiCredential.Session, (client, id, ct) => client.Hosts.DeleteAsync(id, ct)));
         return command;
     }
 
-    private static Command List(ApiOptions api, string path, string property, ApiCredential credential, string[] header, string[] fields)
+    /// <summary>`host drain ID` / `host undrain ID`: the host as it is afterwards, one field a line (or --json).</summary>
+    private static Command Drain(ApiOptions api, string name, string description, Func<WrennClient, string, CancellationToken, Task<HostInfo>> call)
+    {
+        var hostId = new Argument<string>("id") { Description = "Host id" };
+        var command = new Command(name, description) { hostId };
+        command.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.Session, async (client, json) =>
+        {
+            var host = JsonOutput.Node(await call(client, parse.GetValue(hostId)!, ct).ConfigureAwait(false), ApiJsonContext.Default.HostInfo);
+            if (json)
+            {
+                JsonOutput.Write(host);
+            }
+            else
+            {
+                JsonOutput.WriteFields(host);
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command List(ApiOptions api, ApiCredential credential, Func<WrennClient, CancellationToken, Task<JsonObject>> list, string property, string[] header, string[] fields)
     {
         var command = new Command("ls", "List them");
-        command.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        command.SetAction((parse, ct) => api.RunAsync(parse, ct, credential, async (client, json) =>
         {
-            var answer = await client.SendAsync(HttpMethod.Get, path, null, credential, ct).ConfigureAwait(false);
+            var answer = await list(client, ct).ConfigureAwait(false);
             if (json)
             {
                 JsonOutput.Write(answer);
                 return 0;
             }
 
-            Table.Write(Console.Out, header, (answer?[property]?.AsArray() ?? []).Select(item => (IReadOnlyList<string>)[.. fields.Select(f => JsonOutput.Text(item, f))]));
+            Table.Write(Console.Out, header, (answer[property]?.AsArray() ?? []).Select(item => (IReadOnlyList<string>)[.. fields.Select(f => JsonOutput.Text(item, f))]));
             return 0;
         }));
         return command;
     }
 
-    private static Command Remove(ApiOptions api, string pathPrefix, string what, string description, ApiCredential credential)
+    private static Command Remove(ApiOptions api, string what, string description, ApiCredential credential, Func<WrennClient, string, CancellationToken, Task> remove)
     {
         var key = new Argument<string>(what);
         var command = new Command("rm", description) { key };
-        command.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, _) =>
+        command.SetAction((parse, ct) => api.RunAsync(parse, ct, credential, async (client, _) =>
         {
-            await client.SendAsync(HttpMethod.Delete, pathPrefix + Uri.EscapeDataString(parse.GetValue(key)!), null, credential, ct).ConfigureAwait(false);
+            await remove(client, parse.GetValue(key)!, ct).ConfigureAwait(false);
             return 0;
         }));
         return command;

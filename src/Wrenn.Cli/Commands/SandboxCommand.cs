@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Wrenn.Cli.Api;
 using Wrenn.Cli.Output;
+using Wrenn.Sdk;
 
 namespace Wrenn.Cli.Commands;
 
@@ -16,14 +17,18 @@ public static class SandboxCommand
         api.AddTo(command);
         command.Subcommands.Add(CreateCommand(api));
         command.Subcommands.Add(ListCommand(api));
-        command.Subcommands.Add(Simple(api, "info", "Show one sandbox", HttpMethod.Get, string.Empty));
+        command.Subcommands.Add(Simple(api, "info", "Show one sandbox", quiet: true, (sandbox, ct) => Task.FromResult<SandboxInfo?>(sandbox.Info)));
         command.Subcommands.Add(ExecCommand(api));
         command.Subcommands.Add(ShellCommand.Create(api));
         command.Subcommands.Add(CopyCommand(api));
-        command.Subcommands.Add(Simple(api, "pause", "Freeze every process of a sandbox", HttpMethod.Post, "/pause"));
-        command.Subcommands.Add(Simple(api, "resume", "Continue a paused sandbox", HttpMethod.Post, "/resume"));
-        command.Subcommands.Add(Simple(api, "ping", "Reset a sandbox's inactivity timer", HttpMethod.Post, "/ping"));
-        command.Subcommands.Add(Simple(api, "rm", "Destroy a sandbox", HttpMethod.Delete, string.Empty));
+        command.Subcommands.Add(Simple(api, "pause", "Freeze every process of a sandbox", quiet: false, async (sandbox, ct) => await sandbox.PauseAsync(ct).ConfigureAwait(false)));
+        command.Subcommands.Add(Simple(api, "resume", "Continue a paused sandbox", quiet: false, async (sandbox, ct) => await sandbox.ResumeAsync(cancellationToken: ct).ConfigureAwait(false)));
+        command.Subcommands.Add(Simple(api, "ping", "Reset a sandbox's inactivity timer", quiet: false, async (sandbox, ct) => await sandbox.PingAsync(ct).ConfigureAwait(false)));
+        command.Subcommands.Add(Simple(api, "rm", "Destroy a sandbox", quiet: false, async (sandbox, ct) =>
+        {
+            await sandbox.KillAsync(ct).ConfigureAwait(false);
+            return null;
+        }));
         return command;
     }
 
@@ -36,30 +41,30 @@ public static class SandboxCommand
         var metadata = new Option<string[]>("--metadata") { Description = "key=value, repeatable", AllowMultipleArgumentsPerToken = true };
         var env = new Option<string[]>("--env") { Description = "NAME=value for every process, repeatable", AllowMultipleArgumentsPerToken = true };
         var command = new Command("create", "Create a sandbox and print its id") { template, vcpus, memory, timeout, metadata, env };
-        command.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        command.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.ApiKey, async (client, json) =>
         {
-            var body = new JsonObject
+            var options = new CreateSandboxOptions
             {
-                ["template"] = parse.GetValue(template),
-                ["vcpus"] = parse.GetValue(vcpus),
-                ["memory_mb"] = parse.GetValue(memory),
-                ["timeout_sec"] = parse.GetValue(timeout),
-                ["metadata"] = Pairs(parse.GetValue(metadata), "--metadata"),
-                ["env"] = Pairs(parse.GetValue(env), "--env"),
+                Template = parse.GetValue(template),
+                Vcpus = parse.GetValue(vcpus),
+                MemoryMb = parse.GetValue(memory),
+                Timeout = parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                Metadata = Pairs(parse.GetValue(metadata), "--metadata"),
+                Env = Pairs(parse.GetValue(env), "--env"),
             };
-            JsonNode? sandbox;
+            Sandbox sandbox;
             await using (Spinner.Start("creating sandbox", json))
             {
-                sandbox = await client.SendAsync(HttpMethod.Post, "/v1/sandboxes", WithoutNulls(body), ApiCredential.ApiKey, ct).ConfigureAwait(false);
+                sandbox = await client.CreateSandboxAsync(options, ct).ConfigureAwait(false);
             }
 
             if (json)
             {
-                JsonOutput.Write(sandbox);
+                JsonOutput.Write(JsonOutput.Node(sandbox.Info, ApiJsonContext.Default.SandboxInfo));
             }
             else
             {
-                Console.WriteLine(JsonOutput.Text(sandbox, "id"));
+                Console.WriteLine(sandbox.Id);
             }
 
             return 0;
@@ -72,48 +77,21 @@ public static class SandboxCommand
         var state = new Option<string?>("--state") { Description = "Only these states, comma-separated (default: all but stopped)" };
         var metadata = new Option<string[]>("--metadata") { Description = "Only sandboxes with this key=value, repeatable", AllowMultipleArgumentsPerToken = true };
         var command = new Command("ls", "List your team's sandboxes") { state, metadata };
-        command.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        command.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.ApiKey, async (client, json) =>
         {
-            var all = new JsonArray();
-            string? cursor = null;
-            do
-            {
-                var query = new StringBuilder("/v1/sandboxes?limit=1000");
-                if (parse.GetValue(state) is { } states)
-                {
-                    query.Append("&state=").Append(Uri.EscapeDataString(states));
-                }
-
-                foreach (var pair in parse.GetValue(metadata) ?? [])
-                {
-                    query.Append("&metadata=").Append(Uri.EscapeDataString(pair));
-                }
-
-                if (cursor is not null)
-                {
-                    query.Append("&cursor=").Append(Uri.EscapeDataString(cursor));
-                }
-
-                var page = await client.SendAsync(HttpMethod.Get, query.ToString(), null, ApiCredential.ApiKey, ct).ConfigureAwait(false);
-                foreach (var sandbox in page?["sandboxes"]?.AsArray() ?? [])
-                {
-                    all.Add(sandbox?.DeepClone());
-                }
-
-                cursor = page?["next_cursor"]?.GetValue<string>();
-            }
-            while (cursor is not null);
-
+            var states = parse.GetValue(state)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var sandboxes = await client.ListSandboxesAsync(states, Pairs(parse.GetValue(metadata), "--metadata"), ct).ConfigureAwait(false);
+            var all = JsonOutput.List("sandboxes", sandboxes, ApiJsonContext.Default.IReadOnlyListSandboxInfo);
             if (json)
             {
-                JsonOutput.Write(new JsonObject { ["sandboxes"] = all });
+                JsonOutput.Write(all);
                 return 0;
             }
 
             Table.Write(
                 Console.Out,
                 ["ID", "STATE", "TEMPLATE", "VCPUS", "MEMORY", "CREATED"],
-                all.Select(s => (IReadOnlyList<string>)[
+                all["sandboxes"]!.AsArray().Select(s => (IReadOnlyList<string>)[
                     JsonOutput.Text(s, "id"), JsonOutput.Text(s, "state"), JsonOutput.Text(s, "template"),
                     JsonOutput.Text(s, "vcpus"), JsonOutput.Text(s, "memory_mb") + " MiB", JsonOutput.Text(s, "created_at")]));
             return 0;
@@ -121,29 +99,28 @@ public static class SandboxCommand
         return command;
     }
 
-    private static Command Simple(ApiOptions api, string name, string description, HttpMethod method, string suffix)
+    /// <summary>A command on one sandbox by id: the sandbox as the call left it, one field a line (nothing for rm).</summary>
+    private static Command Simple(ApiOptions api, string name, string description, bool quiet, Func<Sandbox, CancellationToken, Task<SandboxInfo?>> call)
     {
         var id = new Argument<string>("id") { Description = "Sandbox id (sb-…)" };
         var command = new Command(name, description) { id };
-        command.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        command.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.ApiKey, async (client, json) =>
         {
-            var path = $"/v1/sandboxes/{Uri.EscapeDataString(parse.GetValue(id)!)}{suffix}";
-            JsonNode? answer;
-            await using (Spinner.Start(name, json || method == HttpMethod.Get))
+            SandboxInfo? answer;
+            await using (Spinner.Start(name, json || quiet))
             {
-                answer = await client.SendAsync(method, path, method == HttpMethod.Post ? new JsonObject() : null, ApiCredential.ApiKey, ct).ConfigureAwait(false);
+                var sandbox = await client.ConnectAsync(parse.GetValue(id)!, ct).ConfigureAwait(false);
+                answer = await call(sandbox, ct).ConfigureAwait(false);
             }
 
+            var node = answer is null ? null : JsonOutput.Node(answer, ApiJsonContext.Default.SandboxInfo);
             if (json)
             {
-                JsonOutput.Write(answer);
+                JsonOutput.Write(node);
             }
-            else if (answer is not null)
+            else
             {
-                foreach (var (key, value) in answer.AsObject())
-                {
-                    Console.WriteLine($"{key,-15} {value?.ToJsonString().Trim('"')}");
-                }
+                JsonOutput.WriteFields(node);
             }
 
             return 0;
@@ -160,52 +137,48 @@ public static class SandboxCommand
         var timeout = new Option<int?>("--timeout") { Description = "Kill the command after this many seconds (default 60)" };
         var env = new Option<string[]>("--env") { Description = "NAME=value, repeatable", AllowMultipleArgumentsPerToken = true };
         var command = new Command("exec", "Run a command in a sandbox; its output streams here and its exit code is wrenn's") { id, commandLine, user, cwd, timeout, env };
-        command.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        command.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.ApiKey, async (client, json) =>
         {
             var words = parse.GetValue(commandLine)!;
-            var body = WithoutNulls(new JsonObject
-            {
-                ["cmd"] = words[0],
-                ["args"] = words.Length > 1 ? new JsonArray([.. words[1..].Select(w => (JsonNode?)w)]) : null,
-                ["user"] = parse.GetValue(user),
-                ["cwd"] = parse.GetValue(cwd),
-                ["timeout_sec"] = parse.GetValue(timeout),
-                ["env"] = Pairs(parse.GetValue(env), "--env"),
-            });
-            using var request = client.Request(HttpMethod.Post, $"/v1/sandboxes/{Uri.EscapeDataString(parse.GetValue(id)!)}/exec/stream", ApiCredential.ApiKey);
-            request.Headers.Accept.ParseAdd("application/x-ndjson");
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-            using var response = await client.SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), Encoding.UTF8);
+            var sandbox = await client.ConnectAsync(parse.GetValue(id)!, ct).ConfigureAwait(false);
             await using var stdout = Console.OpenStandardOutput();
             await using var stderr = Console.OpenStandardError();
-            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
-            {
-                if (json)
-                {
-                    Console.WriteLine(line);
-                }
 
-                var message = JsonNode.Parse(line);
-                switch (message?["type"]?.GetValue<string>())
-                {
-                    case "stdout" or "stderr" when !json:
-                        var data = message["data"]!.GetValue<string>();
-                        var bytes = message["encoding"]?.GetValue<string>() == "base64" ? Convert.FromBase64String(data) : Encoding.UTF8.GetBytes(data);
-                        var target = message["type"]!.GetValue<string>() == "stdout" ? stdout : stderr;
-                        await target.WriteAsync(bytes, ct).ConfigureAwait(false);
-                        await target.FlushAsync(ct).ConfigureAwait(false);
-                        break;
-                    case "exit":
-                        return message["exit_code"]!.GetValue<int>();
-                    case "error":
-                        throw new WrennApiException(0, JsonOutput.Text(message, "code"), JsonOutput.Text(message, "message"));
-                }
+            // Output goes out as it comes, byte for byte (binary output too), and is not kept: a
+            // command may print more than fits in memory. --json prints one event per line instead.
+            var options = new CommandOptions
+            {
+                Args = words.Length > 1 ? words[1..] : null,
+                User = parse.GetValue(user),
+                Cwd = parse.GetValue(cwd),
+                Timeout = parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                Env = Pairs(parse.GetValue(env), "--env"),
+                CollectOutput = false,
+                OnStdoutBytes = data => Forward(json, "stdout", stdout, data),
+                OnStderrBytes = data => Forward(json, "stderr", stderr, data),
+            };
+            await using var handle = await sandbox.Commands.StartAsync(words[0], options, ct).ConfigureAwait(false);
+            var result = await handle.WaitAsync(ct).ConfigureAwait(false);
+            if (json)
+            {
+                Console.WriteLine(new JsonObject { ["type"] = "exit", ["exit_code"] = result.ExitCode }.ToJsonString());
             }
 
-            throw new WrennApiException(0, "host_unavailable", "the command's stream ended without an exit");
+            return result.ExitCode;
         }));
         return command;
+    }
+
+    private static void Forward(bool json, string type, Stream target, ReadOnlyMemory<byte> data)
+    {
+        if (json)
+        {
+            Console.WriteLine(new JsonObject { ["type"] = type, ["data"] = Encoding.UTF8.GetString(data.Span) }.ToJsonString());
+            return;
+        }
+
+        target.Write(data.Span);
+        target.Flush();
     }
 
     private static Command CopyCommand(ApiOptions api)
@@ -214,30 +187,31 @@ public static class SandboxCommand
         var destination = new Argument<string>("destination") { Description = "SANDBOX:/path, or a local path ('-' for stdout)" };
         var user = new Option<string?>("--user") { Description = "Unix user who owns what is written (default user)" };
         var command = new Command("cp", "Copy a file into or out of a sandbox, streaming (no size limit)") { source, destination, user };
-        command.SetAction((parse, ct) => api.RunAsync(parse, ct, async (client, json) =>
+        command.SetAction((parse, ct) => api.RunAsync(parse, ct, ApiCredential.ApiKey, async (client, json) =>
         {
             var from = parse.GetValue(source)!;
             var to = parse.GetValue(destination)!;
-            var userQuery = parse.GetValue(user) is { } u ? "&user=" + Uri.EscapeDataString(u) : string.Empty;
+            var owner = parse.GetValue(user);
             if (SandboxPath(to) is var (sandboxId, remotePath) && SandboxPath(from) is null)
             {
                 var info = new FileInfo(from);
                 if (!info.Exists)
                 {
-                    throw new WrennApiException(0, "not_found", $"{from}: no such file");
+                    throw new CliException($"{from}: no such file");
                 }
 
+                var sandbox = await client.ConnectAsync(sandboxId, ct).ConfigureAwait(false);
                 var progress = new ProgressBar("upload", info.Length, json);
-                using var request = client.Request(HttpMethod.Post, $"/v1/sandboxes/{Uri.EscapeDataString(sandboxId)}/files?path={Uri.EscapeDataString(remotePath)}{userQuery}", ApiCredential.ApiKey);
-                request.Content = new StreamContent(new ProgressStream(info.OpenRead(), progress), 64 * 1024);
-                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
-                request.Content.Headers.ContentLength = info.Length;
-                using var response = await client.SendRawAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+                long written;
+                await using (var content = new ProgressStream(info.OpenRead(), progress))
+                {
+                    written = await sandbox.Files.WriteAsync(remotePath, content, owner, ct).ConfigureAwait(false);
+                }
+
                 progress.Finish();
-                var written = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
                 if (json)
                 {
-                    JsonOutput.Write(written);
+                    JsonOutput.Write(new JsonObject { ["files"] = new JsonArray(new JsonObject { ["path"] = remotePath, ["size"] = written }) });
                 }
 
                 return 0;
@@ -245,10 +219,10 @@ public static class SandboxCommand
 
             if (SandboxPath(from) is var (fromSandbox, fromPath) && SandboxPath(to) is null)
             {
-                using var request = client.Request(HttpMethod.Get, $"/v1/sandboxes/{Uri.EscapeDataString(fromSandbox)}/files?path={Uri.EscapeDataString(fromPath)}{userQuery}", ApiCredential.ApiKey);
-                using var response = await client.SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-                var progress = new ProgressBar("download", response.Content.Headers.ContentLength, json || to == "-");
-                await using var body = new ProgressStream(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), progress);
+                var sandbox = await client.ConnectAsync(fromSandbox, ct).ConfigureAwait(false);
+                await using var file = await sandbox.Files.OpenReadAsync(fromPath, owner, ct).ConfigureAwait(false);
+                var progress = new ProgressBar("download", file.ContentLength, json || to == "-");
+                await using var body = new ProgressStream(file, progress);
                 await using (var target = to == "-" ? Console.OpenStandardOutput() : File.Create(to))
                 {
                     await body.CopyToAsync(target, 64 * 1024, ct).ConfigureAwait(false);
@@ -276,35 +250,25 @@ public static class SandboxCommand
         return colon > 3 && text.StartsWith("sb-", StringComparison.Ordinal) ? (text[..colon], text[(colon + 1)..]) : null;
     }
 
-    private static JsonObject? Pairs(string[]? pairs, string option)
+    private static Dictionary<string, string>? Pairs(string[]? pairs, string option)
     {
         if (pairs is not { Length: > 0 })
         {
             return null;
         }
 
-        var result = new JsonObject();
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in pairs)
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new WrennApiException(0, "bad_request", $"{option} '{pair}' must be key=value");
+                throw new CliException($"{option} '{pair}' must be key=value");
             }
 
             result[pair[..equals]] = pair[(equals + 1)..];
         }
 
         return result;
-    }
-
-    private static JsonObject WithoutNulls(JsonObject body)
-    {
-        foreach (var key in body.Where(p => p.Value is null).Select(p => p.Key).ToList())
-        {
-            body.Remove(key);
-        }
-
-        return body;
     }
 }
