@@ -27,13 +27,14 @@ lock_held_by_ancestor() {
   holders="$(awk -v inode="$inode" '$2 == "FLOCK" { n = split($6, a, ":"); if (a[n] == inode) print $5 }' /proc/locks)"
   while [[ "$pid" -gt 1 ]]; do
     if grep -qx "$pid" <<<"$holders"; then return 0; fi
-    pid="$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null || echo 1)"
+    pid="$(awk '/^PPid:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 1)"
+    [[ -n "$pid" ]] || pid=1
   done
   return 1
 }
-if [[ -z "${WRENN_PACKAGE_TEST_LOCKED:-}" ]] && ! lock_held_by_ancestor; then
+if [[ -z "${PACKAGE_TEST_LOCKED:-}" ]] && ! lock_held_by_ancestor; then
   echo "package-test: waiting for the sandbox lock ($lock)"
-  WRENN_PACKAGE_TEST_LOCKED=1 exec flock -o "$lock" "$0" "$@"
+  PACKAGE_TEST_LOCKED=1 exec flock -o "$lock" "$0" "$@"
 fi
 
 [[ $EUID -eq 0 ]] || { echo "package-test: needs root (it installs a package)" >&2; exit 1; }
@@ -144,14 +145,17 @@ chmod 700 "$work/cp-state" "$work/cp-tmp"
 ln -s "$images" "$work/agent/images"
 
 step "starting /usr/sbin/wrenn-cp as wrenn on $api"
-# As wrenn-cp.service runs it: its user, no capabilities, no new privileges, the installed settings
-# file (variables set here win over it), everything read-only but its state directory and a private
-# /tmp (ProtectSystem=strict, StateDirectory=, PrivateTmp=). unshare and setpriv exec: the PID is the
-# control plane's.
-WRENN_DIR="$work/cp-state" WRENN_CP_LISTEN_ADDR="127.0.0.1:$cp_port" WRENN_PROXY_LISTEN_ADDR="127.0.0.1:$proxy_port" \
-WRENN_CP_METRICS_LISTEN_ADDR=off WRENN_HEARTBEAT_INTERVAL_SEC=2 WRENN_HOST_TOKEN_TTL_SEC=3600 \
+# As wrenn-cp.service runs it: systemd's clean environment for User=wrenn, the installed settings file
+# (the variables set here win over it, as they would from the unit's Environment=), no capabilities, no
+# new privileges, and the whole file system read-only but its state directory and a temp directory
+# (ProtectSystem=strict, StateDirectory=, PrivateTmp=: TMPDIR stands in for the private /tmp).
+# unshare and setpriv exec: the PID is the control plane's.
+env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/nonexistent USER=wrenn LOGNAME=wrenn \
+  TMPDIR="$work/cp-tmp" WRENN_DIR="$work/cp-state" WRENN_CP_LISTEN_ADDR="127.0.0.1:$cp_port" \
+  WRENN_PROXY_LISTEN_ADDR="127.0.0.1:$proxy_port" WRENN_CP_METRICS_LISTEN_ADDR=off WRENN_HEARTBEAT_INTERVAL_SEC=2 \
   unshare --mount --propagation private -- sh -c '
-    mount --bind "$1" "$1" && mount --bind "$2" /tmp && mount -o remount,bind,ro / || exit 97
+    for rw in "$1" "$2"; do mount --bind "$rw" "$rw" || exit 97; done
+    mount -o remount,bind,ro / || exit 97
     exec setpriv --reuid=wrenn --regid=wrenn --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all \
       -- /usr/sbin/wrenn-cp --env-file /etc/wrenn/wrenn-cp.env' sh "$work/cp-state" "$work/cp-tmp" \
   </dev/null >"$work/wrenn-cp.log" 2>&1 &
@@ -179,6 +183,7 @@ caps="$(sed -n 's/^CapabilityBoundingSet=//p' /lib/systemd/system/wrenn-agent.se
 bounding="-all$(for c in $caps; do printf ',+%s' "$(tr '[:upper:]' '[:lower:]' <<<"${c#CAP_}")"; done)"
 
 step "starting /usr/sbin/wrenn-agent (bounding set: $caps)"
+env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root USER=root LOGNAME=root \
 WRENN_DIR="$work/agent" WRENN_HOST_LISTEN_ADDR="127.0.0.1:$agent_port" WRENN_RUNTIME=container \
 WRENN_PREPARED_SLOTS=0 WRENN_PREPARED_DISKS=0 WRENN_LXCFS=off WRENN_SANDBOX_NAMESERVERS=none \
 WRENN_AGENT_METRICS_LISTEN_ADDR=off \

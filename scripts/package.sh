@@ -5,6 +5,7 @@
 # Layout and maintainer scripts: docs/deploy.md, "The package".
 #
 # Needs builds/envd and dashboard/dist (make build makes both; make package runs it first).
+#   scripts/package.sh [VERSION]    default: 0.1.0~git<commit time>.<commit>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,7 @@ root="$work/root"
 # Newer commits sort higher, so apt treats the next package as an upgrade.
 commit_time="$(git log -1 --format=%cd --date=format:%Y%m%d%H%M%S 2>/dev/null || date -u +%Y%m%d%H%M%S)"
 commit="$(git rev-parse --short=8 HEAD 2>/dev/null || echo local)"
-version="${WRENN_PACKAGE_VERSION:-0.1.0~git${commit_time}.${commit}}"
+version="${1:-0.1.0~git${commit_time}.${commit}}"
 
 rm -rf "$root"
 mkdir -p "$root/DEBIAN" "$root/usr/lib/wrenn" "$root/usr/bin" "$root/usr/sbin" \
@@ -55,7 +56,7 @@ install -m 0644 packaging/debian/conffiles "$root/DEBIAN/conffiles"
 install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$root/DEBIAN/"
 installed_kib="$(du -sk --exclude=DEBIAN "$root" | cut -f1)"
 sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_kib/" packaging/debian/control >"$root/DEBIAN/control"
-(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
+(cd "$root" && find . \( -path ./DEBIAN -o -path ./etc \) -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/md5sums" "$root/DEBIAN/control"
 
 rm -f "$out"/wrenn_*.deb
