@@ -6,10 +6,11 @@
 # bounding set), registers the agent, checks /health, makes a sandbox and runs a command in it, stops
 # both by PID, purges the package and checks that nothing of it is left. It purges on failure too.
 #
-#   flock -o /tmp/wrenn-sandbox-tests.lock scripts/package-test.sh
+#   scripts/package-test.sh      (make package first; make test runs both)
 #
-# It starts an agent, so it runs under the machine-wide sandbox lock: it takes it itself unless an
-# ancestor (e.g. a `flock ... make test`) already holds it. Needs root, the .deb and the minimal image
+# The agent's part runs under the machine-wide sandbox lock (/tmp/wrenn-sandbox-tests.lock): the script
+# takes it just before starting the agent and lets go once the agent has stopped, unless an ancestor
+# (`flock -o ... make test`) holds it already. Needs root, the .deb and the minimal image
 # (WRENN_TEST_IMAGES, default /var/lib/wrenn/images). Refuses to run where the package, /etc/wrenn or a
 # wrenn user already exist: it would remove an operator's installation.
 set -euo pipefail
@@ -32,11 +33,6 @@ lock_held_by_ancestor() {
   done
   return 1
 }
-if [[ -z "${PACKAGE_TEST_LOCKED:-}" ]] && ! lock_held_by_ancestor; then
-  echo "package-test: waiting for the sandbox lock ($lock)"
-  PACKAGE_TEST_LOCKED=1 exec flock -o "$lock" "$0" "$@"
-fi
-
 [[ $EUID -eq 0 ]] || { echo "package-test: needs root (it installs a package)" >&2; exit 1; }
 shopt -s nullglob
 debs=("$repo"/builds/wrenn_*_amd64.deb)
@@ -99,8 +95,10 @@ trap 'exit 130' INT TERM
 
 # --- install -------------------------------------------------------------------------------------
 step "installing $(basename "$deb")"
-# --no-download: every dependency must be here already (scripts/install-deps.sh); nothing is fetched.
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-download \
+# Every dependency must be here already (scripts/install-deps.sh): apt would fetch anything else.
+others="$(apt-get install -s --no-install-recommends "$deb" 2>/dev/null | awk '$1 == "Inst" && $2 != "wrenn" {print $2}' | tr '\n' ' ')"
+[[ -z "$others" ]] || fail "apt would install more than wrenn: ${others}(run scripts/install-deps.sh test)"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   -o DPkg::Lock::Timeout=120 "$deb" >"$work/apt-install.log" 2>&1 || { cat "$work/apt-install.log" >&2; fail "apt-get install $deb"; }
 dpkg-query -W -f='${Status}' wrenn | grep -q 'install ok installed' || fail "dpkg does not list wrenn as installed"
 
@@ -177,6 +175,17 @@ session="$(curl -sf -X POST "$api/v1/auth/login" -H 'Content-Type: application/j
 token="$(curl -sf -X POST "$api/v1/hosts" -H "Authorization: Bearer $session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["registration_token"])')" \
   || fail "could not get a host registration token"
 
+# The control plane runs as its unit would: it answers, as the wrenn user, and made its database.
+[[ "$(curl -s -o /dev/null -w '%{http_code}' "$api/health")" == 503 ]] || fail "GET /health before any host joined is not 503"
+step "wrenn-cp answers as user wrenn (GET /health: 503 until a host joins)"
+
+# From here on an agent runs: sandbox tests must not overlap (the lock's holder is an ancestor under make test).
+if ! lock_held_by_ancestor; then
+  step "waiting for the sandbox lock ($lock)"
+  exec 9>>"$lock"
+  flock 9
+fi
+
 # The unit's CapabilityBoundingSet=, as setpriv's argument: the agent gets exactly what its unit allows.
 caps="$(sed -n 's/^CapabilityBoundingSet=//p' /lib/systemd/system/wrenn-agent.service)"
 [[ -n "$caps" ]] || fail "wrenn-agent.service has no CapabilityBoundingSet="
@@ -190,7 +199,7 @@ WRENN_AGENT_METRICS_LISTEN_ADDR=off \
   setpriv --bounding-set="$bounding" --inh-caps=-all -- \
   /usr/sbin/wrenn-agent --env-file /etc/wrenn/wrenn-agent.env --destroy-on-stop \
     --register "$token" --address "127.0.0.1:$agent_port" --cp-url "$api" \
-  </dev/null >"$work/wrenn-agent.log" 2>&1 &
+  </dev/null >"$work/wrenn-agent.log" 2>&1 9>&- &
 agent_pid=$!
 
 healthy=""
@@ -216,6 +225,7 @@ step "sandbox $sandbox: exec printed installed-42, deleted"
 step "stopping wrenn-cp (pid $cp_pid) and wrenn-agent (pid $agent_pid)"
 stop_pid "$cp_pid" 30; cp_pid=""
 stop_pid "$agent_pid" 120; agent_pid=""
+exec 9>&-
 
 # --- purge -------------------------------------------------------------------------------------------
 step "purging"
