@@ -132,7 +132,7 @@ done
 # The control plane's exposure as systemd scores it (0 = locked down, 10 = unprotected); 2.5 is "OK".
 SYSTEMD_LOG_COLOR=0 systemd-analyze security --offline=true --threshold=25 --no-pager /lib/systemd/system/wrenn-cp.service \
   >"$work/security-wrenn-cp.log" 2>&1 || { tail -n 5 "$work/security-wrenn-cp.log" >&2; fail "wrenn-cp.service is exposed beyond 2.5 by systemd-analyze security"; }
-step "wrenn-cp.service $(grep -o 'Overall exposure level.*' "$work/security-wrenn-cp.log" | sed 's/\x1b\[[0-9;]*m//g')"
+step "systemd-analyze security: $(grep -o 'Overall exposure level.*' "$work/security-wrenn-cp.log" | sed 's/\x1b\[[0-9;]*m//g')"
 
 # --- run the installed binaries ---------------------------------------------------------------------
 cp_port="$(free_port)"; proxy_port="$(free_port)"; agent_port="$(free_port)"
