@@ -72,7 +72,15 @@ test: deps-test build image kernel
 	@scripts/with-platform.sh sdk/packages-test.sh
 	@echo "=== tests/vm (the QEMU runtime through the whole platform, software emulation)"
 	@WRENN_TEST_RUNTIME=qemu scripts/with-platform.sh python3 tests/vm/test_qemu_platform.py
+	@echo "=== packaging (the .deb built, installed with apt, its binaries run from the installed paths, purged; docs/deploy.md)"
+	@scripts/package.sh && scripts/package-test.sh
 	@scripts/leak-check.sh
+
+# builds/wrenn_VERSION_amd64.deb: self-contained binaries, systemd units, default settings, docs
+# (docs/deploy.md); install with apt install ./builds/wrenn_*.deb.
+.PHONY: package
+package: deps-build build
+	@scripts/package.sh
 
 # The quick gate (scripts/check.sh): no sandboxes, no platform.
 check: deps-test

@@ -17,6 +17,9 @@ build_packages=(clang zlib1g-dev python3-pip python3-setuptools python3-wheel)
 # chromium: the dashboard's browser tests (Playwright drives Debian's Chromium; it downloads no browser of its own).
 # tmux: `wrenn sandbox shell` is tested on a real terminal screen (tmux capture-pane).
 test_packages=(chromium curl python3 postgresql golang-go bsdutils qemu-system-x86 qemu-utils busybox-static libcap2-bin tmux)
+# systemd: scripts/package-test.sh checks the units with systemd-analyze (no init needed). adduser: the
+# package's maintainer scripts add and remove the wrenn user (Debian installs it almost everywhere).
+test_packages+=(systemd adduser)
 
 # The VM runtime's programs, when WRENN_RUNTIME asks for it (or "auto" will pick it: /dev/kvm is here);
 # its guest kernel is fetched by `wrenn up` itself (wrenn image kernel).
