@@ -4,7 +4,7 @@ namespace Wrenn.Sdk;
 
 /// <summary>A sandbox as the API describes it.</summary>
 /// <param name="Id">"sb-" and 16 hex digits.</param>
-/// <param name="State">starting, running, pausing, paused, resuming, stopped or error.</param>
+/// <param name="State">starting, running, pausing, paused, resuming, stopped, error, or lost (its host stopped answering; it may come back).</param>
 /// <param name="Template">The image or template it started from.</param>
 /// <param name="Vcpus">Its vCPUs.</param>
 /// <param name="MemoryMb">Its memory in MiB.</param>

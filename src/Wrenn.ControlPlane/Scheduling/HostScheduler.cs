@@ -14,9 +14,13 @@ namespace Wrenn.ControlPlane.Scheduling;
 /// </summary>
 public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, IOptions<ControlPlaneOptions> options)
 {
-    /// <summary>States in which a sandbox holds (or may again hold at once) its vcpus and memory on its host.</summary>
+    /// <summary>
+    /// States in which a sandbox holds (or may again hold at once) its vcpus and memory on its host. A lost one
+    /// counts: its host was silent, and when it answers again the sandbox may still run there (until the
+    /// reconciler's next pass says which).
+    /// </summary>
     private static readonly string[] LiveStates =
-        [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming];
+        [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming, SandboxStates.Lost];
 
     /// <summary>The chosen host, or null when no live host has room.</summary>
     public async Task<HostEntity?> PickAsync(int vcpus, int memoryMb, string? onlyHostId, CancellationToken cancellationToken)
