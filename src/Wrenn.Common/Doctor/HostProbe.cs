@@ -31,10 +31,7 @@ public sealed class HostProbe : IHostProbe
 
     public bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
 
-    public string? FindProgram(string program) =>
-        Path.IsPathRooted(program)
-            ? (RuntimeChoice.IsExecutable(program) ? program : null)
-            : RuntimeChoice.FindOnPath(program);
+    public string? FindProgram(string program) => RuntimeChoice.FindOnPath(program);
 
     // The same open that decides whether "auto" may use KVM.
     public bool CanOpenReadWrite(string path) => RuntimeChoice.KvmUsable(path);

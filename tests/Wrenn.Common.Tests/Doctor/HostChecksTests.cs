@@ -69,6 +69,24 @@ public sealed class HostChecksTests
     }
 
     [Fact]
+    public async Task Qemu_check_looks_for_the_configured_qemu_binary_not_the_default_one()
+    {
+        var probe = new FakeHostProbe();
+        probe.Programs["qemu-system-x86_64"] = "/usr/bin/qemu-system-x86_64";
+        probe.Programs["qemu-img"] = "/usr/bin/qemu-img";
+        var settings = DoctorTestHost.Settings(runtime: "qemu", requested: "qemu") with { QemuBinary = "/opt/qemu/bin/qemu-system-x86_64" };
+
+        var missing = await DoctorTestHost.RunAsync(new QemuCheck(), probe, settings);
+        Assert.Equal(CheckStatus.Missing, missing.Status);
+        Assert.Contains("/opt/qemu/bin/qemu-system-x86_64", missing.Detail, StringComparison.Ordinal);
+
+        probe.Paths.Add("/opt/qemu/bin/qemu-system-x86_64");
+        var found = await DoctorTestHost.RunAsync(new QemuCheck(), probe, settings);
+        Assert.Equal(CheckStatus.Ok, found.Status);
+        Assert.Contains("/opt/qemu/bin/qemu-system-x86_64", found.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_guest_kernel_is_looked_for_under_the_wrenn_dir_kernels()
     {
         var probe = new FakeHostProbe();
