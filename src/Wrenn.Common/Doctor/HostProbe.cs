@@ -114,6 +114,8 @@ public sealed class HostProbe : IHostProbe
         }
     }
 
+    public UnixFileMode? ModeOf(string path) => Exists(path) ? File.GetUnixFileMode(path) : null;
+
     public DateTimeOffset? LastWriteUtc(string path) =>
         Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero) : null;
 }
