@@ -79,4 +79,8 @@ uffdServe.Hidden = true;
 uffdServe.SetAction((parse, cancellationToken) =>
     Wrenn.Agent.Snapshots.Uffd.PageService.RunAsync(parse.GetValue(socketOption)!, parse.GetValue(snapshotOption)!, cancellationToken));
 root.Subcommands.Add(uffdServe);
-return await root.Parse(dotEnv.RemainingArgs).InvokeAsync().ConfigureAwait(false);
+// SIGTERM and SIGINT are the host's (its console lifetime stops every service in turn, however long that
+// takes). Left to System.CommandLine, they cancel the action and end the process 2 s later: a stop that
+// destroys sandboxes or removes prepared network slots was cut off half-way, leaving them on the host.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+return await root.Parse(dotEnv.RemainingArgs).InvokeAsync(invocation).ConfigureAwait(false);

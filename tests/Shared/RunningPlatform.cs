@@ -221,12 +221,22 @@ public sealed partial class RunningPlatform : IAsyncDisposable
     /// <summary>Stops the platform; keeps its directory when a test wants to start it again there.</summary>
     public async ValueTask DisposeAsync(bool deleteRoot)
     {
-        await StopAsync();
+        var exitCode = await StopAsync();
         Http.Dispose();
         _process.Dispose();
         if (deleteRoot)
         {
-            Directory.Delete(Root, recursive: true);
+            // Read before the delete, which takes them: a root that cannot be deleted means the stop left
+            // something mounted, and the logs say why.
+            var logs = Logs();
+            try
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+            catch (IOException ex)
+            {
+                throw new IOException($"{ex.Message} (left after wrenn up exited with {exitCode})\n{Output}\n{logs}", ex);
+            }
         }
     }
 

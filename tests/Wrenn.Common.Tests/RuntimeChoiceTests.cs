@@ -21,12 +21,12 @@ public sealed class RuntimeChoiceTests
         var dir = Directory.CreateTempSubdirectory("wrenn-runtime-").FullName;
         try
         {
-            var missing = RuntimeChoice.WhatIsMissing("qemu", dir, _ => false);
+            var missing = RuntimeChoice.WhatIsMissing("qemu", dir, _ => false, null);
             Assert.NotNull(missing);
             Assert.Contains("apt-get install qemu-system-x86 qemu-utils", missing, StringComparison.Ordinal);
             Assert.DoesNotContain('\n', missing);
 
-            var onlyImg = RuntimeChoice.WhatIsMissing("qemu", dir, program => program != "qemu-img");
+            var onlyImg = RuntimeChoice.WhatIsMissing("qemu", dir, program => program != "qemu-img", null);
             Assert.Contains("needs qemu-img, which is not installed: apt-get install qemu-utils", onlyImg, StringComparison.Ordinal);
         }
         finally
@@ -41,11 +41,37 @@ public sealed class RuntimeChoiceTests
         var dir = Directory.CreateTempSubdirectory("wrenn-runtime-").FullName;
         try
         {
-            Assert.Contains("wrenn image kernel", RuntimeChoice.WhatIsMissing("qemu", dir, _ => true), StringComparison.Ordinal);
+            Assert.Contains("wrenn image kernel", RuntimeChoice.WhatIsMissing("qemu", dir, _ => true, null), StringComparison.Ordinal);
             Directory.CreateDirectory(Path.Combine(dir, "kernels"));
             File.WriteAllText(Path.Combine(dir, "kernels", "vmlinuz-6.1.0-test"), string.Empty);
-            Assert.Null(RuntimeChoice.WhatIsMissing("qemu", dir, _ => true));
-            Assert.Null(RuntimeChoice.WhatIsMissing("container", dir, _ => false));
+            Assert.Null(RuntimeChoice.WhatIsMissing("qemu", dir, _ => true, null));
+            Assert.Null(RuntimeChoice.WhatIsMissing("container", dir, _ => false, null));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_configured_qemu_binary_is_what_must_exist_not_qemu_system_x86_64_on_the_path()
+    {
+        var dir = Directory.CreateTempSubdirectory("wrenn-runtime-").FullName;
+        try
+        {
+            var emulator = Path.Combine(dir, "my-qemu");
+            File.WriteAllText(emulator, "#!/bin/sh\n");
+
+            // A path that is not executable (yet) is missing, even though qemu-system-x86_64 is "on the path".
+            var missing = RuntimeChoice.MissingTools("qemu", RuntimeChoice.IsOnPath, emulator);
+            Assert.Contains(missing, m => m.Program == emulator && m.Package == "qemu-system-x86");
+
+            File.SetUnixFileMode(emulator, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Assert.DoesNotContain(RuntimeChoice.MissingTools("qemu", RuntimeChoice.IsOnPath, emulator), m => m.Program == emulator);
+            Assert.Equal(emulator, RuntimeChoice.FindOnPath(emulator));
+
+            // Without the setting, the emulator is looked for by its name on $PATH.
+            Assert.Contains(RuntimeChoice.MissingTools("qemu", _ => false, null), m => m.Program == "qemu-system-x86_64");
         }
         finally
         {

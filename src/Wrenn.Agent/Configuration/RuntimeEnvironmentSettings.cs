@@ -15,7 +15,7 @@ namespace Wrenn.Agent.Configuration;
 public static class RuntimeEnvironmentSettings
 {
     public const string ConsoleLogBytes = "WRENN_CONSOLE_LOG_BYTES";
-    public const string QemuBinary = "WRENN_QEMU_BINARY";
+    public const string QemuBinary = WrennEnvironment.QemuBinary;
     public const string QemuMemoryOverheadMb = "WRENN_QEMU_MEMORY_OVERHEAD_MB";
     public const string QemuTcgCacheMb = "WRENN_QEMU_TCG_CACHE_MB";
     public const string FirecrackerBinary = "WRENN_FIRECRACKER_BINARY";

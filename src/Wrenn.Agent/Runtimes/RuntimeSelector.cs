@@ -23,7 +23,7 @@ public static class RuntimeSelector
     /// it rather than fail every create with a 500.
     /// </summary>
     public static string? WhatIsMissing(string requested, string wrennDir) =>
-        RuntimeChoice.WhatIsMissing(Describe(requested), wrennDir, RuntimeChoice.IsOnPath);
+        RuntimeChoice.WhatIsMissing(Describe(requested), wrennDir, RuntimeChoice.IsOnPath, WrennEnvironment.Get(WrennEnvironment.QemuBinary));
 
     public static IRuntime Select(string requested, IServiceProvider services, ILogger logger)
     {

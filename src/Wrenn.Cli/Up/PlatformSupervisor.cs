@@ -85,12 +85,12 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
 
         // The runtime must be ready before anything starts: QEMU's guest kernel is fetched as the image is
         // built, so the first create does not fail on it.
-        if (runtime == RuntimeChoice.Qemu && RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath) is not null)
+        if (runtime == RuntimeChoice.Qemu && RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath, WrennEnvironment.Get(WrennEnvironment.QemuBinary)) is not null)
         {
             await new KernelInstaller(output).InstallAsync(new WrennLayout(options.WrennDir).Kernels, force: false, stopToken).ConfigureAwait(false);
         }
 
-        if (RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath) is { } missing)
+        if (RuntimeChoice.WhatIsMissing(runtime, options.WrennDir, RuntimeChoice.IsOnPath, WrennEnvironment.Get(WrennEnvironment.QemuBinary)) is { } missing)
         {
             await Console.Error.WriteLineAsync("wrenn up: " + missing).ConfigureAwait(false);
             return 1;

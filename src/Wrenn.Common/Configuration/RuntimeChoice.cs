@@ -15,13 +15,16 @@ public static class RuntimeChoice
 
     public const string KvmDevice = "/dev/kvm";
 
+    /// <summary>QEMU's system emulator as found on $PATH, unless WRENN_QEMU_BINARY names another.</summary>
+    public const string QemuSystemProgram = "qemu-system-x86_64";
+
     /// <summary>
     /// The programs a runtime starts, with the Debian package that has each. The container runtime's
     /// OCI runtime is configurable (WRENN_OCI_RUNTIME) and runc is in every install: not listed.
     /// </summary>
     private static readonly Dictionary<string, (string Program, string Package)[]> Tools = new(StringComparer.Ordinal)
     {
-        [Qemu] = [("qemu-system-x86_64", "qemu-system-x86"), ("qemu-img", "qemu-utils")],
+        [Qemu] = [(QemuSystemProgram, "qemu-system-x86"), ("qemu-img", "qemu-utils")],
     };
 
     /// <summary>The runtime <paramref name="requested"/> resolves to, given what this host has.</summary>
@@ -32,7 +35,8 @@ public static class RuntimeChoice
     }
 
     /// <summary><see cref="Resolve(string, bool, bool)"/> on this host.</summary>
-    public static string Resolve(string requested) => Resolve(requested, KvmUsable(), MissingTools(Qemu, IsOnPath).Count == 0);
+    public static string Resolve(string requested) =>
+        Resolve(requested, KvmUsable(), MissingTools(Qemu, IsOnPath, WrennEnvironment.Get(WrennEnvironment.QemuBinary)).Count == 0);
 
     /// <summary>True when /dev/kvm exists and this process may open it for reading and writing (what QEMU's -accel kvm does).</summary>
     public static bool KvmUsable(string device = KvmDevice)
@@ -48,17 +52,23 @@ public static class RuntimeChoice
         }
     }
 
-    /// <summary>The programs <paramref name="runtime"/> needs that <paramref name="onPath"/> does not find, with their Debian packages.</summary>
-    public static IReadOnlyList<(string Program, string Package)> MissingTools(string runtime, Func<string, bool> onPath) =>
-        Tools.TryGetValue(runtime, out var tools) ? [.. tools.Where(t => !onPath(t.Program))] : [];
+    /// <summary>
+    /// The programs <paramref name="runtime"/> needs that <paramref name="onPath"/> does not find, with their Debian
+    /// packages. <paramref name="qemuBinary"/> (WRENN_QEMU_BINARY, a name or a path) stands in for qemu-system-x86_64:
+    /// it is what the agent starts, so it is what must be there.
+    /// </summary>
+    public static IReadOnlyList<(string Program, string Package)> MissingTools(string runtime, Func<string, bool> onPath, string? qemuBinary) =>
+        Tools.TryGetValue(runtime, out var tools)
+            ? [.. tools.Select(t => t.Program == QemuSystemProgram && !string.IsNullOrWhiteSpace(qemuBinary) ? (Program: qemuBinary.Trim(), t.Package) : t).Where(t => !onPath(t.Program))]
+            : [];
 
     /// <summary>
     /// One sentence saying what <paramref name="runtime"/> lacks on this host (programs, with the
     /// Debian packages to install; QEMU's guest kernel), or null when it has what it needs.
     /// </summary>
-    public static string? WhatIsMissing(string runtime, string wrennDir, Func<string, bool> onPath)
+    public static string? WhatIsMissing(string runtime, string wrennDir, Func<string, bool> onPath, string? qemuBinary)
     {
-        var missing = MissingTools(runtime, onPath);
+        var missing = MissingTools(runtime, onPath, qemuBinary);
         if (missing.Count > 0)
         {
             var packages = string.Join(' ', missing.Select(m => m.Package).Distinct());
@@ -77,12 +87,22 @@ public static class RuntimeChoice
     /// <summary>True when <paramref name="program"/> is an executable file in a directory of $PATH.</summary>
     public static bool IsOnPath(string program) => FindOnPath(program) is not null;
 
-    /// <summary>The first executable file named <paramref name="program"/> in a directory of $PATH; null when there is none.</summary>
-    public static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
+    /// <summary>
+    /// The first executable file named <paramref name="program"/> in a directory of $PATH; a path (with a slash) is
+    /// taken as it is. Null when there is none.
+    /// </summary>
+    public static string? FindOnPath(string program)
+    {
+        if (program.Contains('/', StringComparison.Ordinal))
+        {
+            return IsExecutable(program) ? program : null;
+        }
+
+        return (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
             .Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, program))
             .FirstOrDefault(IsExecutable);
+    }
 
     /// <summary>True when <paramref name="path"/> is a file with an execute bit set.</summary>
     public static bool IsExecutable(string path) =>

@@ -95,6 +95,9 @@ public static class WrennEnvironment
     /// </summary>
     public const string Lxcfs = "WRENN_LXCFS";
 
+    /// <summary>QEMU's system emulator the agent starts: a program name on $PATH or a path (default qemu-system-x86_64).</summary>
+    public const string QemuBinary = "WRENN_QEMU_BINARY";
+
     /// <summary>One unprivileged host user every QEMU runs as: "uid:gid", a uid, or a user name (default: unset, each VM its own uid and gid).</summary>
     public const string QemuUser = "WRENN_QEMU_USER";
 

@@ -11,6 +11,7 @@ namespace Wrenn.Common.Doctor;
 /// <param name="Lxcfs">WRENN_LXCFS ("auto", "off" or a path).</param>
 /// <param name="Ports">The addresses the daemons will listen on.</param>
 /// <param name="DatabaseUrl">DATABASE_URL, or null for SQLite under $WRENN_DIR.</param>
+/// <param name="QemuBinary">WRENN_QEMU_BINARY, or null for qemu-system-x86_64 on $PATH.</param>
 public sealed record DoctorSettings(
     string WrennDir,
     string RequestedRuntime,
@@ -19,7 +20,8 @@ public sealed record DoctorSettings(
     string SandboxUserNamespace,
     string Lxcfs,
     IReadOnlyList<DoctorPort> Ports,
-    string? DatabaseUrl)
+    string? DatabaseUrl,
+    string? QemuBinary = null)
 {
     /// <summary>The OCI runtime's command: WRENN_OCI_RUNTIME, else runc.</summary>
     public string OciRuntimeCommand => string.IsNullOrWhiteSpace(OciRuntime) || OciRuntime.Equals(RuntimeChoice.Auto, StringComparison.OrdinalIgnoreCase) ? "runc" : OciRuntime;
@@ -47,6 +49,7 @@ public sealed record DoctorSettings(
                 new("host agent", WrennEnvironment.HostListenAddress, WrennEnvironment.Get(WrennEnvironment.HostListenAddress, WrennEnvironment.DefaultHostListenAddress)),
                 new("sandbox proxy", WrennEnvironment.ProxyListenAddress, WrennEnvironment.Get(WrennEnvironment.ProxyListenAddress, WrennEnvironment.DefaultProxyListenAddress)),
             ],
-            WrennEnvironment.Get(WrennEnvironment.DatabaseUrl));
+            WrennEnvironment.Get(WrennEnvironment.DatabaseUrl),
+            WrennEnvironment.Get(WrennEnvironment.QemuBinary));
     }
 }

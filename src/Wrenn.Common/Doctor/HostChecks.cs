@@ -10,6 +10,7 @@ public static class HostChecks
         new RuntimeCheck(),
         new OverlayfsCheck(),
         new UserNamespacesCheck(),
+        new WrennDirAccessCheck(),
         new NetworkNamespacesCheck(),
         new VethCheck(),
         new TunCheck(),

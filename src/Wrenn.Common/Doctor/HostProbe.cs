@@ -31,10 +31,7 @@ public sealed class HostProbe : IHostProbe
 
     public bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
 
-    public string? FindProgram(string program) =>
-        Path.IsPathRooted(program)
-            ? (RuntimeChoice.IsExecutable(program) ? program : null)
-            : RuntimeChoice.FindOnPath(program);
+    public string? FindProgram(string program) => RuntimeChoice.FindOnPath(program);
 
     // The same open that decides whether "auto" may use KVM.
     public bool CanOpenReadWrite(string path) => RuntimeChoice.KvmUsable(path);
@@ -116,6 +113,8 @@ public sealed class HostProbe : IHostProbe
             return [];
         }
     }
+
+    public UnixFileMode? ModeOf(string path) => Exists(path) ? File.GetUnixFileMode(path) : null;
 
     public DateTimeOffset? LastWriteUtc(string path) =>
         Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero) : null;

@@ -41,6 +41,9 @@ public interface IHostProbe
     /// <summary>Files in <paramref name="directory"/> matching <paramref name="pattern"/>; empty when it does not exist.</summary>
     IReadOnlyList<string> ListFiles(string directory, string pattern);
 
+    /// <summary>The permission bits of <paramref name="path"/>, or null when it does not exist.</summary>
+    UnixFileMode? ModeOf(string path);
+
     /// <summary>When <paramref name="path"/> was last written, or null when it does not exist.</summary>
     DateTimeOffset? LastWriteUtc(string path);
 

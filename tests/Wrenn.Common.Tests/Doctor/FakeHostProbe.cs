@@ -72,5 +72,10 @@ public sealed class FakeHostProbe : IHostProbe
 
     public IReadOnlyList<string> ListFiles(string directory, string pattern) => Directories.GetValueOrDefault(directory) ?? [];
 
+    /// <summary>Permission bits by path; any other path is a directory open to all (rwxr-xr-x).</summary>
+    public Dictionary<string, UnixFileMode> Modes { get; } = new(StringComparer.Ordinal);
+
+    public UnixFileMode? ModeOf(string path) => Modes.TryGetValue(path, out var mode) ? mode : (UnixFileMode)0b111_101_101;
+
     public DateTimeOffset? LastWriteUtc(string path) => WriteTimes.TryGetValue(path, out var time) ? time : null;
 }

@@ -69,6 +69,41 @@ public sealed class HostChecksTests
     }
 
     [Fact]
+    public async Task Qemu_check_looks_for_the_configured_qemu_binary_not_the_default_one()
+    {
+        var probe = new FakeHostProbe();
+        probe.Programs["qemu-system-x86_64"] = "/usr/bin/qemu-system-x86_64";
+        probe.Programs["qemu-img"] = "/usr/bin/qemu-img";
+        var settings = DoctorTestHost.Settings(runtime: "qemu", requested: "qemu") with { QemuBinary = "/opt/qemu/bin/qemu-system-x86_64" };
+
+        var missing = await DoctorTestHost.RunAsync(new QemuCheck(), probe, settings);
+        Assert.Equal(CheckStatus.Missing, missing.Status);
+        Assert.Contains("/opt/qemu/bin/qemu-system-x86_64", missing.Detail, StringComparison.Ordinal);
+
+        probe.Paths.Add("/opt/qemu/bin/qemu-system-x86_64");
+        var found = await DoctorTestHost.RunAsync(new QemuCheck(), probe, settings);
+        Assert.Equal(CheckStatus.Ok, found.Status);
+        Assert.Contains("/opt/qemu/bin/qemu-system-x86_64", found.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_directory_above_the_wrenn_dir_closed_to_others_is_missing_for_containers_in_a_user_namespace()
+    {
+        var probe = new FakeHostProbe();
+        Assert.Equal(CheckStatus.Ok, (await DoctorTestHost.RunAsync(new WrennDirAccessCheck(), probe)).Status);
+
+        probe.Modes["/var/lib"] = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var closed = await DoctorTestHost.RunAsync(new WrennDirAccessCheck(), probe);
+        Assert.Equal(CheckStatus.Missing, closed.Status);
+        Assert.Contains("/var/lib, above /var/lib/wrenn, is closed to other users", closed.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("chmod o+x /var/lib ", closed.Fix, StringComparison.Ordinal);
+
+        // Sandbox root is host root without a user namespace, and VMs have no host-side root filesystem to reach.
+        Assert.Equal(CheckStatus.Skipped, (await DoctorTestHost.RunAsync(new WrennDirAccessCheck(), probe, DoctorTestHost.Settings(userns: "off"))).Status);
+        Assert.Equal(CheckStatus.Skipped, (await DoctorTestHost.RunAsync(new WrennDirAccessCheck(), probe, DoctorTestHost.Settings(runtime: "qemu", requested: "qemu"))).Status);
+    }
+
+    [Fact]
     public async Task The_guest_kernel_is_looked_for_under_the_wrenn_dir_kernels()
     {
         var probe = new FakeHostProbe();

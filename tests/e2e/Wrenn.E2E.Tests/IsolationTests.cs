@@ -196,7 +196,9 @@ public sealed class IsolationTests(PlatformFixture fixture)
                 """;
             var result = await Api.PostAsync($"/v1/sandboxes/{id}/exec", new { cmd = "python3", args = new[] { "-c", hog }, timeout_sec = 60 }, HttpStatusCode.OK);
             var share = double.Parse(result.GetProperty("stdout").GetString()!.Trim(), System.Globalization.CultureInfo.InvariantCulture);
-            Assert.InRange(share, 0.3, 1.15);
+            // The bound that matters is the upper one. The lower one only says the hog ran: on a host busy with
+            // other work it gets less than its vCPU (0.29 was seen at load 35 on two cores).
+            Assert.InRange(share, 0.05, 1.15);
         }
         finally
         {

@@ -44,6 +44,39 @@ public sealed class UpCommandTests
     }
 
     [Fact]
+    public async Task A_stop_whose_cleanup_takes_longer_than_two_seconds_still_removes_everything()
+    {
+        // Every network namespace removal takes 3 s (an `ip` on PATH that waits first): the agent's stop, which
+        // removes the sandbox's slot and the prepared ones, lasts well past 2 s. It used to be cut off there
+        // (System.CommandLine ended the process 2 s after SIGTERM), and CI found the slots left behind.
+        var ct = TestContext.Current.CancellationToken;
+        var slowTools = Directory.CreateTempSubdirectory("wrenn-slow-ip-").FullName;
+        var realIp = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':')
+            .Select(dir => Path.Combine(dir, "ip")).First(File.Exists);
+        var slowIp = Path.Combine(slowTools, "ip");
+        File.WriteAllText(slowIp, $"#!/bin/sh\nif [ \"$1\" = netns ] && [ \"$2\" = delete ]; then sleep 3; fi\nexec {realIp} \"$@\"\n");
+        File.SetUnixFileMode(slowIp, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(slowTools, (UnixFileMode)0b111_101_101);
+        var before = HostSnapshot.Take();
+        var platform = await RunningPlatform.StartAsync(ct, environment: new Dictionary<string, string> { ["PATH"] = slowTools + ":" + Environment.GetEnvironmentVariable("PATH") });
+        try
+        {
+            using var created = await platform.Http.PostAsJsonAsync("/v1/sandboxes", new { }, ct);
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct) + platform.Logs());
+
+            var started = Stopwatch.GetTimestamp();
+            Assert.Equal(0, await platform.StopAsync());
+            var leftovers = HostSnapshot.Take().NewSince(before);
+            Assert.True(leftovers.Count == 0, $"left behind after a {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s stop: " + string.Join(", ", leftovers) + "\n" + platform.Output + platform.Logs());
+        }
+        finally
+        {
+            await platform.DisposeAsync();
+            Directory.Delete(slowTools, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Wrenn_up_prints_the_url_and_key_and_stores_them_for_clients_with_mode_0600()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -90,6 +90,9 @@ public sealed partial class UpSupervisionTests
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var root = Directory.CreateTempSubdirectory("wrenn-e2e-").FullName;
+
+        // Sandbox root must pass through it (else that is a second line from the host checks).
+        File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
         try
         {
             var (exitCode, output) = await RunAsync(TestEnvironment.Wrenn, ["up", "--wrenn-dir", Path.Combine(root, "wrenn-dir"), "--listen", $"127.0.0.1:{port}", "--host-listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0"], ct);

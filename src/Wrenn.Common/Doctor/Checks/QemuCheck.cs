@@ -14,7 +14,7 @@ public sealed class QemuCheck : IHostCheck
             return Task.FromResult(HostCheckResult.Skipped(Name, $"not needed by the {settings.Runtime} runtime"));
         }
 
-        var missing = RuntimeChoice.MissingTools(RuntimeChoice.Qemu, program => probe.FindProgram(program) is not null);
+        var missing = RuntimeChoice.MissingTools(RuntimeChoice.Qemu, program => probe.FindProgram(program) is not null, settings.QemuBinary);
         if (missing.Count > 0)
         {
             // The same sentence the agent refuses to start with.
@@ -24,6 +24,7 @@ public sealed class QemuCheck : IHostCheck
                 $"apt-get install {string.Join(' ', missing.Select(m => m.Package).Distinct())} (or run scripts/install-deps.sh run with {WrennEnvironment.Runtime}=qemu)"));
         }
 
-        return Task.FromResult(HostCheckResult.Ok(Name, $"qemu-system-x86_64 at {probe.FindProgram("qemu-system-x86_64")}"));
+        var emulator = settings.QemuBinary ?? RuntimeChoice.QemuSystemProgram;
+        return Task.FromResult(HostCheckResult.Ok(Name, $"{Path.GetFileName(emulator)} at {probe.FindProgram(emulator)}"));
     }
 }
