@@ -217,7 +217,6 @@ public sealed class MultiHostPlatform : IAsyncDisposable
                 ["WRENN_CP_LISTEN_ADDR"] = ApiUrl.Authority,
                 ["WRENN_CP_URL"] = ApiUrl.ToString().TrimEnd('/'),
                 ["WRENN_CP_METRICS_LISTEN_ADDR"] = "off",
-                ["WRENN_PROXY_LISTEN_ADDR"] = $"127.0.0.1:{FreePort(IPAddress.Loopback).ToString(CultureInfo.InvariantCulture)}",
             });
 
         var credentials = Path.Combine(wrennDir, "admin-credentials.json");
