@@ -25,8 +25,9 @@ public sealed class MultiHostTests
             var hosts = await platform.HostsAsync(ct);
             Assert.Equal(2, hosts.Count);
             Assert.All(hosts, h => Assert.Equal("ready", h.GetProperty("state").GetString()));
+            // Each host is reached at its own address on the bridge (the view shows the URL the control plane calls).
             Assert.Equal(
-                [TestBridge.HostAddress(0) + ":" + MultiHostPlatform.AgentPort, TestBridge.HostAddress(1) + ":" + MultiHostPlatform.AgentPort],
+                [Address(0), Address(1)],
                 hosts.Select(h => h.GetProperty("address").GetString()!).Order(StringComparer.Ordinal));
             var hostByAddress = hosts.ToDictionary(h => h.GetProperty("address").GetString()!, h => h.GetProperty("id").GetString()!);
 
@@ -61,7 +62,7 @@ public sealed class MultiHostTests
             for (var index = 0; index < 2; index++)
             {
                 var prefix = MultiHostPlatform.NamePrefix(index);
-                var onThisHost = placed.Count(p => p.HostId == hostByAddress[TestBridge.HostAddress(index) + ":" + MultiHostPlatform.AgentPort]);
+                var onThisHost = placed.Count(p => p.HostId == hostByAddress[Address(index)]);
                 Assert.True(namespaces.Count(n => n.StartsWith(prefix, StringComparison.Ordinal)) >= onThisHost, $"fewer than {onThisHost} namespaces named {prefix}*: {string.Join(", ", namespaces)}");
             }
 
@@ -90,6 +91,8 @@ public sealed class MultiHostTests
             }
         }
     }
+
+    private static string Address(int index) => $"http://{TestBridge.HostAddress(index)}:{MultiHostPlatform.AgentPort}";
 
     private static async Task<JsonElement> ReadAsync(MultiHostPlatform platform, HttpResponseMessage response, HttpStatusCode expected)
     {
