@@ -138,6 +138,11 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         }
 
         var started = _agents.Count;
+        if (started > 0)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine(Logs());
+        }
+
         _agents.Clear();
         if (_controlPlane is not null)
         {
@@ -148,6 +153,17 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         if (_bridge is not null)
         {
             await _bridge.DisposeAsync();
+        }
+
+        // After a failed run, sandbox namespaces an agent did not remove (the prefixes are the harness's alone); a
+        // passing test has already found none (MultiHostTests looks before disposing).
+        var (_, namespaces) = await HarnessCommand.RunQuietlyAsync("ip", ["netns", "list"]);
+        foreach (var name in namespaces.Split('\n').Select(l => l.Split(' ')[0]))
+        {
+            if (Enumerable.Range(0, started).Any(index => name.StartsWith(NamePrefix(index), StringComparison.Ordinal)))
+            {
+                await HarnessCommand.RunQuietlyAsync("ip", ["netns", "delete", name]);
+            }
         }
 
         if (_postgres is not null)
@@ -288,8 +304,10 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)
         {
+            // A host is "ready" once it registered, which an agent does before its gRPC port is open: a create at that
+            // moment is refused (502). The test waits until every agent also accepts connections across the bridge.
             var hosts = await HostsAsync(cancellationToken);
-            if (hosts.Count(h => h.GetProperty("state").GetString() == "ready") == count)
+            if (hosts.Count(h => h.GetProperty("state").GetString() == "ready") == count && await AllAgentsAcceptAsync(count, cancellationToken))
             {
                 return;
             }
@@ -301,6 +319,24 @@ public sealed class MultiHostPlatform : IAsyncDisposable
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         }
+    }
+
+    private static async Task<bool> AllAgentsAcceptAsync(int count, CancellationToken cancellationToken)
+    {
+        for (var index = 0; index < count; index++)
+        {
+            using var client = new TcpClient();
+            try
+            {
+                await client.ConnectAsync(IPAddress.Parse(TestBridge.HostAddress(index)), AgentPort, cancellationToken);
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task<JsonElement> ReadAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)

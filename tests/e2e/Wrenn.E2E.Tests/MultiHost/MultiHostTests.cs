@@ -74,6 +74,9 @@ public sealed class MultiHostTests
 
             await platform.StopAgentsAsync();
             Assert.Empty(await platform.LeftInHostNamespacesAsync());
+
+            // What the stopped agents left on the machine (the harness's own bridge and host namespaces aside).
+            Assert.DoesNotContain(HostSnapshot.Take().NewSince(before), e => !e.Contains(platform.Bridge.Bridge, StringComparison.Ordinal));
             await platform.DisposeAsync();
             disposed = true;
 
