@@ -9,6 +9,7 @@ public sealed partial class HarnessProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     private HarnessProcess(string name, Process process)
     {
@@ -20,7 +21,7 @@ public sealed partial class HarnessProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _disposed || _process.HasExited;
 
     /// <summary>The last lines it printed, for failure messages.</summary>
     public string Tail
@@ -29,7 +30,7 @@ public sealed partial class HarnessProcess : IAsyncDisposable
         {
             lock (_output)
             {
-                return $"--- {Name} (pid {Pid}{(HasExited ? $", exited {_process.ExitCode}" : string.Empty)})\n" + string.Join('\n', _output.ToString().Split('\n').TakeLast(60));
+                return $"--- {Name}{(_disposed ? string.Empty : $" (pid {Pid}{(HasExited ? $", exited {_process.ExitCode}" : string.Empty)})")}\n" + string.Join('\n', _output.ToString().Split('\n').TakeLast(60));
             }
         }
     }
@@ -65,7 +66,7 @@ public sealed partial class HarnessProcess : IAsyncDisposable
     /// <summary>SIGTERM, then waits for it (SIGKILL after <paramref name="grace"/>, so a hung daemon cannot hang the run).</summary>
     public async Task StopAsync(TimeSpan grace)
     {
-        if (_process.HasExited)
+        if (HasExited)
         {
             return;
         }
@@ -85,7 +86,13 @@ public sealed partial class HarnessProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         await StopAsync(TimeSpan.FromMinutes(2));
+        _disposed = true;
         _process.Dispose();
     }
 

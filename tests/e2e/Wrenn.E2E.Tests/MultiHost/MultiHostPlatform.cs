@@ -132,17 +132,17 @@ public sealed class MultiHostPlatform : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAgentsAsync();
+        if (_agents.Count > 0)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine(Logs());
+        }
+
         foreach (var agent in _agents)
         {
             await agent.DisposeAsync();
         }
 
         var started = _agents.Count;
-        if (started > 0)
-        {
-            TestContext.Current.TestOutputHelper?.WriteLine(Logs());
-        }
-
         _agents.Clear();
         if (_controlPlane is not null)
         {
