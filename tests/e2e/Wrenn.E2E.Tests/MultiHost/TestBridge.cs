@@ -72,9 +72,12 @@ public sealed class TestBridge : IAsyncDisposable
     /// <summary>Removes the host namespaces (their veths, and whatever an agent left in them, go with them) and the bridge.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var name in _namespaces)
+        for (var index = 0; index < _namespaces.Count; index++)
         {
-            await HarnessCommand.RunQuietlyAsync("ip", ["netns", "delete", name]);
+            // The veth first: a deleted namespace lives on (with the veth's peer in it) while sockets in it wait out
+            // TIME_WAIT, up to a minute after the agent stopped; deleting one end of a veth removes both at once.
+            await HarnessCommand.RunQuietlyAsync("ip", ["link", "delete", Bridge + "v" + index.ToString(CultureInfo.InvariantCulture)]);
+            await HarnessCommand.RunQuietlyAsync("ip", ["netns", "delete", _namespaces[index]]);
         }
 
         _namespaces.Clear();
