@@ -259,6 +259,7 @@ public static class AgentHost
             network.PreparedSlots = PreparedCount(WrennEnvironment.PreparedSlots);
             network.PreparedDirectory = options.Layout.PreparedSlots;
         });
+        Configuration.HostSharingSettings.AddHostSharingSettings(services, SettingReader.Environment);
         services.AddOptions<SandboxDiskOptions>().Configure(disk =>
         {
             if (WrennEnvironment.Get(WrennEnvironment.SandboxDiskMb) is { } megabytes)

@@ -14,6 +14,13 @@ public sealed class NetworkOptions
     public IPNetwork SlotCidr { get; set; } = IPNetwork.Parse("10.12.0.0/16");
 
     /// <summary>
+    /// How everything this agent names machine-wide begins: network namespaces and veths (<c>wrenn-3</c>,
+    /// <c>wrenn-3-h</c>), their iptables chains (<c>WRENN-3-OUT</c>) and device-mapper devices. Agents sharing a
+    /// machine each take their own (WRENN_NAME_PREFIX), so none claims, filters or cleans up another's.
+    /// </summary>
+    public string NamePrefix { get; set; } = SlotAddresses.DefaultNamePrefix;
+
+    /// <summary>
     /// What a sandbox's /etc/resolv.conf names: "host" (the host's own non-loopback nameservers),
     /// "none" (no resolver), or a comma-separated list of addresses.
     /// </summary>

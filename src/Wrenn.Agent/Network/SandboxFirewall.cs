@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -9,7 +8,8 @@ namespace Wrenn.Agent.Network;
 
 /// <summary>
 /// Per-sandbox packet filtering and NAT with iptables, loaded in one <c>iptables-restore --noflush</c>
-/// per change (one process, atomic). Each slot gets two chains: <c>WRENN-N-OUT</c> for what the sandbox
+/// per change (one process, atomic). Each slot gets two chains, named after its namespace upper-cased (so an
+/// agent with another <see cref="NetworkOptions.NamePrefix"/> never touches these): <c>WRENN-N-OUT</c> for what the sandbox
 /// sends — a source other than the sandbox's own address is dropped first (a VM guest owns its kernel
 /// and can send any); replies pass; anything new to the host itself (every local address: agent,
 /// control plane, SSH), to the slot range (other sandboxes), to link-local (cloud metadata) or
@@ -22,7 +22,6 @@ namespace Wrenn.Agent.Network;
 /// </summary>
 public sealed class SandboxFirewall(ICommandRunner commands, IOptions<NetworkOptions> options, NameserverResolver nameservers, ILogger<SandboxFirewall> logger)
 {
-    public const string ChainPrefix = "WRENN-";
     private const string IptablesRestore = "iptables-restore";
     private const string Ip6tablesRestore = "ip6tables-restore";
     private const string ForwardingSetting = "/proc/sys/net/ipv4/ip_forward";
@@ -46,11 +45,14 @@ public sealed class SandboxFirewall(ICommandRunner commands, IOptions<NetworkOpt
     private readonly Lock _forwardingGate = new();
     private bool _forwardingChecked;
 
-    public static string OutChain(SlotAddresses slot) => ChainPrefix + slot.Index.ToString(CultureInfo.InvariantCulture) + "-OUT";
+    public static string OutChain(SlotAddresses slot) => Chain(slot) + "-OUT";
 
-    public static string InChain(SlotAddresses slot) => ChainPrefix + slot.Index.ToString(CultureInfo.InvariantCulture) + "-IN";
+    public static string InChain(SlotAddresses slot) => Chain(slot) + "-IN";
 
-    public static string Ipv6Chain(SlotAddresses slot) => ChainPrefix + slot.Index.ToString(CultureInfo.InvariantCulture) + "-V6";
+    public static string Ipv6Chain(SlotAddresses slot) => Chain(slot) + "-V6";
+
+    /// <summary>The slot's namespace name upper-cased: WRENN-3 for wrenn-3 (iptables' own chains are upper-case too).</summary>
+    private static string Chain(SlotAddresses slot) => slot.NamespaceName.ToUpperInvariant();
 
     /// <summary>
     /// The iptables-restore input that installs the slot's chains, hooks and NAT rule. The sandbox may

@@ -294,7 +294,7 @@ public sealed class SandboxNetworkManager(
     /// <summary>Marks a slot found on disk (from an earlier run) as taken, so it is not handed out before it is cleaned.</summary>
     public SlotAddresses Reserve(int index)
     {
-        var slot = SlotAddresses.For(index, options.Value.SlotCidr);
+        var slot = SlotAddresses.For(index, options.Value.SlotCidr, options.Value.NamePrefix);
         lock (_gate)
         {
             _inUse.Add(index);
@@ -317,7 +317,7 @@ public sealed class SandboxNetworkManager(
                 }
             }
 
-            var slot = SlotAddresses.For(index, options.Value.SlotCidr);
+            var slot = SlotAddresses.For(index, options.Value.SlotCidr, options.Value.NamePrefix);
 
             // Not cancelled half-way: an `ip netns add` abandoned at a stop may still have made the namespace,
             // and with no claim returned nobody would remove it (the fault tests found netns + mount left after

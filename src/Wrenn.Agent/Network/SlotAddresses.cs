@@ -6,7 +6,8 @@ namespace Wrenn.Agent.Network;
 
 /// <summary>
 /// The names and addresses of network slot <see cref="Index"/>: namespace <c>wrenn-N</c>, a veth pair
-/// <c>wrenn-N-h</c> (host) / <c>eth0</c> (sandbox), and a /31 out of the slot range.
+/// <c>wrenn-N-h</c> (host) / <c>eth0</c> (sandbox), and a /31 out of the slot range. <c>wrenn-</c> is the
+/// agent's name prefix (<see cref="NetworkOptions.NamePrefix"/>), so agents sharing a machine name theirs apart.
 /// </summary>
 public sealed record SlotAddresses(int Index, string NamespaceName, string HostVeth, string SandboxVethTemporaryName, IPAddress HostAddress, IPAddress SandboxAddress)
 {
@@ -14,7 +15,14 @@ public sealed record SlotAddresses(int Index, string NamespaceName, string HostV
 
     public const string SandboxInterface = "eth0";
 
-    public const string NamespacePrefix = "wrenn-";
+    /// <summary>The name prefix of an agent that is not told otherwise (WRENN_NAME_PREFIX).</summary>
+    public const string DefaultNamePrefix = "wrenn-";
+
+    /// <summary>The longest network interface name Linux takes (IFNAMSIZ less its terminating zero).</summary>
+    public const int MaxInterfaceNameLength = 15;
+
+    /// <summary>What the longest of a slot's interface names adds to the prefix: the host end's "-h" (and the sandbox end's "-s").</summary>
+    private const string HostVethSuffix = "-h";
 
     /// <summary>Where iproute2 keeps named network namespaces.</summary>
     public string NamespacePath => "/var/run/netns/" + NamespaceName;
@@ -25,14 +33,18 @@ public sealed record SlotAddresses(int Index, string NamespaceName, string HostV
             ? 0
             : (int)Math.Min(int.MaxValue, (1L << (32 - range.PrefixLength)) / 2);
 
-    public static SlotAddresses For(int index, IPNetwork range)
+    /// <summary>The longest host-end veth name any slot of <paramref name="range"/> gets under <paramref name="prefix"/>.</summary>
+    public static int LongestInterfaceName(string prefix, IPNetwork range) =>
+        prefix.Length + Math.Max(1, Capacity(range) - 1).ToString(CultureInfo.InvariantCulture).Length + HostVethSuffix.Length;
+
+    public static SlotAddresses For(int index, IPNetwork range, string prefix = DefaultNamePrefix)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Capacity(range));
         var baseValue = BinaryPrimitives.ReadUInt32BigEndian(range.BaseAddress.GetAddressBytes());
         var hostValue = baseValue + (uint)(2 * index);
-        var name = NamespacePrefix + index.ToString(CultureInfo.InvariantCulture);
-        return new SlotAddresses(index, name, name + "-h", name + "-s", ToAddress(hostValue), ToAddress(hostValue + 1));
+        var name = prefix + index.ToString(CultureInfo.InvariantCulture);
+        return new SlotAddresses(index, name, name + HostVethSuffix, name + "-s", ToAddress(hostValue), ToAddress(hostValue + 1));
     }
 
     private static IPAddress ToAddress(uint value)

@@ -89,8 +89,8 @@ public sealed class ContainerRuntime(
     {
         // 'delete --force' kills whatever still runs in the container and removes its state and cgroup.
         var id = ContainerId(sandbox.SandboxId);
-        var oci = OciRuntimeChoice.OwnerOf(id, _oci);
-        var result = await commands.RunAsync(oci, ["delete", "--force", id], cancellationToken).ConfigureAwait(false);
+        var oci = Owner(id);
+        var result = await commands.RunAsync(oci, [.. StateRoot(), "delete", "--force", id], cancellationToken).ConfigureAwait(false);
         if (result.Succeeded || IsMissing(result))
         {
             return [];
@@ -162,7 +162,7 @@ public sealed class ContainerRuntime(
     private async Task<string?> StatusAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         var id = ContainerId(sandbox.SandboxId);
-        var result = await commands.RunAsync(OciRuntimeChoice.OwnerOf(id, _oci), ["state", id], cancellationToken).ConfigureAwait(false);
+        var result = await commands.RunAsync(Owner(id), [.. StateRoot(), "state", id], cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return null;
@@ -306,7 +306,7 @@ public sealed class ContainerRuntime(
                 sandbox.Directory,
                 options.Value.ConsoleLogBytes,
                 [
-                    _oci, "run", "--detach",
+                    _oci, .. StateRoot(), "run", "--detach",
                     "--bundle", sandbox.Directory,
                     "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                     id,
@@ -342,7 +342,7 @@ public sealed class ContainerRuntime(
                     "umask 022; exec \"$@\" </dev/null >\"$pipe\" 2>&1",
                     ConsoleLog.PathIn(sandbox.Directory),
                     ConsoleLog.CapArgument(options.Value.ConsoleLogBytes),
-                    _oci, "run", "--detach", "--preserve-fds", "1",
+                    _oci, .. StateRoot(), "run", "--detach", "--preserve-fds", "1",
                     "--bundle", sandbox.Directory,
                     "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                     id,
@@ -363,6 +363,15 @@ public sealed class ContainerRuntime(
 
         logger.LogInformation("Container {ContainerId} started with envd's socket passed", id);
     }
+
+    /// <summary>The OCI runtime's global <c>--root</c> option when a state directory is configured, else nothing (its default).</summary>
+    private string[] StateRoot() => options.Value.OciStateDirectory is { } root ? ["--root", root] : [];
+
+    /// <summary>
+    /// The runtime that holds container <paramref name="id"/>. With a state directory of our own only the chosen runtime
+    /// ever wrote there; with the defaults a container may predate a change of WRENN_OCI_RUNTIME.
+    /// </summary>
+    private string Owner(string id) => options.Value.OciStateDirectory is null ? OciRuntimeChoice.OwnerOf(id, _oci) : _oci;
 
     private static string ChooseOciRuntime(string configured, ILogger logger)
     {

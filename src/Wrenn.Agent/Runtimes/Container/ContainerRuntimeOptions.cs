@@ -16,8 +16,15 @@ public sealed class ContainerRuntimeOptions
     /// </summary>
     public bool PassEnvdSocket { get; set; }
 
-    /// <summary>The cgroup parent every sandbox's cgroup is created under.</summary>
+    /// <summary>The cgroup parent every sandbox's cgroup is created under (WRENN_CGROUP_PARENT).</summary>
     public string CgroupParent { get; set; } = "/wrenn";
+
+    /// <summary>
+    /// Where the OCI runtime keeps its containers' state (its <c>--root</c>, WRENN_OCI_STATE_DIR); null leaves the
+    /// runtime's own default (/run/runc, /run/crun). Agents sharing a machine each take their own, so one agent's
+    /// runtime never lists, or is asked about, another's containers.
+    /// </summary>
+    public string? OciStateDirectory { get; set; }
 
     /// <summary>Processes a sandbox may have at once (fork bombs stop here).</summary>
     public long PidsLimit { get; set; } = 4096;

@@ -179,7 +179,7 @@ public sealed class DeviceMapperRootfsCowProvider(
     {
         var prefix = options.Value.DevicePrefix;
         var ours = (await dmsetup.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(n => IsOurs(n, prefix))
             .ToList();
         var tables = new Dictionary<string, (string Origin, string Cow)?>(StringComparer.Ordinal);
         foreach (var name in ours)
@@ -282,11 +282,33 @@ public sealed class DeviceMapperRootfsCowProvider(
         }
     }
 
+    /// <summary>
+    /// A device of this agent's: its prefix and then one sandbox id (<c>sb-</c> and hex, no further dash). The prefix alone
+    /// would also match the devices of another agent on the machine whose prefix begins with ours (wrenn-a-sb-… under
+    /// wrenn-), and this agent's start would remove them; prefixes end in a letter and a dash, so such a name always has
+    /// another dash before its sandbox id.
+    /// </summary>
+    internal static bool IsOurs(string device, string prefix)
+    {
+        if (!device.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = device.AsSpan(prefix.Length);
+        if (rest.StartsWith(Wrenn.Common.Ids.WrennIds.SandboxPrefix, StringComparison.Ordinal))
+        {
+            rest = rest[Wrenn.Common.Ids.WrennIds.SandboxPrefix.Length..];
+        }
+
+        return rest.Length > 0 && !rest.Contains('-');
+    }
+
     private async Task<bool> OriginUsedByAnyDeviceAsync(string origin, CancellationToken cancellationToken)
     {
         foreach (var other in await dmsetup.ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (other.StartsWith(options.Value.DevicePrefix, StringComparison.Ordinal)
+            if (IsOurs(other, options.Value.DevicePrefix)
                 && SnapshotDevices(await dmsetup.TableAsync(other, cancellationToken).ConfigureAwait(false))?.Origin == origin)
             {
                 return true;
