@@ -95,6 +95,14 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
 
     private RpcException ToRpcException(Exception exception, ServerCallContext context)
     {
+        if (DiskFull.Caused(exception))
+        {
+            // A full host disk is RESOURCE_EXHAUSTED with a trailer (the control plane answers 507), and
+            // a message without the host paths the exception carries.
+            logger.LogError(exception, "{Method} failed: the disk is full", context.Method);
+            return new RpcException(new Status(StatusCode.ResourceExhausted, DiskFull.Message), new Metadata { { Common.Errors.AgentTrailers.Storage, "full" } });
+        }
+
         var status = StatusFor(exception);
         if (status is StatusCode.Internal or StatusCode.Unavailable)
         {
