@@ -74,6 +74,7 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
 
     internal static StatusCode StatusFor(Exception exception) => exception switch
     {
+        _ when DiskFull.Caused(exception) => StatusCode.ResourceExhausted,
         ArgumentException => StatusCode.InvalidArgument,
         SandboxNotFoundException or ImageNotFoundException => StatusCode.NotFound,
         SandboxConflictException or TemplateInUseException => StatusCode.FailedPrecondition,
