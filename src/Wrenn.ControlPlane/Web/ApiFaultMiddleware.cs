@@ -21,6 +21,13 @@ public sealed class ApiFaultMiddleware(RequestDelegate next, ILogger<ApiFaultMid
         {
             await next(context).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
+        {
+            // A request Kestrel refused while it was read (a body over its limit, a malformed one): the
+            // caller's mistake with its own status, as Kestrel would answer without this middleware.
+            context.Response.Clear();
+            await Api.ApiResults.WriteErrorAsync(context, bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorCodes.PayloadTooLarge : ErrorCodes.BadRequest, bad.Message).ConfigureAwait(false);
+        }
         catch (Exception ex) when (!(ex is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
         {
             var kind = DatabaseFaults.Classify(ex);
