@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace Wrenn.E2E.Tests.Faults;
 
 /// <summary>
-/// The disk holding $WRENN_DIR fills up (a small tmpfs as $WRENN_DIR, filled to the last byte). A create, a
+/// The disk holding $WRENN_DIR fills up (a small loop-mounted ext4 as $WRENN_DIR, filled to the last byte). A create, a
 /// file upload, a pause and a template each get a clear error (507 insufficient_storage in the envelope),
 /// never a hang or an anonymous 500; nothing is left half-made (no sandbox or template the API lists
 /// that does not work); an upload leaves the file as it was; the sandbox still runs; and once space is
@@ -26,7 +26,12 @@ public sealed class DiskFullTests
         var root = Directory.CreateTempSubdirectory("wrenn-e2e-disk-").FullName;
         var wrennDir = Path.Combine(root, "wrenn-dir");
         Directory.CreateDirectory(wrennDir);
-        await RunAsync("mount", "-t", "tmpfs", "-o", "size=384m", "wrenn-disk-full-test", wrennDir);
+        // A loop-mounted ext4 just over the 2 GiB `wrenn up` checks for; sparse, and filled with fallocate
+        // (unwritten extents), so it costs the host next to nothing.
+        var image = Path.Combine(root, "disk.img");
+        await RunAsync("truncate", "-s", "2300M", image);
+        await RunAsync("mkfs.ext4", "-q", "-m", "0", image);
+        await RunAsync("mount", "-o", "loop", image, wrennDir);
         try
         {
             var platform = await RunningPlatform.StartAsync(ct, root);
@@ -89,6 +94,7 @@ public sealed class DiskFullTests
 
         // Space freed: everything works again.
         File.Delete(filler);
+        File.Delete(filler + ".big");
         var second = await api.CreateSandboxAsync(new { });
         Assert.Equal("ok\n", await api.ExecAsync(second, "echo ok"));
         var replacement = RandomNumberGenerator.GetBytes(1 << 20);
@@ -129,10 +135,20 @@ public sealed class DiskFullTests
         return await read.Content.ReadAsByteArrayAsync(ct);
     }
 
-    /// <summary>Writes zeros until the filesystem has no byte left (unbuffered: each write reaches the filesystem or fails).</summary>
+    /// <summary>
+    /// Takes what is free with fallocate, then writes zeros until the filesystem has no byte left
+    /// (unbuffered: each write reaches the filesystem or fails).
+    /// </summary>
     private static void Fill(string path)
     {
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+        var free = new DriveInfo(Path.GetDirectoryName(path)!).AvailableFreeSpace;
+        if (free > 8 << 20)
+        {
+            using var allocate = Process.Start("fallocate", ["-l", (free - (4 << 20)).ToString(System.Globalization.CultureInfo.InvariantCulture), path + ".big"])!;
+            allocate.WaitForExit();
+        }
+
         var chunk = new byte[1 << 20];
         for (var size = chunk.Length; size > 0; size /= 2)
         {
