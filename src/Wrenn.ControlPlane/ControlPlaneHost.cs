@@ -93,6 +93,10 @@ public static class ControlPlaneHost
         var app = builder.Build();
         await DatabaseSetup.MigrateAsync(app.Services, cancellationToken).ConfigureAwait(false);
         await LoadSigningKeysAsync(app.Services, cancellationToken).ConfigureAwait(false);
+
+        // Outermost: whatever fails below (authentication's key lookup included) while the database is
+        // down answers 503 in the envelope, never an empty 500 or a hang.
+        app.UseMiddleware<ApiFaultMiddleware>();
         if (proxyListen is not null)
         {
             // First: the proxy's port never reaches the API's middleware or routes.

@@ -23,6 +23,13 @@ public sealed class ExceptionStatusTests
         { new EnvdCallException("invalid_argument", "no such user"), StatusCode.InvalidArgument },
         { new EnvdCallException("internal", "boom"), StatusCode.Unavailable },
         { new IOException("disk"), StatusCode.Internal },
+
+        // A full host disk: ENOSPC from a file the agent wrote, or a tool that said so.
+        { new IOException("write failed", 28), StatusCode.ResourceExhausted },
+        { new Wrenn.Agent.Operations.RollbackFailedException("create", new Wrenn.Agent.Os.CommandFailedException("mkfs.ext4 disk.ext4", new Wrenn.Agent.Os.CommandResult(1, string.Empty, "mkfs.ext4: No space left on device while writing out and closing file system")), []), StatusCode.ResourceExhausted },
+
+        // envd's ENOSPC is the sandbox's own disk (its cap), not the host's.
+        { new EnvdCallException("internal", "write /home/user/x: no space left on device"), StatusCode.Unavailable },
     };
 
     [Theory]

@@ -21,4 +21,13 @@ public sealed class AgentLimitErrorsTests
         var full = AgentErrorMapping.ToError(new RpcException(new Status(StatusCode.ResourceExhausted, "no free network slot")), NullLogger.Instance);
         Assert.Equal(StatusCodes.Status503ServiceUnavailable, SandboxErrors.Describe(full.Kind).Status);
     }
+
+    [Fact]
+    public void A_host_whose_disk_is_full_is_507_insufficient_storage_with_the_agents_message()
+    {
+        var error = AgentErrorMapping.ToError(new RpcException(new Status(StatusCode.ResourceExhausted, "the host's disk holding $WRENN_DIR is full"), new Metadata { { AgentTrailers.Storage, "full" } }), NullLogger.Instance);
+        Assert.Equal(SandboxErrorKind.InsufficientStorage, error.Kind);
+        Assert.Equal((StatusCodes.Status507InsufficientStorage, ErrorCodes.InsufficientStorage), SandboxErrors.Describe(error.Kind));
+        Assert.Contains("disk", error.Message, StringComparison.Ordinal);
+    }
 }

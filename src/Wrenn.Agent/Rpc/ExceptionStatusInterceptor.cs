@@ -74,6 +74,7 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
 
     internal static StatusCode StatusFor(Exception exception) => exception switch
     {
+        _ when DiskFull.Caused(exception) => StatusCode.ResourceExhausted,
         ArgumentException => StatusCode.InvalidArgument,
         SandboxNotFoundException or ImageNotFoundException => StatusCode.NotFound,
         SandboxConflictException or TemplateInUseException => StatusCode.FailedPrecondition,
@@ -95,6 +96,14 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
 
     private RpcException ToRpcException(Exception exception, ServerCallContext context)
     {
+        if (DiskFull.Caused(exception))
+        {
+            // A full host disk is RESOURCE_EXHAUSTED with a trailer (the control plane answers 507), and
+            // a message without the host paths the exception carries.
+            logger.LogError(exception, "{Method} failed: the disk is full", context.Method);
+            return new RpcException(new Status(StatusCode.ResourceExhausted, DiskFull.Message), new Metadata { { Common.Errors.AgentTrailers.Storage, "full" } });
+        }
+
         var status = StatusFor(exception);
         if (status is StatusCode.Internal or StatusCode.Unavailable)
         {

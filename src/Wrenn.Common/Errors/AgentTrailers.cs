@@ -8,4 +8,10 @@ public static class AgentTrailers
     /// as opposed to a host out of capacity: the caller should slow down, not look for another host.
     /// </summary>
     public const string Limit = "wrenn-limit";
+
+    /// <summary>
+    /// Set on RESOURCE_EXHAUSTED (value "full") when the host's disk holding $WRENN_DIR is full: the
+    /// control plane answers 507 insufficient_storage, not "no capacity".
+    /// </summary>
+    public const string Storage = "wrenn-storage";
 }

@@ -36,6 +36,12 @@ public static class ErrorCodes
     /// <summary>503: no host can take the work now; retrying later may succeed.</summary>
     public const string NoCapacity = "no_capacity";
 
+    /// <summary>503: the control plane's database is not answering (stopped, restarting, overloaded); retry shortly.</summary>
+    public const string DatabaseUnavailable = "database_unavailable";
+
+    /// <summary>507: the disk that would hold the result (a host's $WRENN_DIR, or the database's) is full; nothing was made.</summary>
+    public const string InsufficientStorage = "insufficient_storage";
+
     /// <summary>502: the host agent or the sandbox did not answer as it should.</summary>
     public const string HostUnavailable = "host_unavailable";
 

@@ -22,6 +22,7 @@ public static class SandboxErrors
         SandboxErrorKind.QuotaExceeded => (StatusCodes.Status429TooManyRequests, ErrorCodes.QuotaExceeded),
         SandboxErrorKind.RateLimited => (StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited),
         SandboxErrorKind.NoCapacity => (StatusCodes.Status503ServiceUnavailable, ErrorCodes.NoCapacity),
+        SandboxErrorKind.InsufficientStorage => (StatusCodes.Status507InsufficientStorage, ErrorCodes.InsufficientStorage),
         SandboxErrorKind.AgentUnavailable => (StatusCodes.Status502BadGateway, ErrorCodes.HostUnavailable),
         SandboxErrorKind.Timeout => (StatusCodes.Status504GatewayTimeout, ErrorCodes.Timeout),
         SandboxErrorKind.NotSupported => (StatusCodes.Status501NotImplemented, ErrorCodes.NotSupported),

@@ -24,6 +24,7 @@ public static class AgentErrorMapping
             StatusCode.PermissionDenied => new(SandboxErrorKind.Forbidden, detail),
             StatusCode.DeadlineExceeded => new(SandboxErrorKind.Timeout, detail),
             StatusCode.ResourceExhausted when exception.Trailers.GetValue(AgentTrailers.Limit) is not null => new(SandboxErrorKind.RateLimited, detail),
+            StatusCode.ResourceExhausted when exception.Trailers.GetValue(AgentTrailers.Storage) is not null => new(SandboxErrorKind.InsufficientStorage, detail),
             StatusCode.ResourceExhausted => new(SandboxErrorKind.NoCapacity, detail),
             StatusCode.Unimplemented => new(SandboxErrorKind.NotSupported, detail),
             StatusCode.Unavailable or StatusCode.Unauthenticated => Hidden(exception, logger, SandboxErrorKind.AgentUnavailable, "the host agent is unavailable"),

@@ -21,6 +21,9 @@ public enum SandboxErrorKind
     /// <summary>No host can take the work now; retrying later may succeed.</summary>
     NoCapacity,
 
+    /// <summary>The host's disk (its $WRENN_DIR) is full; nothing was made, and the old state (an uploaded file's old content) is kept.</summary>
+    InsufficientStorage,
+
     /// <summary>The host refused for its own rate limits (fork/exec rates and the like).</summary>
     RateLimited,
 
