@@ -27,7 +27,7 @@ public sealed class DatabaseOutageTests
         // The server is this test's own (it stops it); the PostgreSQL pass of `make test` would only run it twice.
         Assert.SkipWhen(TestDatabase.IsPostgres, "runs on its own PostgreSQL server in the SQLite pass already");
         var ct = TestContext.Current.CancellationToken;
-        await using var server = await OwnPostgresServer.StartAsync();
+        await using var server = await ThrowawayPostgres.StartAsync(TestContext.Current.CancellationToken);
         var agent = new InMemoryHostAgent();
         await using var host = await FakeAgent.StartAsync(agent);
         await using var plane = await RunningControlPlane.StartAsync(databaseUrl: server.Url, configure: options => options.ReconcileInterval = TimeSpan.FromMilliseconds(500));
@@ -51,9 +51,9 @@ public sealed class DatabaseOutageTests
 
         await Task.Delay(TimeSpan.FromSeconds(2), ct);
         var stoppedAt = DateTime.UtcNow;
-        await server.StopAsync();
+        await server.StopAsync(TestContext.Current.CancellationToken);
         await Task.Delay(Outage, ct);
-        await server.StartAgainAsync();
+        await server.StartAgainAsync(TestContext.Current.CancellationToken);
         var startedAt = DateTime.UtcNow;
 
         // Working again: a create succeeds within a few tries (a pooled connection the restart cut may fail one).

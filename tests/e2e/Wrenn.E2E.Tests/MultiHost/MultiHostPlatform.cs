@@ -22,7 +22,7 @@ public sealed class MultiHostPlatform : IAsyncDisposable
 
     private readonly List<HarnessProcess> _agents = [];
     private readonly string _root;
-    private TestPostgres? _postgres;
+    private ThrowawayPostgres? _postgres;
     private TestBridge? _bridge;
     private HarnessProcess? _controlPlane;
 
@@ -65,7 +65,7 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         var platform = new MultiHostPlatform(root);
         try
         {
-            platform._postgres = await TestPostgres.StartAsync(cancellationToken);
+            platform._postgres = await ThrowawayPostgres.StartAsync(cancellationToken);
             platform._bridge = await TestBridge.CreateAsync(agents, cancellationToken);
             platform.ApiUrl = new Uri($"http://{TestBridge.Gateway}:{FreePort(IPAddress.Parse(TestBridge.Gateway)).ToString(CultureInfo.InvariantCulture)}");
             platform.Http.BaseAddress = platform.ApiUrl;
@@ -228,7 +228,7 @@ public sealed class MultiHostPlatform : IAsyncDisposable
             [],
             new Dictionary<string, string>
             {
-                ["DATABASE_URL"] = _postgres!.DatabaseUrl,
+                ["DATABASE_URL"] = _postgres!.Url,
                 ["WRENN_DIR"] = wrennDir,
                 ["WRENN_CP_LISTEN_ADDR"] = ApiUrl.Authority,
                 ["WRENN_CP_URL"] = ApiUrl.ToString().TrimEnd('/'),
