@@ -33,7 +33,8 @@ public sealed class FakeApi : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: after Stop, Linux's HttpListener binds the port again to remove its prefix, and fails with
+        // "Address already in use" when another test's listener has taken it meanwhile (seen in make test).
         _listener.Close();
         try
         {
