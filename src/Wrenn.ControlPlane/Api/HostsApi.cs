@@ -21,7 +21,7 @@ public static class HostsApi
 {
     public static readonly TimeSpan RegistrationTokenLifetime = TimeSpan.FromHours(1);
 
-    private static readonly string[] LiveStates = [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming];
+    private static readonly string[] LiveStates = [.. SandboxStates.OnHost];
 
     public static void MapHostsApi(this IEndpointRouteBuilder app)
     {

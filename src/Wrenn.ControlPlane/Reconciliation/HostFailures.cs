@@ -15,7 +15,7 @@ namespace Wrenn.ControlPlane.Reconciliation;
 public sealed class HostFailures(WrennDbContext db, HostLiveness liveness, ILogger logger)
 {
     /// <summary>States a sandbox on a silent host cannot be trusted to be in any more.</summary>
-    private static readonly string[] Stranded = [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming];
+    private static readonly string[] Stranded = [.. SandboxStates.OnHost];
 
     /// <summary>Marks what went silent; returns the ids of the sandboxes it marked lost.</summary>
     public async Task<IReadOnlyList<string>> MarkAsync(CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, IOpt
     /// reconciler's next pass says which).
     /// </summary>
     private static readonly string[] LiveStates =
-        [SandboxStates.Starting, SandboxStates.Running, SandboxStates.Pausing, SandboxStates.Paused, SandboxStates.Resuming, SandboxStates.Lost];
+        [.. SandboxStates.OnHost, SandboxStates.Lost];
 
     /// <summary>The chosen host, or null when no live host has room.</summary>
     public async Task<HostEntity?> PickAsync(int vcpus, int memoryMb, string? onlyHostId, CancellationToken cancellationToken)

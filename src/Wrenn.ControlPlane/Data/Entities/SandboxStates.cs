@@ -18,6 +18,12 @@ public static class SandboxStates
     /// </summary>
     public const string Lost = "lost";
 
+    /// <summary>
+    /// Running, paused, or on the way to or from one of them: a sandbox its host holds (vCPUs, memory, a
+    /// directory). Queries copy it into an array of their own (EF translates <c>array.Contains</c>).
+    /// </summary>
+    public static readonly IReadOnlyList<string> OnHost = [Starting, Running, Pausing, Paused, Resuming];
+
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         Starting, Running, Pausing, Paused, Resuming, Stopped, Error, Lost,
