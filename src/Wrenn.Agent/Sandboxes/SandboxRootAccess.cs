@@ -88,16 +88,8 @@ public static class SandboxRootAccess
     }
 
     /// <summary>Directories that other users cannot pass through, above <paramref name="directory"/>.</summary>
-    public static IEnumerable<string> ClosedAncestors(string directory)
-    {
-        for (var parent = Path.GetDirectoryName(Path.GetFullPath(directory)); parent is not null; parent = Path.GetDirectoryName(parent))
-        {
-            if (!File.GetUnixFileMode(parent).HasFlag(UnixFileMode.OtherExecute))
-            {
-                yield return parent;
-            }
-        }
-    }
+    public static IEnumerable<string> ClosedAncestors(string directory) =>
+        ClosedDirectories.Above(directory, parent => File.GetUnixFileMode(parent));
 
     /// <summary>The real directories (not links) directly in <paramref name="directory"/>, if it exists.</summary>
     private static IEnumerable<string> Children(string directory) =>

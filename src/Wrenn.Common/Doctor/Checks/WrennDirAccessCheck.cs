@@ -22,19 +22,10 @@ public sealed class WrennDirAccessCheck : IHostCheck
             return Task.FromResult(HostCheckResult.Skipped(Name, $"sandbox root is host root ({WrennEnvironment.SandboxUserNamespace}=off)"));
         }
 
-        List<string> closed = [];
-        for (var parent = Path.GetDirectoryName(Path.GetFullPath(settings.WrennDir)); parent is not null; parent = Path.GetDirectoryName(parent))
-        {
-            // Directories not made yet are made by the agent, open for search.
-            if (probe.ModeOf(parent) is { } mode && !mode.HasFlag(UnixFileMode.OtherExecute))
-            {
-                closed.Add(parent);
-            }
-        }
-
+        // Directories not made yet (no mode) are made by the agent, open for search. Outermost first, as a person reads a path.
+        List<string> closed = [.. Files.ClosedDirectories.Above(settings.WrennDir, probe.ModeOf).Reverse()];
         if (closed.Count > 0)
         {
-            closed.Reverse();
             return Task.FromResult(HostCheckResult.Missing(
                 Name,
                 $"{string.Join(" and ", closed)}, above {settings.WrennDir}, {(closed.Count == 1 ? "is" : "are")} closed to other users, so the agent refuses to create container sandboxes (their root user must pass through)",
