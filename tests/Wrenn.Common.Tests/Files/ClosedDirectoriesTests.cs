@@ -1,6 +1,6 @@
 using Wrenn.Common.Files;
 
-namespace Wrenn.Common.Tests;
+namespace Wrenn.Common.Tests.Files;
 
 /// <summary>The directories above $WRENN_DIR that sandbox root could not pass through, as the agent and the doctor both see them.</summary>
 public sealed class ClosedDirectoriesTests

@@ -1,6 +1,6 @@
 using Wrenn.Common.Naming;
 
-namespace Wrenn.Common.Tests;
+namespace Wrenn.Common.Tests.Naming;
 
 public sealed class SafeNameTests
 {

@@ -1,6 +1,6 @@
 using Wrenn.Common.Doctor;
 
-namespace Wrenn.Common.Tests.Doctor;
+namespace Wrenn.Common.Tests.TestSupport;
 
 /// <summary>Settings for the fake host, and one check's result on it.</summary>
 public static class DoctorTestHost

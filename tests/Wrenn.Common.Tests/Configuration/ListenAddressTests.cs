@@ -1,6 +1,6 @@
 using Wrenn.Common.Configuration;
 
-namespace Wrenn.Common.Tests;
+namespace Wrenn.Common.Tests.Configuration;
 
 public sealed class ListenAddressTests
 {

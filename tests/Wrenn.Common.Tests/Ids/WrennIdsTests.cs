@@ -1,6 +1,6 @@
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Common.Tests;
+namespace Wrenn.Common.Tests.Ids;
 
 public sealed class WrennIdsTests
 {

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Wrenn.Common.Tests;
+namespace Wrenn.Common.Tests.Configuration;
 
 /// <summary>docs/configuration.md names every WRENN_* variable the code reads, so no setting is configurable only by reading the source.</summary>
 public sealed partial class ConfigurationDocsTests

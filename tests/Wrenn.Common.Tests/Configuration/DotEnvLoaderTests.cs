@@ -1,6 +1,6 @@
 using Wrenn.Common.Configuration;
 
-namespace Wrenn.Common.Tests;
+namespace Wrenn.Common.Tests.Configuration;
 
 /// <summary>
 /// .env files against the real file system: a root daemon reads its working directory's file only

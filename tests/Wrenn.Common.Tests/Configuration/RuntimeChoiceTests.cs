@@ -1,6 +1,6 @@
 using Wrenn.Common.Configuration;
 
-namespace Wrenn.Common.Tests;
+namespace Wrenn.Common.Tests.Configuration;
 
 /// <summary>WRENN_RUNTIME=auto picks VMs where KVM is there, and a runtime that cannot run says what to install.</summary>
 public sealed class RuntimeChoiceTests

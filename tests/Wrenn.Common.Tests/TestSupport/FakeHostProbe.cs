@@ -1,7 +1,7 @@
 using Wrenn.Common.Configuration;
 using Wrenn.Common.Doctor;
 
-namespace Wrenn.Common.Tests.Doctor;
+namespace Wrenn.Common.Tests.TestSupport;
 
 /// <summary>A host described in memory: a healthy Debian machine for the container runtime unless a test changes it.</summary>
 public sealed class FakeHostProbe : IHostProbe
