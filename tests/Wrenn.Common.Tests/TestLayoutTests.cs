@@ -13,6 +13,7 @@ public sealed partial class TestLayoutTests
 
     [Theory]
     [InlineData("Wrenn.Common")]
+    [InlineData("Wrenn.Envd")]
     public void Every_test_file_is_in_a_folder_that_exists_in_the_src_project_it_tests(string project)
     {
         var root = RepositoryRoot.Find();
@@ -34,6 +35,7 @@ public sealed partial class TestLayoutTests
 
     [Theory]
     [InlineData("Wrenn.Common")]
+    [InlineData("Wrenn.Envd")]
     public void Every_test_file_namespace_follows_its_folder(string project)
     {
         var tests = Path.Combine(RepositoryRoot.Find(), "tests", project + ".Tests");

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Hosting;
 
 /// <summary>
 /// The agent binds envd's listening socket before envd starts and passes it as fd 3 with LISTEN_FDS=1

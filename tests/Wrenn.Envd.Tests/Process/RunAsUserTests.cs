@@ -3,7 +3,7 @@ using SystemProcess = System.Diagnostics.Process;
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Process;
 
 /// <summary>Commands and files act as the requested user, never silently as root. Needs root to create a user.</summary>
 public sealed class RunAsUserTests : IAsyncLifetime

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.TestSupport;
 
 /// <summary>A body that announces 64 MiB, sends <paramref name="bytesBeforeFailure"/> of them and then fails, as a caller that dies mid-upload.</summary>
 public sealed class FailingContent(int bytesBeforeFailure) : HttpContent

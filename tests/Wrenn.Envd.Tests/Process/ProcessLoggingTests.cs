@@ -1,4 +1,4 @@
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Process;
 
 /// <summary>
 /// envd's log goes to the sandbox's console, which the host keeps on disk: it must not copy every

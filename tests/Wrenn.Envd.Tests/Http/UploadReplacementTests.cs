@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Http;
 
 /// <summary>
 /// An upload changes its target only once the whole body is there: one cut off half-way leaves the

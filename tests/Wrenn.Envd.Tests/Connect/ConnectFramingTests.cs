@@ -1,7 +1,7 @@
 using System.Text;
 using Wrenn.Envd.Connect;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Connect;
 
 public sealed class ConnectFramingTests
 {

@@ -3,7 +3,7 @@ using SystemProcess = System.Diagnostics.Process;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.TestSupport;
 
 /// <summary>
 /// A real envd on a loopback port: the NativeAOT binary when ENVD_BINARY names one, else the envd.dll

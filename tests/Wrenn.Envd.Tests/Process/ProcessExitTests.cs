@@ -1,6 +1,6 @@
 using Wrenn.Envd.Process;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Process;
 
 public sealed class ProcessExitTests
 {

@@ -5,7 +5,7 @@ using System.Text;
 using Google.Protobuf;
 using Wrenn.Envd.Protocol.Process;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Process;
 
 /// <summary>Attaching to, feeding, signalling and resizing processes, through the Connect API.</summary>
 public sealed class ProcessControlTests : IAsyncLifetime

@@ -1,7 +1,7 @@
 using System.Net;
 using Wrenn.Envd.Protocol.Filesystem;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Filesystem;
 
 /// <summary>filesystem.Filesystem over Connect against a real envd and real files.</summary>
 public sealed class FilesystemServiceTests : IAsyncLifetime

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Http;
 
 /// <summary>GET and POST /files against a real envd.</summary>
 public sealed class FilesTests : IAsyncLifetime

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Wrenn.Envd.Ports;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Ports;
 
 /// <summary>
 /// Servers that listen on localhost only become reachable on the sandbox's addresses, as E2B's envd

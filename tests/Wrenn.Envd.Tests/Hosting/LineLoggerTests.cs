@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Wrenn.Envd.Hosting;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Hosting;
 
 /// <summary>envd's log goes to the sandbox's console, read line by line: one entry must be one line.</summary>
 public sealed class LineLoggerTests

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Wrenn.Envd.Protocol.Process;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Process;
 
 /// <summary>process.Process/Start against a real envd, in binary protobuf and in JSON.</summary>
 public sealed class ProcessStartTests : IAsyncLifetime

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Google.Protobuf;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.TestSupport;
 
 /// <summary>Unary Connect calls (application/proto or application/json) for tests.</summary>
 public sealed class ConnectUnaryClient(HttpClient http)

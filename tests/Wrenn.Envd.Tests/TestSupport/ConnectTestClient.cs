@@ -6,7 +6,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Wrenn.Envd.Protocol.Process;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.TestSupport;
 
 /// <summary>A minimal Connect client written from the protocol, independent of envd's own framing code.</summary>
 public sealed class ConnectTestClient(HttpClient http)

@@ -2,7 +2,7 @@ using System.Net;
 using Wrenn.Envd.Protocol.Process;
 using SystemProcess = System.Diagnostics.Process;
 
-namespace Wrenn.Envd.Tests;
+namespace Wrenn.Envd.Tests.Hosting;
 
 /// <summary>How envd stops: on SIGTERM it ends what it started and exits 0, as the sandbox's init expects.</summary>
 public sealed class ShutdownTests
