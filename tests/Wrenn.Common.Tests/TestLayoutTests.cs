@@ -14,6 +14,7 @@ public sealed partial class TestLayoutTests
     [Theory]
     [InlineData("Wrenn.Common")]
     [InlineData("Wrenn.Envd")]
+    [InlineData("Wrenn.Cli")]
     public void Every_test_file_is_in_a_folder_that_exists_in_the_src_project_it_tests(string project)
     {
         var root = RepositoryRoot.Find();
@@ -36,6 +37,7 @@ public sealed partial class TestLayoutTests
     [Theory]
     [InlineData("Wrenn.Common")]
     [InlineData("Wrenn.Envd")]
+    [InlineData("Wrenn.Cli")]
     public void Every_test_file_namespace_follows_its_folder(string project)
     {
         var tests = Path.Combine(RepositoryRoot.Find(), "tests", project + ".Tests");

@@ -1,7 +1,7 @@
 using Wrenn.Cli.Commands;
 using Wrenn.Common.Doctor;
 
-namespace Wrenn.Cli.Tests;
+namespace Wrenn.Cli.Tests.Commands;
 
 /// <summary>What `wrenn doctor` prints and its exit status: a row per check, the fixes under the table, 1 when something required is missing.</summary>
 public sealed class DoctorCommandTests

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Wrenn.Cli.Tests;
+namespace Wrenn.Cli.Tests.Commands;
 
 /// <summary>`wrenn host drain|undrain|ls` through the SDK against a scripted control plane: what is sent, printed and returned.</summary>
 public sealed class HostCommandTests

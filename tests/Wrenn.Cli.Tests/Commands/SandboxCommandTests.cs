@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Wrenn.Cli.Tests;
+namespace Wrenn.Cli.Tests.Commands;
 
 /// <summary>`wrenn sandbox …` through the SDK against a scripted control plane: the API's JSON comes out as it went in, errors are one line.</summary>
 public sealed class SandboxCommandTests

@@ -1,6 +1,6 @@
 using Wrenn.Cli.Config;
 
-namespace Wrenn.Cli.Tests;
+namespace Wrenn.Cli.Tests.Config;
 
 public sealed class ClientConfigTests
 {

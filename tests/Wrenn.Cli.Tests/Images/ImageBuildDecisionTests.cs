@@ -1,6 +1,6 @@
 using Wrenn.Cli.Images;
 
-namespace Wrenn.Cli.Tests;
+namespace Wrenn.Cli.Tests.Images;
 
 public sealed class ImageBuildDecisionTests
 {

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using Wrenn.Cli.Images;
 
-namespace Wrenn.Cli.Tests;
+namespace Wrenn.Cli.Tests.Images;
 
 /// <summary>Extracting the ELF kernel from bzImages made here (gzip and LZ4 payloads) and from the installed Debian kernel.</summary>
 public sealed class VmlinuxExtractorTests : IDisposable

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Wrenn.Cli.Tests;
+namespace Wrenn.Cli.Tests.TestSupport;
 
 /// <summary>
 /// Runs the CLI as a user does (a child process: its stdout, stderr and exit code) with a config home of its
@@ -14,7 +14,7 @@ public sealed class CliProcess : IDisposable
 
     /// <summary>Writes the client config `wrenn up` / `wrenn login` would have written.</summary>
     public Task WriteConfigAsync(string apiUrl, string apiKey, string? sessionToken) =>
-        new Config.ClientConfig(apiUrl, apiKey) { SessionToken = sessionToken }.WriteAsync(ConfigPath, TestContext.Current.CancellationToken);
+        new Wrenn.Cli.Config.ClientConfig(apiUrl, apiKey) { SessionToken = sessionToken }.WriteAsync(ConfigPath, TestContext.Current.CancellationToken);
 
     public async Task<(int Code, string Output, string Error)> RunAsync(params string[] arguments)
     {

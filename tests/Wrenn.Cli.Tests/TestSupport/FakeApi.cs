@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Wrenn.Cli.Tests;
+namespace Wrenn.Cli.Tests.TestSupport;
 
 /// <summary>
 /// A control plane on a loopback port that answers from a script and records each request

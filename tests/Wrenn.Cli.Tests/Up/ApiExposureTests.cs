@@ -1,7 +1,7 @@
 using Wrenn.Cli.Up;
 using Wrenn.Common.Configuration;
 
-namespace Wrenn.Cli.Tests;
+namespace Wrenn.Cli.Tests.Up;
 
 /// <summary>`wrenn up` keeps the API on loopback unless told otherwise, and says how to expose it.</summary>
 public sealed class ApiExposureTests
