@@ -1,4 +1,0 @@
-namespace Wrenn.ControlPlane.Tests.Faults;
-
-/// <summary>One API call made under load: what, when it was sent, the status (0 when it hung), the error body and whether it carried Retry-After.</summary>
-public sealed record Call(string What, DateTime At, int Status, string Body, bool RetryAfter, bool Hung);

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Wrenn.ControlPlane.Tests.Scheduling;
+
+/// <summary>
+/// A host's warm pool holds real sandboxes: what its heartbeat reports pooled counts against the host's
+/// capacity when the control plane places a sandbox.
+/// </summary>
+public sealed class PooledCapacityTests : IAsyncLifetime
+{
+    private RunningControlPlane _plane = null!;
+    private string _admin = string.Empty;
+    private string _key = string.Empty;
+
+    public async ValueTask InitializeAsync()
+    {
+        _plane = await RunningControlPlane.StartAsync();
+        _admin = await _plane.AdminTokenAsync();
+        _key = await _plane.ApiKeyAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _plane.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Pooled_sandboxes_count_against_the_hosts_capacity()
+    {
+        // 1024 MiB of memory (1536 with the default 1.5 overcommit); nothing listens at its address.
+        var created = await SendAsync(HttpMethod.Post, "/v1/hosts", null, _admin);
+        var specs = new { arch = "x64", cpus = 2, memory_mb = 1024, disk_mb = 100000, runtime = "container" };
+        var registered = await SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = created.GetProperty("registration_token").GetString(), address = $"127.0.0.1:{RunningControlPlane.FreePort()}", specs }, null);
+        var hostId = registered.GetProperty("host_id").GetString()!;
+        var hostToken = registered.GetProperty("host_token").GetString()!;
+
+        // Its pool holds 1200 MiB: a 512 MiB sandbox no longer fits.
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { running_sandboxes = 0, pooled_vcpus = 2, pooled_memory_mb = 1200 }, hostToken);
+        var (status, code) = await CreateAsync();
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "no_capacity"), (status, code));
+
+        // The pool emptied: the host is picked again (and the call to its absent agent fails otherwise).
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { running_sandboxes = 0, pooled_vcpus = 0, pooled_memory_mb = 0 }, hostToken);
+        (status, code) = await CreateAsync();
+        Assert.NotEqual("no_capacity", code);
+
+        // An agent without a pool says nothing about one: it holds none.
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { running_sandboxes = 0, pooled_vcpus = 2, pooled_memory_mb = 1200 }, hostToken);
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { running_sandboxes = 0 }, hostToken);
+        (status, code) = await CreateAsync();
+        Assert.NotEqual("no_capacity", code);
+    }
+
+    [Theory]
+    [InlineData(-1, 0)]
+    [InlineData(0, -1)]
+    [InlineData(1_000_000, 0)]
+    public async Task Implausible_pool_figures_are_refused(int vcpus, long memoryMb)
+    {
+        var created = await SendAsync(HttpMethod.Post, "/v1/hosts", null, _admin);
+        var registered = await SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = created.GetProperty("registration_token").GetString(), address = "127.0.0.1:1" }, null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/hosts/{registered.GetProperty("host_id").GetString()}/heartbeat")
+        {
+            Content = JsonContent.Create(new { pooled_vcpus = vcpus, pooled_memory_mb = memoryMb }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", registered.GetProperty("host_token").GetString());
+        using var response = await _plane.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    private async Task<(HttpStatusCode Status, string? Code)> CreateAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sandboxes") { Content = JsonContent.Create(new { template = "minimal", memory_mb = 512 }) };
+        request.Headers.Add("X-API-Key", _key);
+        using var response = await _plane.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        using var body = JsonDocument.Parse(text);
+        return (response.StatusCode, body.RootElement.TryGetProperty("error", out var error) ? error.GetProperty("code").GetString() : null);
+    }
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, string? token)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await _plane.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+}

@@ -1,0 +1,266 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Wrenn.Common.HostAgent.V1;
+
+namespace Wrenn.ControlPlane.Tests.TestSupport;
+
+/// <summary>
+/// The host agent service of <see cref="FakeAgent"/> for control plane behaviour that needs sandboxes
+/// to come and go: a table of sandboxes in memory that create, pause, resume, destroy, ping, list, exec,
+/// metrics and snapshots change and read as a real agent would answer them (NotFound for unknown ids,
+/// FailedPrecondition for the wrong state), with nothing run. Calls are counted and can be slowed or
+/// failed on command, so tests see what the control plane asked and how it copes.
+/// </summary>
+public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
+{
+    /// <summary>The envd version this fake's sandboxes report.</summary>
+    public const string EnvdVersion = "0.6.4";
+
+    /// <summary>How old (seconds) the readings in every GetSandboxMetrics answer are, oldest first.</summary>
+    public static readonly int[] HistoryAgesSec = [120, 60, 1];
+
+    private readonly ConcurrentDictionary<string, SandboxInfo> _sandboxes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CreateSandboxRequest> _created = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _snapshots = new(StringComparer.Ordinal);
+    private int _resumes;
+    private int _pings;
+    private int _pauses;
+    private int _lists;
+
+    /// <summary>How long a resume takes (so concurrent first requests overlap).</summary>
+    public TimeSpan ResumeDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>When set, CreateSandbox fails with it (after "making" the sandbox when <see cref="FailAfterCreating"/>).</summary>
+    public RpcException? CreateFailure { get; set; }
+
+    public bool FailAfterCreating { get; set; }
+
+    /// <summary>The W3C trace context header of the last CreateSandbox call, as the control plane sent it.</summary>
+    public string? LastCreateTraceparent { get; private set; }
+
+    /// <summary>How long ListSandboxes takes to answer with what it saw when called (a slow host under load).</summary>
+    public TimeSpan ListDelay { get; set; } = TimeSpan.Zero;
+
+    public int ResumeCalls => Volatile.Read(ref _resumes);
+
+    public int PingCalls => Volatile.Read(ref _pings);
+
+    public int PauseCalls => Volatile.Read(ref _pauses);
+
+    public int ListCalls => Volatile.Read(ref _lists);
+
+    /// <summary>Every id DestroySandbox was called with, known or not.</summary>
+    public ConcurrentBag<string> Destroyed { get; } = [];
+
+    /// <summary>How many sandboxes this host has.</summary>
+    public int Count => _sandboxes.Count;
+
+    /// <summary>The envd access token this fake gives a sandbox.</summary>
+    public static string EnvdTokenOf(string sandboxId) => "envd-" + sandboxId;
+
+    /// <summary>The create request the control plane sent for a sandbox (env, timeout…).</summary>
+    public CreateSandboxRequest? Created(string sandboxId) => _created.GetValueOrDefault(sandboxId);
+
+    /// <summary>The sandbox as this host has it, or null when it has none by that id.</summary>
+    public SandboxInfo? Find(string sandboxId) => _sandboxes.GetValueOrDefault(sandboxId);
+
+    /// <summary>Takes a sandbox out as if it died with its host (nothing asked the host to destroy it).</summary>
+    public bool Remove(string sandboxId) => _sandboxes.TryRemove(sandboxId, out _);
+
+    /// <summary>Puts a sandbox in that the control plane did not create here (a copy, a leftover).</summary>
+    public void Plant(SandboxInfo sandbox) => _sandboxes[sandbox.SandboxId] = sandbox.Clone();
+
+    public override Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
+    {
+        LastCreateTraceparent = context.RequestHeaders.GetValue("traceparent");
+        if (CreateFailure is { } failure)
+        {
+            if (FailAfterCreating)
+            {
+                _sandboxes[request.SandboxId] = NewInfo(request);
+            }
+
+            throw failure;
+        }
+
+        var info = NewInfo(request);
+        if (!_sandboxes.TryAdd(request.SandboxId, info))
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"sandbox {request.SandboxId} exists"));
+        }
+
+        _created[request.SandboxId] = request;
+        return Task.FromResult(new CreateSandboxResponse { Sandbox = info });
+    }
+
+    private static SandboxInfo NewInfo(CreateSandboxRequest request) =>
+        new()
+        {
+            SandboxId = request.SandboxId,
+            Template = request.Template,
+            State = SandboxState.Running,
+            Runtime = "container",
+            Vcpus = request.Vcpus,
+            MemoryMb = request.MemoryMb,
+            StartedAt = Timestamp.FromDateTime(DateTime.UtcNow),
+            LastActiveAt = Timestamp.FromDateTime(DateTime.UtcNow),
+
+            // Where the traffic proxy dials the sandbox's ports: loopback, where tests run their "sandbox" servers.
+            EnvdAddress = "127.0.0.1:49983",
+            TimeoutSec = request.TimeoutSec,
+            EnvdAccessToken = EnvdTokenOf(request.SandboxId),
+            EnvdVersion = EnvdVersion,
+        };
+
+    public override Task<DestroySandboxResponse> DestroySandbox(DestroySandboxRequest request, ServerCallContext context)
+    {
+        Destroyed.Add(request.SandboxId);
+        return _sandboxes.TryRemove(request.SandboxId, out _)
+            ? Task.FromResult(new DestroySandboxResponse())
+            : throw NotFound(request.SandboxId);
+    }
+
+    public override Task<PauseSandboxResponse> PauseSandbox(PauseSandboxRequest request, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _pauses);
+        var info = Transition(request.SandboxId, SandboxState.Running, SandboxState.Paused);
+        return Task.FromResult(new PauseSandboxResponse { Sandbox = info });
+    }
+
+    public override async Task<ResumeSandboxResponse> ResumeSandbox(ResumeSandboxRequest request, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _resumes);
+        await Task.Delay(ResumeDelay, context.CancellationToken).ConfigureAwait(false);
+        var info = Transition(request.SandboxId, SandboxState.Paused, SandboxState.Running);
+        lock (info)
+        {
+            info.TimeoutSec = request.TimeoutSec;
+            info.StartedAt = Timestamp.FromDateTime(DateTime.UtcNow);
+            return new ResumeSandboxResponse { Sandbox = info.Clone() };
+        }
+    }
+
+    public override Task<PingSandboxResponse> PingSandbox(PingSandboxRequest request, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _pings);
+        var info = Get(request.SandboxId);
+        lock (info)
+        {
+            info.LastActiveAt = Timestamp.FromDateTime(DateTime.UtcNow);
+        }
+
+        return Task.FromResult(new PingSandboxResponse());
+    }
+
+    public override async Task<ListSandboxesResponse> ListSandboxes(ListSandboxesRequest request, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _lists);
+        var response = new ListSandboxesResponse();
+        foreach (var info in _sandboxes.Values)
+        {
+            lock (info)
+            {
+                response.Sandboxes.Add(info.Clone());
+            }
+        }
+
+        await Task.Delay(ListDelay, context.CancellationToken).ConfigureAwait(false);
+        return response;
+    }
+
+    public override Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)
+    {
+        if (Find(request.SandboxId)?.State != SandboxState.Running)
+        {
+            // A real agent cannot run a command in a paused (frozen) or absent sandbox.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {request.SandboxId} is not running"));
+        }
+
+        return Task.FromResult(new ExecResponse { Stdout = ByteString.CopyFromUtf8("ran " + request.Cmd), ExitCode = 0 });
+    }
+
+    public override Task<GetSandboxMetricsResponse> GetSandboxMetrics(GetSandboxMetricsRequest request, ServerCallContext context)
+    {
+        var info = Get(request.SandboxId);
+        var response = new GetSandboxMetricsResponse
+        {
+            CpuUsedPct = 12.5,
+            CpuCount = info.Vcpus,
+            MemoryUsedBytes = 64UL << 20,
+            MemoryLimitBytes = (ulong)info.MemoryMb << 20,
+            DiskUsedBytes = 100UL << 20,
+            DiskTotalBytes = 1UL << 30,
+        };
+
+        // The history a host keeps: readings 120 s, 60 s and 1 s ago at 10, 20 and 30 % CPU.
+        var now = DateTimeOffset.UtcNow;
+        var history = HistoryAgesSec.Select((age, i) => new SandboxMetricsSample
+        {
+            Timestamp = Timestamp.FromDateTimeOffset(now.AddSeconds(-age)),
+            CpuUsedPct = 10 * (i + 1),
+            CpuTimeTotalUs = (ulong)(i + 1) * 1_000_000,
+            CpuCount = info.Vcpus,
+            MemoryUsedBytes = 64UL << 20,
+            MemoryLimitBytes = (ulong)info.MemoryMb << 20,
+            MemoryCacheBytes = 8UL << 20,
+            DiskUsedBytes = 100UL << 20,
+            DiskTotalBytes = 1UL << 30,
+        });
+        response.Samples.Add(history.Where(s =>
+            (request.Start is null || s.Timestamp >= request.Start) && (request.End is null || s.Timestamp <= request.End)));
+        return Task.FromResult(response);
+    }
+
+    public override Task<GetHostMetricsResponse> GetHostMetrics(GetHostMetricsRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetHostMetricsResponse
+        {
+            SandboxesRunning = (uint)_sandboxes.Values.Count(s => s.State == SandboxState.Running),
+            SandboxesPaused = (uint)_sandboxes.Values.Count(s => s.State == SandboxState.Paused),
+        });
+
+    public override Task<CreateSnapshotResponse> CreateSnapshot(CreateSnapshotRequest request, ServerCallContext context)
+    {
+        var info = Get(request.SandboxId);
+        if (!_snapshots.TryAdd(request.Name, 0))
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"snapshot {request.Name} exists"));
+        }
+
+        return Task.FromResult(new CreateSnapshotResponse
+        {
+            Name = request.Name,
+            BaseTemplate = info.Template,
+            Vcpus = info.Vcpus,
+            MemoryMb = info.MemoryMb,
+            SizeBytes = 4096,
+            KeepsMemory = false,
+        });
+    }
+
+    public override Task<DeleteSnapshotResponse> DeleteSnapshot(DeleteSnapshotRequest request, ServerCallContext context) =>
+        _snapshots.TryRemove(request.Name, out _)
+            ? Task.FromResult(new DeleteSnapshotResponse())
+            : throw new RpcException(new Status(StatusCode.NotFound, $"snapshot {request.Name} not found"));
+
+    private SandboxInfo Get(string sandboxId) => _sandboxes.GetValueOrDefault(sandboxId) ?? throw NotFound(sandboxId);
+
+    /// <summary>Moves a sandbox from one state to the next, as a real agent refuses a call in the wrong state.</summary>
+    private SandboxInfo Transition(string sandboxId, SandboxState from, SandboxState to)
+    {
+        var info = Get(sandboxId);
+        lock (info)
+        {
+            if (info.State != from)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {sandboxId} is {info.State}"));
+            }
+
+            info.State = to;
+            return info.Clone();
+        }
+    }
+
+    private static RpcException NotFound(string sandboxId) => new(new Status(StatusCode.NotFound, $"sandbox {sandboxId} not found"));
+}

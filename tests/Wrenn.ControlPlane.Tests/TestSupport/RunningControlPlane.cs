@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Wrenn.Common.Bootstrap;
+
+namespace Wrenn.ControlPlane.Tests.TestSupport;
+
+/// <summary>
+/// A real control plane on a loopback port with its own SQLite database in a temp directory, and no
+/// host agent (what the agent adds is tested end to end).
+/// </summary>
+public sealed class RunningControlPlane : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop;
+    private readonly Task<int> _run;
+
+    /// <summary>True when this instance made its temp $WRENN_DIR: it removes it when disposed (restarts pass the directory in and leave it).</summary>
+    private readonly bool _ownsDirectory;
+
+    private RunningControlPlane(string wrennDir, bool ownsDirectory, int port, CancellationTokenSource stop, Task<int> run, CapturedLog log, string? tlsCertPath)
+    {
+        Log = log;
+        WrennDir = wrennDir;
+        _ownsDirectory = ownsDirectory;
+        BaseUri = new Uri($"{(tlsCertPath is null ? "http" : "https")}://127.0.0.1:{port}");
+        _stop = stop;
+        _run = run;
+        Http = new HttpClient(Handler(tlsCertPath)) { BaseAddress = BaseUri };
+    }
+
+    /// <summary>
+    /// A handler that, for a control plane serving HTTPS with a test's self-signed certificate, trusts
+    /// exactly that certificate (and nothing else it was not already trusting).
+    /// </summary>
+    public static HttpMessageHandler Handler(string? tlsCertPath)
+    {
+        var handler = new SocketsHttpHandler();
+        if (tlsCertPath is not null)
+        {
+            using var expected = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(tlsCertPath);
+            var thumbprint = expected.Thumbprint;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == System.Net.Security.SslPolicyErrors.None || (certificate is not null && certificate.GetCertHashString() == thumbprint);
+        }
+
+        return handler;
+    }
+
+    public string WrennDir { get; }
+
+    /// <summary>What this control plane logged (information and above).</summary>
+    public CapturedLog Log { get; }
+
+    public Uri BaseUri { get; }
+
+    public HttpClient Http { get; }
+
+    /// <summary>
+    /// Starts a control plane on SQLite, or, when WRENN_TEST_DATABASE_URL names a PostgreSQL server
+    /// (scripts/with-postgres.sh sets it), on a new database there: the same tests cover both providers.
+    /// A restart passes the earlier instance's <paramref name="wrennDir"/> and <paramref name="databaseUrl"/>;
+    /// <paramref name="configure"/> changes other options (e.g. open sign-up for tests that sign up).
+    /// </summary>
+    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null, Action<ControlPlaneOptions>? configure = null, Wrenn.Telemetry.TelemetryOptions? telemetry = null)
+    {
+        var ownsDirectory = wrennDir is null;
+        wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
+        databaseUrl ??= await TestDatabase.CreateAsync().ConfigureAwait(false);
+        // A port picked free can be taken before Kestrel binds it (other tests start listeners all the time):
+        // then start again on new ports, as a person would.
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var options = new ControlPlaneOptions
+            {
+                WrennDir = wrennDir,
+                ListenAddress = $"127.0.0.1:{port}",
+                DatabaseUrl = databaseUrl,
+            };
+            if (heartbeatInterval is { } interval)
+            {
+                options.HeartbeatInterval = interval;
+                options.ReconcileInterval = interval;
+            }
+
+            if (hostTokenLifetime is { } lifetime)
+            {
+                options.HostTokenLifetime = lifetime;
+            }
+
+            configure?.Invoke(options);
+            var stop = new CancellationTokenSource();
+            var log = new CapturedLog();
+
+            // No /metrics listener unless a test asks for one: dozens of control planes run in this process at
+            // once, and each would otherwise try the default port and record every other one's requests.
+            var exported = telemetry ?? new Wrenn.Telemetry.TelemetryOptions { ServiceName = "wrenn-cp" };
+            var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log), exported));
+            var plane = new RunningControlPlane(wrennDir, ownsDirectory, port, stop, run, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
+            try
+            {
+                await plane.WaitUntilListeningAsync().ConfigureAwait(false);
+                return plane;
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                plane.Http.Dispose();
+                stop.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The PostgreSQL database this instance uses, or null for SQLite.</summary>
+    public string? DatabaseUrl { get; private init; }
+
+    /// <summary>A session token of the first administrator.</summary>
+    public async Task<string> AdminTokenAsync()
+    {
+        var credentials = await BootstrapCredentials.ReadAsync(WrennDir, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("no bootstrap credentials written");
+        using var login = await Http.PostAsJsonAsync(new Uri("/v1/auth/login", UriKind.Relative), new { email = credentials.Email, password = credentials.Password }).ConfigureAwait(false);
+        var session = await login.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
+        return session.GetProperty("token").GetString() ?? throw new InvalidOperationException("login gave no token");
+    }
+
+    public async Task<string> ApiKeyAsync()
+    {
+        var credentials = await BootstrapCredentials.ReadAsync(WrennDir, CancellationToken.None).ConfigureAwait(false);
+        return credentials?.ApiKey ?? throw new InvalidOperationException("no bootstrap credentials written");
+    }
+
+    /// <summary>Sign-up for anyone, as the tests that make accounts need (the default is closed).</summary>
+    public static void OpenSignup(ControlPlaneOptions options) => options.Signup = Wrenn.ControlPlane.Accounts.SignupMode.Open;
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _run.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        Http.Dispose();
+        _stop.Dispose();
+
+        // Each instance has its own database, hence its own Npgsql pool, whose idle connections would
+        // otherwise stay open for minutes: a full run would pass the test server's max_connections.
+        if (DatabaseUrl is { } url)
+        {
+            using var connection = new Npgsql.NpgsqlConnection(Wrenn.ControlPlane.Data.PostgresConnectionString.FromDatabaseUrl(url));
+            Npgsql.NpgsqlConnection.ClearPool(connection);
+        }
+
+        if (_ownsDirectory && Directory.Exists(WrennDir))
+        {
+            Directory.Delete(WrennDir, recursive: true);
+        }
+    }
+
+    private async Task WaitUntilListeningAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_run.IsCompleted)
+            {
+                throw new InvalidOperationException($"control plane exited with {await _run.ConfigureAwait(false)} while starting; its log:\n{string.Join('\n', Log.Lines)}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(new Uri("/health", UriKind.Relative)).ConfigureAwait(false);
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+        }
+
+        throw new TimeoutException("control plane did not start listening");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
