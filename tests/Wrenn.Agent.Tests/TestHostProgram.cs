@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Wrenn.Agent.Tests.Firecracker.Runtime;
 
 namespace Wrenn.Agent.Tests;
 

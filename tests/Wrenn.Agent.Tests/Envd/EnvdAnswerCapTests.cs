@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Envd;
 using Wrenn.Envd.Protocol.Filesystem;
 
-namespace Wrenn.Agent.Tests.EnvdAnswers;
+namespace Wrenn.Agent.Tests.Envd;
 
 /// <summary>
 /// envd runs inside the sandbox, so a tenant can make it answer with anything: the agent reads its

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Envd;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Envd;
 
 /// <summary>What the agent's /init carries: the current token as authorization, the new one, and fresh entropy.</summary>
 public sealed class EnvdInitRequestTests

@@ -1,7 +1,7 @@
 using System.Net;
 using Wrenn.Agent.Network;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Network;
 
 /// <summary>WRENN_SANDBOX_EGRESS_ALLOW is checked when the agent starts: a typo must not silently open or close a range.</summary>
 public sealed class EgressAllowListTests

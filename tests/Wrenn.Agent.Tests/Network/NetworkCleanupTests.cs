@@ -1,7 +1,7 @@
 using Wrenn.Agent.Network;
 using Wrenn.Agent.Os;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Network;
 
 /// <summary>Removing what is already gone is not an error: cleanup can run twice, and races with the kernel.</summary>
 public sealed class NetworkCleanupTests

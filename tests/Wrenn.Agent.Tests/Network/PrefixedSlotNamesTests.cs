@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Wrenn.Agent.Network;
 using Wrenn.Agent.Operations;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Network;
 
 /// <summary>
 /// An agent with its own name prefix names its namespaces, veths and iptables chains apart from another agent's on the

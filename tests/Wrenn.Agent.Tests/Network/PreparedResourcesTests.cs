@@ -9,7 +9,7 @@ using Wrenn.Agent.Sandboxes;
 using Wrenn.Agent.Storage;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Network;
 
 /// <summary>
 /// Network slots and disks made ahead: each goes to one sandbox only (a sandbox never sees what another

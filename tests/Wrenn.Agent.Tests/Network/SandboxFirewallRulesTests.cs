@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Network;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Network;
 
 /// <summary>
 /// The rule text a slot gets: spoofed sources dropped first, private ranges closed unless allowed, the

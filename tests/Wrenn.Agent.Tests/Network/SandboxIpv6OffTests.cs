@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Network;
 using Wrenn.Agent.Operations;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Network;
 
 /// <summary>
 /// IPv6 is turned off where an interface would otherwise get a link-local address the moment it comes

@@ -1,7 +1,7 @@
 using System.Net;
 using Wrenn.Agent.Network;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Network;
 
 public sealed class SlotAddressesTests
 {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Network;
 using Wrenn.Agent.Operations;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Network;
 
 /// <summary>A network slot is handed out again only after everything of its last sandbox is gone.</summary>
 public sealed class SlotReuseTests

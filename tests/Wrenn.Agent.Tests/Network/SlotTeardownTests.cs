@@ -4,7 +4,7 @@ using Wrenn.Agent.Network;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Network;
 
 /// <summary>
 /// On a real host: a slot has IPv6 off on both ends, strict reverse-path filtering on the host end and
@@ -58,11 +58,11 @@ public sealed class SlotTeardownTests
         var slot = await manager.CreateAsync(new RollbackList("create", NullLogger.Instance, new NoStepFaults()), ct);
         try
         {
-            var tap = new Runtimes.Vm.GuestTap(new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance));
-            await tap.ConnectAsync(new Runtimes.RuntimeNetwork(slot.NamespacePath, slot.SandboxAddress, slot.HostAddress, SlotAddresses.PrefixLength, []), ct);
+            var tap = new Wrenn.Agent.Runtimes.Vm.GuestTap(new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance));
+            await tap.ConnectAsync(new Wrenn.Agent.Runtimes.RuntimeNetwork(slot.NamespacePath, slot.SandboxAddress, slot.HostAddress, SlotAddresses.PrefixLength, []), ct);
 
             // The guest's kernel keeps its own IPv6; what it sends meets a TAP that does not speak it.
-            Assert.Equal("1", Run("ip", "netns", "exec", slot.NamespaceName, "cat", $"/proc/sys/net/ipv6/conf/{Runtimes.Vm.GuestNetwork.TapName}/disable_ipv6").Output.Trim());
+            Assert.Equal("1", Run("ip", "netns", "exec", slot.NamespaceName, "cat", $"/proc/sys/net/ipv6/conf/{Wrenn.Agent.Runtimes.Vm.GuestNetwork.TapName}/disable_ipv6").Output.Trim());
             Assert.Equal("0", Run("ip", "netns", "exec", slot.NamespaceName, "cat", "/proc/sys/net/ipv6/conf/all/forwarding").Output.Trim());
         }
         finally

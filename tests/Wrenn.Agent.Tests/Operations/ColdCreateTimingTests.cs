@@ -6,7 +6,7 @@ using Wrenn.Agent.Operations;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Operations;
 
 /// <summary>
 /// Every finished create logs one line with each step's duration, in the format the bench parses. With

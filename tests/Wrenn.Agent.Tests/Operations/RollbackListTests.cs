@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Operations;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Operations;
 
 public sealed class RollbackListTests
 {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Wrenn.Agent.Os;
 
-namespace Wrenn.Agent.Tests.Container;
+namespace Wrenn.Agent.Tests.Os;
 
 /// <summary>Starting a program with one of the agent's sockets as its fd 3, and nothing else of the agent's.</summary>
 public sealed class ListenSocketSpawnTests : IDisposable

@@ -5,7 +5,7 @@ using Wrenn.Agent.Rpc;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Agent.Storage;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Rpc;
 
 public sealed class ExceptionStatusTests
 {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Runtimes;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Runtimes;
 
 /// <summary>
 /// A guest can print to its console without end; the host keeps at most the cap in console.log and one

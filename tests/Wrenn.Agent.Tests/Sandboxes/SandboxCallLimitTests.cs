@@ -6,7 +6,7 @@ using Wrenn.Agent.Rpc;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Sandboxes;
 
 /// <summary>
 /// Exec and file calls in flight are limited per team and per host, so one tenant cannot take the

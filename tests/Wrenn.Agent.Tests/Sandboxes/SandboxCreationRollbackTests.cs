@@ -3,7 +3,7 @@ using Wrenn.Agent.Operations;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Sandboxes;
 
 /// <summary>Real sandboxes on this host: every creation step fails in turn, and nothing may stay behind.</summary>
 [Collection(HostCollection.Name)]

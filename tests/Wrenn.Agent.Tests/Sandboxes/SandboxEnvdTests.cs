@@ -5,7 +5,7 @@ using Wrenn.Agent.Operations;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Sandboxes;
 
 /// <summary>What the agent sets up between itself and a real sandbox's envd.</summary>
 [Collection(HostCollection.Name)]
@@ -69,7 +69,7 @@ public sealed class SandboxEnvdTests
         await using var agent = new AgentUnderTest(new NoStepFaults());
         var rpc = agent.Rpc;
         var source = Spec();
-        var created = (await rpc.CreateSandbox(Request(source), new Rpc.DirectCallContext(ct))).Sandbox;
+        var created = (await rpc.CreateSandbox(Request(source), new DirectCallContext(ct))).Sandbox;
         var sourceToken = agent.Manager.List().Single(s => s.Id == source.SandboxId).EnvdAccessToken!;
         Assert.Equal(sourceToken, created.EnvdAccessToken);
         var sourceUri = agent.Manager.List().Single(s => s.Id == source.SandboxId).EnvdUri!;
@@ -88,7 +88,7 @@ public sealed class SandboxEnvdTests
         var children = new List<Common.HostAgent.V1.SandboxInfo>();
         foreach (var child in new[] { Spec() with { Template = template }, Spec() with { Template = template } })
         {
-            children.Add((await rpc.CreateSandbox(Request(child), new Rpc.DirectCallContext(ct))).Sandbox);
+            children.Add((await rpc.CreateSandbox(Request(child), new DirectCallContext(ct))).Sandbox);
         }
 
         Assert.Equal(3, new[] { sourceToken }.Concat(children.Select(c => c.EnvdAccessToken)).Distinct().Count());
@@ -108,12 +108,12 @@ public sealed class SandboxEnvdTests
         }
 
         // Resume answers carry the token too; pause and list answers carry the version but never the token.
-        var paused = (await rpc.PauseSandbox(new Common.HostAgent.V1.PauseSandboxRequest { SandboxId = children[0].SandboxId }, new Rpc.DirectCallContext(ct))).Sandbox;
+        var paused = (await rpc.PauseSandbox(new Common.HostAgent.V1.PauseSandboxRequest { SandboxId = children[0].SandboxId }, new DirectCallContext(ct))).Sandbox;
         Assert.Equal(string.Empty, paused.EnvdAccessToken);
-        var resumed = (await rpc.ResumeSandbox(new Common.HostAgent.V1.ResumeSandboxRequest { SandboxId = children[0].SandboxId }, new Rpc.DirectCallContext(ct))).Sandbox;
+        var resumed = (await rpc.ResumeSandbox(new Common.HostAgent.V1.ResumeSandboxRequest { SandboxId = children[0].SandboxId }, new DirectCallContext(ct))).Sandbox;
         Assert.Equal(children[0].EnvdAccessToken, resumed.EnvdAccessToken);
         Assert.Equal(created.EnvdVersion, resumed.EnvdVersion);
-        var listed = await rpc.ListSandboxes(new Common.HostAgent.V1.ListSandboxesRequest(), new Rpc.DirectCallContext(ct));
+        var listed = await rpc.ListSandboxes(new Common.HostAgent.V1.ListSandboxesRequest(), new DirectCallContext(ct));
         Assert.Equal(3, listed.Sandboxes.Count);
         Assert.All(listed.Sandboxes, s => Assert.Equal((string.Empty, created.EnvdVersion), (s.EnvdAccessToken, s.EnvdVersion)));
 

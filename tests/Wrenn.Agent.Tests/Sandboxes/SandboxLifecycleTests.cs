@@ -4,7 +4,7 @@ using Wrenn.Agent.Operations;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Sandboxes;
 
 /// <summary>Pause, resume, inactivity timeout, streaming exec and files on real container sandboxes.</summary>
 [Collection(HostCollection.Name)]
@@ -129,7 +129,7 @@ public sealed class SandboxLifecycleTests
         Assert.Equal("blob.bin", Assert.Single(entries).Name);
         Assert.False((await agent.Files.MakeDirAsync(spec.SandboxId, "data", null, ct)).Created);
         await agent.Files.RemoveAsync(spec.SandboxId, "data", null, ct);
-        var missing = await Assert.ThrowsAsync<Envd.EnvdCallException>(() => agent.Files.ReadAsync(spec.SandboxId, path, null, ct));
+        var missing = await Assert.ThrowsAsync<Wrenn.Agent.Envd.EnvdCallException>(() => agent.Files.ReadAsync(spec.SandboxId, path, null, ct));
         Assert.Equal("not_found", missing.Code);
     }
 

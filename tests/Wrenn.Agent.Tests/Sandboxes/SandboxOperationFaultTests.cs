@@ -6,7 +6,7 @@ using Wrenn.Agent.Os;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Sandboxes;
 
 /// <summary>
 /// Pause, resume and destroy on real container sandboxes, with host commands failing on command: a
@@ -110,7 +110,7 @@ public sealed class SandboxOperationFaultTests
         var agent = new AgentUnderTest(new NoStepFaults(), services =>
         {
             services.Replace(ServiceDescriptor.Singleton<ICommandRunner>(runner));
-            services.Replace(ServiceDescriptor.Singleton<Runtimes.Container.IContainerFreezer>(freezer));
+            services.Replace(ServiceDescriptor.Singleton<Wrenn.Agent.Runtimes.Container.IContainerFreezer>(freezer));
         });
         return (agent, runner, freezer);
     }

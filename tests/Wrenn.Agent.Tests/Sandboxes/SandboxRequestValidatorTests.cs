@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Sandboxes;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Sandboxes;
 
 public sealed class SandboxRequestValidatorTests
 {

@@ -3,7 +3,7 @@ using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage;
 using Wrenn.Agent.Storage.Ownership;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Storage;
 
 /// <summary>The template store on a temp $WRENN_DIR with a tiny fake base image (no sandbox needed).</summary>
 public sealed class TemplateStoreTests : IDisposable

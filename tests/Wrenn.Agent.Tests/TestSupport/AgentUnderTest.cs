@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Sandboxes;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// The agent's real services (runc, ip, overlayfs, envd) on a temp $WRENN_DIR that borrows the cached
@@ -35,16 +35,16 @@ public sealed class AgentUnderTest : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         AgentHost.ConfigureServices(services, new AgentOptions { WrennDir = WrennDir, Runtime = runtime });
-        services.Configure<Network.NetworkOptions>(network => network.Nameservers = "none");
+        services.Configure<Wrenn.Agent.Network.NetworkOptions>(network => network.Nameservers = "none");
 
         // The agent's own lxcfs mount is made at the first create and kept until the agent stops, so tests
         // that compare the host before and after a sandbox would count it: only the tests of it turn it on.
-        services.Configure<Runtimes.ProcView.LxcfsOptions>(lxcfs => lxcfs.Enabled = false);
+        services.Configure<Wrenn.Agent.Runtimes.ProcView.LxcfsOptions>(lxcfs => lxcfs.Enabled = false);
         services.Replace(ServiceDescriptor.Singleton(faults));
         configure?.Invoke(services);
         _services = services.BuildServiceProvider();
         Manager = _services.GetRequiredService<SandboxManager>();
-        Runtime = _services.GetRequiredService<Runtimes.IRuntime>();
+        Runtime = _services.GetRequiredService<Wrenn.Agent.Runtimes.IRuntime>();
         Commands = _services.GetRequiredService<SandboxCommands>();
         Files = _services.GetRequiredService<SandboxFiles>();
         Reaper = _services.GetServices<IHostedService>().OfType<InactivityReaper>().Single();
@@ -64,7 +64,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
 
     public SandboxManager Manager { get; }
 
-    public Runtimes.IRuntime Runtime { get; }
+    public Wrenn.Agent.Runtimes.IRuntime Runtime { get; }
 
     /// <summary>Any of the agent's services (the warm pool, the envd client, …).</summary>
     public T Get<T>()

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Everything a control plane under test logs, kept in memory so a test can look for a line.</summary>
 public sealed class CapturedLog : ILoggerProvider

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>One category's logger of <see cref="CapturedLog"/>.</summary>
 public sealed class CapturedLogger(string category, ConcurrentQueue<string> lines) : ILogger

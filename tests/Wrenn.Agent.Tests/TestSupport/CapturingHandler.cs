@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Wrenn.Agent.Tests.Registration;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Answers every request with <paramref name="answer"/> and keeps the bodies it was sent.</summary>
 public sealed class CapturingHandler(string answer) : HttpMessageHandler

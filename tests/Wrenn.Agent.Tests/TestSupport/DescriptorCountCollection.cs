@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Tests that count this process's open descriptors run alone, so other tests' sockets and files do not change the count.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]

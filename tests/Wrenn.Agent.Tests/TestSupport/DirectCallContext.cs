@@ -1,6 +1,6 @@
 using Grpc.Core;
 
-namespace Wrenn.Agent.Tests.Rpc;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>The context of a gRPC call made straight into a service method, as a test makes it.</summary>
 public sealed class DirectCallContext(CancellationToken cancellationToken) : ServerCallContext

@@ -1,6 +1,6 @@
 using Wrenn.Agent.Operations;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Fails every operation right after the step named <paramref name="stepName"/>.</summary>
 public sealed class FailAtNamedStep(string stepName) : IStepFaults

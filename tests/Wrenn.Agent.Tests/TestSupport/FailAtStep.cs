@@ -1,6 +1,6 @@
 using Wrenn.Agent.Operations;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Fails the operation right after its <c>n</c>-th step (1-based) completed.</summary>
 public sealed class FailAtStep(int stepNumber) : IStepFaults

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Os;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// Runs host commands for real, except those the test arms a failure for: each armed failure hits the

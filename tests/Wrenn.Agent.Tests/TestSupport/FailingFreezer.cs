@@ -1,6 +1,6 @@
 using Wrenn.Agent.Runtimes.Container;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// The real cgroup freezer, except that the next freeze or thaw the test arms fails once: a freeze

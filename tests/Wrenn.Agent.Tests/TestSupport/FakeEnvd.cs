@@ -4,7 +4,7 @@ using Wrenn.Agent.Envd;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Envd.Protocol.Process;
 
-namespace Wrenn.Agent.Tests.Pool;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>An envd that accepts one token at a time, as the real one does: /init needs the current one.</summary>
 public sealed class FakeEnvd(string currentToken) : ISandboxEnvd

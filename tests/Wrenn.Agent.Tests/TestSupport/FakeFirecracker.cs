@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
-namespace Wrenn.Agent.Tests.Firecracker;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// A stand-in for Firecracker's API server on a unix socket that refuses (400 + fault_message) whatever

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// The directory through which a test and its fake firecracker processes talk: each process writes

@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// A drive as a fake firecracker process saw it in its own mount namespace, when it was configured

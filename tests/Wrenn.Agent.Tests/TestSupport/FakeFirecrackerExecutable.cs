@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Os;
 
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// A <c>firecracker</c> on PATH that is this test executable in its <see cref="FakeFirecrackerProcess"/>

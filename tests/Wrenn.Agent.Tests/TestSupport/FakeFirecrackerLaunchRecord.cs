@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>What one fake firecracker process found when it started: how it was called and where it runs.</summary>
 /// <param name="Pid">Its pid.</param>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Wrenn.Agent.Runtimes.Firecracker;
 
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// Stands in for starting firecracker (no KVM here): a contract-checking <see cref="FakeFirecracker"/>

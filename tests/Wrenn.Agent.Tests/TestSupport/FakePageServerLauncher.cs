@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Wrenn.Agent.Runtimes.Firecracker;
 using Wrenn.Agent.Snapshots.Uffd;
 
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// Stands in for <c>wrenn-agent uffd-serve</c>: listens where the runtime says (the fake Firecracker

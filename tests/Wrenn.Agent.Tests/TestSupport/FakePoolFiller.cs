@@ -3,7 +3,7 @@ using Wrenn.Agent.Pool;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests.Pool;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// A pool filler that makes sandbox objects only (no runtime, network or disk): what the pool's logic

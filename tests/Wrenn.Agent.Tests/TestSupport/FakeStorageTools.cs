@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Os;
 
-namespace Wrenn.Agent.Tests.Firecracker.Storage;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// Stand-ins for <c>dmsetup</c> and <c>losetup</c>: small shell scripts in a temp bin/ that the real

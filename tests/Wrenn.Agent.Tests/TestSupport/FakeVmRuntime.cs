@@ -1,7 +1,7 @@
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Runtimes;
 
-namespace Wrenn.Agent.Tests.Pool;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>A runtime that runs nothing and says it is a VM runtime (no host rootfs): enough for claim logic.</summary>
 public sealed class FakeVmRuntime : IRuntime

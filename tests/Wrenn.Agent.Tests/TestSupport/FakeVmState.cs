@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Firecracker;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>The fake Firecracker's microVM state, as <c>GET /</c> reports it.</summary>
 public enum FakeVmState

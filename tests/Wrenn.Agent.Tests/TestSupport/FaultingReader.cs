@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// Reads pages of a registered region on a thread of its own — never the page server's, whose faults

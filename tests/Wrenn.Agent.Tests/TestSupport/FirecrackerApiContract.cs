@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Firecracker;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// The request bodies of the Firecracker API calls the fake models, written out from Firecracker's

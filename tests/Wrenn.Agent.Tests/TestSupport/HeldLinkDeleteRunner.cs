@@ -1,6 +1,6 @@
 using Wrenn.Agent.Os;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// A command runner for network-manager tests that runs nothing: every command succeeds at once,

@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Tests that make real sandboxes on this host and compare host snapshots run one at a time.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using Google.Protobuf;
 using Wrenn.Envd.Protocol.Filesystem;
 
-namespace Wrenn.Agent.Tests.EnvdAnswers;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// An envd as a tenant may rewrite it, on a loopback port: ListDir answers with directory entries

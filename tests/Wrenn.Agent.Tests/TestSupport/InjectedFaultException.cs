@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>The failure a test injected; nothing else throws it.</summary>
 public sealed class InjectedFaultException(string message) : Exception(message);

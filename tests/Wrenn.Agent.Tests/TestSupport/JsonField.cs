@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Firecracker;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>One field of a request body as the swagger defines it.</summary>
 public sealed record JsonField(

@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Firecracker;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>The JSON shapes Firecracker's request bodies use.</summary>
 public enum JsonFieldKind

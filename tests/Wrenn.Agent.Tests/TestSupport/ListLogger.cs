@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Wrenn.Agent.Tests.Firecracker.Storage;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Keeps every log line, so tests can check that a choice was logged and why.</summary>
 public sealed class ListLogger<T> : ILogger<T>

@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Pool;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>A clock that moves only when the test says so.</summary>
 public sealed class ManualClock : TimeProvider

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// Anonymous memory of this process standing in for Firecracker's guest memory. Unmapped on dispose

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Wrenn.Common.HostAgent.V1;
 
-namespace Wrenn.Agent.Tests.Rpc;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>A host agent service that answers only GetHostMetrics, with a number the test recognises.</summary>
 public sealed class MetricsOnlyHostAgent : HostAgent.HostAgentBase

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Wrenn.Agent.Network;
 using Wrenn.Agent.Storage;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// Prepared network slots and disks for an <see cref="AgentUnderTest"/>, whose hosted services (which

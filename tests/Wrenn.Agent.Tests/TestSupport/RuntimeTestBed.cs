@@ -11,7 +11,7 @@ using Wrenn.Agent.Storage;
 using Wrenn.Agent.Storage.Cow;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// What a Firecracker runtime test stands on: a temp $WRENN_DIR with a tiny image (a real ext4 is made

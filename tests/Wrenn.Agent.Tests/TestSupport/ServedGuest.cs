@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Snapshots;
 using Wrenn.Agent.Snapshots.Uffd;
 
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// A snapshot chain on disk served through a real userfaultfd into anonymous memory of this process:

@@ -1,6 +1,6 @@
 using Wrenn.Agent.Snapshots;
 
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Guest memory as a byte array that a seeded random "guest" writes to between pauses.</summary>
 internal sealed class SimulatedGuest : IBlockSource

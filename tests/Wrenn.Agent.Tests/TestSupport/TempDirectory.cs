@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>A directory under /tmp that goes away with the test.</summary>
 internal sealed class TempDirectory : IDisposable

@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Wrenn.Common.Security;
 
-namespace Wrenn.Agent.Tests.Rpc;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Call tokens as the control plane mints them (written here from the contract in AgentCallClaims), with knobs to spoil them.</summary>
 public static class TestCallTokens

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Wrenn.Agent.Tests.Rpc;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>Certificate authorities and the certificates they issue, made for one test and written as PEM files the way an operator would.</summary>
 public static class TestCertificates

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Wrenn.Agent.Snapshots.Uffd;
 
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>What the userfaultfd tests need from libc and the agent does not: memory maps, socket pairs, sendmsg.</summary>
 internal static unsafe partial class TestLibC

@@ -1,4 +1,4 @@
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// Seeds for the randomized tests: a fresh one per run (more cases over time), or the one in

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Wrenn.Agent.Tests.Firecracker;
+namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>A plain HttpClient on a unix socket, for sending the fake bodies the typed client never would.</summary>
 public static class UnixSocketHttp

@@ -5,7 +5,7 @@ using Wrenn.Agent.Sandboxes;
 using Wrenn.Agent.Storage;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Runtimes.Container;
 
 /// <summary>
 /// Pause and resume write the cgroup freezer directly: a paused sandbox's processes really stop (a

@@ -9,7 +9,7 @@ using Wrenn.Agent.Runtimes.Container;
 using Wrenn.Agent.Storage;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Runtimes.Container;
 
 /// <summary>Container sandboxes run in a user namespace or not at all (unless told otherwise), on host mounts that honour no devices or set-id bits.</summary>
 [Collection(HostCollection.Name)]
@@ -83,7 +83,7 @@ public sealed class ContainerUserNamespaceTests
         Assert.Contains("nodev", MountOptions(OverlayRootfs.MountPoint(directory)));
     }
 
-    private static Sandboxes.CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
+    private static Wrenn.Agent.Sandboxes.CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
 
     /// <summary>The per-mount options (field 6 of /proc/self/mountinfo) of the mount at <paramref name="mountPoint"/>.</summary>
     private static IReadOnlyList<string> MountOptions(string mountPoint)

@@ -6,7 +6,7 @@ using Wrenn.Agent.Runtimes.Container;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests.Container;
+namespace Wrenn.Agent.Tests.Runtimes.Container;
 
 /// <summary>
 /// A container sandbox whose envd takes a passed listening socket gets one from the agent, made in its own network

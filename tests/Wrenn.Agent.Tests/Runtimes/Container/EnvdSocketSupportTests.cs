@@ -1,7 +1,7 @@
 using System.Text;
 using Wrenn.Agent.Runtimes.Container;
 
-namespace Wrenn.Agent.Tests.Container;
+namespace Wrenn.Agent.Tests.Runtimes.Container;
 
 /// <summary>
 /// Telling an image whose envd takes a passed listening socket from one whose envd binds its own (which would fail

@@ -1,6 +1,6 @@
 using Wrenn.Agent.Runtimes.Container;
 
-namespace Wrenn.Agent.Tests.Container;
+namespace Wrenn.Agent.Tests.Runtimes.Container;
 
 /// <summary>Which OCI runtime WRENN_OCI_RUNTIME picks, and which one a container made earlier is asked about.</summary>
 public sealed class OciRuntimeChoiceTests : IDisposable

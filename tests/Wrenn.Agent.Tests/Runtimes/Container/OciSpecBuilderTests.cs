@@ -3,7 +3,7 @@ using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Runtimes.Container;
 using Wrenn.Agent.Storage.Ownership;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Runtimes.Container;
 
 public sealed class OciSpecBuilderTests
 {

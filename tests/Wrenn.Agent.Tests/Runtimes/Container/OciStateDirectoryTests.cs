@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Runtimes.Container;
 
-namespace Wrenn.Agent.Tests.Container;
+namespace Wrenn.Agent.Tests.Runtimes.Container;
 
 /// <summary>
 /// With WRENN_OCI_STATE_DIR the OCI runtime is always asked with that --root, so agents sharing a machine keep their

@@ -8,7 +8,7 @@ using Wrenn.Agent.Runtimes.Vm;
 using Wrenn.Agent.Snapshots;
 using Wrenn.Agent.Storage.Cow;
 
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.Runtimes.Firecracker;
 
 /// <summary>
 /// The Firecracker runtime with its real launcher (<see cref="NamespacedFirecrackerLauncher"/>: setsid,

@@ -6,9 +6,8 @@ using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Runtimes.Firecracker;
 using Wrenn.Agent.Storage.Cow;
 using Wrenn.Agent.Storage.DeviceMapper;
-using Wrenn.Agent.Tests.Firecracker.Storage;
 
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.Runtimes.Firecracker;
 
 /// <summary>
 /// The Firecracker runtime over device-mapper root disks (fake dmsetup/losetup, see

@@ -13,7 +13,7 @@ using Wrenn.Agent.Storage;
 using Wrenn.Agent.Storage.Cow;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests.Firecracker.Runtime;
+namespace Wrenn.Agent.Tests.Runtimes.Firecracker;
 
 /// <summary>
 /// The Firecracker runtime against a fake Firecracker that checks every request against the documented

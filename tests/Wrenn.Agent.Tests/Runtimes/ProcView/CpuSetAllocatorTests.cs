@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Wrenn.Agent.Runtimes.Container;
 using Wrenn.Agent.Runtimes.ProcView;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Runtimes.ProcView;
 
 /// <summary>Sandboxes are spread over the host's CPUs, the least used first, counted from the live sandboxes' cpusets.</summary>
 public sealed class CpuSetAllocatorTests : IDisposable

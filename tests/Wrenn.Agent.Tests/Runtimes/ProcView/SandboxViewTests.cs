@@ -7,7 +7,7 @@ using Wrenn.Agent.Runtimes.ProcView;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Runtimes.ProcView;
 
 /// <summary>
 /// What a container sandbox sees of its own size: nproc, os.cpu_count(), /proc/cpuinfo, /proc/meminfo and

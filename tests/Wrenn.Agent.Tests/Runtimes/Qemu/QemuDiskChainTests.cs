@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Wrenn.Agent.Runtimes.Qemu;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Runtimes.Qemu;
 
 /// <summary>
 /// The disk chain QEMU is handed open files for, read from real qcow2 files made with qemu-img. A

@@ -8,7 +8,7 @@ using Wrenn.Agent.Runtimes.Qemu;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Common.Ids;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Runtimes.Qemu;
 
 /// <summary>
 /// The QEMU runtime end to end on this machine: a real microVM under software emulation (no KVM here)

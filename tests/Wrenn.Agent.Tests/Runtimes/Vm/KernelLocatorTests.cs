@@ -1,6 +1,6 @@
 using Wrenn.Agent.Runtimes.Vm;
 
-namespace Wrenn.Agent.Tests;
+namespace Wrenn.Agent.Tests.Runtimes.Vm;
 
 public sealed class KernelLocatorTests : IDisposable
 {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Snapshots;
 using Wrenn.Agent.Snapshots.Uffd;
 
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.Snapshots.Uffd;
 
 /// <summary>
 /// What `wrenn-agent uffd-serve` does for a restored Firecracker VM, with this test process playing

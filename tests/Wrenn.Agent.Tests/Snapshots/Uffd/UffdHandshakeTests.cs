@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Snapshots;
 using Wrenn.Agent.Snapshots.Uffd;
 
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.Snapshots.Uffd;
 
 /// <summary>Firecracker's side of the handshake played over a real socket pair: JSON regions plus a userfaultfd as SCM_RIGHTS.</summary>
 [Collection(DescriptorCountCollection.Name)]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Snapshots;
 using Wrenn.Agent.Snapshots.Uffd;
 
-namespace Wrenn.Agent.Tests.Snapshots;
+namespace Wrenn.Agent.Tests.Snapshots.Uffd;
 
 /// <summary>The page server against a real userfaultfd in this process: every page it fills must be the snapshot's.</summary>
 public sealed class UffdPageServerTests

@@ -7,7 +7,7 @@ using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage.Cow;
 using Wrenn.Agent.Storage.DeviceMapper;
 
-namespace Wrenn.Agent.Tests.Firecracker.Storage;
+namespace Wrenn.Agent.Tests.Storage.Cow;
 
 /// <summary>Choosing between device-mapper and file copies, and the copies themselves (real cp on real files).</summary>
 public sealed class RootfsCowFallbackTests : IDisposable

@@ -6,7 +6,7 @@ using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage.Cow;
 using Wrenn.Agent.Storage.DeviceMapper;
 
-namespace Wrenn.Agent.Tests.Firecracker.Storage;
+namespace Wrenn.Agent.Tests.Storage.DeviceMapper;
 
 /// <summary>
 /// Device-mapper root disks through the real process runner and fake dmsetup/losetup: the exact

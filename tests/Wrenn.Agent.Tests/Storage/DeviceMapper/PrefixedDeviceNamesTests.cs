@@ -1,6 +1,6 @@
 using Wrenn.Agent.Storage.DeviceMapper;
 
-namespace Wrenn.Agent.Tests.Storage;
+namespace Wrenn.Agent.Tests.Storage.DeviceMapper;
 
 /// <summary>
 /// An agent's start removes the device-mapper devices under its prefix that no sandbox of its own holds; a device of

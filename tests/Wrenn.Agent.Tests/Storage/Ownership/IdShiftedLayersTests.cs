@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage.Ownership;
 
-namespace Wrenn.Agent.Tests.Storage;
+namespace Wrenn.Agent.Tests.Storage.Ownership;
 
 /// <summary>Shifted copies of real layer directories on the host's filesystem (the tests run as root).</summary>
 public sealed class IdShiftedLayersTests : IDisposable

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 
-namespace Wrenn.Agent.Tests.Firecracker;
+namespace Wrenn.Agent.Tests.Runtimes.Firecracker.Api;
 
 /// <summary>
 /// The fake itself, with hand-written requests: it must refuse what Firecracker refuses, or the client

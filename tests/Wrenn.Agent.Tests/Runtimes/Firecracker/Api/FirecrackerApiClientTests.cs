@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Runtimes.Firecracker.Api;
 
-namespace Wrenn.Agent.Tests.Firecracker;
+namespace Wrenn.Agent.Tests.Runtimes.Firecracker.Api;
 
 /// <summary>The Firecracker API client against <see cref="FakeFirecracker"/>: what it sends is what the API accepts, and refusals come back typed.</summary>
 public sealed class FirecrackerApiClientTests : IAsyncLifetime

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Wrenn.Agent.Runtimes.Firecracker.Api;
 
-namespace Wrenn.Agent.Tests.Firecracker;
+namespace Wrenn.Agent.Tests.Runtimes.Firecracker.Api;
 
 /// <summary>The client's request bodies byte for byte, and each checked against the swagger shapes.</summary>
 public sealed class FirecrackerJsonTests
