@@ -14,6 +14,8 @@ public sealed partial class TestLayoutTests
     [Theory]
     [InlineData("Wrenn.Common")]
     [InlineData("Wrenn.Envd")]
+    [InlineData("Wrenn.Agent")]
+    [InlineData("Wrenn.ControlPlane")]
     [InlineData("Wrenn.Cli")]
     public void Every_test_file_is_in_a_folder_that_exists_in_the_src_project_it_tests(string project)
     {
@@ -37,6 +39,8 @@ public sealed partial class TestLayoutTests
     [Theory]
     [InlineData("Wrenn.Common")]
     [InlineData("Wrenn.Envd")]
+    [InlineData("Wrenn.Agent")]
+    [InlineData("Wrenn.ControlPlane")]
     [InlineData("Wrenn.Cli")]
     public void Every_test_file_namespace_follows_its_folder(string project)
     {
