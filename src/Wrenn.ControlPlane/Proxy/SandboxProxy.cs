@@ -106,7 +106,7 @@ public sealed class SandboxProxy(
 
         // The sandbox may have gone (or been paused) since it was looked up: ask again next time.
         upstreams.Forget(route.SandboxId);
-        logger.LogDebug("Proxy to {SandboxId} port {Port} failed: {Error}", route.SandboxId, route.Port, error);
+        logger.ForwardFailed(route.SandboxId, route.Port, error);
         // Errors on the client's side (it went away, its body broke off) are not the sandbox's to answer for.
         if (!context.Response.HasStarted && error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.UpgradeRequestCanceled))
         {

@@ -32,7 +32,7 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
         var answer = await gateway.ListSandboxesAsync(host, cancellationToken).ConfigureAwait(false);
         if (!answer.Succeeded)
         {
-            logger.LogWarning("Host {HostId} at {Address} did not list its sandboxes: {Message}", host.Id, host.Address, answer.Error.Message);
+            logger.HostDidNotList(host.Id, host.Address, answer.Error.Message);
             return null;
         }
 
@@ -57,14 +57,14 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
                     continue;
                 }
 
-                logger.LogWarning("Sandbox {SandboxId} is {State} in the database but gone from host {HostId}; now stopped", sandbox.Id, sandbox.State, host.Id);
+                logger.SandboxGone(sandbox.Id, sandbox.State, host.Id);
                 sandbox.State = SandboxStates.Stopped;
                 sandbox.StoppedAt = clock.GetUtcNow().UtcDateTime;
                 changed.Add(sandbox.Id);
             }
             else if (sandbox.State == SandboxStates.Running && autoPaused.Contains(sandbox.Id) && info.State == Agent.SandboxState.Paused)
             {
-                logger.LogInformation("Sandbox {SandboxId} was paused by its host for inactivity", sandbox.Id);
+                logger.SandboxAutoPaused(sandbox.Id);
                 sandbox.State = SandboxStates.Paused;
                 changed.Add(sandbox.Id);
             }
@@ -109,11 +109,11 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
 
         if (state == SandboxStates.Stopped)
         {
-            logger.LogWarning("Sandbox {SandboxId} was lost and its host {HostId} came back without it; now stopped", sandbox.Id, host.Id);
+            logger.LostSandboxGone(sandbox.Id, host.Id);
         }
         else
         {
-            logger.LogInformation("Sandbox {SandboxId} survived the silence of host {HostId}; {State} again", sandbox.Id, host.Id, state);
+            logger.LostSandboxBack(sandbox.Id, host.Id, state);
         }
 
         return true;
@@ -159,11 +159,11 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
             var destroyed = await gateway.DestroySandboxAsync(host, id, cancellationToken).ConfigureAwait(false);
             if (destroyed.Succeeded || destroyed.Error.Kind == SandboxErrorKind.NotFound)
             {
-                logger.LogWarning("Destroyed sandbox {SandboxId} on host {HostId}: {Why}", id, host.Id, why);
+                logger.UnwantedDestroyed(id, host.Id, why);
             }
             else
             {
-                logger.LogWarning("Could not destroy sandbox {SandboxId} on host {HostId} ({Why}): {Message}; trying again next pass", id, host.Id, why, destroyed.Error.Message);
+                logger.UnwantedNotDestroyed(id, host.Id, why, destroyed.Error.Message);
             }
         }
     }

@@ -42,11 +42,11 @@ public sealed class SandboxEndTimes(WrennDbContext db, HostLiveness liveness, Sa
             if (error is null)
             {
                 done++;
-                logger.LogInformation("Sandbox {SandboxId} reached its end time; {Action}", sandbox.Id, sandbox.AutoPause ? "paused" : "killed");
+                logger.EndTimeReached(sandbox.Id, sandbox.AutoPause ? "paused" : "killed");
             }
             else
             {
-                logger.LogWarning("Sandbox {SandboxId} reached its end time but could not be {Action}: {Message}", sandbox.Id, sandbox.AutoPause ? "paused" : "killed", error.Message);
+                logger.EndTimeActionFailed(sandbox.Id, sandbox.AutoPause ? "paused" : "killed", error.Message);
             }
         }
 

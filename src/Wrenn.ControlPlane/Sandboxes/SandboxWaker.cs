@@ -80,11 +80,11 @@ public sealed class SandboxWaker(IServiceScopeFactory scopes, ILogger<SandboxWak
             : SandboxResult<SandboxDetails>.Fail(onHost.Error);
         if (!resumed.Succeeded)
         {
-            logger.LogWarning("Auto-resuming {SandboxId} failed: {Kind} {Message}", sandboxId, resumed.Error.Kind, resumed.Error.Message);
+            logger.AutoResumeFailed(sandboxId, resumed.Error.Kind, resumed.Error.Message);
             return new SandboxWakeResult(SandboxWakeOutcome.Unavailable, sandbox, $"sandbox {sandboxId} could not be resumed: {resumed.Error.Message}") { ErrorKind = resumed.Error.Kind };
         }
 
-        logger.LogInformation("Sandbox {SandboxId} resumed on use (auto-resume)", sandboxId);
+        logger.AutoResumed(sandboxId);
         return new SandboxWakeResult(SandboxWakeOutcome.Resumed, sandbox);
     }
 }

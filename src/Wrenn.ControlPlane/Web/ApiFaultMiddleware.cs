@@ -34,12 +34,12 @@ public sealed class ApiFaultMiddleware(RequestDelegate next, ILogger<ApiFaultMid
             var errorId = "err-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
             if (kind == DatabaseFaultKind.None)
             {
-                logger.LogError(ex, "{Method} {Path} failed, error id {ErrorId}", context.Request.Method, context.Request.Path, errorId);
+                logger.RequestFailed(ex, context.Request.Method, context.Request.Path, errorId);
             }
             else
             {
                 // Expected while the database is away: one line, no stack trace.
-                logger.LogWarning("{Method} {Path}: database {Fault} ({Message}), error id {ErrorId}", context.Request.Method, context.Request.Path, kind, ex.GetBaseException().Message, errorId);
+                logger.DatabaseFault(context.Request.Method, context.Request.Path, kind, ex.GetBaseException().Message, errorId);
             }
 
             if (context.Response.HasStarted)
