@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Wrenn.ControlPlane.Sandboxes;
 using Yarp.ReverseProxy.Forwarder;
+using Wrenn.Telemetry;
 
 namespace Wrenn.ControlPlane.Proxy;
 
@@ -56,6 +57,8 @@ public sealed class SandboxProxy(
             return;
         }
 
+        // The proxy's listener is not routed through the API's SandboxLogScopeMiddleware: the sandbox is in the host name.
+        using var scope = logger.BeginScope(new SandboxLogScope(route.SandboxId));
         if (EnvdInternalPaths.IsInternal(route.Port, context.Request.Path))
         {
             await ProxyErrors.WriteAsync(context, StatusCodes.Status403Forbidden, $"{context.Request.Path} is envd's own endpoint for the host agent; it is not reachable from outside", route).ConfigureAwait(false);

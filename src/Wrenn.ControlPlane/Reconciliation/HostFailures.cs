@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.Telemetry;
 
 namespace Wrenn.ControlPlane.Reconciliation;
 
@@ -36,6 +37,7 @@ public sealed class HostFailures(WrennDbContext db, HostLiveness liveness, ILogg
             var stranded = await db.Sandboxes.AsNoTracking().Where(s => s.HostId == host.Id && Stranded.Contains(s.State)).Select(s => new { s.Id, s.State }).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var sandbox in stranded)
             {
+                using var scope = logger.BeginScope(new SandboxLogScope(sandbox.Id));
                 // Only from the state just read: a kill that stopped it meanwhile stays stopped.
                 if (await db.Sandboxes.Where(s => s.Id == sandbox.Id && s.State == sandbox.State)
                         .ExecuteUpdateAsync(set => set.SetProperty(s => s.State, SandboxStates.Lost), cancellationToken).ConfigureAwait(false) > 0)

@@ -4,6 +4,7 @@ using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Sandboxes;
 using Agent = Wrenn.Common.HostAgent.V1;
+using Wrenn.Telemetry;
 
 namespace Wrenn.ControlPlane.Reconciliation;
 
@@ -43,6 +44,7 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
         var changed = new List<string>();
         foreach (var sandbox in known)
         {
+            using var scope = logger.BeginScope(new SandboxLogScope(sandbox.Id));
             if (sandbox.State == SandboxStates.Lost)
             {
                 if (await ReturnAsync(sandbox, onHost.GetValueOrDefault(sandbox.Id), host, cancellationToken).ConfigureAwait(false))
@@ -156,6 +158,7 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
                 continue;
             }
 
+            using var scope = logger.BeginScope(new SandboxLogScope(id));
             var destroyed = await gateway.DestroySandboxAsync(host, id, cancellationToken).ConfigureAwait(false);
             if (destroyed.Succeeded || destroyed.Error.Kind == SandboxErrorKind.NotFound)
             {

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.Telemetry;
 
 namespace Wrenn.ControlPlane.Sandboxes;
 
@@ -35,6 +36,7 @@ public sealed class SandboxEndTimes(WrennDbContext db, HostLiveness liveness, Sa
                 continue;
             }
 
+            using var scope = logger.BeginScope(new SandboxLogScope(sandbox.Id));
             var reason = $"end time {sandbox.EndAt:O} reached";
             var error = sandbox.AutoPause
                 ? (await pauser.PauseAsync(sandbox, host, null, reason, cancellationToken).ConfigureAwait(false)).Error
