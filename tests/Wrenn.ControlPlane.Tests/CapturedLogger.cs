@@ -4,12 +4,12 @@ using Microsoft.Extensions.Logging;
 namespace Wrenn.ControlPlane.Tests;
 
 /// <summary>One category's logger of <see cref="CapturedLog"/>.</summary>
-public sealed class CapturedLogger(string category, ConcurrentQueue<string> lines, ConcurrentQueue<CapturedEntry> entries, Func<IExternalScopeProvider> scopes) : ILogger
+public sealed class CapturedLogger(string category, ConcurrentQueue<string> lines, ConcurrentQueue<CapturedEntry> entries, Func<IExternalScopeProvider> scopes, LogLevel minimum = LogLevel.Information) : ILogger
 {
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => scopes().Push(state);
 
-    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+    public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= minimum;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
