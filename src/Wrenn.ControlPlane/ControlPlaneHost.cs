@@ -101,7 +101,7 @@ public static class ControlPlaneHost
         {
             // First: the proxy's port never reaches the API's middleware or routes.
             app.UseSandboxProxy(proxyListen);
-            app.Logger.LogInformation("Sandbox proxy listening on {Listen} ({Scheme}) for *.{Domain}, upstream {Upstream}", proxyListen, proxyCertificate is null ? "http" : "https", options.Proxy.Domain, options.Proxy.Upstream);
+            app.Logger.ProxyListening(proxyListen.ToString(), proxyCertificate is null ? "http" : "https", options.Proxy.Domain, options.Proxy.Upstream);
         }
 
         if (forwarded is not null)
@@ -118,7 +118,7 @@ public static class ControlPlaneHost
         MapRoutes(app);
         app.MapE2bApi();
         Dashboard.DashboardEndpoints.MapDashboard(app);
-        app.Logger.LogInformation("wrenn-cp listening on {Listen} ({Scheme}), state in {WrennDir}", listen, certificate is null ? "http" : "https", options.WrennDir);
+        app.Logger.Listening(listen.ToString(), certificate is null ? "http" : "https", options.WrennDir);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }

@@ -52,7 +52,7 @@ using (services)
     ];
     var logger = loggers.CreateLogger("envd");
     EnvdHost.Run(kestrel, routes, services, background, () =>
-        logger.LogInformation("envd {Version} (Wrenn build {Build}) listening on {Url}", EnvdVersion.Current, EnvdVersion.Build, options.ListenDescriptor is { } fd ? $"the passed socket (fd {fd})" : options.ListenUrl));
+        logger.Listening(EnvdVersion.Current, EnvdVersion.Build, options.ListenDescriptor is { } fd ? $"the passed socket (fd {fd})" : options.ListenUrl));
 }
 
 return 0;

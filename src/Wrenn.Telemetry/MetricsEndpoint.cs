@@ -12,7 +12,7 @@ namespace Wrenn.Telemetry;
 /// loopback only, and the agent's gRPC port speaks HTTP/2 alone where scrapers speak HTTP/1.1.
 /// A port that is taken is logged and the process runs on without metrics: they are not worth refusing service.
 /// </summary>
-internal sealed partial class MetricsEndpoint(TelemetryOptions options, MeterProvider meterProvider, ILogger<MetricsEndpoint> logger) : IHostedService, IAsyncDisposable
+internal sealed class MetricsEndpoint(TelemetryOptions options, MeterProvider meterProvider, ILogger<MetricsEndpoint> logger) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -28,11 +28,11 @@ internal sealed partial class MetricsEndpoint(TelemetryOptions options, MeterPro
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             _app = app;
-            LogServing(logger, listen.ToLocalUrl(), options.MetricsVariable);
+            logger.MetricsServing(listen.ToLocalUrl(), options.MetricsVariable);
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
-            LogCannotListen(logger, listen, ex.Message, options.MetricsVariable);
+            logger.MetricsCannotListen(listen, ex.Message, options.MetricsVariable);
             await app.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -53,10 +53,4 @@ internal sealed partial class MetricsEndpoint(TelemetryOptions options, MeterPro
             _app = null;
         }
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Prometheus metrics on {Url}/metrics ({Variable})")]
-    private static partial void LogServing(ILogger logger, string url, string variable);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "No /metrics: cannot listen on {Listen} ({Reason}); set {Variable} to a free address or off")]
-    private static partial void LogCannotListen(ILogger logger, Wrenn.Common.Configuration.ListenAddress listen, string reason, string variable);
 }

@@ -228,8 +228,7 @@ public static class HostsApi
 
         if (body.Address is { } address && NormalizeAddress(address) != host.Address)
         {
-            loggers.CreateLogger(typeof(HostsApi).FullName!).LogWarning(
-                "Host {HostId} says it listens at {Claimed}, not at its registered {Registered}; ignored (only a new registration moves a host)", hostId, address, host.Address);
+            loggers.CreateLogger(typeof(HostsApi).FullName!).HostAddressIgnored(hostId, address, host.Address);
         }
 
         ApplySpecs(host, body.Specs);

@@ -31,12 +31,11 @@ public sealed class DatabaseAuditLog(IServiceScopeFactory scopes, TimeProvider c
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Audit entry {Action} by {UserId}/{ApiKeyId} on {TargetId} from {Address} could not be written", entry.Action, entry.ActorUserId, entry.ActorApiKeyId, entry.TargetId, entry.Address);
+            logger.EntryNotWritten(ex, entry.Action, entry.ActorUserId, entry.ActorApiKeyId, entry.TargetId, entry.Address);
             throw;
         }
 
-        logger.LogInformation(
-            "Audit {Action} team {TeamId} by {UserId}/{ApiKeyId} on {TargetId} from {Address}",
+        logger.Entry(
             entry.Action,
             entry.TeamId,
             entry.ActorUserId,

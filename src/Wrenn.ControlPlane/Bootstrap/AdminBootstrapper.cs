@@ -57,8 +57,7 @@ public sealed class AdminBootstrapper(
         // The file first: a key that exists only as a hash in the database would be lost for good.
         await new BootstrapCredentials(AdminEmail, password, team.Id, apiKey).WriteAsync(options.Value.WrennDir, cancellationToken).ConfigureAwait(false);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        logger.LogWarning(
-            "First start: created admin {Email}, team {TeamId} and an API key; they are in {Path} (readable by root only)",
+        logger.AdminCreated(
             AdminEmail,
             team.Id,
             BootstrapCredentials.PathIn(options.Value.WrennDir));
@@ -92,8 +91,7 @@ public sealed class AdminBootstrapper(
             if (await db.Teams.AnyAsync(t => t.Id == kept.TeamId, cancellationToken).ConfigureAwait(false))
             {
                 await kept.WriteAsync(wrennDir, cancellationToken).ConfigureAwait(false);
-                logger.LogWarning(
-                    "{Path} belonged to another database; put back this database's admin credentials (team {TeamId}) from {Kept}",
+                logger.CredentialsRestored(
                     BootstrapCredentials.PathIn(wrennDir),
                     kept.TeamId,
                     BootstrapCredentials.KeptPathIn(wrennDir, kept.TeamId));
@@ -103,8 +101,7 @@ public sealed class AdminBootstrapper(
 
         if (current is not null)
         {
-            logger.LogWarning(
-                "{Path} belongs to another database and no copy for this one is kept in {WrennDir}: its admin login and API key do not work here",
+            logger.CredentialsOfAnotherDatabase(
                 BootstrapCredentials.PathIn(wrennDir),
                 wrennDir);
         }

@@ -39,7 +39,7 @@ public static class AgentErrorMapping
     private static SandboxError Hidden(RpcException exception, ILogger logger, SandboxErrorKind kind, string summary)
     {
         var errorId = "err-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        logger.LogError("Agent call failed ({Status}), error id {ErrorId}: {Detail}", exception.StatusCode, errorId, exception.Status.Detail);
+        logger.AgentCallFailed(exception.StatusCode, errorId, exception.Status.Detail);
         return new(kind, $"{summary} (error id {errorId}; the operator finds the details in the control plane log)");
     }
 }

@@ -20,7 +20,7 @@ public sealed class AgentGateway(AgentClientPool agents, IOptions<ControlPlaneOp
         }
         catch (RpcException ex)
         {
-            logger.LogWarning("Creating {SandboxId} on {HostId} failed: {Status}", request.SandboxId, host.Id, ex.Status);
+            logger.CreateFailed(request.SandboxId, host.Id, ex.Status);
             if (AgentErrorMapping.OutcomeUnknown(ex))
             {
                 // The agent may have finished after we stopped listening; make sure nothing stays behind.
@@ -155,7 +155,7 @@ public sealed class AgentGateway(AgentClientPool agents, IOptions<ControlPlaneOp
         }
         catch (RpcException ex)
         {
-            logger.LogWarning("The {What} {Id} may be left on host {HostId}: {Status}", what, id, host.Id, ex.Status);
+            logger.MayBeLeft(what, id, host.Id, ex.Status);
         }
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Wrenn.ControlPlane.Sandboxes;
 using Yarp.ReverseProxy.Forwarder;
+using Wrenn.Telemetry;
 
 namespace Wrenn.ControlPlane.Proxy;
 
@@ -56,6 +57,8 @@ public sealed class SandboxProxy(
             return;
         }
 
+        // The proxy's listener is not routed through the API's SandboxLogScopeMiddleware: the sandbox is in the host name.
+        using var scope = logger.BeginScope(new SandboxLogScope(route.SandboxId));
         if (EnvdInternalPaths.IsInternal(route.Port, context.Request.Path))
         {
             await ProxyErrors.WriteAsync(context, StatusCodes.Status403Forbidden, $"{context.Request.Path} is envd's own endpoint for the host agent; it is not reachable from outside", route).ConfigureAwait(false);
@@ -106,7 +109,7 @@ public sealed class SandboxProxy(
 
         // The sandbox may have gone (or been paused) since it was looked up: ask again next time.
         upstreams.Forget(route.SandboxId);
-        logger.LogDebug("Proxy to {SandboxId} port {Port} failed: {Error}", route.SandboxId, route.Port, error);
+        logger.ForwardFailed(route.SandboxId, route.Port, error);
         // Errors on the client's side (it went away, its body broke off) are not the sandbox's to answer for.
         if (!context.Response.HasStarted && error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.UpgradeRequestCanceled))
         {

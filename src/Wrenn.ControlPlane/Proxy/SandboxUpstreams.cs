@@ -136,7 +136,7 @@ public sealed class SandboxUpstreams(
         var listed = await agents.ListSandboxesAsync(host, cancellationToken).ConfigureAwait(false);
         if (!listed.Succeeded)
         {
-            logger.LogWarning("Proxy could not ask host {HostId} where sandbox {SandboxId} is: {Error}", host.Id, sandboxId, listed.Error.Message);
+            logger.HostDidNotList(host.Id, sandboxId, listed.Error.Message);
             return UpstreamLookup.Unreachable("the sandbox's host does not answer");
         }
 

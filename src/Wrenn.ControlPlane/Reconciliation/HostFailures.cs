@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.Telemetry;
 
 namespace Wrenn.ControlPlane.Reconciliation;
 
@@ -30,17 +31,18 @@ public sealed class HostFailures(WrennDbContext db, HostLiveness liveness, ILogg
                 && await db.Hosts.Where(h => h.Id == host.Id && h.State == HostEntity.ReadyState && (h.LastSeenAt == null || h.LastSeenAt < since))
                     .ExecuteUpdateAsync(set => set.SetProperty(h => h.State, HostEntity.UnreachableState), cancellationToken).ConfigureAwait(false) > 0)
             {
-                logger.LogWarning("Host {HostId} at {Address} silent since {LastSeenAt:O} (more than {Silence}); unreachable", host.Id, host.Address, host.LastSeenAt, liveness.Silence);
+                logger.HostUnreachable(host.Id, host.Address, host.LastSeenAt, liveness.Silence);
             }
 
             var stranded = await db.Sandboxes.AsNoTracking().Where(s => s.HostId == host.Id && Stranded.Contains(s.State)).Select(s => new { s.Id, s.State }).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var sandbox in stranded)
             {
+                using var scope = logger.BeginScope(new SandboxLogScope(sandbox.Id));
                 // Only from the state just read: a kill that stopped it meanwhile stays stopped.
                 if (await db.Sandboxes.Where(s => s.Id == sandbox.Id && s.State == sandbox.State)
                         .ExecuteUpdateAsync(set => set.SetProperty(s => s.State, SandboxStates.Lost), cancellationToken).ConfigureAwait(false) > 0)
                 {
-                    logger.LogWarning("Sandbox {SandboxId} was {State} on host {HostId}, which stopped answering; now lost", sandbox.Id, sandbox.State, host.Id);
+                    logger.SandboxLost(sandbox.Id, sandbox.State, host.Id);
                     lost.Add(sandbox.Id);
                 }
             }

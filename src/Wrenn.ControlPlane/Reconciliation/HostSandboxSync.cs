@@ -4,6 +4,7 @@ using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
 using Wrenn.ControlPlane.Sandboxes;
 using Agent = Wrenn.Common.HostAgent.V1;
+using Wrenn.Telemetry;
 
 namespace Wrenn.ControlPlane.Reconciliation;
 
@@ -32,7 +33,7 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
         var answer = await gateway.ListSandboxesAsync(host, cancellationToken).ConfigureAwait(false);
         if (!answer.Succeeded)
         {
-            logger.LogWarning("Host {HostId} at {Address} did not list its sandboxes: {Message}", host.Id, host.Address, answer.Error.Message);
+            logger.HostDidNotList(host.Id, host.Address, answer.Error.Message);
             return null;
         }
 
@@ -43,6 +44,7 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
         var changed = new List<string>();
         foreach (var sandbox in known)
         {
+            using var scope = logger.BeginScope(new SandboxLogScope(sandbox.Id));
             if (sandbox.State == SandboxStates.Lost)
             {
                 if (await ReturnAsync(sandbox, onHost.GetValueOrDefault(sandbox.Id), host, cancellationToken).ConfigureAwait(false))
@@ -57,14 +59,14 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
                     continue;
                 }
 
-                logger.LogWarning("Sandbox {SandboxId} is {State} in the database but gone from host {HostId}; now stopped", sandbox.Id, sandbox.State, host.Id);
+                logger.SandboxGone(sandbox.Id, sandbox.State, host.Id);
                 sandbox.State = SandboxStates.Stopped;
                 sandbox.StoppedAt = clock.GetUtcNow().UtcDateTime;
                 changed.Add(sandbox.Id);
             }
             else if (sandbox.State == SandboxStates.Running && autoPaused.Contains(sandbox.Id) && info.State == Agent.SandboxState.Paused)
             {
-                logger.LogInformation("Sandbox {SandboxId} was paused by its host for inactivity", sandbox.Id);
+                logger.SandboxAutoPaused(sandbox.Id);
                 sandbox.State = SandboxStates.Paused;
                 changed.Add(sandbox.Id);
             }
@@ -109,11 +111,11 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
 
         if (state == SandboxStates.Stopped)
         {
-            logger.LogWarning("Sandbox {SandboxId} was lost and its host {HostId} came back without it; now stopped", sandbox.Id, host.Id);
+            logger.LostSandboxGone(sandbox.Id, host.Id);
         }
         else
         {
-            logger.LogInformation("Sandbox {SandboxId} survived the silence of host {HostId}; {State} again", sandbox.Id, host.Id, state);
+            logger.LostSandboxBack(sandbox.Id, host.Id, state);
         }
 
         return true;
@@ -156,14 +158,15 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
                 continue;
             }
 
+            using var scope = logger.BeginScope(new SandboxLogScope(id));
             var destroyed = await gateway.DestroySandboxAsync(host, id, cancellationToken).ConfigureAwait(false);
             if (destroyed.Succeeded || destroyed.Error.Kind == SandboxErrorKind.NotFound)
             {
-                logger.LogWarning("Destroyed sandbox {SandboxId} on host {HostId}: {Why}", id, host.Id, why);
+                logger.UnwantedDestroyed(id, host.Id, why);
             }
             else
             {
-                logger.LogWarning("Could not destroy sandbox {SandboxId} on host {HostId} ({Why}): {Message}; trying again next pass", id, host.Id, why, destroyed.Error.Message);
+                logger.UnwantedNotDestroyed(id, host.Id, why, destroyed.Error.Message);
             }
         }
     }

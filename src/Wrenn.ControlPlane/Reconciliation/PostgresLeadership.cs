@@ -36,14 +36,14 @@ public sealed class PostgresLeadership(string connectionString, ILogger<Postgres
             _held = (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             if (_held)
             {
-                logger.LogInformation("This replica now leads reconciliation");
+                logger.Leading();
             }
 
             return _held;
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {
-            logger.LogWarning(ex, "Leadership check failed; not leading until the database answers");
+            logger.LeadershipCheckFailed(ex);
             await ResetAsync().ConfigureAwait(false);
             return false;
         }

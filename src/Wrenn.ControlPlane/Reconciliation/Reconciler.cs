@@ -70,7 +70,7 @@ public sealed class Reconciler(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogError(ex, "Reconciliation pass failed");
+                logger.PassFailed(ex);
             }
         }
     }

@@ -42,7 +42,7 @@ public sealed class SandboxActivity(IServiceScopeFactory scopes, IAgentGateway g
             var pinged = await gateway.PingSandboxAsync(onHost.Value.Host, sandboxId, cancellationToken).ConfigureAwait(false);
             if (!pinged.Succeeded)
             {
-                logger.LogDebug("Ping of {SandboxId} for activity failed: {Message}", sandboxId, pinged.Error.Message);
+                logger.ActivityPingFailed(sandboxId, pinged.Error.Message);
             }
         }
     }

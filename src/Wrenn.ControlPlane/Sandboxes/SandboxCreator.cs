@@ -2,6 +2,7 @@ using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.Telemetry;
 using Agent = Wrenn.Common.HostAgent.V1;
 
 namespace Wrenn.ControlPlane.Sandboxes;
@@ -10,7 +11,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// Creates a sandbox: placed and admitted, created by its host, then running. A create that fails at
 /// any step leaves nothing behind: the row goes, and the gateway destroys what the host may have made.
 /// </summary>
-public sealed class SandboxCreator(SandboxPlacement placement, IAgentGateway gateway, WrennDbContext db, IAuditLog audit, ISandboxActivity activity, TimeProvider clock)
+public sealed class SandboxCreator(SandboxPlacement placement, IAgentGateway gateway, WrennDbContext db, IAuditLog audit, ISandboxActivity activity, TimeProvider clock, ILogger<SandboxCreator> logger)
 {
     public async Task<SandboxResult<SandboxDetails>> CreateAsync(SandboxCaller caller, CreateSandboxCommand command, CancellationToken cancellationToken)
     {
@@ -26,6 +27,10 @@ public sealed class SandboxCreator(SandboxPlacement placement, IAgentGateway gat
         }
 
         var (sandbox, host, template) = placed.Value;
+
+        // The id is made here, so a create's request (POST /v1/sandboxes) has no scope of it yet: the host's
+        // answer, a failure and its undo are logged with it from now on.
+        using var scope = logger.BeginScope(new SandboxLogScope(sandbox.Id));
         var request = new Agent.CreateSandboxRequest
         {
             SandboxId = sandbox.Id,

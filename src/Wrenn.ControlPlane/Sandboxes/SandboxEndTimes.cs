@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Hosts;
+using Wrenn.Telemetry;
 
 namespace Wrenn.ControlPlane.Sandboxes;
 
@@ -35,6 +36,7 @@ public sealed class SandboxEndTimes(WrennDbContext db, HostLiveness liveness, Sa
                 continue;
             }
 
+            using var scope = logger.BeginScope(new SandboxLogScope(sandbox.Id));
             var reason = $"end time {sandbox.EndAt:O} reached";
             var error = sandbox.AutoPause
                 ? (await pauser.PauseAsync(sandbox, host, null, reason, cancellationToken).ConfigureAwait(false)).Error
@@ -42,11 +44,11 @@ public sealed class SandboxEndTimes(WrennDbContext db, HostLiveness liveness, Sa
             if (error is null)
             {
                 done++;
-                logger.LogInformation("Sandbox {SandboxId} reached its end time; {Action}", sandbox.Id, sandbox.AutoPause ? "paused" : "killed");
+                logger.EndTimeReached(sandbox.Id, sandbox.AutoPause ? "paused" : "killed");
             }
             else
             {
-                logger.LogWarning("Sandbox {SandboxId} reached its end time but could not be {Action}: {Message}", sandbox.Id, sandbox.AutoPause ? "paused" : "killed", error.Message);
+                logger.EndTimeActionFailed(sandbox.Id, sandbox.AutoPause ? "paused" : "killed", error.Message);
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Wrenn.ControlPlane.Data.Entities;
+using Wrenn.Telemetry;
 
 namespace Wrenn.ControlPlane.Sandboxes;
 
@@ -61,6 +62,8 @@ public sealed class SandboxWaker(IServiceScopeFactory scopes, ILogger<SandboxWak
 
     private async Task<SandboxWakeResult> ResumeAsync(string sandboxId)
     {
+        // Its own scope: a flight may be joined by callers of other requests, or by the proxy's.
+        using var logScope = logger.BeginScope(new SandboxLogScope(sandboxId));
         await using var scope = scopes.CreateAsyncScope();
         var lookup = scope.ServiceProvider.GetRequiredService<SandboxLookup>();
 
@@ -80,11 +83,11 @@ public sealed class SandboxWaker(IServiceScopeFactory scopes, ILogger<SandboxWak
             : SandboxResult<SandboxDetails>.Fail(onHost.Error);
         if (!resumed.Succeeded)
         {
-            logger.LogWarning("Auto-resuming {SandboxId} failed: {Kind} {Message}", sandboxId, resumed.Error.Kind, resumed.Error.Message);
+            logger.AutoResumeFailed(sandboxId, resumed.Error.Kind, resumed.Error.Message);
             return new SandboxWakeResult(SandboxWakeOutcome.Unavailable, sandbox, $"sandbox {sandboxId} could not be resumed: {resumed.Error.Message}") { ErrorKind = resumed.Error.Kind };
         }
 
-        logger.LogInformation("Sandbox {SandboxId} resumed on use (auto-resume)", sandboxId);
+        logger.AutoResumed(sandboxId);
         return new SandboxWakeResult(SandboxWakeOutcome.Resumed, sandbox);
     }
 }

@@ -25,11 +25,11 @@ public sealed class HostDraining(WrennDbContext db, ILogger<HostDraining> logger
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             if (draining)
             {
-                logger.LogInformation("Host {HostId} is draining: no new sandboxes go there", hostId);
+                logger.HostDraining(hostId);
             }
             else
             {
-                logger.LogInformation("Host {HostId} takes new sandboxes again", hostId);
+                logger.HostUndrained(hostId);
             }
         }
 

@@ -58,7 +58,7 @@ public sealed class PlacementLock(string? postgresConnectionString, ILogger<Plac
                 catch (NpgsqlException ex)
                 {
                     // The session is broken; closing it below (or its death) frees the lock all the same.
-                    logger.LogWarning(ex, "Releasing the placement lock failed; closing its connection frees it");
+                    logger.PlacementUnlockFailed(ex);
                 }
                 finally
                 {

@@ -32,14 +32,18 @@ public sealed class ApiFaultMiddleware(RequestDelegate next, ILogger<ApiFaultMid
         {
             var kind = DatabaseFaults.Classify(ex);
             var errorId = "err-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+            // This middleware is outside the one that holds the sandbox's scope (it must catch what that
+            // one's neighbours throw), so the scope has ended by now: the failure line gets it again.
+            using var scope = Telemetry.SandboxLogScopeMiddleware.SandboxIdOf(context) is { } sandboxId ? logger.BeginScope(new Wrenn.Telemetry.SandboxLogScope(sandboxId)) : null;
             if (kind == DatabaseFaultKind.None)
             {
-                logger.LogError(ex, "{Method} {Path} failed, error id {ErrorId}", context.Request.Method, context.Request.Path, errorId);
+                logger.RequestFailed(ex, context.Request.Method, context.Request.Path, errorId);
             }
             else
             {
                 // Expected while the database is away: one line, no stack trace.
-                logger.LogWarning("{Method} {Path}: database {Fault} ({Message}), error id {ErrorId}", context.Request.Method, context.Request.Path, kind, ex.GetBaseException().Message, errorId);
+                logger.DatabaseFault(context.Request.Method, context.Request.Path, kind, ex.GetBaseException().Message, errorId);
             }
 
             if (context.Response.HasStarted)

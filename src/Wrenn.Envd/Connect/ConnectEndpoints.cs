@@ -89,7 +89,7 @@ public static class ConnectEndpoints
             }
             catch (Exception ex)
             {
-                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectEndpoints)).LogError(ex, "{Procedure} failed", procedure);
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectEndpoints)).ProcedureFailed(ex, procedure);
                 error = new ConnectException(ConnectCode.Internal, ex.Message, ex);
             }
 
@@ -181,7 +181,7 @@ public static class ConnectEndpoints
             }
             catch (Exception ex)
             {
-                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectEndpoints)).LogError(ex, "{Procedure} failed", procedure);
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectEndpoints)).ProcedureFailed(ex, procedure);
                 await WriteUnaryErrorAsync(http, new ConnectException(ConnectCode.Internal, ex.Message, ex)).ConfigureAwait(false);
             }
         });

@@ -118,7 +118,7 @@ public static class ControlEndpoints
 
         if (options.Value.OwnsClock && request.Timestamp is { } now && SystemClock.SyncTo(now, ClockBehindTolerance, ClockAheadTolerance))
         {
-            loggers.CreateLogger(typeof(ControlEndpoints)).LogInformation("Clock stepped to {Now:O}", now);
+            loggers.CreateLogger(typeof(ControlEndpoints)).ClockStepped(now);
         }
 
         return Results.NoContent();
@@ -134,12 +134,12 @@ public static class ControlEndpoints
         try
         {
             KernelRandom.AddAndReseed(entropy);
-            logger.LogInformation("Kernel random pool reseeded with {Bytes} bytes from the host", entropy.Length);
+            logger.Reseeded(entropy.Length);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            logger.Log(ownKernel ? LogLevel.Error : LogLevel.Debug, ex, "Kernel random pool not reseeded");
+            logger.NotReseeded(ownKernel ? LogLevel.Error : LogLevel.Debug, ex);
             return !ownKernel;
         }
         finally

@@ -23,7 +23,7 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
             return;
         }
 
-        logger.LogInformation("Forwarding localhost-only ports to {Addresses}", options.Value.ForwardAddresses.Count > 0 ? string.Join(", ", options.Value.ForwardAddresses) : "the sandbox's addresses");
+        logger.ForwardingTo(options.Value.ForwardAddresses.Count > 0 ? string.Join(", ", options.Value.ForwardAddresses) : "the sandbox's addresses");
         using var timer = new PeriodicTimer(options.Value.PortScanInterval);
         try
         {
@@ -57,7 +57,7 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
         }
         catch (IOException ex)
         {
-            logger.LogWarning(ex, "Could not read the listening sockets");
+            logger.ListenersUnreadable(ex);
             return;
         }
 
@@ -70,7 +70,7 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
 
         foreach (var key in _relays.Keys.Where(k => !wanted.Contains(k)).ToList())
         {
-            logger.LogInformation("Stopped forwarding port {Port}: nothing listens on {Address} any more", key.Port, key.Address);
+            logger.StoppedForwarding(key.Port, key.Address);
             await _relays[key].DisposeAsync().ConfigureAwait(false);
             _relays.Remove(key);
         }
@@ -88,7 +88,7 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
             forwardTo ??= ForwardAddresses();
             if (PortRelay.Start(new IPEndPoint(key.Address, key.Port), forwardTo, logger) is { } relay)
             {
-                logger.LogInformation("Forwarding port {Port} of {Addresses} to {Address}, where a server listens on localhost only", key.Port, string.Join(", ", forwardTo), key.Address);
+                logger.Forwarding(key.Port, string.Join(", ", forwardTo), key.Address);
                 _relays[key] = relay;
             }
         }

@@ -46,7 +46,7 @@ public sealed class PortRelay : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                logger.LogDebug(ex, "Not forwarding {Address}:{Port} to {Target}", address, target.Port, target);
+                logger.NotForwarding(ex, address, target.Port, target);
                 socket.Dispose();
             }
         }
@@ -111,7 +111,7 @@ public sealed class PortRelay : IAsyncDisposable
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
-                _logger.LogDebug(ex, "Forwarded connection to {Target} ended", _target);
+                _logger.ConnectionEnded(ex, _target);
             }
         }
     }

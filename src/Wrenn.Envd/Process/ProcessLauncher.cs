@@ -140,8 +140,8 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
     /// </summary>
     private void LogStarted(int pid, UserAccount user, string? terminal, ProcessConfig config)
     {
-        logger.LogInformation("Started pid {Pid} as {User}{OnTerminal}: {Program} with {ArgumentCount} argument(s)", pid, user.Name, terminal is null ? string.Empty : " on " + terminal, Path.GetFileName(config.Cmd), config.Args.Count);
-        logger.LogDebug("pid {Pid} runs {Command} {Arguments}", pid, config.Cmd, config.Args);
+        logger.Started(pid, user.Name, terminal is null ? string.Empty : " on " + terminal, Path.GetFileName(config.Cmd), config.Args.Count);
+        logger.Runs(pid, config.Cmd, config.Args);
     }
 
     private System.Diagnostics.Process Spawn(ProcessStartInfo startInfo, Dictionary<string, string> environment, UserAccount user, string command)

@@ -107,6 +107,18 @@ public sealed class SandboxProxyTests : IAsyncLifetime
         Assert.Contains(Sandbox, _proxy.Upstreams.Forgotten);
     }
 
+    [Fact]
+    public async Task A_failed_forward_is_logged_in_the_sandboxs_scope()
+    {
+        var closed = RunningControlPlane.FreePort();
+        var (status, _) = await GetAsync("/", $"{closed}-{Sandbox}.{ProxyUnderTest.Domain}");
+        Assert.Equal(HttpStatusCode.BadGateway, status);
+
+        // The proxy's listener is apart from the API's routes: the sandbox named by the host name is the scope.
+        var failed = Assert.Single(_proxy.Log.Entries, e => e.EventId.Id == 2500);
+        Assert.Equal(Sandbox, failed.ScopeValues.GetValueOrDefault("SandboxId"));
+    }
+
     [Theory]
     [InlineData("/init")]
     [InlineData("/INIT/")]

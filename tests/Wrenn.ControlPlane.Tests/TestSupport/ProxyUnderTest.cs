@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Wrenn.Common.Configuration;
 using Wrenn.ControlPlane.Proxy;
 using Wrenn.ControlPlane.Sandboxes;
@@ -34,12 +35,18 @@ public sealed class ProxyUnderTest : IAsyncDisposable
 
     public required FakeSandboxActivity Activity { get; init; }
 
+    /// <summary>What the proxy logs, Debug included, with its scopes.</summary>
+    public required CapturedLog Log { get; init; }
+
     public static async Task<ProxyUnderTest> StartAsync(X509Certificate2? certificate = null, string domain = Domain)
     {
         var port = RunningControlPlane.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         var listen = new ListenAddress("127.0.0.1", port);
         builder.WebHost.ConfigureKestrel(kestrel => SandboxProxySetup.Listen(kestrel, listen, certificate));
+        var log = new CapturedLog(LogLevel.Debug);
+        builder.Logging.AddProvider(log);
+        builder.Logging.AddFilter<CapturedLog>(null, LogLevel.Debug);
         var upstreams = new FakeSandboxUpstreams();
         var activity = new FakeSandboxActivity();
         builder.Services.AddSingleton<ISandboxUpstreams>(upstreams);
@@ -51,7 +58,7 @@ public sealed class ProxyUnderTest : IAsyncDisposable
         var app = builder.Build();
         app.UseSandboxProxy(listen);
         await app.StartAsync();
-        return new ProxyUnderTest(app, port, certificate is not null) { Upstreams = upstreams, Activity = activity };
+        return new ProxyUnderTest(app, port, certificate is not null) { Upstreams = upstreams, Activity = activity, Log = log };
     }
 
     public async ValueTask DisposeAsync()

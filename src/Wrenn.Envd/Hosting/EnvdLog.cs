@@ -1,0 +1,11 @@
+namespace Wrenn.Envd.Hosting;
+
+/// <summary>
+/// envd's start-up log lines. Event ids 1000–1099 (envd's range is 1000–1999, grouped by folder; ids are
+/// never reused, so a search for one finds the same event in every version).
+/// </summary>
+internal static partial class EnvdLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "envd {Version} (Wrenn build {Build}) listening on {Url}")]
+    public static partial void Listening(this ILogger logger, string version, string build, string url);
+}
