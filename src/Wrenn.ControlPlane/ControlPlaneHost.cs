@@ -19,7 +19,12 @@ public static class ControlPlaneHost
 {
     /// <param name="logging">Extra log providers (tests read the log through one).</param>
     /// <param name="telemetry">Metrics, traces and log format; null reads them from the environment (tests give their own).</param>
-    public static async Task<int> RunAsync(ControlPlaneOptions options, CancellationToken cancellationToken, Action<ILoggingBuilder>? logging = null, Wrenn.Telemetry.TelemetryOptions? telemetry = null)
+    /// <param name="started">
+    /// Called once the host has started: every hosted service (the first administrator's credentials
+    /// written) and the listeners. Tests wait for it rather than for a port to answer, which another
+    /// process may have taken meanwhile.
+    /// </param>
+    public static async Task<int> RunAsync(ControlPlaneOptions options, CancellationToken cancellationToken, Action<ILoggingBuilder>? logging = null, Wrenn.Telemetry.TelemetryOptions? telemetry = null, Action? started = null)
     {
         if (!ListenAddress.TryParse(options.ListenAddress, out var listen))
         {
@@ -119,6 +124,11 @@ public static class ControlPlaneHost
         app.MapE2bApi();
         Dashboard.DashboardEndpoints.MapDashboard(app);
         app.Logger.Listening(listen.ToString(), certificate is null ? "http" : "https", options.WrennDir);
+        if (started is not null)
+        {
+            app.Lifetime.ApplicationStarted.Register(started);
+        }
+
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }

@@ -64,8 +64,10 @@ public sealed class ControlPlaneClient(HttpClient http, ILogger<ControlPlaneClie
 
             return await response.Content.ReadFromJsonAsync(RegistrationJsonContext.Default.HeartbeatResponseMessage, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // A control plane that does not answer in time (a cut network drops packets rather than refusing them)
+            // is a missed heartbeat like one that refuses the connection, never the end of the agent.
             logger.LogWarning("Heartbeat to {ControlPlane} failed: {Reason}", credentials.ControlPlaneUrl, ex.Message);
             return null;
         }

@@ -15,7 +15,8 @@ public sealed class HeartbeatService(
     SandboxManager sandboxes,
     HostInfoProvider hostInfo,
     IOptions<AgentOptions> options,
-    TimeProvider clock) : BackgroundService
+    TimeProvider clock,
+    ILogger<HeartbeatService> logger) : BackgroundService
 {
     private static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(30);
 
@@ -57,7 +58,18 @@ public sealed class HeartbeatService(
         while (!stoppingToken.IsCancellationRequested)
         {
             await Task.Delay(asked is null ? TimeSpan.FromTicks(Math.Min(RetryAfterFailure.Ticks, interval.Ticks)) : interval, clock, stoppingToken).ConfigureAwait(false);
-            asked = await BeatAsync(stoppingToken).ConfigureAwait(false);
+            try
+            {
+                asked = await BeatAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Whatever one heartbeat meets (a full disk for the rotated token, an answer it cannot read) is one
+                // missed heartbeat: an exception here would stop the agent's host, and with it every sandbox.
+                logger.HeartbeatFailed(ex);
+                asked = null;
+            }
+
             interval = asked ?? interval;
         }
     }

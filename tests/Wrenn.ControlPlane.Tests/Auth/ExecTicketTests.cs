@@ -25,7 +25,7 @@ public sealed class ExecTicketTests : IAsyncLifetime
     {
         _plane = await RunningControlPlane.StartAsync(configure: o =>
         {
-            o.ExecTicketLifetime = TimeSpan.FromSeconds(2);
+            o.ExecTicketLifetime = TimeSpan.FromSeconds(5);
             o.ExecAllowedOrigins = [AllowedOrigin];
         });
         _key = await _plane.ApiKeyAsync();
@@ -78,9 +78,9 @@ public sealed class ExecTicketTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, await RefusedAsync(_sandbox, "wxt_" + new string('0', 64)));
 
-        // Tickets live 2 s here (30 s by default).
+        // Tickets live 5 s here (30 s by default): long enough for the calls above on a loaded machine.
         var expiring = (await TicketAsync(_sandbox)).GetProperty("ticket").GetString()!;
-        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(5.5), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, await RefusedAsync(_sandbox, expiring));
     }
 

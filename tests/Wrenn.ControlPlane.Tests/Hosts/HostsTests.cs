@@ -13,7 +13,7 @@ public sealed class HostsTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _plane = await RunningControlPlane.StartAsync(heartbeatInterval: TimeSpan.FromSeconds(1), hostTokenLifetime: TimeSpan.FromSeconds(3), configure: RunningControlPlane.OpenSignup);
+        _plane = await RunningControlPlane.StartAsync(heartbeatInterval: TimeSpan.FromSeconds(1), hostTokenLifetime: TimeSpan.FromSeconds(4), configure: RunningControlPlane.OpenSignup);
         _admin = await _plane.AdminTokenAsync();
     }
 
@@ -110,10 +110,10 @@ public sealed class HostsTests : IAsyncLifetime
     [Fact]
     public async Task Host_tokens_expire_and_heartbeats_rotate_them()
     {
-        // This control plane's host tokens live 3 s; heartbeats every 1 s.
+        // This control plane's host tokens live 4 s; heartbeats every 1 s (3 s to spare on a loaded machine).
         var (hostId, first) = await RegisterAsync("127.0.0.1:1");
         var token = first;
-        for (var beat = 0; beat < 5; beat++)
+        for (var beat = 0; beat < 6; beat++)
         {
             await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
             var answer = await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { }, token, HttpStatusCode.OK);
@@ -121,7 +121,7 @@ public sealed class HostsTests : IAsyncLifetime
             Assert.True(answer.GetProperty("host_token_expires_at").GetDateTime() > DateTime.UtcNow);
         }
 
-        // Five seconds on, the agent that kept rotating is still in; the registration's token is not.
+        // Six seconds on, the agent that kept rotating is still in; the registration's token is not.
         await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { }, first, HttpStatusCode.Unauthorized);
         await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { }, token, HttpStatusCode.OK);
     }

@@ -104,11 +104,12 @@ public sealed class HostFailureTests : IAsyncLifetime
         Assert.NotNull(_agentA.Find(killedMeanwhile));
 
         await _hostA.StartAsync();
+        // The reconciler settles each lost sandbox with a write of its own: wait for all three.
         await WaitForAsync(async () => await StateAsync(survivor) == "running", "survivor running again");
+        await WaitForAsync(async () => await StateAsync(pausedSurvivor) == "paused", "paused survivor paused again");
+        await WaitForAsync(async () => await StateAsync(dies) == "stopped", "the sandbox that died with A stopped");
 
         Assert.Equal("ready", await HostStateAsync(_hostA.HostId));
-        Assert.Equal("paused", await StateAsync(pausedSurvivor));
-        Assert.Equal("stopped", await StateAsync(dies));
         await WaitForAsync(() => Task.FromResult(_agentA.Find(killedMeanwhile) is null), "the sandbox killed meanwhile destroyed on A");
         Assert.Contains(killedMeanwhile, _agentA.Destroyed);
         Assert.Equal("stopped", await StateAsync(killedMeanwhile));

@@ -18,9 +18,11 @@ public sealed class RunningControlPlane : IAsyncDisposable
 
     /// <summary>True when this instance made its temp $WRENN_DIR: it removes it when disposed (restarts pass the directory in and leave it).</summary>
     private readonly bool _ownsDirectory;
+    private readonly Task _started;
 
-    private RunningControlPlane(string wrennDir, bool ownsDirectory, int port, CancellationTokenSource stop, Task<int> run, CapturedLog log, string? tlsCertPath)
+    private RunningControlPlane(string wrennDir, bool ownsDirectory, int port, CancellationTokenSource stop, Task<int> run, Task started, CapturedLog log, string? tlsCertPath)
     {
+        _started = started;
         Log = log;
         WrennDir = wrennDir;
         _ownsDirectory = ownsDirectory;
@@ -97,11 +99,12 @@ public sealed class RunningControlPlane : IAsyncDisposable
             // No /metrics listener unless a test asks for one: dozens of control planes run in this process at
             // once, and each would otherwise try the default port and record every other one's requests.
             var exported = telemetry ?? new Wrenn.Telemetry.TelemetryOptions { ServiceName = "wrenn-cp" };
-            var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log), exported));
-            var plane = new RunningControlPlane(wrennDir, ownsDirectory, port, stop, run, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log), exported, () => started.TrySetResult()));
+            var plane = new RunningControlPlane(wrennDir, ownsDirectory, port, stop, run, started.Task, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
             try
             {
-                await plane.WaitUntilListeningAsync().ConfigureAwait(false);
+                await plane.WaitUntilStartedAsync().ConfigureAwait(false);
                 return plane;
             }
             catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -160,28 +163,37 @@ public sealed class RunningControlPlane : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilListeningAsync()
+    /// <summary>
+    /// Waits until this instance's host has started (its hosted services included), not merely until
+    /// something answers on its port: a port picked free may be taken by another test's listener before
+    /// Kestrel binds it, and that listener's answer once passed for this control plane's (a test then ran
+    /// before the first administrator's credentials were written). A start that failed throws with the log.
+    /// </summary>
+    private async Task WaitUntilStartedAsync()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        var first = await Task.WhenAny(_started, _run, Task.Delay(TimeSpan.FromSeconds(60))).ConfigureAwait(false);
+        if (first == _started)
         {
-            if (_run.IsCompleted)
-            {
-                throw new InvalidOperationException($"control plane exited with {await _run.ConfigureAwait(false)} while starting; its log:\n{string.Join('\n', Log.Lines)}");
-            }
-
-            try
-            {
-                using var response = await Http.GetAsync(new Uri("/health", UriKind.Relative)).ConfigureAwait(false);
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(50).ConfigureAwait(false);
-            }
+            return;
         }
 
-        throw new TimeoutException("control plane did not start listening");
+        if (first != _run)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            throw new TimeoutException($"control plane did not start within 60 s; its log:\n{string.Join('\n', Log.Lines)}");
+        }
+
+        string outcome;
+        try
+        {
+            outcome = $"exited with {await _run.ConfigureAwait(false)}";
+        }
+        catch (Exception ex)
+        {
+            outcome = $"failed: {ex.GetType().Name}: {ex.Message}";
+        }
+
+        throw new InvalidOperationException($"control plane {outcome} while starting; its log:\n{string.Join('\n', Log.Lines)}");
     }
 
     public static int FreePort()

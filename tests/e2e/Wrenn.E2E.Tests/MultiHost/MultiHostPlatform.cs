@@ -56,7 +56,8 @@ public sealed class MultiHostPlatform : IAsyncDisposable
     /// <summary>Each agent's slot range: a /20 (2048 slots) of its own.</summary>
     public static string SlotCidr(int index) => $"10.90.{(16 * index).ToString(CultureInfo.InvariantCulture)}.0/20";
 
-    public static async Task<MultiHostPlatform> StartAsync(int agents, CancellationToken cancellationToken)
+    /// <param name="controlPlaneSettings">Extra WRENN_* settings for the control plane (e.g. a short heartbeat interval).</param>
+    public static async Task<MultiHostPlatform> StartAsync(int agents, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? controlPlaneSettings = null)
     {
         TestEnvironment.RequireBuildAndImage();
         var root = Directory.CreateTempSubdirectory("wrenn-multihost-").FullName;
@@ -70,7 +71,7 @@ public sealed class MultiHostPlatform : IAsyncDisposable
             platform.ApiUrl = new Uri($"http://{TestBridge.Gateway}:{FreePort(IPAddress.Parse(TestBridge.Gateway)).ToString(CultureInfo.InvariantCulture)}");
             platform.Http.BaseAddress = platform.ApiUrl;
             platform.Admin.BaseAddress = platform.ApiUrl;
-            await platform.StartControlPlaneAsync(cancellationToken);
+            await platform.StartControlPlaneAsync(controlPlaneSettings ?? new Dictionary<string, string>(), cancellationToken);
             for (var index = 0; index < agents; index++)
             {
                 await platform.StartAgentAsync(index, cancellationToken);
@@ -219,21 +220,18 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private async Task StartControlPlaneAsync(CancellationToken cancellationToken)
+    private async Task StartControlPlaneAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
         var wrennDir = Directory.CreateDirectory(Path.Combine(_root, "control-plane")).FullName;
-        _controlPlane = HarnessProcess.Start(
-            "control plane",
-            Path.Combine(TestEnvironment.Builds, "wrenn-cp"),
-            [],
-            new Dictionary<string, string>
-            {
-                ["DATABASE_URL"] = _postgres!.Url,
-                ["WRENN_DIR"] = wrennDir,
-                ["WRENN_CP_LISTEN_ADDR"] = ApiUrl.Authority,
-                ["WRENN_CP_URL"] = ApiUrl.ToString().TrimEnd('/'),
-                ["WRENN_CP_METRICS_LISTEN_ADDR"] = "off",
-            });
+        var environment = new Dictionary<string, string>(settings)
+        {
+            ["DATABASE_URL"] = _postgres!.Url,
+            ["WRENN_DIR"] = wrennDir,
+            ["WRENN_CP_LISTEN_ADDR"] = ApiUrl.Authority,
+            ["WRENN_CP_URL"] = ApiUrl.ToString().TrimEnd('/'),
+            ["WRENN_CP_METRICS_LISTEN_ADDR"] = "off",
+        };
+        _controlPlane = HarnessProcess.Start("control plane", Path.Combine(TestEnvironment.Builds, "wrenn-cp"), [], environment);
 
         var credentials = Path.Combine(wrennDir, "admin-credentials.json");
         var deadline = DateTime.UtcNow.AddMinutes(2);

@@ -61,6 +61,13 @@ public sealed class TestBridge : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Cuts host <paramref name="index"/> off the network (its veth's bridge end down: packets vanish, as when a cable is
+    /// pulled, rather than being refused), or joins it again.
+    /// </summary>
+    public Task SetLinkAsync(int index, bool up, CancellationToken cancellationToken) =>
+        HarnessCommand.RunAsync("ip", ["link", "set", Bridge + "v" + index.ToString(CultureInfo.InvariantCulture), up ? "up" : "down"], cancellationToken);
+
     /// <summary>Bytes the bridge has carried both ways so far.</summary>
     public long BytesCarried()
     {
