@@ -39,6 +39,13 @@ public sealed class AgentClientPool(IOptions<ControlPlaneOptions> options, TimeP
         var channel = _channels.GetOrAdd(DialAddress(host.Address), address => GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpHandler = NewHandler(),
+
+            // An agent that was away (starting, restarting, its link cut) must be called as soon as it is back.
+            // gRPC's default reconnect backoff grows to two minutes, and while it waits every call fails at once
+            // with Unavailable: a host shown ready again refused creates for that long. Calls and the reconciler's
+            // passes, not a background loop, are what probe a host, so a short backoff costs little.
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
+            MaxReconnectBackoff = TimeSpan.FromSeconds(2),
             MaxReceiveMessageSize = 128 * 1024 * 1024,
             MaxSendMessageSize = 64 * 1024 * 1024,
         }));

@@ -307,6 +307,10 @@ public sealed class MultiHostPlatform : IAsyncDisposable
             var hosts = await HostsAsync(cancellationToken);
             if (hosts.Count(h => h.GetProperty("state").GetString() == "ready") == count && await AllAgentsAcceptAsync(count, cancellationToken))
             {
+                // The control plane's channel to an agent it called before the agent listened (the reconciler does, every
+                // pass) waits out a reconnect backoff before it dials again; calls meanwhile fail with Unavailable. The
+                // backoff is at most 2 s (AgentClientPool), so a little longer than that and every channel dials again.
+                await Task.Delay(TimeSpan.FromSeconds(2.5), cancellationToken);
                 return;
             }
 
