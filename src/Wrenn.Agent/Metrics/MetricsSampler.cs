@@ -30,12 +30,12 @@ public sealed class MetricsSampler(
             catch (Exception ex) when (ex is SandboxNotFoundException or SandboxConflictException or IOException or UnauthorizedAccessException or CommandFailedException)
             {
                 // Paused or destroyed while we read: no reading this time.
-                logger.LogDebug(ex, "No metrics reading for {SandboxId}", sandbox.Id);
+                logger.NoMetricsReading(ex, sandbox.Id);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // A reading that fails must not end the sampler (nor, through it, the agent).
-                logger.LogWarning(ex, "Reading metrics of {SandboxId} failed", sandbox.Id);
+                logger.MetricsReadFailed(ex, sandbox.Id);
             }
         }
     }

@@ -37,7 +37,7 @@ public sealed class HostMetricsCollector(SandboxManager manager, IOptions<AgentO
             catch (Exception ex) when (ex is SandboxNotFoundException or IOException or UnauthorizedAccessException or CommandFailedException)
             {
                 // Destroyed (or being destroyed) while we counted: it no longer uses anything.
-                logger.LogDebug(ex, "No usage for {SandboxId}", sandbox.Id);
+                logger.NoUsage(ex, sandbox.Id);
             }
         }
 

@@ -25,14 +25,14 @@ public sealed class InactivityReaper(SandboxManager manager, TimeProvider clock,
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Pausing idle sandbox {SandboxId} failed; destroying it", sandbox.Id);
+                logger.IdlePauseFailed(ex, sandbox.Id);
                 try
                 {
                     await manager.DestroyAsync(sandbox.Id, budget.Token).ConfigureAwait(false);
                 }
                 catch (Exception destroyError)
                 {
-                    logger.LogError(destroyError, "Destroying idle sandbox {SandboxId} failed too", sandbox.Id);
+                    logger.IdleDestroyFailed(destroyError, sandbox.Id);
                 }
             }
         }
