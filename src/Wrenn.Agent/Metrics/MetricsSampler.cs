@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Sandboxes;
+using Wrenn.Agent.Telemetry;
 
 namespace Wrenn.Agent.Metrics;
 
@@ -23,6 +24,7 @@ public sealed class MetricsSampler(
         store.Retain(sandboxes.Select(s => s.Id).ToHashSet(StringComparer.Ordinal));
         foreach (var sandbox in sandboxes.Where(s => s.State == SandboxState.Running))
         {
+            using var scope = logger.BeginSandboxScope(sandbox.Id);
             try
             {
                 store.Add(sandbox.Id, await reader.ReadAsync(sandbox, cancellationToken).ConfigureAwait(false));

@@ -1,3 +1,5 @@
+using Wrenn.Agent.Telemetry;
+
 namespace Wrenn.Agent.Sandboxes;
 
 /// <summary>
@@ -14,6 +16,7 @@ public sealed class InactivityReaper(SandboxManager manager, TimeProvider clock,
     {
         foreach (var sandbox in manager.Idle(clock.GetUtcNow()))
         {
+            using var scope = logger.BeginSandboxScope(sandbox.Id);
             using var budget = new CancellationTokenSource(OperationBudget);
             try
             {

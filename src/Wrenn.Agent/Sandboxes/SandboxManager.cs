@@ -4,6 +4,7 @@ using Wrenn.Agent.Operations;
 using Wrenn.Agent.Pool;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Storage;
+using Wrenn.Agent.Telemetry;
 
 namespace Wrenn.Agent.Sandboxes;
 
@@ -284,6 +285,7 @@ public sealed class SandboxManager(
                 continue;
             }
 
+            using var scope = logger.BeginSandboxScope(sandbox.Id);
             try
             {
                 await DestroyAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Storage;
+using Wrenn.Agent.Telemetry;
 
 namespace Wrenn.Agent.Sandboxes;
 
@@ -37,6 +38,7 @@ public sealed class SandboxRecovery(
 
             // A claimed pool sandbox keeps the pool's directory name; its record holds its public id.
             var id = record?.SandboxId is { Length: > 0 } recorded ? recorded : name;
+            using var scope = logger.BeginSandboxScope(id);
             var sandbox = new Sandbox(
                 new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, new Dictionary<string, string>(), record?.TeamId),
                 directory);
