@@ -72,7 +72,10 @@ public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime run
         IDisposable? scope = null;
         try
         {
-            (requestStream, scope) = await PeekSandboxScopeAsync(requestStream, context).ConfigureAwait(false);
+            (requestStream, var first) = await PeekAsync(requestStream, context).ConfigureAwait(false);
+
+            // Begun here, not in PeekAsync: a scope lives in an AsyncLocal, which an awaited method's changes do not leave.
+            scope = first is null ? null : BeginSandboxScope(first);
             return await continuation(requestStream, context).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -98,7 +101,10 @@ public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime run
         IDisposable? scope = null;
         try
         {
-            (requestStream, scope) = await PeekSandboxScopeAsync(requestStream, context).ConfigureAwait(false);
+            (requestStream, var first) = await PeekAsync(requestStream, context).ConfigureAwait(false);
+
+            // Begun here, not in PeekAsync: a scope lives in an AsyncLocal, which an awaited method's changes do not leave.
+            scope = first is null ? null : BeginSandboxScope(first);
             await continuation(requestStream, responseStream, context).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -134,17 +140,16 @@ public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime run
 
     /// <summary>
     /// A streaming call names its sandbox in its first message (ExecStream's start, WriteFile's header,
-    /// OpenPort's first chunk): read it here, so the whole call, its handler's lines and the failure the
-    /// exception interceptor logs, runs inside the sandbox's scope; the handler still gets that message first.
+    /// OpenPort's first chunk): read it before the handler, so the whole call (its handler's lines and the
+    /// failure the exception interceptor logs) runs inside the sandbox's scope; the handler still gets that message first.
     /// </summary>
-    private async Task<(IAsyncStreamReader<TRequest> Stream, IDisposable? Scope)> PeekSandboxScopeAsync<TRequest>(
+    private static async Task<(IAsyncStreamReader<TRequest> Stream, TRequest? First)> PeekAsync<TRequest>(
         IAsyncStreamReader<TRequest> requestStream,
         ServerCallContext context)
         where TRequest : class
     {
         var hasFirst = await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false);
-        var scope = hasFirst ? BeginSandboxScope(requestStream.Current) : null;
-        return (new PeekedStreamReader<TRequest>(requestStream, hasFirst), scope);
+        return (new PeekedStreamReader<TRequest>(requestStream, hasFirst), hasFirst ? requestStream.Current : null);
     }
 
     /// <summary>The request's <c>sandbox_id</c>, or that of the message set in one of its fields (a streaming call's first message wraps it).</summary>
