@@ -107,15 +107,14 @@ public static class AgentHost
 
         foreach (var opened in SandboxRootAccess.CloseStateDirectory(options, runtime.Capabilities.UserNamespace))
         {
-            app.Logger.LogWarning("{Path} was open to other users; closed", opened);
+            app.Logger.ClosedOpenPath(opened);
         }
 
         app.MapGrpcService<HostAgentService>();
-        app.Logger.LogInformation("wrenn-agent {HostId} listening on {Listen} ({Transport}), runtime {Runtime}, state in {WrennDir}", credentials.HostId, listen, tls is null ? "plaintext" : "mutual TLS", runtime.Name, options.WrennDir);
+        app.Logger.Listening(credentials.HostId, listen, tls is null ? "plaintext" : "mutual TLS", runtime.Name, options.WrennDir);
         if (tls is null && !AgentTls.IsLoopback(listen))
         {
-            app.Logger.LogWarning(
-                "gRPC on {Listen} is plaintext and reachable from other machines: calls are signed and single-use but readable on the wire; set {Cert}, {Key} and {ClientCa} for mutual TLS",
+            app.Logger.PlaintextGrpcReachable(
                 listen,
                 WrennEnvironment.AgentTlsCertificate,
                 WrennEnvironment.AgentTlsKey,

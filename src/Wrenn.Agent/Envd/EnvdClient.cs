@@ -52,7 +52,7 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
                     using var response = await http.GetAsync(new Uri(envd, "/health"), probe.Token).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
-                        logger.LogDebug("envd at {Envd} healthy after {Attempts} probe(s), {ElapsedMs:F0} ms", envd, attempts, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        logger.EnvdHealthy(envd, attempts, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                         return EnvdVersionHeader.Read(response);
                     }
                 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Sandboxes;
+using Wrenn.Agent.Telemetry;
 
 namespace Wrenn.Agent.Metrics;
 
@@ -23,6 +24,7 @@ public sealed class MetricsSampler(
         store.Retain(sandboxes.Select(s => s.Id).ToHashSet(StringComparer.Ordinal));
         foreach (var sandbox in sandboxes.Where(s => s.State == SandboxState.Running))
         {
+            using var scope = logger.BeginSandboxScope(sandbox.Id);
             try
             {
                 store.Add(sandbox.Id, await reader.ReadAsync(sandbox, cancellationToken).ConfigureAwait(false));
@@ -30,12 +32,12 @@ public sealed class MetricsSampler(
             catch (Exception ex) when (ex is SandboxNotFoundException or SandboxConflictException or IOException or UnauthorizedAccessException or CommandFailedException)
             {
                 // Paused or destroyed while we read: no reading this time.
-                logger.LogDebug(ex, "No metrics reading for {SandboxId}", sandbox.Id);
+                logger.NoMetricsReading(ex, sandbox.Id);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // A reading that fails must not end the sampler (nor, through it, the agent).
-                logger.LogWarning(ex, "Reading metrics of {SandboxId} failed", sandbox.Id);
+                logger.MetricsReadFailed(ex, sandbox.Id);
             }
         }
     }

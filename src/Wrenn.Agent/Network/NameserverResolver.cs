@@ -39,7 +39,7 @@ public sealed class NameserverResolver(IOptions<NetworkOptions> options, ILogger
             .ToList();
         if (found.Count == 0)
         {
-            logger.LogWarning("The host's {ResolvConf} names no nameserver a sandbox can reach; sandboxes get none", HostResolvConf);
+            logger.NoReachableNameserver(HostResolvConf);
         }
 
         return found;

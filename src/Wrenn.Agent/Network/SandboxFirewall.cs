@@ -229,7 +229,7 @@ public sealed class SandboxFirewall(ICommandRunner commands, IOptions<NetworkOpt
             {
                 // Like Docker: sandboxes reach the outside only through the host's routing.
                 File.WriteAllText(ForwardingSetting, "1");
-                logger.LogWarning("Turned on IPv4 forwarding ({Setting}) so that sandboxes can reach the network through NAT", ForwardingSetting);
+                logger.ForwardingTurnedOn(ForwardingSetting);
             }
 
             _forwardingChecked = true;

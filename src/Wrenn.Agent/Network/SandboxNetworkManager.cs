@@ -88,11 +88,11 @@ public sealed class SandboxNetworkManager(
             if (errors.Count == 0)
             {
                 File.Delete(marker);
-                logger.LogWarning("Removed prepared network slot {Slot} left by an earlier run", index);
+                logger.LeftoverSlotRemoved(index);
             }
             else
             {
-                logger.LogError(new AggregateException(errors), "Could not remove prepared network slot {Slot} left by an earlier run; it stays taken", index);
+                logger.LeftoverSlotRemoveFailed(new AggregateException(errors), index);
             }
         }
 
@@ -122,7 +122,7 @@ public sealed class SandboxNetworkManager(
             File.Delete(MarkerPath(prepared.Slot));
             if (prepared.Nameservers.SequenceEqual(firewall.Nameservers()))
             {
-                logger.LogDebug("Took prepared network slot {Slot}", prepared.Slot.Index);
+                logger.PreparedSlotTaken(prepared.Slot.Index);
                 return prepared.Slot;
             }
 
@@ -142,7 +142,7 @@ public sealed class SandboxNetworkManager(
         }
         else
         {
-            logger.LogError(new AggregateException(errors), "Could not remove prepared network slot {Slot}; it stays taken", slot.Index);
+            logger.PreparedSlotRemoveFailed(new AggregateException(errors), slot.Index);
         }
     }
 
@@ -253,7 +253,7 @@ public sealed class SandboxNetworkManager(
             ct => firewall.RemoveAsync(slot, ct),
             cancellationToken).ConfigureAwait(false);
 
-        logger.LogInformation("Network slot {Slot} ready: host {HostAddress}, sandbox {SandboxAddress}", slot.Index, slot.HostAddress, slot.SandboxAddress);
+        logger.SlotReady(slot.Index, slot.HostAddress, slot.SandboxAddress);
         return slot;
     }
 
@@ -338,7 +338,7 @@ public sealed class SandboxNetworkManager(
                 throw new CommandFailedException($"{Ip} netns add {slot.NamespaceName}", result);
             }
 
-            logger.LogDebug("Slot {Slot} is taken by someone else; trying the next", index);
+            logger.SlotTakenElsewhere(index);
         }
 
         throw new NoFreeSlotException(capacity);

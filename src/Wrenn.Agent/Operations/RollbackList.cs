@@ -58,7 +58,7 @@ public sealed class RollbackList(string operation, ILogger logger, IStepFaults f
             _timings.Add(new StepTiming(name, elapsed));
         }
 
-        logger.LogDebug("{Operation}: {Step} took {ElapsedMs:F1} ms", Operation, name, elapsed);
+        logger.StepTook(Operation, name, elapsed);
         faults.AfterStep(Operation, name);
         return result;
     }
@@ -91,9 +91,8 @@ public sealed class RollbackList(string operation, ILogger logger, IStepFaults f
         _committedAt = System.Diagnostics.Stopwatch.GetElapsedTime(_started);
         if (logger.IsEnabled(LogLevel.Information))
         {
-#pragma warning disable CA2254 // The template is a constant, shared with the parser beside it.
-            logger.LogInformation(StepTimingLine.Template, Operation, StepTimingLine.FormatMs(TotalMs), StepTimingLine.FormatSteps(Timings));
-#pragma warning restore CA2254
+            // OperationLog.OperationTook's template is StepTimingLine.Template, shared with the parser beside it.
+            logger.OperationTook(Operation, StepTimingLine.FormatMs(TotalMs), StepTimingLine.FormatSteps(Timings));
         }
     }
 
@@ -120,12 +119,12 @@ public sealed class RollbackList(string operation, ILogger logger, IStepFaults f
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "{Operation}: undo of step {Step} failed", Operation, name);
+                logger.UndoFailed(ex, Operation, name);
                 errors.Add(new InvalidOperationException($"undo {name}: {ex.Message}", ex));
             }
         }
 
-        logger.LogInformation("{Operation}: rolled back {StepCount} step(s), {ErrorCount} error(s)", Operation, _undos.Count, errors.Count);
+        logger.RolledBack(Operation, _undos.Count, errors.Count);
         return errors;
     }
 

@@ -54,8 +54,7 @@ public sealed class ProcessCommandRunner(ILogger<ProcessCommandRunner> logger) :
         }
 
         var result = new CommandResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
-        logger.LogDebug(
-            "{Program} {Arguments} exited {ExitCode} in {ElapsedMs:F1} ms",
+        logger.CommandExited(
             program,
             arguments,
             result.ExitCode,

@@ -51,8 +51,7 @@ public sealed class PoolClaim(
             sandbox.LastActiveAt = sandbox.StartedAt;
             sandbox.State = SandboxState.Running;
             await records.WriteAsync(sandbox, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation(
-                "Sandbox {SandboxId} running (claimed {PooledId} from the warm pool {Key}) in {ElapsedMs:F1} ms",
+            logger.PoolClaimed(
                 spec.SandboxId,
                 from.Id,
                 pooled.Key,
@@ -72,14 +71,14 @@ public sealed class PoolClaim(
     {
         if (why is not null)
         {
-            logger.LogWarning(why, "Claiming pooled sandbox {PooledId} for {SandboxId} failed; destroying it", sandbox.RuntimeId, sandbox.Id);
+            logger.PoolClaimFailed(why, sandbox.RuntimeId, sandbox.Id);
         }
 
         using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var errors = await filler.DestroyAsync(sandbox, budget.Token).ConfigureAwait(false);
         if (errors.Count > 0)
         {
-            logger.LogError(new AggregateException(errors), "Could not fully destroy pooled sandbox {PooledId}", sandbox.RuntimeId);
+            logger.PooledDestroyIncomplete(new AggregateException(errors), sandbox.RuntimeId);
         }
     }
 }

@@ -163,7 +163,7 @@ public sealed class ReadySet<T>(
                 if (!cancellationToken.IsCancellationRequested)
                 {
                     Interlocked.Exchange(ref _refillNotBefore, Stopwatch.GetTimestamp() + (long)(RetryDelay.TotalSeconds * Stopwatch.Frequency));
-                    logger.LogWarning(ex, "Preparing {What} failed; creates make their own for {Seconds} s", what, RetryDelay.TotalSeconds);
+                    logger.PrepareFailed(ex, what, RetryDelay.TotalSeconds);
                 }
 
                 return;

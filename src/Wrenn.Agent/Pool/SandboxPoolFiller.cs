@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Agent.Storage;
+using Wrenn.Agent.Telemetry;
 using Wrenn.Common.Ids;
 
 namespace Wrenn.Agent.Pool;
@@ -12,7 +13,8 @@ public sealed class SandboxPoolFiller(
     SandboxTeardown teardown,
     TemplateStore templates,
     SandboxRequestValidator validator,
-    IOptions<AgentOptions> agentOptions) : IPoolFiller
+    IOptions<AgentOptions> agentOptions,
+    ILogger<SandboxPoolFiller> logger) : IPoolFiller
 {
     /// <summary>Where images put envd (scripts/publish.sh, the image builder).</summary>
     private const string EnvdPathInRootfs = "usr/local/bin/envd";
@@ -40,6 +42,7 @@ public sealed class SandboxPoolFiller(
     public async Task<Sandbox> FillAsync(PoolKey key, CancellationToken cancellationToken)
     {
         var id = WrennIds.NewSandboxId();
+        using var scope = logger.BeginSandboxScope(id);
         var spec = new CreateSandboxSpec(id, key.Template, key.Vcpus, key.MemoryMb, 0, new Dictionary<string, string>());
 
         // A size no create may ask for (WRENN_WARM_POOL is the operator's) fails here, with the create's words.
@@ -49,6 +52,9 @@ public sealed class SandboxPoolFiller(
         return sandbox;
     }
 
-    public async Task<IReadOnlyList<Exception>> DestroyAsync(Sandbox sandbox, CancellationToken cancellationToken) =>
-        await teardown.TearDownAsync(sandbox, cancellationToken).ConfigureAwait(false);
+    public async Task<IReadOnlyList<Exception>> DestroyAsync(Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        using var scope = logger.BeginSandboxScope(sandbox.Id);
+        return await teardown.TearDownAsync(sandbox, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -95,7 +95,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
 
         if (stale.Count > 0)
         {
-            logger.LogInformation("Warm pool {Key}: template {Template} changed; draining {Count} sandbox(es)", key, key.Template, stale.Count);
+            logger.TemplateChangedDraining(key, key.Template, stale.Count);
             Track(RemoveAsync(stale, CancellationToken.None));
         }
 
@@ -118,7 +118,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
 
         if (drained.Count > 0)
         {
-            logger.LogInformation("Warm pool: draining {Count} sandbox(es) of {Template}", drained.Count, template);
+            logger.DrainingTemplate(drained.Count, template);
         }
 
         await RemoveAsync(drained, cancellationToken).ConfigureAwait(false);
@@ -206,7 +206,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
 
         if (surplus.Count > 0)
         {
-            logger.LogInformation("Warm pool: destroying {Count} sandbox(es) made of a changed template or past a quiet key's depth", surplus.Count);
+            logger.DestroyingSurplus(surplus.Count);
             await RemoveAsync(surplus, cancellationToken).ConfigureAwait(false);
         }
 
@@ -234,7 +234,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
                 lane.Failures++;
                 var wait = TimeSpan.FromTicks(Math.Min(options.Value.MaxBackoff.Ticks, options.Value.FirstBackoff.Ticks << Math.Min(lane.Failures - 1, 20)));
                 lane.RetryAt = clock.GetUtcNow() + wait;
-                logger.LogWarning(ex, "Warm pool {Key}: refill failed ({Failures} in a row); next try in {Wait:F1} s", lane.Key, lane.Failures, wait.TotalSeconds);
+                logger.RefillFailed(ex, lane.Key, lane.Failures, wait.TotalSeconds);
             }
 
             return true;
@@ -270,7 +270,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
             return;
         }
 
-        logger.LogInformation("Warm pool: {Targets}", string.Join(", ", options.Value.Targets.Select(t => $"{t.Key} x{t.MaxDepth}")));
+        logger.PoolTargets(string.Join(", ", options.Value.Targets.Select(t => $"{t.Key} x{t.MaxDepth}")));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -286,7 +286,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Warm pool refill loop failed; trying again");
+                logger.RefillLoopFailed(ex);
             }
 
             try
@@ -362,12 +362,12 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
                     var errors = await filler.DestroyAsync(pooled.Sandbox, cancellationToken).ConfigureAwait(false);
                     if (errors.Count > 0)
                     {
-                        logger.LogError(new AggregateException(errors), "Could not fully destroy pooled sandbox {SandboxId}", pooled.Sandbox.Id);
+                        logger.PooledSandboxDestroyIncomplete(new AggregateException(errors), pooled.Sandbox.Id);
                     }
                 }
                 catch (Exception ex)
                 {
-                    logger.LogError(ex, "Could not destroy pooled sandbox {SandboxId}", pooled.Sandbox.Id);
+                    logger.PooledSandboxDestroyFailed(ex, pooled.Sandbox.Id);
                 }
             });
 }

@@ -49,8 +49,7 @@ public sealed class ControlPlaneClient(HttpClient http, ILogger<ControlPlaneClie
             using var response = await http.SendAsync(message, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
             {
-                logger.LogError(
-                    "Heartbeat refused: the host token expired or was revoked ({Body}); register again with a token from POST /v1/hosts/{HostId}/token: wrenn-agent --register <token> --address <host:port>",
+                logger.HostTokenRefused(
                     await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false),
                     credentials.HostId);
                 return null;
@@ -58,7 +57,7 @@ public sealed class ControlPlaneClient(HttpClient http, ILogger<ControlPlaneClie
 
             if (!response.IsSuccessStatusCode)
             {
-                logger.LogWarning("Heartbeat refused ({Status}): {Body}", (int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+                logger.HeartbeatRefused((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
                 return null;
             }
 
@@ -68,7 +67,7 @@ public sealed class ControlPlaneClient(HttpClient http, ILogger<ControlPlaneClie
         {
             // A control plane that does not answer in time (a cut network drops packets rather than refusing them)
             // is a missed heartbeat like one that refuses the connection, never the end of the agent.
-            logger.LogWarning("Heartbeat to {ControlPlane} failed: {Reason}", credentials.ControlPlaneUrl, ex.Message);
+            logger.HeartbeatFailed(credentials.ControlPlaneUrl, ex.Message);
             return null;
         }
     }

@@ -66,7 +66,7 @@ public sealed class HeartbeatService(
             {
                 // Whatever one heartbeat meets (a full disk for the rotated token, an answer it cannot read) is one
                 // missed heartbeat: an exception here would stop the agent's host, and with it every sandbox.
-                logger.HeartbeatFailed(ex);
+                logger.HeartbeatThrew(ex);
                 asked = null;
             }
 

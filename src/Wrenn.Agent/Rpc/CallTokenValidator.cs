@@ -68,7 +68,7 @@ public sealed class CallTokenValidator(HostCredentials credentials, CallTokenRep
 
     private RpcException Refuse(string reason)
     {
-        logger.LogWarning("Refused a call: {Reason}", reason);
+        logger.CallRefused(reason);
         return new RpcException(new Status(StatusCode.Unauthenticated, reason));
     }
 }

@@ -100,18 +100,18 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
         {
             // A full host disk is RESOURCE_EXHAUSTED with a trailer (the control plane answers 507), and
             // a message without the host paths the exception carries.
-            logger.LogError(exception, "{Method} failed: the disk is full", context.Method);
+            logger.CallFailedDiskFull(exception, context.Method);
             return new RpcException(new Status(StatusCode.ResourceExhausted, DiskFull.Message), new Metadata { { Common.Errors.AgentTrailers.Storage, "full" } });
         }
 
         var status = StatusFor(exception);
         if (status is StatusCode.Internal or StatusCode.Unavailable)
         {
-            logger.LogError(exception, "{Method} failed", context.Method);
+            logger.CallFailed(exception, context.Method);
         }
         else
         {
-            logger.LogInformation("{Method} refused ({Status}): {Message}", context.Method, status, exception.Message);
+            logger.CallRefusedStatus(context.Method, status, exception.Message);
         }
 
         // A limit's refusal and a full host share RESOURCE_EXHAUSTED; the trailer tells them apart.

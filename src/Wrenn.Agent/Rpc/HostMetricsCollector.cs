@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Sandboxes;
 using GetHostMetricsResponse = Wrenn.Common.HostAgent.V1.GetHostMetricsResponse;
+using Wrenn.Agent.Telemetry;
 
 namespace Wrenn.Agent.Rpc;
 
@@ -28,6 +29,7 @@ public sealed class HostMetricsCollector(SandboxManager manager, IOptions<AgentO
 
             totals.VcpusAllocated += sandbox.Spec.Vcpus;
             totals.MemoryAllocatedBytes += (ulong)sandbox.Spec.MemoryMb * 1024 * 1024;
+            using var scope = logger.BeginSandboxScope(sandbox.Id);
             try
             {
                 var (usage, disk) = await manager.GetUsageAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
@@ -37,7 +39,7 @@ public sealed class HostMetricsCollector(SandboxManager manager, IOptions<AgentO
             catch (Exception ex) when (ex is SandboxNotFoundException or IOException or UnauthorizedAccessException or CommandFailedException)
             {
                 // Destroyed (or being destroyed) while we counted: it no longer uses anything.
-                logger.LogDebug(ex, "No usage for {SandboxId}", sandbox.Id);
+                logger.NoUsage(ex, sandbox.Id);
             }
         }
 

@@ -51,7 +51,7 @@ public sealed class SandboxPortTunnel(SandboxManager manager, ILogger<SandboxPor
             }
         }
 
-        logger.LogDebug("Tunnel to {SandboxId} port {Port} open", first.SandboxId, first.Port);
+        logger.TunnelOpen(first.SandboxId, first.Port);
         if (!first.Data.IsEmpty)
         {
             await socket.SendAsync(first.Data.Memory, cancellationToken).ConfigureAwait(false);

@@ -33,13 +33,11 @@ public static class RuntimeSelector
         {
             if (resolved == QemuRuntime.RuntimeName)
             {
-                logger.LogInformation("WRENN_RUNTIME=auto chose the qemu runtime with KVM ({Device}): a VM per sandbox", RuntimeChoice.KvmDevice);
+                logger.AutoChoseQemu(RuntimeChoice.KvmDevice);
                 return services.GetRequiredService<QemuRuntime>();
             }
 
-            logger.LogWarning(
-                "WRENN_RUNTIME=auto chose the container runtime ({Reason}). " +
-                "Containers share the host kernel: they are a weaker boundary than VMs. Do not run untrusted code from strangers on a host you care about.",
+            logger.AutoChoseContainer(
                 RuntimeChoice.KvmUsable() ? "QEMU is not installed: apt-get install qemu-system-x86 qemu-utils for VMs" : $"no usable {RuntimeChoice.KvmDevice} for VMs with KVM");
             return services.GetRequiredService<ContainerRuntime>();
         }
@@ -47,14 +45,13 @@ public static class RuntimeSelector
         switch (resolved)
         {
             case ContainerRuntime.RuntimeName:
-                logger.LogWarning("Using the container runtime: containers share the host kernel and are a weaker boundary than microVMs.");
+                logger.UsingContainer();
                 return services.GetRequiredService<ContainerRuntime>();
             case QemuRuntime.RuntimeName:
-                logger.LogInformation("Using the qemu runtime ({Accelerator})", File.Exists(RuntimeChoice.KvmDevice) ? "KVM" : "software emulation (no /dev/kvm): slow, but a whole VM per sandbox");
+                logger.UsingQemu(File.Exists(RuntimeChoice.KvmDevice) ? "KVM" : "software emulation (no /dev/kvm): slow, but a whole VM per sandbox");
                 return services.GetRequiredService<QemuRuntime>();
             case Firecracker.FirecrackerRuntime.RuntimeName:
-                logger.LogWarning(
-                    "Using the firecracker runtime. It has been tested only against a fake Firecracker (no KVM where it was built); see docs/runtimes/firecracker.md");
+                logger.UsingFirecracker();
                 return services.GetRequiredService<Firecracker.FirecrackerRuntime>();
             default:
                 throw new ArgumentException($"WRENN_RUNTIME={requested} is not a runtime; use auto, container, qemu or firecracker");

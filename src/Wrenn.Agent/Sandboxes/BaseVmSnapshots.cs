@@ -49,12 +49,12 @@ public sealed class BaseVmSnapshots(ImageStore images, IOptions<AgentOptions> op
             await write(staging, cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(staging, ReadyFileName), DateTimeOffset.UtcNow.ToString("O"), cancellationToken).ConfigureAwait(false);
             Directory.Move(staging, final);
-            logger.LogInformation("Base VM snapshot {Key} made in {ElapsedMs:F0} ms: sandboxes of this kind now restore instead of booting", key, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            logger.BaseVmSnapshotMade(key, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Base VM snapshot {Key} could not be made; sandboxes of this kind keep booting", key);
+            logger.BaseVmSnapshotFailed(ex, key);
             RemoveQuietly(staging);
             return false;
         }
@@ -83,7 +83,7 @@ public sealed class BaseVmSnapshots(ImageStore images, IOptions<AgentOptions> op
                 continue;
             }
 
-            logger.LogInformation("Removing base VM snapshot {Directory}: its image or kernel changed and no sandbox uses it", directory);
+            logger.BaseVmSnapshotStaleRemoved(directory);
             RemoveQuietly(directory);
         }
     }

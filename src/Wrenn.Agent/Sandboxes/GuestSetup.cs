@@ -53,7 +53,7 @@ public sealed class GuestSetup(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Naming restored sandbox {SandboxId} failed", sandbox.Id);
+            logger.NamingRestoredSandboxFailed(ex, sandbox.Id);
         }
     }
 
@@ -96,7 +96,7 @@ public sealed class GuestSetup(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Could not set the clock of {SandboxId} after resuming it", sandbox.Id);
+            logger.ClockSetAfterResumeFailed(ex, sandbox.Id);
         }
     }
 

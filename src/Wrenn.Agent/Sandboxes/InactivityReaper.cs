@@ -1,3 +1,5 @@
+using Wrenn.Agent.Telemetry;
+
 namespace Wrenn.Agent.Sandboxes;
 
 /// <summary>
@@ -14,6 +16,7 @@ public sealed class InactivityReaper(SandboxManager manager, TimeProvider clock,
     {
         foreach (var sandbox in manager.Idle(clock.GetUtcNow()))
         {
+            using var scope = logger.BeginSandboxScope(sandbox.Id);
             using var budget = new CancellationTokenSource(OperationBudget);
             try
             {
@@ -25,14 +28,14 @@ public sealed class InactivityReaper(SandboxManager manager, TimeProvider clock,
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Pausing idle sandbox {SandboxId} failed; destroying it", sandbox.Id);
+                logger.IdlePauseFailed(ex, sandbox.Id);
                 try
                 {
                     await manager.DestroyAsync(sandbox.Id, budget.Token).ConfigureAwait(false);
                 }
                 catch (Exception destroyError)
                 {
-                    logger.LogError(destroyError, "Destroying idle sandbox {SandboxId} failed too", sandbox.Id);
+                    logger.IdleDestroyFailed(destroyError, sandbox.Id);
                 }
             }
         }

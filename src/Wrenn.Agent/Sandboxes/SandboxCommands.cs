@@ -167,7 +167,7 @@ public sealed class SandboxCommands(
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Forwarding input to a command in {SandboxId} failed", sandbox.Id);
+            logger.ForwardingInputFailed(ex, sandbox.Id);
         }
     }
 
@@ -180,7 +180,7 @@ public sealed class SandboxCommands(
         }
         catch (Exception ex) when (ex is EnvdCallException or HttpRequestException or OperationCanceledException)
         {
-            logger.LogWarning(ex, "Could not kill pid {Pid} in sandbox {SandboxId}", pid, sandbox.Id);
+            logger.KillFailed(ex, pid, sandbox.Id);
         }
     }
 

@@ -17,7 +17,7 @@ public sealed class SandboxLifecycleService(
         Directory.CreateDirectory(options.Value.SandboxesDir);
         foreach (var closed in SandboxRootAccess.ClosedAncestors(options.Value.WrennDir))
         {
-            logger.LogWarning("{Directory} is closed to other users (no o+x): container sandboxes in a user namespace cannot start under it", closed);
+            logger.DirectoryClosedToOthers(closed);
         }
 
         templates.RemoveInterrupted();
@@ -28,7 +28,7 @@ public sealed class SandboxLifecycleService(
     {
         if (!options.Value.DestroySandboxesOnStop)
         {
-            logger.LogInformation("Leaving {Count} sandbox(es) running", manager.List().Count);
+            logger.LeavingSandboxesRunning(manager.List().Count);
             return;
         }
 

@@ -4,6 +4,7 @@ using Wrenn.Agent.Operations;
 using Wrenn.Agent.Pool;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Storage;
+using Wrenn.Agent.Telemetry;
 
 namespace Wrenn.Agent.Sandboxes;
 
@@ -104,7 +105,7 @@ public sealed class SandboxManager(
                 }
 
                 table.Remove(sandbox);
-                logger.LogInformation("Sandbox {SandboxId} destroyed", sandboxId);
+                logger.SandboxDestroyed(sandboxId);
                 return true;
             },
             cancellationToken).ConfigureAwait(false);
@@ -133,7 +134,7 @@ public sealed class SandboxManager(
                 }
                 catch (Exception ex)
                 {
-                    logger.LogError(ex, "Pausing {SandboxId} failed; resuming it", sandboxId);
+                    logger.PauseFailedResuming(ex, sandboxId);
                     sandbox.State = await thaw.ThawOrMarkErrorAsync(sandbox).ConfigureAwait(false);
                     throw;
                 }
@@ -146,7 +147,7 @@ public sealed class SandboxManager(
                 }
 
                 await records.WriteAsync(sandbox, CancellationToken.None).ConfigureAwait(false);
-                logger.LogInformation("Sandbox {SandboxId} paused{Why} in {ElapsedMs:F1} ms", sandboxId, automatic ? " (inactive)" : string.Empty, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                logger.SandboxPaused(sandboxId, automatic ? " (inactive)" : string.Empty, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return sandbox;
             },
             cancellationToken).ConfigureAwait(false);
@@ -211,7 +212,7 @@ public sealed class SandboxManager(
                 sandbox.TimeoutSec = timeoutSec;
                 sandbox.LastActiveAt = DateTimeOffset.UtcNow;
                 await records.WriteAsync(sandbox, CancellationToken.None).ConfigureAwait(false);
-                logger.LogInformation("Sandbox {SandboxId} resumed in {ElapsedMs:F1} ms", sandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                logger.SandboxResumed(sandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return sandbox;
             },
             cancellationToken).ConfigureAwait(false);
@@ -284,13 +285,14 @@ public sealed class SandboxManager(
                 continue;
             }
 
+            using var scope = logger.BeginSandboxScope(sandbox.Id);
             try
             {
                 await DestroyAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Could not destroy sandbox {SandboxId} on shutdown", sandbox.Id);
+                logger.ShutdownDestroyFailed(ex, sandbox.Id);
             }
         }
 
@@ -319,7 +321,7 @@ public sealed class SandboxManager(
         var errors = await network.RemoveAsync(slot, CancellationToken.None).ConfigureAwait(false);
         if (errors.Count > 0)
         {
-            logger.LogWarning(new AggregateException(errors), "Sandbox {SandboxId} is paused but keeps slot {Slot}: releasing it failed", sandbox.Id, slot.Index);
+            logger.PausedKeepsSlot(new AggregateException(errors), sandbox.Id, slot.Index);
             return;
         }
 

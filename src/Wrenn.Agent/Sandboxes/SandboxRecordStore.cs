@@ -65,7 +65,7 @@ public sealed class SandboxRecordStore(IRuntime runtime, Microsoft.Extensions.Op
         }
         catch (JsonException ex)
         {
-            logger.LogWarning(ex, "Unreadable {Path}", path);
+            logger.UnreadableRecord(ex, path);
             return null;
         }
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Storage;
+using Wrenn.Agent.Telemetry;
 
 namespace Wrenn.Agent.Sandboxes;
 
@@ -37,6 +38,7 @@ public sealed class SandboxRecovery(
 
             // A claimed pool sandbox keeps the pool's directory name; its record holds its public id.
             var id = record?.SandboxId is { Length: > 0 } recorded ? recorded : name;
+            using var scope = logger.BeginSandboxScope(id);
             var sandbox = new Sandbox(
                 new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, new Dictionary<string, string>(), record?.TeamId),
                 directory);
@@ -64,11 +66,11 @@ public sealed class SandboxRecovery(
             var errors = await teardown.TearDownAsync(sandbox, cancellationToken).ConfigureAwait(false);
             if (errors.Count == 0)
             {
-                logger.LogWarning("Removed sandbox {SandboxId} left over from an earlier run ({Why})", id, record?.Pooled == true ? "it was in the warm pool" : "it was not running any more");
+                logger.LeftoverSandboxRemoved(id, record?.Pooled == true ? "it was in the warm pool" : "it was not running any more");
             }
             else
             {
-                logger.LogError(new AggregateException(errors), "Could not fully remove left-over sandbox {SandboxId}", id);
+                logger.LeftoverSandboxRemoveFailed(new AggregateException(errors), id);
             }
         }
 
@@ -99,13 +101,13 @@ public sealed class SandboxRecovery(
             }
             catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or HttpRequestException)
             {
-                logger.LogWarning(ex, "Sandbox {SandboxId} still exists but its envd does not answer; removing it", sandbox.Id);
+                logger.AdoptedEnvdSilent(ex, sandbox.Id);
                 return false;
             }
         }
 
         table.Set(sandbox);
-        logger.LogInformation("Adopted sandbox {SandboxId} ({State}, slot {Slot}) from an earlier run", sandbox.Id, sandbox.State, sandbox.Slot?.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none: paused to disk");
+        logger.SandboxAdopted(sandbox.Id, sandbox.State, sandbox.Slot?.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none: paused to disk");
         return true;
     }
 }

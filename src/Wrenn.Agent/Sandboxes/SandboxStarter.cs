@@ -174,8 +174,7 @@ public sealed class SandboxStarter(
                 cancellationToken).ConfigureAwait(false);
 
             rollback.Commit();
-            logger.LogInformation(
-                "Sandbox {SandboxId} running ({Runtime}, slot {Slot}{Pooled}) in {ElapsedMs:F0} ms",
+            logger.SandboxRunning(
                 sandbox.Id,
                 runtime.Name,
                 sandbox.Slot.Index,
@@ -184,7 +183,7 @@ public sealed class SandboxStarter(
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Creating sandbox {SandboxId} failed; rolling back", sandbox.Id);
+            logger.CreateFailedRollingBack(ex, sandbox.Id);
             var undoErrors = await rollback.RollbackAsync().ConfigureAwait(false);
             if (undoErrors.Count > 0)
             {

@@ -78,7 +78,7 @@ public sealed class SandboxTemplates(
                         sandbox.State = await thaw.ThawOrMarkErrorAsync(sandbox).ConfigureAwait(false);
                     }
 
-                    logger.LogInformation("Snapshot of {SandboxId} as {Template} took {ElapsedMs:F0} ms", sandboxId, name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    logger.TemplateSnapshotTook(sandboxId, name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
             },
             cancellationToken).ConfigureAwait(false);

@@ -20,7 +20,7 @@ public sealed class SandboxThaw(IRuntime runtime, SandboxTable table, SandboxTea
         catch (Exception ex) when (runtime.Capabilities.MemorySnapshots)
         {
             // A VM that stays stopped holds its memory and answers nobody: it is removed, never left to look alive.
-            logger.LogError(ex, "Sandbox {SandboxId} could not be continued; destroying it", sandbox.Id);
+            logger.ContinueFailedDestroying(ex, sandbox.Id);
             using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(1));
             var errors = await teardown.TearDownAsync(sandbox, budget.Token).ConfigureAwait(false);
             if (errors.Count == 0)
@@ -29,14 +29,14 @@ public sealed class SandboxThaw(IRuntime runtime, SandboxTable table, SandboxTea
             }
             else
             {
-                logger.LogError(new AggregateException(errors), "Sandbox {SandboxId} could not be fully destroyed; it is in error", sandbox.Id);
+                logger.ContinueDestroyIncomplete(new AggregateException(errors), sandbox.Id);
             }
 
             return SandboxState.Error;
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Sandbox {SandboxId} could not be thawed; it is in error", sandbox.Id);
+            logger.ThawFailed(ex, sandbox.Id);
             return SandboxState.Error;
         }
     }

@@ -15,7 +15,7 @@ public static class DirectoryRemoval
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning(ex, "Could not remove {Directory}", directory);
+            logger.DirectoryRemoveFailed(ex, directory);
         }
     }
 }

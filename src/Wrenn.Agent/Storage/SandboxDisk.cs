@@ -68,11 +68,11 @@ public sealed class SandboxDisk(
             {
                 // A copy would cost more than a format: prepared disks are no use on this host.
                 Ready.StopRefilling();
-                logger.LogWarning("{Prepared} and {Sandboxes} are on different filesystems; sandbox disks are no longer prepared ahead", PreparedDirectory, sandboxDirectory);
+                logger.PreparedDisksOtherFilesystem(PreparedDirectory, sandboxDirectory);
                 break;
             }
 
-            logger.LogWarning("Could not move prepared disk {Disk} into {Sandbox} (errno {Errno}); trying the next", prepared, sandboxDirectory, errno);
+            logger.PreparedDiskMoveFailed(prepared, sandboxDirectory, errno);
         }
 
         await FormatFileAsync(image, cancellationToken).ConfigureAwait(false);
@@ -181,7 +181,7 @@ public sealed class SandboxDisk(
         }
         catch (IOException ex)
         {
-            logger.LogWarning("Could not delete prepared disk {Disk}: {Reason}", path, ex.Message);
+            logger.PreparedDiskDeleteFailed(path, ex.Message);
         }
     }
 }

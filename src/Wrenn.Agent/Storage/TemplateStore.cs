@@ -163,7 +163,7 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
 
             // A rename is atomic: readers see no template or all of it. It fails if the name was taken meanwhile.
             Directory.Move(staging, final);
-            logger.LogInformation("Template {Template} made from {SandboxId}: {SizeBytes} bytes on {Parent}", name, sourceSandboxId, manifest.SizeBytes, parent);
+            logger.TemplateMade(name, sourceSandboxId, manifest.SizeBytes, parent);
             return manifest;
         }
         catch (IOException) when (Directory.Exists(final))
@@ -198,7 +198,7 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
         var doomed = Path.Combine(TemplatesDir, DeletingPrefix + name + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.Move(Path.Combine(TemplatesDir, name), doomed);
         Directory.Delete(doomed, recursive: true);
-        logger.LogInformation("Template {Template} removed", name);
+        logger.TemplateRemoved(name);
     }
 
     /// <summary>Throws <see cref="TemplateExistsException"/> when a base image is called <paramref name="teamName"/>.</summary>
@@ -232,14 +232,14 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
             var name = Path.GetFileName(directory);
             if (name.StartsWith(StagingPrefix, StringComparison.Ordinal) || name.StartsWith(DeletingPrefix, StringComparison.Ordinal))
             {
-                logger.LogWarning("Removing {Directory}, left by an interrupted template operation", directory);
+                logger.InterruptedTemplateRemoved(directory);
                 RemoveQuietly(directory);
             }
             else if (!WrennIds.IsTemplateId(name) && File.Exists(Path.Combine(directory, ManifestFileName)))
             {
                 // Made before templates were stored by id: its name was global, so it is never found by
                 // name again (any team could have guessed it). Kept for the operator to remove.
-                logger.LogWarning("{Directory} is a template stored under its name by an older agent; it is no longer used. Recreate it from a sandbox and remove the directory", directory);
+                logger.OldNamedTemplateIgnored(directory);
             }
         }
     }

@@ -10,7 +10,8 @@ namespace Wrenn.Agent.Telemetry;
 /// <summary>
 /// Outermost interceptor of the agent's gRPC service: times every call into <see cref="AgentMetrics"/>
 /// (after the other interceptors mapped exceptions to statuses), and holds a <see cref="SandboxLogScope"/>
-/// around calls whose request names a sandbox, so every log line of that work carries the sandbox id.
+/// around calls whose request (or, for a streaming call, first message) names a sandbox, so every log line
+/// of that work carries the sandbox id.
 /// </summary>
 public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime runtime, ILogger<AgentTelemetryInterceptor> logger) : Interceptor
 {
@@ -68,8 +69,13 @@ public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime run
     {
         var started = Stopwatch.GetTimestamp();
         var status = "OK";
+        IDisposable? scope = null;
         try
         {
+            (requestStream, var first) = await PeekAsync(requestStream, context).ConfigureAwait(false);
+
+            // Begun here, not in PeekAsync: a scope lives in an AsyncLocal, which an awaited method's changes do not leave.
+            scope = first is null ? null : BeginSandboxScope(first);
             return await continuation(requestStream, context).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -79,6 +85,7 @@ public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime run
         }
         finally
         {
+            scope?.Dispose();
             Record(context.Method, status, started);
         }
     }
@@ -91,8 +98,13 @@ public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime run
     {
         var started = Stopwatch.GetTimestamp();
         var status = "OK";
+        IDisposable? scope = null;
         try
         {
+            (requestStream, var first) = await PeekAsync(requestStream, context).ConfigureAwait(false);
+
+            // Begun here, not in PeekAsync: a scope lives in an AsyncLocal, which an awaited method's changes do not leave.
+            scope = first is null ? null : BeginSandboxScope(first);
             await continuation(requestStream, responseStream, context).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -102,6 +114,7 @@ public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime run
         }
         finally
         {
+            scope?.Dispose();
             Record(context.Method, status, started);
         }
     }
@@ -121,11 +134,45 @@ public sealed class AgentTelemetryInterceptor(AgentMetrics metrics, IRuntime run
 
     /// <summary>Every request naming a sandbox has it as field <c>sandbox_id</c> (proto/hostagent/v1).</summary>
     private IDisposable? BeginSandboxScope<TRequest>(TRequest request) =>
-        request is IMessage message
-        && message.Descriptor.FindFieldByName("sandbox_id") is { } field
-        && field.Accessor.GetValue(message) is string { Length: > 0 } sandboxId
+        request is IMessage message && SandboxIdOf(message) is { } sandboxId
             ? logger.BeginScope(new SandboxLogScope(sandboxId))
             : null;
+
+    /// <summary>
+    /// A streaming call names its sandbox in its first message (ExecStream's start, WriteFile's header,
+    /// OpenPort's first chunk): read it before the handler, so the whole call (its handler's lines and the
+    /// failure the exception interceptor logs) runs inside the sandbox's scope; the handler still gets that message first.
+    /// </summary>
+    private static async Task<(IAsyncStreamReader<TRequest> Stream, TRequest? First)> PeekAsync<TRequest>(
+        IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context)
+        where TRequest : class
+    {
+        var hasFirst = await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false);
+        return (new PeekedStreamReader<TRequest>(requestStream, hasFirst), hasFirst ? requestStream.Current : null);
+    }
+
+    /// <summary>The request's <c>sandbox_id</c>, or that of the message set in one of its fields (a streaming call's first message wraps it).</summary>
+    internal static string? SandboxIdOf(IMessage message)
+    {
+        if (message.Descriptor.FindFieldByName("sandbox_id") is { } field)
+        {
+            return field.Accessor.GetValue(message) is string { Length: > 0 } sandboxId ? sandboxId : null;
+        }
+
+        foreach (var nested in message.Descriptor.Fields.InDeclarationOrder())
+        {
+            if (nested.FieldType == Google.Protobuf.Reflection.FieldType.Message && !nested.IsRepeated && !nested.IsMap
+                && nested.Accessor.GetValue(message) is IMessage inner
+                && inner.Descriptor.FindFieldByName("sandbox_id") is { } innerField
+                && innerField.Accessor.GetValue(inner) is string { Length: > 0 } innerId)
+            {
+                return innerId;
+            }
+        }
+
+        return null;
+    }
 
     private void Record(string method, string status, long started)
     {

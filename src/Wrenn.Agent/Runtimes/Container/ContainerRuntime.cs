@@ -145,7 +145,7 @@ public sealed class ContainerRuntime(
             }
             catch (IOException ex)
             {
-                logger.LogDebug("Cgroup {Path} not removed: {Reason}", path, ex.Message);
+                logger.CgroupNotRemoved(path, ex.Message);
             }
         }
 
@@ -184,7 +184,7 @@ public sealed class ContainerRuntime(
         var capabilities = new RuntimeCapabilities(MemorySnapshots: false, Isolation: "container");
         if (!options.UserNamespace)
         {
-            logger.LogWarning("Container sandboxes run without a user namespace ({Variable}=off): sandbox root is host root", WrennEnvironment.SandboxUserNamespace);
+            logger.NoUserNamespace(WrennEnvironment.SandboxUserNamespace);
             return capabilities;
         }
 
@@ -203,7 +203,7 @@ public sealed class ContainerRuntime(
         if (refusal is not null)
         {
             refusal = $"container sandboxes need a user namespace and cannot have one here: {refusal}; {WrennEnvironment.SandboxUserNamespace}=off runs them as host root instead";
-            logger.LogError("Refusing to create container sandboxes: {Reason}", refusal);
+            logger.RefusingContainers(refusal);
             return capabilities with { Refusal = refusal };
         }
 
@@ -266,7 +266,7 @@ public sealed class ContainerRuntime(
         }
         catch (IOException ex)
         {
-            logger.LogWarning("Cannot tell whether sandbox {SandboxId}'s envd takes a passed socket, so it binds its own: {Reason}", sandbox.SandboxId, ex.Message);
+            logger.SocketPassingUnknown(sandbox.SandboxId, ex.Message);
             return false;
         }
     }
@@ -319,7 +319,7 @@ public sealed class ContainerRuntime(
                 $"{_oci} run {id} exited with {result.ExitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
         }
 
-        logger.LogInformation("Container {ContainerId} started", id);
+        logger.ContainerStarted(id);
     }
 
     /// <summary>
@@ -361,7 +361,7 @@ public sealed class ContainerRuntime(
                 $"{_oci} run {id} exited with {exitCode}: {shellOutput} {ConsoleLog.Tail(sandbox.Directory)}".Trim());
         }
 
-        logger.LogInformation("Container {ContainerId} started with envd's socket passed", id);
+        logger.ContainerStartedWithSocket(id);
     }
 
     /// <summary>The OCI runtime's global <c>--root</c> option when a state directory is configured, else nothing (its default).</summary>
@@ -376,7 +376,7 @@ public sealed class ContainerRuntime(
     private static string ChooseOciRuntime(string configured, ILogger logger)
     {
         var (command, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath);
-        logger.LogInformation("Container sandboxes run under {OciRuntime} ({Variable}={Configured}: {Reason})", command, WrennEnvironment.OciRuntime, configured, reason);
+        logger.OciRuntimeChosen(command, WrennEnvironment.OciRuntime, configured, reason);
         return command;
     }
 

@@ -97,13 +97,13 @@ public sealed class FirecrackerRuntime(
                 if (template is null)
                 {
                     await api.ConfigureAndStartAsync(VmConfig(sandbox, boot), ct).ConfigureAwait(false);
-                    _logger.LogInformation("Firecracker for {SandboxId} booting (kernel {KernelVersion})", sandbox.SandboxId, boot.KernelVersion);
+                    _logger.FirecrackerBooting(sandbox.SandboxId, boot.KernelVersion);
                 }
                 else
                 {
                     // The template's memory already holds a booted guest with envd running: load it, don't boot.
                     await api.RestoreAsync(await LoadAsync(sandbox, template, ct).ConfigureAwait(false), VmmLogger(sandbox), VmmMetrics(sandbox), ct).ConfigureAwait(false);
-                    _logger.LogInformation("Firecracker for {SandboxId} restored from {Template}", sandbox.SandboxId, template);
+                    _logger.FirecrackerRestored(sandbox.SandboxId, template);
                 }
             },
             async ct =>
@@ -137,8 +137,7 @@ public sealed class FirecrackerRuntime(
 
         // Only now, with nobody reading the memfiles, the new generation goes in and old memfiles go.
         var plan = MemoryGenerations.Add(snapshots, Path.Combine(snapshots, RawMemoryFileName), full);
-        _logger.LogInformation(
-            "Snapshot of {SandboxId}: generation {Generation} ({Kind}), {Blocks} block(s) written",
+        _logger.FirecrackerSnapshot(
             sandbox.SandboxId,
             plan.Header.Generation,
             plan.IsFull ? "full" : "diff",
@@ -317,7 +316,7 @@ public sealed class FirecrackerRuntime(
         }
         catch (Exception ex) when (ex is CommandFailedException or IOException or InvalidOperationException)
         {
-            _logger.LogWarning(ex, "The root disk of {SandboxId} stays attached while it is paused; its resume or destroy takes it down", sandbox.SandboxId);
+            _logger.RootDiskStaysAttached(ex, sandbox.SandboxId);
         }
     }
 

@@ -28,7 +28,7 @@ public sealed class CpuSetAllocator(IOptions<ContainerRuntimeOptions> options, T
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
         {
-            logger.LogWarning("Sandbox {SandboxId} runs on every CPU: the host's CPUs cannot be read ({Reason})", sandboxId, ex.Message);
+            logger.EveryCpu(sandboxId, ex.Message);
             return null;
         }
 

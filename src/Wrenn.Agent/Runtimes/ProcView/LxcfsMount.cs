@@ -110,20 +110,20 @@ public sealed class LxcfsMount(
                 return OwnMountPoint;
             }
 
-            logger.LogWarning("No live lxcfs at {MountPoint} (WRENN_LXCFS): container sandboxes see the host's CPUs and memory", OwnMountPoint);
+            logger.NoLiveLxcfs(OwnMountPoint);
             return null;
         }
 
         if (options.Value.SystemMountPoint is { } system && IsLive(system))
         {
-            logger.LogInformation("Container sandboxes read their /proc views from the system lxcfs at {MountPoint}", system);
+            logger.SystemLxcfs(system);
             return system;
         }
 
         var mountPoint = OwnMountPoint;
         if (IsLive(mountPoint))
         {
-            logger.LogInformation("Adopted the lxcfs mount at {MountPoint} from an earlier run", mountPoint);
+            logger.LxcfsAdopted(mountPoint);
             _owned = mountPoint;
             return mountPoint;
         }
@@ -149,8 +149,7 @@ public sealed class LxcfsMount(
             cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            logger.LogWarning(
-                "lxcfs could not be started ({Binary} exited with {ExitCode}; is Debian's lxcfs package installed? see {Log}): container sandboxes see the host's CPUs and memory",
+            logger.LxcfsStartFailed(
                 options.Value.Binary, result.ExitCode, LogFile);
             return null;
         }
@@ -160,7 +159,7 @@ public sealed class LxcfsMount(
         {
             if (time.GetElapsedTime(started) > StartWait)
             {
-                logger.LogWarning("lxcfs did not come up at {MountPoint} (see {Log}): container sandboxes see the host's CPUs and memory", mountPoint, LogFile);
+                logger.LxcfsNotUp(mountPoint, LogFile);
                 await ReleaseOwnAsync(mountPoint, cancellationToken).ConfigureAwait(false);
                 return null;
             }
@@ -169,7 +168,7 @@ public sealed class LxcfsMount(
         }
 
         _owned = mountPoint;
-        logger.LogInformation("Started lxcfs at {MountPoint} for container sandboxes' /proc views", mountPoint);
+        logger.LxcfsStarted(mountPoint);
         return mountPoint;
     }
 
@@ -191,7 +190,7 @@ public sealed class LxcfsMount(
             _files = null;
             if (LxcfsDevice(mountPoint) is { } device && MountNamespacesUsing(device) is var users and > 0)
             {
-                logger.LogInformation("Leaving lxcfs at {MountPoint} running: {Count} sandbox(es) still read from it", mountPoint, users);
+                logger.LxcfsLeftRunning(mountPoint, users);
                 return;
             }
 
@@ -213,7 +212,7 @@ public sealed class LxcfsMount(
             // second it is killed, which an unmounted lxcfs takes no harm from.
             if (!await ExitedAsync(pid, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false))
             {
-                logger.LogDebug("lxcfs (pid {Pid}) still ran a second after its unmount; stopping it", pid);
+                logger.LxcfsStopping(pid);
                 try
                 {
                     using var process = System.Diagnostics.Process.GetProcessById(pid);
@@ -238,7 +237,7 @@ public sealed class LxcfsMount(
             // Still a mount point (detached lazily) or not empty: the name stays, harmlessly.
         }
 
-        logger.LogInformation("Stopped lxcfs at {MountPoint}", mountPoint);
+        logger.LxcfsStopped(mountPoint);
     }
 
     private async Task<bool> ExitedAsync(int pid, TimeSpan timeout, CancellationToken cancellationToken)

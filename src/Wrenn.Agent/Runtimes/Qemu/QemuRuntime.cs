@@ -104,7 +104,7 @@ public sealed class QemuRuntime(
                 if (template is null)
                 {
                     await LaunchAsync(sandbox, boot, arguments, null, ct).ConfigureAwait(false);
-                    logger.LogInformation("QEMU for {SandboxId} booting (kernel {KernelVersion}, {Accelerator})", sandbox.SandboxId, boot.KernelVersion, Accelerator);
+                    logger.QemuBooting(sandbox.SandboxId, boot.KernelVersion, Accelerator);
                 }
                 else
                 {
@@ -132,8 +132,7 @@ public sealed class QemuRuntime(
                 {
                     var ram = TemplateRam(template);
                     var phases = await LoadIncomingAsync(sandbox, ignoreShared: ram == GuestRam.Private, ct).ConfigureAwait(false);
-                    logger.LogInformation(
-                        "QEMU for {SandboxId} restored from template {Template} (kernel {KernelVersion}, {Accelerator}): {Phases}",
+                    logger.QemuRestored(
                         sandbox.SandboxId,
                         Path.GetFileName(template),
                         boot.KernelVersion,
@@ -156,8 +155,7 @@ public sealed class QemuRuntime(
         await QuitAsync(qmp).ConfigureAwait(false);
         await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await ReleaseCgroupAsync(sandbox).ConfigureAwait(false);
-        logger.LogInformation(
-            "QEMU for {SandboxId} saved {Megabytes:F3} MB of state ({What})",
+        logger.QemuStateSaved(
             sandbox.SandboxId,
             new FileInfo(memory).Length / 1048576.0,
             File.Exists(RamFile(sandbox)) ? "devices only: guest RAM stays in its file" : "memory and devices");
@@ -204,7 +202,7 @@ public sealed class QemuRuntime(
         }
 
         File.Copy(Path.Combine(sandbox.Directory, VmBoot.FileName), Path.Combine(directory, VmBoot.FileName));
-        logger.LogInformation("Template of {SandboxId}: {MemoryMegabytes:F1} MB of memory and device state", sandbox.SandboxId, new FileInfo(memory).Length / 1048576.0);
+        logger.QemuTemplateSaved(sandbox.SandboxId, new FileInfo(memory).Length / 1048576.0);
     }
 
     public async Task ResumeAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
@@ -242,7 +240,7 @@ public sealed class QemuRuntime(
         }
 
         File.Delete(memory);
-        logger.LogInformation("QEMU for {SandboxId} resumed{OwnRam}: {Phases}", sandbox.SandboxId, ram == GuestRam.Private ? " into a RAM file of its own" : string.Empty, phases);
+        logger.QemuResumed(sandbox.SandboxId, ram == GuestRam.Private ? " into a RAM file of its own" : string.Empty, phases);
     }
 
     /// <summary>Starts QEMU from saved memory and device state and lets the guest run; on failure no process is left.</summary>
@@ -472,7 +470,7 @@ public sealed class QemuRuntime(
     {
         foreach (var removed in VmCgroup.RemoveEmpty(options.Value.CgroupParent, id => Directory.Exists(Path.Combine(agentOptions.Value.SandboxesDir, id))))
         {
-            logger.LogInformation("Removed VM cgroup {Path} (no such sandbox)", removed);
+            logger.OrphanCgroupRemoved(removed);
         }
 
         return Task.CompletedTask;
@@ -805,7 +803,7 @@ public sealed class QemuRuntime(
         }
         catch (IOException ex)
         {
-            logger.LogWarning(ex, "The cgroup of {SandboxId}'s VM could not be removed yet", sandbox.SandboxId);
+            logger.CgroupRemoveDeferred(ex, sandbox.SandboxId);
         }
     }
 

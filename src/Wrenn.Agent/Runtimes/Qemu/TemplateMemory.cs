@@ -120,7 +120,7 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
                 MemfdNative.Fcntl(fd, MemfdNative.F_ADD_SEALS, MemfdNative.F_SEAL_WRITE | MemfdNative.F_SEAL_GROW | MemfdNative.F_SEAL_SHRINK | MemfdNative.F_SEAL_SEAL),
                 "F_ADD_SEALS",
                 ramFile);
-            logger.LogInformation("Template memory {RamFile} held for clones: {Megabytes:F1} MB of {TotalMegabytes:F1} MB in use", ramFile, copied / 1048576.0, length / 1048576.0);
+            logger.TemplateMemoryHeld(ramFile, copied / 1048576.0, length / 1048576.0);
             return memfd;
         }
         catch

@@ -60,7 +60,7 @@ public sealed class RootfsDiskImage(ICommandRunner commands, ILogger<RootfsDiskI
             }
 
             await File.WriteAllTextAsync(keyFile, key, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Built VM disk {Disk} ({ContentMb} MB of files) in {ElapsedMs:F0} ms", disk, content / (1024 * 1024), System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            logger.VmDiskBuilt(disk, content / (1024 * 1024), System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return disk;
         }
         finally

@@ -48,7 +48,7 @@ public static class PageService
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogError(ex, "Page server failed");
+            logger.PageServerFailed(ex);
             return 1;
         }
     }
@@ -61,8 +61,8 @@ public static class PageService
         using var uffd = handshake.Uffd;
         using var memory = MemfileSet.Open(snapshotDirectory);
         var server = new UffdPageServer(uffd, handshake.Regions, memory, logger);
-        logger.LogInformation("Serving {Regions} guest memory region(s) from {Directory} (generation {Generation})", handshake.Regions.Count, snapshotDirectory, memory.Header.Generation);
+        logger.ServingMemory(handshake.Regions.Count, snapshotDirectory, memory.Header.Generation);
         await server.RunAsync(cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("VM gone after {Copied} page(s) copied and {Zeroed} zeroed; page server stops", server.PagesCopied, server.PagesZeroed);
+        logger.VmGone(server.PagesCopied, server.PagesZeroed);
     }
 }

@@ -83,7 +83,7 @@ public sealed class UffdPageServer
                 var events = wait.Wait(fd, retry.Count > 0 ? RetryMilliseconds : -1);
                 if ((events & (POLLERR | POLLHUP | POLLNVAL)) != 0)
                 {
-                    _logger.LogWarning("userfaultfd {Fd} reports poll events {Events:x}; page server stops", fd, events);
+                    _logger.PollEvents(fd, events);
                     return;
                 }
 
@@ -175,10 +175,10 @@ public sealed class UffdPageServer
             case UFFD_EVENT_FORK:
                 // fork: u32 ufd at 8, a new descriptor in our table. Never asked for; closed so it cannot leak.
                 LibC.Close(*(int*)(message + 8));
-                _logger.LogWarning("userfaultfd fork event ignored");
+                _logger.ForkEventIgnored();
                 return true;
             default:
-                _logger.LogWarning("userfaultfd event {Event:x} ignored", kind);
+                _logger.EventIgnored(kind);
                 return true;
         }
     }
@@ -266,7 +266,7 @@ public sealed class UffdPageServer
                 return FaultResult.Retry;
             case ESRCH:
                 // The process whose memory this is has exited (the VM stopped): nothing left to serve.
-                _logger.LogInformation("{Call} at 0x{Address:x}: the memory's owner is gone; page server stops", call, pageAddress);
+                _logger.OwnerGone(call, pageAddress);
                 return FaultResult.OwnerGone;
             default:
                 throw UserfaultFd.Error($"{call} at 0x{pageAddress:x}", errno);

@@ -84,7 +84,7 @@ public sealed class FileCopyRootfsCowProvider(
                 if (mode == RootfsCopyMode.Auto)
                 {
                     _chosen = RootfsCopyMode.Reflink;
-                    logger.LogInformation("Root disks are reflink copies: cp --reflink=always works for {Directory}", Path.GetDirectoryName(target));
+                    logger.ReflinkCopies(Path.GetDirectoryName(target));
                 }
 
                 return;
@@ -98,8 +98,7 @@ public sealed class FileCopyRootfsCowProvider(
             // cp may leave an empty target behind when the clone ioctl is refused.
             File.Delete(target);
             _chosen = RootfsCopyMode.Sparse;
-            logger.LogWarning(
-                "Root disks are sparse copies (each sandbox copies the image's data): reflink is not possible for {Directory}: {Reason}",
+            logger.SparseCopies(
                 Path.GetDirectoryName(target),
                 result.StandardError.Trim());
         }

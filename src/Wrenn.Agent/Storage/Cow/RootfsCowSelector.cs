@@ -37,11 +37,11 @@ public sealed class RootfsCowSelector(
                 var (provider, reason) = await ProbeAsync(cancellationToken).ConfigureAwait(false);
                 if (provider == deviceMapper)
                 {
-                    logger.LogInformation("Root disks: device-mapper snapshots ({Reason})", reason);
+                    logger.DeviceMapperSnapshots(reason);
                 }
                 else
                 {
-                    logger.LogWarning("Root disks: file copies instead of device-mapper snapshots, because {Reason}", reason);
+                    logger.FileCopiesInstead(reason);
                 }
 
                 _selected = provider;
@@ -65,7 +65,7 @@ public sealed class RootfsCowSelector(
         catch (DeviceMapperUnavailableException ex) when (provider == deviceMapper)
         {
             // The create has rolled itself back; nothing of it is left to clean.
-            logger.LogWarning("Root disks: switching to file copies, because device-mapper cannot make snapshots here: {Reason}", ex.Reason);
+            logger.SwitchingToFileCopies(ex.Reason);
             _selected = fileCopy;
             return await fileCopy.CreateAsync(sandboxId, baseImage, sandboxDirectory, cancellationToken).ConfigureAwait(false);
         }

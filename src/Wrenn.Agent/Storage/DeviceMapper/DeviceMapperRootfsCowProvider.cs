@@ -73,7 +73,7 @@ public sealed class DeviceMapperRootfsCowProvider(
             var (cow, table) = await SnapshotStepsAsync(rollback, name, origin, cowPath, sectors, cancellationToken).ConfigureAwait(false);
             rollback.Commit();
             _active[sandboxId] = (baseImage, cow);
-            logger.LogInformation("Sandbox {SandboxId} root disk: /dev/mapper/{Device} = {Table}", sandboxId, name, table);
+            logger.RootDiskCreated(sandboxId, name, table);
             return new RootfsCow(sandboxId, Name, "/dev/mapper/" + name, baseImage, cowPath);
         }
         catch (Exception ex)
@@ -97,7 +97,7 @@ public sealed class DeviceMapperRootfsCowProvider(
     {
         await TakeDownAsync(rootfs, cancellationToken).ConfigureAwait(false);
         File.Delete(rootfs.CowPath);
-        logger.LogInformation("Sandbox {SandboxId} root disk removed", rootfs.SandboxId);
+        logger.RootDiskRemoved(rootfs.SandboxId);
     }
 
     /// <summary>
@@ -109,7 +109,7 @@ public sealed class DeviceMapperRootfsCowProvider(
     public async Task DetachAsync(RootfsCow rootfs, CancellationToken cancellationToken)
     {
         await TakeDownAsync(rootfs, cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Sandbox {SandboxId} root disk detached; its writes stay in {CowPath}", rootfs.SandboxId, rootfs.CowPath);
+        logger.RootDiskDetached(rootfs.SandboxId, rootfs.CowPath);
     }
 
     /// <summary>
@@ -136,7 +136,7 @@ public sealed class DeviceMapperRootfsCowProvider(
 
         if (_active.ContainsKey(rootfs.SandboxId))
         {
-            logger.LogWarning("Sandbox {SandboxId} root disk is still attached; taking it down before attaching it again", rootfs.SandboxId);
+            logger.RootDiskStillAttached(rootfs.SandboxId);
             await TakeDownAsync(rootfs, cancellationToken).ConfigureAwait(false);
         }
         else
@@ -155,7 +155,7 @@ public sealed class DeviceMapperRootfsCowProvider(
             var (cow, table) = await SnapshotStepsAsync(rollback, name, origin, rootfs.CowPath, sectors, cancellationToken).ConfigureAwait(false);
             rollback.Commit();
             _active[rootfs.SandboxId] = (rootfs.BaseImage, cow);
-            logger.LogInformation("Sandbox {SandboxId} root disk attached again over {CowPath}: /dev/mapper/{Device} = {Table}", rootfs.SandboxId, rootfs.CowPath, name, table);
+            logger.RootDiskAttachedAgain(rootfs.SandboxId, rootfs.CowPath, name, table);
             return rootfs with { Provider = Name, DevicePath = "/dev/mapper/" + name };
         }
         catch (Exception ex)
@@ -191,7 +191,7 @@ public sealed class DeviceMapperRootfsCowProvider(
         var keptOrigins = ours.Except(stale).Select(n => tables[n]?.Origin).OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var name in stale)
         {
-            logger.LogWarning("Removing stale device-mapper device {Device} (no such sandbox)", name);
+            logger.StaleDeviceRemoved(name);
             await dmsetup.RemoveAsync(name, cancellationToken).ConfigureAwait(false);
             if (tables[name] is { } devices)
             {
@@ -268,7 +268,7 @@ public sealed class DeviceMapperRootfsCowProvider(
     {
         if (await dmsetup.ExistsAsync(name, cancellationToken).ConfigureAwait(false))
         {
-            logger.LogWarning("Removing stale device-mapper device {Device} before creating it again", name);
+            logger.StaleDeviceRemovedBeforeCreate(name);
             var devices = SnapshotDevices(await dmsetup.TableAsync(name, cancellationToken).ConfigureAwait(false));
             await dmsetup.RemoveAsync(name, cancellationToken).ConfigureAwait(false);
             if (devices is { } stale)

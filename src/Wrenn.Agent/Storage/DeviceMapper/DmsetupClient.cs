@@ -52,8 +52,7 @@ public sealed partial class DmsetupClient(ICommandRunner commands, IOptions<Root
                 UseJitter = false,
                 OnRetry = args =>
                 {
-                    logger.LogWarning(
-                        "dmsetup remove {Device}: busy (attempt {Attempt}); retrying in {DelayMs:F0} ms",
+                    logger.RemoveBusyRetrying(
                         name,
                         args.AttemptNumber + 1,
                         args.RetryDelay.TotalMilliseconds);

@@ -29,7 +29,7 @@ public sealed class OriginLoopRegistry(LoopDeviceClient loops, ILogger<OriginLoo
             // Not cancelled half-way: a losetup killed after attaching would leave a device nobody knows of.
             var device = await loops.AttachAsync(key, readOnly: true, CancellationToken.None).ConfigureAwait(false);
             _images[key] = (device, 1);
-            logger.LogInformation("Base image {Image} attached read-only at {Device}", key, device);
+            logger.BaseImageAttached(key, device);
             return device;
         }
         finally
@@ -62,7 +62,7 @@ public sealed class OriginLoopRegistry(LoopDeviceClient loops, ILogger<OriginLoo
 
             await loops.DetachAsync(entry.Device, cancellationToken).ConfigureAwait(false);
             _images.TryRemove(key, out _);
-            logger.LogInformation("Base image {Image} detached from {Device}: no sandbox uses it", key, entry.Device);
+            logger.BaseImageDetached(key, entry.Device);
         }
         finally
         {

@@ -62,8 +62,7 @@ public sealed class IdShiftedLayers(ICommandRunner commands, ILogger<IdShiftedLa
                 var entries = ShiftOwners(source.Directory, staging, source.Owners, target, cancellationToken);
                 Directory.Move(staging, cache);
                 RemoveUnusedCopies(parent, keep: cache);
-                logger.LogInformation(
-                    "Layer {Layer} copied for user namespace host id {HostId}: {Entries} entries in {ElapsedMs:F0} ms",
+                logger.LayerCopied(
                     source.Directory,
                     target.HostId,
                     entries,
@@ -139,7 +138,7 @@ public sealed class IdShiftedLayers(ICommandRunner commands, ILogger<IdShiftedLa
                 continue;
             }
 
-            logger.LogInformation("Removing {Directory}, a layer copy no sandbox uses", directory);
+            logger.UnusedLayerCopyRemoved(directory);
             RemoveQuietly(directory);
         }
     }
@@ -149,7 +148,7 @@ public sealed class IdShiftedLayers(ICommandRunner commands, ILogger<IdShiftedLa
     {
         foreach (var directory in Directory.EnumerateDirectories(Path.GetDirectoryName(cache)!, Path.GetFileName(cache) + StagingMarker + "*", new EnumerationOptions { AttributesToSkip = 0 }))
         {
-            logger.LogWarning("Removing {Directory}, left by an interrupted layer copy", directory);
+            logger.InterruptedLayerCopyRemoved(directory);
             RemoveQuietly(directory);
         }
     }

@@ -235,7 +235,7 @@ public sealed class FirecrackerApiClient : IDisposable
         var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (response.IsSuccessStatusCode)
         {
-            _logger.LogDebug("Firecracker {Method} {Path} answered {Status} in {ElapsedMs:F1} ms", method, path, (int)response.StatusCode, elapsedMs);
+            _logger.ApiAnswered(method, path, (int)response.StatusCode, elapsedMs);
             return response;
         }
 
@@ -243,8 +243,7 @@ public sealed class FirecrackerApiClient : IDisposable
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var fault = FaultMessage(text);
-            _logger.LogWarning(
-                "Firecracker {Method} {Path} answered {Status} in {ElapsedMs:F1} ms: {FaultMessage}",
+            _logger.ApiFault(
                 method,
                 path,
                 (int)response.StatusCode,

@@ -1,0 +1,29 @@
+namespace Wrenn.Agent.Runtimes.Container;
+
+/// <summary>
+/// The log lines of Wrenn.Agent.Runtimes.Container as source-generated methods with stable event ids
+/// (docs/operations.md, "Log events: agent"): an id is never reused, so alerts and searches keep working.
+/// </summary>
+internal static partial class ContainerLog
+{
+    [LoggerMessage(EventId = 3620, Level = LogLevel.Debug, Message = "Cgroup {Path} not removed: {Reason}")]
+    public static partial void CgroupNotRemoved(this ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 3621, Level = LogLevel.Warning, Message = "Container sandboxes run without a user namespace ({Variable}=off): sandbox root is host root")]
+    public static partial void NoUserNamespace(this ILogger logger, string variable);
+
+    [LoggerMessage(EventId = 3622, Level = LogLevel.Error, Message = "Refusing to create container sandboxes: {Reason}")]
+    public static partial void RefusingContainers(this ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3623, Level = LogLevel.Warning, Message = "Cannot tell whether sandbox {SandboxId}'s envd takes a passed socket, so it binds its own: {Reason}")]
+    public static partial void SocketPassingUnknown(this ILogger logger, string sandboxId, string reason);
+
+    [LoggerMessage(EventId = 3624, Level = LogLevel.Information, Message = "Container {ContainerId} started")]
+    public static partial void ContainerStarted(this ILogger logger, string containerId);
+
+    [LoggerMessage(EventId = 3625, Level = LogLevel.Information, Message = "Container {ContainerId} started with envd's socket passed")]
+    public static partial void ContainerStartedWithSocket(this ILogger logger, string containerId);
+
+    [LoggerMessage(EventId = 3626, Level = LogLevel.Information, Message = "Container sandboxes run under {OciRuntime} ({Variable}={Configured}: {Reason})")]
+    public static partial void OciRuntimeChosen(this ILogger logger, string ociRuntime, string variable, string configured, string reason);
+}
