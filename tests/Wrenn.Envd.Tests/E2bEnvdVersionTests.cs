@@ -131,7 +131,7 @@ public sealed class E2bEnvdVersionTests : IAsyncLifetime
     [InlineData("gzip;q=0, identity;q=0", null)]
     [InlineData("GZIP;Q=1", "gzip")]
     public void Accept_encoding_is_negotiated_as_e2bs_envd_does(string? header, string? expected) =>
-        Assert.Equal(expected, Http.AcceptEncoding.Choose(header));
+        Assert.Equal(expected, Wrenn.Envd.Http.AcceptEncoding.Choose(header));
 
     [Fact]
     public async Task A_gzipped_multipart_upload_is_stored_decompressed()

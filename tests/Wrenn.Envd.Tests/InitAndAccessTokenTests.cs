@@ -159,12 +159,12 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
             }
 
             var expires = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds();
-            var signature = Http.FileSignature.Compute(file, "read", "root", "tok", expires);
+            var signature = Wrenn.Envd.Http.FileSignature.Compute(file, "read", "root", "tok", expires);
             var url = $"/files?path={Uri.EscapeDataString(file)}&username=root&signature={Uri.EscapeDataString(signature)}&signature_expiration={expires}";
             Assert.Equal("signed", await _envd.Http.GetStringAsync(new Uri(url, UriKind.Relative), ct));
 
             var expired = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds();
-            var stale = Http.FileSignature.Compute(file, "read", "root", "tok", expired);
+            var stale = Wrenn.Envd.Http.FileSignature.Compute(file, "read", "root", "tok", expired);
             using var refused = await _envd.Http.GetAsync(new Uri($"/files?path={Uri.EscapeDataString(file)}&username=root&signature={Uri.EscapeDataString(stale)}&signature_expiration={expired}", UriKind.Relative), ct);
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
@@ -200,8 +200,8 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
         Assert.SkipUnless(Environment.IsPrivilegedProcess, "RNDADDENTROPY needs CAP_SYS_ADMIN");
 
         // Throws unless the kernel took both ioctls (tests run on the host, whose pool this only adds to).
-        Http.KernelRandom.AddAndReseed(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Http.KernelRandom.AddAndReseed([]));
+        Wrenn.Envd.Http.KernelRandom.AddAndReseed(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Wrenn.Envd.Http.KernelRandom.AddAndReseed([]));
     }
 
     [Fact]
