@@ -83,7 +83,7 @@ public sealed class ContainerUserNamespaceTests
         Assert.Contains("nodev", MountOptions(OverlayRootfs.MountPoint(directory)));
     }
 
-    private static Sandboxes.CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
+    private static Wrenn.Agent.Sandboxes.CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
 
     /// <summary>The per-mount options (field 6 of /proc/self/mountinfo) of the mount at <paramref name="mountPoint"/>.</summary>
     private static IReadOnlyList<string> MountOptions(string mountPoint)

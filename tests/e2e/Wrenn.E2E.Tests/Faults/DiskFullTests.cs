@@ -18,12 +18,10 @@ public sealed class DiskFullTests
 {
     private const string FileName = "/home/user/data.bin";
 
-    // Measured 2026-12-05: the create gets 507 insufficient_storage, but an upload into a running sandbox
-    // gets 200 on a full host disk: the sandbox's disk is a sparse ext4 file, the write lands in its page
-    // cache, and the host cannot give the file the blocks to write it back (acknowledged data at risk).
-    // Fixing it means sandbox disks whose blocks are reserved up front (fallocate) or uploads that fsync
-    // before they answer; until then this test fails at the upload, so it is skipped (docs/operations.md#faults).
-    [Fact(Skip = "an upload on a full host disk is acknowledged (200) though its blocks cannot be written back: open, see docs/operations.md#faults")]
+    // An upload used to get 200 here and be lost: the sandbox's disk is a sparse ext4 file on the full host,
+    // the write landed in its page cache, and the host had no blocks to write it back. Now the agent refuses
+    // an upload the host cannot take (WRENN_HOST_DISK_RESERVE_MB) and envd syncs before it answers.
+    [Fact]
     public async Task A_full_disk_gives_507_leaves_things_as_they_were_and_everything_works_once_space_is_freed()
     {
         var ct = TestContext.Current.CancellationToken;
