@@ -36,9 +36,9 @@ public sealed class UploadFileDiskFullTests : IAsyncLifetime
         var image = Path.Combine(_host, "disk.ext4");
         await RunAsync("truncate", "-s", "1G", image);
 
-        // As the agent formats a sandbox disk (its journal written out, so the journal itself never
-        // needs a block the host lacks), with a small journal for a small host.
-        await RunAsync("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4", "-E", "lazy_itable_init=1,lazy_journal_init=0,nodiscard", image);
+        // As the agent formats a sandbox disk (src/Wrenn.Agent/Storage/SandboxDisk.cs), with a small journal
+        // for a small host.
+        await RunAsync("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", image);
         await RunAsync("mount", "-o", "loop,noatime", image, _disk);
         _envd = await RunningEnvd.StartAsync();
     }
