@@ -269,6 +269,12 @@ public static class AgentHost
             }
 
             disk.Prepared = PreparedCount(WrennEnvironment.PreparedDisks);
+            if (WrennEnvironment.Get(WrennEnvironment.HostDiskReserveMb) is { } reserve)
+            {
+                disk.HostReserveMb = long.TryParse(reserve, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var reserveMb)
+                    ? reserveMb
+                    : throw new InvalidOperationException($"{WrennEnvironment.HostDiskReserveMb} must be a whole number of MiB (0 = none), not '{reserve}'");
+            }
         });
         services.AddOptions<ContainerRuntimeOptions>().Configure(container =>
         {
@@ -321,6 +327,7 @@ public static class AgentHost
         services.AddSingleton<TemplateStore>();
         services.AddSingleton<Storage.Ownership.IdShiftedLayers>();
         services.AddSingleton<SandboxDisk>();
+        services.AddSingleton<IHostDiskSpace, HostDiskSpace>();
         services.AddSingleton<ISandboxDisk>(sp => sp.GetRequiredService<SandboxDisk>());
         services.AddSingleton<ISandboxNetwork>(sp => sp.GetRequiredService<SandboxNetworkManager>());
         services.AddSingleton<IContainerFreezer>(_ => new CgroupFreezer());

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Envd;
+using Wrenn.Agent.Storage;
 using Wrenn.Envd.Protocol.Filesystem;
 
 namespace Wrenn.Agent.Sandboxes;
@@ -8,15 +9,36 @@ namespace Wrenn.Agent.Sandboxes;
 /// Files in a running sandbox, through its envd: streamed in and out, listed, made, removed. Every call
 /// holds a place of <see cref="SandboxCallLimiter"/> until it ends (a read: until its stream is disposed).
 /// </summary>
-public sealed class SandboxFiles(SandboxManager manager, EnvdClient envd, SandboxCallLimiter limiter, IOptions<EnvdClientOptions> envdOptions)
+public sealed class SandboxFiles(SandboxManager manager, EnvdClient envd, SandboxCallLimiter limiter, IOptions<EnvdClientOptions> envdOptions, IHostDiskSpace hostDisk)
 {
-    /// <summary>Streams <paramref name="content"/> into the file (parents created, owned by the user); returns the absolute path.</summary>
+    /// <summary>
+    /// Streams <paramref name="content"/> into the file (parents created, owned by the user); returns the
+    /// absolute path. Refused with <see cref="HostDiskFullException"/> (507 at the control plane) before
+    /// or while the bytes pass what the host's disk can take: envd would get them into the sandbox's page
+    /// cache and fail only at writeback. envd syncs before it answers, so a write the host refuses after
+    /// all fails too, and is reported as the host's when the host is full by then.
+    /// </summary>
     public async Task<string> WriteAsync(string sandboxId, string path, string? user, Stream content, CancellationToken cancellationToken)
     {
         var (sandbox, lease) = Enter(sandboxId, path);
         using (lease)
         {
-            return await envd.UploadAsync(sandbox.Envd, path, user, content, cancellationToken).ConfigureAwait(false);
+            var budget = hostDisk.WritableBytes();
+            if (budget <= 0)
+            {
+                throw new HostDiskFullException("the host's disk holding $WRENN_DIR has no room for the upload (free space less WRENN_HOST_DISK_RESERVE_MB)");
+            }
+
+            try
+            {
+                return await envd.UploadAsync(sandbox.Envd, path, user, new HostSpaceBoundStream(content, budget), cancellationToken).ConfigureAwait(false);
+            }
+            catch (EnvdCallException ex) when (hostDisk.WritableBytes() <= 0)
+            {
+                // envd could not write the file back (ENOSPC, or EIO from the loop device under it) because
+                // the host's disk is full, not because the sandbox filled its own.
+                throw new HostDiskFullException("the host's disk holding $WRENN_DIR filled during the upload", ex);
+            }
         }
     }
 

@@ -14,4 +14,11 @@ public sealed class SandboxDiskOptions
     /// one sandbox and never reused. 0 here, so a <see cref="SandboxDisk"/> built by hand formats on demand.
     /// </summary>
     public int Prepared { get; set; }
+
+    /// <summary>
+    /// MiB of the host's disk holding $WRENN_DIR that file writes into sandboxes leave free
+    /// ($WRENN_HOST_DISK_RESERVE_MB): an upload that would pass it is refused with 507, so what the sandboxes
+    /// write themselves (their disks are sparse) still finds blocks. 0 = writes may fill the host.
+    /// </summary>
+    public long HostReserveMb { get; set; } = 128;
 }

@@ -74,6 +74,12 @@ public static class WrennEnvironment
     /// </summary>
     public const string SandboxDiskMb = "WRENN_SANDBOX_DISK_MB";
 
+    /// <summary>
+    /// MiB of the disk holding $WRENN_DIR that file uploads into sandboxes leave free (default 128); an
+    /// upload that would pass it is refused with 507 insufficient_storage.
+    /// </summary>
+    public const string HostDiskReserveMb = "WRENN_HOST_DISK_RESERVE_MB";
+
     /// <summary>Agent: warm pool of ready sandboxes, template[:vcpus[:memory_mb]]=depth, comma-separated; unset = none.</summary>
     public const string WarmPool = "WRENN_WARM_POOL";
 

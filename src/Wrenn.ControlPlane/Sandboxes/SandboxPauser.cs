@@ -30,7 +30,20 @@ public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAud
         }
 
         sandbox.State = SandboxStates.Paused;
-        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The host paused it but the database cannot say so (full, unreachable): the database still
+            // says running, so the sandbox must run again, or every call to it is refused as paused while
+            // nothing lists it so. The caller gets the database's error (507, 503).
+            sandbox.State = SandboxStates.Running;
+            await gateway.ResumeSandboxAsync(host, sandbox.Id, sandbox.TimeoutSec, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
         listeners.StateChanged(sandbox.Id);
         await audit.RecordAsync(
             new AuditEntry(AuditActions.SandboxPaused, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, reason),

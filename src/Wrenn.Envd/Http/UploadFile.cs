@@ -11,6 +11,10 @@ namespace Wrenn.Envd.Http;
 /// where it changes nothing else a reader sees: the target is missing, or is a regular file of this user
 /// with one name (its mode is kept). A symlink, another user's file, a file with more hard links, or a
 /// directory the user may not create files in is written in place, as before.
+/// Nothing is acknowledged before it is on disk: <see cref="Commit"/> fsyncs the bytes before the rename and
+/// the directory after it. Without that, a write the page cache took was answered 200 even where the disk
+/// could not take it later: a sandbox disk that is a sparse file on a full host gets ENOSPC only at
+/// writeback, and the upload was lost after it had been acknowledged.
 /// </summary>
 public sealed class UploadFile : IAsyncDisposable
 {
@@ -81,12 +85,22 @@ public sealed class UploadFile : IAsyncDisposable
         return new UploadFile(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferBytes, useAsync: true), path, null, user);
     });
 
-    /// <summary>Puts the written bytes at <see cref="Path"/>; call after the last byte is flushed.</summary>
+    /// <summary>
+    /// Puts the written bytes at <see cref="Path"/>, durably; call after the last byte is written. Throws an
+    /// <see cref="IOException"/> (ENOSPC when the disk under the file is full) if the bytes or the new name
+    /// could not be written back; the target is then as it was (written in place: as far as it got).
+    /// </summary>
     public void Commit()
     {
+        // fsync: the error a failed writeback leaves on the file comes back here, not to nobody.
+        Stream.Flush();
+        DiskSync.File(Stream.SafeFileHandle, Path);
         if (_temporary is not null)
         {
             UserFileIdentity.Run(_user, () => PosixRename.Rename(_temporary, Path));
+
+            // The rename itself is durable only with its directory.
+            DiskSync.Directory(System.IO.Path.GetDirectoryName(Path)!);
         }
 
         _committed = true;

@@ -59,6 +59,21 @@ public sealed class DatabaseDiskFullTests
 
             Assert.True(refused > 0, "every create succeeded on a full disk: the test never reached the fault");
 
+            // A pause the database cannot record leaves the sandbox running, as the database still says
+            // (it was left paused on the host, and every call to it refused as paused).
+            using (var pause = await plane.Http.PostAsync(new Uri($"/v1/sandboxes/{created[0]}/pause", UriKind.Relative), null, ct))
+            {
+                var text = await pause.Content.ReadAsStringAsync(ct);
+                Assert.True(pause.StatusCode is HttpStatusCode.OK or HttpStatusCode.InsufficientStorage, $"pause on a full disk: {(int)pause.StatusCode} {text}");
+                if (pause.StatusCode == HttpStatusCode.OK)
+                {
+                    await api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{created[0]}/resume", null, HttpStatusCode.OK);
+                }
+            }
+
+            var execWhileFull = await api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{created[0]}/exec", new { cmd = "true" }, HttpStatusCode.OK);
+            Assert.Equal(0, execWhileFull.GetProperty("exit_code").GetInt32());
+
             // Reads still work.
             using (var list = await plane.Http.GetAsync(new Uri("/v1/sandboxes", UriKind.Relative), ct))
             {
