@@ -146,7 +146,21 @@ public sealed class SandboxManager(
                     await ReleaseSlotAsync(sandbox).ConfigureAwait(false);
                 }
 
-                await records.WriteAsync(sandbox, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await records.WriteAsync(sandbox, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!runtime.Capabilities.MemorySnapshots)
+                {
+                    // The pause cannot be recorded (a full host disk): a frozen container would stay frozen with an
+                    // error reported to the caller, and exec would find it paused. Thawed, it is as it was (its record
+                    // still says running) and the caller sees why the pause failed.
+                    logger.PauseFailedResuming(ex, sandboxId);
+                    sandbox.AutoPaused = false;
+                    sandbox.State = await thaw.ThawOrMarkErrorAsync(sandbox).ConfigureAwait(false);
+                    throw;
+                }
+
                 logger.SandboxPaused(sandboxId, automatic ? " (inactive)" : string.Empty, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return sandbox;
             },

@@ -21,10 +21,10 @@ public sealed class DiskFullTests
     // An upload used to get 200 here and be lost: the sandbox's disk is a sparse ext4 file on the full host,
     // the write landed in its page cache, and the host had no blocks to write it back. Now the agent refuses
     // an upload the host cannot take (WRENN_HOST_DISK_RESERVE_MB) and envd syncs before it answers: measured
-    // 2026-12-05, the create, upload and template steps pass. It still fails at the pause: the agent freezes
-    // the sandbox, then cannot write its record (SandboxManager.PauseAsync, records.WriteAsync: ENOSPC), and
-    // answers 507 with the sandbox left paused, so the exec after it gets 409 "paused". Open (docs/operations.md#faults).
-    [Fact(Skip = "a pause on a full host disk answers 507 but leaves the sandbox paused on the agent (its record write fails after the freeze): open, see docs/operations.md#faults")]
+    // 2026-12-05, the create, upload and template steps pass. The pause failed next: the agent froze the
+    // sandbox, then could not write its record (ENOSPC) and answered 507 with the sandbox left frozen, so the
+    // exec after it got 409 "paused"; a container whose pause cannot be recorded is now thawed.
+    [Fact]
     public async Task A_full_disk_gives_507_leaves_things_as_they_were_and_everything_works_once_space_is_freed()
     {
         var ct = TestContext.Current.CancellationToken;
