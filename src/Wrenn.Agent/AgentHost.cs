@@ -320,6 +320,7 @@ public static class AgentHost
         services.AddSingleton<NameserverResolver>();
         services.AddSingleton<ImageStore>();
         services.AddSingleton<TemplateStore>();
+        services.AddSingleton<Transfers.TemplateTransfers>();
         services.AddSingleton<Storage.Ownership.IdShiftedLayers>();
         services.AddSingleton<SandboxDisk>();
         services.AddSingleton<ISandboxDisk>(sp => sp.GetRequiredService<SandboxDisk>());
