@@ -27,7 +27,7 @@ public sealed class TemplateAcrossHostsTests
             var source = await PostAsync(platform, "/v1/sandboxes", new { }, HttpStatusCode.Created, ct);
             var sourceId = source.GetProperty("id").GetString()!;
             var hostA = source.GetProperty("host_id").GetString()!;
-            await ExecAsync(platform, sourceId, "mkdir -p /opt/made && echo made-on-$(hostname) > /opt/made/marker && rm -f /etc/motd", ct);
+            await ExecAsync(platform, sourceId, "mkdir -p ~/made && echo made-on-$(hostname) > ~/made/marker && sudo rm -f /etc/motd", ct);
             var template = await PostAsync(platform, "/v1/snapshots", new { sandbox_id = sourceId, name = "across" }, HttpStatusCode.Created, ct);
             Assert.Equal(hostA, template.GetProperty("host_id").GetString());
 
@@ -45,7 +45,7 @@ public sealed class TemplateAcrossHostsTests
             Assert.True(platform.Bridge.BytesCarried() > carriedBefore, "the template did not cross the test bridge");
 
             // The template's files, and its deletions, are the sandbox's on host B.
-            Assert.Equal("made-on-" + sourceId, await ExecAsync(platform, copyId, "cat /opt/made/marker", ct));
+            Assert.Equal("made-on-" + sourceId, await ExecAsync(platform, copyId, "cat ~/made/marker", ct));
             Assert.Equal("gone", await ExecAsync(platform, copyId, "test -e /etc/motd && echo there || echo gone", ct));
             var templatesOnB = Path.Combine(platform.AgentDirectory(indexByHost[hostB]), "templates");
             Assert.Single(Directory.EnumerateDirectories(templatesOnB));
