@@ -325,6 +325,7 @@ public static class AgentHost
         services.AddSingleton<NameserverResolver>();
         services.AddSingleton<ImageStore>();
         services.AddSingleton<TemplateStore>();
+        services.AddSingleton<Transfers.TemplateTransfers>();
         services.AddSingleton<Storage.Ownership.IdShiftedLayers>();
         services.AddSingleton<SandboxDisk>();
         services.AddSingleton<IHostDiskSpace, HostDiskSpace>();

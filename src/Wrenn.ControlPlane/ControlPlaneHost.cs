@@ -196,6 +196,7 @@ public static class ControlPlaneHost
         services.AddSingleton<HostLiveness>();
         services.AddHostedService<AdminBootstrapper>();
         services.AddHostedService<Reconciliation.Reconciler>();
+        services.AddHostedService<Sandboxes.TemplateCopyEvictor>();
         services.AddScheduling(options);
         services.AddSandboxService();
         services.AddScoped<AdminOnlyFilter>();

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Wrenn.Agent.Metrics;
 using Wrenn.Agent.Sandboxes;
+using Wrenn.Agent.Transfers;
 using Wrenn.Common.HostAgent.V1;
 using EnvdFs = Wrenn.Envd.Protocol.Filesystem;
 
@@ -12,7 +13,7 @@ namespace Wrenn.Agent.Rpc;
 /// The gRPC face of the agent: translates messages to and from the sandbox manager and its helpers,
 /// and nothing else. Authentication and error mapping happen in interceptors.
 /// </summary>
-public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics, SandboxPortTunnel tunnel, SandboxMetricsReader metricsReader, SandboxMetricsStore metricsStore) : HostAgent.HostAgentBase
+public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics, SandboxPortTunnel tunnel, SandboxMetricsReader metricsReader, SandboxMetricsStore metricsStore, TemplateTransfers transfers) : HostAgent.HostAgentBase
 {
     private const int ReadChunkBytes = 64 * 1024;
 
@@ -66,6 +67,36 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
     {
         await manager.DeleteSnapshotAsync(request.Name, context.CancellationToken).ConfigureAwait(false);
         return new DeleteSnapshotResponse();
+    }
+
+    public override async Task ExportTemplate(ExportTemplateRequest request, IServerStreamWriter<ExportTemplateResponse> responseStream, ServerCallContext context)
+    {
+        using var archive = await transfers.ExportAsync(request.Name, context.CancellationToken).ConfigureAwait(false);
+        await responseStream.WriteAsync(
+            new ExportTemplateResponse
+            {
+                Header = new TemplateArchiveHeader { Name = archive.Name, Parent = archive.Parent, ArchiveBytes = (ulong)archive.ArchiveBytes, Sha256 = archive.Sha256, KeepsMemory = archive.KeepsMemory },
+            },
+            context.CancellationToken).ConfigureAwait(false);
+        await using var content = File.OpenRead(archive.ArchivePath);
+        var buffer = new byte[ReadChunkBytes];
+        while (await content.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false) is var read and > 0)
+        {
+            await responseStream.WriteAsync(new ExportTemplateResponse { Chunk = ByteString.CopyFrom(buffer, 0, read) }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task<ImportTemplateResponse> ImportTemplate(IAsyncStreamReader<ImportTemplateRequest> requestStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false) || requestStream.Current.MessageCase != ImportTemplateRequest.MessageOneofCase.Header)
+        {
+            throw new ArgumentException("the first ImportTemplate message must be the header");
+        }
+
+        var header = requestStream.Current.Header;
+        var content = new ImportChunkStream(requestStream, context.CancellationToken);
+        var manifest = await transfers.ImportAsync(header.Name, header.Parent, (long)header.ArchiveBytes, header.Sha256, content, context.CancellationToken).ConfigureAwait(false);
+        return new ImportTemplateResponse { Name = manifest.Name, SizeBytes = (ulong)manifest.SizeBytes };
     }
 
     public override async Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)

@@ -24,7 +24,8 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
     /// <summary>Layers a chain may hold: overlayfs takes many more, but each one costs every lookup that misses.</summary>
     public const int MaxChainLength = 16;
 
-    private const string StagingPrefix = ".staging-";
+    /// <summary>Directories being filled (a template being made or received); removed at start when an agent stopped meanwhile.</summary>
+    public const string StagingPrefix = ".staging-";
     private const string DeletingPrefix = ".deleting-";
 
     private string TemplatesDir => options.Value.TemplatesDir;

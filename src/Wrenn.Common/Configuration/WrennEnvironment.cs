@@ -174,6 +174,9 @@ public static class WrennEnvironment
     /// <summary>Control plane: the Retry-After seconds of a create that fits on no host (default 10).</summary>
     public const string SchedulingRetryAfterSec = "WRENN_SCHEDULING_RETRY_AFTER_SEC";
 
+    /// <summary>Control plane: seconds a copy of a template on a host other than its own may go unused before it is removed from that host (default 86400).</summary>
+    public const string TemplateCopyIdleSec = "WRENN_TEMPLATE_COPY_IDLE_SEC";
+
     /// <summary>Control plane: seconds between the reconciler's comparisons of the database with what hosts report (default 5).</summary>
     public const string ReconcileIntervalSec = "WRENN_RECONCILE_INTERVAL_SEC";
 

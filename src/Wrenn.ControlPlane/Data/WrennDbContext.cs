@@ -25,6 +25,8 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<TemplateEntity> Templates => Set<TemplateEntity>();
 
+    public DbSet<TemplateCopyEntity> TemplateCopies => Set<TemplateCopyEntity>();
+
     public DbSet<AuditEventEntity> AuditLog => Set<AuditEventEntity>();
 
     public DbSet<InviteEntity> Invites => Set<InviteEntity>();
@@ -206,5 +208,6 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
         modelBuilder.ApplyConfiguration(new Configurations.AuditEventConfiguration());
         modelBuilder.ApplyConfiguration(new Configurations.InviteConfiguration());
         modelBuilder.ApplyConfiguration(new Configurations.TeamQuotaConfiguration());
+        modelBuilder.ApplyConfiguration(new Configurations.TemplateCopyConfiguration());
     }
 }

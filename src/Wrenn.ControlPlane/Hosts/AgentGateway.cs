@@ -106,6 +106,12 @@ public sealed class AgentGateway(AgentClientPool agents, IOptions<ControlPlaneOp
     public AsyncServerStreamingCall<Agent.ReadFileResponse> OpenReadFile(HostEntity host, Agent.ReadFileRequest request, CancellationToken cancellationToken) =>
         agents.For(host).ReadFile(request, deadline: Deadline(Timeouts.FileTransfer), cancellationToken: cancellationToken);
 
+    public AsyncServerStreamingCall<Agent.ExportTemplateResponse> OpenExportTemplate(HostEntity host, string templateId, CancellationToken cancellationToken) =>
+        agents.For(host).ExportTemplate(new Agent.ExportTemplateRequest { Name = templateId }, deadline: Deadline(Timeouts.FileTransfer), cancellationToken: cancellationToken);
+
+    public AsyncClientStreamingCall<Agent.ImportTemplateRequest, Agent.ImportTemplateResponse> OpenImportTemplate(HostEntity host, CancellationToken cancellationToken) =>
+        agents.For(host).ImportTemplate(deadline: Deadline(Timeouts.FileTransfer), cancellationToken: cancellationToken);
+
     public Task<SandboxResult<Agent.ListDirResponse>> ListDirAsync(HostEntity host, Agent.ListDirRequest request, CancellationToken cancellationToken) =>
         CallAsync(Timeouts.FileOperation, (deadline, ct) => agents.For(host).ListDirAsync(request, deadline: deadline, cancellationToken: ct).ResponseAsync, cancellationToken);
 

@@ -52,6 +52,12 @@ public interface IAgentGateway
 
     Task<SandboxResult<Agent.RemovePathResponse>> RemovePathAsync(HostEntity host, Agent.RemovePathRequest request, CancellationToken cancellationToken);
 
+    /// <summary>A template's archive from its host, header first; failures surface as <see cref="RpcException"/> while streaming.</summary>
+    AsyncServerStreamingCall<Agent.ExportTemplateResponse> OpenExportTemplate(HostEntity host, string templateId, CancellationToken cancellationToken);
+
+    /// <summary>Sends a template's archive to a host, header first; failures surface as <see cref="RpcException"/>.</summary>
+    AsyncClientStreamingCall<Agent.ImportTemplateRequest, Agent.ImportTemplateResponse> OpenImportTemplate(HostEntity host, CancellationToken cancellationToken);
+
     /// <summary>What a caller may see of a failure raised by a streaming call.</summary>
     SandboxError Describe(RpcException exception);
 }

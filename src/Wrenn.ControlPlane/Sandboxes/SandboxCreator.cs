@@ -11,7 +11,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// Creates a sandbox: placed and admitted, created by its host, then running. A create that fails at
 /// any step leaves nothing behind: the row goes, and the gateway destroys what the host may have made.
 /// </summary>
-public sealed class SandboxCreator(SandboxPlacement placement, IAgentGateway gateway, WrennDbContext db, IAuditLog audit, ISandboxActivity activity, TimeProvider clock, ILogger<SandboxCreator> logger)
+public sealed class SandboxCreator(SandboxPlacement placement, TemplateCopier copier, IAgentGateway gateway, WrennDbContext db, IAuditLog audit, ISandboxActivity activity, TimeProvider clock, ILogger<SandboxCreator> logger)
 {
     public async Task<SandboxResult<SandboxDetails>> CreateAsync(SandboxCaller caller, CreateSandboxCommand command, CancellationToken cancellationToken)
     {
@@ -49,7 +49,11 @@ public sealed class SandboxCreator(SandboxPlacement placement, IAgentGateway gat
         SandboxResult<Agent.SandboxInfo> created;
         try
         {
-            created = await gateway.CreateSandboxAsync(host, request, cancellationToken).ConfigureAwait(false);
+            // A host that lacks the template gets a copy first (the scheduler chose it for room).
+            SandboxResult<bool> copied = template is null ? true : await copier.EnsureOnHostAsync(template, host, cancellationToken).ConfigureAwait(false);
+            created = copied.Succeeded
+                ? await gateway.CreateSandboxAsync(host, request, cancellationToken).ConfigureAwait(false)
+                : copied.Error;
         }
         catch
         {

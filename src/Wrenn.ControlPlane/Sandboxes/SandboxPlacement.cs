@@ -64,15 +64,15 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
 
     private async Task<SandboxResult<PlacedSandbox>> PlaceOnHostAsync(SandboxCaller caller, CreateSandboxCommand command, TemplateEntity? template, string templateName, int vcpus, int memoryMb, CancellationToken cancellationToken)
     {
-        // A template lives on one host; its sandboxes go there.
-        var host = await scheduler.PickAsync(vcpus, memoryMb, template?.HostId, cancellationToken).ConfigureAwait(false);
+        // A host that holds the template is preferred; any other of its runtime is sent a copy before the create.
+        var host = await scheduler.PickAsync(vcpus, memoryMb, template, cancellationToken).ConfigureAwait(false);
         if (host is null)
         {
             return new SandboxError(
                 SandboxErrorKind.NoCapacity,
                 template is null
                     ? $"no live host that is not draining has room for {vcpus} vcpu(s) and {memoryMb} MiB; is a host agent running?"
-                    : $"host {template.HostId}, which holds template '{templateName}', is not available, is draining or has no room for {vcpus} vcpu(s) and {memoryMb} MiB");
+                    : $"no live host that is not draining and runs what template '{templateName}' was made on has room for {vcpus} vcpu(s) and {memoryMb} MiB");
         }
 
         var now = clock.GetUtcNow().UtcDateTime;

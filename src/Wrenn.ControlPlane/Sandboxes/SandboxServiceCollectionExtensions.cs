@@ -25,6 +25,8 @@ public static class SandboxServiceCollectionExtensions
         services.AddScoped<SandboxQueries>();
         services.AddScoped<SandboxEndTimes>();
         services.AddScoped<TemplateCreator>();
+        services.AddScoped<TemplateCopier>();
+        services.AddSingleton<TemplateCopyLocks>();
         services.AddScoped<TemplateRemover>();
         services.AddScoped<TemplateService>();
         return services;

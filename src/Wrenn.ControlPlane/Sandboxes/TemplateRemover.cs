@@ -7,7 +7,7 @@ using Wrenn.ControlPlane.Hosts;
 
 namespace Wrenn.ControlPlane.Sandboxes;
 
-/// <summary>Deletes a team template from its host and the database, unless live sandboxes use it.</summary>
+/// <summary>Deletes a team template from its host, every host holding a copy, and the database, unless live sandboxes use it.</summary>
 public sealed class TemplateRemover(WrennDbContext db, SandboxLookup lookup, IAgentGateway gateway, IAuditLog audit)
 {
     public async Task<SandboxResult<TemplateDetails>> DeleteAsync(SandboxCaller caller, string name, CancellationToken cancellationToken)
@@ -28,6 +28,24 @@ public sealed class TemplateRemover(WrennDbContext db, SandboxLookup lookup, IAg
         if (users.Count > 0)
         {
             return SandboxError.Conflict($"template '{name}' is used by sandbox(es) {string.Join(", ", users)}; delete them first");
+        }
+
+        // Copies first, the original last: a failure part-way leaves the template usable, and a retry
+        // finds the remaining copies in template_copies.
+        var copies = await db.TemplateCopies.Where(c => c.TemplateId == template.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var copy in copies)
+        {
+            if (await db.Hosts.FindAsync([copy.HostId], cancellationToken).ConfigureAwait(false) is { } copyHost)
+            {
+                var removed = await gateway.DeleteSnapshotAsync(copyHost, template.Id, cancellationToken).ConfigureAwait(false);
+                if (!removed.Succeeded)
+                {
+                    return removed.Error;
+                }
+            }
+
+            db.TemplateCopies.Remove(copy);
+            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         var host = await db.Hosts.FindAsync([template.HostId], cancellationToken).ConfigureAwait(false);

@@ -22,13 +22,25 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, IOpt
     private static readonly string[] LiveStates =
         [.. SandboxStates.OnHost, SandboxStates.Lost];
 
-    /// <summary>The chosen host, or null when no live host has room.</summary>
-    public async Task<HostEntity?> PickAsync(int vcpus, int memoryMb, string? onlyHostId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The chosen host, or null when no live host has room. For a sandbox from <paramref name="template"/>
+    /// only hosts of its own host's runtime and architecture qualify, and among those with room the
+    /// hosts that already hold it (its own, and those holding a copy) come first, whatever the policy
+    /// says of the others: a host without it must be sent a copy first.
+    /// </summary>
+    public async Task<HostEntity?> PickAsync(int vcpus, int memoryMb, TemplateEntity? template, CancellationToken cancellationToken)
     {
         var hosts = liveness.Alive(db).Where(h => !h.Draining);
-        if (onlyHostId is not null)
+        HashSet<string> holders = [];
+        if (template is not null)
         {
-            hosts = hosts.Where(h => h.Id == onlyHostId);
+            var origin = await db.Hosts.AsNoTracking().Where(h => h.Id == template.HostId).Select(h => new { h.Runtime, h.Arch }).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (origin is not null)
+            {
+                hosts = hosts.Where(h => h.Runtime == origin.Runtime && h.Arch == origin.Arch);
+            }
+
+            holders = [template.HostId, .. await db.TemplateCopies.Where(c => c.TemplateId == template.Id).Select(c => c.HostId).ToListAsync(cancellationToken).ConfigureAwait(false)];
         }
 
         var candidates = await hosts
@@ -44,8 +56,7 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, IOpt
             .ConfigureAwait(false);
         var limits = options.Value;
         var ranking = new PlacementRanking(limits.Scheduling.Policy, limits.CpuOvercommit, limits.MemoryOvercommit);
-        return ranking
-            .Rank(candidates.Select(c => new HostCandidate(c.Host, c.Vcpus, c.MemoryMb, c.Sandboxes)), vcpus, memoryMb)
-            .FirstOrDefault()?.Host;
+        var ranked = ranking.Rank(candidates.Select(c => new HostCandidate(c.Host, c.Vcpus, c.MemoryMb, c.Sandboxes)), vcpus, memoryMb);
+        return (ranked.FirstOrDefault(c => holders.Contains(c.Host.Id)) ?? ranked.FirstOrDefault())?.Host;
     }
 }

@@ -14,6 +14,13 @@ public sealed class SchedulingOptions
     /// </summary>
     public TimeSpan NoCapacityRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a template's copy on another host than its own may go unused (no sandbox from it placed
+    /// there) before it is removed from that host. Copies are a cache: the next create there copies the
+    /// template again. The template's own host keeps it until the template is deleted.
+    /// </summary>
+    public TimeSpan TemplateCopyIdle { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>The settings the environment gives; a value that is not allowed throws an <see cref="ArgumentException"/> naming its variable.</summary>
     public static SchedulingOptions FromEnvironment(SettingReader settings)
     {
@@ -22,6 +29,7 @@ public sealed class SchedulingOptions
         {
             Policy = ParsePolicy(settings.Get(WrennEnvironment.SchedulingPolicy), defaults.Policy),
             NoCapacityRetryAfter = settings.Seconds(WrennEnvironment.SchedulingRetryAfterSec, defaults.NoCapacityRetryAfter, 1, 3600),
+            TemplateCopyIdle = settings.Seconds(WrennEnvironment.TemplateCopyIdleSec, defaults.TemplateCopyIdle, 60, 365 * 86400),
         };
     }
 

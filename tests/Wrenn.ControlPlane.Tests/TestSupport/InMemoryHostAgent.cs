@@ -28,6 +28,8 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     private int _pings;
     private int _pauses;
     private int _lists;
+    private int _exports;
+    private int _imports;
 
     /// <summary>How long a resume takes (so concurrent first requests overlap).</summary>
     public TimeSpan ResumeDelay { get; set; } = TimeSpan.Zero;
@@ -50,6 +52,18 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     public int PauseCalls => Volatile.Read(ref _pauses);
 
     public int ListCalls => Volatile.Read(ref _lists);
+
+    /// <summary>Templates this agent sent to another host (ExportTemplate calls answered).</summary>
+    public int ExportCalls => Volatile.Read(ref _exports);
+
+    /// <summary>Templates sent to this agent (ImportTemplate calls), stored or not.</summary>
+    public int ImportCalls => Volatile.Read(ref _imports);
+
+    /// <summary>Send templates with one byte changed after the checksum was taken, as a damaged link would.</summary>
+    public bool CorruptExports { get; set; }
+
+    /// <summary>Whether this host holds the template (made here or received), as its templates directory would.</summary>
+    public bool HoldsTemplate(string templateId) => _snapshots.ContainsKey(templateId);
 
     /// <summary>Every id DestroySandbox was called with, known or not.</summary>
     public ConcurrentBag<string> Destroyed { get; } = [];
@@ -75,6 +89,12 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     public override Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
     {
         LastCreateTraceparent = context.RequestHeaders.GetValue("traceparent");
+        if (Wrenn.Common.Ids.WrennIds.IsTemplateId(request.Template) && !_snapshots.ContainsKey(request.Template))
+        {
+            // A real host finds templates only in its own templates directory.
+            throw new RpcException(new Status(StatusCode.NotFound, $"template {request.Template} not found on this host"));
+        }
+
         if (CreateFailure is { } failure)
         {
             if (FailAfterCreating)
@@ -243,6 +263,61 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
         _snapshots.TryRemove(request.Name, out _)
             ? Task.FromResult(new DeleteSnapshotResponse())
             : throw new RpcException(new Status(StatusCode.NotFound, $"snapshot {request.Name} not found"));
+
+    public override async Task ExportTemplate(ExportTemplateRequest request, IServerStreamWriter<ExportTemplateResponse> responseStream, ServerCallContext context)
+    {
+        if (!_snapshots.ContainsKey(request.Name))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"template {request.Name} not found"));
+        }
+
+        Interlocked.Increment(ref _exports);
+        var archive = ArchiveOf(request.Name);
+        await responseStream.WriteAsync(new ExportTemplateResponse
+        {
+            Header = new TemplateArchiveHeader { Name = request.Name, Parent = "minimal", ArchiveBytes = (ulong)archive.Length, Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(archive)) },
+        });
+        if (CorruptExports)
+        {
+            archive[archive.Length / 2] ^= 0xff;
+        }
+
+        // Two chunks, so the control plane passes a stream on, not one message.
+        var half = archive.Length / 2;
+        await responseStream.WriteAsync(new ExportTemplateResponse { Chunk = ByteString.CopyFrom(archive, 0, half) });
+        await responseStream.WriteAsync(new ExportTemplateResponse { Chunk = ByteString.CopyFrom(archive, half, archive.Length - half) });
+    }
+
+    public override async Task<ImportTemplateResponse> ImportTemplate(IAsyncStreamReader<ImportTemplateRequest> requestStream, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _imports);
+        if (!await requestStream.MoveNext() || requestStream.Current.MessageCase != ImportTemplateRequest.MessageOneofCase.Header)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first ImportTemplate message must be the header"));
+        }
+
+        var header = requestStream.Current.Header;
+        using var received = new MemoryStream();
+        while (await requestStream.MoveNext())
+        {
+            requestStream.Current.Chunk.WriteTo(received);
+        }
+
+        if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(received.ToArray())) != header.Sha256)
+        {
+            throw new RpcException(new Status(StatusCode.DataLoss, $"the archive of template {header.Name} does not match its checksum; nothing was stored"));
+        }
+
+        if (!_snapshots.TryAdd(header.Name, 0))
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"template {header.Name} exists"));
+        }
+
+        return new ImportTemplateResponse { Name = header.Name, SizeBytes = (ulong)received.Length };
+    }
+
+    /// <summary>What a template "archive" holds here: enough bytes that a changed one is noticed.</summary>
+    private static byte[] ArchiveOf(string templateId) => System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("template " + templateId + ";", 100)));
 
     private SandboxInfo Get(string sandboxId) => _sandboxes.GetValueOrDefault(sandboxId) ?? throw NotFound(sandboxId);
 

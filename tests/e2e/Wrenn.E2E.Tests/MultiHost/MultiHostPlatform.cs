@@ -100,6 +100,9 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         return [.. JsonDocument.Parse(text).RootElement.GetProperty("hosts").EnumerateArray().Select(h => h.Clone())];
     }
 
+    /// <summary>The $WRENN_DIR of agent <paramref name="index"/> (0 = a).</summary>
+    public string AgentDirectory(int index) => Path.Combine(_root, "agent-" + (char)('a' + index));
+
     /// <summary>The last lines of every daemon's output, for failure messages.</summary>
     public string Logs() => string.Join('\n', new[] { _controlPlane }.Concat(_agents).OfType<HarnessProcess>().Select(p => p.Tail));
 

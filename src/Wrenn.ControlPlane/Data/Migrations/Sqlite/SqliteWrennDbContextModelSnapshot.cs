@@ -556,6 +556,33 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.ToTable("team_quotas", (string)null);
                 });
 
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.TemplateCopyEntity", b =>
+                {
+                    b.Property<string>("TemplateId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("template_id");
+
+                    b.Property<string>("HostId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("host_id");
+
+                    b.Property<DateTime>("CopiedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("copied_at");
+
+                    b.Property<DateTime>("LastUsedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_used_at");
+
+                    b.HasKey("TemplateId", "HostId");
+
+                    b.HasIndex("HostId");
+
+                    b.ToTable("template_copies", (string)null);
+                });
+
             modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.TemplateEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -741,6 +768,21 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                     b.HasOne("Wrenn.ControlPlane.Data.Entities.TeamEntity", null)
                         .WithMany()
                         .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wrenn.ControlPlane.Data.Entities.TemplateCopyEntity", b =>
+                {
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.HostEntity", null)
+                        .WithMany()
+                        .HasForeignKey("HostId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Wrenn.ControlPlane.Data.Entities.TemplateEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TemplateId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

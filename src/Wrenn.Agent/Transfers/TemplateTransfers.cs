@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Wrenn.Agent.Os;
+using Wrenn.Agent.Storage;
+using Wrenn.Common.Ids;
+
+namespace Wrenn.Agent.Transfers;
+
+/// <summary>
+/// Moves templates between hosts as tar archives of their directories ($WRENN_DIR/templates/&lt;id&gt;/):
+/// packed here for another host, or received from one. GNU tar keeps what an overlay layer needs
+/// (owners by number, modes, the 0/0 character devices of deleted files, trusted.* xattrs of opaque
+/// directories) and sparse VM disks. Both sides work in a staging directory under the templates
+/// directory, which <see cref="TemplateStore.RemoveInterrupted"/> clears at start, so a transfer cut
+/// short leaves nothing; a received template appears by one rename, complete or not at all.
+/// </summary>
+public sealed class TemplateTransfers(TemplateStore templates, ImageStore images, ICommandRunner commands, IOptions<AgentOptions> options, ILogger<TemplateTransfers> logger)
+{
+    private const string ArchiveFileName = "template.tar";
+
+    /// <summary>Owners by number (hosts may name users differently), xattrs (overlay's opaque markers), holes kept.</summary>
+    private static readonly string[] TarOptions = ["--numeric-owner", "--xattrs", "--xattrs-include=*", "--sparse"];
+
+    private string TemplatesDir => options.Value.TemplatesDir;
+
+    /// <summary>Packs template <paramref name="name"/> into an archive; the caller disposes it once sent.</summary>
+    public async Task<TemplateArchive> ExportAsync(string name, CancellationToken cancellationToken)
+    {
+        TemplateStore.RequireId(name);
+        var manifest = templates.Find(name) ?? throw new ImageNotFoundException(name, Path.Combine(TemplatesDir, name));
+        var started = Stopwatch.GetTimestamp();
+        var staging = NewStagingDirectory("export-" + name);
+        try
+        {
+            var archive = Path.Combine(staging, ArchiveFileName);
+            await commands.RunCheckedAsync("tar", ["--create", "--file", archive, "--directory", Path.Combine(TemplatesDir, name), .. TarOptions, "."], cancellationToken).ConfigureAwait(false);
+            var (bytes, sha256) = await HashAsync(archive, cancellationToken).ConfigureAwait(false);
+            logger.TemplateExported(name, bytes, sha256, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return new TemplateArchive(name, manifest.Parent, manifest.KeepsMemory, archive, bytes, sha256, () => RemoveQuietly(staging));
+        }
+        catch
+        {
+            RemoveQuietly(staging);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stores the template another host packed: <paramref name="content"/> must be exactly
+    /// <paramref name="archiveBytes"/> bytes with SHA-256 <paramref name="sha256"/>. On any failure nothing is left.
+    /// </summary>
+    public async Task<TemplateManifest> ImportAsync(string name, string parent, long archiveBytes, string sha256, Stream content, CancellationToken cancellationToken)
+    {
+        TemplateStore.RequireId(name);
+        if (templates.Find(name) is not null)
+        {
+            throw new TemplateExistsException(name, "a template");
+        }
+
+        RequireParent(name, parent);
+        var started = Stopwatch.GetTimestamp();
+        var staging = NewStagingDirectory("import-" + name);
+        try
+        {
+            var archive = Path.Combine(staging, ArchiveFileName);
+            var (received, actual) = await ReceiveAsync(content, archive, archiveBytes, cancellationToken).ConfigureAwait(false);
+            if (received != archiveBytes || !string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                logger.TemplateImportRefused(name, $"{received} bytes with sha256 {actual}, expected {archiveBytes} bytes with {sha256}");
+                throw new TemplateChecksumMismatchException(name, sha256, actual);
+            }
+
+            var unpacked = Path.Combine(staging, "template");
+            Directory.CreateDirectory(unpacked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await commands.RunCheckedAsync("tar", ["--extract", "--file", archive, "--directory", unpacked, "--same-owner", "--same-permissions", .. TarOptions], cancellationToken).ConfigureAwait(false);
+            File.Delete(archive);
+            var manifest = ReadManifest(unpacked);
+            if (manifest is null || manifest.Name != name || manifest.Parent != parent)
+            {
+                logger.TemplateImportRefused(name, "the archive holds another template");
+                throw new ArgumentException($"the archive is not template {name} on '{parent}'");
+            }
+
+            var final = Path.Combine(TemplatesDir, name);
+            try
+            {
+                // Atomic: sandboxes see no template or all of it. Fails when another copy arrived meanwhile.
+                Directory.Move(unpacked, final);
+            }
+            catch (IOException) when (Directory.Exists(final))
+            {
+                throw new TemplateExistsException(name, "a template");
+            }
+
+            var size = FileTreeSize.Measure(final);
+            logger.TemplateImported(name, received, size, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return manifest;
+        }
+        finally
+        {
+            RemoveQuietly(staging);
+        }
+    }
+
+    private void RequireParent(string name, string parent)
+    {
+        var present = WrennIds.IsTemplateId(parent) ? templates.Find(parent) is not null : images.Exists(parent);
+        if (!present)
+        {
+            throw new TemplateParentMissingException(name, parent);
+        }
+    }
+
+    private static TemplateManifest? ReadManifest(string directory)
+    {
+        var path = Path.Combine(directory, TemplateStore.ManifestFileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var file = File.OpenRead(path);
+        return JsonSerializer.Deserialize(file, AgentJsonContext.Default.TemplateManifest);
+    }
+
+    /// <summary>Writes the incoming archive to <paramref name="path"/>, hashing it on the way; stops reading past <paramref name="limit"/> bytes.</summary>
+    private static async Task<(long Bytes, string Sha256)> ReceiveAsync(Stream content, string path, long limit, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[81920];
+        long total = 0;
+        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true))
+        {
+            while (await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) is var read and > 0)
+            {
+                total += read;
+                if (total > limit)
+                {
+                    // More than the header promised: it cannot match, and a sender must not fill the disk.
+                    break;
+                }
+
+                hash.AppendData(buffer, 0, read);
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    private static async Task<(long Bytes, string Sha256)> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var file = File.OpenRead(path);
+        var digest = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
+        return (file.Length, Convert.ToHexStringLower(digest));
+    }
+
+    private string NewStagingDirectory(string purpose)
+    {
+        Directory.CreateDirectory(TemplatesDir);
+        var staging = Path.Combine(TemplatesDir, TemplateStore.StagingPrefix + purpose + "-" + Guid.NewGuid().ToString("N")[..8]);
+
+        // Only root may read it: a VM template holds its memory (and the guest agent's token).
+        Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return staging;
+    }
+
+    private void RemoveQuietly(string directory) => DirectoryRemoval.RemoveQuietly(directory, logger);
+}
