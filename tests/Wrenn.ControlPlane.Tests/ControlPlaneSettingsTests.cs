@@ -31,9 +31,9 @@ public sealed class ControlPlaneSettingsTests
             [WrennEnvironment.SchedulingRetryAfterSec] = "30",
         }));
 
-        Assert.Equal(Scheduling.SchedulingPolicy.Pack, options.Scheduling.Policy);
+        Assert.Equal(Wrenn.ControlPlane.Scheduling.SchedulingPolicy.Pack, options.Scheduling.Policy);
         Assert.Equal(TimeSpan.FromSeconds(30), options.Scheduling.NoCapacityRetryAfter);
-        Assert.Equal(Scheduling.SchedulingPolicy.Spread, ControlPlaneOptions.FromEnvironment(Reader([])).Scheduling.Policy);
+        Assert.Equal(Wrenn.ControlPlane.Scheduling.SchedulingPolicy.Spread, ControlPlaneOptions.FromEnvironment(Reader([])).Scheduling.Policy);
     }
 
     [Fact]

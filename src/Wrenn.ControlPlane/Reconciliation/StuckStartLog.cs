@@ -1,6 +1,6 @@
 namespace Wrenn.ControlPlane.Reconciliation;
 
-/// <summary>The log lines of <see cref="StuckStarts"/> (event ids 2900–2949).</summary>
+/// <summary>The log lines of <see cref="StuckStarts"/> (event ids 2900–2919 of cpfix's 2900–2949).</summary>
 public static partial class StuckStartLog
 {
     [LoggerMessage(EventId = 2900, Level = LogLevel.Warning, Message = "Sandbox {SandboxId} was starting for more than {Grace} and host {HostId} has it {State}; now {NewState}")]
