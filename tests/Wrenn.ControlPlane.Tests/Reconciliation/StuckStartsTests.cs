@@ -14,7 +14,8 @@ namespace Wrenn.ControlPlane.Tests.Reconciliation;
 /// </summary>
 public sealed class StuckStartsTests
 {
-    private static readonly TimeSpan Settled = TimeSpan.FromSeconds(30);
+    /// <summary>How long a row may take to settle: the grace, then a reconciler pass, with room for a busy machine.</summary>
+    private static readonly TimeSpan Settled = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task Sandboxes_left_starting_by_a_database_failure_are_settled_from_what_the_host_lists()
@@ -28,8 +29,9 @@ public sealed class StuckStartsTests
         await using var plane = await RunningControlPlane.StartAsync(databaseUrl: server.Url, configure: options =>
         {
             options.ReconcileInterval = TimeSpan.FromMilliseconds(200);
-            options.AgentTimeouts.Create = TimeSpan.FromSeconds(1);
-            options.StartingGrace = TimeSpan.FromSeconds(2);
+            // The agent's create lasts as long as stopping PostgreSQL takes (seconds on a busy machine): within the deadline.
+            options.AgentTimeouts.Create = TimeSpan.FromSeconds(30);
+            options.StartingGrace = TimeSpan.FromSeconds(31);
         });
         var api = new ControlPlaneApi(plane);
         var (token, _) = await api.AdminAsync();
@@ -68,10 +70,12 @@ public sealed class StuckStartsTests
     private static async Task<string> CreateWhileTheDatabaseFailsAsync(RunningControlPlane plane, InMemoryHostAgent agent, ThrowawayPostgres server, CancellationToken ct)
     {
         string? id = null;
-        agent.AfterCreate = async request =>
+        var stopping = Task.CompletedTask;
+        agent.AfterCreate = request =>
         {
             id = request.SandboxId;
-            await server.StopAsync(ct);
+            stopping = server.StopAsync(ct);
+            return stopping;
         };
         try
         {
@@ -82,6 +86,9 @@ public sealed class StuckStartsTests
         finally
         {
             agent.AfterCreate = null;
+
+            // The server is started again only once it has stopped, whatever the create answered meanwhile.
+            await stopping;
             await server.StartAgainAsync(ct);
         }
 
@@ -110,6 +117,6 @@ public sealed class StuckStartsTests
             await Task.Delay(100, ct);
         }
 
-        Assert.Fail($"sandbox {id} is {state}, not {expected}, {Settled.TotalSeconds:0} s after the database came back\n{string.Join('\n', plane.Log.Lines.TakeLast(20))}");
+        Assert.Fail($"sandbox {id} is {state}, not {expected}, after {Settled.TotalSeconds:0} s\n{string.Join('\n', plane.Log.Lines.TakeLast(20))}");
     }
 }
