@@ -81,15 +81,20 @@ public sealed class StuckStartsTests
         {
             using var response = await plane.Http.PostAsJsonAsync(new Uri("/v1/sandboxes", UriKind.Relative), new { }, ct);
             var text = await response.Content.ReadAsStringAsync(ct);
+            Assert.True(id is not null, $"the create never reached the host: {(int)response.StatusCode} {text}");
             Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"create with the database failing after the host made it: {(int)response.StatusCode} {text}");
         }
         finally
         {
             agent.AfterCreate = null;
 
-            // The server is started again only once it has stopped, whatever the create answered meanwhile.
-            await stopping;
-            await server.StartAgainAsync(ct);
+            // The server is started again only once it has stopped, whatever the create answered meanwhile (and only
+            // when the create reached the host and stopped it: otherwise the assertion above says what went wrong).
+            if (id is not null)
+            {
+                await stopping;
+                await server.StartAgainAsync(ct);
+            }
         }
 
         Assert.NotNull(id);
