@@ -52,6 +52,14 @@ public sealed class ControlPlaneOptions
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How long a sandbox may stay <c>starting</c> before the reconciler settles it (WRENN_STARTING_GRACE_SEC):
+    /// a control plane that died, or a database that failed, between the agent's create and the write of
+    /// <c>running</c> leaves the row there. Longer than <see cref="Hosts.AgentCallTimeouts.Create"/>, so no create
+    /// still in flight is settled under its caller.
+    /// </summary>
+    public TimeSpan StartingGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// At most one activity record (last_active_at and an agent ping) per sandbox per this interval
     /// (WRENN_ACTIVITY_INTERVAL_SEC): use through the proxy, exec or files is counted without a write per request.
     /// </summary>
@@ -117,6 +125,7 @@ public sealed class ControlPlaneOptions
             HostTokenLifetime = settings.Seconds(WrennEnvironment.HostTokenTtlSec, defaults.HostTokenLifetime, 2, 7 * 24 * 3600),
             MissedHeartbeatsBeforeUnreachable = (int)settings.Whole(WrennEnvironment.MissedHeartbeats, defaults.MissedHeartbeatsBeforeUnreachable, 1, 100),
             ReconcileInterval = settings.Seconds(WrennEnvironment.ReconcileIntervalSec, defaults.ReconcileInterval, 1, 3600),
+            StartingGrace = settings.Seconds(WrennEnvironment.StartingGraceSec, defaults.StartingGrace, 1, 86400),
             ActivityInterval = settings.Seconds(WrennEnvironment.ActivityIntervalSec, defaults.ActivityInterval, 1, 3600),
             CpuOvercommit = settings.Decimal(WrennEnvironment.CpuOvercommit, defaults.CpuOvercommit, 0.1, 1000),
             MemoryOvercommit = settings.Decimal(WrennEnvironment.MemoryOvercommit, defaults.MemoryOvercommit, 0.1, 100),

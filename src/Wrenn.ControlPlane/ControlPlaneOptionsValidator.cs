@@ -32,6 +32,11 @@ public sealed class ControlPlaneOptionsValidator : IValidateOptions<ControlPlane
             return ValidateOptionsResult.Fail($"{WrennEnvironment.ReconcileIntervalSec} must be positive");
         }
 
+        if (options.StartingGrace <= options.AgentTimeouts.Create)
+        {
+            return ValidateOptionsResult.Fail($"{WrennEnvironment.StartingGraceSec} ({options.StartingGrace.TotalSeconds:0} s) must be longer than the agent create deadline ({options.AgentTimeouts.Create.TotalSeconds:0} s): a create still in flight must not be settled");
+        }
+
         if (options.MissedHeartbeatsBeforeUnreachable < 1)
         {
             return ValidateOptionsResult.Fail($"{WrennEnvironment.MissedHeartbeats} must be at least 1");

@@ -65,6 +65,21 @@ public sealed class ControlPlaneSettingsTests
     }
 
     [Fact]
+    public void The_starting_grace_is_read_from_its_variable_and_must_outlast_the_agent_create_deadline()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(600), ControlPlaneOptions.FromEnvironment(Reader(new() { [WrennEnvironment.StartingGraceSec] = "600" })).StartingGrace);
+        Assert.False(new ControlPlaneOptionsValidator().Validate(null, ControlPlaneOptions.FromEnvironment(Reader([]))).Failed);
+
+        // A grace within the create deadline would settle creates still in flight.
+        var tooShort = ControlPlaneOptions.FromEnvironment(Reader(new() { [WrennEnvironment.StartingGraceSec] = "60" }));
+        var result = new ControlPlaneOptionsValidator().Validate(null, tooShort);
+
+        Assert.True(result.Failed);
+        Assert.Contains(WrennEnvironment.StartingGraceSec, result.FailureMessage, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ControlPlaneOptions.FromEnvironment(Reader(new() { [WrennEnvironment.StartingGraceSec] = "0" })));
+    }
+
+    [Fact]
     public void A_token_lifetime_shorter_than_two_heartbeats_fails_validation_naming_both()
     {
         var options = ControlPlaneOptions.FromEnvironment(Reader(new()

@@ -71,6 +71,9 @@ public sealed class WrennClient : IDisposable
             .Build();
     }
 
+    /// <summary>The header that names the team a session call acts for.</summary>
+    public const string TeamHeader = "X-Team-Id";
+
     /// <summary>The URL and key in use.</summary>
     public WrennSettings Settings { get; }
 
@@ -258,6 +261,11 @@ public sealed class WrennClient : IDisposable
             case Credential.Session:
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _sessionToken
                     ?? throw new WrennConfigurationException("no user session: call LoginAsync, or set WrennOptions.SessionToken (or run 'wrenn login')"));
+                if (Settings.TeamId is { } team)
+                {
+                    request.Headers.Add(TeamHeader, team);
+                }
+
                 break;
         }
 

@@ -15,6 +15,12 @@ public sealed class WrennOptions
     /// </summary>
     public string? SessionToken { get; set; }
 
+    /// <summary>
+    /// The team (id) account calls act for, for a user in several teams (sent as X-Team-Id with the session).
+    /// Unset: <c>WRENN_TEAM</c>, else the user's only team.
+    /// </summary>
+    public string? TeamId { get; set; }
+
     /// <summary>How many times in all an idempotent call is tried on connection errors and 502/503/504.</summary>
     public int RetryAttempts { get; set; } = 4;
 

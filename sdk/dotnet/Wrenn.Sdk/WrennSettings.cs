@@ -13,8 +13,17 @@ public sealed record WrennSettings(Uri ApiUrl, string? ApiKey)
     /// <summary>The environment variable for the key.</summary>
     public const string KeyVariable = "WRENN_API_KEY";
 
+    /// <summary>The environment variable for the team session calls act for (a user in several teams must name one).</summary>
+    public const string TeamVariable = "WRENN_TEAM";
+
     /// <summary>A user session for account calls (hosts, API keys); null when none was given.</summary>
     public string? SessionToken { get; init; }
+
+    /// <summary>
+    /// The team id session calls act for, sent as X-Team-Id; null: the user's only team (a user in several
+    /// teams is refused until one is named). API keys carry their team: their calls never send it.
+    /// </summary>
+    public string? TeamId { get; init; }
 
     /// <summary><c>$XDG_CONFIG_HOME/wrenn/config.json</c> (default <c>~/.config/wrenn/config.json</c>), written by <c>wrenn up</c> and <c>wrenn login</c>.</summary>
     public static string ConfigPath()
@@ -49,6 +58,7 @@ public sealed record WrennSettings(Uri ApiUrl, string? ApiKey)
             ?? throw new WrennConfigurationException($"no API URL: set WrennOptions.ApiUrl or {UrlVariable}, or run 'wrenn up' (which writes {path})");
         var session = First(options?.SessionToken, fileSession);
         var key = First(options?.ApiKey, Environment.GetEnvironmentVariable(KeyVariable), fileKey);
+        var team = First(options?.TeamId, Environment.GetEnvironmentVariable(TeamVariable));
 
         // A session alone is enough for account calls; with neither, no call could work: say so now.
         if (key is null && session is null)
@@ -56,7 +66,7 @@ public sealed record WrennSettings(Uri ApiUrl, string? ApiKey)
             throw new WrennConfigurationException($"no API key: set WrennOptions.ApiKey or {KeyVariable}, or run 'wrenn up' (which writes {path})");
         }
 
-        return new WrennSettings(ParseUrl(url), key) { SessionToken = session };
+        return new WrennSettings(ParseUrl(url), key) { SessionToken = session, TeamId = team };
     }
 
     /// <summary>An http(s) URL without a trailing slash.</summary>

@@ -10,12 +10,15 @@ public sealed class ApiOptions
 
     public Option<string?> ApiKey { get; } = new("--api-key") { Description = $"API key (default ${WrennSettings.KeyVariable}, else the config file)", Recursive = true };
 
+    public Option<string?> Team { get; } = new("--team") { Description = $"Team id that login-session calls (apikey, host) act for, when you belong to several (default ${WrennSettings.TeamVariable})", Recursive = true };
+
     public Option<bool> Json { get; } = new("--json") { Description = "Print JSON instead of text (for scripts and pipes)", Recursive = true };
 
     public void AddTo(Command command)
     {
         command.Options.Add(ApiUrl);
         command.Options.Add(ApiKey);
+        command.Options.Add(Team);
         command.Options.Add(Json);
     }
 
@@ -28,7 +31,7 @@ public sealed class ApiOptions
     {
         try
         {
-            var settings = await ApiSettings.ResolveAsync(parse.GetValue(ApiUrl), parse.GetValue(ApiKey), cancellationToken).ConfigureAwait(false);
+            var settings = await ApiSettings.ResolveAsync(parse.GetValue(ApiUrl), parse.GetValue(ApiKey), parse.GetValue(Team), cancellationToken).ConfigureAwait(false);
             ApiSettings.Require(settings, credential);
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
             using var client = new WrennClient(http, settings);

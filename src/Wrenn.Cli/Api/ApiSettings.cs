@@ -10,7 +10,7 @@ namespace Wrenn.Cli.Api;
 /// </summary>
 public static class ApiSettings
 {
-    public static async Task<WrennSettings> ResolveAsync(string? urlFlag, string? keyFlag, CancellationToken cancellationToken)
+    public static async Task<WrennSettings> ResolveAsync(string? urlFlag, string? keyFlag, string? teamFlag, CancellationToken cancellationToken)
     {
         var config = await ClientConfig.ReadAsync(ClientConfig.DefaultPath(), cancellationToken).ConfigureAwait(false);
         var url = urlFlag ?? Environment.GetEnvironmentVariable(WrennSettings.UrlVariable) ?? config?.ApiUrl;
@@ -20,7 +20,12 @@ public static class ApiSettings
         }
 
         var key = keyFlag ?? Environment.GetEnvironmentVariable(WrennSettings.KeyVariable) ?? config?.ApiKey;
-        return new WrennSettings(WrennSettings.ParseUrl(url), string.IsNullOrWhiteSpace(key) ? null : key) { SessionToken = config?.SessionToken };
+        var team = teamFlag ?? Environment.GetEnvironmentVariable(WrennSettings.TeamVariable);
+        return new WrennSettings(WrennSettings.ParseUrl(url), string.IsNullOrWhiteSpace(key) ? null : key)
+        {
+            SessionToken = config?.SessionToken,
+            TeamId = string.IsNullOrWhiteSpace(team) ? null : team.Trim(),
+        };
     }
 
     /// <summary>Fails with what to do when the credential <paramref name="needed"/> is missing, before any call.</summary>

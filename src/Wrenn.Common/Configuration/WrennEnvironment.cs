@@ -183,6 +183,12 @@ public static class WrennEnvironment
     /// <summary>Control plane: heartbeats a host may miss before it is unreachable (default 3).</summary>
     public const string MissedHeartbeats = "WRENN_MISSED_HEARTBEATS";
 
+    /// <summary>
+    /// Control plane: seconds a sandbox may stay "starting" before the reconciler settles it from what its
+    /// host lists (running when the host has it, error otherwise; default 300, longer than the agent's create deadline).
+    /// </summary>
+    public const string StartingGraceSec = "WRENN_STARTING_GRACE_SEC";
+
     /// <summary>Reads a variable, or the default when it is unset or blank.</summary>
     public static string Get(string name, string defaultValue)
     {

@@ -180,7 +180,10 @@ public static class HostsApi
         host.RegistrationExpiresAt = null;
         host.Address = NormalizeAddress(body.Address!);
         host.AgentSecret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        host.State = HostEntity.ReadyState;
+
+        // Ready at its first heartbeat, not now: an agent registers before it has even built what it serves,
+        // and nothing may be placed on it until it says it is alive. Silence still counts from now.
+        host.State = HostEntity.PendingState;
         host.LastSeenAt = now;
         ApplySpecs(host, body.Specs);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);

@@ -32,10 +32,14 @@ public sealed class HostLiveness(IOptions<ControlPlaneOptions> options, TimeProv
         return db.Hosts.Where(h => h.State != HostEntity.PendingState && h.State != HostEntity.UnreachableState && h.LastSeenAt != null && h.LastSeenAt >= since);
     }
 
-    /// <summary>Registered hosts that are unreachable or have been silent too long: their sandboxes are lost.</summary>
+    /// <summary>
+    /// Registered hosts that are unreachable or have been silent too long: their sandboxes are lost. A host
+    /// that registered (it has an address) and never sent its first heartbeat counts too: its silence runs
+    /// from the registration.
+    /// </summary>
     public IQueryable<HostEntity> Silent(WrennDbContext db)
     {
         var since = SilentSince;
-        return db.Hosts.Where(h => h.State != HostEntity.PendingState && (h.State == HostEntity.UnreachableState || h.LastSeenAt == null || h.LastSeenAt < since));
+        return db.Hosts.Where(h => (h.State != HostEntity.PendingState || h.Address != string.Empty) && (h.State == HostEntity.UnreachableState || h.LastSeenAt == null || h.LastSeenAt < since));
     }
 }

@@ -7,7 +7,7 @@ using Wrenn.Telemetry;
 namespace Wrenn.ControlPlane.Reconciliation;
 
 /// <summary>
-/// One reconciler step: a ready host silent for <see cref="HostLiveness.Silence"/> becomes
+/// One reconciler step: a ready (or registered, never heard from) host silent for <see cref="HostLiveness.Silence"/> becomes
 /// <c>unreachable</c>, and every sandbox on a silent host that was (or was becoming) running or paused
 /// becomes <c>lost</c>. The step runs every pass, not only when the host turns silent: an operation
 /// that was in flight when the host went quiet may still write its own outcome (running, paused) over
@@ -27,8 +27,9 @@ public sealed class HostFailures(WrennDbContext db, HostLiveness liveness, ILogg
         foreach (var host in silent)
         {
             // Conditional, in one statement: a heartbeat that lands between the read and this write wins.
-            if (host.State == HostEntity.ReadyState
-                && await db.Hosts.Where(h => h.Id == host.Id && h.State == HostEntity.ReadyState && (h.LastSeenAt == null || h.LastSeenAt < since))
+            // Ready, or registered and never heard from since (pending with an address, as Silent found it).
+            if (host.State is HostEntity.ReadyState or HostEntity.PendingState
+                && await db.Hosts.Where(h => h.Id == host.Id && (h.State == HostEntity.ReadyState || h.State == HostEntity.PendingState) && (h.LastSeenAt == null || h.LastSeenAt < since))
                     .ExecuteUpdateAsync(set => set.SetProperty(h => h.State, HostEntity.UnreachableState), cancellationToken).ConfigureAwait(false) > 0)
             {
                 logger.HostUnreachable(host.Id, host.Address, host.LastSeenAt, liveness.Silence);

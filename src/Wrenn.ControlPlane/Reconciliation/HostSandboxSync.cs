@@ -15,9 +15,10 @@ namespace Wrenn.ControlPlane.Reconciliation;
 /// running or paused again as the host reports it, or <c>stopped</c> when it did not survive. Then
 /// whatever the host runs that the database does not want there (no row, a row on another host, a
 /// stopped or failed one) is destroyed on the host: a sandbox never runs on two hosts, and nothing
-/// killed while its host was away keeps running when the host returns.
+/// killed while its host was away keeps running when the host returns. A sandbox stuck <c>starting</c>
+/// past <paramref name="startingGrace"/> is settled from the same listing (<see cref="StuckStarts"/>).
 /// </summary>
-public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, TimeProvider clock, ILogger logger)
+public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, TimeSpan startingGrace, TimeProvider clock, ILogger logger)
 {
     private static readonly string[] Compared = [SandboxStates.Running, SandboxStates.Paused, SandboxStates.Lost];
 
@@ -73,6 +74,9 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
         }
 
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+
+        // Before the destroys: a stuck start the host failed becomes error here, and is destroyed there next.
+        changed.AddRange(await new StuckStarts(db, startingGrace, clock, logger).SettleAsync(host, onHost, listedAt, cancellationToken).ConfigureAwait(false));
         await DestroyUnwantedAsync(host, onHost.Keys, cancellationToken).ConfigureAwait(false);
         return changed;
     }

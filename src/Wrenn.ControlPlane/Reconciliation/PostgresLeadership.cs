@@ -4,12 +4,16 @@ namespace Wrenn.ControlPlane.Reconciliation;
 
 /// <summary>
 /// Leadership as a PostgreSQL session advisory lock held on a connection of its own: the lock lives
-/// exactly as long as that connection, so a replica that dies or loses the database frees it.
+/// exactly as long as that connection, so a replica that dies or loses the database frees it. The
+/// connection is not pooled: a pooled one would go back to the pool with its session, lock and all,
+/// when a check fails, and no other replica could lead while this one believes it does not.
 /// </summary>
 public sealed class PostgresLeadership(string connectionString, ILogger<PostgresLeadership> logger) : ILeadership, IAsyncDisposable
 {
     /// <summary>An arbitrary, fixed lock id: "wrenn-reconciler".</summary>
     private const long LockId = 0x7772656e6e_7263;
+
+    private readonly string _connectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "wrenn-leadership" }.ConnectionString;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private NpgsqlConnection? _connection;
@@ -29,7 +33,7 @@ public sealed class PostgresLeadership(string connectionString, ILogger<Postgres
             }
 
             await ResetAsync().ConfigureAwait(false);
-            _connection = new NpgsqlConnection(connectionString);
+            _connection = new NpgsqlConnection(_connectionString);
             await _connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@id)", _connection);
             command.Parameters.AddWithValue("id", LockId);

@@ -11,7 +11,7 @@ namespace Wrenn.ControlPlane.Reconciliation;
 /// host silent for too many heartbeats becomes <c>unreachable</c> and its sandboxes <c>lost</c>
 /// (<see cref="HostFailures"/>); each answering host's list is compared with the database, which
 /// brings lost sandboxes back, stops vanished ones, notes inactivity pauses and destroys on the host
-/// what the control plane no longer wants (<see cref="HostSandboxSync"/>); a running sandbox past its
+/// what the control plane no longer wants, and settles creates stuck <c>starting</c> (<see cref="HostSandboxSync"/>); a running sandbox past its
 /// end time is killed, or paused when it was made with auto-pause (<see cref="SandboxEndTimes"/>).
 /// </summary>
 public sealed class Reconciler(
@@ -37,7 +37,7 @@ public sealed class Reconciler(
         var lost = await new HostFailures(db, liveness, logger).MarkAsync(cancellationToken).ConfigureAwait(false);
         Notify(listeners, lost);
 
-        var sync = new HostSandboxSync(db, gateway, clock, logger);
+        var sync = new HostSandboxSync(db, gateway, options.Value.StartingGrace, clock, logger);
         var hosts = await liveness.Answering(db).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var host in hosts)
         {

@@ -10,6 +10,9 @@ public sealed class CliProcess : IDisposable
 {
     private readonly DirectoryInfo _home = Directory.CreateTempSubdirectory("wrenn-cli-test-");
 
+    /// <summary>Variables to set for the CLI (WRENN_TEAM and the API ones are otherwise removed).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
     public string ConfigPath => Path.Combine(_home.FullName, "wrenn", "config.json");
 
     /// <summary>Writes the client config `wrenn up` / `wrenn login` would have written.</summary>
@@ -28,6 +31,12 @@ public sealed class CliProcess : IDisposable
         start.Environment["XDG_CONFIG_HOME"] = _home.FullName;
         start.Environment.Remove("WRENN_API_URL");
         start.Environment.Remove("WRENN_API_KEY");
+        start.Environment.Remove("WRENN_TEAM");
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);

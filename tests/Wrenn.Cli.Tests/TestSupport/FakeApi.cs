@@ -31,6 +31,9 @@ public sealed class FakeApi : IAsyncDisposable
 
     public List<(string Request, string? Authorization, string? ApiKey)> Requests { get; } = [];
 
+    /// <summary>The X-Team-Id header of each request, in the order of <see cref="Requests"/> (null when not sent).</summary>
+    public List<string?> TeamHeaders { get; } = [];
+
     public async ValueTask DisposeAsync()
     {
         // Close alone: after Stop, Linux's HttpListener binds the port again to remove its prefix, and fails with
@@ -53,6 +56,7 @@ public sealed class FakeApi : IAsyncDisposable
             lock (Requests)
             {
                 Requests.Add(($"{context.Request.HttpMethod} {context.Request.Url!.AbsolutePath}", context.Request.Headers["Authorization"], context.Request.Headers["X-API-Key"]));
+                TeamHeaders.Add(context.Request.Headers["X-Team-Id"]);
             }
 
             var (status, body) = _answers.Count > 0 ? _answers.Dequeue() : (HttpStatusCode.NotFound, """{"error": {"code": "not_found", "message": "not scripted"}}""");

@@ -30,7 +30,15 @@ public sealed class DatabaseOutageTests
         await using var server = await ThrowawayPostgres.StartAsync(TestContext.Current.CancellationToken);
         var agent = new InMemoryHostAgent();
         await using var host = await FakeAgent.StartAsync(agent);
-        await using var plane = await RunningControlPlane.StartAsync(databaseUrl: server.Url, configure: options => options.ReconcileInterval = TimeSpan.FromMilliseconds(500));
+        await using var plane = await RunningControlPlane.StartAsync(databaseUrl: server.Url, configure: options =>
+        {
+            options.ReconcileInterval = TimeSpan.FromMilliseconds(500);
+
+            // A create the outage cut between the host's answer and the write of running stays starting until the
+            // reconciler settles it (WRENN_STARTING_GRACE_SEC); short here, so it is settled before the checks below.
+            options.AgentTimeouts.Create = TimeSpan.FromSeconds(1);
+            options.StartingGrace = TimeSpan.FromSeconds(2);
+        });
         var api = new ControlPlaneApi(plane);
         var (token, _) = await api.AdminAsync();
         await api.RegisterHostAsync(token, host.Address);
@@ -110,7 +118,8 @@ public sealed class DatabaseOutageTests
 
         await using var db = Database(server.Url);
         var rows = await db.Sandboxes.AsNoTracking().ToListAsync(ct);
-        var unsettled = rows.Where(r => r.State is not ("running" or "stopped")).Select(r => $"{r.Id} {r.State}").ToList();
+        // Error: a create never acknowledged whose sandbox the host did not keep (settled by the reconciler, not half-made).
+        var unsettled = rows.Where(r => r.State is not ("running" or "stopped" or "error")).Select(r => $"{r.Id} {r.State}").ToList();
         Assert.True(unsettled.Count == 0, "rows left half-way: " + string.Join(", ", unsettled));
         var running = rows.Where(r => r.State == "running").ToList();
         Assert.All(running, r => Assert.NotNull(agent.Find(r.Id)));

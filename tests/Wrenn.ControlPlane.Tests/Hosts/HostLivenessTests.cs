@@ -28,7 +28,8 @@ public sealed class HostLivenessTests
             var hostToken = registered.GetProperty("host_token").GetString()!;
             Assert.Equal(1, registered.GetProperty("heartbeat_interval_sec").GetInt32());
 
-            Assert.Equal("ready", await StateAsync(plane, admin, hostId));
+            // Registered, no heartbeat yet: pending (nothing is placed on it), and its silence counts from the registration.
+            Assert.Equal("pending", await StateAsync(plane, admin, hostId));
             // Three missed heartbeats (3 s) and a reconciler pass (1 s) later it is unreachable.
             var deadline = DateTime.UtcNow.AddSeconds(15);
             string state;

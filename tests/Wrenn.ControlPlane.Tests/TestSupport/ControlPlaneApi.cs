@@ -67,7 +67,11 @@ public sealed class ControlPlaneApi(RunningControlPlane plane)
     {
         var created = await SendAsync(HttpMethod.Post, "/v1/hosts", null, HttpStatusCode.Created, adminToken);
         var registered = await SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = created.GetProperty("registration_token").GetString(), address }, HttpStatusCode.OK);
-        return registered.GetProperty("host_id").GetString()!;
+        var hostId = registered.GetProperty("host_id").GetString()!;
+
+        // A real agent's first heartbeat follows its registration at once; only then is the host ready.
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { }, HttpStatusCode.OK, registered.GetProperty("host_token").GetString());
+        return hostId;
     }
 
     public async Task<string> CreateApiKeyAsync(string token, string teamId)

@@ -39,6 +39,9 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
 
     public bool FailAfterCreating { get; set; }
 
+    /// <summary>When set, runs after a successful create has made its sandbox and before the answer goes back (e.g. to fail the database under the control plane).</summary>
+    public Func<CreateSandboxRequest, Task>? AfterCreate { get; set; }
+
     /// <summary>The W3C trace context header of the last CreateSandbox call, as the control plane sent it.</summary>
     public string? LastCreateTraceparent { get; private set; }
 
@@ -112,7 +115,13 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
         }
 
         _created[request.SandboxId] = request;
-        return Task.FromResult(new CreateSandboxResponse { Sandbox = info });
+        return AfterCreate is { } hook ? AnswerAfterAsync(hook, request, info) : Task.FromResult(new CreateSandboxResponse { Sandbox = info });
+    }
+
+    private static async Task<CreateSandboxResponse> AnswerAfterAsync(Func<CreateSandboxRequest, Task> hook, CreateSandboxRequest request, SandboxInfo info)
+    {
+        await hook(request).ConfigureAwait(false);
+        return new CreateSandboxResponse { Sandbox = info };
     }
 
     private static SandboxInfo NewInfo(CreateSandboxRequest request) =>

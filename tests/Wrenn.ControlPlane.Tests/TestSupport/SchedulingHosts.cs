@@ -22,6 +22,9 @@ public sealed class SchedulingHosts : IAsyncDisposable
         var specs = new { arch = "x64", cpus, memory_mb = memoryMb, disk_mb = 100_000, runtime = "container" };
         var registered = await api.SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = created.GetProperty("registration_token").GetString(), address = server.Address, specs }, HttpStatusCode.OK);
         var id = registered.GetProperty("host_id").GetString()!;
+
+        // A real agent's first heartbeat follows its registration at once; only then is the host ready.
+        await api.SendAsync(HttpMethod.Post, $"/v1/hosts/{id}/heartbeat", new { }, HttpStatusCode.OK, registered.GetProperty("host_token").GetString());
         Hosts.Add((id, agent));
         return id;
     }

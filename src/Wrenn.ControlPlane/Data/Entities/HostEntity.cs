@@ -3,7 +3,10 @@ namespace Wrenn.ControlPlane.Data.Entities;
 /// <summary>A machine running wrenn-agent. Table hosts.</summary>
 public sealed class HostEntity
 {
-    /// <summary>Created through the API; no agent has registered with its token yet.</summary>
+    /// <summary>
+    /// Created through the API and no agent has registered with its token yet (its address is empty), or
+    /// registered and its first heartbeat not yet in: nothing is placed on it either way.
+    /// </summary>
     public const string PendingState = "pending";
     public const string ReadyState = "ready";
     public const string UnreachableState = "unreachable";
