@@ -1,10 +1,14 @@
+using Google.Protobuf;
 using Grpc.Core;
-using Wrenn.Common.HostAgent.V1;
 
 namespace Wrenn.Agent.Rpc;
 
-/// <summary>The chunks of a WriteFile client stream as a read-only Stream, so a file flows on without being held.</summary>
-public sealed class GrpcChunkStream(IAsyncStreamReader<WriteFileRequest> requests, CancellationToken callCancelled) : Stream
+/// <summary>
+/// The chunks of a client stream whose first message was a header (WriteFile, ImportTemplate) as a read-only
+/// Stream, so a file or an archive flows on without being held. <paramref name="chunkOf"/> gives a message's
+/// chunk, or null for a message that is not one (an error: after the header, only chunks may come).
+/// </summary>
+public sealed class GrpcChunkStream<TRequest>(IAsyncStreamReader<TRequest> requests, Func<TRequest, ByteString?> chunkOf, string call, CancellationToken callCancelled) : Stream
 {
     private ReadOnlyMemory<byte> _current;
     private bool _ended;
@@ -41,12 +45,7 @@ public sealed class GrpcChunkStream(IAsyncStreamReader<WriteFileRequest> request
                 return 0;
             }
 
-            if (requests.Current.MessageCase != WriteFileRequest.MessageOneofCase.Chunk)
-            {
-                throw new ArgumentException("after the header, WriteFile messages must be chunks");
-            }
-
-            _current = requests.Current.Chunk.Memory;
+            _current = (chunkOf(requests.Current) ?? throw new ArgumentException($"after the header, {call} messages must be chunks")).Memory;
         }
 
         var count = Math.Min(buffer.Length, _current.Length);

@@ -94,7 +94,7 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         }
 
         var header = requestStream.Current.Header;
-        var content = new ImportChunkStream(requestStream, context.CancellationToken);
+        var content = new GrpcChunkStream<ImportTemplateRequest>(requestStream, r => r.MessageCase == ImportTemplateRequest.MessageOneofCase.Chunk ? r.Chunk : null, "ImportTemplate", context.CancellationToken);
         var manifest = await transfers.ImportAsync(header.Name, header.Parent, (long)header.ArchiveBytes, header.Sha256, content, context.CancellationToken).ConfigureAwait(false);
         return new ImportTemplateResponse { Name = manifest.Name, SizeBytes = (ulong)manifest.SizeBytes };
     }
@@ -133,7 +133,7 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         }
 
         var header = requestStream.Current.Header;
-        var content = new GrpcChunkStream(requestStream, context.CancellationToken);
+        var content = new GrpcChunkStream<WriteFileRequest>(requestStream, r => r.MessageCase == WriteFileRequest.MessageOneofCase.Chunk ? r.Chunk : null, "WriteFile", context.CancellationToken);
         var path = await files.WriteAsync(header.SandboxId, header.Path, EmptyToNull(header.User), content, context.CancellationToken).ConfigureAwait(false);
         return new WriteFileResponse { Path = path, Size = (ulong)content.BytesRead };
     }
