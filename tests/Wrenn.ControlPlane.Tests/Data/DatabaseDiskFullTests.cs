@@ -22,7 +22,7 @@ public sealed class DatabaseDiskFullTests
         Assert.SkipWhen(TestDatabase.IsPostgres, "the database is SQLite only in the first pass");
         var ct = TestContext.Current.CancellationToken;
         var dir = Directory.CreateTempSubdirectory("wrenn-cp-test-full-").FullName;
-        await RunAsync("mount", "-t", "tmpfs", "-o", "size=24m", "wrenn-cp-disk-full-test", dir);
+        await HostCommand.RunAsync("mount", "-t", "tmpfs", "-o", "size=24m", "wrenn-cp-disk-full-test", dir);
         try
         {
             var agent = new InMemoryHostAgent();
@@ -35,7 +35,7 @@ public sealed class DatabaseDiskFullTests
             var created = new List<string> { await CreateAsync(plane, ct) ?? throw new InvalidOperationException("the first create failed") };
 
             var filler = Path.Combine(dir, "filler");
-            Fill(filler);
+            FullDisk.Fill(filler);
 
             // Creates (each with 20 KB of metadata) until the database cannot grow any more: what its files
             // had spare is used first. Fewer than the team's quota of 100 sandboxes.
@@ -97,7 +97,7 @@ public sealed class DatabaseDiskFullTests
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            await RunAsync("umount", "--lazy", dir);
+            await HostCommand.RunAsync("umount", "--lazy", dir);
             Directory.Delete(dir, recursive: true);
         }
     }
@@ -108,40 +108,5 @@ public sealed class DatabaseDiskFullTests
         return response.StatusCode == HttpStatusCode.Created
             ? (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()
             : null;
-    }
-
-    /// <summary>Writes zeros until the filesystem has no byte left (unbuffered: each write reaches the filesystem or fails).</summary>
-    private static void Fill(string path)
-    {
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
-        var chunk = new byte[1 << 20];
-        for (var size = chunk.Length; size > 0; size /= 2)
-        {
-            try
-            {
-                while (true)
-                {
-                    file.Write(chunk, 0, size);
-                }
-            }
-            catch (IOException)
-            {
-                // Not that much left; try less.
-            }
-        }
-    }
-
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {errors}");
     }
 }

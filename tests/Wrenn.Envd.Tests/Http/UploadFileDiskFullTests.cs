@@ -30,16 +30,16 @@ public sealed class UploadFileDiskFullTests : IAsyncLifetime
         Directory.CreateDirectory(_host);
         Directory.CreateDirectory(_disk);
         var hostImage = Path.Combine(_root, "host.ext4");
-        await RunAsync("truncate", "-s", "48M", hostImage);
-        await RunAsync("mkfs.ext4", "-q", "-F", "-m", "0", hostImage);
-        await RunAsync("mount", "-o", "loop", hostImage, _host);
+        await HostCommand.RunAsync("truncate", "-s", "48M", hostImage);
+        await HostCommand.RunAsync("mkfs.ext4", "-q", "-F", "-m", "0", hostImage);
+        await HostCommand.RunAsync("mount", "-o", "loop", hostImage, _host);
         var image = Path.Combine(_host, "disk.ext4");
-        await RunAsync("truncate", "-s", "1G", image);
+        await HostCommand.RunAsync("truncate", "-s", "1G", image);
 
         // As the agent formats a sandbox disk (src/Wrenn.Agent/Storage/SandboxDisk.cs), with a small journal
         // for a small host.
-        await RunAsync("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", image);
-        await RunAsync("mount", "-o", "loop,noatime", image, _disk);
+        await HostCommand.RunAsync("mkfs.ext4", "-q", "-F", "-m", "0", "-J", "size=4", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", image);
+        await HostCommand.RunAsync("mount", "-o", "loop,noatime", image, _disk);
         _envd = await RunningEnvd.StartAsync();
     }
 
@@ -59,7 +59,7 @@ public sealed class UploadFileDiskFullTests : IAsyncLifetime
         {
             if (File.ReadLines("/proc/mounts").Any(l => l.Split(' ')[1] == mount))
             {
-                await RunAsync("umount", mount);
+                await HostCommand.RunAsync("umount", mount);
             }
         }
 
@@ -78,7 +78,7 @@ public sealed class UploadFileDiskFullTests : IAsyncLifetime
         }
 
         var filler = Path.Combine(_host, "filler");
-        Fill(filler);
+        FullDisk.Fill(filler);
 
         using (var refused = await UploadAsync(path, RandomNumberGenerator.GetBytes(8 << 20)))
         {
@@ -106,40 +106,5 @@ public sealed class UploadFileDiskFullTests : IAsyncLifetime
         var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         return await _envd.Http.PostAsync(new Uri($"/files?path={Uri.EscapeDataString(path)}", UriKind.Relative), content, TestContext.Current.CancellationToken);
-    }
-
-    /// <summary>Writes zeros until the file system has no byte left (unbuffered: each write reaches it or fails).</summary>
-    private static void Fill(string path)
-    {
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
-        var chunk = new byte[1 << 20];
-        for (var size = chunk.Length; size > 0; size /= 2)
-        {
-            try
-            {
-                while (true)
-                {
-                    file.Write(chunk, 0, size);
-                }
-            }
-            catch (IOException)
-            {
-                // Not that much left; try less.
-            }
-        }
-    }
-
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {errors}");
     }
 }

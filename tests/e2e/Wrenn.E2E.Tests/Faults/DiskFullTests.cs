@@ -35,9 +35,9 @@ public sealed class DiskFullTests
         // A loop-mounted ext4 just over the 2 GiB `wrenn up` checks for; sparse, and filled with fallocate
         // (unwritten extents), so it costs the host next to nothing.
         var image = Path.Combine(root, "disk.img");
-        await RunAsync("truncate", "-s", "2300M", image);
-        await RunAsync("mkfs.ext4", "-q", "-m", "0", image);
-        await RunAsync("mount", "-o", "loop", image, wrennDir);
+        await HostCommand.RunAsync("truncate", "-s", "2300M", image);
+        await HostCommand.RunAsync("mkfs.ext4", "-q", "-m", "0", image);
+        await HostCommand.RunAsync("mount", "-o", "loop", image, wrennDir);
         try
         {
             var platform = await RunningPlatform.StartAsync(ct, root);
@@ -75,7 +75,7 @@ public sealed class DiskFullTests
         }
 
         var filler = Path.Combine(platform.WrennDir, "filler");
-        Fill(filler);
+        FullDisk.Fill(filler, allocateFirst: true);
 
         // A create: refused, and no sandbox left behind in the list.
         await ExpectFullAsync(platform.Http.PostAsJsonAsync(new Uri("/v1/sandboxes", UriKind.Relative), new { }, ct), "create", platform);
@@ -146,37 +146,6 @@ public sealed class DiskFullTests
         return await read.Content.ReadAsByteArrayAsync(ct);
     }
 
-    /// <summary>
-    /// Takes what is free with fallocate, then writes zeros until the filesystem has no byte left
-    /// (unbuffered: each write reaches the filesystem or fails).
-    /// </summary>
-    private static void Fill(string path)
-    {
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
-        var free = new DriveInfo(Path.GetDirectoryName(path)!).AvailableFreeSpace;
-        if (free > 8 << 20)
-        {
-            using var allocate = Process.Start("fallocate", ["-l", (free - (4 << 20)).ToString(System.Globalization.CultureInfo.InvariantCulture), path + ".big"])!;
-            allocate.WaitForExit();
-        }
-
-        var chunk = new byte[1 << 20];
-        for (var size = chunk.Length; size > 0; size /= 2)
-        {
-            try
-            {
-                while (true)
-                {
-                    file.Write(chunk, 0, size);
-                }
-            }
-            catch (IOException)
-            {
-                // Not that much left; try less.
-            }
-        }
-    }
-
     /// <summary>umount, retried while processes that held files there (lxcfs, a container) finish exiting.</summary>
     private static async Task UnmountAsync(string path)
     {
@@ -189,19 +158,5 @@ public sealed class DiskFullTests
                 await Task.Delay(500);
             }
         }
-    }
-
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {errors}");
     }
 }
