@@ -63,9 +63,11 @@ public sealed class TelemetryTests
             Assert.Equal(1, PrometheusText.Sum(agentAfter, "wrenn_host_vcpus_allocated"));
 
             // One trace: the API request (control plane) → the CreateSandbox call the agent served → its steps.
+            // The served call's span ends after its steps' and may come in a later export batch: wait for it too.
             var spans = await collector.WaitForAsync(
                 all => all.Any(s => s.Service == "wrenn-cp" && s.Name.Contains("/v1/sandboxes", StringComparison.Ordinal))
-                    && all.Any(s => s.Service == "wrenn-agent" && s.Scope == "Wrenn.Agent"),
+                    && all.Any(s => s.Service == "wrenn-agent" && s.Scope == "Wrenn.Agent")
+                    && all.Any(s => s.Service == "wrenn-agent" && s.Name.Contains("CreateSandbox", StringComparison.Ordinal)),
                 TimeSpan.FromSeconds(30),
                 ct);
             var request = spans.First(s => s.Service == "wrenn-cp" && s.Name.StartsWith("POST /v1/sandboxes", StringComparison.Ordinal));
