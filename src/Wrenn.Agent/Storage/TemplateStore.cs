@@ -25,7 +25,7 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
     public const int MaxChainLength = 16;
 
     /// <summary>Directories being filled (a template being made or received); removed at start when an agent stopped meanwhile.</summary>
-    public const string StagingPrefix = ".staging-";
+    private const string StagingPrefix = ".staging-";
     private const string DeletingPrefix = ".deleting-";
 
     private string TemplatesDir => options.Value.TemplatesDir;
@@ -38,7 +38,13 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
             return null;
         }
 
-        var path = Path.Combine(TemplatesDir, name, ManifestFileName);
+        return ReadManifest(Path.Combine(TemplatesDir, name));
+    }
+
+    /// <summary>The manifest of the template in <paramref name="directory"/> (in place or being received), or null when it has none.</summary>
+    public static TemplateManifest? ReadManifest(string directory)
+    {
+        var path = Path.Combine(directory, ManifestFileName);
         if (!File.Exists(path))
         {
             return null;
@@ -46,6 +52,19 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
 
         using var file = File.OpenRead(path);
         return JsonSerializer.Deserialize(file, AgentJsonContext.Default.TemplateManifest);
+    }
+
+    /// <summary>
+    /// A new directory under the templates directory for a template being made or moved (<paramref name="purpose"/>
+    /// names it), readable by root only: a VM's template holds its memory (and the guest agent's token). Cleared at
+    /// start if a crash left it (<see cref="RemoveInterrupted"/>).
+    /// </summary>
+    public string NewStagingDirectory(string purpose)
+    {
+        Directory.CreateDirectory(TemplatesDir);
+        var staging = Path.Combine(TemplatesDir, StagingPrefix + purpose + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return staging;
     }
 
     /// <summary>Every complete template on this host.</summary>
@@ -148,13 +167,10 @@ public sealed class TemplateStore(ImageStore images, ICommandRunner commands, IO
             throw new InvalidOperationException($"'{parent}' already stands on {MaxChainLength} templates; a template of a template of … stops there");
         }
 
-        Directory.CreateDirectory(TemplatesDir);
-        var staging = Path.Combine(TemplatesDir, StagingPrefix + name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        var staging = NewStagingDirectory(name);
         var final = Path.Combine(TemplatesDir, name);
         try
         {
-            // Only root may read a template: a VM's holds its memory (and the guest agent's token).
-            Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             await writeContent(staging, cancellationToken).ConfigureAwait(false);
             var manifest = new TemplateManifest(name, parent, sourceSandboxId, vcpus, memoryMb, FileTreeSize.Measure(staging), keepsMemory, DateTimeOffset.UtcNow, owners == IdMapping.Identity ? null : owners);
             await using (var file = File.Create(Path.Combine(staging, ManifestFileName)))

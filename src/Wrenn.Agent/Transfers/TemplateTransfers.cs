@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage;
@@ -31,7 +30,7 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
         TemplateStore.RequireId(name);
         var manifest = templates.Find(name) ?? throw new ImageNotFoundException(name, Path.Combine(TemplatesDir, name));
         var started = Stopwatch.GetTimestamp();
-        var staging = NewStagingDirectory("export-" + name);
+        var staging = templates.NewStagingDirectory("export-" + name);
         try
         {
             var archive = Path.Combine(staging, ArchiveFileName);
@@ -61,7 +60,7 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
 
         RequireParent(name, parent);
         var started = Stopwatch.GetTimestamp();
-        var staging = NewStagingDirectory("import-" + name);
+        var staging = templates.NewStagingDirectory("import-" + name);
         try
         {
             var archive = Path.Combine(staging, ArchiveFileName);
@@ -76,7 +75,7 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
             Directory.CreateDirectory(unpacked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             await commands.RunCheckedAsync("tar", ["--extract", "--file", archive, "--directory", unpacked, "--same-owner", "--same-permissions", .. TarOptions], cancellationToken).ConfigureAwait(false);
             File.Delete(archive);
-            var manifest = ReadManifest(unpacked);
+            var manifest = TemplateStore.ReadManifest(unpacked);
             if (manifest is null || manifest.Name != name || manifest.Parent != parent)
             {
                 logger.TemplateImportRefused(name, "the archive holds another template");
@@ -113,18 +112,6 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
         }
     }
 
-    private static TemplateManifest? ReadManifest(string directory)
-    {
-        var path = Path.Combine(directory, TemplateStore.ManifestFileName);
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        using var file = File.OpenRead(path);
-        return JsonSerializer.Deserialize(file, AgentJsonContext.Default.TemplateManifest);
-    }
-
     /// <summary>Writes the incoming archive to <paramref name="path"/>, hashing it on the way; stops reading past <paramref name="limit"/> bytes.</summary>
     private static async Task<(long Bytes, string Sha256)> ReceiveAsync(Stream content, string path, long limit, CancellationToken cancellationToken)
     {
@@ -157,16 +144,6 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
         await using var file = File.OpenRead(path);
         var digest = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
         return (file.Length, Convert.ToHexStringLower(digest));
-    }
-
-    private string NewStagingDirectory(string purpose)
-    {
-        Directory.CreateDirectory(TemplatesDir);
-        var staging = Path.Combine(TemplatesDir, TemplateStore.StagingPrefix + purpose + "-" + Guid.NewGuid().ToString("N")[..8]);
-
-        // Only root may read it: a VM template holds its memory (and the guest agent's token).
-        Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return staging;
     }
 
     private void RemoveQuietly(string directory) => DirectoryRemoval.RemoveQuietly(directory, logger);
