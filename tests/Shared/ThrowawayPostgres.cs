@@ -63,10 +63,23 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
     /// <summary>Stops the server the way an operator's restart or a crash-free shutdown does: every connection is cut.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => AsPostgresAsync(cancellationToken, "pg_ctl", "-D", Data, "-m", "fast", "-w", "stop");
 
-    public Task StartAgainAsync(CancellationToken cancellationToken = default) => AsPostgresAsync(
-        cancellationToken,
-        "pg_ctl", "-D", Data, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60",
-        "-o", $"-c listen_addresses=127.0.0.1 -p {_port} -k {_root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start");
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        var log = Path.Combine(_root, "server.log");
+        try
+        {
+            await AsPostgresAsync(
+                cancellationToken,
+                "pg_ctl", "-D", Data, "-l", log, "-w", "-t", "60",
+                "-o", $"-c listen_addresses=127.0.0.1 -p {_port} -k {_root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start").ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex) when (File.Exists(log))
+        {
+            // pg_ctl only says "examine the log output"; the log goes when the cluster is disposed.
+            var tail = (await File.ReadAllLinesAsync(log, CancellationToken.None).ConfigureAwait(false)).TakeLast(20);
+            throw new InvalidOperationException($"{ex.Message}\nserver.log:\n{string.Join('\n', tail)}", ex);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using Wrenn.Agent.Os;
+using Wrenn.Common.Errors;
 
 namespace Wrenn.Agent.Storage;
 
@@ -9,9 +10,6 @@ namespace Wrenn.Agent.Storage;
 /// </summary>
 public static class DiskFull
 {
-    /// <summary>ENOSPC on Linux, which .NET carries as an IOException's HResult.</summary>
-    private const int NoSpaceErrno = 28;
-
     /// <summary>What the caller is told; the full error (with host paths) goes to the agent's log.</summary>
     public const string Message = "the host's disk holding $WRENN_DIR is full; nothing was made (free space on the host, then retry)";
 
@@ -27,9 +25,9 @@ public static class DiskFull
                 continue;
             }
 
-            if (current is IOException { HResult: NoSpaceErrno }
-                || (current is CommandFailedException failed && Says(failed.Result.StandardError + failed.Result.StandardOutput))
-                || Says(current.Message))
+            if (NoSpaceLeft.IsErrno(current)
+                || (current is CommandFailedException failed && NoSpaceLeft.Says(failed.Result.StandardError + failed.Result.StandardOutput))
+                || NoSpaceLeft.Says(current.Message))
             {
                 return true;
             }
@@ -49,7 +47,4 @@ public static class DiskFull
 
         return false;
     }
-
-    private static bool Says(string text) =>
-        text.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) || text.Contains("ENOSPC", StringComparison.Ordinal);
 }

@@ -1,3 +1,5 @@
+using Wrenn.Common.Errors;
+
 namespace Wrenn.Agent.Storage;
 
 /// <summary>
@@ -7,11 +9,9 @@ namespace Wrenn.Agent.Storage;
 /// </summary>
 public sealed class HostDiskFullException : IOException
 {
-    private const int NoSpaceErrno = 28;
-
     public HostDiskFullException(string message, Exception? inner = null)
         : base(message, inner)
     {
-        HResult = NoSpaceErrno;
+        HResult = NoSpaceLeft.Errno;
     }
 }

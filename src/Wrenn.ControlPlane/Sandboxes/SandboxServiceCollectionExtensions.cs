@@ -14,6 +14,7 @@ public static class SandboxServiceCollectionExtensions
         services.AddScoped<ISandboxService, SandboxService>();
         services.AddScoped<SandboxLookup>();
         services.AddScoped<SandboxPlacement>();
+        services.AddScoped<SandboxProvisioner>();
         services.AddScoped<SandboxCreator>();
         services.AddScoped<SandboxKiller>();
         services.AddScoped<SandboxPauser>();

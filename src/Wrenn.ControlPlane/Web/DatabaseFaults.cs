@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Wrenn.Common.Errors;
 
 namespace Wrenn.ControlPlane.Web;
 
@@ -13,9 +14,6 @@ public static class DatabaseFaults
     private static readonly int[] SqliteUnavailable = [5 /* BUSY */, 6 /* LOCKED */, 10 /* IOERR */, 14 /* CANTOPEN */];
 
     private const int SqliteFull = 13;
-
-    /// <summary>ENOSPC on Linux, which .NET carries as the IOException's HResult.</summary>
-    private const int NoSpaceErrno = 28;
 
     public static DatabaseFaultKind Classify(Exception exception)
     {
@@ -47,7 +45,8 @@ public static class DatabaseFaults
                 case SqliteException sqlite when SqliteUnavailable.Contains(sqlite.SqliteErrorCode & 0xff):
                     return DatabaseFaultKind.Unavailable;
 
-                case IOException io when io.HResult == NoSpaceErrno:
+                // Only the errno, not the words: an agent's or a tool's message that says ENOSPC is about another disk.
+                case IOException io when NoSpaceLeft.IsErrno(io):
                     return DatabaseFaultKind.Full;
             }
         }
