@@ -305,15 +305,11 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)
         {
-            // A host is "ready" once it registered, which an agent does before its gRPC port is open: a create at that
-            // moment is refused (502). The test waits until every agent also accepts connections across the bridge.
+            // A host is "ready" from its first heartbeat, which an agent sends once its gRPC server listens: the tests
+            // create sandboxes at once, so they would fail (502 host_unavailable) if ready came before the port opened.
             var hosts = await HostsAsync(cancellationToken);
-            if (hosts.Count(h => h.GetProperty("state").GetString() == "ready") == count && await AllAgentsAcceptAsync(count, cancellationToken))
+            if (hosts.Count(h => h.GetProperty("state").GetString() == "ready") == count)
             {
-                // The control plane's channel to an agent it called before the agent listened (the reconciler does, every
-                // pass) waits out a reconnect backoff before it dials again; calls meanwhile fail with Unavailable. The
-                // backoff is at most 2 s (AgentClientPool), so a little longer than that and every channel dials again.
-                await Task.Delay(TimeSpan.FromSeconds(2.5), cancellationToken);
                 return;
             }
 
@@ -324,24 +320,6 @@ public sealed class MultiHostPlatform : IAsyncDisposable
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         }
-    }
-
-    private static async Task<bool> AllAgentsAcceptAsync(int count, CancellationToken cancellationToken)
-    {
-        for (var index = 0; index < count; index++)
-        {
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync(IPAddress.Parse(TestBridge.HostAddress(index)), AgentPort, cancellationToken);
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private async Task<JsonElement> ReadAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
