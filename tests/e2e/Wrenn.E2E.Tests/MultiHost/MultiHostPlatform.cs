@@ -103,6 +103,29 @@ public sealed class MultiHostPlatform : IAsyncDisposable
     /// <summary>The $WRENN_DIR of agent <paramref name="index"/> (0 = a).</summary>
     public string AgentDirectory(int index) => Path.Combine(_root, "agent-" + (char)('a' + index));
 
+    /// <summary>
+    /// The sandboxes agent <paramref name="index"/> holds containers for now (running or paused), as its OCI runtime
+    /// keeps them: one directory per container (named wrenn-&lt;sandbox id&gt;) in its own state directory. This is the
+    /// host's own view, not the control plane's, so a test can check that no sandbox is on two hosts at once.
+    /// </summary>
+    public IReadOnlySet<string> ContainersOn(int index)
+    {
+        const string prefix = "wrenn-";
+        var root = OciStateDirectory(index);
+        try
+        {
+            return Directory.EnumerateDirectories(root)
+                .Select(Path.GetFileName)
+                .Where(name => name is not null && name.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(name => name![prefix.Length..])
+                .ToHashSet(StringComparer.Ordinal);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>The last lines of every daemon's output, for failure messages.</summary>
     public string Logs() => string.Join('\n', new[] { _controlPlane }.Concat(_agents).OfType<HarnessProcess>().Select(p => p.Tail));
 
