@@ -39,7 +39,7 @@ if [[ " $phases " == *" multihost "* ]]; then
     WRENN_TEST_IMAGES="${WRENN_TEST_IMAGES:-${WRENN_DIR:-/var/lib/wrenn}/images}" \
     dotnet test --project "$repo/tests/e2e/Wrenn.E2E.Tests" -c Release -- \
     --filter-class '*MultiHostSoakTests' --explicit only
-  cat "$(ls -t "$SOAK_RESULTS"/soak-multihost-*.json | head -1)"
+  cat "$(ls -t "$SOAK_RESULTS"/soak-multihost-*.json | head -1)"; echo
 fi
 
 "$repo/scripts/leak-check.sh"

@@ -10,8 +10,9 @@ namespace Wrenn.E2E.Tests.MultiHost;
 /// <summary>
 /// make soak's multi-host phase (scripts/soak.sh; docs/multihost-testing.md): a control plane on PostgreSQL and three
 /// agents in namespaces of their own on a bridge run <see cref="MultiHostSoakSettings.Cycles"/> create → exec →
-/// destroy cycles, several at a time. Halfway through, host c's link is cut until the control plane has marked it
-/// unreachable and then restored. Throughout, no sandbox may be on two hosts (<see cref="HostOverlapWatch"/>); only
+/// destroy cycles, several at a time, beside one long-lived sandbox a host. Halfway through, host c's link is cut until
+/// the control plane has marked it unreachable (and its long-lived sandbox lost) and then restored (the sandbox runs
+/// again there, its file kept). Throughout, no sandbox may be on two hosts (<see cref="HostOverlapWatch"/>); only
 /// cycles under way while host c was cut off may fail; at the end every sandbox is gone, nothing is left on the
 /// machine, and the numbers go to bench/results/soak-multihost-*.json. Explicit: `make test` does not run it.
 /// </summary>
@@ -52,6 +53,20 @@ public sealed class MultiHostSoakTests
                 .ToList();
             var cutHostId = hostIds[CutHost];
 
+            // One sandbox a host lives through the whole run with a file in it (the scheduler spreads three creates on
+            // empty hosts one a host); the one on host c goes lost with the cut and must run again, file and all.
+            var residents = new List<(string Id, string HostId)>();
+            for (var i = 0; i < Hosts; i++)
+            {
+                using var response = await platform.Http.PostAsJsonAsync("/v1/sandboxes", Smallest, ct);
+                var body = await ReadAsync(response, HttpStatusCode.Created, "create a resident", ct);
+                residents.Add((body.GetProperty("id").GetString()!, body.GetProperty("host_id").GetString()!));
+                await ExecAsync(platform, residents[^1].Id, $"echo resident-{i} > /tmp/mark", ct);
+            }
+
+            Assert.Equal(hostIds.Order(StringComparer.Ordinal), residents.Select(r => r.HostId).Order(StringComparer.Ordinal));
+            var cutResident = residents.Single(r => r.HostId == cutHostId).Id;
+
             var cycles = new List<SoakCycle>();
             DateTime cutAt = default, unreachableAt = default, restoredAt = default, readyAgainAt = default;
             var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,6 +82,7 @@ public sealed class MultiHostSoakTests
                         cutAt = DateTime.UtcNow;
                         output?.WriteLine($"{cutAt:HH:mm:ss} cut host c ({cutHostId}) off the network");
                         await WaitForAsync(platform, async () => await HostStateAsync(platform, cutHostId, ct) == "unreachable", "host c unreachable", ct);
+                        await WaitForAsync(platform, async () => await SandboxStateAsync(platform, cutResident, ct) == "lost", "host c's resident sandbox lost", ct);
                         unreachableAt = DateTime.UtcNow;
 
                         // Cycles go on a little while the control plane knows the host is gone: they land elsewhere.
@@ -76,6 +92,7 @@ public sealed class MultiHostSoakTests
                         restoredAt = DateTime.UtcNow;
                         await WaitForAsync(platform, async () => await HostStateAsync(platform, cutHostId, ct) == "ready", "host c ready again", ct);
                         readyAgainAt = DateTime.UtcNow;
+                        await WaitForAsync(platform, async () => await SandboxStateAsync(platform, cutResident, ct) == "running", "host c's resident sandbox running again", ct);
                         output?.WriteLine($"{readyAgainAt:HH:mm:ss} host c ready again");
                     },
                     ct);
@@ -107,13 +124,22 @@ public sealed class MultiHostSoakTests
                 var elapsed = started.Elapsed;
 
                 // Whatever a failed cycle left (its host was cut off mid-cycle) is removed now that the host is back.
+                // The residents lived through it all on their own hosts, with their files.
+                for (var i = 0; i < residents.Count; i++)
+                {
+                    var sandbox = await SandboxAsync(platform, residents[i].Id, ct);
+                    Assert.Equal(("running", residents[i].HostId), (sandbox.GetProperty("state").GetString(), sandbox.GetProperty("host_id").GetString()));
+                    Assert.Equal($"resident-{i}", (await ExecAsync(platform, residents[i].Id, "cat /tmp/mark", ct)).GetProperty("stdout").GetString()!.Trim());
+                    await DeleteUntilGoneAsync(platform, residents[i].Id, ct);
+                }
+
                 var left = cycles.Where(c => c.SandboxId is not null && !c.Destroyed).Select(c => c.SandboxId!).ToList();
                 foreach (var id in left)
                 {
                     await DeleteUntilGoneAsync(platform, id, ct);
                 }
 
-                var created = cycles.Where(c => c.SandboxId is not null).Select(c => c.SandboxId!).ToHashSet(StringComparer.Ordinal);
+                var created = cycles.Where(c => c.SandboxId is not null).Select(c => c.SandboxId!).Concat(residents.Select(r => r.Id)).ToHashSet(StringComparer.Ordinal);
                 await WaitForAsync(platform, () => Task.FromResult(Enumerable.Range(0, Hosts).All(index => !platform.ContainersOn(index).Overlaps(created))), "every soak sandbox's container gone", ct);
                 var listed = await ListedAsync(platform, ct);
 
@@ -271,6 +297,7 @@ public sealed class MultiHostSoakTests
             ["overlap_checks"] = watch.Checks,
             ["sandboxes_on_two_hosts"] = watch.Violations.Count,
             ["sandboxes_listed_after"] = listedAfter,
+            ["resident_on_cut_host"] = "lost during the cut, running again after it with its file",
         };
     }
 
@@ -278,6 +305,23 @@ public sealed class MultiHostSoakTests
     {
         var ordered = values.Order().ToList();
         return ordered.Count == 0 ? 0 : Math.Round(ordered[Math.Min(ordered.Count - 1, (int)(quantile * ordered.Count))], 1);
+    }
+
+    private static async Task<JsonElement> SandboxAsync(MultiHostPlatform platform, string id, CancellationToken ct)
+    {
+        using var response = await platform.Http.GetAsync(new Uri($"/v1/sandboxes/{id}", UriKind.Relative), ct);
+        return await ReadAsync(response, HttpStatusCode.OK, "get " + id, ct);
+    }
+
+    private static async Task<string> SandboxStateAsync(MultiHostPlatform platform, string id, CancellationToken ct) =>
+        (await SandboxAsync(platform, id, ct)).GetProperty("state").GetString()!;
+
+    private static async Task<JsonElement> ExecAsync(MultiHostPlatform platform, string id, string command, CancellationToken ct)
+    {
+        using var response = await platform.Http.PostAsJsonAsync($"/v1/sandboxes/{id}/exec", new { cmd = command }, ct);
+        var result = await ReadAsync(response, HttpStatusCode.OK, "exec in " + id, ct);
+        Assert.Equal(0, result.GetProperty("exit_code").GetInt32());
+        return result;
     }
 
     private static async Task<string> HostStateAsync(MultiHostPlatform platform, string hostId, CancellationToken ct) =>
