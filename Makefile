@@ -4,7 +4,7 @@
 #   make build   binaries into builds/: wrenn-cp, wrenn-agent, envd, wrenn; SDK packages into builds/sdk/
 #   make bench   benchmarks (ratios against raw baselines); JSON into bench/results/
 #   make check   before every commit: formatting, analyzers, go vet, type checks, unit tests (a few minutes)
-#   make soak    long runs: a 2 GiB file through the API, 1000 create/exec/destroy cycles 20 at a time
+#   make soak    long runs: a 2 GiB file through the API, 1000 create/exec/destroy cycles 20 at a time, 300 over three agents
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 

@@ -85,6 +85,7 @@ public static class AgentHost
         Wrenn.Telemetry.TelemetrySetup.AddWrennTelemetry(builder, telemetry, [Telemetry.AgentMetrics.MeterName], [Telemetry.AgentActivities.SourceName]);
         ConfigureServices(builder.Services, options);
         builder.Services.AddSingleton(credentials);
+        builder.Services.AddSingleton<IHeartbeatSource, SandboxHeartbeatSource>();
         builder.Services.AddHostedService<HeartbeatService>();
 
         var app = builder.Build();

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Rpc;
-using Wrenn.Agent.Sandboxes;
 
 namespace Wrenn.Agent.Registration;
 
@@ -12,9 +11,10 @@ namespace Wrenn.Agent.Registration;
 public sealed class HeartbeatService(
     ControlPlaneClient controlPlane,
     HostCredentials credentials,
-    SandboxManager sandboxes,
+    IHeartbeatSource sandboxes,
     HostInfoProvider hostInfo,
     IOptions<AgentOptions> options,
+    IHostApplicationLifetime lifetime,
     TimeProvider clock,
     ILogger<HeartbeatService> logger) : BackgroundService
 {
@@ -23,41 +23,28 @@ public sealed class HeartbeatService(
     /// <summary>After a failed heartbeat, try again soon: a restarting control plane should see this host at once.</summary>
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long the first heartbeat may hold up the agent's start.</summary>
-    private static readonly TimeSpan FirstHeartbeatBudget = TimeSpan.FromSeconds(10);
-
-    private TimeSpan? _firstAnswer;
-
     /// <summary>What this agent holds now: the registration's credentials with the latest host token.</summary>
     private HostCredentials _current = credentials;
 
-    /// <summary>
-    /// Sends the first heartbeat before the agent serves (hosted services start before the server):
-    /// a control plane that knew this host at another address learns the new one before it dials.
-    /// </summary>
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(FirstHeartbeatBudget);
-        try
-        {
-            _firstAnswer = await BeatAsync(budget.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The control plane is slow or away; the loop keeps trying.
-        }
-
-        await base.StartAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = _firstAnswer ?? DefaultInterval;
-        var asked = _firstAnswer;
+        // The first heartbeat makes the host ready, and the control plane places sandboxes on a ready host at once: it
+        // goes only when the gRPC server listens (ApplicationStarted comes after the server started), or those creates
+        // meet a closed port (502 host_unavailable). It once went before the server, so that a control plane that knew
+        // the host at another address learnt the new one first; a heartbeat no longer moves a host (only registration
+        // does), so nothing needs it earlier.
+        await ServingAsync(stoppingToken).ConfigureAwait(false);
+        var interval = DefaultInterval;
+        TimeSpan? asked = null;
+        var first = true;
         while (!stoppingToken.IsCancellationRequested)
         {
-            await Task.Delay(asked is null ? TimeSpan.FromTicks(Math.Min(RetryAfterFailure.Ticks, interval.Ticks)) : interval, clock, stoppingToken).ConfigureAwait(false);
+            if (!first)
+            {
+                await Task.Delay(asked is null ? TimeSpan.FromTicks(Math.Min(RetryAfterFailure.Ticks, interval.Ticks)) : interval, clock, stoppingToken).ConfigureAwait(false);
+            }
+
+            first = false;
             try
             {
                 asked = await BeatAsync(stoppingToken).ConfigureAwait(false);
@@ -74,6 +61,14 @@ public sealed class HeartbeatService(
         }
     }
 
+    /// <summary>Completes once the host has started (its server listens); throws when it stops first.</summary>
+    private async Task ServingAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+    }
+
     /// <summary>One heartbeat; the interval the control plane asks for, or null when it did not answer.</summary>
     private async Task<TimeSpan?> BeatAsync(CancellationToken cancellationToken)
     {
@@ -82,7 +77,7 @@ public sealed class HeartbeatService(
         var heartbeat = new HeartbeatRequestMessage(
             _current.Address,
             hostInfo.Specs(sandboxes.RuntimeName, options.Value.WrennDir),
-            sandboxes.List().Count(s => s.State == SandboxState.Running),
+            sandboxes.RunningSandboxes(),
             pooled.Vcpus,
             pooled.MemoryMb);
         var answer = await controlPlane.HeartbeatAsync(_current, heartbeat, cancellationToken).ConfigureAwait(false);

@@ -103,6 +103,29 @@ public sealed class MultiHostPlatform : IAsyncDisposable
     /// <summary>The $WRENN_DIR of agent <paramref name="index"/> (0 = a).</summary>
     public string AgentDirectory(int index) => Path.Combine(_root, "agent-" + (char)('a' + index));
 
+    /// <summary>
+    /// The sandboxes agent <paramref name="index"/> holds containers for now (running or paused), as its OCI runtime
+    /// keeps them: one directory per container (named wrenn-&lt;sandbox id&gt;) in its own state directory. This is the
+    /// host's own view, not the control plane's, so a test can check that no sandbox is on two hosts at once.
+    /// </summary>
+    public IReadOnlySet<string> ContainersOn(int index)
+    {
+        const string prefix = "wrenn-";
+        var root = OciStateDirectory(index);
+        try
+        {
+            return Directory.EnumerateDirectories(root)
+                .Select(Path.GetFileName)
+                .Where(name => name is not null && name.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(name => name![prefix.Length..])
+                .ToHashSet(StringComparer.Ordinal);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>The last lines of every daemon's output, for failure messages.</summary>
     public string Logs() => string.Join('\n', new[] { _controlPlane }.Concat(_agents).OfType<HarnessProcess>().Select(p => p.Tail));
 
@@ -305,15 +328,11 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)
         {
-            // A host is "ready" once it registered, which an agent does before its gRPC port is open: a create at that
-            // moment is refused (502). The test waits until every agent also accepts connections across the bridge.
+            // A host is "ready" from its first heartbeat, which an agent sends once its gRPC server listens: the tests
+            // create sandboxes at once, so they would fail (502 host_unavailable) if ready came before the port opened.
             var hosts = await HostsAsync(cancellationToken);
-            if (hosts.Count(h => h.GetProperty("state").GetString() == "ready") == count && await AllAgentsAcceptAsync(count, cancellationToken))
+            if (hosts.Count(h => h.GetProperty("state").GetString() == "ready") == count)
             {
-                // The control plane's channel to an agent it called before the agent listened (the reconciler does, every
-                // pass) waits out a reconnect backoff before it dials again; calls meanwhile fail with Unavailable. The
-                // backoff is at most 2 s (AgentClientPool), so a little longer than that and every channel dials again.
-                await Task.Delay(TimeSpan.FromSeconds(2.5), cancellationToken);
                 return;
             }
 
@@ -324,24 +343,6 @@ public sealed class MultiHostPlatform : IAsyncDisposable
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         }
-    }
-
-    private static async Task<bool> AllAgentsAcceptAsync(int count, CancellationToken cancellationToken)
-    {
-        for (var index = 0; index < count; index++)
-        {
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync(IPAddress.Parse(TestBridge.HostAddress(index)), AgentPort, cancellationToken);
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private async Task<JsonElement> ReadAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)

@@ -1,0 +1,14 @@
+using Wrenn.Agent.Pool;
+using Wrenn.Agent.Sandboxes;
+
+namespace Wrenn.Agent.Registration;
+
+/// <summary>The heartbeat's numbers from the agent's own sandboxes.</summary>
+public sealed class SandboxHeartbeatSource(SandboxManager sandboxes) : IHeartbeatSource
+{
+    public string RuntimeName => sandboxes.RuntimeName;
+
+    public int RunningSandboxes() => sandboxes.List().Count(s => s.State == SandboxState.Running);
+
+    public WarmPoolStatus PoolStatus() => sandboxes.PoolStatus();
+}
