@@ -11,4 +11,7 @@ public static partial class SandboxTransferLog
 
     [LoggerMessage(EventId = 3852, Level = LogLevel.Warning, Message = "Sandbox {SandboxId} from another host refused: {Reason}")]
     public static partial void SandboxImportRefused(this ILogger logger, string sandboxId, string reason);
+
+    [LoggerMessage(EventId = 3853, Level = LogLevel.Warning, Message = "Sandbox {SandboxId} from another host could not be removed completely after its import failed; the agent's next start removes the rest")]
+    public static partial void SandboxImportCleanupFailed(this ILogger logger, Exception exception, string sandboxId);
 }

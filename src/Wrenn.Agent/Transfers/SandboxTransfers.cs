@@ -23,6 +23,7 @@ public sealed class SandboxTransfers(
     IRuntime runtime,
     SandboxTable table,
     SandboxStarter starter,
+    SandboxTeardown teardown,
     SandboxRecordStore records,
     SandboxRequestValidator validator,
     TemplateStore templates,
@@ -64,15 +65,16 @@ public sealed class SandboxTransfers(
                 try
                 {
                     var archive = Path.Combine(staging, ArchiveFileName);
-                    var meta = Directory.CreateDirectory(Path.Combine(staging, "meta")).FullName;
-                    var owners = runtime.Capabilities.FileOwners;
-                    await File.WriteAllTextAsync(Path.Combine(meta, OwnersEntry), string.Create(CultureInfo.InvariantCulture, $"{owners.HostId} {owners.Size}\n"), cancellationToken).ConfigureAwait(false);
-
-                    // The container is frozen and its record says paused: the layer does not change while tar reads it.
-                    await commands.RunCheckedAsync(
-                        "tar",
-                        ["--create", "--file", archive, .. ArchiveFiles.TarOptions, "--directory", meta, OwnersEntry, "--directory", SandboxDisk.MountPoint(sandbox.Directory), UpperEntry],
-                        cancellationToken).ConfigureAwait(false);
+                    if (runtime is IMovableRuntime movable)
+                    {
+                        var files = Directory.CreateDirectory(Path.Combine(staging, "vm")).FullName;
+                        await movable.PackPausedAsync(sandbox.Runtime!, files, cancellationToken).ConfigureAwait(false);
+                        await commands.RunCheckedAsync("tar", ["--create", "--file", archive, .. ArchiveFiles.TarOptions, "--directory", files, "."], cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await PackUpperLayerAsync(sandbox, staging, archive, cancellationToken).ConfigureAwait(false);
+                    }
                     var (bytes, sha256) = await ArchiveFiles.HashAsync(archive, cancellationToken).ConfigureAwait(false);
                     var description = new SandboxArchiveDescription(
                         sandbox.Id,
@@ -87,7 +89,7 @@ public sealed class SandboxTransfers(
                         sandbox.StartedAt,
                         bytes,
                         sha256,
-                        KeepsMemory: false);
+                        KeepsMemory: runtime.Capabilities.MemorySnapshots);
                     logger.SandboxExported(sandboxId, bytes, sha256, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     return new SandboxArchive(description, archive, () => RemoveQuietly(staging));
                 }
@@ -97,6 +99,18 @@ public sealed class SandboxTransfers(
                     throw;
                 }
             },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The container is frozen and its record says paused: the layer does not change while tar reads it.</summary>
+    private async Task PackUpperLayerAsync(Sandbox sandbox, string staging, string archive, CancellationToken cancellationToken)
+    {
+        var meta = Directory.CreateDirectory(Path.Combine(staging, "meta")).FullName;
+        var owners = runtime.Capabilities.FileOwners;
+        await File.WriteAllTextAsync(Path.Combine(meta, OwnersEntry), string.Create(CultureInfo.InvariantCulture, $"{owners.HostId} {owners.Size}\n"), cancellationToken).ConfigureAwait(false);
+        await commands.RunCheckedAsync(
+            "tar",
+            ["--create", "--file", archive, .. ArchiveFiles.TarOptions, "--directory", meta, OwnersEntry, "--directory", SandboxDisk.MountPoint(sandbox.Directory), UpperEntry],
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -138,6 +152,13 @@ public sealed class SandboxTransfers(
             Directory.CreateDirectory(unpacked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             await commands.RunCheckedAsync("tar", ["--extract", "--file", archive, "--directory", unpacked, "--same-owner", "--same-permissions", .. ArchiveFiles.TarOptions], cancellationToken).ConfigureAwait(false);
             File.Delete(archive);
+            if (runtime is IMovableRuntime movable)
+            {
+                await PlacePausedVmAsync(movable, sandbox, header, unpacked, cancellationToken).ConfigureAwait(false);
+                logger.SandboxImported(header.SandboxId, received, "none: paused to disk", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                return sandbox;
+            }
+
             var upper = Path.Combine(unpacked, UpperEntry);
             if (!Directory.Exists(upper) || ReadOwners(unpacked) is not { } from)
             {
@@ -169,6 +190,54 @@ public sealed class SandboxTransfers(
     }
 
     /// <summary>
+    /// Makes the received VM a paused sandbox of this host, as one paused here is: its files in its own
+    /// directory (paths rewritten by the runtime), no network slot (a resume takes one), and a record that
+    /// says paused, written last, so an agent that stops half-way removes what was placed at its next start.
+    /// </summary>
+    private async Task PlacePausedVmAsync(IMovableRuntime movable, Sandbox sandbox, SandboxArchiveDescription header, string unpacked, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(sandbox.Directory);
+        SandboxRootAccess.CloseSandboxDirectory(sandbox.Directory, runtime.Capabilities.UserNamespace);
+        sandbox.Runtime = new RuntimeSandbox(
+            sandbox.RuntimeId,
+            sandbox.Directory,
+            OverlayRootfs.MountPoint(sandbox.Directory),
+            RuntimeNetwork.Detached,
+            sandbox.Spec.Vcpus,
+            sandbox.Spec.MemoryMb,
+            sandbox.Spec.Environment);
+        try
+        {
+            try
+            {
+                await movable.UnpackPausedAsync(sandbox.Runtime, unpacked, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Runtimes.Vm.KernelNotFoundException ex)
+            {
+                Refuse(header.SandboxId, ex.Message);
+            }
+
+            sandbox.EnvdAccessToken = header.EnvdAccessToken;
+            sandbox.EnvdVersion = header.EnvdVersion;
+            sandbox.StartedAt = header.StartedAt;
+            sandbox.LastActiveAt = DateTimeOffset.UtcNow;
+            sandbox.State = SandboxState.Paused;
+            await records.WriteAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var errors = await teardown.TearDownAsync(sandbox, budget.Token).ConfigureAwait(false);
+            if (errors.Count > 0)
+            {
+                logger.SandboxImportCleanupFailed(new AggregateException(errors), header.SandboxId);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Copies the received layer onto the sandbox's disk; when the two hosts map sandbox ids onto different
     /// host ids (user namespaces), every owner is moved to this host's mapping, as shared layers are.
     /// </summary>
@@ -184,12 +253,12 @@ public sealed class SandboxTransfers(
         }
     }
 
-    /// <summary>Sandboxes of runtimes whose pause keeps memory cannot move yet.</summary>
+    /// <summary>Containers move as files; VMs only on a runtime that can pack their saved state (QEMU, not Firecracker yet).</summary>
     private void RequireMovable()
     {
-        if (runtime.Capabilities.MemorySnapshots)
+        if (runtime.Capabilities.MemorySnapshots && runtime is not IMovableRuntime)
         {
-            throw new NotSupportedException($"paused {runtime.Name} sandboxes cannot move to another host yet; only container sandboxes can");
+            throw new NotSupportedException($"paused {runtime.Name} sandboxes cannot move to another host yet; container and qemu sandboxes can");
         }
     }
 

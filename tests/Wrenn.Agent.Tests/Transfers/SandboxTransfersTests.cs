@@ -140,6 +140,48 @@ public sealed class SandboxTransfersTests
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
+    [Fact]
+    public async Task A_paused_vm_moves_and_continues_its_processes_and_its_tmpfs_on_the_other_host()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var a = QemuAgent(null);
+        var b = QemuAgent(ConfigureSecondVm);
+        try
+        {
+            var spec = Spec(new Dictionary<string, string>());
+            await a.Manager.CreateAsync(spec, ct);
+            await Exec(a, spec.SandboxId, "echo kept > /dev/shm/file; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 & echo $! > /dev/shm/pid");
+            await Task.Delay(1500, ct);
+            await a.Manager.PauseAsync(spec.SandboxId, automatic: false, ct);
+            var token = a.Manager.Get(spec.SandboxId).EnvdAccessToken;
+
+            var imported = await MoveAsync(a, b, spec.SandboxId, ct);
+
+            Assert.Equal(Common.HostAgent.V1.SandboxState.Paused, imported.State);
+            Assert.Equal(token, imported.EnvdAccessToken);
+            Assert.Equal("qemu", imported.Runtime);
+            await b.Manager.ResumeAsync(spec.SandboxId, 0, ct);
+
+            // Not rebooted: the process started before the pause runs on, and the tmpfs (memory) kept its files.
+            Assert.Equal("kept|alive", (await Exec(b, spec.SandboxId, "printf '%s|%s' \"$(cat /dev/shm/file)\" \"$(kill -0 $(cat /dev/shm/pid) && echo alive)\"")).Trim());
+            var first = int.Parse((await Exec(b, spec.SandboxId, "cat /dev/shm/counter")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            await Task.Delay(1000, ct);
+            Assert.True(int.Parse((await Exec(b, spec.SandboxId, "cat /dev/shm/counter")).Trim(), System.Globalization.CultureInfo.InvariantCulture) > first, "the counter goes on after the move");
+
+            Assert.Equal(SandboxState.Paused, a.Manager.Get(spec.SandboxId).State);
+            await a.Manager.DestroyAsync(spec.SandboxId, ct);
+            await b.Manager.DestroyAsync(spec.SandboxId, ct);
+        }
+        finally
+        {
+            await a.DisposeAsync();
+            await b.DisposeAsync();
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
     /// <summary>ExportSandbox on one agent piped into ImportSandbox on the other, as the control plane does.</summary>
     private static async Task<SandboxInfo> MoveAsync(AgentUnderTest from, AgentUnderTest to, string sandboxId, CancellationToken ct)
     {
@@ -189,6 +231,26 @@ public sealed class SandboxTransfersTests
         {
             container.CgroupParent = "/wrenn-mvb";
             container.OciStateDirectory = SecondRuncState;
+        });
+    }
+
+    /// <summary>An agent on the qemu runtime; software emulation boots slowly on a busy host, so envd gets three minutes.</summary>
+    private static AgentUnderTest QemuAgent(Action<IServiceCollection>? configure) => new(
+        new NoStepFaults(),
+        services =>
+        {
+            services.Configure<SandboxManagerOptions>(o => o.EnvdReadyTimeout = TimeSpan.FromMinutes(3));
+            configure?.Invoke(services);
+        },
+        runtime: "qemu");
+
+    private static void ConfigureSecondVm(IServiceCollection services)
+    {
+        ConfigureSecond(services);
+        services.Configure<Wrenn.Agent.Runtimes.Qemu.QemuRuntimeOptions>(qemu =>
+        {
+            qemu.CgroupParent = "/wrenn-qemu-mvb";
+            qemu.FirstVmId = 2_000_100_000;
         });
     }
 
