@@ -176,17 +176,20 @@ public sealed class SandboxStarter(
 
             sandbox.StartedAt = arrival?.StartedAt ?? DateTimeOffset.UtcNow;
             sandbox.LastActiveAt = DateTimeOffset.UtcNow;
-            sandbox.State = SandboxState.Running;
             if (arrival is not null)
             {
-                // Paused before the record says it is adoptable: a sandbox that moved is paused on its new host
-                // until a resume, and an agent restarted meanwhile must not adopt it as running.
+                // Paused (from starting, never reported running: its old host still holds it paused) before the
+                // record says it is adoptable, so an agent restarted meanwhile cannot adopt it as running either.
                 await rollback.StepAsync(
                     "sandbox.pause",
                     ct => runtime.PauseAsync(sandbox.Runtime, ct),
                     _ => Task.CompletedTask,
                     cancellationToken).ConfigureAwait(false);
                 sandbox.State = SandboxState.Paused;
+            }
+            else
+            {
+                sandbox.State = SandboxState.Running;
             }
 
             // From here a restarted agent can adopt it: the record says how to reach its envd.
