@@ -15,7 +15,9 @@ namespace Wrenn.Agent.Transfers;
 /// markers, opaque directories) plus the id mapping its owners were written under; the receiving host
 /// starts a new container on those files with the sandbox's old envd token and environment and leaves it
 /// paused, so the existing resume continues it (its processes start again: a container's memory does not
-/// move). The exporting host keeps the sandbox paused and unchanged until the control plane destroys it.
+/// move). A paused VM is already on disk: the runtime packs its files (<see cref="IMovableRuntime"/>) and the
+/// receiving host places them, paths rewritten, as a sandbox paused there; resumed, it continues where it
+/// stopped. The exporting host keeps the sandbox paused and unchanged until the control plane destroys it.
 /// Both sides work in a staging directory under the templates directory, which
 /// <see cref="TemplateStore.RemoveInterrupted"/> clears at start; an import that fails leaves nothing.
 /// </summary>
@@ -75,6 +77,7 @@ public sealed class SandboxTransfers(
                     {
                         await PackUpperLayerAsync(sandbox, staging, archive, cancellationToken).ConfigureAwait(false);
                     }
+
                     var (bytes, sha256) = await ArchiveFiles.HashAsync(archive, cancellationToken).ConfigureAwait(false);
                     var description = new SandboxArchiveDescription(
                         sandbox.Id,

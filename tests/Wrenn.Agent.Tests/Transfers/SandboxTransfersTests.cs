@@ -198,7 +198,7 @@ public sealed class SandboxTransfersTests
         {
             var spec = Spec(new Dictionary<string, string>());
             await a.Manager.CreateAsync(spec, ct);
-            await Exec(a, spec.SandboxId, "echo kept > /dev/shm/file; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 & echo $! > /dev/shm/pid");
+            await Exec(a, spec.SandboxId, "echo kept > /dev/shm/file; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/next; mv /dev/shm/next /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 & echo $! > /dev/shm/pid");
             await Task.Delay(1500, ct);
             await a.Manager.PauseAsync(spec.SandboxId, automatic: false, ct);
             var token = a.Manager.Get(spec.SandboxId).EnvdAccessToken;
@@ -211,6 +211,7 @@ public sealed class SandboxTransfersTests
             await b.Manager.ResumeAsync(spec.SandboxId, 0, ct);
 
             // Not rebooted: the process started before the pause runs on, and the tmpfs (memory) kept its files.
+            // (The counter is renamed into place, so a read never meets it truncated.)
             Assert.Equal("kept|alive", (await Exec(b, spec.SandboxId, "printf '%s|%s' \"$(cat /dev/shm/file)\" \"$(kill -0 $(cat /dev/shm/pid) && echo alive)\"")).Trim());
             var first = int.Parse((await Exec(b, spec.SandboxId, "cat /dev/shm/counter")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
             await Task.Delay(1000, ct);
