@@ -13,8 +13,8 @@ public interface ISandboxMover
 
     /// <summary>
     /// The host a paused sandbox should resume on: its own, or, when its host is draining, the one it was
-    /// just moved to (its tracked row is read again). A sandbox that cannot move resumes where it is.
-    /// Conflict while another move of it is under way.
+    /// just moved to (its tracked row is read again). A move already under way (a drain's) is waited
+    /// for. A sandbox that cannot move resumes where it is.
     /// </summary>
     Task<SandboxResult<HostEntity>> PrepareResumeAsync(SandboxEntity sandbox, HostEntity host, CancellationToken cancellationToken);
 }

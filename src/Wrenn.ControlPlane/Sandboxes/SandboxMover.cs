@@ -39,6 +39,9 @@ public sealed class SandboxMover(
     /// <summary>Room for a move's own longest call (the transfer's deadline) before its mark counts as left by a control plane that stopped.</summary>
     private static readonly TimeSpan StaleMargin = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often a resume that found its sandbox mid-move looks whether the move has ended.</summary>
+    private static readonly TimeSpan MoveWaitPoll = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Move marks set before this moment belong to moves that can no longer be running.</summary>
     public static DateTime StaleBefore(ControlPlaneOptions options, DateTime now) => now - options.AgentTimeouts.FileTransfer - StaleMargin;
 
@@ -126,28 +129,48 @@ public sealed class SandboxMover(
 
     public async Task<SandboxResult<HostEntity>> PrepareResumeAsync(SandboxEntity sandbox, HostEntity host, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (sandbox.MovingToHostId is not null && sandbox.MovedAt >= StaleBefore(options.Value, now))
+        for (var attempt = 1; ; attempt++)
         {
-            return SandboxError.Conflict($"sandbox {sandbox.Id} is being moved to another host; try again in a moment");
-        }
+            // A move under way (a drain's) ends soon one way or the other: the resume follows it.
+            while (sandbox.MovingToHostId is not null && sandbox.MovedAt >= StaleBefore(options.Value, clock.GetUtcNow().UtcDateTime))
+            {
+                await Task.Delay(MoveWaitPoll, clock, cancellationToken).ConfigureAwait(false);
+                await db.Entry(sandbox).ReloadAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        if (!host.Draining)
-        {
-            return host;
-        }
+            if (sandbox.State != SandboxStates.Paused)
+            {
+                return SandboxError.Conflict($"sandbox {sandbox.Id} is {sandbox.State}, not paused");
+            }
 
-        var moved = await MoveAsync(sandbox.Id, "resumed while its host drains", cancellationToken).ConfigureAwait(false);
-        if (!moved.Succeeded)
-        {
+            if (sandbox.HostId != host.Id)
+            {
+                var current = await db.Hosts.FirstOrDefaultAsync(h => h.Id == sandbox.HostId, cancellationToken).ConfigureAwait(false);
+                if (current is null)
+                {
+                    return new SandboxError(SandboxErrorKind.AgentUnavailable, $"sandbox {sandbox.Id} has no host");
+                }
+
+                host = current;
+            }
+
+            if (!host.Draining)
+            {
+                return host;
+            }
+
+            var moved = await MoveAsync(sandbox.Id, "resumed while its host drains", cancellationToken).ConfigureAwait(false);
+            if (moved.Succeeded || (moved.Error.Kind == SandboxErrorKind.Conflict && attempt < 3))
+            {
+                // Moved (or another move took it first): read where it is now and go again.
+                await db.Entry(sandbox).ReloadAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             // Where it is, it still runs: better than refusing the owner their sandbox.
             logger.ResumedInPlace(sandbox.Id, host.Id, moved.Error.Message);
             return host;
         }
-
-        await db.Entry(sandbox).ReloadAsync(cancellationToken).ConfigureAwait(false);
-        var target = await db.Hosts.FirstOrDefaultAsync(h => h.Id == moved.Value.ToHostId, cancellationToken).ConfigureAwait(false);
-        return target is null ? new SandboxError(SandboxErrorKind.AgentUnavailable, $"sandbox {sandbox.Id} has no host") : target;
     }
 
     /// <summary>Chooses the target and marks the row as moving there, under the placement lock: from then on the target's room is the move's.</summary>
