@@ -326,6 +326,7 @@ public static class AgentHost
         services.AddSingleton<ImageStore>();
         services.AddSingleton<TemplateStore>();
         services.AddSingleton<Transfers.TemplateTransfers>();
+        services.AddSingleton<Transfers.SandboxTransfers>();
         services.AddSingleton<Storage.Ownership.IdShiftedLayers>();
         services.AddSingleton<SandboxDisk>();
         services.AddSingleton<IHostDiskSpace, HostDiskSpace>();

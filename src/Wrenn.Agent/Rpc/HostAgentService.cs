@@ -13,7 +13,7 @@ namespace Wrenn.Agent.Rpc;
 /// The gRPC face of the agent: translates messages to and from the sandbox manager and its helpers,
 /// and nothing else. Authentication and error mapping happen in interceptors.
 /// </summary>
-public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics, SandboxPortTunnel tunnel, SandboxMetricsReader metricsReader, SandboxMetricsStore metricsStore, TemplateTransfers transfers) : HostAgent.HostAgentBase
+public sealed class HostAgentService(SandboxManager manager, SandboxCommands commands, SandboxFiles files, HostInfoProvider hostInfo, HostMetricsCollector hostMetrics, SandboxPortTunnel tunnel, SandboxMetricsReader metricsReader, SandboxMetricsStore metricsStore, TemplateTransfers transfers, SandboxTransfers sandboxTransfers) : HostAgent.HostAgentBase
 {
     private const int ReadChunkBytes = 64 * 1024;
 
@@ -97,6 +97,66 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         var content = new GrpcChunkStream<ImportTemplateRequest>(requestStream, r => r.MessageCase == ImportTemplateRequest.MessageOneofCase.Chunk ? r.Chunk : null, "ImportTemplate", context.CancellationToken);
         var manifest = await transfers.ImportAsync(header.Name, header.Parent, (long)header.ArchiveBytes, header.Sha256, content, context.CancellationToken).ConfigureAwait(false);
         return new ImportTemplateResponse { Name = manifest.Name, SizeBytes = (ulong)manifest.SizeBytes };
+    }
+
+    public override async Task ExportSandbox(ExportSandboxRequest request, IServerStreamWriter<ExportSandboxResponse> responseStream, ServerCallContext context)
+    {
+        using var archive = await sandboxTransfers.ExportAsync(request.SandboxId, context.CancellationToken).ConfigureAwait(false);
+        var described = archive.Description;
+        var header = new SandboxArchiveHeader
+        {
+            SandboxId = described.SandboxId,
+            Runtime = described.Runtime,
+            Template = described.Template,
+            Vcpus = described.Vcpus,
+            MemoryMb = described.MemoryMb,
+            TeamId = described.TeamId ?? string.Empty,
+            EnvdAccessToken = described.EnvdAccessToken,
+            EnvdVersion = described.EnvdVersion ?? string.Empty,
+            StartedAt = Timestamp.FromDateTimeOffset(described.StartedAt),
+            ArchiveBytes = (ulong)described.ArchiveBytes,
+            Sha256 = described.Sha256,
+            KeepsMemory = described.KeepsMemory,
+        };
+        foreach (var (name, value) in described.Environment)
+        {
+            header.Env[name] = value;
+        }
+
+        await responseStream.WriteAsync(new ExportSandboxResponse { Header = header }, context.CancellationToken).ConfigureAwait(false);
+        await using var content = File.OpenRead(archive.ArchivePath);
+        var buffer = new byte[ReadChunkBytes];
+        while (await content.ReadAsync(buffer, context.CancellationToken).ConfigureAwait(false) is var read and > 0)
+        {
+            await responseStream.WriteAsync(new ExportSandboxResponse { Chunk = ByteString.CopyFrom(buffer, 0, read) }, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task<ImportSandboxResponse> ImportSandbox(IAsyncStreamReader<ImportSandboxRequest> requestStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false) || requestStream.Current.MessageCase != ImportSandboxRequest.MessageOneofCase.Header)
+        {
+            throw new ArgumentException("the first ImportSandbox message must be the header");
+        }
+
+        var header = requestStream.Current.Header;
+        var described = new SandboxArchiveDescription(
+            header.SandboxId,
+            header.Runtime,
+            header.Template,
+            header.Vcpus,
+            header.MemoryMb,
+            EmptyToNull(header.TeamId),
+            header.EnvdAccessToken,
+            EmptyToNull(header.EnvdVersion),
+            header.Env.ToDictionary(StringComparer.Ordinal),
+            header.StartedAt?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow,
+            (long)header.ArchiveBytes,
+            header.Sha256,
+            header.KeepsMemory);
+        var content = new GrpcChunkStream<ImportSandboxRequest>(requestStream, r => r.MessageCase == ImportSandboxRequest.MessageOneofCase.Chunk ? r.Chunk : null, "ImportSandbox", context.CancellationToken);
+        var sandbox = await sandboxTransfers.ImportAsync(described, content, context.CancellationToken).ConfigureAwait(false);
+        return new ImportSandboxResponse { Sandbox = ToInfo(sandbox, withEnvdToken: true) };
     }
 
     public override async Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)

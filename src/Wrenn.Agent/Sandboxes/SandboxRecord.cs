@@ -10,6 +10,8 @@ namespace Wrenn.Agent.Sandboxes;
 /// <see cref="SandboxId"/> is the public id; the directory's name differs for a sandbox claimed from
 /// the warm pool (the pool's name, which its container and files keep). <see cref="Pooled"/> marks a
 /// sandbox still waiting in the pool: a restarted agent destroys those, it never adopts them.
+/// <see cref="Environment"/> is what the sandbox was created with, kept so a sandbox adopted after a restart
+/// can still be moved to another host with it (null in records written before it was kept).
 /// </summary>
 public sealed record SandboxRecord(
     string SandboxId,
@@ -24,7 +26,8 @@ public sealed record SandboxRecord(
     string? EnvdAccessToken = null,
     string? TeamId = null,
     string? EnvdVersion = null,
-    bool Pooled = false)
+    bool Pooled = false,
+    IReadOnlyDictionary<string, string>? Environment = null)
 {
     public const string FileName = "sandbox.json";
 }

@@ -36,7 +36,8 @@ public sealed class SandboxRecordStore(IRuntime runtime, Microsoft.Extensions.Op
             sandbox.EnvdAccessToken,
             sandbox.Spec.TeamId,
             sandbox.EnvdVersion,
-            pooled);
+            pooled,
+            sandbox.Spec.Environment);
 
         // Written aside and renamed over: a crash mid-write must not leave a record that cannot be read.
         var path = Path.Combine(sandbox.Directory, SandboxRecord.FileName);

@@ -40,7 +40,7 @@ public sealed class SandboxRecovery(
             var id = record?.SandboxId is { Length: > 0 } recorded ? recorded : name;
             using var scope = logger.BeginSandboxScope(id);
             var sandbox = new Sandbox(
-                new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, new Dictionary<string, string>(), record?.TeamId),
+                new CreateSandboxSpec(id, record?.Template ?? string.Empty, record?.Vcpus ?? 1, record?.MemoryMb ?? 0, record?.TimeoutSec ?? 0, record?.Environment ?? new Dictionary<string, string>(), record?.TeamId),
                 directory);
             if (record?.SlotIndex is { } slotIndex)
             {

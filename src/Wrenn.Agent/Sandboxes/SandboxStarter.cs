@@ -34,9 +34,11 @@ public sealed class SandboxStarter(
 
     /// <summary>
     /// Starts <paramref name="sandbox"/> (state Starting, not yet anywhere else). <paramref name="pooled"/>:
-    /// made for the warm pool, so its record says so and a restarted agent removes it.
+    /// made for the warm pool, so its record says so and a restarted agent removes it. With
+    /// <paramref name="arrival"/> the sandbox comes from another host: its files fill the upper layer, its envd
+    /// gets its old token, and it ends paused (a restarted agent adopts it paused), not running.
     /// </summary>
-    public async Task StartAsync(Sandbox sandbox, bool pooled, CancellationToken cancellationToken)
+    public async Task StartAsync(Sandbox sandbox, bool pooled, CancellationToken cancellationToken, SandboxArrival? arrival = null)
     {
         var spec = sandbox.Spec;
         var layerSources = templates.ResolveLayerSources(spec.Template);
@@ -97,6 +99,16 @@ public sealed class SandboxStarter(
             if (hostRootfs)
             {
                 await disk.MountAsync(sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+                if (arrival is not null)
+                {
+                    // Undone with the disk: its unmount and the directory's removal take the files too.
+                    await rollback.StepAsync(
+                        "sandbox.arrival",
+                        ct => arrival.FillUpperLayer(OverlayRootfs.UpperDirectory(sandbox.Directory), ct),
+                        _ => Task.CompletedTask,
+                        cancellationToken).ConfigureAwait(false);
+                }
+
 
                 // Under a user namespace the layers must be owned by the sandbox's ids (copied once per image).
                 var owners = runtime.Capabilities.FileOwners;
@@ -150,7 +162,7 @@ public sealed class SandboxStarter(
             // The sandbox's own token, never its template's: a VM restored from memory holds the token its
             // template was saved with (every sandbox from that template would share it), so /init, with
             // that one as the current token, replaces it before anything else can use it.
-            var token = SandboxRecordStore.NewEnvdToken();
+            var token = arrival?.EnvdAccessToken ?? SandboxRecordStore.NewEnvdToken();
             await rollback.StepAsync(
                 "envd.init",
                 async ct => sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, startToken, token, spec.Environment, options.Value.DefaultUser, ct).ConfigureAwait(false),
@@ -162,9 +174,20 @@ public sealed class SandboxStarter(
                 await guest.NameRestoredGuestAsync(sandbox, cancellationToken).ConfigureAwait(false);
             }
 
-            sandbox.StartedAt = DateTimeOffset.UtcNow;
-            sandbox.LastActiveAt = sandbox.StartedAt;
+            sandbox.StartedAt = arrival?.StartedAt ?? DateTimeOffset.UtcNow;
+            sandbox.LastActiveAt = DateTimeOffset.UtcNow;
             sandbox.State = SandboxState.Running;
+            if (arrival is not null)
+            {
+                // Paused before the record says it is adoptable: a sandbox that moved is paused on its new host
+                // until a resume, and an agent restarted meanwhile must not adopt it as running.
+                await rollback.StepAsync(
+                    "sandbox.pause",
+                    ct => runtime.PauseAsync(sandbox.Runtime, ct),
+                    _ => Task.CompletedTask,
+                    cancellationToken).ConfigureAwait(false);
+                sandbox.State = SandboxState.Paused;
+            }
 
             // From here a restarted agent can adopt it: the record says how to reach its envd.
             await rollback.StepAsync(
@@ -174,6 +197,12 @@ public sealed class SandboxStarter(
                 cancellationToken).ConfigureAwait(false);
 
             rollback.Commit();
+            if (arrival is not null)
+            {
+                // Transfers logs the arrival: the sandbox is paused, not running.
+                return;
+            }
+
             logger.SandboxRunning(
                 sandbox.Id,
                 runtime.Name,

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Storage;
@@ -19,9 +18,6 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
 {
     private const string ArchiveFileName = "template.tar";
 
-    /// <summary>Owners by number (hosts may name users differently), xattrs (overlay's opaque markers), holes kept.</summary>
-    private static readonly string[] TarOptions = ["--numeric-owner", "--xattrs", "--xattrs-include=*", "--sparse"];
-
     private string TemplatesDir => options.Value.TemplatesDir;
 
     /// <summary>Packs template <paramref name="name"/> into an archive; the caller disposes it once sent.</summary>
@@ -34,8 +30,8 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
         try
         {
             var archive = Path.Combine(staging, ArchiveFileName);
-            await commands.RunCheckedAsync("tar", ["--create", "--file", archive, "--directory", Path.Combine(TemplatesDir, name), .. TarOptions, "."], cancellationToken).ConfigureAwait(false);
-            var (bytes, sha256) = await HashAsync(archive, cancellationToken).ConfigureAwait(false);
+            await commands.RunCheckedAsync("tar", ["--create", "--file", archive, "--directory", Path.Combine(TemplatesDir, name), .. ArchiveFiles.TarOptions, "."], cancellationToken).ConfigureAwait(false);
+            var (bytes, sha256) = await ArchiveFiles.HashAsync(archive, cancellationToken).ConfigureAwait(false);
             logger.TemplateExported(name, bytes, sha256, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new TemplateArchive(name, manifest.Parent, manifest.KeepsMemory, archive, bytes, sha256, () => RemoveQuietly(staging));
         }
@@ -64,7 +60,7 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
         try
         {
             var archive = Path.Combine(staging, ArchiveFileName);
-            var (received, actual) = await ReceiveAsync(content, archive, archiveBytes, cancellationToken).ConfigureAwait(false);
+            var (received, actual) = await ArchiveFiles.ReceiveAsync(content, archive, archiveBytes, cancellationToken).ConfigureAwait(false);
             if (received != archiveBytes || !string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
             {
                 logger.TemplateImportRefused(name, $"{received} bytes with sha256 {actual}, expected {archiveBytes} bytes with {sha256}");
@@ -73,7 +69,7 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
 
             var unpacked = Path.Combine(staging, "template");
             Directory.CreateDirectory(unpacked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            await commands.RunCheckedAsync("tar", ["--extract", "--file", archive, "--directory", unpacked, "--same-owner", "--same-permissions", .. TarOptions], cancellationToken).ConfigureAwait(false);
+            await commands.RunCheckedAsync("tar", ["--extract", "--file", archive, "--directory", unpacked, "--same-owner", "--same-permissions", .. ArchiveFiles.TarOptions], cancellationToken).ConfigureAwait(false);
             File.Delete(archive);
             var manifest = TemplateStore.ReadManifest(unpacked);
             if (manifest is null || manifest.Name != name || manifest.Parent != parent)
@@ -110,40 +106,6 @@ public sealed class TemplateTransfers(TemplateStore templates, ImageStore images
         {
             throw new TemplateParentMissingException(name, parent);
         }
-    }
-
-    /// <summary>Writes the incoming archive to <paramref name="path"/>, hashing it on the way; stops reading past <paramref name="limit"/> bytes.</summary>
-    private static async Task<(long Bytes, string Sha256)> ReceiveAsync(Stream content, string path, long limit, CancellationToken cancellationToken)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[81920];
-        long total = 0;
-        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true))
-        {
-            while (await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) is var read and > 0)
-            {
-                total += read;
-                if (total > limit)
-                {
-                    // More than the header promised: it cannot match, and a sender must not fill the disk.
-                    break;
-                }
-
-                hash.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            }
-
-            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
-    }
-
-    private static async Task<(long Bytes, string Sha256)> HashAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var file = File.OpenRead(path);
-        var digest = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
-        return (file.Length, Convert.ToHexStringLower(digest));
     }
 
     private void RemoveQuietly(string directory) => DirectoryRemoval.RemoveQuietly(directory, logger);

@@ -24,6 +24,11 @@ public sealed class ExceptionStatusTests
         { new EnvdCallException("internal", "boom"), StatusCode.Unavailable },
         { new IOException("disk"), StatusCode.Internal },
 
+        // A sandbox moving to this host (ImportSandbox), as the proto promises the control plane.
+        { new Wrenn.Agent.Transfers.SandboxChecksumMismatchException("sb-0123456789abcdef", "aa", "bb"), StatusCode.DataLoss },
+        { new Wrenn.Agent.Transfers.SandboxExistsException("sb-0123456789abcdef"), StatusCode.AlreadyExists },
+        { new Wrenn.Agent.Transfers.SandboxImportRefusedException("sb-0123456789abcdef", "another runtime"), StatusCode.FailedPrecondition },
+
         // A full host disk: ENOSPC from a file the agent wrote, or a tool that said so.
         { new IOException("write failed", 28), StatusCode.ResourceExhausted },
         { new Wrenn.Agent.Operations.RollbackFailedException("create", new Wrenn.Agent.Os.CommandFailedException("mkfs.ext4 disk.ext4", new Wrenn.Agent.Os.CommandResult(1, string.Empty, "mkfs.ext4: No space left on device while writing out and closing file system")), []), StatusCode.ResourceExhausted },

@@ -71,7 +71,7 @@ public sealed class AgentUnderTest : IAsyncDisposable
         where T : notnull => _services.GetRequiredService<T>();
 
     /// <summary>The agent's gRPC service over these services, called directly (no server, no call token).</summary>
-    public Agent.Rpc.HostAgentService Rpc => new(Manager, Commands, Files, _services.GetRequiredService<Agent.Rpc.HostInfoProvider>(), _services.GetRequiredService<Agent.Rpc.HostMetricsCollector>(), new Agent.Rpc.SandboxPortTunnel(Manager, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Rpc.SandboxPortTunnel>.Instance), _services.GetRequiredService<Agent.Metrics.SandboxMetricsReader>(), _services.GetRequiredService<Agent.Metrics.SandboxMetricsStore>(), _services.GetRequiredService<Agent.Transfers.TemplateTransfers>());
+    public Agent.Rpc.HostAgentService Rpc => new(Manager, Commands, Files, _services.GetRequiredService<Agent.Rpc.HostInfoProvider>(), _services.GetRequiredService<Agent.Rpc.HostMetricsCollector>(), new Agent.Rpc.SandboxPortTunnel(Manager, Microsoft.Extensions.Logging.Abstractions.NullLogger<Agent.Rpc.SandboxPortTunnel>.Instance), _services.GetRequiredService<Agent.Metrics.SandboxMetricsReader>(), _services.GetRequiredService<Agent.Metrics.SandboxMetricsStore>(), _services.GetRequiredService<Agent.Transfers.TemplateTransfers>(), _services.GetRequiredService<Agent.Transfers.SandboxTransfers>());
 
     /// <summary>
     /// The services of an agent that starts again on <paramref name="wrennDir"/> after a crash (the first

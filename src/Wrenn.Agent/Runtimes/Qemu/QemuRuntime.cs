@@ -25,7 +25,7 @@ public sealed class QemuRuntime(
     IOptions<AgentOptions> agentOptions,
     IOptions<Container.ContainerRuntimeOptions> containerOptions,
     TemplateMemory templateMemory,
-    ILogger<QemuRuntime> logger) : IRuntime
+    ILogger<QemuRuntime> logger) : IRuntime, IMovableRuntime
 {
     public const string RuntimeName = "qemu";
 
@@ -242,6 +242,76 @@ public sealed class QemuRuntime(
         File.Delete(memory);
         logger.QemuResumed(sandbox.SandboxId, ram == GuestRam.Private ? " into a RAM file of its own" : string.Empty, phases);
     }
+
+    public async Task PackPausedAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken)
+    {
+        var memory = MemoryFile(sandbox);
+        if (await IsRunningAsync(sandbox, cancellationToken).ConfigureAwait(false) || !File.Exists(memory))
+        {
+            throw new InvalidOperationException($"sandbox {sandbox.SandboxId} is not paused to disk");
+        }
+
+        // Checked as a launch checks it (no QEMU runs now, so the headers stay as read): every file under the
+        // disk lies in the images, templates or snapshots. Then one standalone disk: the other host's image
+        // file, base snapshot or template copy need not hold the same blocks as this host's.
+        var disk = Path.Combine(sandbox.Directory, DiskFileName);
+        QemuDiskChain.Read(disk, DiskRoots);
+        await commands.RunCheckedAsync("qemu-img", ["convert", "-q", "-f", "qcow2", "-O", "qcow2", disk, Path.Combine(directory, DiskFileName)], cancellationToken).ConfigureAwait(false);
+        await commands.RunCheckedAsync("cp", ["--sparse=always", "--", memory, Path.Combine(directory, MemoryFileName)], cancellationToken).ConfigureAwait(false);
+        if (File.Exists(RamFile(sandbox)))
+        {
+            await commands.RunCheckedAsync("cp", ["--sparse=always", "--", RamFile(sandbox), Path.Combine(directory, RamFileName)], cancellationToken).ConfigureAwait(false);
+        }
+
+        File.Copy(Path.Combine(sandbox.Directory, VmBoot.FileName), Path.Combine(directory, VmBoot.FileName));
+        File.Copy(Path.Combine(sandbox.Directory, ArgumentsFileName), Path.Combine(directory, ArgumentsFileName));
+    }
+
+    public async Task UnpackPausedAsync(RuntimeSandbox sandbox, string directory, CancellationToken cancellationToken)
+    {
+        // The saved guest runs the kernel it booted: this host must have that one (same file name), under its own kernels directory.
+        var boot = await ReadBootAsync(Path.Combine(directory, VmBoot.FileName), cancellationToken).ConfigureAwait(false);
+        var kernels = agentOptions.Value.Layout.Kernels;
+        var kernel = Path.Combine(kernels, Path.GetFileName(boot.KernelPath));
+        var initrd = boot.InitrdPath is { } saved ? Path.Combine(kernels, Path.GetFileName(saved)) : null;
+        if (!File.Exists(kernel) || (initrd is not null && !File.Exists(initrd)))
+        {
+            throw new KernelNotFoundException($"the sandbox's memory holds kernel {boot.KernelVersion} ({Path.GetFileName(boot.KernelPath)}), which {kernels} does not have");
+        }
+
+        var arguments = JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(directory, ArgumentsFileName), cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.ListString)
+            ?? throw new InvalidDataException("the sandbox's QEMU arguments are empty");
+        if (RamOf(arguments) == GuestRam.Shared && !File.Exists(Path.Combine(directory, RamFileName)))
+        {
+            throw new InvalidDataException("the sandbox's guest RAM file is missing");
+        }
+
+        // The disk must stand on nothing: a header naming a file would be another host's path (or a crafted one).
+        var disk = Path.Combine(directory, DiskFileName);
+        if (!Qcow2BackingFile.IsQcow2(disk) || Qcow2BackingFile.Read(disk) is not null)
+        {
+            throw new InvalidDataException("the sandbox's disk is not a standalone qcow2 image");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot with { KernelPath = kernel, InitrdPath = initrd }, AgentJsonContext.Default.VmBoot), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), cancellationToken).ConfigureAwait(false);
+        File.Move(disk, Path.Combine(sandbox.Directory, DiskFileName));
+        File.SetUnixFileMode(Path.Combine(sandbox.Directory, DiskFileName), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (File.Exists(Path.Combine(directory, RamFileName)))
+        {
+            // Owned by whichever VM user the resume takes (PrepareRamFile).
+            File.Move(Path.Combine(directory, RamFileName), RamFile(sandbox));
+        }
+
+        var memory = MemoryFile(sandbox);
+        Directory.CreateDirectory(Path.GetDirectoryName(memory)!);
+        File.Move(Path.Combine(directory, MemoryFileName), memory);
+    }
+
+    /// <summary>A vm.json as written (its kernel may be another host's path), without <see cref="VmBoot.ReadAsync"/>'s check that the kernel exists.</summary>
+    private static async Task<VmBoot> ReadBootAsync(string path, CancellationToken cancellationToken) =>
+        JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.VmBoot)
+            ?? throw new InvalidDataException($"{path} is empty");
 
     /// <summary>Starts QEMU from saved memory and device state and lets the guest run; on failure no process is left.</summary>
     private async Task<RestorePhases> RestoreAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, bool ignoreShared, CancellationToken cancellationToken)
