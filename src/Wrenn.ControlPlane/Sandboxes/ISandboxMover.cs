@@ -12,6 +12,13 @@ public interface ISandboxMover
     Task<SandboxResult<SandboxMove>> MoveAsync(string sandboxId, string reason, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Why the sandbox could not be moved now (no other host of its runtime has room), or null when a
+    /// host would take it: asked before a running sandbox is paused to be moved, so that one that could
+    /// not go anywhere is not stopped for nothing. Reserves nothing.
+    /// </summary>
+    Task<SandboxError?> CheckTargetAsync(SandboxEntity sandbox, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The host a paused sandbox should resume on: its own, or, when its host is draining, the one it was
     /// just moved to (its tracked row is read again). A move already under way (a drain's) is waited
     /// for. A sandbox that cannot move resumes where it is.

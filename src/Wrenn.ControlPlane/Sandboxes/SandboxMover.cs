@@ -127,6 +127,20 @@ public sealed class SandboxMover(
         return new SandboxMove(sandboxId, source.Id, target.Id);
     }
 
+    public async Task<SandboxError?> CheckTargetAsync(SandboxEntity sandbox, CancellationToken cancellationToken)
+    {
+        var source = await db.Hosts.AsNoTracking().FirstOrDefaultAsync(h => h.Id == sandbox.HostId, cancellationToken).ConfigureAwait(false);
+        if (source is null)
+        {
+            return new SandboxError(SandboxErrorKind.AgentUnavailable, $"sandbox {sandbox.Id} has no host");
+        }
+
+        var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.TeamId == sandbox.TeamId && t.Name == sandbox.Template, cancellationToken).ConfigureAwait(false);
+        return await scheduler.PickAsync(sandbox.Vcpus, sandbox.MemoryMb, template, cancellationToken, movingFrom: source).ConfigureAwait(false) is null
+            ? NoRoom(sandbox, source)
+            : null;
+    }
+
     public async Task<SandboxResult<HostEntity>> PrepareResumeAsync(SandboxEntity sandbox, HostEntity host, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -182,9 +196,7 @@ public sealed class SandboxMover(
             var target = await scheduler.PickAsync(sandbox.Vcpus, sandbox.MemoryMb, template, cancellationToken, movingFrom: source).ConfigureAwait(false);
             if (target is null)
             {
-                return new SandboxError(
-                    SandboxErrorKind.NoCapacity,
-                    $"no other live host that is not draining and runs {source.Runtime} on {source.Arch} has room for {sandbox.Vcpus} vcpu(s) and {sandbox.MemoryMb} MiB");
+                return NoRoom(sandbox, source);
             }
 
             var now = clock.GetUtcNow().UtcDateTime;
@@ -317,6 +329,10 @@ public sealed class SandboxMover(
             return (new SandboxError(described?.Kind ?? SandboxErrorKind.AgentUnavailable, $"host {target.Id} did not take it: {described?.Message ?? "the call ended"}"), null, 0);
         }
     }
+
+    private static SandboxError NoRoom(SandboxEntity sandbox, HostEntity source) => new(
+        SandboxErrorKind.NoCapacity,
+        $"no other live host that is not draining and runs {source.Runtime} on {source.Arch} has room for {sandbox.Vcpus} vcpu(s) and {sandbox.MemoryMb} MiB");
 
     private SandboxError SourceFailed(HostEntity source, RpcException exception)
     {

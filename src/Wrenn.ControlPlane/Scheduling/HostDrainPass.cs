@@ -7,10 +7,11 @@ using Wrenn.ControlPlane.Sandboxes;
 namespace Wrenn.ControlPlane.Scheduling;
 
 /// <summary>
-/// One pass over the draining hosts that answer: each running sandbox there is paused, and each paused
-/// one is moved to another host (<see cref="ISandboxMover"/>). One whose pause or move failed stays
-/// paused (or running) where it is, with the reason on its row for the host's drain progress, and is
-/// tried again <see cref="RetryAfter"/> later (room may have come back). A host undrained meanwhile is
+/// One pass over the draining hosts that answer: each running sandbox there that another host has room
+/// for is paused, and each paused one is moved to another host (<see cref="ISandboxMover"/>). One that
+/// fits nowhere, or whose pause or move failed, stays where it is (running, or paused), with the reason
+/// on its row for the host's drain progress, and is tried again <see cref="RetryAfter"/> later (room
+/// may have come back). A host undrained meanwhile is
 /// left as it is from its next sandbox on.
 /// </summary>
 public sealed class HostDrainPass(WrennDbContext db, SandboxPauser pauser, ISandboxMover mover, HostLiveness liveness, TimeProvider clock, ILogger<HostDrainPass> logger)
@@ -59,6 +60,13 @@ public sealed class HostDrainPass(WrennDbContext db, SandboxPauser pauser, ISand
 
             if (sandbox.State == SandboxStates.Running)
             {
+                // One that could go nowhere keeps running: pausing it would stop it for nothing.
+                if (await mover.CheckTargetAsync(sandbox, cancellationToken).ConfigureAwait(false) is { } nowhere)
+                {
+                    await NoteFailureAsync(id, nowhere.Message).ConfigureAwait(false);
+                    continue;
+                }
+
                 var paused = await pauser.PauseAsync(sandbox, host, null, $"its host {hostId} is being drained", cancellationToken).ConfigureAwait(false);
                 if (!paused.Succeeded)
                 {

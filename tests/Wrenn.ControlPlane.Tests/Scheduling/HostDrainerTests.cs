@@ -6,7 +6,8 @@ namespace Wrenn.ControlPlane.Tests.Scheduling;
 /// <summary>
 /// Draining a host empties it (docs/scheduling.md, "Draining a host"): its running sandboxes are
 /// paused and moved, with their paused ones, to other hosts in the background, and GET /v1/hosts/{id}
-/// says how many are left; a sandbox that fits nowhere stays paused on it and is reported with why.
+/// says how many are left; a sandbox that fits nowhere stays on it (running ones are not paused for
+/// nothing, paused ones stay paused) and is reported with why.
 /// </summary>
 public sealed class HostDrainerTests
 {
@@ -51,28 +52,32 @@ public sealed class HostDrainerTests
     }
 
     [Fact]
-    public async Task A_sandbox_that_fits_on_no_other_host_stays_paused_on_the_draining_host_and_is_reported()
+    public async Task Sandboxes_that_fit_on_no_other_host_stay_on_the_draining_host_running_or_paused_and_are_reported()
     {
         await using var plane = await RunningControlPlane.StartAsync();
         await using var hosts = new SchedulingHosts();
         var (api, admin, key) = await SandboxMoverTests.SetUpAsync(plane);
         var drained = await hosts.AddAsync(api, admin, cpus: 8, memoryMb: 16_384);
-        var id = await SandboxMoverTests.CreateAsync(api, key);
+        var running = await SandboxMoverTests.CreateAsync(api, key);
+        var paused = await SandboxMoverTests.CreateAsync(api, key);
+        await api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{paused}/pause", null, HttpStatusCode.OK, apiKey: key);
 
         // 256 MiB (384 with the default overcommit) cannot take a 512 MiB sandbox.
         var small = await hosts.AddAsync(api, admin, cpus: 1, memoryMb: 256);
 
         await api.SendAsync(HttpMethod.Post, $"/v1/hosts/{drained}/drain", null, HttpStatusCode.OK, admin);
-        var progress = await SandboxMoverTests.WaitForDrainAsync(api, admin, drained, p => p.GetProperty("failed").GetArrayLength() == 1);
+        var progress = await SandboxMoverTests.WaitForDrainAsync(api, admin, drained, p => p.GetProperty("failed").GetArrayLength() == 2);
 
-        Assert.Equal(1, progress.GetProperty("sandboxes_left").GetInt32());
+        Assert.Equal(2, progress.GetProperty("sandboxes_left").GetInt32());
         Assert.Equal(1, progress.GetProperty("paused").GetInt32());
-        Assert.Equal(0, progress.GetProperty("running").GetInt32());
-        var failed = progress.GetProperty("failed")[0];
-        Assert.Equal(id, failed.GetProperty("sandbox_id").GetString());
-        Assert.Equal("paused", failed.GetProperty("state").GetString());
-        Assert.Contains("no other live host", failed.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        Assert.Equal(Wrenn.Common.HostAgent.V1.SandboxState.Paused, hosts.Agent(drained).Find(id)?.State);
+        Assert.Equal(1, progress.GetProperty("running").GetInt32());
+        var failed = progress.GetProperty("failed").EnumerateArray().ToDictionary(f => f.GetProperty("sandbox_id").GetString()!);
+        Assert.Equal("running", failed[running].GetProperty("state").GetString());
+        Assert.Equal("paused", failed[paused].GetProperty("state").GetString());
+        Assert.All(failed.Values, f => Assert.Contains("no other live host", f.GetProperty("reason").GetString(), StringComparison.Ordinal));
+        Assert.Equal(Wrenn.Common.HostAgent.V1.SandboxState.Running, hosts.Agent(drained).Find(running)?.State);
+        Assert.Equal(Wrenn.Common.HostAgent.V1.SandboxState.Paused, hosts.Agent(drained).Find(paused)?.State);
+        Assert.Equal(1, hosts.Agent(drained).PauseCalls); // the test's own pause only
         Assert.Equal(0, hosts.Agent(small).Count);
         Assert.Equal(0, hosts.Agent(small).SandboxImportCalls);
 
