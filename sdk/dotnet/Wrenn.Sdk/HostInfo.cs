@@ -27,4 +27,7 @@ public sealed record HostInfo(
 {
     /// <summary>True while it is drained (<see cref="WrennHosts.DrainAsync"/>), also when it is unreachable besides.</summary>
     public bool Draining { get; init; }
+
+    /// <summary>While it drains, and only from <see cref="WrennHosts.GetAsync"/> and the drain calls: what is still on it; null otherwise.</summary>
+    public HostDrainInfo? Drain { get; init; }
 }

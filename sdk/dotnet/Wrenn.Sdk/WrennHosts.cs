@@ -16,6 +16,10 @@ public sealed class WrennHosts
     public async Task<IReadOnlyList<HostInfo>> ListAsync(CancellationToken cancellationToken = default) =>
         (await _client.SendJsonAsync(HttpMethod.Get, Base, null, SdkJsonContext.Default.HostList, Credential.Session, cancellationToken).ConfigureAwait(false)).Hosts;
 
+    /// <summary>One host; a draining one with how far emptying it has got (<see cref="HostInfo.Drain"/>).</summary>
+    public Task<HostInfo> GetAsync(string hostId, CancellationToken cancellationToken = default) =>
+        _client.SendJsonAsync(HttpMethod.Get, Path(hostId), null, SdkJsonContext.Default.HostInfo, Credential.Session, cancellationToken);
+
     /// <summary>Adds a host (pending until its agent registers with the token).</summary>
     public Task<HostRegistration> CreateAsync(CancellationToken cancellationToken = default) =>
         _client.SendJsonAsync(HttpMethod.Post, Base, null, SdkJsonContext.Default.HostRegistration, Credential.Session, cancellationToken);
@@ -29,8 +33,9 @@ public sealed class WrennHosts
         _client.SendJsonAsync(HttpMethod.Delete, Path(hostId), Credential.Session, cancellationToken);
 
     /// <summary>
-    /// Drains a host: it gets no new sandboxes (those it runs stay) until <see cref="UndrainAsync"/>.
-    /// Returns the host as it is now (state <c>draining</c>).
+    /// Drains a host: it gets no new sandboxes until <see cref="UndrainAsync"/>, and the control plane
+    /// pauses its sandboxes and moves them to other hosts in the background (<see cref="GetAsync"/>
+    /// shows how many are left). Returns the host as it is now (state <c>draining</c>).
     /// </summary>
     public Task<HostInfo> DrainAsync(string hostId, CancellationToken cancellationToken = default) =>
         SetDrainingAsync(hostId, HttpMethod.Post, cancellationToken);

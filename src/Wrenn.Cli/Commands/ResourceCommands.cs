@@ -96,13 +96,14 @@ public static class ResourceCommands
             "hosts",
             ["ID", "STATE", "ADDRESS", "RUNTIME", "CPUS", "MEMORY_MB", "SANDBOXES", "LAST_SEEN"],
             ["id", "state", "address", "runtime", "cpus", "memory_mb", "running_sandboxes", "last_seen_at"]));
-        command.Subcommands.Add(Drain(api, "drain", "Stop placing new sandboxes on a host (those it runs stay); undo with 'undrain'", (client, id, ct) => client.Hosts.DrainAsync(id, ct)));
-        command.Subcommands.Add(Drain(api, "undrain", "Let a drained host take new sandboxes again", (client, id, ct) => client.Hosts.UndrainAsync(id, ct)));
+        command.Subcommands.Add(HostDrainCommand.Create(api));
+        command.Subcommands.Add(Drain(api, "get", "One host; while it drains, how many sandboxes are left on it and which could not be moved", (client, id, ct) => client.Hosts.GetAsync(id, ct)));
+        command.Subcommands.Add(Drain(api, "undrain", "Let a drained host take new sandboxes again (what is still on it stays)", (client, id, ct) => client.Hosts.UndrainAsync(id, ct)));
         command.Subcommands.Add(Remove(api, "id", "Remove a host without sandboxes or templates", ApiCredential.Session, (client, id, ct) => client.Hosts.DeleteAsync(id, ct)));
         return command;
     }
 
-    /// <summary>`host drain ID` / `host undrain ID`: the host as it is afterwards, one field a line (or --json).</summary>
+    /// <summary>`host get ID` / `host undrain ID`: the host as it is (afterwards), one field a line (or --json).</summary>
     private static Command Drain(ApiOptions api, string name, string description, Func<WrennClient, string, CancellationToken, Task<HostInfo>> call)
     {
         var hostId = new Argument<string>("id") { Description = "Host id" };

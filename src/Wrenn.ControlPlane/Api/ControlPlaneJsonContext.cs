@@ -47,6 +47,7 @@ namespace Wrenn.ControlPlane.Api;
 [JsonSerializable(typeof(HeartbeatRequest))]
 [JsonSerializable(typeof(HeartbeatResponse))]
 [JsonSerializable(typeof(HostResponse))]
+[JsonSerializable(typeof(HostDrainResponse))]
 [JsonSerializable(typeof(HostListResponse))]
 [JsonSerializable(typeof(HostTokenResponse))]
 [JsonSerializable(typeof(CreateSnapshotRequest))]

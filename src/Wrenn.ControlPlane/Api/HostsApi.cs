@@ -28,6 +28,7 @@ public static class HostsApi
         var admin = app.MapGroup("/v1/hosts").RequireAuthorization(AuthSchemes.AccountPolicy).AddEndpointFilter<AdminOnlyFilter>();
         admin.MapPost("/", CreateAsync);
         admin.MapGet("/", ListAsync);
+        admin.MapGet("/{hostId}", GetAsync);
         admin.MapDelete("/{hostId}", DeleteAsync);
         admin.MapPost("/{hostId}/token", NewTokenAsync);
         admin.MapGet("/{hostId}/metrics", MetricsAsync);
@@ -63,6 +64,15 @@ public static class HostsApi
     {
         var hosts = await db.Hosts.AsNoTracking().OrderBy(h => h.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);
         return ApiResults.Json(new HostListResponse([.. hosts.Select(ToResponse)]), ControlPlaneJsonContext.Default.HostListResponse);
+    }
+
+    /// <summary>One host; a draining one with how far emptying it has got.</summary>
+    private static async Task<IResult> GetAsync(string hostId, WrennDbContext db, Scheduling.HostDraining draining, CancellationToken cancellationToken)
+    {
+        var host = await db.Hosts.AsNoTracking().FirstOrDefaultAsync(h => h.Id == hostId, cancellationToken).ConfigureAwait(false);
+        return host is null
+            ? NotFound(hostId)
+            : ApiResults.Json(ToResponse(host) with { Drain = await draining.ProgressAsync(host, cancellationToken).ConfigureAwait(false) }, ControlPlaneJsonContext.Default.HostResponse);
     }
 
     /// <summary>A new registration token (the agent was reinstalled or moved, or the first one expired); revokes the host's tokens.</summary>
@@ -118,7 +128,10 @@ public static class HostsApi
             ControlPlaneJsonContext.Default.HostMetricsResponse));
     }
 
-    /// <summary>Drain (no new sandboxes; what runs stays) or undo it; the host as it is now. Idempotent.</summary>
+    /// <summary>
+    /// Drain (no new sandboxes; its sandboxes are paused and moved to other hosts in the background) or
+    /// undo it (what is still there stays); the host as it is now, with its drain progress. Idempotent.
+    /// </summary>
     private static async Task<IResult> SetDrainingAsync(string hostId, bool draining, HttpContext http, Scheduling.HostDraining hosts, IAuditLog audit, CancellationToken cancellationToken)
     {
         var host = await hosts.SetAsync(hostId, draining, cancellationToken).ConfigureAwait(false);
@@ -128,7 +141,7 @@ public static class HostsApi
         }
 
         await audit.RecordAsync(http, draining ? AuditActions.HostDrained : AuditActions.HostUndrained, null, host.Id).ConfigureAwait(false);
-        return ApiResults.Json(ToResponse(host), ControlPlaneJsonContext.Default.HostResponse);
+        return ApiResults.Json(ToResponse(host) with { Drain = await hosts.ProgressAsync(host, cancellationToken).ConfigureAwait(false) }, ControlPlaneJsonContext.Default.HostResponse);
     }
 
     private static async Task<IResult> DeleteAsync(string hostId, HttpContext http, WrennDbContext db, IAuditLog audit, CancellationToken cancellationToken)

@@ -28,4 +28,5 @@ public static class AuditActions
     public const string SandboxDeleted = "sandbox.delete";
     public const string SandboxPaused = "sandbox.pause";
     public const string SandboxResumed = "sandbox.resume";
+    public const string SandboxMoved = "sandbox.move";
 }

@@ -137,6 +137,10 @@ public abstract class WrennDbContext(DbContextOptions options) : DbContext(optio
             sandbox.Property(s => s.EnvdAccessToken).HasColumnName("envd_access_token").HasMaxLength(128);
             sandbox.Property(s => s.EnvdVersion).HasColumnName("envd_version").HasMaxLength(32);
             sandbox.Property(s => s.TrafficAccessToken).HasColumnName("traffic_access_token").HasMaxLength(128);
+            sandbox.Property(s => s.MovingToHostId).HasColumnName("moving_to_host_id").HasMaxLength(40);
+            sandbox.Property(s => s.MovedAt).HasColumnName("moved_at");
+            sandbox.Property(s => s.MoveFailure).HasColumnName("move_failure").HasMaxLength(500);
+            sandbox.Property(s => s.MoveFailedAt).HasColumnName("move_failed_at");
             sandbox.HasIndex(s => s.EndAt);
             sandbox.HasIndex(s => new { s.TeamId, s.State });
             sandbox.HasIndex(s => s.HostId);

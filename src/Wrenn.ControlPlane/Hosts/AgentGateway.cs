@@ -112,6 +112,12 @@ public sealed class AgentGateway(AgentClientPool agents, IOptions<ControlPlaneOp
     public AsyncClientStreamingCall<Agent.ImportTemplateRequest, Agent.ImportTemplateResponse> OpenImportTemplate(HostEntity host, CancellationToken cancellationToken) =>
         agents.For(host).ImportTemplate(deadline: Deadline(Timeouts.FileTransfer), cancellationToken: cancellationToken);
 
+    public AsyncServerStreamingCall<Agent.ExportSandboxResponse> OpenExportSandbox(HostEntity host, string sandboxId, CancellationToken cancellationToken) =>
+        agents.For(host).ExportSandbox(new Agent.ExportSandboxRequest { SandboxId = sandboxId }, deadline: Deadline(Timeouts.FileTransfer), cancellationToken: cancellationToken);
+
+    public AsyncClientStreamingCall<Agent.ImportSandboxRequest, Agent.ImportSandboxResponse> OpenImportSandbox(HostEntity host, CancellationToken cancellationToken) =>
+        agents.For(host).ImportSandbox(deadline: Deadline(Timeouts.FileTransfer), cancellationToken: cancellationToken);
+
     public Task<SandboxResult<Agent.ListDirResponse>> ListDirAsync(HostEntity host, Agent.ListDirRequest request, CancellationToken cancellationToken) =>
         CallAsync(Timeouts.FileOperation, (deadline, ct) => agents.For(host).ListDirAsync(request, deadline: deadline, cancellationToken: ct).ResponseAsync, cancellationToken);
 

@@ -58,6 +58,12 @@ public interface IAgentGateway
     /// <summary>Sends a template's archive to a host, header first; failures surface as <see cref="RpcException"/>.</summary>
     AsyncClientStreamingCall<Agent.ImportTemplateRequest, Agent.ImportTemplateResponse> OpenImportTemplate(HostEntity host, CancellationToken cancellationToken);
 
+    /// <summary>A paused sandbox's archive from its host, header first (a move); failures surface as <see cref="RpcException"/>.</summary>
+    AsyncServerStreamingCall<Agent.ExportSandboxResponse> OpenExportSandbox(HostEntity host, string sandboxId, CancellationToken cancellationToken);
+
+    /// <summary>Sends a sandbox's archive to the host that takes it over, header first; failures surface as <see cref="RpcException"/>.</summary>
+    AsyncClientStreamingCall<Agent.ImportSandboxRequest, Agent.ImportSandboxResponse> OpenImportSandbox(HostEntity host, CancellationToken cancellationToken);
+
     /// <summary>What a caller may see of a failure raised by a streaming call.</summary>
     SandboxError Describe(RpcException exception);
 }

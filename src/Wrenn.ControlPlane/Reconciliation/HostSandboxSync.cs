@@ -17,8 +17,12 @@ namespace Wrenn.ControlPlane.Reconciliation;
 /// stopped or failed one) is destroyed on the host: a sandbox never runs on two hosts, and nothing
 /// killed while its host was away keeps running when the host returns. A sandbox stuck <c>starting</c>
 /// past <paramref name="startingGrace"/> is settled from the same listing (<see cref="StuckStarts"/>).
+/// A sandbox being moved (<see cref="SandboxMover"/>) is on two hosts for a moment: the copy on the host
+/// its row is marked as moving to is left alone (unless the mark is older than
+/// <paramref name="moveStaleBefore"/>: that move ended with the control plane that ran it), and one that
+/// arrived after the listing was taken is not taken for gone.
 /// </summary>
-public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, TimeSpan startingGrace, TimeProvider clock, ILogger logger)
+public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, TimeSpan startingGrace, DateTime moveStaleBefore, TimeProvider clock, ILogger logger)
 {
     private static readonly string[] Compared = [SandboxStates.Running, SandboxStates.Paused, SandboxStates.Lost];
 
@@ -55,7 +59,7 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
             }
             else if (!onHost.TryGetValue(sandbox.Id, out var info))
             {
-                if ((sandbox.StartedAt ?? sandbox.CreatedAt) >= listedAt)
+                if ((sandbox.StartedAt ?? sandbox.CreatedAt) >= listedAt || sandbox.MovedAt >= listedAt)
                 {
                     continue;
                 }
@@ -140,7 +144,7 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
         var ids = listedIds.ToList();
         var rows = await db.Sandboxes.AsNoTracking()
             .Where(s => ids.Contains(s.Id))
-            .Select(s => new { s.Id, s.HostId, s.State })
+            .Select(s => new { s.Id, s.HostId, s.State, s.MovingToHostId, s.MovedAt })
             .ToDictionaryAsync(s => s.Id, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
         foreach (var id in ids)
         {
@@ -148,6 +152,11 @@ public sealed class HostSandboxSync(WrennDbContext db, IAgentGateway gateway, Ti
             if (!rows.TryGetValue(id, out var row))
             {
                 why = "the control plane has no such sandbox";
+            }
+            else if (row.MovingToHostId == host.Id && row.MovedAt >= moveStaleBefore)
+            {
+                // Mid-move: the mover switches the row here or destroys this copy itself.
+                continue;
             }
             else if (row.HostId != host.Id)
             {

@@ -37,7 +37,9 @@ public sealed class Reconciler(
         var lost = await new HostFailures(db, liveness, logger).MarkAsync(cancellationToken).ConfigureAwait(false);
         Notify(listeners, lost);
 
-        var sync = new HostSandboxSync(db, gateway, options.Value.StartingGrace, clock, logger);
+        var moveStaleBefore = SandboxMover.StaleBefore(options.Value, clock.GetUtcNow().UtcDateTime);
+        await new StaleMoves(db, logger).ReleaseAsync(moveStaleBefore, cancellationToken).ConfigureAwait(false);
+        var sync = new HostSandboxSync(db, gateway, options.Value.StartingGrace, moveStaleBefore, clock, logger);
         var hosts = await liveness.Answering(db).ToListAsync(cancellationToken).ConfigureAwait(false);
         foreach (var host in hosts)
         {

@@ -10,7 +10,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// lifetime gives the sandbox its last lifetime again, so a sandbox with an end time that was paused at
 /// it does not come back already past it.
 /// </summary>
-public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, TimeProvider clock, IEnumerable<ISandboxStateListener> listeners)
+public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, TimeProvider clock, IEnumerable<ISandboxStateListener> listeners, ISandboxMover mover)
 {
     /// <param name="onlyExtend">E2B connect: the end time may move later, never earlier.</param>
     public async Task<SandboxResult<SandboxDetails>> ResumeAsync(
@@ -27,6 +27,14 @@ public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAu
             return SandboxError.Conflict($"sandbox {sandbox.Id} is {sandbox.State}, not paused");
         }
 
+        // A sandbox on a draining host moves first and resumes where it went (docs/scheduling.md).
+        var placed = await mover.PrepareResumeAsync(sandbox, host, cancellationToken).ConfigureAwait(false);
+        if (!placed.Succeeded)
+        {
+            return placed.Error;
+        }
+
+        host = placed.Value;
         var timeoutSec = inactivityTimeoutSec ?? sandbox.TimeoutSec;
         var resumed = await gateway.ResumeSandboxAsync(host, sandbox.Id, timeoutSec, cancellationToken).ConfigureAwait(false);
         if (!resumed.Succeeded)

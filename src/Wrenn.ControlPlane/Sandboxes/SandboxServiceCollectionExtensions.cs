@@ -19,6 +19,7 @@ public static class SandboxServiceCollectionExtensions
         services.AddScoped<SandboxKiller>();
         services.AddScoped<SandboxPauser>();
         services.AddScoped<SandboxResumer>();
+        services.AddScoped<ISandboxMover, SandboxMover>();
         services.AddScoped<SandboxLifecycle>();
         services.AddScoped<SandboxSettings>();
         services.AddScoped<SandboxLister>();

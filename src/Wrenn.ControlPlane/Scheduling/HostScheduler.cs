@@ -26,11 +26,18 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, IOpt
     /// The chosen host, or null when no live host has room. For a sandbox from <paramref name="template"/>
     /// only hosts of its own host's runtime and architecture qualify, and among those with room the
     /// hosts that already hold it (its own, and those holding a copy) come first, whatever the policy
-    /// says of the others: a host without it must be sent a copy first.
+    /// says of the others: a host without it must be sent a copy first. A sandbox moving off
+    /// <paramref name="movingFrom"/> goes to another host of that host's runtime and architecture.
     /// </summary>
-    public async Task<HostEntity?> PickAsync(int vcpus, int memoryMb, TemplateEntity? template, CancellationToken cancellationToken)
+    public async Task<HostEntity?> PickAsync(int vcpus, int memoryMb, TemplateEntity? template, CancellationToken cancellationToken, HostEntity? movingFrom = null)
     {
         var hosts = liveness.Alive(db).Where(h => !h.Draining);
+        if (movingFrom is not null)
+        {
+            var (sourceId, runtime, arch) = (movingFrom.Id, movingFrom.Runtime, movingFrom.Arch);
+            hosts = hosts.Where(h => h.Id != sourceId && h.Runtime == runtime && h.Arch == arch);
+        }
+
         HashSet<string> holders = [];
         if (template is not null)
         {
@@ -47,9 +54,10 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, IOpt
             .Select(h => new
             {
                 Host = h,
-                // The host's warm pool holds real sandboxes (memory, processes) until they are claimed.
-                Vcpus = (db.Sandboxes.Where(s => s.HostId == h.Id && LiveStates.Contains(s.State)).Sum(s => (int?)s.Vcpus) ?? 0) + h.PooledVcpus,
-                MemoryMb = (db.Sandboxes.Where(s => s.HostId == h.Id && LiveStates.Contains(s.State)).Sum(s => (long?)s.MemoryMb) ?? 0) + h.PooledMemoryMb,
+                // The host's warm pool holds real sandboxes (memory, processes) until they are claimed; a
+                // sandbox being moved there holds its room from the moment the move chose it.
+                Vcpus = (db.Sandboxes.Where(s => (s.HostId == h.Id || s.MovingToHostId == h.Id) && LiveStates.Contains(s.State)).Sum(s => (int?)s.Vcpus) ?? 0) + h.PooledVcpus,
+                MemoryMb = (db.Sandboxes.Where(s => (s.HostId == h.Id || s.MovingToHostId == h.Id) && LiveStates.Contains(s.State)).Sum(s => (long?)s.MemoryMb) ?? 0) + h.PooledMemoryMb,
                 Sandboxes = db.Sandboxes.Count(s => s.HostId == h.Id && LiveStates.Contains(s.State)),
             })
             .ToListAsync(cancellationToken)

@@ -2,7 +2,7 @@ using Wrenn.ControlPlane.Data;
 
 namespace Wrenn.ControlPlane.Scheduling;
 
-/// <summary>Registers the scheduler, its placement lock and host draining.</summary>
+/// <summary>Registers the scheduler, its placement lock and host draining (with the background pass that empties draining hosts).</summary>
 public static class SchedulingServices
 {
     public static IServiceCollection AddScheduling(this IServiceCollection services, ControlPlaneOptions options)
@@ -11,6 +11,9 @@ public static class SchedulingServices
         services.AddSingleton<IPlacementLock>(sp => new PlacementLock(postgres, sp.GetRequiredService<ILogger<PlacementLock>>()));
         services.AddScoped<HostScheduler>();
         services.AddScoped<HostDraining>();
+        services.AddScoped<HostDrainPass>();
+        services.AddSingleton<HostDrainer>();
+        services.AddHostedService(sp => sp.GetRequiredService<HostDrainer>());
         return services;
     }
 }

@@ -6,7 +6,7 @@ namespace Wrenn.Cli.Tests.Commands;
 /// <summary>`wrenn host drain|undrain|ls` through the SDK against a scripted control plane: what is sent, printed and returned.</summary>
 public sealed class HostCommandTests
 {
-    private const string Host = """{"id": "host-01", "state": "draining", "address": "10.0.0.2:9000", "runtime": "container", "arch": "x86_64", "cpus": 8, "memory_mb": 16384, "disk_mb": 100000, "running_sandboxes": 3, "created_at": "2026-12-05T10:00:00Z", "last_seen_at": "2026-12-05T10:05:00Z", "draining": true}""";
+    private const string Host = """{"id": "host-01", "state": "draining", "address": "10.0.0.2:9000", "runtime": "container", "arch": "x86_64", "cpus": 8, "memory_mb": 16384, "disk_mb": 100000, "running_sandboxes": 3, "created_at": "2026-12-05T10:00:00Z", "last_seen_at": "2026-12-05T10:05:00Z", "draining": true, "drain": null}""";
 
     [Fact]
     public async Task Drain_posts_to_the_drain_route_with_the_login_session_and_prints_the_host()

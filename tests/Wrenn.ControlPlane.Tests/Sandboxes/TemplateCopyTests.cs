@@ -37,7 +37,8 @@ public sealed class TemplateCopyTests
         var receiver = hosts.Hosts.Single(h => h.Id != origin && h.Agent.HoldsTemplate(templateId));
         var other = hosts.Hosts.Single(h => h.Id != origin && h.Id != receiver.Id);
         Assert.All(placed, id => Assert.Equal(templateId, receiver.Agent.Created(id)?.Template));
-        Assert.Equal(0, other.Agent.Count);
+        // (The sandbox the template was made from may have moved there: draining its host moves it.)
+        Assert.All(placed, id => Assert.Null(other.Agent.Find(id)));
         Assert.False(other.Agent.HoldsTemplate(templateId));
 
         // Sent once, from its own host, though four sandboxes use it.

@@ -24,6 +24,10 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     private readonly ConcurrentDictionary<string, SandboxInfo> _sandboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CreateSandboxRequest> _created = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _snapshots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[]> _disks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SandboxArchiveHeader> _imported = new(StringComparer.Ordinal);
+    private int _sandboxExports;
+    private int _sandboxImports;
     private int _resumes;
     private int _pings;
     private int _pauses;
@@ -64,6 +68,27 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
 
     /// <summary>Send templates with one byte changed after the checksum was taken, as a damaged link would.</summary>
     public bool CorruptExports { get; set; }
+
+    /// <summary>Sandboxes this agent sent to another host (ExportSandbox calls that sent a header).</summary>
+    public int SandboxExportCalls => Volatile.Read(ref _sandboxExports);
+
+    /// <summary>Sandboxes sent to this agent (ImportSandbox calls), taken or not.</summary>
+    public int SandboxImportCalls => Volatile.Read(ref _sandboxImports);
+
+    /// <summary>When set, ImportSandbox fails with it after reading the whole archive (keeping nothing).</summary>
+    public RpcException? ImportSandboxFailure { get; set; }
+
+    /// <summary>Runs once an imported sandbox is here, before the answer goes back (the move is between import and its switch).</summary>
+    public Func<string, Task>? AfterImportSandbox { get; set; }
+
+    /// <summary>The envd token and env an imported sandbox came with (from the archive's header).</summary>
+    public SandboxArchiveHeader? Imported(string sandboxId) => _imported.GetValueOrDefault(sandboxId);
+
+    /// <summary>What a sandbox's disk holds here (its files, as one blob); a new sandbox's is empty.</summary>
+    public byte[] Disk(string sandboxId) => _disks.GetValueOrDefault(sandboxId) ?? [];
+
+    /// <summary>Writes a sandbox's "files" (its disk as one blob), as a process in it would.</summary>
+    public void SetDisk(string sandboxId, byte[] content) => _disks[sandboxId] = content;
 
     /// <summary>Whether this host holds the template (made here or received), as its templates directory would.</summary>
     public bool HoldsTemplate(string templateId) => _snapshots.ContainsKey(templateId);
@@ -146,6 +171,7 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     public override Task<DestroySandboxResponse> DestroySandbox(DestroySandboxRequest request, ServerCallContext context)
     {
         Destroyed.Add(request.SandboxId);
+        _disks.TryRemove(request.SandboxId, out _);
         return _sandboxes.TryRemove(request.SandboxId, out _)
             ? Task.FromResult(new DestroySandboxResponse())
             : throw NotFound(request.SandboxId);
@@ -323,6 +349,129 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
         }
 
         return new ImportTemplateResponse { Name = header.Name, SizeBytes = (ulong)received.Length };
+    }
+
+    public override async Task ExportSandbox(ExportSandboxRequest request, IServerStreamWriter<ExportSandboxResponse> responseStream, ServerCallContext context)
+    {
+        var info = Get(request.SandboxId);
+        SandboxInfo sent;
+        lock (info)
+        {
+            if (info.State != SandboxState.Paused)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sandbox {request.SandboxId} is {info.State}, not paused"));
+            }
+
+            sent = info.Clone();
+        }
+
+        Interlocked.Increment(ref _sandboxExports);
+
+        // The "archive" is the sandbox's disk, with its id in front so an empty one is still bytes.
+        var archive = System.Text.Encoding.UTF8.GetBytes("sandbox " + request.SandboxId + ";").Concat(Disk(request.SandboxId)).ToArray();
+        var header = new SandboxArchiveHeader
+        {
+            SandboxId = sent.SandboxId,
+            Runtime = sent.Runtime,
+            Template = sent.Template,
+            Vcpus = sent.Vcpus,
+            MemoryMb = sent.MemoryMb,
+            EnvdAccessToken = sent.EnvdAccessToken,
+            EnvdVersion = sent.EnvdVersion,
+            StartedAt = sent.StartedAt,
+            ArchiveBytes = (ulong)archive.Length,
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(archive)),
+            KeepsMemory = false,
+        };
+        if (Created(request.SandboxId) is { } created)
+        {
+            header.TeamId = created.TeamId;
+            header.Env.Add(created.Env);
+        }
+        else if (Imported(request.SandboxId) is { } arrived)
+        {
+            header.TeamId = arrived.TeamId;
+            header.Env.Add(arrived.Env);
+        }
+
+        await responseStream.WriteAsync(new ExportSandboxResponse { Header = header });
+        if (CorruptExports)
+        {
+            archive[archive.Length / 2] ^= 0xff;
+        }
+
+        var half = archive.Length / 2;
+        await responseStream.WriteAsync(new ExportSandboxResponse { Chunk = ByteString.CopyFrom(archive, 0, half) });
+        await responseStream.WriteAsync(new ExportSandboxResponse { Chunk = ByteString.CopyFrom(archive, half, archive.Length - half) });
+    }
+
+    public override async Task<ImportSandboxResponse> ImportSandbox(IAsyncStreamReader<ImportSandboxRequest> requestStream, ServerCallContext context)
+    {
+        Interlocked.Increment(ref _sandboxImports);
+        if (!await requestStream.MoveNext() || requestStream.Current.MessageCase != ImportSandboxRequest.MessageOneofCase.Header)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first ImportSandbox message must be the header"));
+        }
+
+        var header = requestStream.Current.Header;
+        using var received = new MemoryStream();
+        while (await requestStream.MoveNext())
+        {
+            if (requestStream.Current.MessageCase != ImportSandboxRequest.MessageOneofCase.Chunk)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "only the first ImportSandbox message may be a header"));
+            }
+
+            requestStream.Current.Chunk.WriteTo(received);
+        }
+
+        var bytes = received.ToArray();
+        if ((ulong)bytes.Length != header.ArchiveBytes || Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != header.Sha256)
+        {
+            throw new RpcException(new Status(StatusCode.DataLoss, $"the archive of sandbox {header.SandboxId} does not match its size and checksum; nothing was kept"));
+        }
+
+        if (Wrenn.Common.Ids.WrennIds.IsTemplateId(header.Template) && !_snapshots.ContainsKey(header.Template))
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"template {header.Template} is not on this host"));
+        }
+
+        if (ImportSandboxFailure is { } failure)
+        {
+            throw failure;
+        }
+
+        var prefix = System.Text.Encoding.UTF8.GetByteCount("sandbox " + header.SandboxId + ";");
+        var info = new SandboxInfo
+        {
+            SandboxId = header.SandboxId,
+            Template = header.Template,
+            State = SandboxState.Paused,
+            Runtime = header.Runtime,
+            Vcpus = header.Vcpus,
+            MemoryMb = header.MemoryMb,
+            StartedAt = header.StartedAt,
+            LastActiveAt = Timestamp.FromDateTime(DateTime.UtcNow),
+            EnvdAddress = "127.0.0.1:49983",
+            EnvdAccessToken = header.EnvdAccessToken,
+            EnvdVersion = header.EnvdVersion,
+        };
+        if (!_sandboxes.TryAdd(header.SandboxId, info))
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"sandbox {header.SandboxId} exists"));
+        }
+
+        _disks[header.SandboxId] = bytes[prefix..];
+        _imported[header.SandboxId] = header;
+        if (AfterImportSandbox is { } hook)
+        {
+            await hook(header.SandboxId).ConfigureAwait(false);
+        }
+
+        lock (info)
+        {
+            return new ImportSandboxResponse { Sandbox = info.Clone() };
+        }
     }
 
     /// <summary>What a template "archive" holds here: enough bytes that a changed one is noticed.</summary>

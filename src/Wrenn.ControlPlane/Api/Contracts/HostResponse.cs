@@ -1,6 +1,6 @@
 namespace Wrenn.ControlPlane.Api.Contracts;
 
-/// <summary>A host as admins see it.</summary>
+/// <summary>A host as admins see it; <see cref="Drain"/> only on a draining host, and only where one host is asked for (GET, drain).</summary>
 public sealed record HostResponse(
     string Id,
     string State,
@@ -13,4 +13,5 @@ public sealed record HostResponse(
     int RunningSandboxes,
     DateTime CreatedAt,
     DateTime? LastSeenAt,
-    bool Draining);
+    bool Draining,
+    HostDrainResponse? Drain = null);

@@ -55,4 +55,22 @@ public sealed class SandboxEntity
 
     /// <summary>When set, traffic through the proxy must carry it (e2b-traffic-access-token).</summary>
     public string? TrafficAccessToken { get; set; }
+
+    /// <summary>
+    /// While a move is under way (<c>SandboxMover</c>): the host it is being copied to. The copy there
+    /// is the control plane's (the reconciler leaves it), and it counts against that host's capacity
+    /// until the move ends. Null otherwise.
+    /// </summary>
+    public string? MovingToHostId { get; set; }
+
+    /// <summary>
+    /// When its move began (while <see cref="MovingToHostId"/> is set) or, after it, when it arrived on
+    /// its host: a listing the reconciler took before that moment cannot show it there yet.
+    /// </summary>
+    public DateTime? MovedAt { get; set; }
+
+    /// <summary>Why its last move off a draining host failed (no room, its host could not send it…); null once one succeeds.</summary>
+    public string? MoveFailure { get; set; }
+
+    public DateTime? MoveFailedAt { get; set; }
 }

@@ -335,6 +335,24 @@ namespace Wrenn.ControlPlane.Data.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("metadata");
 
+                    b.Property<DateTime?>("MoveFailedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("move_failed_at");
+
+                    b.Property<string>("MoveFailure")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("move_failure");
+
+                    b.Property<DateTime?>("MovedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("moved_at");
+
+                    b.Property<string>("MovingToHostId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("moving_to_host_id");
+
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");

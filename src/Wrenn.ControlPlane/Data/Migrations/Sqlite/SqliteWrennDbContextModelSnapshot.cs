@@ -328,6 +328,24 @@ namespace Wrenn.ControlPlane.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("metadata");
 
+                    b.Property<DateTime?>("MoveFailedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("move_failed_at");
+
+                    b.Property<string>("MoveFailure")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("move_failure");
+
+                    b.Property<DateTime?>("MovedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("moved_at");
+
+                    b.Property<string>("MovingToHostId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("moving_to_host_id");
+
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
