@@ -11,7 +11,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// Creates a sandbox: placed and admitted, created by its host, then running. A create that fails at
 /// any step leaves nothing behind: the row goes, and the gateway destroys what the host may have made.
 /// </summary>
-public sealed class SandboxCreator(SandboxPlacement placement, TemplateCopier copier, IAgentGateway gateway, WrennDbContext db, IAuditLog audit, ISandboxActivity activity, TimeProvider clock, ILogger<SandboxCreator> logger)
+public sealed class SandboxCreator(SandboxPlacement placement, TemplateCopier copier, IAgentGateway gateway, WrennDbContext db, IAuditLog audit, ISandboxActivity activity, TimeProvider clock, ILogger<SandboxCreator> logger, Telemetry.RequestSteps steps)
 {
     public async Task<SandboxResult<SandboxDetails>> CreateAsync(SandboxCaller caller, CreateSandboxCommand command, CancellationToken cancellationToken)
     {
@@ -27,6 +27,7 @@ public sealed class SandboxCreator(SandboxPlacement placement, TemplateCopier co
         }
 
         var (sandbox, host, template) = placed.Value;
+        steps.Mark("unlock");
 
         // The id is made here, so a create's request (POST /v1/sandboxes) has no scope of it yet: the host's
         // answer, a failure and its undo are logged with it from now on.
@@ -67,20 +68,25 @@ public sealed class SandboxCreator(SandboxPlacement placement, TemplateCopier co
             return created.Error;
         }
 
+        steps.Mark("agent");
+
         var now = clock.GetUtcNow().UtcDateTime;
         sandbox.State = SandboxStates.Running;
         sandbox.StartedAt = now;
         sandbox.LastActiveAt = now;
         sandbox.EndAt = sandbox.LifetimeSec is { } lifetime ? now.AddSeconds(lifetime) : null;
         SandboxAgentInfo.Apply(sandbox, created.Value);
-        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+
+        // Running and its audit entry in one commit.
+        await audit.SaveWithAsync(
+            db,
+            new AuditEntry(AuditActions.SandboxCreated, sandbox.TeamId, caller.UserId, caller.ApiKeyId, sandbox.Id, caller.RemoteAddress, $"template {sandbox.Template}, {sandbox.Vcpus} vcpu, {sandbox.MemoryMb} MiB, host {host.Id}"),
+            CancellationToken.None).ConfigureAwait(false);
+        steps.Mark("save");
 
         // The row's last_active_at and the host's inactivity timer both start now: the first exec or
         // file call right after a create (the usual next step) need not write and ping them again.
         activity.MarkRecorded(sandbox.Id, now);
-        await audit.RecordAsync(
-            new AuditEntry(AuditActions.SandboxCreated, sandbox.TeamId, caller.UserId, caller.ApiKeyId, sandbox.Id, caller.RemoteAddress, $"template {sandbox.Template}, {sandbox.Vcpus} vcpu, {sandbox.MemoryMb} MiB, host {host.Id}"),
-            CancellationToken.None).ConfigureAwait(false);
         return SandboxViews.ToDetails(sandbox);
     }
 
