@@ -101,6 +101,7 @@ public static class ControlPlaneHost
 
         // Outermost: whatever fails below (authentication's key lookup included) while the database is
         // down answers 503 in the envelope, never an empty 500 or a hang.
+        app.UseMiddleware<Telemetry.RequestStepsMiddleware>();
         app.UseMiddleware<ApiFaultMiddleware>();
         if (proxyListen is not null)
         {
@@ -117,6 +118,7 @@ public static class ControlPlaneHost
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(Telemetry.RequestStepsMiddleware.MarkAuthenticated);
         app.UseRateLimiter();
         app.UseMiddleware<Telemetry.SandboxLogScopeMiddleware>();
         app.UseWrennApiDocs();
@@ -192,6 +194,7 @@ public static class ControlPlaneHost
         services.AddMetrics();
         services.AddSingleton<Telemetry.ControlPlaneMetrics>();
         services.AddSingleton<Telemetry.AgentCallTelemetryInterceptor>();
+        services.AddScoped<Telemetry.RequestSteps>();
         services.AddSingleton<AgentClientPool>();
         services.AddSingleton<HostLiveness>();
         services.AddHostedService<AdminBootstrapper>();

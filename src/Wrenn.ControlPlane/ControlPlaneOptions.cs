@@ -65,6 +65,13 @@ public sealed class ControlPlaneOptions
     /// </summary>
     public TimeSpan ActivityInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a verified API key is used without reading team_api_keys again (WRENN_API_KEY_CACHE_SEC;
+    /// zero: every call reads it). A key removed through this replica stops at once; one removed through
+    /// another replica stops here within this time.
+    /// </summary>
+    public TimeSpan ApiKeyCacheLifetime { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Deadlines of agent calls, by kind of call.</summary>
     public Hosts.AgentCallTimeouts AgentTimeouts { get; set; } = new();
 
@@ -127,6 +134,7 @@ public sealed class ControlPlaneOptions
             ReconcileInterval = settings.Seconds(WrennEnvironment.ReconcileIntervalSec, defaults.ReconcileInterval, 1, 3600),
             StartingGrace = settings.Seconds(WrennEnvironment.StartingGraceSec, defaults.StartingGrace, 1, 86400),
             ActivityInterval = settings.Seconds(WrennEnvironment.ActivityIntervalSec, defaults.ActivityInterval, 1, 3600),
+            ApiKeyCacheLifetime = settings.Seconds(WrennEnvironment.ApiKeyCacheSec, defaults.ApiKeyCacheLifetime, 0, 300),
             CpuOvercommit = settings.Decimal(WrennEnvironment.CpuOvercommit, defaults.CpuOvercommit, 0.1, 1000),
             MemoryOvercommit = settings.Decimal(WrennEnvironment.MemoryOvercommit, defaults.MemoryOvercommit, 0.1, 100),
             Scheduling = Wrenn.ControlPlane.Scheduling.SchedulingOptions.FromEnvironment(settings),

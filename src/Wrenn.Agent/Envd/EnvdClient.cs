@@ -97,7 +97,9 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
 
         SetUser(message, user);
 
+        var started = Stopwatch.GetTimestamp();
         using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var headersAt = Stopwatch.GetTimestamp();
         if (!response.IsSuccessStatusCode)
         {
             var body = await ReadErrorTextAsync(response, cancellationToken).ConfigureAwait(false);
@@ -115,6 +117,11 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
 
             if (envelope.IsEndStream)
             {
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    logger.EnvdStreamTimed("process.Process/Start", envd.BaseUri.ToString(), Ms(Stopwatch.GetElapsedTime(started, headersAt)), Ms(Stopwatch.GetElapsedTime(started)));
+                }
+
                 ThrowIfError(envelope.Payload);
                 yield break;
             }
@@ -355,4 +362,6 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
             throw new EnvdCallException(code, text);
         }
     }
+
+    private static string Ms(TimeSpan elapsed) => elapsed.TotalMilliseconds.ToString("F2", CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -11,13 +13,26 @@ namespace Wrenn.Agent.Rpc;
 /// call starts, so they are bound to their method and a single-use token id, and their messages are
 /// protected on the wire by TLS where agents are remote.
 /// </summary>
-public sealed class CallTokenInterceptor(CallTokenValidator validator) : Interceptor
+public sealed class CallTokenInterceptor(CallTokenValidator validator, ILogger<CallTokenInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
+        if (!logger.IsEnabled(LogLevel.Debug))
+        {
+            await AuthenticateAsync(context, request as IMessage ?? throw new RpcException(new Status(StatusCode.Internal, "not a protobuf request"))).ConfigureAwait(false);
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+
+        // Debug: how long the token check and the work took, beside the caller's view of the call.
+        var started = Stopwatch.GetTimestamp();
         await AuthenticateAsync(context, request as IMessage ?? throw new RpcException(new Status(StatusCode.Internal, "not a protobuf request"))).ConfigureAwait(false);
-        return await continuation(request, context).ConfigureAwait(false);
+        var checkedAt = Stopwatch.GetTimestamp();
+        var response = await continuation(request, context).ConfigureAwait(false);
+        logger.CallTimed(context.Method, Ms(Stopwatch.GetElapsedTime(started, checkedAt)), Ms(Stopwatch.GetElapsedTime(checkedAt)));
+        return response;
     }
+
+    private static string Ms(TimeSpan elapsed) => elapsed.TotalMilliseconds.ToString("F2", CultureInfo.InvariantCulture);
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {

@@ -162,6 +162,9 @@ public static class WrennEnvironment
     /// <summary>Seconds between two activity records of one sandbox (last_active_at and an agent ping); default 5.</summary>
     public const string ActivityIntervalSec = "WRENN_ACTIVITY_INTERVAL_SEC";
 
+    /// <summary>Control plane: seconds a verified API key is used without reading the database again (default 10, 0 = off).</summary>
+    public const string ApiKeyCacheSec = "WRENN_API_KEY_CACHE_SEC";
+
     /// <summary>Control plane: vCPUs placed on a host per CPU it has (default 16).</summary>
     public const string CpuOvercommit = "WRENN_CPU_OVERCOMMIT";
 

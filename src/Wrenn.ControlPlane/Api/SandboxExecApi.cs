@@ -33,7 +33,7 @@ public static class SandboxExecApi
         group.MapPost("/{id}/exec/stream", StreamAsNdjsonAsync);
     }
 
-    private static async Task<IResult> ExecAsync(string id, HttpRequest request, ISandboxService sandboxes, IAgentGateway gateway, ISandboxActivity activity)
+    private static async Task<IResult> ExecAsync(string id, HttpRequest request, ISandboxService sandboxes, IAgentGateway gateway, ISandboxActivity activity, Telemetry.RequestSteps steps)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         var (body, bodyError) = await ReadStartAsync(request).ConfigureAwait(false);
@@ -47,12 +47,14 @@ public static class SandboxExecApi
             return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "pty needs a stream: use exec/stream");
         }
 
+        steps.Mark("body");
         var target = await sandboxes.OpenForWorkAsync(request.HttpContext.SandboxCaller(), id, cancellationToken).ConfigureAwait(false);
         if (!target.Succeeded)
         {
             return SandboxErrors.ToResult(target.Error);
         }
 
+        steps.Mark("open");
         var started = Stopwatch.GetTimestamp();
         var executed = await gateway.ExecAsync(target.Value.Host, ToAgentRequest(id, body!), cancellationToken).ConfigureAwait(false);
         if (!executed.Succeeded)
@@ -62,7 +64,9 @@ public static class SandboxExecApi
 
         var reply = executed.Value;
         var elapsed = Stopwatch.GetElapsedTime(started);
+        steps.Mark("agent");
         await activity.RecordAsync(id, CancellationToken.None).ConfigureAwait(false);
+        steps.Mark("activity");
         var stdout = reply.Stdout.Span;
         var stderr = reply.Stderr.Span;
         var text = Utf8.IsValid(stdout) && Utf8.IsValid(stderr);

@@ -4,12 +4,19 @@ using Wrenn.ControlPlane.Data.Entities;
 namespace Wrenn.ControlPlane.Audit;
 
 /// <summary>
-/// Writes audit entries to audit_log through a context of its own, so that an entry never carries a
-/// handler's unsaved changes with it, and logs each one. A failed write throws to the handler.
+/// Writes audit entries to audit_log, and logs each one. <see cref="RecordAsync"/> uses a context of its
+/// own, so that an entry never carries a handler's unsaved changes with it; <see cref="SaveWithAsync"/>
+/// commits the entry together with the action it records. A failed write throws to the handler.
 /// </summary>
 public sealed class DatabaseAuditLog(IServiceScopeFactory scopes, TimeProvider clock, ILogger<DatabaseAuditLog> logger) : IAuditLog
 {
     public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await SaveWithAsync(scope.ServiceProvider.GetRequiredService<WrennDbContext>(), entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SaveWithAsync(WrennDbContext db, AuditEntry entry, CancellationToken cancellationToken)
     {
         var row = new AuditEventEntity
         {
@@ -24,13 +31,13 @@ public sealed class DatabaseAuditLog(IServiceScopeFactory scopes, TimeProvider c
         };
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<WrennDbContext>();
             db.AuditLog.Add(row);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            // Not left pending in a context its caller may save again.
+            db.Entry(row).State = Microsoft.EntityFrameworkCore.EntityState.Detached;
             logger.EntryNotWritten(ex, entry.Action, entry.ActorUserId, entry.ActorApiKeyId, entry.TargetId, entry.Address);
             throw;
         }

@@ -7,4 +7,10 @@ namespace Wrenn.ControlPlane.Audit;
 public interface IAuditLog
 {
     Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Saves <paramref name="db"/>'s pending changes (the action itself, e.g. a sandbox's new state) and
+    /// the entry in one commit: one database round trip instead of two, and never the one without the other.
+    /// </summary>
+    Task SaveWithAsync(Data.WrennDbContext db, AuditEntry entry, CancellationToken cancellationToken);
 }

@@ -13,12 +13,14 @@ namespace Wrenn.ControlPlane.Auth;
 /// <summary>
 /// Authenticates X-API-Key (any case of the header name, as E2B's X-API-KEY) against the hashes in
 /// team_api_keys; the caller becomes that key's team. A key may be spelled wrn_&lt;hex&gt; or e2b_&lt;hex&gt;.
+/// A key verified moments ago is taken from the <see cref="ApiKeyCache"/> without a database read.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<ApiKeyAuthenticationOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     WrennDbContext db,
+    ApiKeyCache cache,
     TimeProvider clock)
     : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
 {
@@ -40,21 +42,33 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var hash = ApiKeyHasher.Hash(key);
-        var stored = await db.TeamApiKeys.SingleOrDefaultAsync(k => k.KeyHash == hash, Context.RequestAborted).ConfigureAwait(false);
-        if (stored is null)
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (!cache.TryGet(hash, now, out var known))
         {
-            return AuthenticateResult.Fail("unknown API key");
+            var generation = cache.Generation;
+            var stored = await db.TeamApiKeys.AsNoTracking()
+                .Where(k => k.KeyHash == hash)
+                .Select(k => new { k.Id, k.TeamId, k.LastUsedAt })
+                .SingleOrDefaultAsync(Context.RequestAborted).ConfigureAwait(false);
+            if (stored is null)
+            {
+                return AuthenticateResult.Fail("unknown API key");
+            }
+
+            known = new CachedApiKey(stored.Id, stored.TeamId, stored.LastUsedAt, now);
+            cache.Remember(hash, known, generation);
         }
 
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (stored.LastUsedAt is null || now - stored.LastUsedAt > Options.LastUsedResolution)
+        if (known.LastUsedAt is null || now - known.LastUsedAt > Options.LastUsedResolution)
         {
-            stored.LastUsedAt = now;
-            await db.SaveChangesAsync(Context.RequestAborted).ConfigureAwait(false);
+            // One UPDATE, no read: the row was read above or moments ago.
+            await db.TeamApiKeys.Where(k => k.Id == known.Id)
+                .ExecuteUpdateAsync(set => set.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted).ConfigureAwait(false);
+            cache.MarkUsed(hash, known, now);
         }
 
         var identity = new ClaimsIdentity(
-            [new Claim(WrennClaims.TeamId, stored.TeamId), new Claim(WrennClaims.ApiKeyId, stored.Id)],
+            [new Claim(WrennClaims.TeamId, known.TeamId), new Claim(WrennClaims.ApiKeyId, known.Id)],
             Scheme.Name);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }

@@ -17,6 +17,8 @@ public static class AuthenticationSetup
     public static void AddWrennAuthentication(this IServiceCollection services)
     {
         services.AddSingleton<SigningKeys>();
+        services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<ApiKeyRevocationInterceptor>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<PasswordCheck>();
         services.AddScoped<UserSessions>();

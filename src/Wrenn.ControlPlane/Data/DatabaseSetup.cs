@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Wrenn.ControlPlane.Data;
 
@@ -10,7 +11,7 @@ public static class DatabaseSetup
         if (options.DatabaseUrl is { } url)
         {
             var connectionString = PostgresConnectionString.FromDatabaseUrl(url);
-            services.AddDbContext<WrennDbContext, PostgresWrennDbContext>(db => db.UseNpgsql(connectionString));
+            services.AddDbContext<WrennDbContext, PostgresWrennDbContext>((sp, db) => db.UseNpgsql(connectionString).AddInterceptors(Interceptors(sp)));
             services.AddSingleton<Reconciliation.ILeadership>(sp => new Reconciliation.PostgresLeadership(connectionString, sp.GetRequiredService<ILogger<Reconciliation.PostgresLeadership>>()));
             return;
         }
@@ -19,8 +20,12 @@ public static class DatabaseSetup
 
         Directory.CreateDirectory(options.WrennDir);
         var sqlite = $"Data Source={options.SqlitePath};Foreign Keys=True;Default Timeout=30";
-        services.AddDbContext<WrennDbContext, SqliteWrennDbContext>(db => db.UseSqlite(sqlite).AddInterceptors(new SqliteSynchronousInterceptor()));
+        services.AddDbContext<WrennDbContext, SqliteWrennDbContext>((sp, db) => db.UseSqlite(sqlite).AddInterceptors([new SqliteSynchronousInterceptor(), .. Interceptors(sp)]));
     }
+
+    /// <summary>The API key cache's revocation hook, where the server registered it (not for migrate-only).</summary>
+    private static IInterceptor[] Interceptors(IServiceProvider services) =>
+        services.GetService<Auth.ApiKeyRevocationInterceptor>() is { } revocations ? [revocations] : [];
 
     /// <summary>
     /// Applies pending migrations (replicas starting together on PostgreSQL are serialised by EF's

@@ -6,7 +6,7 @@ using Wrenn.ControlPlane.Hosts;
 namespace Wrenn.ControlPlane.Sandboxes;
 
 /// <summary>Pauses a running sandbox: for a caller, or at the end time of an auto-pause sandbox (no caller).</summary>
-public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, IEnumerable<ISandboxStateListener> listeners)
+public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, IEnumerable<ISandboxStateListener> listeners, Telemetry.RequestSteps steps)
 {
     public async Task<SandboxResult<SandboxDetails>> PauseAsync(SandboxEntity sandbox, HostEntity host, SandboxCaller? caller, string? reason, CancellationToken cancellationToken)
     {
@@ -15,7 +15,9 @@ public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAud
             return SandboxError.Conflict($"sandbox {sandbox.Id} is {sandbox.State}, not running");
         }
 
+        steps.Mark("lookup");
         var paused = await gateway.PauseSandboxAsync(host, sandbox.Id, cancellationToken).ConfigureAwait(false);
+        steps.Mark("agent");
         if (!paused.Succeeded)
         {
             // A failed pause must not leave "running" on a sandbox the host no longer has.
@@ -32,7 +34,11 @@ public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAud
         sandbox.State = SandboxStates.Paused;
         try
         {
-            await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
+            // The new state and its audit entry in one commit.
+            await audit.SaveWithAsync(
+                db,
+                new AuditEntry(AuditActions.SandboxPaused, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, reason),
+                CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {
@@ -44,10 +50,8 @@ public sealed class SandboxPauser(WrennDbContext db, IAgentGateway gateway, IAud
             throw;
         }
 
+        steps.Mark("save");
         listeners.StateChanged(sandbox.Id);
-        await audit.RecordAsync(
-            new AuditEntry(AuditActions.SandboxPaused, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, reason),
-            CancellationToken.None).ConfigureAwait(false);
         return SandboxViews.ToDetails(sandbox);
     }
 

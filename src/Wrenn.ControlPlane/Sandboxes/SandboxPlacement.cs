@@ -12,7 +12,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// Decides what a new sandbox is (template or image, size) and where it runs, and admits it against
 /// the team's quota, which inserts its <c>starting</c> row.
 /// </summary>
-public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler scheduler, IPlacementLock placementLock, TeamQuotas quotas, TimeProvider clock)
+public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler scheduler, IPlacementLock placementLock, TeamQuotas quotas, TimeProvider clock, Telemetry.RequestSteps steps)
 {
     /// <summary>The name E2B's SDKs send when the user names no template.</summary>
     public const string E2bDefaultTemplate = "base";
@@ -55,7 +55,9 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
 
         // From choosing the host until the row that counts against it is in, no other create (here or on
         // another replica) may choose: two that each fit alone must not both take a host's last room.
+        steps.Mark("template");
         var held = await placementLock.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        steps.Mark("lock");
         await using (held.ConfigureAwait(false))
         {
             return await PlaceOnHostAsync(caller, command, template, templateName, vcpus, memoryMb, cancellationToken).ConfigureAwait(false);
@@ -66,6 +68,7 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
     {
         // A host that holds the template is preferred; any other of its runtime is sent a copy before the create.
         var host = await scheduler.PickAsync(vcpus, memoryMb, template, cancellationToken).ConfigureAwait(false);
+        steps.Mark("pick");
         if (host is null)
         {
             return new SandboxError(
@@ -100,6 +103,7 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
             return new SandboxError(SandboxErrorKind.QuotaExceeded, over + "; delete some, or ask an administrator to raise the team's quota");
         }
 
+        steps.Mark("admit");
         return new PlacedSandbox(sandbox, host, template);
     }
 }

@@ -10,7 +10,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// lifetime gives the sandbox its last lifetime again, so a sandbox with an end time that was paused at
 /// it does not come back already past it.
 /// </summary>
-public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, TimeProvider clock, IEnumerable<ISandboxStateListener> listeners, ISandboxMover mover)
+public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAuditLog audit, TimeProvider clock, IEnumerable<ISandboxStateListener> listeners, ISandboxMover mover, Telemetry.RequestSteps steps)
 {
     /// <param name="onlyExtend">E2B connect: the end time may move later, never earlier.</param>
     public async Task<SandboxResult<SandboxDetails>> ResumeAsync(
@@ -36,7 +36,9 @@ public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAu
 
         host = placed.Value;
         var timeoutSec = inactivityTimeoutSec ?? sandbox.TimeoutSec;
+        steps.Mark("lookup");
         var resumed = await gateway.ResumeSandboxAsync(host, sandbox.Id, timeoutSec, cancellationToken).ConfigureAwait(false);
+        steps.Mark("agent");
         if (!resumed.Succeeded)
         {
             return resumed.Error;
@@ -57,11 +59,13 @@ public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAu
             sandbox.EndAt = now.AddSeconds(last);
         }
 
-        await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
-        listeners.StateChanged(sandbox.Id);
-        await audit.RecordAsync(
+        // The new state and its audit entry in one commit.
+        await audit.SaveWithAsync(
+            db,
             new AuditEntry(AuditActions.SandboxResumed, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, caller is null ? "resumed on use (auto-resume, or E2B connect)" : null),
             CancellationToken.None).ConfigureAwait(false);
+        steps.Mark("save");
+        listeners.StateChanged(sandbox.Id);
         return SandboxViews.ToDetails(sandbox);
     }
 
