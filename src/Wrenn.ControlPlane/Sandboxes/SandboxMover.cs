@@ -286,48 +286,30 @@ public sealed class SandboxMover(
         }
 
         using var import = gateway.OpenImportSandbox(target, transfer.Token);
-        try
+        var relayed = await ArchiveRelay.RelayAsync(
+            export.ResponseStream,
+            import,
+            new Agent.ImportSandboxRequest { Header = header },
+            message => new Agent.ImportSandboxRequest { Chunk = message.Chunk },
+            transfer).ConfigureAwait(false);
+        if (relayed.SourceFailure is { } cut)
         {
-            await import.RequestStream.WriteAsync(new Agent.ImportSandboxRequest { Header = header }, transfer.Token).ConfigureAwait(false);
-            while (true)
-            {
-                bool more;
-                try
-                {
-                    more = await export.ResponseStream.MoveNext(transfer.Token).ConfigureAwait(false);
-                }
-                catch (RpcException ex)
-                {
-                    // Cut short: the receiving host drops what it has when its call is cancelled.
-                    await transfer.CancelAsync().ConfigureAwait(false);
-                    return (SourceFailed(source, ex), null, 0);
-                }
+            return (SourceFailed(source, cut), null, 0);
+        }
 
-                if (!more)
-                {
-                    break;
-                }
-
-                await import.RequestStream.WriteAsync(new Agent.ImportSandboxRequest { Chunk = export.ResponseStream.Current.Chunk }, transfer.Token).ConfigureAwait(false);
-            }
-
-            await import.RequestStream.CompleteAsync().ConfigureAwait(false);
-            var answer = await import.ResponseAsync.ConfigureAwait(false);
+        if (relayed.Answer is { } answer)
+        {
             return (null, answer.Sandbox, (long)header.ArchiveBytes);
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
-        {
-            // A write to a call the host already ended fails without its status; the response has it.
-            var status = ex as RpcException ?? await ImportStatusAsync(import).ConfigureAwait(false);
-            await transfer.CancelAsync().ConfigureAwait(false);
-            if (status?.StatusCode == StatusCode.DataLoss)
-            {
-                return (new SandboxError(SandboxErrorKind.Internal, $"sandbox {sandboxId} arrived at host {target.Id} damaged (it did not match its checksum); nothing of it was kept there"), null, 0);
-            }
 
-            var described = status is null ? null : gateway.Describe(status);
-            return (new SandboxError(described?.Kind ?? SandboxErrorKind.AgentUnavailable, $"host {target.Id} did not take it: {described?.Message ?? "the call ended"}"), null, 0);
+        var status = relayed.TargetStatus;
+        if (status?.StatusCode == StatusCode.DataLoss)
+        {
+            return (new SandboxError(SandboxErrorKind.Internal, $"sandbox {sandboxId} arrived at host {target.Id} damaged (it did not match its checksum); nothing of it was kept there"), null, 0);
         }
+
+        var described = status is null ? null : gateway.Describe(status);
+        return (new SandboxError(described?.Kind ?? SandboxErrorKind.AgentUnavailable, $"host {target.Id} did not take it: {described?.Message ?? "the call ended"}"), null, 0);
     }
 
     private static SandboxError NoRoom(SandboxEntity sandbox, HostEntity source) => new(
@@ -338,18 +320,5 @@ public sealed class SandboxMover(
     {
         var described = gateway.Describe(exception);
         return described with { Message = $"host {source.Id} could not send it: {described.Message}" };
-    }
-
-    private static async Task<RpcException?> ImportStatusAsync(AsyncClientStreamingCall<Agent.ImportSandboxRequest, Agent.ImportSandboxResponse> import)
-    {
-        try
-        {
-            await import.ResponseAsync.ConfigureAwait(false);
-            return null;
-        }
-        catch (RpcException ex)
-        {
-            return ex;
-        }
     }
 }

@@ -130,47 +130,28 @@ public sealed class TemplateCopier(WrennDbContext db, IAgentGateway gateway, Hos
         }
 
         using var import = gateway.OpenImportTemplate(target, transfer.Token);
-        try
+        var relayed = await ArchiveRelay.RelayAsync(
+            export.ResponseStream,
+            import,
+            new Agent.ImportTemplateRequest { Header = header },
+            message => new Agent.ImportTemplateRequest { Chunk = message.Chunk },
+            transfer).ConfigureAwait(false);
+        if (relayed.SourceFailure is { } cut)
         {
-            await import.RequestStream.WriteAsync(new Agent.ImportTemplateRequest { Header = header }, transfer.Token).ConfigureAwait(false);
-            while (true)
-            {
-                bool more;
-                try
-                {
-                    more = await export.ResponseStream.MoveNext(transfer.Token).ConfigureAwait(false);
-                }
-                catch (RpcException ex)
-                {
-                    // Cut short: the receiving host drops what it has when its call is cancelled.
-                    await transfer.CancelAsync().ConfigureAwait(false);
-                    logger.TemplateSourceFailed(template.Id, target.Id, source.Id, ex.StatusCode.ToString());
-                    return (gateway.Describe(ex), true);
-                }
-
-                if (!more)
-                {
-                    break;
-                }
-
-                await import.RequestStream.WriteAsync(new Agent.ImportTemplateRequest { Chunk = export.ResponseStream.Current.Chunk }, transfer.Token).ConfigureAwait(false);
-            }
-
-            await import.RequestStream.CompleteAsync().ConfigureAwait(false);
-            await import.ResponseAsync.ConfigureAwait(false);
+            logger.TemplateSourceFailed(template.Id, target.Id, source.Id, cut.StatusCode.ToString());
+            return (gateway.Describe(cut), true);
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+
+        if (relayed.Answer is null)
         {
-            // A write to a call the host already ended fails without its status; the response has it.
-            var status = ex as RpcException ?? await ImportStatusAsync(import).ConfigureAwait(false);
+            var status = relayed.TargetStatus;
             if (status?.StatusCode == StatusCode.AlreadyExists)
             {
                 // Another replica's copy arrived first: the host holds it.
                 return (null, false);
             }
 
-            await transfer.CancelAsync().ConfigureAwait(false);
-            logger.TemplateImportFailed(template.Id, source.Id, target.Id, status?.StatusCode.ToString() ?? ex.GetType().Name);
+            logger.TemplateImportFailed(template.Id, source.Id, target.Id, status?.StatusCode.ToString() ?? "the call ended");
             if (status?.StatusCode == StatusCode.DataLoss)
             {
                 return (new SandboxError(SandboxErrorKind.Internal, $"template '{template.Name}' arrived at host {target.Id} damaged (it did not match its checksum); nothing of it was stored; try again"), false);
@@ -181,18 +162,5 @@ public sealed class TemplateCopier(WrennDbContext db, IAgentGateway gateway, Hos
 
         logger.TemplateCopied(template.Id, source.Id, target.Id, (long)header.ArchiveBytes, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return (null, false);
-    }
-
-    private static async Task<RpcException?> ImportStatusAsync(AsyncClientStreamingCall<Agent.ImportTemplateRequest, Agent.ImportTemplateResponse> import)
-    {
-        try
-        {
-            await import.ResponseAsync.ConfigureAwait(false);
-            return null;
-        }
-        catch (RpcException ex)
-        {
-            return ex;
-        }
     }
 }
