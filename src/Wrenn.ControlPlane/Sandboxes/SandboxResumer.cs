@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Wrenn.ControlPlane.Audit;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
@@ -59,11 +60,30 @@ public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAu
             sandbox.EndAt = now.AddSeconds(last);
         }
 
-        // The new state and its audit entry in one commit.
-        await audit.SaveWithAsync(
-            db,
-            new AuditEntry(AuditActions.SandboxResumed, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, caller is null ? "resumed on use (auto-resume, or E2B connect)" : null),
-            CancellationToken.None).ConfigureAwait(false);
+        // The new state and its audit entry in one commit, only if the row still names this host and says
+        // paused: a drain's move that began before this resume reached the host may have exported the
+        // sandbox, switched the row to another host and destroyed this host's copy meanwhile (the move's
+        // switch needs the row paused, so one of the two always loses).
+        await using (var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            var stillHere = await db.Sandboxes
+                .Where(s => s.Id == sandbox.Id && s.HostId == host.Id && s.State == SandboxStates.Paused)
+                .ExecuteUpdateAsync(set => set.SetProperty(s => s.State, SandboxStates.Running), CancellationToken.None)
+                .ConfigureAwait(false);
+            if (stillHere == 0)
+            {
+                await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+                await db.Entry(sandbox).ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+                return SandboxError.Conflict($"sandbox {sandbox.Id} moved to host {sandbox.HostId} while it was resumed on host {host.Id}; it is {sandbox.State} there: resume it again");
+            }
+
+            await audit.SaveWithAsync(
+                db,
+                new AuditEntry(AuditActions.SandboxResumed, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, caller is null ? "resumed on use (auto-resume, or E2B connect)" : null),
+                CancellationToken.None).ConfigureAwait(false);
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
         steps.Mark("save");
         listeners.StateChanged(sandbox.Id);
         return SandboxViews.ToDetails(sandbox);

@@ -145,6 +145,59 @@ public sealed class SandboxMoverTests
         Assert.Equal(Wrenn.Common.HostAgent.V1.SandboxState.Paused, target.Find(id)?.State);
     }
 
+    [Fact]
+    public async Task A_resume_that_a_drains_move_overtakes_is_refused_and_leaves_the_sandbox_paused_where_it_went_never_running_on_a_host_without_it()
+    {
+        await using var plane = await RunningControlPlane.StartAsync();
+        await using var hosts = new SchedulingHosts();
+        var (api, admin, key) = await SetUpAsync(plane);
+        var first = await hosts.AddAsync(api, admin, cpus: 8, memoryMb: 16_384);
+        var id = await CreateAsync(api, key);
+        var second = await hosts.AddAsync(api, admin, cpus: 8, memoryMb: 16_384);
+        var source = hosts.Agent(first);
+        var target = hosts.Agent(second);
+        source.SetDisk(id, "written before the pause"u8.ToArray());
+        await api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/pause", null, HttpStatusCode.OK, apiKey: key);
+
+        // The resume reaches the host while it is not draining yet; then the host is drained and the move
+        // exports the still-paused sandbox; the host's resume goes on; the move switches the row and
+        // destroys the source's copy before the resume's answer is saved.
+        var imported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resumedOnSource = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        target.AfterImportSandbox = async _ =>
+        {
+            imported.TrySetResult();
+            await resumedOnSource.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        };
+        source.BeforeResume = async _ =>
+        {
+            await api.SendAsync(HttpMethod.Post, $"/v1/hosts/{first}/drain", null, HttpStatusCode.OK, admin);
+            await imported.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        };
+        source.AfterResume = async _ =>
+        {
+            resumedOnSource.TrySetResult();
+            for (var i = 0; i < 300 && !source.Destroyed.Contains(id); i++)
+            {
+                await Task.Delay(50);
+            }
+        };
+
+        var refused = await api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/resume", new { }, HttpStatusCode.Conflict, apiKey: key);
+        Assert.Contains("resume it again", refused.GetProperty("error").GetProperty("message").GetString());
+        Assert.Contains(id, source.Destroyed);
+
+        // Where it went it is paused, with its files, and the row says so: a second resume runs it there.
+        Assert.Equal([second + " paused"], await TestDatabase.QueryColumnAsync(plane, $"SELECT host_id || ' ' || state FROM sandboxes WHERE id = '{id}'"));
+        Assert.Equal(Wrenn.Common.HostAgent.V1.SandboxState.Paused, target.Find(id)?.State);
+        source.BeforeResume = null;
+        source.AfterResume = null;
+        var resumed = await api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/resume", new { }, HttpStatusCode.OK, apiKey: key);
+        Assert.Equal("running", resumed.GetProperty("state").GetString());
+        Assert.Equal(Wrenn.Common.HostAgent.V1.SandboxState.Running, target.Find(id)?.State);
+        Assert.Equal("written before the pause"u8.ToArray(), target.Disk(id));
+    }
+
     internal static async Task<JsonElement> WaitForDrainAsync(ControlPlaneApi api, string admin, string hostId, Func<JsonElement, bool> done)
     {
         JsonElement drain = default;

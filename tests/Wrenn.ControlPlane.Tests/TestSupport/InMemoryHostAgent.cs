@@ -81,6 +81,12 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     /// <summary>Runs once an imported sandbox is here, before the answer goes back (the move is between import and its switch).</summary>
     public Func<string, Task>? AfterImportSandbox { get; set; }
 
+    /// <summary>Runs when a resume arrives, before the sandbox changes state.</summary>
+    public Func<string, Task>? BeforeResume { get; set; }
+
+    /// <summary>Runs once a resume has made the sandbox running, before the answer goes back.</summary>
+    public Func<string, Task>? AfterResume { get; set; }
+
     /// <summary>The envd token and env an imported sandbox came with (from the archive's header).</summary>
     public SandboxArchiveHeader? Imported(string sandboxId) => _imported.GetValueOrDefault(sandboxId);
 
@@ -188,13 +194,26 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     {
         Interlocked.Increment(ref _resumes);
         await Task.Delay(ResumeDelay, context.CancellationToken).ConfigureAwait(false);
+        if (BeforeResume is { } before)
+        {
+            await before(request.SandboxId).ConfigureAwait(false);
+        }
+
         var info = Transition(request.SandboxId, SandboxState.Paused, SandboxState.Running);
+        ResumeSandboxResponse answer;
         lock (info)
         {
             info.TimeoutSec = request.TimeoutSec;
             info.StartedAt = Timestamp.FromDateTime(DateTime.UtcNow);
-            return new ResumeSandboxResponse { Sandbox = info.Clone() };
+            answer = new ResumeSandboxResponse { Sandbox = info.Clone() };
         }
+
+        if (AfterResume is { } after)
+        {
+            await after(request.SandboxId).ConfigureAwait(false);
+        }
+
+        return answer;
     }
 
     public override Task<PingSandboxResponse> PingSandbox(PingSandboxRequest request, ServerCallContext context)
