@@ -11,6 +11,9 @@ public sealed record SandboxError(SandboxErrorKind Kind, string Message)
 
     public static SandboxError SandboxNotFound(string sandboxId) => new(SandboxErrorKind.NotFound, $"sandbox {sandboxId} not found");
 
+    /// <summary>The sandbox's row names a host the database no longer has.</summary>
+    public static SandboxError HostMissing(string sandboxId) => new(SandboxErrorKind.AgentUnavailable, $"sandbox {sandboxId} has no host");
+
     public static SandboxError BadRequest(string message) => new(SandboxErrorKind.BadRequest, message);
 
     public static SandboxError Conflict(string message) => new(SandboxErrorKind.Conflict, message);

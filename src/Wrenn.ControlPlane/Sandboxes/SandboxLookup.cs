@@ -55,14 +55,14 @@ public sealed class SandboxLookup(WrennDbContext db)
 
         return found!.Host is { } host
             ? new SandboxOnHost(sandbox, host)
-            : new SandboxError(SandboxErrorKind.AgentUnavailable, $"sandbox {sandbox.Id} has no host");
+            : SandboxError.HostMissing(sandbox.Id);
     }
 
     public async Task<SandboxResult<SandboxOnHost>> OnHostAsync(SandboxEntity sandbox, CancellationToken cancellationToken)
     {
         var host = await db.Hosts.FindAsync([sandbox.HostId], cancellationToken).ConfigureAwait(false);
         return host is null
-            ? new SandboxError(SandboxErrorKind.AgentUnavailable, $"sandbox {sandbox.Id} has no host")
+            ? SandboxError.HostMissing(sandbox.Id)
             : new SandboxOnHost(sandbox, host);
     }
 

@@ -65,7 +65,7 @@ public sealed class SandboxMover(
             return await FailedAsync(sandbox, sandbox.HostId, null, new SandboxError(SandboxErrorKind.AgentUnavailable, $"its host {sandbox.HostId} is not answering, so it cannot send the sandbox")).ConfigureAwait(false);
         }
 
-        var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.TeamId == sandbox.TeamId && t.Name == sandbox.Template, cancellationToken).ConfigureAwait(false);
+        var template = await TemplateOfAsync(sandbox, cancellationToken).ConfigureAwait(false);
         var claimed = await ClaimAsync(sandbox, source, template, cancellationToken).ConfigureAwait(false);
         if (!claimed.Succeeded)
         {
@@ -132,10 +132,10 @@ public sealed class SandboxMover(
         var source = await db.Hosts.AsNoTracking().FirstOrDefaultAsync(h => h.Id == sandbox.HostId, cancellationToken).ConfigureAwait(false);
         if (source is null)
         {
-            return new SandboxError(SandboxErrorKind.AgentUnavailable, $"sandbox {sandbox.Id} has no host");
+            return SandboxError.HostMissing(sandbox.Id);
         }
 
-        var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.TeamId == sandbox.TeamId && t.Name == sandbox.Template, cancellationToken).ConfigureAwait(false);
+        var template = await TemplateOfAsync(sandbox, cancellationToken).ConfigureAwait(false);
         return await scheduler.PickAsync(sandbox.Vcpus, sandbox.MemoryMb, template, cancellationToken, movingFrom: source).ConfigureAwait(false) is null
             ? NoRoom(sandbox, source)
             : null;
@@ -162,7 +162,7 @@ public sealed class SandboxMover(
                 var current = await db.Hosts.FirstOrDefaultAsync(h => h.Id == sandbox.HostId, cancellationToken).ConfigureAwait(false);
                 if (current is null)
                 {
-                    return new SandboxError(SandboxErrorKind.AgentUnavailable, $"sandbox {sandbox.Id} has no host");
+                    return SandboxError.HostMissing(sandbox.Id);
                 }
 
                 host = current;
@@ -311,6 +311,10 @@ public sealed class SandboxMover(
         var described = status is null ? null : gateway.Describe(status);
         return (new SandboxError(described?.Kind ?? SandboxErrorKind.AgentUnavailable, $"host {target.Id} did not take it: {described?.Message ?? "the call ended"}"), null, 0);
     }
+
+    /// <summary>The team template the sandbox stands on (null for an image): the target must hold it too.</summary>
+    private Task<TemplateEntity?> TemplateOfAsync(SandboxEntity sandbox, CancellationToken cancellationToken) =>
+        db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.TeamId == sandbox.TeamId && t.Name == sandbox.Template, cancellationToken);
 
     private static SandboxError NoRoom(SandboxEntity sandbox, HostEntity source) => new(
         SandboxErrorKind.NoCapacity,
