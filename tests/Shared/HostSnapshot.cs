@@ -42,7 +42,9 @@ public sealed record HostSnapshot(
     /// <summary>
     /// <see cref="NewSince(HostSnapshot)"/> less the network slots a running agent keeps made ahead for the
     /// next creates (marked in <c>$WRENN_DIR/prepared/slots/N</c>): after a create took one, the agent makes
-    /// another, which belongs to the platform, not to the sandbox that came and went.
+    /// another, which belongs to the platform, not to the sandbox that came and went. Every slot the agent holds
+    /// has a marker, so call this once the test's sandboxes are gone (a destroy that could not remove its slot
+    /// fails on its own).
     /// </summary>
     public IReadOnlyList<string> NewSince(HostSnapshot before, string wrennDir)
     {

@@ -14,6 +14,11 @@ namespace Wrenn.Agent.Network;
 /// kept made ahead (each wholly: namespace, veth, addresses, firewall chains), refilled one at a time in
 /// the background; a create takes one (a queue, no lock shared with other creates) and makes its own
 /// only when none is ready. A prepared slot is handed out once and removed with its sandbox, never reused.
+/// Every slot this agent holds, prepared or made for a create, has a marker file named by its index
+/// (<see cref="NetworkOptions.PreparedDirectory"/>), written before its namespace and removed only after the
+/// slot is gone: an agent killed anywhere in between leaves a marker, and the next start removes what no
+/// recovered sandbox holds (a namespace made a moment before the kill, with nothing yet naming it, was left
+/// for good before).
 /// </summary>
 public sealed class SandboxNetworkManager(
     ICommandRunner commands,
@@ -59,23 +64,35 @@ public sealed class SandboxNetworkManager(
             return prepared;
         }
 
-        return await BuildAsync(rollback, firewall.Nameservers(), marker: false, cancellationToken).ConfigureAwait(false);
+        return await BuildAsync(rollback, firewall.Nameservers(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Removes the slots an earlier run had made ahead (found by their markers), then starts keeping
+    /// Removes the slots an earlier run held that no recovered sandbox holds now (found by their markers:
+    /// slots made ahead, and slots of creates the run was killed in), then starts keeping
     /// <see cref="NetworkOptions.PreparedSlots"/> ready. Call after the sandboxes of earlier runs were
-    /// recovered. Does nothing when preparing is off.
+    /// recovered (they reserve their slots).
     /// </summary>
     public async Task StartPreparingAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.PreparedSlots <= 0)
+        if (options.Value.PreparedDirectory is { } directory)
         {
-            return;
+            Directory.CreateDirectory(directory);
+            await RemoveLeftoverSlotsAsync(directory, cancellationToken).ConfigureAwait(false);
+        }
+        else if (options.Value.PreparedSlots > 0)
+        {
+            throw new InvalidOperationException("NetworkOptions.PreparedDirectory is required when slots are prepared");
         }
 
-        var directory = PreparedDirectory();
-        Directory.CreateDirectory(directory);
+        if (options.Value.PreparedSlots > 0)
+        {
+            Ready.Start();
+        }
+    }
+
+    private async Task RemoveLeftoverSlotsAsync(string directory, CancellationToken cancellationToken)
+    {
         foreach (var marker in Directory.EnumerateFiles(directory))
         {
             if (!int.TryParse(Path.GetFileName(marker), NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= SlotAddresses.Capacity(options.Value.SlotCidr))
@@ -84,10 +101,15 @@ public sealed class SandboxNetworkManager(
                 continue;
             }
 
-            var errors = await RemoveAsync(Reserve(index), cancellationToken).ConfigureAwait(false);
+            if (!TryReserve(index, out var slot))
+            {
+                // A recovered sandbox holds it: its marker stays until the sandbox goes.
+                continue;
+            }
+
+            var errors = await RemoveAsync(slot, cancellationToken).ConfigureAwait(false);
             if (errors.Count == 0)
             {
-                File.Delete(marker);
                 logger.LeftoverSlotRemoved(index);
             }
             else
@@ -95,8 +117,6 @@ public sealed class SandboxNetworkManager(
                 logger.LeftoverSlotRemoveFailed(new AggregateException(errors), index);
             }
         }
-
-        Ready.Start();
     }
 
     /// <summary>Stops refilling and removes every slot still waiting; what could not be removed is logged and stays taken.</summary>
@@ -109,17 +129,38 @@ public sealed class SandboxNetworkManager(
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private string PreparedDirectory() =>
-        options.Value.PreparedDirectory ?? throw new InvalidOperationException("NetworkOptions.PreparedDirectory is required when slots are prepared");
+    /// <summary>The marker of a slot this agent holds; null when markers are off (a manager without a directory, in tests).</summary>
+    private string? MarkerPath(int index) =>
+        options.Value.PreparedDirectory is { } directory ? Path.Combine(directory, index.ToString(CultureInfo.InvariantCulture)) : null;
 
-    private string MarkerPath(SlotAddresses slot) => Path.Combine(PreparedDirectory(), slot.Index.ToString(CultureInfo.InvariantCulture));
+    private static bool TryCreateMarker(string marker)
+    {
+        // The directory is made at start; an agent used without its start (tests) makes it here.
+        Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+        try
+        {
+            new FileStream(marker, FileMode.CreateNew, FileAccess.Write).Dispose();
+            return true;
+        }
+        catch (IOException) when (File.Exists(marker))
+        {
+            return false;
+        }
+    }
+
+    private void DeleteMarker(int index)
+    {
+        if (MarkerPath(index) is { } marker)
+        {
+            File.Delete(marker);
+        }
+    }
 
     private async Task<SlotAddresses?> TakePreparedAsync(CancellationToken cancellationToken)
     {
         while (Ready.TryTake(out var prepared))
         {
-            // From here the sandbox's record (written next) is what a restarted agent finds it by.
-            File.Delete(MarkerPath(prepared.Slot));
+            // Its marker stays until the slot is removed with its sandbox.
             if (prepared.Nameservers.SequenceEqual(firewall.Nameservers()))
             {
                 logger.PreparedSlotTaken(prepared.Slot.Index);
@@ -136,24 +177,20 @@ public sealed class SandboxNetworkManager(
     private async Task DiscardAsync(SlotAddresses slot, CancellationToken cancellationToken)
     {
         var errors = await RemoveAsync(slot, cancellationToken).ConfigureAwait(false);
-        if (errors.Count == 0)
-        {
-            File.Delete(MarkerPath(slot));
-        }
-        else
+        if (errors.Count > 0)
         {
             logger.PreparedSlotRemoveFailed(new AggregateException(errors), slot.Index);
         }
     }
 
-    /// <summary>Makes one slot to wait in the ready set (marked, so a crashed agent's next start removes it).</summary>
+    /// <summary>Makes one slot to wait in the ready set.</summary>
     private async Task<PreparedSlot> PrepareAsync(CancellationToken cancellationToken)
     {
         var rollback = new RollbackList("prepare network-slot", logger, new NoStepFaults());
         try
         {
             var nameservers = firewall.Nameservers();
-            var slot = await BuildAsync(rollback, nameservers, marker: true, cancellationToken).ConfigureAwait(false);
+            var slot = await BuildAsync(rollback, nameservers, cancellationToken).ConfigureAwait(false);
             rollback.Commit();
             return new PreparedSlot(slot, nameservers);
         }
@@ -164,8 +201,8 @@ public sealed class SandboxNetworkManager(
         }
     }
 
-    /// <summary>Claims a free slot and wires its network; with <paramref name="marker"/> it is marked as prepared while it waits.</summary>
-    private async Task<SlotAddresses> BuildAsync(RollbackList rollback, IReadOnlyList<IPAddress> nameservers, bool marker, CancellationToken cancellationToken)
+    /// <summary>Claims a free slot and wires its network.</summary>
+    private async Task<SlotAddresses> BuildAsync(RollbackList rollback, IReadOnlyList<IPAddress> nameservers, CancellationToken cancellationToken)
     {
         // The undo sees the slot only once the claim succeeded: undoing a claim we never made would
         // delete another owner's namespace.
@@ -175,11 +212,6 @@ public sealed class SandboxNetworkManager(
             async ct =>
             {
                 claimed = await ClaimSlotAsync(ct).ConfigureAwait(false);
-                if (marker)
-                {
-                    await File.WriteAllTextAsync(MarkerPath(claimed), string.Empty, ct).ConfigureAwait(false);
-                }
-
                 return claimed;
             },
             async ct =>
@@ -188,11 +220,8 @@ public sealed class SandboxNetworkManager(
                 {
                     // Later undos (veth, firewall) ran first: nothing of the slot is left when it is freed.
                     await DeleteNamespaceAsync(claimed, ct).ConfigureAwait(false);
+                    DeleteMarker(claimed.Index);
                     Release(claimed);
-                    if (marker)
-                    {
-                        File.Delete(MarkerPath(claimed));
-                    }
                 }
             },
             cancellationToken).ConfigureAwait(false);
@@ -285,6 +314,7 @@ public sealed class SandboxNetworkManager(
 
         if (errors.Count == 0)
         {
+            DeleteMarker(slot.Index);
             Release(slot);
         }
 
@@ -294,13 +324,18 @@ public sealed class SandboxNetworkManager(
     /// <summary>Marks a slot found on disk (from an earlier run) as taken, so it is not handed out before it is cleaned.</summary>
     public SlotAddresses Reserve(int index)
     {
-        var slot = SlotAddresses.For(index, options.Value.SlotCidr, options.Value.NamePrefix);
+        TryReserve(index, out var slot);
+        return slot;
+    }
+
+    /// <summary>Marks a slot as taken; false when it already was (a recovered sandbox holds it).</summary>
+    private bool TryReserve(int index, out SlotAddresses slot)
+    {
+        slot = SlotAddresses.For(index, options.Value.SlotCidr, options.Value.NamePrefix);
         lock (_gate)
         {
-            _inUse.Add(index);
+            return _inUse.Add(index);
         }
-
-        return slot;
     }
 
     private async Task<SlotAddresses> ClaimSlotAsync(CancellationToken cancellationToken)
@@ -319,6 +354,17 @@ public sealed class SandboxNetworkManager(
 
             var slot = SlotAddresses.For(index, options.Value.SlotCidr, options.Value.NamePrefix);
 
+            // Marked before the namespace exists: killed after `ip netns add`, this agent's next start still
+            // knows the slot was its own. (Killed before it, the next start removes a namespace that is not
+            // there, or, if an agent sharing this name prefix took the slot meanwhile, that agent's: agents on
+            // one machine are told apart by their prefixes, docs/multihost-testing.md.)
+            // A marker already there is a slot of an earlier run that its start could not remove: not ours to take.
+            if (MarkerPath(index) is { } marker && !TryCreateMarker(marker))
+            {
+                Release(slot);
+                continue;
+            }
+
             // Not cancelled half-way: an `ip netns add` abandoned at a stop may still have made the namespace,
             // and with no claim returned nobody would remove it (the fault tests found netns + mount left after
             // a stop during a prepared slot's refill). It takes milliseconds; the caller's token is checked before each claim and by the steps after it.
@@ -328,6 +374,7 @@ public sealed class SandboxNetworkManager(
                 return slot;
             }
 
+            DeleteMarker(index);
             lock (_gate)
             {
                 _inUse.Remove(index);
