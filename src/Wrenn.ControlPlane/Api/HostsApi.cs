@@ -159,6 +159,13 @@ public static class HostsApi
             return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"host {hostId} still has {live} live sandbox(es) and {templates} template(s); remove them first");
         }
 
+        // Mid-move the row still names the source, but this host already holds the sandbox and is about to be named.
+        var arriving = await db.Sandboxes.CountAsync(s => s.MovingToHostId == hostId, cancellationToken).ConfigureAwait(false);
+        if (arriving > 0)
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, ErrorCodes.Conflict, $"host {hostId} has {arriving} sandbox(es) moving to it; try again once the move is over");
+        }
+
         // What remains are records of sandboxes that ended there; they go with the host.
         await db.Sandboxes.Where(s => s.HostId == hostId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         db.Hosts.Remove(host);

@@ -146,6 +146,30 @@ public sealed class SandboxMoverTests
     }
 
     [Fact]
+    public async Task A_host_a_sandbox_is_moving_to_cannot_be_deleted_until_the_move_is_over()
+    {
+        await using var plane = await RunningControlPlane.StartAsync();
+        await using var hosts = new SchedulingHosts();
+        var (api, admin, key) = await SetUpAsync(plane);
+        var first = await hosts.AddAsync(api, admin, cpus: 8, memoryMb: 16_384);
+        var id = await CreateAsync(api, key);
+        var second = await hosts.AddAsync(api, admin, cpus: 8, memoryMb: 16_384);
+        await api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/pause", null, HttpStatusCode.OK, apiKey: key);
+
+        // Mid-move the row still names the source, but the target holds the sandbox and is about to be named.
+        JsonElement? refused = null;
+        hosts.Agent(second).AfterImportSandbox = async _ =>
+            refused = await api.SendAsync(HttpMethod.Delete, $"/v1/hosts/{second}", null, HttpStatusCode.Conflict, admin);
+        await api.SendAsync(HttpMethod.Post, $"/v1/hosts/{first}/drain", null, HttpStatusCode.OK, admin);
+        await WaitForDrainAsync(api, admin, first, p => p.GetProperty("sandboxes_left").GetInt32() == 0);
+
+        Assert.NotNull(refused);
+        Assert.Contains("moving", refused.Value.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal([second + " paused"], await TestDatabase.QueryColumnAsync(plane, $"SELECT host_id || ' ' || state FROM sandboxes WHERE id = '{id}'"));
+        await api.SendAsync(HttpMethod.Get, $"/v1/hosts/{second}", null, HttpStatusCode.OK, admin);
+    }
+
+    [Fact]
     public async Task A_resume_that_a_drains_move_overtakes_is_refused_and_leaves_the_sandbox_paused_where_it_went_never_running_on_a_host_without_it()
     {
         await using var plane = await RunningControlPlane.StartAsync();
