@@ -67,12 +67,12 @@ public sealed class QemuRuntime(
         // The VM's own user; its work directory (removed with the sandbox's) keeps the choice.
         var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
 
-        // The disk (a qemu-img process) and the TAP (ip, iptables-restore) do not depend on each other: side by side.
+        // The disk (a qemu-img process) and the TAP (an ip process) do not depend on each other: side by side.
         var disk = CreateDiskAsync(sandbox, cancellationToken);
         try
         {
             // The namespace and everything in it go with the sandbox's network: nothing to undo here.
-            await rollback.StepAsync("qemu.network", ct => guestTap.ConnectAsync(sandbox.Network, user, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+            await rollback.StepAsync("qemu.tap", ct => guestTap.AddTapAsync(sandbox.Network, user, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -90,6 +90,27 @@ public sealed class QemuRuntime(
             },
             cancellationToken).ConfigureAwait(false);
 
+        // QEMU needs only the TAP to start: the namespace's NAT and forwarding (iptables-restore) are made
+        // while it starts and restores, and are in place before this returns, so before anyone reaches
+        // envd. Until then the namespace forwards nothing, to the guest or from it.
+        var translation = guestTap.TranslateAsync(sandbox.Network, cancellationToken);
+        try
+        {
+            await StartQemuAsync(sandbox, rollback, template, boot, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Never let a rollback remove the namespace under a running iptables-restore.
+            await translation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        // What is left of the translation once QEMU runs (usually nothing): its own step in the timing line.
+        await rollback.StepAsync("qemu.nat", _ => translation, _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>QEMU's start, then (for a sandbox from a template or base snapshot) the restore of the saved guest.</summary>
+    private async Task StartQemuAsync(RuntimeSandbox sandbox, RollbackList rollback, string? template, VmBoot boot, CancellationToken cancellationToken)
+    {
         // Two steps, so the create's timing line tells QEMU's own start from loading the saved guest.
         await rollback.StepAsync(
             "qemu.launch",
@@ -223,7 +244,7 @@ public sealed class QemuRuntime(
 
         var saved = await SavedArgumentsAsync(sandbox, cancellationToken).ConfigureAwait(false);
         var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
-        await guestTap.EnsureConnectedAsync(sandbox.Network, user, cancellationToken).ConfigureAwait(false);
+        await guestTap.EnsureTapAsync(sandbox.Network, user, cancellationToken).ConfigureAwait(false);
 
         // A clone (a template's RAM mapped privately) was saved with its RAM in the stream: it resumes into
         // a RAM file of its own, mapped shared, so from now on its pauses write device state only. Its
@@ -233,7 +254,32 @@ public sealed class QemuRuntime(
 
         // On failure the memory file stays: the sandbox is still paused and the resume can be retried.
         var boot = await VmBoot.ReadAsync(sandbox.Directory, cancellationToken).ConfigureAwait(false);
-        var phases = await RestoreAsync(sandbox, boot, arguments, memory, ignoreShared: ram == GuestRam.Shared, cancellationToken).ConfigureAwait(false);
+
+        // The namespace's NAT is made while QEMU starts (as for a create) and is in place before this returns.
+        // Made every time (iptables-restore replaces the table whole): a retried resume whose first try made
+        // the TAP but failed before the translation must not find the TAP and skip it.
+        var translation = guestTap.TranslateAsync(sandbox.Network, cancellationToken);
+        RestorePhases phases;
+        try
+        {
+            phases = await RestoreAsync(sandbox, boot, arguments, memory, ignoreShared: ram == GuestRam.Shared, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await translation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await translation.ConfigureAwait(false);
+        }
+        catch
+        {
+            // Unreachable as it is: the resume fails and the sandbox stays paused, its memory file kept, retryable.
+            await KillAsync(sandbox).ConfigureAwait(false);
+            throw;
+        }
+
         if (ram == GuestRam.Private)
         {
             await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), cancellationToken).ConfigureAwait(false);
