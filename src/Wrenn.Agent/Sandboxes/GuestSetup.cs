@@ -107,7 +107,9 @@ public sealed class GuestSetup(
     {
         var config = new ProcessConfig { Cmd = "/bin/sh" };
         // /etc/hosts as the container path writes it (one text for both): passed whole, printed as it is.
-        config.Args.Add(["-c", "hostname \"$0\" && echo \"$0\" > /etc/hostname && printf '%s' \"$1\" > /etc/hosts", sandbox.Id, HostsFile(sandbox.Id)]);
+        // The kernel's hostname through /proc (what hostname(1) sets with sethostname): the shell alone, no
+        // second program to start, which under software emulation cost ~90 ms of a VM create (issue 16).
+        config.Args.Add(["-c", "echo \"$0\" > /proc/sys/kernel/hostname && echo \"$0\" > /etc/hostname && printf '%s' \"$1\" > /etc/hosts", sandbox.Id, HostsFile(sandbox.Id)]);
         ProcessEvent.Types.EndEvent? end = null;
         await foreach (var processEvent in envd.StartProcessAsync(sandbox.Envd, new StartRequest { Process = config }, "root", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
         {

@@ -67,12 +67,12 @@ public sealed class QemuRuntime(
         // The VM's own user; its work directory (removed with the sandbox's) keeps the choice.
         var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
 
-        // The disk (a qemu-img process) and the TAP (ip, iptables-restore) do not depend on each other: side by side.
+        // The disk (a qemu-img process) and the TAP (an ip process) do not depend on each other: side by side.
         var disk = CreateDiskAsync(sandbox, cancellationToken);
         try
         {
             // The namespace and everything in it go with the sandbox's network: nothing to undo here.
-            await rollback.StepAsync("qemu.network", ct => guestTap.ConnectAsync(sandbox.Network, user, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+            await rollback.StepAsync("qemu.tap", ct => guestTap.AddTapAsync(sandbox.Network, user, ct), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -89,6 +89,33 @@ public sealed class QemuRuntime(
                 return Task.CompletedTask;
             },
             cancellationToken).ConfigureAwait(false);
+
+        // QEMU needs only the TAP to start: the namespace's NAT (iptables-restore) is made while QEMU starts,
+        // and is in place before the guest runs (a restored one is continued after it, a booted one starts
+        // after it), so the guest never sends or receives a packet untranslated.
+        var translation = guestTap.TranslateAsync(sandbox.Network, cancellationToken);
+        try
+        {
+            await StartQemuAsync(sandbox, rollback, template, boot, translation, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Never let a rollback remove the namespace under a running iptables-restore.
+            await translation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// QEMU's start and (from a template or base snapshot) the restore of the saved guest, with the wait for
+    /// <paramref name="translation"/> as its own step (qemu.nat) before the guest runs: before a boot's launch,
+    /// between a restore's launch and its load (which ends in cont).
+    /// </summary>
+    private async Task StartQemuAsync(RuntimeSandbox sandbox, RollbackList rollback, string? template, VmBoot boot, Task translation, CancellationToken cancellationToken)
+    {
+        if (template is null)
+        {
+            await rollback.StepAsync("qemu.nat", _ => translation, _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+        }
 
         // Two steps, so the create's timing line tells QEMU's own start from loading the saved guest.
         await rollback.StepAsync(
@@ -109,8 +136,8 @@ public sealed class QemuRuntime(
                 else
                 {
                     // The template's memory already holds a booted guest with envd running: restore, don't boot.
-                    // A template's RAM file was left out of its stream (x-ignore-shared); one without it has RAM in the stream.
-                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), ignoreShared: ram == GuestRam.Private, ct).ConfigureAwait(false);
+                    // QEMU waits for its state (-incoming defer): the guest does not run until the restore.
+                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), ct).ConfigureAwait(false);
                 }
             },
             async ct =>
@@ -125,6 +152,9 @@ public sealed class QemuRuntime(
 
         if (template is not null)
         {
+            // What is left of the translation once QEMU is up (usually nothing); the launch's undo kills QEMU if it failed.
+            await rollback.StepAsync("qemu.nat", _ => translation, _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+
             // The launch's undo kills QEMU if this fails.
             await rollback.StepAsync(
                 "qemu.restore",
@@ -223,7 +253,7 @@ public sealed class QemuRuntime(
 
         var saved = await SavedArgumentsAsync(sandbox, cancellationToken).ConfigureAwait(false);
         var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
-        await guestTap.EnsureConnectedAsync(sandbox.Network, user, cancellationToken).ConfigureAwait(false);
+        await guestTap.EnsureTapAsync(sandbox.Network, user, cancellationToken).ConfigureAwait(false);
 
         // A clone (a template's RAM mapped privately) was saved with its RAM in the stream: it resumes into
         // a RAM file of its own, mapped shared, so from now on its pauses write device state only. Its
@@ -233,7 +263,21 @@ public sealed class QemuRuntime(
 
         // On failure the memory file stays: the sandbox is still paused and the resume can be retried.
         var boot = await VmBoot.ReadAsync(sandbox.Directory, cancellationToken).ConfigureAwait(false);
-        var phases = await RestoreAsync(sandbox, boot, arguments, memory, ignoreShared: ram == GuestRam.Shared, cancellationToken).ConfigureAwait(false);
+
+        // The namespace's NAT is made while QEMU starts (as for a create), and is in place before the guest
+        // runs. Made every time (iptables-restore replaces the table whole): a retried resume whose first try
+        // made the TAP but failed before the translation must not find the TAP and skip it.
+        var translation = guestTap.TranslateAsync(sandbox.Network, cancellationToken);
+        RestorePhases phases;
+        try
+        {
+            phases = await RestoreAsync(sandbox, boot, arguments, memory, ignoreShared: ram == GuestRam.Shared, translation, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await translation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        }
+
         if (ram == GuestRam.Private)
         {
             await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), cancellationToken).ConfigureAwait(false);
@@ -314,12 +358,14 @@ public sealed class QemuRuntime(
             ?? throw new InvalidDataException($"{path} is empty");
 
     /// <summary>Starts QEMU from saved memory and device state and lets the guest run; on failure no process is left.</summary>
-    private async Task<RestorePhases> RestoreAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, bool ignoreShared, CancellationToken cancellationToken)
+    /// <remarks><paramref name="beforeRunning"/> (the namespace's translation) is awaited between QEMU's start and the load, which ends in cont.</remarks>
+    private async Task<RestorePhases> RestoreAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, bool ignoreShared, Task beforeRunning, CancellationToken cancellationToken)
     {
         try
         {
             var started = Stopwatch.GetTimestamp();
-            await LaunchIncomingAsync(sandbox, boot, arguments, memory, ignoreShared, cancellationToken).ConfigureAwait(false);
+            await LaunchIncomingAsync(sandbox, boot, arguments, memory, cancellationToken).ConfigureAwait(false);
+            await beforeRunning.ConfigureAwait(false);
             var launched = Stopwatch.GetElapsedTime(started);
             return await LoadIncomingAsync(sandbox, ignoreShared, cancellationToken).ConfigureAwait(false) with { Launch = launched };
         }
@@ -331,12 +377,14 @@ public sealed class QemuRuntime(
     }
 
     /// <summary>
-    /// Starts QEMU waiting for the saved state in <paramref name="memory"/>. <paramref name="ignoreShared"/>:
-    /// the stream was written with x-ignore-shared (shared RAM left out), which the incoming side must set
-    /// too before it reads (QEMU 7.2 has no property for it, so it waits: -incoming defer).
+    /// Starts QEMU waiting for the saved state in <paramref name="memory"/> (-incoming defer): it reads nothing
+    /// and the guest does not run until <see cref="LoadIncomingAsync"/> asks, so the namespace's translation
+    /// can be made meanwhile. QEMU continues a guest by itself once its state is read (no -S), so reading must
+    /// not start on its own: with x-ignore-shared (shared RAM left out of the stream) the incoming side must
+    /// set the capability before it reads anyway (QEMU 7.2 has no property for it).
     /// </summary>
-    private Task LaunchIncomingAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, bool ignoreShared, CancellationToken cancellationToken) =>
-        LaunchAsync(sandbox, boot, [.. arguments, "-incoming", ignoreShared ? "defer" : IncomingUri], memory, cancellationToken);
+    private Task LaunchIncomingAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, CancellationToken cancellationToken) =>
+        LaunchAsync(sandbox, boot, [.. arguments, "-incoming", "defer"], memory, cancellationToken);
 
     /// <summary>Reads the saved state into a QEMU <see cref="LaunchIncomingAsync"/> started, then lets the guest run.</summary>
     private async Task<RestorePhases> LoadIncomingAsync(RuntimeSandbox sandbox, bool ignoreShared, CancellationToken cancellationToken)
@@ -347,8 +395,9 @@ public sealed class QemuRuntime(
         if (ignoreShared)
         {
             await SetIgnoreSharedAsync(qmp, true, cancellationToken).ConfigureAwait(false);
-            await qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = IncomingUri }, cancellationToken).ConfigureAwait(false);
         }
+
+        await qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = IncomingUri }, cancellationToken).ConfigureAwait(false);
 
         await WaitForIncomingAsync(qmp, cancellationToken).ConfigureAwait(false);
         var loaded = Stopwatch.GetElapsedTime(started);

@@ -11,11 +11,29 @@ public sealed class GuestTap(ICommandRunner commands)
     /// <summary>As <see cref="ConnectAsync(RuntimeNetwork, CancellationToken)"/>, with a TAP that <paramref name="owner"/> may attach to without privileges.</summary>
     public async Task ConnectAsync(RuntimeNetwork network, VmUser? owner, CancellationToken cancellationToken)
     {
-        var ns = Path.GetFileName(network.NamespacePath);
-        await commands.RunCheckedAsync("ip", ["-n", ns, "-batch", "-"], cancellationToken, GuestNetwork.TapCommands(owner)).ConfigureAwait(false);
-        await commands.RunCheckedAsync("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], cancellationToken).ConfigureAwait(false);
-        await commands.RunCheckedAsync("ip", ["netns", "exec", ns, "iptables-restore"], cancellationToken, GuestNetwork.TranslationRules(network.SandboxAddress)).ConfigureAwait(false);
+        await AddTapAsync(network, owner, cancellationToken).ConfigureAwait(false);
+        await TranslateAsync(network, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The TAP alone, with the gateway address: all a VMM needs to start. The translation
+    /// (<see cref="TranslateAsync"/>) may then run while the VMM starts: until it is done nothing is
+    /// forwarded between the guest and the slot, so the guest can reach nothing and nothing reaches it.
+    /// </summary>
+    public Task AddTapAsync(RuntimeNetwork network, VmUser? owner, CancellationToken cancellationToken) =>
+        commands.RunCheckedAsync("ip", ["-n", Path.GetFileName(network.NamespacePath), "-batch", "-"], cancellationToken, GuestNetwork.TapCommands(owner));
+
+    /// <summary>
+    /// The namespace's NAT (slot address in, guest address out), then forwarding on: in that order, so
+    /// nothing is ever forwarded untranslated. One process chain (the namespace's /proc/sys/net is the
+    /// one the shell sees), not an <c>ip netns exec</c> each.
+    /// </summary>
+    public Task TranslateAsync(RuntimeNetwork network, CancellationToken cancellationToken) =>
+        commands.RunCheckedAsync(
+            "ip",
+            ["netns", "exec", Path.GetFileName(network.NamespacePath), "sh", "-c", "iptables-restore && echo 1 > /proc/sys/net/ipv4/ip_forward"],
+            cancellationToken,
+            GuestNetwork.TranslationRules(network.SandboxAddress));
 
     /// <summary>
     /// As <see cref="ConnectAsync"/> unless the namespace has the TAP already: a VM paused to disk gave
@@ -26,10 +44,25 @@ public sealed class GuestTap(ICommandRunner commands)
     /// <summary>As <see cref="EnsureConnectedAsync(RuntimeNetwork, CancellationToken)"/>, the TAP owned by <paramref name="owner"/>.</summary>
     public async Task EnsureConnectedAsync(RuntimeNetwork network, VmUser? owner, CancellationToken cancellationToken)
     {
-        var tap = await commands.RunAsync("ip", ["-n", Path.GetFileName(network.NamespacePath), "link", "show", GuestNetwork.TapName], cancellationToken).ConfigureAwait(false);
-        if (!tap.Succeeded)
+        if (await EnsureTapAsync(network, owner, cancellationToken).ConfigureAwait(false))
         {
-            await ConnectAsync(network, owner, cancellationToken).ConfigureAwait(false);
+            await TranslateAsync(network, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Makes the TAP (<see cref="AddTapAsync"/>) unless the namespace has it already; true when it was made,
+    /// and the namespace then needs its translation (<see cref="TranslateAsync"/>) too.
+    /// </summary>
+    public async Task<bool> EnsureTapAsync(RuntimeNetwork network, VmUser? owner, CancellationToken cancellationToken)
+    {
+        var tap = await commands.RunAsync("ip", ["-n", Path.GetFileName(network.NamespacePath), "link", "show", GuestNetwork.TapName], cancellationToken).ConfigureAwait(false);
+        if (tap.Succeeded)
+        {
+            return false;
+        }
+
+        await AddTapAsync(network, owner, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 }
