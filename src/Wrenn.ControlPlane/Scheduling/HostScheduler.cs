@@ -116,12 +116,12 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, Host
         {
             var claims = placed
                 .Where(p => p.HostId == hostId && p.CreatedAt >= report.SeenAt)
-                .Select(p => (Key: WrennIds.IsTemplateId(p.Template) ? p.Template : templateIds.GetValueOrDefault((p.TeamId, p.Template), p.Template), p.Vcpus, (long)p.MemoryMb))
+                .Select(p => (Key: WrennIds.IsTemplateId(p.Template) ? p.Template : templateIds.GetValueOrDefault((p.TeamId, p.Template), p.Template), p.Vcpus, MemoryMb: (long)p.MemoryMb))
                 .ToList();
             var (claimedVcpus, claimedMemoryMb, hit) = (0, 0L, false);
             foreach (var lane in report.Lanes)
             {
-                var claimed = Math.Min(lane.Ready, claims.Count(c => c.Key == lane.Template && c.Vcpus == lane.Vcpus && c.Item3 == lane.MemoryMb));
+                var claimed = Math.Min(lane.Ready, claims.Count(c => c.Key == lane.Template && c.Vcpus == lane.Vcpus && c.MemoryMb == lane.MemoryMb));
                 claimedVcpus += claimed * lane.Vcpus;
                 claimedMemoryMb += claimed * lane.MemoryMb;
                 hit |= claimed < lane.Ready && lane.Template == poolKey && lane.Vcpus == vcpus && lane.MemoryMb == memoryMb;
