@@ -41,6 +41,15 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         }
     }
 
+    /// <summary>Ready sandboxes per key, as the heartbeat reports them (a key with none is listed too).</summary>
+    public IReadOnlyList<PoolLaneStatus> ReadyPerKey()
+    {
+        lock (_gate)
+        {
+            return Enabled ? [.. Lanes.Select(l => new PoolLaneStatus(l.Key, l.Ready.Count))] : [];
+        }
+    }
+
     /// <summary>How many ready sandboxes <paramref name="key"/> has now.</summary>
     public int ReadyCount(PoolKey key)
     {

@@ -79,7 +79,8 @@ public sealed class HeartbeatService(
             hostInfo.Specs(sandboxes.RuntimeName, options.Value.WrennDir),
             sandboxes.RunningSandboxes(),
             pooled.Vcpus,
-            pooled.MemoryMb);
+            pooled.MemoryMb,
+            [.. sandboxes.PoolLanes().Select(l => new HeartbeatPoolLaneMessage(l.Key.Template, l.Key.Vcpus, l.Key.MemoryMb, l.Ready))]);
         var answer = await controlPlane.HeartbeatAsync(_current, heartbeat, cancellationToken).ConfigureAwait(false);
         if (answer is null)
         {

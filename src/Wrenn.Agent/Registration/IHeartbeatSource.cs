@@ -13,4 +13,7 @@ public interface IHeartbeatSource
 
     /// <summary>What the warm pool holds, which the control plane does not count as used.</summary>
     WarmPoolStatus PoolStatus();
+
+    /// <summary>The pool's ready sandboxes per key (empty without a pool).</summary>
+    IReadOnlyList<PoolLaneStatus> PoolLanes();
 }

@@ -7,4 +7,5 @@ namespace Wrenn.Agent.Registration;
 [JsonSerializable(typeof(RegisterResponseMessage))]
 [JsonSerializable(typeof(HeartbeatRequestMessage))]
 [JsonSerializable(typeof(HeartbeatResponseMessage))]
+[JsonSerializable(typeof(HeartbeatPoolLaneMessage))]
 internal sealed partial class RegistrationJsonContext : JsonSerializerContext;

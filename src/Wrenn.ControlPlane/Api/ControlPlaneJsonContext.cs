@@ -45,6 +45,7 @@ namespace Wrenn.ControlPlane.Api;
 [JsonSerializable(typeof(RegisterHostRequest))]
 [JsonSerializable(typeof(RegisterHostResponse))]
 [JsonSerializable(typeof(HeartbeatRequest))]
+[JsonSerializable(typeof(HeartbeatPoolLane))]
 [JsonSerializable(typeof(HeartbeatResponse))]
 [JsonSerializable(typeof(HostResponse))]
 [JsonSerializable(typeof(HostDrainResponse))]

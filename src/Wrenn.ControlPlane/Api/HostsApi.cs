@@ -219,7 +219,7 @@ public static class HostsApi
     /// to change: a stolen host token must not redirect sandboxes, so only registration (a new
     /// registration token from an admin) moves a host. A different address is ignored and logged.
     /// </summary>
-    private static async Task<IResult> HeartbeatAsync(string hostId, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, TokenIssuer tokens, IOptions<ControlPlaneOptions> options, TimeProvider clock, ILoggerFactory loggers)
+    private static async Task<IResult> HeartbeatAsync(string hostId, HttpRequest request, ClaimsPrincipal caller, WrennDbContext db, TokenIssuer tokens, IOptions<ControlPlaneOptions> options, TimeProvider clock, Scheduling.HostPools pools, ILoggerFactory loggers)
     {
         // A host token speaks for its own host only.
         if (caller.FindFirstValue("sub") != hostId)
@@ -233,7 +233,7 @@ public static class HostsApi
             return error;
         }
 
-        if (((body!.Address is null ? null : AddressError(body.Address)) ?? HostSpecRules.Check(body.Specs) ?? HostSpecRules.CheckRunning(body.RunningSandboxes) ?? HostSpecRules.CheckPooled(body.PooledVcpus, body.PooledMemoryMb)) is { } problem)
+        if (((body!.Address is null ? null : AddressError(body.Address)) ?? HostSpecRules.Check(body.Specs) ?? HostSpecRules.CheckRunning(body.RunningSandboxes) ?? HostSpecRules.CheckPooled(body.PooledVcpus, body.PooledMemoryMb) ?? Scheduling.HostPoolRules.Check(body.Pool, body.PooledVcpus, body.PooledMemoryMb)) is { } problem)
         {
             return ApiResults.Error(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, problem);
         }
@@ -263,6 +263,7 @@ public static class HostsApi
         host.LastSeenAt = clock.GetUtcNow().UtcDateTime;
         host.State = HostEntity.ReadyState;
         await db.SaveChangesAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        pools.Record(host.Id, host.LastSeenAt.Value, Scheduling.HostPoolRules.ToLanes(body.Pool));
         var (hostToken, expiresAt) = tokens.ForHost(host, options.Value.HostTokenLifetime);
         return ApiResults.Json(new HeartbeatResponse((int)options.Value.HeartbeatInterval.TotalSeconds, hostToken, expiresAt), ControlPlaneJsonContext.Default.HeartbeatResponse);
     }

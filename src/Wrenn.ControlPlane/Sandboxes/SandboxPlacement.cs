@@ -67,7 +67,7 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
     private async Task<SandboxResult<PlacedSandbox>> PlaceOnHostAsync(SandboxCaller caller, CreateSandboxCommand command, TemplateEntity? template, string templateName, int vcpus, int memoryMb, CancellationToken cancellationToken)
     {
         // A host that holds the template is preferred; any other of its runtime is sent a copy before the create.
-        var host = await scheduler.PickAsync(vcpus, memoryMb, template, cancellationToken).ConfigureAwait(false);
+        var host = await scheduler.PickAsync(vcpus, memoryMb, template, cancellationToken, image: template is null ? templateName : null).ConfigureAwait(false);
         steps.Mark("pick");
         if (host is null)
         {

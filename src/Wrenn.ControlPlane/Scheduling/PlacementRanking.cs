@@ -9,11 +9,14 @@ namespace Wrenn.ControlPlane.Scheduling;
 /// </summary>
 public sealed class PlacementRanking(SchedulingPolicy policy, double cpuOvercommit, double memoryOvercommit)
 {
-    /// <summary>The hosts with room for <paramref name="vcpus"/> and <paramref name="memoryMb"/>, best first.</summary>
+    /// <summary>
+    /// The hosts with room for <paramref name="vcpus"/> and <paramref name="memoryMb"/>, best first. A pool hit
+    /// needs no new room: it fits while the host is not over its capacity already.
+    /// </summary>
     public IReadOnlyList<HostCandidate> Rank(IEnumerable<HostCandidate> candidates, int vcpus, long memoryMb)
     {
         var fitting = candidates
-            .Select(c => (Candidate: c, Load: LoadAfter(c, vcpus, memoryMb)))
+            .Select(c => (Candidate: c, Load: c.PoolHit ? LoadAfter(c, 0, 0) : LoadAfter(c, vcpus, memoryMb)))
             .Where(c => c.Load <= 1.0)
             .ToList();
 

@@ -9,6 +9,7 @@ public static class SchedulingServices
     {
         var postgres = options.DatabaseUrl is { } url ? PostgresConnectionString.FromDatabaseUrl(url) : null;
         services.AddSingleton<IPlacementLock>(sp => new PlacementLock(postgres, sp.GetRequiredService<ILogger<PlacementLock>>()));
+        services.AddSingleton<HostPools>();
         services.AddScoped<HostScheduler>();
         services.AddScoped<HostDraining>();
         services.AddScoped<HostDrainPass>();

@@ -41,6 +41,18 @@ public sealed class WarmPoolTests
     }
 
     [Fact]
+    public async Task Reports_its_ready_sandboxes_per_key_and_a_claim_lowers_its_keys_count()
+    {
+        var other = new PoolKey("minimal", 2, 1024);
+        using var pool = Pool(3, new WarmPoolTarget(other, 2));
+        Assert.Equal([new PoolLaneStatus(Minimal, 0), new PoolLaneStatus(other, 0)], pool.ReadyPerKey());
+        await FillAsync(pool);
+        Assert.NotNull(pool.TryTake(Minimal));
+
+        Assert.Equal([new PoolLaneStatus(Minimal, 2), new PoolLaneStatus(other, 2)], pool.ReadyPerKey());
+    }
+
+    [Fact]
     public async Task A_claim_takes_a_ready_sandbox_of_its_key_only()
     {
         using var pool = Pool(2);

@@ -11,4 +11,6 @@ public sealed class FixedHeartbeatSource : IHeartbeatSource
     public int RunningSandboxes() => 0;
 
     public WarmPoolStatus PoolStatus() => new(0, 0, 0);
+
+    public IReadOnlyList<PoolLaneStatus> PoolLanes() => [];
 }

@@ -23,4 +23,22 @@ public sealed class HeartbeatPoolTests
             (3, 4L, 1024L),
             (body.RootElement.GetProperty("running_sandboxes").GetInt32(), body.RootElement.GetProperty("pooled_vcpus").GetInt64(), body.RootElement.GetProperty("pooled_memory_mb").GetInt64()));
     }
+
+    [Fact]
+    public async Task A_heartbeat_carries_the_pools_ready_sandboxes_per_key()
+    {
+        using var handler = new CapturingHandler("{\"heartbeat_interval_sec\": 30}");
+        using var http = new HttpClient(handler);
+        var client = new ControlPlaneClient(http, NullLogger<ControlPlaneClient>.Instance);
+        var credentials = new HostCredentials("host-0123456789abcdef", "token", "secret", "http://127.0.0.1:1", "127.0.0.1:2");
+        var specs = new HostSpecsMessage("x64", 2, 4096, 10000, "container", "test");
+
+        await client.HeartbeatAsync(credentials, new HeartbeatRequestMessage("127.0.0.1:2", specs, 0, 3, 768, [new HeartbeatPoolLaneMessage("minimal", 1, 256, 2)]), TestContext.Current.CancellationToken);
+
+        using var body = JsonDocument.Parse(Assert.Single(handler.Bodies));
+        var lane = Assert.Single(body.RootElement.GetProperty("pool").EnumerateArray().ToList());
+        Assert.Equal(
+            ("minimal", 1L, 256L, 2),
+            (lane.GetProperty("template").GetString(), lane.GetProperty("vcpus").GetInt64(), lane.GetProperty("memory_mb").GetInt64(), lane.GetProperty("ready").GetInt32()));
+    }
 }

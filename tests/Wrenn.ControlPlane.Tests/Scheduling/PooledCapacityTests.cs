@@ -54,6 +54,70 @@ public sealed class PooledCapacityTests : IAsyncLifetime
         Assert.NotEqual("no_capacity", code);
     }
 
+    [Fact]
+    public async Task A_burst_that_claims_the_pool_takes_the_pools_room_and_is_not_counted_twice()
+    {
+        await using var hosts = new SchedulingHosts();
+        var api = new ControlPlaneApi(_plane);
+
+        // 1 CPU: room for 16 vCPUs (the default overcommit); its pool holds 10 ready 1-vCPU sandboxes of
+        // minimal, so 6 more fit beside them. The agent claims from its pool between heartbeats, and
+        // until the next one the pool's totals still count the claimed sandboxes.
+        var hostId = await hosts.AddAsync(api, _admin, cpus: 1, memoryMb: 65_536);
+        var hostToken = hosts.HostToken(hostId);
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { pooled_vcpus = 10, pooled_memory_mb = 5120, pool = new[] { new { template = "minimal", vcpus = 1, memory_mb = 512, ready = 10 } } }, hostToken);
+
+        // Ten at once claim the ten ready ones: each takes a pooled sandbox's room, none needs new room.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => CreateAsync()));
+        Assert.All(burst, result => Assert.Null(result.Code));
+
+        // The pool is used up: the next ones need room of their own, and 6 vCPUs are left, not 0 (the
+        // claimed ten counted once, as sandboxes) nor more (the host is full at 16).
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Null((await CreateAsync()).Code);
+        }
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "no_capacity"), await CreateAsync());
+        Assert.Equal(16, hosts.Agent(hostId).Count);
+    }
+
+    [Fact]
+    public async Task A_pool_of_another_template_or_size_gives_a_create_no_room()
+    {
+        await using var hosts = new SchedulingHosts();
+        var api = new ControlPlaneApi(_plane);
+        var hostId = await hosts.AddAsync(api, _admin, cpus: 1, memoryMb: 65_536);
+        var hostToken = hosts.HostToken(hostId);
+
+        // 14 vCPUs pooled, for another image and for minimal at another size: 2 left for minimal at 1 vCPU and 512 MiB.
+        var pool = new[] { new { template = "other", vcpus = 1, memory_mb = 512, ready = 10 }, new { template = "minimal", vcpus = 2, memory_mb = 512, ready = 2 } };
+        await SendAsync(HttpMethod.Post, $"/v1/hosts/{hostId}/heartbeat", new { pooled_vcpus = 14, pooled_memory_mb = 6144, pool }, hostToken);
+        Assert.Null((await CreateAsync()).Code);
+        Assert.Null((await CreateAsync()).Code);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "no_capacity"), await CreateAsync());
+    }
+
+    [Fact]
+    public async Task A_pool_whose_ready_sandboxes_exceed_its_totals_is_refused()
+    {
+        var created = await SendAsync(HttpMethod.Post, "/v1/hosts", null, _admin);
+        var registered = await SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = created.GetProperty("registration_token").GetString(), address = "127.0.0.1:1" }, null);
+        var path = $"/v1/hosts/{registered.GetProperty("host_id").GetString()}/heartbeat";
+        var token = registered.GetProperty("host_token").GetString();
+
+        // Ready sandboxes fit in the totals: accepted.
+        var (status, _) = await HeartbeatAsync(path, token, new { pooled_vcpus = 4, pooled_memory_mb = 2048, pool = new[] { new { template = "minimal", vcpus = 1, memory_mb = 512, ready = 4 } } });
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // More ready than the totals hold would let a host make its sandboxes count for less than they are.
+        (status, var text) = await HeartbeatAsync(path, token, new { pooled_vcpus = 1, pooled_memory_mb = 512, pool = new[] { new { template = "minimal", vcpus = 1, memory_mb = 512, ready = 4 } } });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("pooled_vcpus", text, StringComparison.Ordinal);
+        (status, _) = await HeartbeatAsync(path, token, new { pooled_vcpus = 1, pooled_memory_mb = 512, pool = new[] { new { template = "", vcpus = 1, memory_mb = 512, ready = 0 } } });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+    }
+
     [Theory]
     [InlineData(-1, 0)]
     [InlineData(0, -1)]
@@ -69,6 +133,14 @@ public sealed class PooledCapacityTests : IAsyncLifetime
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", registered.GetProperty("host_token").GetString());
         using var response = await _plane.Http.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    private async Task<(HttpStatusCode Status, string Text)> HeartbeatAsync(string path, string? token, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _plane.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     private async Task<(HttpStatusCode Status, string? Code)> CreateAsync()

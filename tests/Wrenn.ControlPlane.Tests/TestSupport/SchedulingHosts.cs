@@ -9,6 +9,7 @@ namespace Wrenn.ControlPlane.Tests.TestSupport;
 public sealed class SchedulingHosts : IAsyncDisposable
 {
     private readonly List<FakeAgent> _servers = [];
+    private readonly Dictionary<string, string> _tokens = [];
 
     public List<(string Id, InMemoryHostAgent Agent)> Hosts { get; } = [];
 
@@ -26,11 +27,15 @@ public sealed class SchedulingHosts : IAsyncDisposable
         // A real agent's first heartbeat follows its registration at once; only then is the host ready.
         await api.SendAsync(HttpMethod.Post, $"/v1/hosts/{id}/heartbeat", new { }, HttpStatusCode.OK, registered.GetProperty("host_token").GetString());
         Hosts.Add((id, agent));
+        _tokens[id] = registered.GetProperty("host_token").GetString()!;
         return id;
     }
 
     /// <summary>How many sandboxes each host's agent holds, in the order the hosts were added.</summary>
     public int[] Counts() => [.. Hosts.Select(h => h.Agent.Count)];
+
+    /// <summary>A host token of the host, for heartbeats a test sends as its agent.</summary>
+    public string HostToken(string hostId) => _tokens[hostId];
 
     public InMemoryHostAgent Agent(string hostId) => Hosts.Single(h => h.Id == hostId).Agent;
 
