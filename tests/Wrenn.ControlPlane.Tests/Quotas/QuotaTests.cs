@@ -76,6 +76,14 @@ public sealed class QuotaTests
             "INSERT INTO sandboxes (id, team_id, host_id, template, state, vcpus, memory_mb, timeout_sec, metadata, created_at, last_active_at) "
             + $"VALUES ('{sandbox}', '{team}', '{hostId}', 'minimal', 'running', 1, 512, 0, '{{}}', '2026-12-05 06:00:00', '2026-12-05 06:00:00')");
 
+        // The usage counts what is live: the running one, not a stopped one.
+        await TestDatabase.QueryColumnAsync(
+            plane,
+            "INSERT INTO sandboxes (id, team_id, host_id, template, state, vcpus, memory_mb, timeout_sec, metadata, created_at, last_active_at) "
+            + $"VALUES ('sb-00000000000000ab', '{team}', '{hostId}', 'minimal', 'stopped', 4, 4096, 0, '{{}}', '2026-12-05 06:00:00', '2026-12-05 06:00:00')");
+        var usage = (await api.SendAsync(HttpMethod.Get, $"/v1/teams/{team}/quotas", null, HttpStatusCode.OK, owner)).GetProperty("usage");
+        Assert.Equal((1, 1, 512, 0, 0L), (usage.GetProperty("sandboxes").GetInt32(), usage.GetProperty("vcpus").GetInt32(), usage.GetProperty("memory_mb").GetInt32(), usage.GetProperty("templates").GetInt32(), usage.GetProperty("template_bytes").GetInt64()));
+
         foreach (var limits in new object[] { new { templates = 0 }, new { template_bytes = 0L } })
         {
             await api.SendAsync(HttpMethod.Put, $"/v1/teams/{team}/quotas", limits, HttpStatusCode.OK, admin);
