@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Network;
-using Wrenn.Agent.Os;
 using Wrenn.Agent.Pool;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Sandboxes;
