@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using Wrenn.Agent.Operations;
 using Wrenn.Agent.Sandboxes;
 
 namespace Wrenn.Agent.Pool;
@@ -42,20 +43,51 @@ public sealed class PoolClaim(
 
         try
         {
+            // Each step's own time, for the one line a claim logs (the warm create's step table).
+            List<StepTiming> steps = [];
+            async Task TimedAsync(string step, Func<Task> action)
+            {
+                var stepStarted = Stopwatch.GetTimestamp();
+                await action().ConfigureAwait(false);
+                lock (steps)
+                {
+                    steps.Add(new StepTiming(step, Stopwatch.GetElapsedTime(stepStarted).TotalMilliseconds));
+                }
+            }
+
             var token = SandboxRecordStore.NewEnvdToken();
-            sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, from.EnvdAccessToken!, token, spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false)
-                ?? sandbox.EnvdVersion;
-            sandbox.EnvdAccessToken = token;
-            await guest.NameClaimedGuestAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            async Task InitAsync()
+            {
+                sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, from.EnvdAccessToken!, token, spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false)
+                    ?? sandbox.EnvdVersion;
+                sandbox.EnvdAccessToken = token;
+            }
+
+            if (guest.NamesClaimedGuestOnHost)
+            {
+                // A container is named from the host, not through envd: both go at once, and a claim takes
+                // the longer of the two, not their sum. Both end before a failure destroys the sandbox.
+                await Task.WhenAll(
+                    TimedAsync("init", InitAsync),
+                    TimedAsync("name", () => guest.NameClaimedGuestAsync(sandbox, cancellationToken))).ConfigureAwait(false);
+            }
+            else
+            {
+                // A VM is named through envd, with the token /init gave it.
+                await TimedAsync("init", InitAsync).ConfigureAwait(false);
+                await TimedAsync("name", () => guest.NameClaimedGuestAsync(sandbox, cancellationToken)).ConfigureAwait(false);
+            }
+
             sandbox.StartedAt = clock.GetUtcNow();
             sandbox.LastActiveAt = sandbox.StartedAt;
             sandbox.State = SandboxState.Running;
-            await records.WriteAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            await TimedAsync("record", () => records.WriteAsync(sandbox, cancellationToken)).ConfigureAwait(false);
             logger.PoolClaimed(
                 spec.SandboxId,
                 from.Id,
                 pooled.Key,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                StepTimingLine.FormatMs(Stopwatch.GetElapsedTime(started).TotalMilliseconds),
+                StepTimingLine.FormatSteps(steps));
             return sandbox;
         }
         catch (Exception ex)

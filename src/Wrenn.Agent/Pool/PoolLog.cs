@@ -6,8 +6,9 @@ namespace Wrenn.Agent.Pool;
 /// </summary>
 internal static partial class PoolLog
 {
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Sandbox {SandboxId} running (claimed {PooledId} from the warm pool {Key}) in {ElapsedMs:F1} ms")]
-    public static partial void PoolClaimed(this ILogger logger, string sandboxId, string pooledId, PoolKey key, double elapsedMs);
+    /// <summary>Ends in the claim's steps as <see cref="Operations.StepTimingLine"/> writes them (init, name, record), for the warm create's timing.</summary>
+    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Sandbox {SandboxId} running (claimed {PooledId} from the warm pool {Key}) in {ElapsedMs} ms: {Steps}")]
+    public static partial void PoolClaimed(this ILogger logger, string sandboxId, string pooledId, PoolKey key, string elapsedMs, string steps);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Claiming pooled sandbox {PooledId} for {SandboxId} failed; destroying it")]
     public static partial void PoolClaimFailed(this ILogger logger, Exception exception, string pooledId, string sandboxId);

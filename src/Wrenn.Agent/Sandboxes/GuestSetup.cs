@@ -13,7 +13,6 @@ namespace Wrenn.Agent.Sandboxes;
 public sealed class GuestSetup(
     IRuntime runtime,
     ISandboxEnvd envd,
-    ICommandRunner commands,
     IOptions<SandboxManagerOptions> options,
     ILogger<GuestSetup> logger)
 {
@@ -58,12 +57,19 @@ public sealed class GuestSetup(
     }
 
     /// <summary>
+    /// True when <see cref="NameClaimedGuestAsync"/> names the guest from the host (a container: its files
+    /// and UTS namespace) without a call to its envd; false when it goes through envd (a VM), which must
+    /// then hold the token the claim gave it.
+    /// </summary>
+    public bool NamesClaimedGuestOnHost => runtime.Capabilities.HostRootfs && !runtime.Capabilities.MemorySnapshots;
+
+    /// <summary>
     /// Gives a sandbox claimed from the warm pool its own hostname, /etc/hostname and /etc/hosts (it
     /// was made under the pool's name). Not cosmetic here: a failure fails the claim.
     /// </summary>
     public async Task NameClaimedGuestAsync(Sandbox sandbox, CancellationToken cancellationToken)
     {
-        if (!runtime.Capabilities.HostRootfs || runtime.Capabilities.MemorySnapshots)
+        if (!NamesClaimedGuestOnHost)
         {
             await NameThroughEnvdAsync(sandbox, cancellationToken).ConfigureAwait(false);
             return;
@@ -78,8 +84,9 @@ public sealed class GuestSetup(
             root.WriteFile("/etc/hosts", System.Text.Encoding.UTF8.GetBytes(HostsFile(sandbox.Id)), GuestFileMode, owner, owner);
         }
 
-        var pid = (await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, InitPidFileName), cancellationToken).ConfigureAwait(false)).Trim();
-        await commands.RunCheckedAsync("nsenter", ["--target", pid, "--uts", "hostname", sandbox.Id], cancellationToken).ConfigureAwait(false);
+        // A few bytes: read in place, not handed to the thread pool and back (a claim is on the create's path).
+        var pid = File.ReadAllText(Path.Combine(sandbox.Directory, InitPidFileName)).Trim();
+        UtsHostname.Set(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), sandbox.Id);
     }
 
     /// <summary>

@@ -1,14 +1,19 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Network;
-using Wrenn.Agent.Os;
 using Wrenn.Agent.Pool;
+using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Sandboxes;
+using Wrenn.Agent.Storage;
 using Wrenn.Common.Ids;
 
 namespace Wrenn.Agent.Tests.Pool;
 
-/// <summary>What a claim makes of a pooled sandbox, with fakes for envd and the runtime: no root, no sandbox.</summary>
+/// <summary>
+/// What a claim makes of a pooled sandbox, with fakes for envd and the runtime: no sandbox (a container's
+/// naming is tried on a process of the test's in a UTS namespace of its own, which needs root).
+/// </summary>
 public sealed class PoolClaimTests : IDisposable
 {
     private const string PoolToken = "pool-token";
@@ -20,14 +25,54 @@ public sealed class PoolClaimTests : IDisposable
     private readonly SandboxTable _table = new();
     private readonly PoolClaim _claims;
 
-    public PoolClaimTests()
+    public PoolClaimTests() => _claims = ClaimsOn(new FakeVmRuntime());
+
+    private PoolClaim ClaimsOn(FakeVmRuntime runtime)
     {
-        var runtime = new FakeVmRuntime();
         var agentOptions = Options.Create(new AgentOptions { WrennDir = _root });
         var managerOptions = Options.Create(new SandboxManagerOptions());
-        var guest = new GuestSetup(runtime, _envd, new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), managerOptions, NullLogger<GuestSetup>.Instance);
+        var guest = new GuestSetup(runtime, _envd, managerOptions, NullLogger<GuestSetup>.Instance);
         var records = new SandboxRecordStore(runtime, agentOptions, NullLogger<SandboxRecordStore>.Instance);
-        _claims = new PoolClaim(_filler, _envd, guest, records, _table, managerOptions, _clock, NullLogger<PoolClaim>.Instance);
+        return new PoolClaim(_filler, _envd, guest, records, _table, managerOptions, _clock, NullLogger<PoolClaim>.Instance);
+    }
+
+    /// <summary>A runtime whose sandboxes are containers: a claim names them from the host.</summary>
+    private static FakeVmRuntime ContainerRuntime() => new() { Capabilities = new RuntimeCapabilities(MemorySnapshots: false, Isolation: "container") };
+
+    /// <summary>
+    /// A pooled container as the claim sees it: its root's /etc, and its init's pid (a process of the test's
+    /// in a UTS namespace of its own) where runc writes it.
+    /// </summary>
+    private async Task<PooledSandbox> PooledContainerAsync(System.Diagnostics.Process init)
+    {
+        var pooled = Pooled();
+        Directory.CreateDirectory(Path.Combine(OverlayRootfs.MountPoint(pooled.Sandbox.Directory), "etc"));
+        await File.WriteAllTextAsync(Path.Combine(pooled.Sandbox.Directory, "init.pid"), init.Id.ToString(CultureInfo.InvariantCulture), TestContext.Current.CancellationToken);
+
+        // unshare execs sleep once the namespace is made: until then the pid is in the test's.
+        while (new FileInfo($"/proc/{init.Id}/ns/uts").LinkTarget == new FileInfo("/proc/self/ns/uts").LinkTarget)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        return pooled;
+    }
+
+    private static System.Diagnostics.Process ContainerInit() => System.Diagnostics.Process.Start("unshare", ["--uts", "--", "sleep", "60"]);
+
+    private static async Task StopAsync(System.Diagnostics.Process init)
+    {
+        init.Kill();
+        await init.WaitForExitAsync(CancellationToken.None);
+        init.Dispose();
+    }
+
+    private static async Task<string> HostnameOfAsync(System.Diagnostics.Process init)
+    {
+        using var nsenter = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("nsenter", ["--target", init.Id.ToString(CultureInfo.InvariantCulture), "--uts", "hostname"]) { RedirectStandardOutput = true })!;
+        var output = await nsenter.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await nsenter.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return output.Trim();
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
@@ -110,5 +155,86 @@ public sealed class PoolClaimTests : IDisposable
         Assert.Same(existing, _table.Get(spec.SandboxId));
         Assert.Same(pooled.Sandbox, Assert.Single(_filler.Destroyed));
         Assert.Equal(PoolToken, _envd.CurrentToken);
+    }
+
+    [Fact]
+    public async Task A_container_claim_gets_its_token_env_hostname_and_hosts_without_a_process_in_the_sandbox()
+    {
+        var claims = ClaimsOn(ContainerRuntime());
+        var init = ContainerInit();
+        try
+        {
+            var pooled = await PooledContainerAsync(init);
+            var spec = Spec();
+
+            var claimed = await claims.ClaimAsync(pooled, spec, CancellationToken.None);
+
+            Assert.NotNull(claimed);
+            Assert.Equal(claimed.EnvdAccessToken, _envd.CurrentToken);
+            Assert.NotEqual(PoolToken, claimed.EnvdAccessToken);
+            Assert.Equal(spec.Environment, _envd.Environment);
+
+            // Named from the host: its UTS namespace and its own /etc, no command through envd.
+            Assert.Empty(_envd.Processes);
+            Assert.Equal(spec.SandboxId, await HostnameOfAsync(init));
+            var etc = Path.Combine(OverlayRootfs.MountPoint(claimed.Directory), "etc");
+            Assert.Equal(spec.SandboxId + "\n", await File.ReadAllTextAsync(Path.Combine(etc, "hostname"), TestContext.Current.CancellationToken));
+            var hosts = await File.ReadAllTextAsync(Path.Combine(etc, "hosts"), TestContext.Current.CancellationToken);
+            Assert.Contains("127.0.1.1\t" + spec.SandboxId + "\n", hosts, StringComparison.Ordinal);
+            Assert.DoesNotContain(pooled.Sandbox.Id, hosts, StringComparison.Ordinal);
+
+            Assert.Equal(SandboxState.Running, claimed.State);
+            var record = await new SandboxRecordStore(new FakeVmRuntime(), Options.Create(new AgentOptions { WrennDir = _root }), NullLogger<SandboxRecordStore>.Instance).ReadAsync(claimed.Directory, CancellationToken.None);
+            Assert.Equal((spec.SandboxId, false, claimed.EnvdAccessToken), (record!.SandboxId, record.Pooled, record.EnvdAccessToken));
+            Assert.Empty(_filler.Destroyed);
+        }
+        finally
+        {
+            await StopAsync(init);
+        }
+    }
+
+    [Fact]
+    public async Task A_container_claim_whose_naming_fails_is_destroyed_even_though_init_succeeded()
+    {
+        var claims = ClaimsOn(ContainerRuntime());
+        var init = ContainerInit();
+        try
+        {
+            var pooled = await PooledContainerAsync(init);
+            // A pid no process has: the namespace cannot be entered.
+            await File.WriteAllTextAsync(Path.Combine(pooled.Sandbox.Directory, "init.pid"), int.MaxValue.ToString(CultureInfo.InvariantCulture), TestContext.Current.CancellationToken);
+
+            Assert.Null(await claims.ClaimAsync(pooled, Spec(), CancellationToken.None));
+
+            Assert.True(_table.IsEmpty);
+            Assert.Equal(pooled.Sandbox.Directory, Assert.Single(_filler.Destroyed).Directory);
+        }
+        finally
+        {
+            await StopAsync(init);
+        }
+    }
+
+    [Fact]
+    public async Task A_container_claim_whose_init_fails_is_destroyed_and_its_record_stays_the_pools()
+    {
+        var claims = ClaimsOn(ContainerRuntime());
+        var init = ContainerInit();
+        try
+        {
+            var pooled = await PooledContainerAsync(init);
+            _envd.InitFailure = new InjectedFaultException("envd gone");
+
+            Assert.Null(await claims.ClaimAsync(pooled, Spec(), CancellationToken.None));
+
+            Assert.True(_table.IsEmpty);
+            Assert.Equal(pooled.Sandbox.Directory, Assert.Single(_filler.Destroyed).Directory);
+            Assert.False(File.Exists(Path.Combine(pooled.Sandbox.Directory, SandboxRecord.FileName)));
+        }
+        finally
+        {
+            await StopAsync(init);
+        }
     }
 }

@@ -8,7 +8,8 @@ public sealed class FakeVmRuntime : IRuntime
 {
     public string Name => "fake";
 
-    public RuntimeCapabilities Capabilities { get; } = new(MemorySnapshots: true, Isolation: "vm", HostRootfs: false);
+    /// <summary>A VM's by default; a test of a container's path (named from the host) sets a container's.</summary>
+    public RuntimeCapabilities Capabilities { get; init; } = new(MemorySnapshots: true, Isolation: "vm", HostRootfs: false);
 
     public Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken) => Task.CompletedTask;
 
