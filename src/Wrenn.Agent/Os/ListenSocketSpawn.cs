@@ -7,7 +7,8 @@ namespace Wrenn.Agent.Os;
 /// Starts a program with one descriptor of the agent's as its fd 3, which <see cref="System.Diagnostics.Process"/>
 /// cannot do: every descriptor .NET opens is close-on-exec, and clearing that flag would let any process the agent
 /// starts meanwhile inherit it. posix_spawn's file actions give the descriptor to this one child only.
-/// stdin is /dev/null; stdout and stderr go to <c>outputPath</c>. Signals start at their defaults and unblocked,
+/// stdin is /dev/null; stdout and stderr go to <c>outputPath</c> or to a descriptor given. Without a descriptor to
+/// pass it is the way to start a program with its output on one of the agent's descriptors, and no other. Signals start at their defaults and unblocked,
 /// as Process leaves them (.NET ignores SIGPIPE; an exec keeps what is ignored).
 /// </summary>
 public static partial class ListenSocketSpawn
@@ -30,9 +31,18 @@ public static partial class ListenSocketSpawn
     private const int OpaqueBytes = 1024;
 
     /// <summary>Runs <paramref name="program"/> to its exit and returns its exit code (128 + n when signal n ended it).</summary>
-    public static async Task<int> RunAsync(string program, IReadOnlyList<string> arguments, SafeHandle passed, string outputPath, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(string program, IReadOnlyList<string> arguments, SafeHandle? passed, string outputPath, CancellationToken cancellationToken) =>
+        WaitAsync(Spawn(program, arguments, passed, outputPath, output: null), cancellationToken);
+
+    /// <summary>
+    /// As above, with stdout and stderr on <paramref name="output"/> (an open descriptor of the agent's, e.g. a pipe's
+    /// writing end) and fd 3 only when <paramref name="passed"/> is given: the child gets no other descriptor of the agent's.
+    /// </summary>
+    public static Task<int> RunAsync(string program, IReadOnlyList<string> arguments, SafeHandle? passed, SafeHandle output, CancellationToken cancellationToken) =>
+        WaitAsync(Spawn(program, arguments, passed, outputPath: null, output), cancellationToken);
+
+    private static async Task<int> WaitAsync(int pid, CancellationToken cancellationToken)
     {
-        var pid = Spawn(program, arguments, passed, outputPath);
         using var killOnCancel = cancellationToken.Register(() => _ = Kill(pid, SigKill));
 
         // A blocking wait on a thread of its own; .NET's SIGCHLD handling reaps only the children Process started.
@@ -45,16 +55,18 @@ public static partial class ListenSocketSpawn
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F);
     }
 
-    private static unsafe int Spawn(string program, IReadOnlyList<string> arguments, SafeHandle passed, string outputPath)
+    private static unsafe int Spawn(string program, IReadOnlyList<string> arguments, SafeHandle? passed, string? outputPath, SafeHandle? output)
     {
         var added = false;
-        passed.DangerousAddRef(ref added);
+        var outputAdded = false;
+        passed?.DangerousAddRef(ref added);
+        output?.DangerousAddRef(ref outputAdded);
         var actions = Marshal.AllocHGlobal(OpaqueBytes);
         var attributes = Marshal.AllocHGlobal(OpaqueBytes);
         var signals = Marshal.AllocHGlobal(OpaqueBytes);
         var argv = Strings([program, .. arguments]);
         var environment = Strings([.. Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().Select(e => $"{e.Key}={e.Value}")]);
-        var source = passed.DangerousGetHandle().ToInt32();
+        var source = passed is null ? -1 : passed.DangerousGetHandle().ToInt32();
         var spare = -1;
         try
         {
@@ -67,9 +79,21 @@ public static partial class ListenSocketSpawn
 
             Check(FileActionsInit(actions), "posix_spawn_file_actions_init");
             Check(FileActionsAddOpen(actions, 0, "/dev/null", OReadOnly, 0), "posix_spawn_file_actions_addopen");
-            Check(FileActionsAddOpen(actions, 1, outputPath, OWriteOnly | OCreate | OTruncate, 0x180), "posix_spawn_file_actions_addopen");
+            if (output is not null)
+            {
+                // Onto 1 before fd 3 is replaced: the agent's descriptors are all 3 or above, so this one may be 3.
+                Check(FileActionsAddDup2(actions, output.DangerousGetHandle().ToInt32(), 1), "posix_spawn_file_actions_adddup2");
+            }
+            else
+            {
+                Check(FileActionsAddOpen(actions, 1, outputPath!, OWriteOnly | OCreate | OTruncate, 0x180), "posix_spawn_file_actions_addopen");
+            }
+
             Check(FileActionsAddDup2(actions, 1, 2), "posix_spawn_file_actions_adddup2");
-            Check(FileActionsAddDup2(actions, source, ChildDescriptor), "posix_spawn_file_actions_adddup2");
+            if (source >= 0)
+            {
+                Check(FileActionsAddDup2(actions, source, ChildDescriptor), "posix_spawn_file_actions_adddup2");
+            }
             Check(AttributesInit(attributes), "posix_spawnattr_init");
             _ = SignalFill(signals);
             _ = SignalDelete(signals, SigKill);
@@ -98,7 +122,12 @@ public static partial class ListenSocketSpawn
 
             if (added)
             {
-                passed.DangerousRelease();
+                passed!.DangerousRelease();
+            }
+
+            if (outputAdded)
+            {
+                output!.DangerousRelease();
             }
         }
     }

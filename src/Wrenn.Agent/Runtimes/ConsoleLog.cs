@@ -25,7 +25,7 @@ public static class ConsoleLog
     /// (stdbuf), it writes what it read at once, so the log's tail is current while the guest runs. The
     /// files are root's alone (0600) whatever umask the rotator was started with: they hold the tenant's output.
     /// </summary>
-    private const string RotatorScript =
+    internal const string RotatorScript =
         "umask 077; log=$1; cap=$2; " +
         "while :; do if [ -e \"$log\" ]; then mv -f \"$log\" \"$log.1\"; fi; " +
         "stdbuf -o0 head -c \"$cap\" > \"$log\" || exit 1; " +

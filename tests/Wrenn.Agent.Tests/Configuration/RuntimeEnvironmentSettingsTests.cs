@@ -24,7 +24,7 @@ public sealed class RuntimeEnvironmentSettingsTests
             [RuntimeEnvironmentSettings.FirecrackerBinary] = "/usr/local/bin/firecracker",
             [RuntimeEnvironmentSettings.FirecrackerLogLevel] = "debug",
             [RuntimeEnvironmentSettings.FirecrackerMetrics] = "on",
-            [WrennEnvironment.EnvdSocket] = "on",
+            [WrennEnvironment.EnvdSocket] = "off",
         });
 
         RuntimeEnvironmentSettings.ValidateNow(services);
@@ -39,7 +39,7 @@ public sealed class RuntimeEnvironmentSettingsTests
         Assert.Equal("/usr/local/bin/firecracker", firecracker.Binary);
         Assert.Equal(FirecrackerLogLevel.Debug, firecracker.LogLevel);
         Assert.True(firecracker.Metrics);
-        Assert.True(services.GetRequiredService<IOptions<ContainerRuntimeOptions>>().Value.PassEnvdSocket);
+        Assert.False(services.GetRequiredService<IOptions<ContainerRuntimeOptions>>().Value.PassEnvdSocket);
     }
 
     [Fact]
@@ -50,6 +50,9 @@ public sealed class RuntimeEnvironmentSettingsTests
 
         Assert.Equal(new QemuRuntimeOptions().MemoryOverheadMb, services.GetRequiredService<IOptions<QemuRuntimeOptions>>().Value.MemoryOverheadMb);
         Assert.Null(services.GetRequiredService<IOptions<FirecrackerRuntimeOptions>>().Value.LogLevel);
+
+        // envd's socket is passed unless turned off: the cold path's readiness without polling.
+        Assert.True(services.GetRequiredService<IOptions<ContainerRuntimeOptions>>().Value.PassEnvdSocket);
     }
 
     [Theory]

@@ -50,5 +50,30 @@ public sealed class ListenSocketSpawnTests : IDisposable
         Assert.Equal("failing", File.ReadAllText(Path.Combine(_base, "out")).Trim());
     }
 
+    [Fact]
+    public async Task Without_a_socket_the_output_goes_to_the_descriptor_given_and_the_child_has_no_fd_3()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var output = Path.Combine(_base, "given");
+        int exit;
+        using (var handle = File.OpenHandle(output, FileMode.Create, FileAccess.Write))
+        {
+            exit = await ListenSocketSpawn.RunAsync(
+                "/bin/sh",
+                ["-c", "echo out; echo err >&2; ls /proc/$$/fd"],
+                passed: null,
+                output: handle,
+                ct);
+        }
+
+        Assert.Equal(0, exit);
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(["out", "err"], lines[..2]);
+
+        // stdin, stdout, stderr and the descriptor ls itself opens to list them: nothing of the agent's.
+        Assert.DoesNotContain("3", lines[2..]);
+        Assert.Contains("0", lines[2..]);
+    }
+
     public void Dispose() => Directory.Delete(_base, recursive: true);
 }

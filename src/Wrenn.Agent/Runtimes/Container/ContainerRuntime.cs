@@ -37,9 +37,6 @@ public sealed class ContainerRuntime(
     /// <summary>rw-r--r--, as wrenn-init writes them in a VM.</summary>
     private const uint GuestFileMode = 0x1A4;
 
-    /// <summary>Where the shell that starts the OCI runtime writes its own output, in the sandbox directory (removed after).</summary>
-    private const string RunOutputFileName = "oci-run.out";
-
     public string Name => RuntimeName;
 
     public RuntimeCapabilities Capabilities { get; } = DescribeCapabilities(options.Value, agentOptions.Value.WrennDir, logger);
@@ -287,81 +284,52 @@ public sealed class ContainerRuntime(
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Starts the container detached. Nothing but a one-line <c>sh</c> (for the umask) stands between the agent and the
+    /// OCI runtime: the console's pipe and its rotator are made by the agent (<see cref="ConsolePipe"/>), and the
+    /// runtime is started with posix_spawn (<see cref="ListenSocketSpawn"/>) with that pipe as its stdout and stderr,
+    /// which the container's init inherits; with <paramref name="passSocket"/>, envd's listening socket, made in the
+    /// sandbox's namespace, is its fd 3, kept open for the container's init (--preserve-fds 1), and tini passes it on to
+    /// envd. The rotator, which outlives the run, never holds the socket (a copy there would keep the port, and the
+    /// namespace, alive after the sandbox is gone). The console log is made under the agent's umask (077: the guest's
+    /// output is the tenant's); the runtime runs under 022, as it expects, since it makes the directories and devices
+    /// inside the sandbox with it.
+    /// </summary>
     private async Task RunContainerAsync(RuntimeSandbox sandbox, bool passSocket, CancellationToken cancellationToken)
     {
         var id = ContainerId(sandbox.SandboxId);
-        if (passSocket)
-        {
-            await RunWithEnvdSocketAsync(sandbox, id, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        // A detached container inherits the OCI runtime's stdio. Giving it the capped console log (not
-        // our pipes) means nothing of ours stays tied to the container once the runtime returns. The log
-        // is made under the agent's umask (077: the guest's output is the tenant's); the runtime then runs
-        // under 022, as it expects, since it makes the directories and devices inside the sandbox with it.
-        var result = await commands.RunAsync(
-            "/bin/sh",
-            ConsoleLog.CappedShellArguments(
-                sandbox.Directory,
-                options.Value.ConsoleLogBytes,
-                [
-                    _oci, .. StateRoot(), "run", "--detach",
-                    "--bundle", sandbox.Directory,
-                    "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
-                    id,
-                ],
-                commandUmask: "022"),
-            cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new InvalidOperationException(
-                $"{_oci} run {id} exited with {result.ExitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
-        }
-
-        logger.ContainerStarted(id);
-    }
-
-    /// <summary>
-    /// As <see cref="RunContainerAsync"/>, with envd's listening socket made in the sandbox's namespace and given to the
-    /// OCI runtime as fd 3, which it keeps open for the container's init (--preserve-fds 1); tini passes it on to envd.
-    /// The console log's rotator outlives the run, so it is started without the socket: a copy it held would keep the
-    /// port, and the namespace, alive after the sandbox is gone.
-    /// </summary>
-    private async Task RunWithEnvdSocketAsync(RuntimeSandbox sandbox, string id, CancellationToken cancellationToken)
-    {
-        var output = Path.Combine(sandbox.Directory, RunOutputFileName);
+        string[] preserve = passSocket ? ["--preserve-fds", "1"] : [];
         int exitCode;
-        using (var socket = EnvdListenSocket.Bind(sandbox.Network.NamespacePath, Envd.EnvdClient.Port))
+        using (var console = await ConsolePipe.OpenAsync(sandbox.Directory, options.Value.ConsoleLogBytes, cancellationToken).ConfigureAwait(false))
+        using (var socket = passSocket ? EnvdListenSocket.Bind(sandbox.Network.NamespacePath, Envd.EnvdClient.Port) : null)
         {
             exitCode = await ListenSocketSpawn.RunAsync(
                 "/bin/sh",
                 [
-                    "-c",
-                    "log=$0; cap=$1; shift; { " + ConsoleLog.StartRotatorShell + "} " + ListenSocketSpawn.ChildDescriptor + "<&-; " +
-                    "umask 022; exec \"$@\" </dev/null >\"$pipe\" 2>&1",
-                    ConsoleLog.PathIn(sandbox.Directory),
-                    ConsoleLog.CapArgument(options.Value.ConsoleLogBytes),
-                    _oci, .. StateRoot(), "run", "--detach", "--preserve-fds", "1",
+                    "-c", "umask 022; exec \"$@\"", "oci-run",
+                    _oci, .. StateRoot(), "run", "--detach", .. preserve,
                     "--bundle", sandbox.Directory,
                     "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                     id,
                 ],
-                socket.SafeHandle,
-                output,
+                passed: socket?.SafeHandle,
+                output: console,
                 cancellationToken).ConfigureAwait(false);
         }
 
-        // What the shell itself printed (the runtime's own output is in the console log).
-        var shellOutput = File.Exists(output) ? (await File.ReadAllTextAsync(output, cancellationToken).ConfigureAwait(false)).Trim() : string.Empty;
-        File.Delete(output);
         if (exitCode != 0)
         {
-            throw new InvalidOperationException(
-                $"{_oci} run {id} exited with {exitCode}: {shellOutput} {ConsoleLog.Tail(sandbox.Directory)}".Trim());
+            throw new InvalidOperationException($"{_oci} run {id} exited with {exitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
         }
 
-        logger.ContainerStartedWithSocket(id);
+        if (passSocket)
+        {
+            logger.ContainerStartedWithSocket(id);
+        }
+        else
+        {
+            logger.ContainerStarted(id);
+        }
     }
 
     /// <summary>The OCI runtime's global <c>--root</c> option when a state directory is configured, else nothing (its default).</summary>

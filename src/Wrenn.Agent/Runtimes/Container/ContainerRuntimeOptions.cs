@@ -11,10 +11,10 @@ public sealed class ContainerRuntimeOptions
 
     /// <summary>
     /// Makes envd's listening socket in the sandbox's namespace and passes it to envd (LISTEN_FDS=1), for images whose
-    /// envd takes one; false lets envd bind its own and the agent poll for it. Off until the real-sandbox tests of it
-    /// (EnvdSocketPassingTests, which turn it on) have passed on the test machine. WRENN_ENVD_SOCKET=on turns it on.
+    /// envd takes one, so the agent's first request waits in the socket's backlog instead of polling for the port;
+    /// false (WRENN_ENVD_SOCKET=off) lets envd bind its own and the agent poll for it.
     /// </summary>
-    public bool PassEnvdSocket { get; set; }
+    public bool PassEnvdSocket { get; set; } = true;
 
     /// <summary>The cgroup parent every sandbox's cgroup is created under (WRENN_CGROUP_PARENT).</summary>
     public string CgroupParent { get; set; } = "/wrenn";
