@@ -21,26 +21,7 @@ public sealed class SandboxRecordStore(IRuntime runtime, Microsoft.Extensions.Op
     public string SandboxesDirectory => agentOptions.Value.SandboxesDir;
 
     /// <summary>Writes the sandbox's record as it is now; <paramref name="pooled"/> while it waits in the warm pool.</summary>
-    /// <remarks>
-    /// A record is a few hundred bytes: serialized in memory and written with one synchronous write, it
-    /// costs less than an asynchronous file stream and serializer (thread-pool hops on every pause and
-    /// resume). Crash safety is as before: written aside and renamed over.
-    /// </remarks>
-    public Task WriteAsync(Sandbox sandbox, CancellationToken cancellationToken, bool pooled = false)
-    {
-        try
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Write(sandbox, pooled);
-            return Task.CompletedTask;
-        }
-        catch (Exception ex)
-        {
-            return Task.FromException(ex);
-        }
-    }
-
-    private void Write(Sandbox sandbox, bool pooled)
+    public async Task WriteAsync(Sandbox sandbox, CancellationToken cancellationToken, bool pooled = false)
     {
         var record = new SandboxRecord(
             sandbox.Id,
@@ -57,14 +38,13 @@ public sealed class SandboxRecordStore(IRuntime runtime, Microsoft.Extensions.Op
             sandbox.EnvdVersion,
             pooled,
             sandbox.Spec.Environment);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(record, AgentJsonContext.Default.SandboxRecord);
 
         // Written aside and renamed over: a crash mid-write must not leave a record that cannot be read.
         var path = Path.Combine(sandbox.Directory, SandboxRecord.FileName);
         var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, OwnerOnly))
+        await using (var file = new FileStream(temporary, OwnerOnly))
         {
-            file.Write(bytes);
+            await JsonSerializer.SerializeAsync(file, record, AgentJsonContext.Default.SandboxRecord, cancellationToken).ConfigureAwait(false);
         }
 
         File.Move(temporary, path, overwrite: true);
