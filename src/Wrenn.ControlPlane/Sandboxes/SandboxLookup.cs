@@ -22,6 +22,26 @@ public sealed class SandboxLookup(WrennDbContext db)
             ? db.Sandboxes.SingleOrDefaultAsync(s => s.Id == sandboxId, cancellationToken)
             : Task.FromResult<SandboxEntity?>(null);
 
+    /// <summary>
+    /// The team's sandbox with its host in one query, read only (nothing tracked), when it is running and
+    /// its host is known; null otherwise (the caller then takes the path that explains why). Exec and file
+    /// calls start here: one database round trip instead of a sandbox query and a host query.
+    /// </summary>
+    public async Task<(SandboxEntity Sandbox, HostEntity Host)?> FindRunningWithHostAsync(string teamId, string sandboxId, CancellationToken cancellationToken)
+    {
+        if (!WrennIds.IsSandboxId(sandboxId))
+        {
+            return null;
+        }
+
+        var found = await (
+            from s in db.Sandboxes.AsNoTracking()
+            where s.Id == sandboxId && s.TeamId == teamId && s.State == SandboxStates.Running
+            join h in db.Hosts.AsNoTracking() on s.HostId equals h.Id
+            select new { Sandbox = s, Host = h }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return found is null ? null : (found.Sandbox, found.Host);
+    }
+
     /// <summary>The sandbox in one of <paramref name="requiredStates"/> (any when none) and its host, or why not.</summary>
     public async Task<SandboxResult<SandboxOnHost>> FindOnHostAsync(string teamId, string sandboxId, CancellationToken cancellationToken, params string[] requiredStates)
     {

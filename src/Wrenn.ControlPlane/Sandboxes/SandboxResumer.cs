@@ -77,10 +77,22 @@ public sealed class SandboxResumer(WrennDbContext db, IAgentGateway gateway, IAu
                 return SandboxError.Conflict($"sandbox {sandbox.Id} moved to host {sandbox.HostId} while it was resumed on host {host.Id}; it is {sandbox.State} there: resume it again");
             }
 
-            await audit.SaveWithAsync(
-                db,
-                new AuditEntry(AuditActions.SandboxResumed, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, caller is null ? "resumed on use (auto-resume, or E2B connect)" : null),
-                CancellationToken.None).ConfigureAwait(false);
+            // No savepoint around this save (EF makes one by default inside a transaction): a failed save rolls
+            // the whole transaction back anyway, and the savepoint costs two more statements on every resume.
+            var savepoints = db.Database.AutoSavepointsEnabled;
+            db.Database.AutoSavepointsEnabled = false;
+            try
+            {
+                await audit.SaveWithAsync(
+                    db,
+                    new AuditEntry(AuditActions.SandboxResumed, sandbox.TeamId, caller?.UserId, caller?.ApiKeyId, sandbox.Id, caller?.RemoteAddress, caller is null ? "resumed on use (auto-resume, or E2B connect)" : null),
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                db.Database.AutoSavepointsEnabled = savepoints;
+            }
+
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -8,6 +8,14 @@ public sealed class SandboxWorkGate(ISandboxWaker waker, ISandboxActivity activi
 {
     public async Task<SandboxResult<SandboxTarget>> OpenAsync(SandboxCaller caller, string sandboxId, CancellationToken cancellationToken)
     {
+        // The common case, a running sandbox of the caller's team, in one query; anything else (paused, to
+        // wake; stopped, lost, unknown, no host: to explain) takes the waker's path as before.
+        if (await lookup.FindRunningWithHostAsync(caller.TeamId, sandboxId, cancellationToken).ConfigureAwait(false) is ({ } running, { } host))
+        {
+            await activity.RecordAsync(sandboxId, cancellationToken).ConfigureAwait(false);
+            return new SandboxTarget(SandboxViews.ToDetails(running), host, Resumed: false);
+        }
+
         var woken = await waker.EnsureRunningAsync(sandboxId, caller.TeamId, cancellationToken).ConfigureAwait(false);
         if (!woken.IsUsable)
         {

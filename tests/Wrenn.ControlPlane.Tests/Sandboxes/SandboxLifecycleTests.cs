@@ -25,6 +25,7 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
         _plane = await RunningControlPlane.StartAsync(configure: options =>
         {
             options.ReconcileInterval = TimeSpan.FromMilliseconds(200);
+            RunningControlPlane.OpenSignup(options);
 
             // Long enough that a test's burst of calls falls in one interval.
             options.ActivityInterval = TimeSpan.FromHours(1);
@@ -133,6 +134,21 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
         Assert.Equal(1, _agent.ResumeCalls);
         Assert.All(answers, a => Assert.StartsWith("ran echo ", a.GetProperty("stdout").GetString(), StringComparison.Ordinal));
         Assert.Equal("running", (await GetAsync(id)).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Work_reaches_a_running_sandbox_of_the_callers_team_and_another_team_cannot_find_it()
+    {
+        // Exec opens a running sandbox with its host in one query: that query must keep the team scope.
+        var id = (await CreateAsync(new { })).GetProperty("id").GetString()!;
+        var ran = await _api.SendAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/exec", new { cmd = "echo mine" }, HttpStatusCode.OK, apiKey: _key);
+        Assert.StartsWith("ran echo mine", ran.GetProperty("stdout").GetString(), StringComparison.Ordinal);
+
+        var (outsider, _, team) = await _api.SignupAsync("outsider@example.org");
+        var outsidersKey = await _api.CreateApiKeyAsync(outsider, team);
+        await _api.ErrorAsync(HttpMethod.Post, $"/v1/sandboxes/{id}/exec", new { cmd = "echo theirs" }, HttpStatusCode.NotFound, "not_found", apiKey: outsidersKey);
+        await _api.ErrorAsync(HttpMethod.Post, "/v1/sandboxes/sb-0000000000000000/exec", new { cmd = "true" }, HttpStatusCode.NotFound, "not_found", apiKey: _key);
+        await _api.ErrorAsync(HttpMethod.Post, "/v1/sandboxes/not-an-id/exec", new { cmd = "true" }, HttpStatusCode.NotFound, "not_found", apiKey: _key);
     }
 
     [Fact]
