@@ -26,7 +26,7 @@ public sealed class ConcurrentCreates : IMeasurement
         string note;
         if (context.Platforms.Pool is { Available: true })
         {
-            var full = await new PoolProbe(platform.WrennDir).WaitForDepthAsync(context.Options.PoolDepth, 0, TimeSpan.FromSeconds(60), cancellationToken);
+            var full = await new PoolProbe(platform.WrennDir).WaitForDepthAsync(context.Options.PoolDepth, TimeSpan.FromSeconds(60), cancellationToken);
             note = $"pool depth {context.Options.PoolDepth}{(full ? "" : ", not full when the burst started")}";
         }
         else

@@ -36,7 +36,7 @@ public sealed class WarmCreate(bool withExec) : IMeasurement
         var misses = 0;
         for (var i = 0; i < context.Options.Runs + 1; i++)
         {
-            if (!await probe.WaitForDepthAsync(context.Options.PoolDepth, 0, TimeSpan.FromSeconds(30), cancellationToken))
+            if (!await probe.WaitForDepthAsync(context.Options.PoolDepth, TimeSpan.FromSeconds(30), cancellationToken))
             {
                 misses++;
             }

@@ -61,7 +61,7 @@ public sealed class PlatformHost(BenchOptions options) : IAsyncDisposable
         var probe = new PoolProbe(platform.WrennDir);
         // Refills go one at a time; a cold create takes seconds on a busy 2-core machine.
         var timeout = TimeSpan.FromSeconds(30 + (5 * options.PoolDepth));
-        if (await probe.WaitForDepthAsync(options.PoolDepth, 0, timeout, cancellationToken))
+        if (await probe.WaitForDepthAsync(options.PoolDepth, timeout, cancellationToken))
         {
             return new PoolStatus(true, $"{options.PoolDepth} sandboxes ready");
         }
@@ -90,7 +90,7 @@ public sealed class PlatformHost(BenchOptions options) : IAsyncDisposable
                 // Stop with no refill under way: a platform stopped mid-refill has left a pooled
                 // sandbox behind (seen with s16/pool at 34b7d0e), which is the pool's bug to fix, not
                 // a reason to lose this run.
-                await new PoolProbe(platform.WrennDir).WaitForDepthAsync(options.PoolDepth, 0, TimeSpan.FromSeconds(30 + (5 * options.PoolDepth)), CancellationToken.None);
+                await new PoolProbe(platform.WrennDir).WaitForDepthAsync(options.PoolDepth, TimeSpan.FromSeconds(30 + (5 * options.PoolDepth)), CancellationToken.None);
             }
 
             await platform.DisposeAsync();

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 
 namespace Wrenn.Bench.Platform;
 
 /// <summary>
 /// Whether the agent has a warm pool, and how full it is. There is no API for the pool's depth, so it
 /// is read from the platform's own directory: every sandbox the agent holds, pooled or claimed, has a
-/// directory in $WRENN_DIR/sandboxes; the pool is that count less the sandboxes the bench holds.
+/// directory in $WRENN_DIR/sandboxes with its record (sandbox.json: pooled or not, and its envd token once
+/// it is ready).
 /// </summary>
 public sealed class PoolProbe(string wrennDir)
 {
@@ -33,13 +35,23 @@ public sealed class PoolProbe(string wrennDir)
     }
 
     /// <summary>
-    /// Waits until the pool holds <paramref name="depth"/> sandboxes besides the <paramref name="held"/>
-    /// ones the bench holds; false when it did not within <paramref name="timeout"/>.
+    /// Pooled sandboxes that are ready to be claimed: their record says pooled and holds the envd token, which
+    /// the agent writes as a create's last step (a directory appears when a refill starts, ~200 ms earlier).
     /// </summary>
-    public async Task<bool> WaitForDepthAsync(int depth, int held, TimeSpan timeout, CancellationToken cancellationToken)
+    public int ReadyPooledCount()
+    {
+        var directory = Path.Combine(wrennDir, "sandboxes");
+        return Directory.Exists(directory) ? Directory.GetDirectories(directory).Count(IsReadyPooled) : 0;
+    }
+
+    /// <summary>
+    /// Waits until the pool holds <paramref name="depth"/> sandboxes ready to be claimed and no refill is
+    /// still under way; false when it did not within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> WaitForDepthAsync(int depth, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        while (SandboxCount() - held < depth)
+        while (ReadyPooledCount() < depth || PooledInTheMaking() > 0)
         {
             if (Stopwatch.GetElapsedTime(started) > timeout)
             {
@@ -49,8 +61,32 @@ public sealed class PoolProbe(string wrennDir)
             await Task.Delay(50, cancellationToken);
         }
 
-        // A directory appears when a refill starts, not when it is ready: give the last one a moment.
-        await Task.Delay(300, cancellationToken);
         return true;
+    }
+
+    /// <summary>Sandbox directories without a ready record yet: a refill (or a create) on its way.</summary>
+    private int PooledInTheMaking()
+    {
+        var directory = Path.Combine(wrennDir, "sandboxes");
+        return Directory.Exists(directory) ? Directory.GetDirectories(directory).Count(d => ReadRecord(d) is not { } record || !record.HasToken) : 0;
+    }
+
+    private static bool IsReadyPooled(string sandboxDirectory) => ReadRecord(sandboxDirectory) is { Pooled: true, HasToken: true };
+
+    private static (bool Pooled, bool HasToken)? ReadRecord(string sandboxDirectory)
+    {
+        try
+        {
+            // Written aside and renamed over by the agent: never half a file.
+            using var record = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(sandboxDirectory, "sandbox.json")));
+            var root = record.RootElement;
+            var pooled = root.TryGetProperty("pooled", out var p) && p.ValueKind == JsonValueKind.True;
+            var token = root.TryGetProperty("envd_access_token", out var t) && t.ValueKind == JsonValueKind.String && t.GetString()!.Length > 0;
+            return (pooled, token);
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }
