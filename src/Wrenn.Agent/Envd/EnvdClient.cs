@@ -27,6 +27,7 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
     private const int FileChunkBytes = 64 * 1024;
     private static readonly TimeSpan HealthPollInterval = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StillStartingInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// Polls <c>GET /health</c> until envd answers 204, <paramref name="timeout"/> passes, or
@@ -40,6 +41,7 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
         CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var lastLook = started;
         var attempts = 0;
         while (true)
         {
@@ -67,10 +69,15 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
                 throw new TimeoutException($"envd at {envd} did not become healthy within {timeout.TotalSeconds:F0} s");
             }
 
-            // Checked every 20 probes: cheap enough, and a dead sandbox is reported within ~200 ms.
-            if (attempts % 20 == 0 && !await stillStarting(cancellationToken).ConfigureAwait(false))
+            // Looked at every 200 ms, not every N probes: with the listening socket passed in, a probe of an envd
+            // that died waits in the socket's backlog for its whole timeout, and 20 of them took 20 s.
+            if (Stopwatch.GetElapsedTime(lastLook) >= StillStartingInterval)
             {
-                throw new InvalidOperationException($"the sandbox stopped before envd at {envd} became healthy");
+                lastLook = Stopwatch.GetTimestamp();
+                if (!await stillStarting(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException($"the sandbox stopped before envd at {envd} became healthy");
+                }
             }
 
             await Task.Delay(HealthPollInterval, cancellationToken).ConfigureAwait(false);
