@@ -1,20 +1,16 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace Wrenn.Agent.Os;
 
 /// <summary>
 /// Sets the hostname of another process's UTS namespace from inside the agent, as
 /// <c>nsenter --target PID --uts hostname NAME</c> would, without starting two programs (which cost
-/// more than the rest of a warm pool claim together). setns moves only the calling thread, so the
-/// work runs on a thread of its own that ends afterwards: no thread of the agent's stays in the
-/// sandbox's namespace, and the agent's own hostname is never touched.
+/// more than the rest of a warm pool claim together), on a <see cref="NamespaceThread"/>: the agent's
+/// own hostname is never touched.
 /// </summary>
 internal static partial class UtsHostname
 {
-    private const int CloneNewUts = 0x04000000;
-
     /// <summary>The kernel's limit on a hostname (HOST_NAME_MAX).</summary>
     private const int MaxLength = 64;
 
@@ -28,41 +24,17 @@ internal static partial class UtsHostname
         }
 
         var path = $"/proc/{pid}/ns/uts";
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        try
         {
-            try
-            {
-                using var ns = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-                if (SetNamespace(ns, CloneNewUts) != 0)
-                {
-                    throw new IOException($"setns({path}) failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-
-                if (SetHostName(name, (nuint)name.Length) != 0)
-                {
-                    throw new IOException($"sethostname in {path} failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-            }
-        })
+            NamespaceThread.Run(path, NamespaceThread.Uts, "wrenn-uts-hostname", () => SetHostName(name, (nuint)name.Length) == 0
+                ? true
+                : throw new IOException($"sethostname in {path} failed: errno {Marshal.GetLastPInvokeError()}"));
+        }
+        catch (Exception ex)
         {
-            IsBackground = true,
-            Name = "wrenn-uts-hostname",
-        };
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-        {
-            throw new IOException($"could not name the sandbox of process {pid} '{hostname}': {failure.Message}", failure);
+            throw new IOException($"could not name the sandbox of process {pid} '{hostname}': {ex.Message}", ex);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNamespace(SafeFileHandle fd, int nstype);
 
     [LibraryImport("libc", EntryPoint = "sethostname", SetLastError = true)]
     private static partial int SetHostName(byte[] name, nuint length);

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Wrenn.Agent.Runtimes.Container;
 
@@ -10,10 +8,8 @@ namespace Wrenn.Agent.Runtimes.Container;
 /// starts and passed to envd as fd 3 (LISTEN_FDS=1). A connection made before envd runs waits in the
 /// backlog, so the agent's first request needs no polling for the port to open.
 /// </summary>
-internal static partial class EnvdListenSocket
+internal static class EnvdListenSocket
 {
-    private const int CloneNewNet = 0x40000000;
-
     /// <summary>Room for the agent's probes and the first calls while envd starts.</summary>
     private const int Backlog = 128;
 
@@ -24,18 +20,10 @@ internal static partial class EnvdListenSocket
     /// </summary>
     public static Socket Bind(string namespacePath, int port)
     {
-        Socket? made = null;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        try
         {
-            try
+            return Os.NamespaceThread.Run(namespacePath, Os.NamespaceThread.Network, "wrenn-envd-socket", () =>
             {
-                using var ns = File.OpenHandle(namespacePath, FileMode.Open, FileAccess.Read);
-                if (SetNamespace(ns, CloneNewNet) != 0)
-                {
-                    throw new IOException($"setns({namespacePath}) failed: errno {Marshal.GetLastPInvokeError()}");
-                }
-
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
@@ -43,28 +31,18 @@ internal static partial class EnvdListenSocket
                     socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
                     socket.Bind(new IPEndPoint(IPAddress.Any, port));
                     socket.Listen(Backlog);
-                    made = socket;
+                    return socket;
                 }
                 catch
                 {
                     socket.Dispose();
                     throw;
                 }
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-            }
-        })
+            });
+        }
+        catch (Exception ex)
         {
-            IsBackground = true,
-            Name = "wrenn-envd-socket",
-        };
-        thread.Start();
-        thread.Join();
-        return made ?? throw new IOException($"could not listen for envd in {namespacePath}: {failure?.Message}", failure);
+            throw new IOException($"could not listen for envd in {namespacePath}: {ex.Message}", ex);
+        }
     }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNamespace(SafeFileHandle fd, int nstype);
 }
