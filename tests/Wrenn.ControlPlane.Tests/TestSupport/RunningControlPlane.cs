@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -93,6 +94,14 @@ public sealed class RunningControlPlane : IAsyncDisposable
             }
 
             configure?.Invoke(options);
+
+            // A test that picked its proxy's port free beforehand can be handed the same free port for the API
+            // (seen once: the start refused the two as one port). Then the API takes another.
+            if (options.Proxy.ListenAddress is { } proxy && proxy.EndsWith(":" + port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var stop = new CancellationTokenSource();
             var log = new CapturedLog();
 
