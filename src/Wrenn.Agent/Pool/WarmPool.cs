@@ -34,21 +34,23 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
     {
         lock (_gate)
         {
-            return new WarmPoolStatus(
-                Lanes.Sum(l => l.Count),
-                Lanes.Sum(l => (long)l.Count * l.Key.Vcpus),
-                Lanes.Sum(l => (long)l.Count * l.Key.MemoryMb));
+            return Totals();
         }
     }
 
-    /// <summary>Ready sandboxes per key, as the heartbeat reports them (a key with none is listed too).</summary>
-    public IReadOnlyList<PoolLaneStatus> ReadyPerKey()
+    /// <summary>The totals and the ready sandboxes per key (a key with none is listed too) in one look, as the heartbeat reports them.</summary>
+    public WarmPoolReport Report()
     {
         lock (_gate)
         {
-            return Enabled ? [.. Lanes.Select(l => new PoolLaneStatus(l.Key, l.Ready.Count))] : [];
+            return new WarmPoolReport(Totals(), Enabled ? [.. Lanes.Select(l => new PoolLaneStatus(l.Key, l.Ready.Count))] : []);
         }
     }
+
+    private WarmPoolStatus Totals() => new(
+        Lanes.Sum(l => l.Count),
+        Lanes.Sum(l => (long)l.Count * l.Key.Vcpus),
+        Lanes.Sum(l => (long)l.Count * l.Key.MemoryMb));
 
     /// <summary>How many ready sandboxes <paramref name="key"/> has now.</summary>
     public int ReadyCount(PoolKey key)

@@ -73,14 +73,14 @@ public sealed class HeartbeatService(
     private async Task<TimeSpan?> BeatAsync(CancellationToken cancellationToken)
     {
         // The address is only informative: the control plane keeps the registered one and logs a difference.
-        var pooled = sandboxes.PoolStatus();
+        var pool = sandboxes.PoolReport();
         var heartbeat = new HeartbeatRequestMessage(
             _current.Address,
             hostInfo.Specs(sandboxes.RuntimeName, options.Value.WrennDir),
             sandboxes.RunningSandboxes(),
-            pooled.Vcpus,
-            pooled.MemoryMb,
-            [.. sandboxes.PoolLanes().Select(l => new HeartbeatPoolLaneMessage(l.Key.Template, l.Key.Vcpus, l.Key.MemoryMb, l.Ready))]);
+            pool.Totals.Vcpus,
+            pool.Totals.MemoryMb,
+            [.. pool.Lanes.Select(l => new HeartbeatPoolLaneMessage(l.Key.Template, l.Key.Vcpus, l.Key.MemoryMb, l.Ready))]);
         var answer = await controlPlane.HeartbeatAsync(_current, heartbeat, cancellationToken).ConfigureAwait(false);
         if (answer is null)
         {

@@ -11,9 +11,6 @@ public interface IHeartbeatSource
     /// <summary>How many sandboxes run now (paused ones do not count).</summary>
     int RunningSandboxes();
 
-    /// <summary>What the warm pool holds, which the control plane does not count as used.</summary>
-    WarmPoolStatus PoolStatus();
-
-    /// <summary>The pool's ready sandboxes per key (empty without a pool).</summary>
-    IReadOnlyList<PoolLaneStatus> PoolLanes();
+    /// <summary>What the warm pool holds, which the control plane does not count as used, and its ready sandboxes per key (none without a pool).</summary>
+    WarmPoolReport PoolReport();
 }

@@ -10,7 +10,5 @@ public sealed class SandboxHeartbeatSource(SandboxManager sandboxes, WarmPool po
 
     public int RunningSandboxes() => sandboxes.List().Count(s => s.State == SandboxState.Running);
 
-    public WarmPoolStatus PoolStatus() => sandboxes.PoolStatus();
-
-    public IReadOnlyList<PoolLaneStatus> PoolLanes() => pool.ReadyPerKey();
+    public WarmPoolReport PoolReport() => pool.Report();
 }

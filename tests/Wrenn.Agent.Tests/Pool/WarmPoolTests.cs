@@ -45,11 +45,11 @@ public sealed class WarmPoolTests
     {
         var other = new PoolKey("minimal", 2, 1024);
         using var pool = Pool(3, new WarmPoolTarget(other, 2));
-        Assert.Equal([new PoolLaneStatus(Minimal, 0), new PoolLaneStatus(other, 0)], pool.ReadyPerKey());
+        Assert.Equal([new PoolLaneStatus(Minimal, 0), new PoolLaneStatus(other, 0)], pool.Report().Lanes);
         await FillAsync(pool);
         Assert.NotNull(pool.TryTake(Minimal));
 
-        Assert.Equal([new PoolLaneStatus(Minimal, 2), new PoolLaneStatus(other, 2)], pool.ReadyPerKey());
+        Assert.Equal([new PoolLaneStatus(Minimal, 2), new PoolLaneStatus(other, 2)], pool.Report().Lanes);
     }
 
     [Fact]

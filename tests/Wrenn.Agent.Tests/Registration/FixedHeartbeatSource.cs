@@ -10,7 +10,5 @@ public sealed class FixedHeartbeatSource : IHeartbeatSource
 
     public int RunningSandboxes() => 0;
 
-    public WarmPoolStatus PoolStatus() => new(0, 0, 0);
-
-    public IReadOnlyList<PoolLaneStatus> PoolLanes() => [];
+    public WarmPoolReport PoolReport() => new(new WarmPoolStatus(0, 0, 0), []);
 }
