@@ -35,23 +35,15 @@ public sealed class PoolProbe(string wrennDir)
     }
 
     /// <summary>
-    /// Pooled sandboxes that are ready to be claimed: their record says pooled and holds the envd token, which
-    /// the agent writes as a create's last step (a directory appears when a refill starts, ~200 ms earlier).
-    /// </summary>
-    public int ReadyPooledCount()
-    {
-        var directory = Path.Combine(wrennDir, "sandboxes");
-        return Directory.Exists(directory) ? Directory.GetDirectories(directory).Count(IsReadyPooled) : 0;
-    }
-
-    /// <summary>
-    /// Waits until the pool holds <paramref name="depth"/> sandboxes ready to be claimed and no refill is
-    /// still under way; false when it did not within <paramref name="timeout"/>.
+    /// Waits until the pool holds <paramref name="depth"/> sandboxes ready to be claimed (their record says pooled and
+    /// holds the envd token, which the agent writes as a create's last step) and no sandbox is still being made (a
+    /// directory without a ready record: a refill or a create on its way; a directory appears ~200 ms before it is
+    /// ready); false when that did not happen within <paramref name="timeout"/>.
     /// </summary>
     public async Task<bool> WaitForDepthAsync(int depth, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        while (ReadyPooledCount() < depth || PooledInTheMaking() > 0)
+        while (Look() is var (ready, making) && (ready < depth || making > 0))
         {
             if (Stopwatch.GetElapsedTime(started) > timeout)
             {
@@ -64,14 +56,26 @@ public sealed class PoolProbe(string wrennDir)
         return true;
     }
 
-    /// <summary>Sandbox directories without a ready record yet: a refill (or a create) on its way.</summary>
-    private int PooledInTheMaking()
+    /// <summary>One pass over the sandbox records: pooled ones ready to be claimed, and those not ready yet.</summary>
+    private (int Ready, int Making) Look()
     {
         var directory = Path.Combine(wrennDir, "sandboxes");
-        return Directory.Exists(directory) ? Directory.GetDirectories(directory).Count(d => ReadRecord(d) is not { } record || !record.HasToken) : 0;
-    }
+        var (ready, making) = (0, 0);
+        foreach (var sandbox in Directory.Exists(directory) ? Directory.GetDirectories(directory) : [])
+        {
+            switch (ReadRecord(sandbox))
+            {
+                case { HasToken: false } or null:
+                    making++;
+                    break;
+                case { Pooled: true }:
+                    ready++;
+                    break;
+            }
+        }
 
-    private static bool IsReadyPooled(string sandboxDirectory) => ReadRecord(sandboxDirectory) is { Pooled: true, HasToken: true };
+        return (ready, making);
+    }
 
     private static (bool Pooled, bool HasToken)? ReadRecord(string sandboxDirectory)
     {
