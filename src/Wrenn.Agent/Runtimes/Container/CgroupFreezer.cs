@@ -3,7 +3,7 @@ namespace Wrenn.Agent.Runtimes.Container;
 /// <summary>
 /// Pause and resume by writing the cgroup freezer directly, as <c>runc pause/resume</c> does but without
 /// starting runc (tens of milliseconds of process start and state loading per call). cgroup v1 writes
-/// FROZEN/THAWED to <c>freezer.state</c> and waits until it reads back (FREEZING means not yet); v2 writes
+/// FROZEN/THAWED to <c>freezer.state</c> until it reads back (FREEZING means not yet); v2 writes
 /// <c>cgroup.freeze</c> and waits for <c>frozen 1</c> in <c>cgroup.events</c>. runc reads the same files
 /// for its own status, so <c>runc state</c> and <c>runc delete --force</c> see the container as paused.
 /// A freeze that does not settle in <see cref="SettleTimeout"/> is thawed again and reported.
@@ -11,6 +11,9 @@ namespace Wrenn.Agent.Runtimes.Container;
 public sealed class CgroupFreezer : IContainerFreezer
 {
     public static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Every this many unsettled read backs of a v1 freeze, the group is thawed for 10 ms first.</summary>
+    private const int ThawEvery = 50;
 
     private readonly string _root;
 
@@ -44,28 +47,48 @@ public sealed class CgroupFreezer : IContainerFreezer
     private async Task SetAsync(string cgroupPath, bool frozen, CancellationToken cancellationToken)
     {
         var relative = cgroupPath.Trim('/');
-        string stateFile;
-        Func<bool> settled;
         if (Unified)
         {
             var group = Path.Combine(_root, relative);
-            stateFile = Path.Combine(group, "cgroup.freeze");
             var events = Path.Combine(group, "cgroup.events");
             var expected = frozen ? "frozen 1" : "frozen 0";
-            settled = () => File.ReadLines(events).Any(line => line.Trim() == expected);
-            await File.WriteAllTextAsync(stateFile, frozen ? "1" : "0", cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            stateFile = Path.Combine(_root, "freezer", relative, "freezer.state");
-            var expected = frozen ? "FROZEN" : "THAWED";
-            settled = () => File.ReadAllText(stateFile).Trim() == expected;
-            await File.WriteAllTextAsync(stateFile, expected, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(group, "cgroup.freeze"), frozen ? "1" : "0", cancellationToken).ConfigureAwait(false);
+            await WaitAsync(cgroupPath, frozen, () => File.ReadLines(events).Any(line => line.Trim() == expected), _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
+        var stateFile = Path.Combine(_root, "freezer", relative, "freezer.state");
+        var state = frozen ? "FROZEN" : "THAWED";
+        File.WriteAllText(stateFile, state);
+        await WaitAsync(
+            cgroupPath,
+            frozen,
+            () => File.ReadAllText(stateFile).Trim() == state,
+            attempt => WriteV1AgainAsync(stateFile, frozen, attempt, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// cgroup v1 can miss a task forked while a freeze walks the group, and then stays FREEZING for good
+    /// (runc works around the same kernel behaviour; v2 does not have it). Writing FROZEN again walks the
+    /// tasks once more, and a short thaw now and then lets a burst of forks finish before the next try.
+    /// </summary>
+    private static async Task WriteV1AgainAsync(string stateFile, bool frozen, int attempt, CancellationToken cancellationToken)
+    {
+        if (frozen && attempt % ThawEvery == ThawEvery - 1)
+        {
+            File.WriteAllText(stateFile, "THAWED");
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+
+        File.WriteAllText(stateFile, frozen ? "FROZEN" : "THAWED");
+    }
+
+    /// <param name="again">Called after each read back that did not settle, with the attempt's number.</param>
+    private static async Task WaitAsync(string cgroupPath, bool frozen, Func<bool> settled, Func<int, Task> again, CancellationToken cancellationToken)
+    {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var wait = 0;
-        while (!settled())
+        for (var attempt = 0; !settled(); attempt++)
         {
             if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > SettleTimeout)
             {
@@ -73,7 +96,7 @@ public sealed class CgroupFreezer : IContainerFreezer
             }
 
             // Most freezes settle by the first read back; the rest within a few scheduler ticks.
-            if (wait++ < 10)
+            if (attempt < 10)
             {
                 await Task.Yield();
             }
@@ -81,6 +104,8 @@ public sealed class CgroupFreezer : IContainerFreezer
             {
                 await Task.Delay(1, cancellationToken).ConfigureAwait(false);
             }
+
+            await again(attempt).ConfigureAwait(false);
         }
     }
 }
