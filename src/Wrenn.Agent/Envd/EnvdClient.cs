@@ -24,6 +24,9 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
 
     /// <summary>Bytes of fresh entropy every /init carries for the guest kernel (twice its generator's 256-bit key).</summary>
     private const int InitEntropyBytes = 64;
+
+    /// <summary>On an /init answer: the hostname a VM's envd gave its guest (envd's ControlEndpoints.NamedHeader).</summary>
+    private const string NamedHeader = "X-Wrenn-Hostname";
     private const int FileChunkBytes = 64 * 1024;
     private static readonly TimeSpan HealthPollInterval = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(1);
@@ -144,12 +147,13 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
     /// token every later call must carry (it replaces the current one), environment variables for new
     /// processes, and the default user. Called right after the sandbox's envd answers and after every
     /// resume. envd refuses a stale or (where its clock is the host's) future stamp with an error. Each
-    /// call brings fresh entropy, with which a VM's envd reseeds the guest kernel's generator. Returns
-    /// the E2B envd version envd names in its answer (null when none), as E2B's orchestrator learns it.
+    /// call brings fresh entropy, with which a VM's envd reseeds the guest kernel's generator. With a
+    /// <paramref name="hostname"/>, a VM's envd also names its guest. Returns the E2B envd version envd
+    /// names in its answer (null when none), as E2B's orchestrator learns it, and whether it named the guest.
     /// </summary>
-    public async Task<string?> InitAsync(Uri envd, string currentToken, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, CancellationToken cancellationToken)
+    public async Task<EnvdInitAnswer> InitAsync(Uri envd, string currentToken, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, string? hostname, CancellationToken cancellationToken)
     {
-        var body = new EnvdInitRequest(accessToken, new Dictionary<string, string>(environment), defaultUser, DateTimeOffset.UtcNow, Convert.ToBase64String(RandomNumberGenerator.GetBytes(InitEntropyBytes)));
+        var body = new EnvdInitRequest(accessToken, new Dictionary<string, string>(environment), defaultUser, DateTimeOffset.UtcNow, Convert.ToBase64String(RandomNumberGenerator.GetBytes(InitEntropyBytes)), hostname);
         using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, EnvdJsonContext.Default.EnvdInitRequest));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(envd, "/init")) { Content = content };
@@ -161,7 +165,9 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
             throw new EnvdCallException("http_" + ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), "envd /init: " + text);
         }
 
-        return EnvdVersionHeader.Read(response);
+        // Only the name asked for counts: envd is the tenant's, and any other value is nobody's claim.
+        var named = hostname is not null && response.Headers.TryGetValues(NamedHeader, out var values) && values.FirstOrDefault() == hostname ? hostname : null;
+        return new EnvdInitAnswer(EnvdVersionHeader.Read(response), named);
     }
 
     /// <summary><c>process.Process/SendSignal</c>: signals a process (and its process group) by pid.</summary>

@@ -56,11 +56,15 @@ public sealed class PoolClaim(
             }
 
             var token = SandboxRecordStore.NewEnvdToken();
+            var named = false;
             async Task InitAsync()
             {
-                sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, from.EnvdAccessToken!, token, spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false)
-                    ?? sandbox.EnvdVersion;
+                // A VM's envd names its guest in /init when it can (a container is named from the host).
+                var hostname = guest.NamesClaimedGuestOnHost ? null : sandbox.Id;
+                var answer = await envd.InitAsync(sandbox.EnvdUri!, from.EnvdAccessToken!, token, spec.Environment, options.Value.DefaultUser, hostname, cancellationToken).ConfigureAwait(false);
+                sandbox.EnvdVersion = answer.Version ?? sandbox.EnvdVersion;
                 sandbox.EnvdAccessToken = token;
+                named = hostname is not null && answer.NamedAs == hostname;
             }
 
             if (guest.NamesClaimedGuestOnHost)
@@ -73,9 +77,12 @@ public sealed class PoolClaim(
             }
             else
             {
-                // A VM is named through envd, with the token /init gave it.
+                // A VM is named through envd: by /init itself, or else by a process with the token /init gave it.
                 await TimedAsync("init", InitAsync).ConfigureAwait(false);
-                await TimedAsync("name", () => guest.NameClaimedGuestAsync(sandbox, cancellationToken)).ConfigureAwait(false);
+                if (!named)
+                {
+                    await TimedAsync("name", () => guest.NameClaimedGuestAsync(sandbox, cancellationToken)).ConfigureAwait(false);
+                }
             }
 
             sandbox.StartedAt = clock.GetUtcNow();

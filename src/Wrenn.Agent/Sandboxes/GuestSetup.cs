@@ -42,7 +42,8 @@ public sealed class GuestSetup(
 
     /// <summary>
     /// A VM restored from memory still has the hostname of the one the memory was taken from; it gets
-    /// its own (as a container's is its id). Cosmetic, so a failure is logged, not thrown.
+    /// its own (as a container's is its id) through a shell in the guest, where its envd did not name it
+    /// in /init (an envd older than that, inside a template's memory). Cosmetic, so a failure is logged, not thrown.
     /// </summary>
     public async Task NameRestoredGuestAsync(Sandbox sandbox, CancellationToken cancellationToken)
     {
@@ -98,8 +99,8 @@ public sealed class GuestSetup(
         try
         {
             await WaitForEnvdAsync(sandbox, sandbox.Runtime!, cancellationToken).ConfigureAwait(false);
-            sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, sandbox.EnvdAccessToken!, sandbox.EnvdAccessToken!, sandbox.Spec.Environment, options.Value.DefaultUser, cancellationToken).ConfigureAwait(false)
-                ?? sandbox.EnvdVersion;
+            var answer = await envd.InitAsync(sandbox.EnvdUri!, sandbox.EnvdAccessToken!, sandbox.EnvdAccessToken!, sandbox.Spec.Environment, options.Value.DefaultUser, hostname: null, cancellationToken).ConfigureAwait(false);
+            sandbox.EnvdVersion = answer.Version ?? sandbox.EnvdVersion;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -107,6 +108,7 @@ public sealed class GuestSetup(
         }
     }
 
+    /// <summary>The same text a VM's envd writes when /init names its guest (envd's GuestName.HostsFile).</summary>
     private static string HostsFile(string hostname) =>
         $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n";
 

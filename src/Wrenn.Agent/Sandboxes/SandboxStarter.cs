@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using Wrenn.Agent.Envd;
 using Wrenn.Agent.Network;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Runtimes;
@@ -162,14 +163,22 @@ public sealed class SandboxStarter(
             // The sandbox's own token, never its template's: a VM restored from memory holds the token its
             // template was saved with (every sandbox from that template would share it), so /init, with
             // that one as the current token, replaces it before anything else can use it.
+            // A VM restored from memory still has the name of the one the memory was taken from: its envd
+            // renames it in /init, or (an older envd in the template's memory) the agent does after.
             var token = arrival?.EnvdAccessToken ?? SandboxRecordStore.NewEnvdToken();
+            var hostname = memoryTemplate is not null ? sandbox.Id : null;
+            EnvdInitAnswer? answer = null;
             await rollback.StepAsync(
                 "envd.init",
-                async ct => sandbox.EnvdVersion = await envd.InitAsync(sandbox.EnvdUri!, startToken, token, spec.Environment, options.Value.DefaultUser, ct).ConfigureAwait(false),
+                async ct =>
+                {
+                    answer = await envd.InitAsync(sandbox.EnvdUri!, startToken, token, spec.Environment, options.Value.DefaultUser, hostname, ct).ConfigureAwait(false);
+                    sandbox.EnvdVersion = answer.Version;
+                },
                 _ => Task.CompletedTask,
                 cancellationToken).ConfigureAwait(false);
             sandbox.EnvdAccessToken = token;
-            if (memoryTemplate is not null)
+            if (hostname is not null && answer?.NamedAs != hostname)
             {
                 await guest.NameRestoredGuestAsync(sandbox, cancellationToken).ConfigureAwait(false);
             }

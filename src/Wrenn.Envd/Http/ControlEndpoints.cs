@@ -16,6 +16,9 @@ public static class ControlEndpoints
 
     private static readonly TimeSpan ClockAheadTolerance = TimeSpan.FromSeconds(5);
 
+    /// <summary>On an /init answer: the hostname this envd gave its guest (only when it did).</summary>
+    public const string NamedHeader = "X-Wrenn-Hostname";
+
     /// <summary>How far ahead of a host-shared clock an /init stamp may be (the two clocks are one; this is slack for slow calls).</summary>
     private static readonly TimeSpan FutureStampTolerance = TimeSpan.FromSeconds(5);
 
@@ -87,6 +90,11 @@ public static class ControlEndpoints
             return FileResults.Error(StatusCodes.Status500InternalServerError, "the kernel refused the entropy /init brought: this VM's random generator was not reseeded");
         }
 
+        if (request.Hostname is { } hostname && !GuestName.IsValid(hostname))
+        {
+            return FileResults.Error(StatusCodes.Status400BadRequest, $"/init hostname must be 1 to {GuestName.MaxLength} letters, digits, hyphens and dots");
+        }
+
         if (!state.AcceptInitAt(request.Timestamp))
         {
             return FileResults.Error(StatusCodes.Status409Conflict, $"/init timestamp {request.Timestamp:O} is not newer than the last /init applied; refused");
@@ -121,7 +129,29 @@ public static class ControlEndpoints
             loggers.CreateLogger(typeof(ControlEndpoints)).ClockStepped(now);
         }
 
+        if (request.Hostname is { } guestName && options.Value.OwnsClock)
+        {
+            NameGuest(http.Response, guestName, loggers.CreateLogger(typeof(ControlEndpoints)));
+        }
+
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// Names a VM's guest and says so in <see cref="NamedHeader"/>; the host names it another way when the
+    /// header is missing (an envd older than this, or a refusal here), so a failure is only logged.
+    /// </summary>
+    private static void NameGuest(HttpResponse response, string hostname, ILogger logger)
+    {
+        try
+        {
+            new GuestName().Apply(hostname);
+            response.Headers[NamedHeader] = hostname;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.NotNamed(ex, hostname);
+        }
     }
 
     /// <summary>

@@ -12,4 +12,7 @@ internal static partial class ControlLog
     /// <summary>An error in a VM (the kernel is the sandbox's own), a note in a container: the caller picks the level.</summary>
     [LoggerMessage(EventId = 1102, Message = "Kernel random pool not reseeded")]
     public static partial void NotReseeded(this ILogger logger, LogLevel level, Exception exception);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "The guest was not named {Hostname} at /init; the host names it another way")]
+    public static partial void NotNamed(this ILogger logger, Exception exception, string hostname);
 }

@@ -5,7 +5,7 @@ using Wrenn.Agent.Envd;
 
 namespace Wrenn.Agent.Tests.Envd;
 
-/// <summary>What the agent's /init carries: the current token as authorization, the new one, and fresh entropy.</summary>
+/// <summary>What the agent's /init carries: the current token as authorization, the new one, fresh entropy, and a hostname when asked.</summary>
 public sealed class EnvdInitRequestTests
 {
     [Fact]
@@ -17,8 +17,8 @@ public sealed class EnvdInitRequestTests
         var client = new EnvdClient(http, Microsoft.Extensions.Options.Options.Create(new EnvdClientOptions()), NullLogger<EnvdClient>.Instance);
         var envd = new Uri("http://10.12.0.7:49983");
 
-        await client.InitAsync(envd, "start-token", "sandbox-token", new Dictionary<string, string> { ["A"] = "1" }, "user", ct);
-        await client.InitAsync(envd, "sandbox-token", "sandbox-token", new Dictionary<string, string>(), "user", ct);
+        await client.InitAsync(envd, "start-token", "sandbox-token", new Dictionary<string, string> { ["A"] = "1" }, "user", hostname: null, ct);
+        await client.InitAsync(envd, "sandbox-token", "sandbox-token", new Dictionary<string, string>(), "user", hostname: null, ct);
 
         Assert.Equal(2, seen.Requests.Count);
         Assert.Equal(["start-token", "sandbox-token"], seen.Requests.Select(r => r.Token));
@@ -45,7 +45,25 @@ public sealed class EnvdInitRequestTests
     {
         using var http = new HttpClient(new RecordingHandler(version: header));
         var client = new EnvdClient(http, Microsoft.Extensions.Options.Options.Create(new EnvdClientOptions()), NullLogger<EnvdClient>.Instance);
-        Assert.Equal(expected, await client.InitAsync(new Uri("http://10.12.0.7:49983"), "t", "t", new Dictionary<string, string>(), "user", TestContext.Current.CancellationToken));
+        Assert.Equal(expected, (await client.InitAsync(new Uri("http://10.12.0.7:49983"), "t", "t", new Dictionary<string, string>(), "user", hostname: null, TestContext.Current.CancellationToken)).Version);
+    }
+
+    [Theory]
+    [InlineData("sb-0123456789abcdef", "sb-0123456789abcdef", "sb-0123456789abcdef")]
+    [InlineData("sb-0123456789abcdef", null, null)]
+    [InlineData("sb-0123456789abcdef", "someone-else", null)]
+    [InlineData(null, "sb-0123456789abcdef", null)]
+    public async Task Init_asks_for_a_hostname_only_when_given_and_counts_only_the_name_it_asked_for(string? asked, string? header, string? named)
+    {
+        var seen = new RecordingHandler(named: header);
+        using var http = new HttpClient(seen);
+        var client = new EnvdClient(http, Microsoft.Extensions.Options.Options.Create(new EnvdClientOptions()), NullLogger<EnvdClient>.Instance);
+
+        var answer = await client.InitAsync(new Uri("http://10.12.0.7:49983"), "t", "t", new Dictionary<string, string>(), "user", asked, TestContext.Current.CancellationToken);
+
+        Assert.Equal(named, answer.NamedAs);
+        using var json = JsonDocument.Parse(Assert.Single(seen.Requests).Body);
+        Assert.Equal(asked, json.RootElement.TryGetProperty("hostname", out var hostname) ? hostname.GetString() : null);
     }
 
     [Fact]
@@ -53,12 +71,12 @@ public sealed class EnvdInitRequestTests
     {
         using var http = new HttpClient(new RecordingHandler(HttpStatusCode.Conflict));
         var client = new EnvdClient(http, Microsoft.Extensions.Options.Options.Create(new EnvdClientOptions()), NullLogger<EnvdClient>.Instance);
-        var error = await Assert.ThrowsAsync<EnvdCallException>(() => client.InitAsync(new Uri("http://10.12.0.7:49983"), "t", "t", new Dictionary<string, string>(), "user", TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<EnvdCallException>(() => client.InitAsync(new Uri("http://10.12.0.7:49983"), "t", "t", new Dictionary<string, string>(), "user", hostname: null, TestContext.Current.CancellationToken));
         Assert.Equal("http_409", error.Code);
     }
 
-    /// <summary>Answers every request with one status (and X-Envd-Version, when given) and keeps each request's X-Access-Token and body.</summary>
-    private sealed class RecordingHandler(HttpStatusCode status = HttpStatusCode.NoContent, string? version = null) : HttpMessageHandler
+    /// <summary>Answers every request with one status (and X-Envd-Version and X-Wrenn-Hostname, when given) and keeps each request's X-Access-Token and body.</summary>
+    private sealed class RecordingHandler(HttpStatusCode status = HttpStatusCode.NoContent, string? version = null, string? named = null) : HttpMessageHandler
     {
         public List<(string? Token, string Body)> Requests { get; } = [];
 
@@ -71,6 +89,11 @@ public sealed class EnvdInitRequestTests
             if (version is not null)
             {
                 response.Headers.TryAddWithoutValidation("X-Envd-Version", version);
+            }
+
+            if (named is not null)
+            {
+                response.Headers.TryAddWithoutValidation("X-Wrenn-Hostname", named);
             }
 
             return response;

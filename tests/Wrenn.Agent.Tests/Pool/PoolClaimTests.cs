@@ -113,7 +113,9 @@ public sealed class PoolClaimTests : IDisposable
         Assert.Equal(claimed.EnvdAccessToken, _envd.CurrentToken);
         Assert.Equal(spec.Environment, _envd.Environment);
 
-        // Renamed as root, after the token changed (the rename used the new one).
+        // /init asked envd to name the guest; this one (an older envd) did not, so the claim renamed it as
+        // root, after the token changed (the rename used the new one).
+        Assert.Equal(spec.SandboxId, Assert.Single(_envd.InitHostnames));
         var (user, command) = Assert.Single(_envd.Processes);
         Assert.Equal("root", user);
         // The hostname is the script's $0; the /etc/hosts text, naming it too, is $1.
@@ -129,6 +131,20 @@ public sealed class PoolClaimTests : IDisposable
         var record = await new SandboxRecordStore(new FakeVmRuntime(), Options.Create(new AgentOptions { WrennDir = _root }), NullLogger<SandboxRecordStore>.Instance).ReadAsync(claimed.Directory, CancellationToken.None);
         Assert.Equal((spec.SandboxId, false, claimed.EnvdAccessToken, "team-b"), (record!.SandboxId, record.Pooled, record.EnvdAccessToken, record.TeamId));
         Assert.Empty(_filler.Destroyed);
+    }
+
+    [Fact]
+    public async Task A_vm_whose_envd_names_it_in_init_is_claimed_without_a_process_in_the_sandbox()
+    {
+        _envd.NamesGuest = true;
+        var spec = Spec();
+
+        var claimed = await _claims.ClaimAsync(Pooled(), spec, CancellationToken.None);
+
+        Assert.NotNull(claimed);
+        Assert.Equal(spec.SandboxId, Assert.Single(_envd.InitHostnames));
+        Assert.Equal(claimed.EnvdAccessToken, _envd.CurrentToken);
+        Assert.Empty(_envd.Processes);
     }
 
     [Fact]
@@ -174,8 +190,10 @@ public sealed class PoolClaimTests : IDisposable
             Assert.NotEqual(PoolToken, claimed.EnvdAccessToken);
             Assert.Equal(spec.Environment, _envd.Environment);
 
-            // Named from the host: its UTS namespace and its own /etc, no command through envd.
+            // Named from the host: its UTS namespace and its own /etc, no command through envd, and /init
+            // does not ask (a container's envd could not set the UTS namespace's name).
             Assert.Empty(_envd.Processes);
+            Assert.Null(Assert.Single(_envd.InitHostnames));
             Assert.Equal(spec.SandboxId, await HostnameOfAsync(init));
             var etc = Path.Combine(OverlayRootfs.MountPoint(claimed.Directory), "etc");
             Assert.Equal(spec.SandboxId + "\n", await File.ReadAllTextAsync(Path.Combine(etc, "hostname"), TestContext.Current.CancellationToken));

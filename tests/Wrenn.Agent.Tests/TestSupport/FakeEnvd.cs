@@ -18,10 +18,16 @@ public sealed class FakeEnvd(string currentToken) : ISandboxEnvd
 
     public Exception? InitFailure { get; set; }
 
+    /// <summary>Whether this envd names its guest when /init asks (a VM's envd of this build); an older one does not.</summary>
+    public bool NamesGuest { get; set; }
+
+    /// <summary>The hostname each /init asked for (null when none).</summary>
+    public ConcurrentQueue<string?> InitHostnames { get; } = new();
+
     public Task<string?> WaitUntilHealthyAsync(Uri envd, TimeSpan timeout, Func<CancellationToken, Task<bool>> stillStarting, CancellationToken cancellationToken) =>
         Task.FromResult<string?>("0.2.0");
 
-    public Task<string?> InitAsync(Uri envd, string currentToken, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, CancellationToken cancellationToken)
+    public Task<EnvdInitAnswer> InitAsync(Uri envd, string currentToken, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, string? hostname, CancellationToken cancellationToken)
     {
         if (InitFailure is { } failure)
         {
@@ -35,7 +41,8 @@ public sealed class FakeEnvd(string currentToken) : ISandboxEnvd
 
         CurrentToken = accessToken;
         Environment = environment;
-        return Task.FromResult<string?>("0.2.0");
+        InitHostnames.Enqueue(hostname);
+        return Task.FromResult(new EnvdInitAnswer("0.2.0", NamesGuest ? hostname : null));
     }
 
     public async IAsyncEnumerable<ProcessEvent> StartProcessAsync(EnvdEndpoint envd, StartRequest request, string? user, TimeSpan? processTimeout, [EnumeratorCancellation] CancellationToken cancellationToken)

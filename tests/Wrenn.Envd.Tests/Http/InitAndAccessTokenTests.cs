@@ -231,6 +231,29 @@ public sealed class InitAndAccessTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Outside_a_vm_init_leaves_the_hostname_alone_and_refuses_one_that_is_not_a_hostname()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = await File.ReadAllTextAsync("/proc/sys/kernel/hostname", ct);
+        using (var asked = await PostInitAsync(new { hostname = "sb-0123456789abcdef", envVars = new Dictionary<string, string> { ["GEN"] = "1" } }))
+        {
+            // This envd's kernel is the host's (as a container's is): it names nothing and says so by omission.
+            Assert.Equal(HttpStatusCode.NoContent, asked.StatusCode);
+            Assert.False(asked.Headers.Contains("X-Wrenn-Hostname"));
+        }
+
+        Assert.Equal(before, await File.ReadAllTextAsync("/proc/sys/kernel/hostname", ct));
+        using (var bad = await PostInitAsync(new { hostname = "a b\n127.0.0.1 evil", envVars = new Dictionary<string, string> { ["GEN"] = "2" } }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        }
+
+        // The refused /init changed nothing.
+        using var envs = JsonDocument.Parse(await _envd.Http.GetStringAsync(new Uri("/envs", UriKind.Relative), ct));
+        Assert.Equal("1", envs.RootElement.GetProperty("GEN").GetString());
+    }
+
+    [Fact]
     public async Task A_malformed_init_is_400_and_envd_keeps_serving()
     {
         using var content = new StringContent("{not json", Encoding.UTF8);
