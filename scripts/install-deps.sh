@@ -21,12 +21,13 @@ test_packages=(chromium curl python3 postgresql golang-go bsdutils qemu-system-x
 # package's maintainer scripts add and remove the wrenn user (Debian installs it almost everywhere).
 test_packages+=(systemd adduser)
 
-# The VM runtime's programs, when WRENN_RUNTIME asks for it (or "auto" will pick it: /dev/kvm is here);
+# The VM runtime's programs, when WRENN_RUNTIME asks for it (or "auto" will pick it: /dev/kvm is here and the
+# CPU has hardware virtualization; a /dev/kvm without vmx/svm, such as PVM's, runs no ordinary guest);
 # its guest kernel is fetched by `wrenn up` itself (wrenn image kernel).
 qemu_packages=(qemu-system-x86 qemu-utils)
 case "${WRENN_RUNTIME:-auto}" in
   qemu) run_packages+=("${qemu_packages[@]}") ;;
-  auto) if [[ -e /dev/kvm ]]; then run_packages+=("${qemu_packages[@]}"); fi ;;
+  auto) if [[ -e /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo; then run_packages+=("${qemu_packages[@]}"); fi ;;
 esac
 
 case "${1:-run}" in

@@ -6,7 +6,7 @@ namespace Wrenn.Agent.Runtimes;
 
 /// <summary>
 /// Picks the runtime WRENN_RUNTIME names: "container", "qemu", "firecracker", or "auto": QEMU with KVM
-/// where /dev/kvm can be opened and QEMU is installed (a VM is the stronger boundary), else the
+/// where KVM is usable (RuntimeChoice.KvmUsable) and QEMU is installed (a VM is the stronger boundary), else the
 /// container runtime, saying loudly that containers are a weaker boundary. What runs is logged and
 /// reported to the control plane with every heartbeat (the host's runtime in GET /v1/hosts).
 /// </summary>
@@ -48,7 +48,7 @@ public static class RuntimeSelector
                 logger.UsingContainer();
                 return services.GetRequiredService<ContainerRuntime>();
             case QemuRuntime.RuntimeName:
-                logger.UsingQemu(File.Exists(RuntimeChoice.KvmDevice) ? "KVM" : "software emulation (no /dev/kvm): slow, but a whole VM per sandbox");
+                logger.UsingQemu(RuntimeChoice.KvmUsable() ? "KVM" : "software emulation (no usable /dev/kvm): slow, but a whole VM per sandbox");
                 return services.GetRequiredService<QemuRuntime>();
             case Firecracker.FirecrackerRuntime.RuntimeName:
                 logger.UsingFirecracker();

@@ -3,8 +3,8 @@ namespace Wrenn.Common.Configuration;
 /// <summary>
 /// Which runtime WRENN_RUNTIME means on this host, and what it needs installed: shared by the agent
 /// (which runs it) and `wrenn up` (which installs the guest kernel a VM runtime boots).
-/// "auto" is QEMU with KVM where /dev/kvm can be opened and QEMU is installed (a VM is the stronger
-/// boundary), else containers.
+/// "auto" is QEMU with KVM where KVM is usable (/dev/kvm opens and the CPU has hardware virtualization)
+/// and QEMU is installed (a VM is the stronger boundary), else containers.
 /// </summary>
 public static class RuntimeChoice
 {
@@ -38,19 +38,37 @@ public static class RuntimeChoice
     public static string Resolve(string requested) =>
         Resolve(requested, KvmUsable(), MissingTools(Qemu, IsOnPath, WrennEnvironment.Get(WrennEnvironment.QemuBinary)).Count == 0);
 
-    /// <summary>True when /dev/kvm exists and this process may open it for reading and writing (what QEMU's -accel kvm does).</summary>
-    public static bool KvmUsable(string device = KvmDevice)
+    /// <summary>
+    /// True when this process may open /dev/kvm for reading and writing (what QEMU's -accel kvm does) and the
+    /// CPU offers hardware virtualization (<see cref="HasHardwareVirtualization"/>). A kernel can serve
+    /// /dev/kvm without it (PVM, KVM on page tables, which runs only guests built for it): QEMU's and
+    /// Firecracker's ordinary guests fail there at once ("failed to set MSR"), so that is no usable KVM.
+    /// </summary>
+    public static bool KvmUsable(string device = KvmDevice, string cpuInfo = CpuInfo)
     {
         try
         {
-            using var kvm = new FileStream(device, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
-            return true;
+            using (new FileStream(device, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1))
+            {
+            }
+
+            return HasHardwareVirtualization(File.ReadAllText(cpuInfo));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return false;
         }
     }
+
+    /// <summary>Where the kernel lists the CPU's flags.</summary>
+    public const string CpuInfo = "/proc/cpuinfo";
+
+    /// <summary>True when a <c>flags</c> line of /proc/cpuinfo's text names vmx (Intel VT-x) or svm (AMD-V).</summary>
+    public static bool HasHardwareVirtualization(string? cpuInfo) =>
+        cpuInfo is not null && cpuInfo.Split('\n').Any(line =>
+            line.StartsWith("flags", StringComparison.Ordinal)
+            && line.Split(':', 2) is [_, var flags]
+            && flags.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(flag => flag is "vmx" or "svm"));
 
     /// <summary>
     /// The programs <paramref name="runtime"/> needs that <paramref name="onPath"/> does not find, with their Debian

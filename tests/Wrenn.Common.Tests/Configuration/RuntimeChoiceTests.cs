@@ -84,4 +84,35 @@ public sealed class RuntimeChoiceTests
     {
         Assert.False(RuntimeChoice.KvmUsable("/nonexistent/kvm"));
     }
+
+    [Fact]
+    public void A_kvm_device_that_opens_is_not_usable_without_hardware_virtualization()
+    {
+        // A PVM kernel serves /dev/kvm on a CPU without vmx/svm; QEMU's guests die there. /dev/null stands in
+        // for a device that opens.
+        var dir = Directory.CreateTempSubdirectory("wrenn-cpuinfo-").FullName;
+        try
+        {
+            var without = Path.Combine(dir, "pvm");
+            File.WriteAllText(without, "processor\t: 0\nflags\t\t: fpu vme de pse tsc msr pae sse sse2 hypervisor\n");
+            var with = Path.Combine(dir, "vmx");
+            File.WriteAllText(with, "processor\t: 0\nflags\t\t: fpu vme vmx sse2\n");
+            Assert.False(RuntimeChoice.KvmUsable("/dev/null", without));
+            Assert.True(RuntimeChoice.KvmUsable("/dev/null", with));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("flags\t\t: fpu vme vmx sse2\n", true)]
+    [InlineData("flags\t\t: fpu svm lm\n", true)]
+    [InlineData("flags\t\t: fpu vmxnet sse2\nbugs\t\t: vmx\n", false)]
+    [InlineData("flags\t\t: fpu sse2 hypervisor\n", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void Hardware_virtualization_is_a_vmx_or_svm_flag(string? cpuInfo, bool expected) =>
+        Assert.Equal(expected, RuntimeChoice.HasHardwareVirtualization(cpuInfo));
 }

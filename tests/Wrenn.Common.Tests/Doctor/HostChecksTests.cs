@@ -131,7 +131,20 @@ public sealed class HostChecksTests
     {
         var probe = new FakeHostProbe();
         probe.ReadWritable.Add("/dev/kvm");
+        probe.Files["/proc/cpuinfo"] = "processor\t: 0\nflags\t\t: fpu vmx sse2\n";
         Assert.Equal(CheckStatus.Ok, (await DoctorTestHost.RunAsync(new KvmCheck(), probe)).Status);
+    }
+
+    [Fact]
+    public async Task Kvm_that_opens_on_a_cpu_without_vmx_or_svm_is_no_kvm()
+    {
+        // What a PVM kernel looks like: /dev/kvm opens, the CPU flags have no hardware virtualization.
+        var probe = new FakeHostProbe();
+        probe.ReadWritable.Add("/dev/kvm");
+        probe.Files["/proc/cpuinfo"] = "processor\t: 0\nflags\t\t: fpu sse2 hypervisor\n";
+        var result = await DoctorTestHost.RunAsync(new KvmCheck(), probe, DoctorTestHost.Settings(runtime: "qemu", requested: "qemu"));
+        Assert.Equal(CheckStatus.Warning, result.Status);
+        Assert.Contains("no hardware virtualization", result.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

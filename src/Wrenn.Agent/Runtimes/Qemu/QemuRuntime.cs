@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Runtimes.Vm;
+using Wrenn.Common.Configuration;
 
 namespace Wrenn.Agent.Runtimes.Qemu;
 
@@ -28,6 +29,8 @@ public sealed class QemuRuntime(
     ILogger<QemuRuntime> logger) : IRuntime, IMovableRuntime
 {
     public const string RuntimeName = "qemu";
+
+    private readonly Lazy<string> _accelerator = new(() => RuntimeChoice.KvmUsable() ? "kvm" : "tcg");
 
     /// <summary>The directory in a sandbox's directory that is the VM user's own (0700): QEMU's working directory, its QMP and migration sockets.</summary>
     private const string WorkDirectoryName = "qemu";
@@ -603,7 +606,12 @@ public sealed class QemuRuntime(
     public async Task<bool> ExistsAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
         await IsRunningAsync(sandbox, cancellationToken).ConfigureAwait(false) || File.Exists(MemoryFile(sandbox));
 
-    private static string Accelerator => File.Exists("/dev/kvm") ? "kvm" : "tcg";
+    /// <summary>
+    /// KVM where it runs ordinary guests (RuntimeChoice.KvmUsable: /dev/kvm opens and the CPU has vmx or svm),
+    /// else software emulation. A /dev/kvm alone is not enough: a kernel with PVM serves one with no hardware
+    /// virtualization, and QEMU's guest dies at its first MSR there. Looked at once per agent.
+    /// </summary>
+    private string Accelerator => _accelerator.Value;
 
     /// <summary>
     /// Under software emulation the guest's TSC runs at the host's rate, but the kernel's calibration
@@ -611,7 +619,7 @@ public sealed class QemuRuntime(
     /// for good in the delay-loop calibration. Telling the guest the rate skips both calibrations.
     /// With KVM the guest has kvmclock and needs no hint.
     /// </summary>
-    private static string TimerHints()
+    private string TimerHints()
     {
         if (Accelerator == "kvm")
         {

@@ -16,7 +16,7 @@ public sealed class RuntimeCheck : IHostCheck
 
         var why = settings.RequestedRuntime.Trim().Equals(RuntimeChoice.Auto, StringComparison.OrdinalIgnoreCase)
             ? settings.Runtime == RuntimeChoice.Qemu
-                ? $" ({WrennEnvironment.Runtime}=auto: {RuntimeChoice.KvmDevice} opens and QEMU is installed)"
+                ? $" ({WrennEnvironment.Runtime}=auto: {RuntimeChoice.KvmDevice} opens, the CPU has hardware virtualization and QEMU is installed)"
                 : $" ({WrennEnvironment.Runtime}=auto: no usable {RuntimeChoice.KvmDevice} with QEMU installed)"
             : string.Empty;
         return Task.FromResult(HostCheckResult.Ok(Name, settings.Runtime + why));
