@@ -24,6 +24,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     private readonly bool _isRoot = Environment.IsPrivilegedProcess;
+    private readonly ChildReaper _reaper = new(logger);
 
     /// <summary>
     /// Starts the process; with <paramref name="terminal"/>, on a new pseudo-terminal of that size.
@@ -63,7 +64,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
             workingDirectory,
             _isRoot && user.Uid != 0 ? user : null,
             config.Cmd,
-            logger,
+            _reaper,
             out var stdin,
             out var stdout,
             out var stderr);

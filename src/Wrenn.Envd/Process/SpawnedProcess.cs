@@ -8,21 +8,17 @@ namespace Wrenn.Envd.Process;
 
 /// <summary>
 /// A process started by spawn.c with one vfork+exec: in a session and process group of its own, as the
-/// user, its stdin, stdout and stderr on pipes. .NET's Process does not know it, so envd reaps it
-/// itself, on a thread of its own that waits for it.
+/// user, its stdin, stdout and stderr on pipes. .NET's Process does not know it: envd's
+/// <see cref="ChildReaper"/> reaps it.
 /// </summary>
 public sealed class SpawnedProcess : IChildProcess
 {
-    private const int WaitThreadStackBytes = 64 * 1024;
-
     private readonly TaskCompletionSource<int> _exitCode = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ILogger _logger;
     private volatile bool _hasExited;
 
-    private SpawnedProcess(int pid, ILogger logger)
+    private SpawnedProcess(int pid)
     {
         Pid = pid;
-        _logger = logger;
     }
 
     public int Pid { get; }
@@ -42,7 +38,7 @@ public sealed class SpawnedProcess : IChildProcess
         string workingDirectory,
         UserAccount? switchTo,
         string command,
-        ILogger logger,
+        ChildReaper reaper,
         out Stream stdin,
         out Stream stdout,
         out Stream stderr)
@@ -95,8 +91,8 @@ public sealed class SpawnedProcess : IChildProcess
         stdin = new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle(stdinFd, ownsHandle: true));
         stdout = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(stdoutFd, ownsHandle: true));
         stderr = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(stderrFd, ownsHandle: true));
-        var process = new SpawnedProcess(pid, logger);
-        new Thread(process.Reap, WaitThreadStackBytes) { IsBackground = true, Name = "envd reap" }.Start();
+        var process = new SpawnedProcess(pid);
+        reaper.Watch(process);
         return process;
     }
 
@@ -138,24 +134,12 @@ public sealed class SpawnedProcess : IChildProcess
         NativeMemory.Free(array);
     }
 
-    private void Reap()
+    /// <summary>Called by the reaper with the process's wait status (-1: unknown).</summary>
+    internal void Ended(int status)
     {
-        var status = SpawnNative.Wait(Pid);
-        int exitCode;
-        if (status == -1)
-        {
-            // Someone else reaped it (a SIGCHLD set to SIG_IGN in envd's parent makes .NET reap every
-            // child): how it ended is lost.
-            _logger.ExitUnknown(Pid, Marshal.GetLastPInvokeErrorMessage());
-            exitCode = -1;
-        }
-        else
-        {
-            // A wait status: the low 7 bits are the signal that killed it, else the exit code is above them.
-            var signal = status & 0x7f;
-            exitCode = signal == 0 ? (status >> 8) & 0xff : 128 + signal;
-        }
-
+        // A wait status: the low 7 bits are the signal that killed it, else the exit code is above them.
+        var signal = status & 0x7f;
+        var exitCode = status == -1 ? -1 : signal == 0 ? (status >> 8) & 0xff : 128 + signal;
         _hasExited = true;
         _exitCode.TrySetResult(exitCode);
     }

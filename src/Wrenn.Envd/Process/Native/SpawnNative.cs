@@ -26,6 +26,21 @@ internal static unsafe partial class SpawnNative
         out int stderrFd,
         out int step);
 
+    /// <summary>An epoll set for <see cref="ReaperAdd"/>; its descriptor, or -errno.</summary>
+    [LibraryImport(Library, EntryPoint = "wrenn_reaper_open")]
+    public static partial int ReaperOpen();
+
+    /// <summary>Watches a child of envd's through its pidfd; 0 or -errno (-ENOSYS before Linux 5.3).</summary>
+    [LibraryImport(Library, EntryPoint = "wrenn_reaper_add")]
+    public static partial int ReaperAdd(int epoll, int pid);
+
+    /// <summary>
+    /// Blocks until a watched child ends and reaps it: 0 with its pid and wait status (-1 when it could
+    /// not be reaped, with the errno), or an errno value of epoll_wait.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "wrenn_reaper_next")]
+    public static partial int ReaperNext(int epoll, out int pid, out int status, out int error);
+
     /// <summary>Blocks until the process ends and reaps it: its wait status, or -1 (errno set).</summary>
     [LibraryImport(Library, EntryPoint = "wrenn_wait", SetLastError = true)]
     public static partial int Wait(int pid);

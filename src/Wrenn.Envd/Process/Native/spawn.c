@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
 
 // What the child was doing when it failed; the parent names it in the error.
 enum wrenn_spawn_step
@@ -265,7 +266,71 @@ done:
     return result;
 }
 
-// Waits for the child to end and reaps it: its wait status, or -1 with errno.
+// envd's children end on one thread: an epoll set of their pidfds (Linux 5.3+), readable when one ends.
+int wrenn_reaper_open(void)
+{
+    int epoll = epoll_create1(EPOLL_CLOEXEC);
+    return epoll == -1 ? -errno : epoll;
+}
+
+// Watches pid (a child of envd's); 0 or -errno.
+int wrenn_reaper_add(int epoll, int pid)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd == -1)
+    {
+        return -errno;
+    }
+
+    // pidfds are close-on-exec from birth.
+    struct epoll_event event;
+    memset(&event, 0, sizeof(event));
+    event.events = EPOLLIN;
+    event.data.u64 = ((uint64_t)(uint32_t)pidfd << 32) | (uint32_t)pid;
+    if (epoll_ctl(epoll, EPOLL_CTL_ADD, pidfd, &event) == -1)
+    {
+        int error = errno;
+        close(pidfd);
+        return -error;
+    }
+
+    return 0;
+}
+
+// Blocks until a watched child ends, reaps it and stops watching it: 0 with its pid and wait status
+// (-1 when it could not be reaped, errno in *error), or an errno value of epoll_wait.
+int wrenn_reaper_next(int epoll, int* pid_out, int* status_out, int* error_out)
+{
+    struct epoll_event event;
+    int ready;
+    do
+    {
+        ready = epoll_wait(epoll, &event, 1, -1);
+    } while (ready == -1 && errno == EINTR);
+
+    if (ready == -1)
+    {
+        return errno;
+    }
+
+    int pidfd = (int)(event.data.u64 >> 32);
+    int pid = (int)(uint32_t)event.data.u64;
+    epoll_ctl(epoll, EPOLL_CTL_DEL, pidfd, NULL);
+    close(pidfd);
+    int status;
+    int reaped;
+    while ((reaped = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
+    {
+    }
+
+    *pid_out = pid;
+    *status_out = reaped == -1 ? -1 : status;
+    *error_out = reaped == -1 ? errno : 0;
+    return 0;
+}
+
+// Waits for the child to end and reaps it (when pidfds are missing, before Linux 5.3): its wait
+// status, or -1 with errno.
 int wrenn_wait(int pid)
 {
     int status;
