@@ -15,7 +15,7 @@ public sealed class ChildReaper(ILogger logger)
 
     private readonly ConcurrentDictionary<int, SpawnedProcess> _children = new();
     private readonly Lock _startLock = new();
-    private int _epoll = -1;
+    private int? _epoll;
 
     /// <summary>Reports the process's end to it once it has ended.</summary>
     public void Watch(SpawnedProcess process)
@@ -32,39 +32,42 @@ public sealed class ChildReaper(ILogger logger)
             _children.TryRemove(process.Pid, out _);
         }
 
-        new Thread(() => WaitAlone(process), ThreadStackBytes) { IsBackground = true, Name = "envd reap" }.Start();
+        new Thread(() => Reap(process), ThreadStackBytes) { IsBackground = true, Name = "envd reap" }.Start();
     }
 
     private int EnsureStarted()
     {
         lock (_startLock)
         {
-            if (_epoll == -1)
+            if (_epoll is null)
             {
-                _epoll = SpawnNative.ReaperOpen();
-                if (_epoll >= 0)
+                var epoll = SpawnNative.ReaperOpen();
+                if (epoll >= 0)
                 {
-                    var epoll = _epoll;
                     new Thread(() => ReapAll(epoll), ThreadStackBytes) { IsBackground = true, Name = "envd reaper" }.Start();
                 }
+
+                _epoll = epoll;
             }
 
-            return _epoll;
+            return _epoll.Value;
         }
     }
 
     private void ReapAll(int epoll)
     {
-        while (SpawnNative.ReaperNext(epoll, out var pid, out var status, out var error) == 0)
+        while (SpawnNative.ReaperNext(epoll, out var pid) == 0)
         {
+            // Forgotten before it is reaped: until then no new child can have its pid.
             if (_children.TryRemove(pid, out var process))
             {
-                Ended(process, status, error);
+                Reap(process);
             }
         }
     }
 
-    private void WaitAlone(SpawnedProcess process)
+    /// <summary>Waits for the process to end (at once when it has), reaps it and reports its end to it.</summary>
+    private void Reap(SpawnedProcess process)
     {
         var status = SpawnNative.Wait(process.Pid);
         Ended(process, status, status == -1 ? Marshal.GetLastPInvokeError() : 0);

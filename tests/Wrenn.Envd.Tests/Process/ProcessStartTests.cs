@@ -160,6 +160,20 @@ public sealed class ProcessStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commands_running_at_once_each_report_their_own_exit_code()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var results = await Task.WhenAll(Enumerable.Range(1, 20).Select(code =>
+            _client.StartAsync(ConnectTestClient.Command("sh", "-c", $"sleep 0.{code % 5}; exit {code}"), json: false, cancellationToken: ct)));
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            Assert.Equal(i + 1, results[i].Events[^1].End.ExitCode);
+            Assert.Equal($"exit status {i + 1}", results[i].Events[^1].End.Status);
+        }
+    }
+
+    [Fact]
     public async Task A_script_without_a_shebang_runs_under_sh()
     {
         var script = Path.Combine(Path.GetTempPath(), "wrenn-no-shebang-" + Guid.NewGuid().ToString("N"));

@@ -35,11 +35,11 @@ internal static unsafe partial class SpawnNative
     public static partial int ReaperAdd(int epoll, int pid);
 
     /// <summary>
-    /// Blocks until a watched child ends and reaps it: 0 with its pid and wait status (-1 when it could
-    /// not be reaped, with the errno), or an errno value of epoll_wait.
+    /// Blocks until a watched child ends and stops watching it: 0 with its pid (reap it with
+    /// <see cref="Wait"/>), or an errno value of epoll_wait.
     /// </summary>
     [LibraryImport(Library, EntryPoint = "wrenn_reaper_next")]
-    public static partial int ReaperNext(int epoll, out int pid, out int status, out int error);
+    public static partial int ReaperNext(int epoll, out int pid);
 
     /// <summary>Blocks until the process ends and reaps it: its wait status, or -1 (errno set).</summary>
     [LibraryImport(Library, EntryPoint = "wrenn_wait", SetLastError = true)]

@@ -297,9 +297,10 @@ int wrenn_reaper_add(int epoll, int pid)
     return 0;
 }
 
-// Blocks until a watched child ends, reaps it and stops watching it: 0 with its pid and wait status
-// (-1 when it could not be reaped, errno in *error), or an errno value of epoll_wait.
-int wrenn_reaper_next(int epoll, int* pid_out, int* status_out, int* error_out)
+// Blocks until a watched child ends and stops watching it: 0 with its pid, or an errno value of
+// epoll_wait. The child is left to reap (wrenn_wait): its pid cannot be reused until then, so the
+// caller can first forget it under that pid.
+int wrenn_reaper_next(int epoll, int* pid_out)
 {
     struct epoll_event event;
     int ready;
@@ -314,18 +315,9 @@ int wrenn_reaper_next(int epoll, int* pid_out, int* status_out, int* error_out)
     }
 
     int pidfd = (int)(event.data.u64 >> 32);
-    int pid = (int)(uint32_t)event.data.u64;
     epoll_ctl(epoll, EPOLL_CTL_DEL, pidfd, NULL);
     close(pidfd);
-    int status;
-    int reaped;
-    while ((reaped = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
-    {
-    }
-
-    *pid_out = pid;
-    *status_out = reaped == -1 ? -1 : status;
-    *error_out = reaped == -1 ? errno : 0;
+    *pid_out = (int)(uint32_t)event.data.u64;
     return 0;
 }
 
