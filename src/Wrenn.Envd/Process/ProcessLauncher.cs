@@ -8,8 +8,10 @@ using Wrenn.Envd.Protocol.Process;
 namespace Wrenn.Envd.Process;
 
 /// <summary>
-/// Starts processes as a given user, in their own process group (through util-linux's setsid), with
-/// envd's environment, the user's HOME/USER/SHELL, and the request's variables on top.
+/// Starts processes as a given user, in a session and process group of their own, with envd's
+/// environment, the user's HOME/USER/SHELL, and the request's variables on top. Pipe processes start
+/// with one vfork+exec (<see cref="SpawnedProcess"/>); PTY processes through a shell and util-linux's
+/// setsid, which makes the terminal theirs.
 /// </summary>
 public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState state, ILogger<ProcessLauncher> logger)
 {
@@ -18,10 +20,11 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
     private const uint DefaultColumns = 80;
     private const uint DefaultRows = 24;
 
-    // A new session and process group per process, so a timeout or a signal reaches everything it started.
+    // PTY processes: a new session whose controlling terminal is the PTY.
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     private readonly bool _isRoot = Environment.IsPrivilegedProcess;
+    private readonly ChildReaper _reaper = new(logger);
 
     /// <summary>
     /// Starts the process; with <paramref name="terminal"/>, on a new pseudo-terminal of that size.
@@ -54,39 +57,25 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
             return StartOnTerminal(config, user, tag, program, workingDirectory, environment, terminal);
         }
 
-        var startInfo = new ProcessStartInfo(Setsid ?? program)
+        var process = SpawnedProcess.Start(
+            program,
+            config.Args,
+            environment,
+            workingDirectory,
+            _isRoot && user.Uid != 0 ? user : null,
+            config.Cmd,
+            _reaper,
+            out var stdin,
+            out var stdout,
+            out var stderr);
+        if (!keepStdin)
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        if (Setsid is not null)
-        {
-            startInfo.ArgumentList.Add("--");
-            startInfo.ArgumentList.Add(program);
+            stdin.Dispose();
         }
 
-        foreach (var argument in config.Args)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        var process = Spawn(startInfo, environment, user, config.Cmd);
-        Stream? stdin = null;
-        if (keepStdin)
-        {
-            stdin = process.StandardInput.BaseStream;
-        }
-        else
-        {
-            process.StandardInput.Close();
-        }
-
-        LogStarted(process.Id, user, terminal: null, config);
-        var io = new PipeIo(process.StandardOutput.BaseStream, process.StandardError.BaseStream, stdin, options.Value.OutputChunkBytes);
-        return new RunningProcess(process, io, config, tag, ownProcessGroup: Setsid is not null, options.Value.OutputBufferChunks);
+        LogStarted(process.Pid, user, terminal: null, config);
+        var io = new PipeIo(stdout, stderr, keepStdin ? stdin : null, options.Value.OutputChunkBytes);
+        return new RunningProcess(process, io, config, tag, ownProcessGroup: true, options.Value.OutputBufferChunks);
     }
 
     private RunningProcess StartOnTerminal(
@@ -124,7 +113,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
             environment.TryAdd("TERM", DefaultTerm);
             var process = Spawn(startInfo, environment, user, config.Cmd);
             LogStarted(process.Id, user, pty.SlavePath, config);
-            return new RunningProcess(process, new PtyIo(pty, options.Value.OutputChunkBytes), config, tag, ownProcessGroup: true, options.Value.OutputBufferChunks);
+            return new RunningProcess(new ManagedChildProcess(process), new PtyIo(pty, options.Value.OutputChunkBytes), config, tag, ownProcessGroup: true, options.Value.OutputBufferChunks);
         }
         catch
         {

@@ -1,6 +1,5 @@
 using Wrenn.Envd.Process.Pty;
 using Wrenn.Envd.Protocol.Process;
-using SystemProcess = System.Diagnostics.Process;
 
 namespace Wrenn.Envd.Process;
 
@@ -14,7 +13,7 @@ public sealed class RunningProcess : IDisposable
     /// <summary>How long output may keep arriving after the process exited (from children that kept its pipes).</summary>
     private static readonly TimeSpan OutputGraceAfterExit = TimeSpan.FromSeconds(2);
 
-    private readonly SystemProcess _process;
+    private readonly IChildProcess _process;
     private readonly IProcessIo _io;
     private readonly OutputBroadcast _output;
     private readonly bool _ownProcessGroup;
@@ -22,7 +21,7 @@ public sealed class RunningProcess : IDisposable
     private int _begun;
     private int? _signalSent;
 
-    public RunningProcess(SystemProcess process, IProcessIo io, ProcessConfig config, string? tag, bool ownProcessGroup, int bufferChunks)
+    public RunningProcess(IChildProcess process, IProcessIo io, ProcessConfig config, string? tag, bool ownProcessGroup, int bufferChunks)
     {
         _process = process;
         _io = io;
@@ -30,7 +29,7 @@ public sealed class RunningProcess : IDisposable
         _output = new OutputBroadcast(bufferChunks);
         Config = config;
         Tag = tag;
-        Pid = (uint)process.Id;
+        Pid = (uint)process.Pid;
     }
 
     public uint Pid { get; }
@@ -99,7 +98,7 @@ public sealed class RunningProcess : IDisposable
         try
         {
             var pump = _io.PumpAsync(_output.PublishAsync);
-            await _process.WaitForExitAsync().ConfigureAwait(false);
+            var exitCode = await _process.WaitForExitAsync().ConfigureAwait(false);
             if (await Task.WhenAny(pump, Task.Delay(OutputGraceAfterExit)).ConfigureAwait(false) != pump)
             {
                 // A background child still holds the output open; stop waiting for it.
@@ -107,7 +106,7 @@ public sealed class RunningProcess : IDisposable
             }
 
             _output.Complete();
-            _exited.TrySetResult(ProcessExit.FromExitCode(_process.ExitCode, _signalSent));
+            _exited.TrySetResult(ProcessExit.FromExitCode(exitCode, _signalSent));
         }
         catch (Exception ex)
         {

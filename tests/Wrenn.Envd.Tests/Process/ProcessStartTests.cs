@@ -132,6 +132,88 @@ public sealed class ProcessStartTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_command_leads_a_session_and_a_process_group_of_its_own()
+    {
+        // After the command name in /proc/<pid>/stat: state, ppid, process group, session.
+        var result = await _client.StartAsync(
+            ConnectTestClient.Command("sh", "-c", "read -r stat < /proc/$$/stat; echo $$ \"${stat##*) }\""),
+            json: false,
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Null(result.ErrorCode);
+        var fields = ConnectTestClient.Stdout(result.Events).Trim().Split(' ');
+        var pid = result.Events[0].Start.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(pid, fields[0]);
+        Assert.Equal(_envd.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), fields[2]);
+        Assert.Equal(pid, fields[3]);
+        Assert.Equal(pid, fields[4]);
+    }
+
+    [Fact]
+    public async Task A_command_starts_with_no_signal_blocked_and_ignores_only_what_envd_ignores()
+    {
+        var result = await _client.StartAsync(ConnectTestClient.Command("grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"), json: false, cancellationToken: TestContext.Current.CancellationToken);
+
+        // Ignored signals stay ignored across exec, as .NET's Process left them; handlers and the mask do not.
+        var envdIgnores = File.ReadLines($"/proc/{_envd.Pid}/status").Single(line => line.StartsWith("SigIgn:", StringComparison.Ordinal));
+        Assert.Equal($"SigBlk:\t0000000000000000\n{envdIgnores}\n", ConnectTestClient.Stdout(result.Events));
+    }
+
+    [Fact]
+    public async Task Commands_running_at_once_each_report_their_own_exit_code()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var results = await Task.WhenAll(Enumerable.Range(1, 20).Select(code =>
+            _client.StartAsync(ConnectTestClient.Command("sh", "-c", $"sleep 0.{code % 5}; exit {code}"), json: false, cancellationToken: ct)));
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            Assert.Equal(i + 1, results[i].Events[^1].End.ExitCode);
+            Assert.Equal($"exit status {i + 1}", results[i].Events[^1].End.Status);
+        }
+    }
+
+    [Fact]
+    public async Task A_script_without_a_shebang_runs_under_sh()
+    {
+        var script = Path.Combine(Path.GetTempPath(), "wrenn-no-shebang-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(script, "echo \"from sh: $1\"\n", TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            var result = await _client.StartAsync(ConnectTestClient.Command(script, "arg"), json: false, cancellationToken: TestContext.Current.CancellationToken);
+
+            Assert.Null(result.ErrorCode);
+            Assert.Equal("from sh: arg\n", ConnectTestClient.Stdout(result.Events));
+            Assert.Equal(0, result.Events[^1].End.ExitCode);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_executable_is_invalid_argument()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "wrenn-not-executable-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(file, "echo never\n", TestContext.Current.CancellationToken);
+        try
+        {
+            var result = await _client.StartAsync(ConnectTestClient.Command(file), json: true, cancellationToken: TestContext.Current.CancellationToken);
+
+            Assert.Equal("invalid_argument", result.ErrorCode);
+            Assert.Contains(file, result.ErrorMessage, StringComparison.Ordinal);
+            Assert.Contains("Permission denied", result.ErrorMessage, StringComparison.Ordinal);
+            Assert.Empty(result.Events);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task A_compressed_request_is_unimplemented()
     {
         using var message = ConnectTestClient.StartMessage(ConnectTestClient.Command("true"), json: false, flags: 0x01);

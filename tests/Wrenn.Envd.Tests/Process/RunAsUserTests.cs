@@ -14,7 +14,8 @@ public sealed class RunAsUserTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Assert.SkipUnless(Environment.IsPrivilegedProcess, "creating a test user needs root");
-        await RunAsync("useradd", "--create-home", "--shell", "/bin/sh", _user);
+        await RunAsync("groupadd", _user + "x");
+        await RunAsync("useradd", "--create-home", "--shell", "/bin/sh", "--groups", _user + "x", _user);
         _envd = await RunningEnvd.StartAsync(defaultUser: _user);
     }
 
@@ -24,6 +25,7 @@ public sealed class RunAsUserTests : IAsyncLifetime
         {
             await _envd.DisposeAsync();
             await RunAsync("userdel", "--remove", _user);
+            await RunAsync("groupdel", _user + "x");
         }
     }
 
@@ -40,6 +42,32 @@ public sealed class RunAsUserTests : IAsyncLifetime
         var nobodyKnown = await client.StartAsync(ConnectTestClient.Command("id"), json: false, user: "no-such-user", cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("unauthenticated", nobodyKnown.ErrorCode);
         Assert.Contains("invalid username", nobodyKnown.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Commands_run_with_the_users_uid_gid_and_supplementary_groups()
+    {
+        var client = new ConnectTestClient(_envd.Http);
+        var result = await client.StartAsync(ConnectTestClient.Command("sh", "-c", "id -u; id -g; id -G; id -nG"), json: false, cancellationToken: TestContext.Current.CancellationToken);
+
+        var expected = await RunAsync("sh", "-c", $"id -u {_user}; id -g {_user}; id -G {_user}; id -nG {_user}");
+        Assert.Equal(expected, ConnectTestClient.Stdout(result.Events));
+        Assert.Contains(_user + "x", expected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_working_directory_the_user_cannot_enter_is_invalid_argument()
+    {
+        var client = new ConnectTestClient(_envd.Http);
+        var request = ConnectTestClient.Command("true");
+        request.Process.Cwd = "/root";
+
+        var result = await client.StartAsync(request, json: true, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal("invalid_argument", result.ErrorCode);
+        Assert.Contains("/root", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains("Permission denied", result.ErrorMessage, StringComparison.Ordinal);
+        Assert.Empty(result.Events);
     }
 
     [Fact]
