@@ -153,13 +153,16 @@ int wrenn_spawn(
     if (pid == 0)
     {
         int step;
-        // A handler envd installed would run envd's code in the child: default instead. Ignored
-        // signals stay ignored, as .NET's Process leaves them.
+        // A handler envd installed would run envd's code in the child: default instead. Other ignored
+        // signals stay ignored, but not SIGPIPE and SIGXFSZ: the .NET runtime ignores SIGPIPE for itself,
+        // and a command must die of it as in a terminal (`yes | head -1` ends quietly, not with "Broken
+        // pipe" errors), as Python's subprocess and Go's os/exec give their children.
         for (int sig = 1; sig < NSIG; sig++)
         {
             struct sigaction current;
             if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &current) == 0
-                && current.sa_handler != SIG_IGN && current.sa_handler != SIG_DFL)
+                && ((current.sa_handler != SIG_IGN && current.sa_handler != SIG_DFL)
+                    || (current.sa_handler == SIG_IGN && (sig == SIGPIPE || sig == SIGXFSZ))))
             {
                 struct sigaction fallback;
                 memset(&fallback, 0, sizeof(fallback));
