@@ -372,6 +372,7 @@ public static class AgentHost
         services.AddSingleton<SandboxStarter>();
         services.AddSingleton<SandboxRecovery>();
         services.AddSingleton<SandboxTemplates>();
+        services.AddSingleton<Pool.PooledEnvdWarmer>();
         services.AddSingleton<Pool.IPoolFiller, Pool.SandboxPoolFiller>();
         services.AddSingleton<Pool.PoolClaim>();
         services.AddSingleton<Pool.WarmPool>();

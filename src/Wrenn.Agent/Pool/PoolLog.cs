@@ -42,4 +42,10 @@ internal static partial class PoolLog
 
     [LoggerMessage(EventId = 3211, Level = LogLevel.Error, Message = "Could not destroy pooled sandbox {SandboxId}")]
     public static partial void PooledSandboxDestroyFailed(this ILogger logger, Exception exception, string sandboxId);
+
+    [LoggerMessage(EventId = 3350, Level = LogLevel.Debug, Message = "Pooled sandbox {SandboxId}: envd ran its warm-up process in {ElapsedMs:F1} ms")]
+    public static partial void PooledEnvdWarmed(this ILogger logger, string sandboxId, double elapsedMs);
+
+    [LoggerMessage(EventId = 3351, Level = LogLevel.Information, Message = "Pooled sandbox {SandboxId}: envd's warm-up process failed ({Reason}); the sandbox stays in the pool, its first exec not sped up")]
+    public static partial void PooledEnvdWarmUpFailed(this ILogger logger, string sandboxId, string reason);
 }

@@ -13,6 +13,7 @@ public sealed class SandboxPoolFiller(
     SandboxTeardown teardown,
     TemplateStore templates,
     SandboxRequestValidator validator,
+    PooledEnvdWarmer warmer,
     IOptions<AgentOptions> agentOptions,
     ILogger<SandboxPoolFiller> logger) : IPoolFiller
 {
@@ -49,6 +50,9 @@ public sealed class SandboxPoolFiller(
         validator.ValidateCreate(spec);
         var sandbox = new Sandbox(spec, Path.Combine(agentOptions.Value.SandboxesDir, id));
         await starter.StartAsync(sandbox, pooled: true, cancellationToken).ConfigureAwait(false);
+
+        // While it waits, not when the claimer's first exec is on the clock.
+        await warmer.WarmAsync(sandbox, cancellationToken).ConfigureAwait(false);
         return sandbox;
     }
 

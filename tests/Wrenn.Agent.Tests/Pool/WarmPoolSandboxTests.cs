@@ -104,6 +104,37 @@ public sealed class WarmPoolSandboxTests
     }
 
     [Fact]
+    public async Task A_pooled_sandboxs_envd_has_run_its_warm_up_process_before_the_claim()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var warmUps = new ListLogger<PooledEnvdWarmer>();
+        await using (var agent = new AgentUnderTest(
+            new NoStepFaults(),
+            services =>
+            {
+                services.Configure<WarmPoolOptions>(pool => pool.Targets = [new WarmPoolTarget(Minimal, 1)]);
+                services.AddSingleton<Microsoft.Extensions.Logging.ILogger<PooledEnvdWarmer>>(warmUps);
+            }))
+        {
+            await FillAsync(agent);
+
+            // The minimal image's envd ran it (its login shell exists and exits 0), before anyone claimed the sandbox.
+            var pooled = Assert.Single(PooledRecords(agent));
+            Assert.Contains(warmUps.Entries, e => e.Message.Contains(pooled.SandboxId + ": envd ran its warm-up process", StringComparison.Ordinal));
+
+            var spec = Spec();
+            await agent.Manager.CreateAsync(spec, ct);
+
+            // The claimer's first exec runs as its own (token, user, environment), as without the warm-up.
+            Assert.Equal("user " + spec.SandboxId + "\n", await RunAsync(agent, spec.SandboxId, "echo \"$(id -un) $(hostname)\""));
+            await agent.Manager.DestroyAsync(spec.SandboxId, ct);
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    [Fact]
     public async Task Concurrent_creates_never_share_a_sandbox_and_an_empty_pool_creates_cold()
     {
         var ct = TestContext.Current.CancellationToken;
