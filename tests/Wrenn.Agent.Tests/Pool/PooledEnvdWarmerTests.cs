@@ -114,8 +114,8 @@ public sealed class PooledEnvdWarmerTests : IDisposable
         public Task<string?> WaitUntilHealthyAsync(Uri envd, TimeSpan timeout, Func<CancellationToken, Task<bool>> stillStarting, CancellationToken cancellationToken) =>
             Task.FromResult<string?>(null);
 
-        public Task<string?> InitAsync(Uri envd, string currentToken, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, CancellationToken cancellationToken) =>
-            Task.FromResult<string?>(null);
+        public Task<EnvdInitAnswer> InitAsync(Uri envd, string currentToken, string accessToken, IReadOnlyDictionary<string, string> environment, string defaultUser, string? hostname, CancellationToken cancellationToken) =>
+            Task.FromResult(new EnvdInitAnswer(null, null));
 
         public async IAsyncEnumerable<ProcessEvent> StartProcessAsync(EnvdEndpoint envd, StartRequest request, string? user, TimeSpan? processTimeout, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
         {
