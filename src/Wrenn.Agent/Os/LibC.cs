@@ -24,6 +24,17 @@ internal static partial class LibC
     [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Rename(string oldPath, string newPath);
 
+    public const int AT_FDCWD = -100;
+
+    /// <summary>renameat2: swap the two names atomically; both must exist.</summary>
+    public const uint RENAME_EXCHANGE = 0x2;
+
+    /// <summary>errno of a path that does not exist.</summary>
+    public const int ENOENT = 2;
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int RenameAt2(int oldDirectoryFd, string oldPath, int newDirectoryFd, string newPath, uint flags);
+
     public const ulong MS_NOATIME = 0x400;
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]

@@ -45,11 +45,11 @@ internal static partial class SandboxLog
     [LoggerMessage(EventId = 3112, Level = LogLevel.Error, Message = "Pausing {SandboxId} failed; resuming it")]
     public static partial void PauseFailedResuming(this ILogger logger, Exception exception, string sandboxId);
 
-    [LoggerMessage(EventId = 3113, Level = LogLevel.Information, Message = "Sandbox {SandboxId} paused{Why} in {ElapsedMs:F1} ms")]
-    public static partial void SandboxPaused(this ILogger logger, string sandboxId, string why, double elapsedMs);
+    [LoggerMessage(EventId = 3113, Level = LogLevel.Information, Message = "Sandbox {SandboxId} paused{Why} in {ElapsedMs:F1} ms: freeze={FreezeMs:F1} record={RecordMs:F1}")]
+    public static partial void SandboxPaused(this ILogger logger, string sandboxId, string why, double elapsedMs, double freezeMs, double recordMs);
 
-    [LoggerMessage(EventId = 3114, Level = LogLevel.Information, Message = "Sandbox {SandboxId} resumed in {ElapsedMs:F1} ms")]
-    public static partial void SandboxResumed(this ILogger logger, string sandboxId, double elapsedMs);
+    [LoggerMessage(EventId = 3114, Level = LogLevel.Information, Message = "Sandbox {SandboxId} resumed in {ElapsedMs:F1} ms: thaw={ThawMs:F1} record={RecordMs:F1}")]
+    public static partial void SandboxResumed(this ILogger logger, string sandboxId, double elapsedMs, double thawMs, double recordMs);
 
     [LoggerMessage(EventId = 3115, Level = LogLevel.Error, Message = "Could not destroy sandbox {SandboxId} on shutdown")]
     public static partial void ShutdownDestroyFailed(this ILogger logger, Exception exception, string sandboxId);

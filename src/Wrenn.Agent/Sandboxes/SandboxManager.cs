@@ -139,6 +139,7 @@ public sealed class SandboxManager(
                     throw;
                 }
 
+                var frozen = Stopwatch.GetTimestamp();
                 sandbox.State = SandboxState.Paused;
                 sandbox.AutoPaused = automatic;
                 if (runtime.Capabilities.MemorySnapshots)
@@ -161,7 +162,8 @@ public sealed class SandboxManager(
                     throw;
                 }
 
-                logger.SandboxPaused(sandboxId, automatic ? " (inactive)" : string.Empty, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var recorded = Stopwatch.GetTimestamp();
+                logger.SandboxPaused(sandboxId, automatic ? " (inactive)" : string.Empty, Stopwatch.GetElapsedTime(started, recorded).TotalMilliseconds, Stopwatch.GetElapsedTime(started, frozen).TotalMilliseconds, Stopwatch.GetElapsedTime(frozen, recorded).TotalMilliseconds);
                 return sandbox;
             },
             cancellationToken).ConfigureAwait(false);
@@ -221,12 +223,14 @@ public sealed class SandboxManager(
                     await guest.SyncClockAsync(sandbox, cancellationToken).ConfigureAwait(false);
                 }
 
+                var thawed = Stopwatch.GetTimestamp();
                 sandbox.State = SandboxState.Running;
                 sandbox.AutoPaused = false;
                 sandbox.TimeoutSec = timeoutSec;
                 sandbox.LastActiveAt = DateTimeOffset.UtcNow;
                 await records.WriteAsync(sandbox, CancellationToken.None).ConfigureAwait(false);
-                logger.SandboxResumed(sandboxId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var recorded = Stopwatch.GetTimestamp();
+                logger.SandboxResumed(sandboxId, Stopwatch.GetElapsedTime(started, recorded).TotalMilliseconds, Stopwatch.GetElapsedTime(started, thawed).TotalMilliseconds, Stopwatch.GetElapsedTime(thawed, recorded).TotalMilliseconds);
                 return sandbox;
             },
             cancellationToken).ConfigureAwait(false);
