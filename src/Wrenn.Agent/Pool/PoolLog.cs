@@ -42,4 +42,13 @@ internal static partial class PoolLog
 
     [LoggerMessage(EventId = 3211, Level = LogLevel.Error, Message = "Could not destroy pooled sandbox {SandboxId}")]
     public static partial void PooledSandboxDestroyFailed(this ILogger logger, Exception exception, string sandboxId);
+
+    [LoggerMessage(EventId = 3680, Level = LogLevel.Information, Message = "Warm pool: the host's capacity is {Capacity}; the pool fills only what the host's sandboxes leave of it")]
+    public static partial void PoolCapacity(this ILogger logger, HostCapacity capacity);
+
+    [LoggerMessage(EventId = 3681, Level = LogLevel.Information, Message = "Warm pool: destroying {Count} pooled sandbox(es) to make room for {SandboxId} (host capacity {Capacity})")]
+    public static partial void PoolGaveWay(this ILogger logger, int count, string sandboxId, HostCapacity capacity);
+
+    [LoggerMessage(EventId = 3682, Level = LogLevel.Information, Message = "Warm pool: destroying {Count} pooled sandbox(es) whose room the host's sandboxes hold now (host capacity {Capacity})")]
+    public static partial void PoolOverCapacity(this ILogger logger, int count, HostCapacity capacity);
 }
