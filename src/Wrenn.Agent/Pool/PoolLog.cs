@@ -48,4 +48,13 @@ internal static partial class PoolLog
 
     [LoggerMessage(EventId = 3351, Level = LogLevel.Information, Message = "Pooled sandbox {SandboxId}: envd's warm-up process failed ({Reason}); the sandbox stays in the pool, its first exec not sped up")]
     public static partial void PooledEnvdWarmUpFailed(this ILogger logger, string sandboxId, string reason);
+
+    [LoggerMessage(EventId = 3680, Level = LogLevel.Information, Message = "Warm pool: the host's capacity is {Capacity}; the pool fills only what the host's sandboxes leave of it")]
+    public static partial void PoolCapacity(this ILogger logger, HostCapacity capacity);
+
+    [LoggerMessage(EventId = 3681, Level = LogLevel.Information, Message = "Warm pool: destroying {Count} pooled sandbox(es) to make room for {SandboxId} (host capacity {Capacity})")]
+    public static partial void PoolGaveWay(this ILogger logger, int count, string sandboxId, HostCapacity capacity);
+
+    [LoggerMessage(EventId = 3682, Level = LogLevel.Information, Message = "Warm pool: destroying {Count} pooled sandbox(es) whose room the host's sandboxes hold now (host capacity {Capacity})")]
+    public static partial void PoolOverCapacity(this ILogger logger, int count, HostCapacity capacity);
 }

@@ -10,8 +10,12 @@ namespace Wrenn.Agent.Pool;
 /// without a claim. A refill that fails leaves nothing (the filler rolls back) and the lane waits,
 /// doubling the wait with each failure in a row. A sandbox whose template's image or envd changed
 /// since it was made is never handed out: its lane is drained. Taken sandboxes never come back.
+/// The pool holds only room the host's sandboxes leave: with the host's capacity from the control plane
+/// (<see cref="LimitTo"/>), a refill is made only when it fits beside the sandboxes in the table and the
+/// rest of the pool, and when the sandboxes grow into the pool's room (a cold create, a sandbox moved
+/// here) pooled sandboxes are destroyed until the two fit again.
 /// </summary>
-public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> options, TimeProvider clock, ILogger<WarmPool> logger) : BackgroundService
+public sealed class WarmPool(IPoolFiller filler, SandboxTable table, IOptions<WarmPoolOptions> options, TimeProvider clock, ILogger<WarmPool> logger) : BackgroundService
 {
     /// <summary>How many pooled sandboxes are destroyed at once (a drain, a stop).</summary>
     private const int RemovalParallelism = 4;
@@ -24,6 +28,7 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
     private readonly List<Task> _removals = [];
     private List<PoolLane>? _lanes;
     private bool _closed;
+    private HostCapacity _capacity = HostCapacity.Unlimited;
 
     public bool Enabled => options.Value.Enabled;
 
@@ -47,10 +52,91 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         }
     }
 
+    /// <summary>
+    /// Whether the host's sandboxes (<paramref name="held"/>), the pool and one more sandbox of <paramref name="plus"/>
+    /// (none when null) fit in the capacity. Under the lock.
+    /// </summary>
+    private bool Fits(SandboxReservation held, PoolKey? plus)
+    {
+        var pool = Totals();
+        return (_capacity.Vcpus is not { } vcpus || held.Vcpus + pool.Vcpus + (plus?.Vcpus ?? 0) <= vcpus)
+            && (_capacity.MemoryMb is not { } memoryMb || held.MemoryMb + pool.MemoryMb + (plus?.MemoryMb ?? 0) <= memoryMb);
+    }
+
+    /// <summary>
+    /// Takes ready sandboxes out of the pool (from the key with the most first) until the host's sandboxes and the
+    /// pool fit in the capacity again; the caller destroys them. A refill under way is checked when it ends. Under the lock.
+    /// </summary>
+    private List<PooledSandbox> OverCapacity(SandboxReservation held)
+    {
+        List<PooledSandbox> over = [];
+        while (!Fits(held, null) && Lanes.Where(l => l.Ready.Count > 0).MaxBy(l => l.Ready.Count) is { } lane)
+        {
+            over.Add(lane.Ready.Dequeue());
+        }
+
+        return over;
+    }
+
     private WarmPoolStatus Totals() => new(
         Lanes.Sum(l => l.Count),
         Lanes.Sum(l => (long)l.Count * l.Key.Vcpus),
         Lanes.Sum(l => (long)l.Count * l.Key.MemoryMb));
+
+    /// <summary>
+    /// The host's capacity as the control plane's placement counts it (each heartbeat's answer): from now on the
+    /// pool fills only what the host's sandboxes leave of it, and gives up room they took meanwhile.
+    /// </summary>
+    public void LimitTo(HostCapacity capacity)
+    {
+        bool changed;
+        lock (_gate)
+        {
+            changed = _capacity != capacity;
+            _capacity = capacity;
+        }
+
+        if (changed && Enabled)
+        {
+            logger.PoolCapacity(capacity);
+            Wake();
+        }
+    }
+
+    /// <summary>
+    /// A sandbox was added to the table (a cold create starting): destroys the pooled sandboxes whose room the
+    /// host's sandboxes need now, so that the create takes room the pool held instead of putting the host over
+    /// its capacity. How many were taken out of the pool (they are destroyed in the background).
+    /// </summary>
+    public int GiveWay(string sandboxId)
+    {
+        if (!Enabled)
+        {
+            return 0;
+        }
+
+        var held = table.Reserved();
+        List<PooledSandbox> over;
+        HostCapacity capacity;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return 0;
+            }
+
+            over = OverCapacity(held);
+            capacity = _capacity;
+        }
+
+        if (over.Count > 0)
+        {
+            logger.PoolGaveWay(over.Count, sandboxId, capacity);
+            Track(RemoveAsync(over, CancellationToken.None));
+        }
+
+        return over.Count;
+    }
 
     /// <summary>How many ready sandboxes <paramref name="key"/> has now.</summary>
     public int ReadyCount(PoolKey key)
@@ -170,6 +256,9 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         PoolLane? lane;
         int generation;
         List<PooledSandbox> surplus = [];
+        List<PooledSandbox> over;
+        HostCapacity capacity;
+        var held = table.Reserved();
 
         // What each template is made of now: ready sandboxes made of something else are drained
         // without waiting for a claim to find them.
@@ -207,7 +296,11 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
                 }
             }
 
-            lane = Lanes.FirstOrDefault(l => l.Filling == 0 && l.Count < l.Depth && now >= l.RetryAt);
+            // The host's sandboxes grew into the pool's room since the last look (claims do not: a claimed
+            // sandbox leaves the pool as it joins the table): the pool gives it up.
+            over = OverCapacity(held);
+            capacity = _capacity;
+            lane = Lanes.FirstOrDefault(l => l.Filling == 0 && l.Count < l.Depth && now >= l.RetryAt && Fits(held, l.Key));
             generation = lane?.Generation ?? 0;
             if (lane is not null)
             {
@@ -218,12 +311,21 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         if (surplus.Count > 0)
         {
             logger.DestroyingSurplus(surplus.Count);
-            await RemoveAsync(surplus, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (over.Count > 0)
+        {
+            logger.PoolOverCapacity(over.Count, capacity);
+        }
+
+        if (surplus.Count + over.Count > 0)
+        {
+            await RemoveAsync([.. surplus, .. over], cancellationToken).ConfigureAwait(false);
         }
 
         if (lane is null)
         {
-            return surplus.Count > 0;
+            return surplus.Count + over.Count > 0;
         }
 
         Sandbox? sandbox = null;
@@ -252,14 +354,16 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         }
 
         var keep = false;
+        var heldNow = table.Reserved();
         lock (_gate)
         {
             lane.Filling--;
             lane.Failures = 0;
             lane.RetryAt = clock.GetUtcNow();
 
-            // Made of what the template is now, and nothing drained or closed the pool meanwhile.
-            keep = !_closed && lane.Generation == generation && filler.Stamp(lane.Key.Template) == stamp;
+            // Made of what the template is now, nothing drained or closed the pool meanwhile, and it still fits
+            // beside the host's sandboxes (a create may have taken its room while it was made).
+            keep = !_closed && lane.Generation == generation && filler.Stamp(lane.Key.Template) == stamp && Fits(heldNow, lane.Key);
             if (keep)
             {
                 lane.Ready.Enqueue(new PooledSandbox(sandbox, lane.Key, stamp));
@@ -332,13 +436,17 @@ public sealed class WarmPool(IPoolFiller filler, IOptions<WarmPoolOptions> optio
         base.Dispose();
     }
 
-    /// <summary>How long the loop may sleep: until the first lane below its depth may refill, at most the poll interval.</summary>
+    /// <summary>
+    /// How long the loop may sleep: until the first lane below its depth that fits may refill, at most the poll
+    /// interval (which notices room that sandboxes ending gave back).
+    /// </summary>
     private TimeSpan UntilNextRefill()
     {
         var now = clock.GetUtcNow();
+        var held = table.Reserved();
         lock (_gate)
         {
-            var waits = Lanes.Where(l => l.Filling == 0 && l.Count < l.Depth).Select(l => l.RetryAt - now).ToList();
+            var waits = Lanes.Where(l => l.Filling == 0 && l.Count < l.Depth && Fits(held, l.Key)).Select(l => l.RetryAt - now).ToList();
             var wait = waits.Count == 0 ? options.Value.PollInterval : waits.Min();
             return wait < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait > options.Value.PollInterval ? options.Value.PollInterval : wait;
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Wrenn.Agent.Pool;
 using Wrenn.Agent.Rpc;
 
 namespace Wrenn.Agent.Registration;
@@ -95,6 +96,8 @@ public sealed class HeartbeatService(
             _current = rotated;
         }
 
+        // A control plane that says no capacity (an older one) leaves the pool unbounded, as it always was.
+        sandboxes.CapacityGiven(new HostCapacity(answer.CapacityVcpus, answer.CapacityMemoryMb));
         return answer.HeartbeatIntervalSec > 0 ? TimeSpan.FromSeconds(answer.HeartbeatIntervalSec) : null;
     }
 }

@@ -13,4 +13,7 @@ public interface IHeartbeatSource
 
     /// <summary>What the warm pool holds, which the control plane does not count as used, and its ready sandboxes per key (none without a pool).</summary>
     WarmPoolReport PoolReport();
+
+    /// <summary>The control plane answered with the host's capacity: the warm pool fills only what its sandboxes leave of it.</summary>
+    void CapacityGiven(HostCapacity capacity);
 }

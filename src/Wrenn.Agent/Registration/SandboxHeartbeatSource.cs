@@ -11,4 +11,6 @@ public sealed class SandboxHeartbeatSource(SandboxManager sandboxes, WarmPool po
     public int RunningSandboxes() => sandboxes.List().Count(s => s.State == SandboxState.Running);
 
     public WarmPoolReport PoolReport() => pool.Report();
+
+    public void CapacityGiven(HostCapacity capacity) => pool.LimitTo(capacity);
 }

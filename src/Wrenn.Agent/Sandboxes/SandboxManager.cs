@@ -71,6 +71,8 @@ public sealed class SandboxManager(
 
         try
         {
+            // The sandbox counts in the table from now on: pooled sandboxes whose room it takes make way for it.
+            pool.GiveWay(sandbox.Id);
             await starter.StartAsync(sandbox, pooled: false, cancellationToken).ConfigureAwait(false);
             return sandbox;
         }

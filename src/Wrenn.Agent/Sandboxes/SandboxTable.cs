@@ -12,6 +12,23 @@ public sealed class SandboxTable
 
     public bool IsEmpty => _sandboxes.IsEmpty;
 
+    /// <summary>
+    /// What the sandboxes here were given, whatever their state: the control plane counts a paused sandbox (it may
+    /// resume at any moment) and one starting or stopping as holding its room, and so does the warm pool's bound.
+    /// </summary>
+    public SandboxReservation Reserved()
+    {
+        long vcpus = 0;
+        long memoryMb = 0;
+        foreach (var sandbox in _sandboxes.Values)
+        {
+            vcpus += sandbox.Spec.Vcpus;
+            memoryMb += sandbox.Spec.MemoryMb;
+        }
+
+        return new SandboxReservation(vcpus, memoryMb);
+    }
+
     /// <summary>A snapshot, oldest first.</summary>
     public IReadOnlyList<Sandbox> List() => [.. _sandboxes.Values.OrderBy(s => s.StartedAt)];
 

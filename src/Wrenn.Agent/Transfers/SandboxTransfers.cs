@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Wrenn.Agent.Os;
+using Wrenn.Agent.Pool;
 using Wrenn.Agent.Runtimes;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Agent.Storage;
@@ -31,6 +32,7 @@ public sealed class SandboxTransfers(
     TemplateStore templates,
     ImageStore images,
     ICommandRunner commands,
+    WarmPool pool,
     ILogger<SandboxTransfers> logger)
 {
     private const string ArchiveFileName = "sandbox.tar";
@@ -134,6 +136,9 @@ public sealed class SandboxTransfers(
             throw new SandboxExistsException(header.SandboxId);
         }
 
+        // It counts in the table from now on, as the control plane counted it from the move's start: pooled
+        // sandboxes whose room it takes make way for it.
+        pool.GiveWay(sandbox.Id);
         string? staging = null;
         try
         {

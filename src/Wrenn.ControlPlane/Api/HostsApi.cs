@@ -265,7 +265,10 @@ public static class HostsApi
         await db.SaveChangesAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
         pools.Record(host.Id, host.LastSeenAt.Value, Scheduling.HostPoolRules.ToLanes(body.Pool));
         var (hostToken, expiresAt) = tokens.ForHost(host, options.Value.HostTokenLifetime);
-        return ApiResults.Json(new HeartbeatResponse((int)options.Value.HeartbeatInterval.TotalSeconds, hostToken, expiresAt), ControlPlaneJsonContext.Default.HeartbeatResponse);
+        var capacity = Scheduling.PlacementRanking.Capacity(host, options.Value.CpuOvercommit, options.Value.MemoryOvercommit);
+        return ApiResults.Json(
+            new HeartbeatResponse((int)options.Value.HeartbeatInterval.TotalSeconds, hostToken, expiresAt, capacity.Vcpus, capacity.MemoryMb),
+            ControlPlaneJsonContext.Default.HeartbeatResponse);
     }
 
     private static void ApplySpecs(HostEntity host, HostSpecs? specs)

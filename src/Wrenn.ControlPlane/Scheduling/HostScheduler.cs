@@ -31,7 +31,9 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, Host
     /// <paramref name="movingFrom"/> goes to another host of that host's runtime and architecture.
     /// A new sandbox (from <paramref name="template"/> or the image <paramref name="image"/>) that a host's
     /// warm pool has a ready sandbox for needs no new room there (it takes that sandbox's, which is
-    /// counted already), and such a host comes first of all.
+    /// counted already), and such a host comes first of all. A host's pool gives way to sandboxes: a host
+    /// full only because of its pool still takes one (its agent destroys pooled sandboxes for the room),
+    /// after the hosts that have room without that.
     /// </summary>
     public async Task<HostEntity?> PickAsync(int vcpus, int memoryMb, TemplateEntity? template, CancellationToken cancellationToken, HostEntity? movingFrom = null, string? image = null)
     {
@@ -63,6 +65,8 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, Host
                 Vcpus = (db.Sandboxes.Where(s => (s.HostId == h.Id || s.MovingToHostId == h.Id) && LiveStates.Contains(s.State)).Sum(s => (int?)s.Vcpus) ?? 0) + h.PooledVcpus,
                 MemoryMb = (db.Sandboxes.Where(s => (s.HostId == h.Id || s.MovingToHostId == h.Id) && LiveStates.Contains(s.State)).Sum(s => (long?)s.MemoryMb) ?? 0) + h.PooledMemoryMb,
                 Sandboxes = db.Sandboxes.Count(s => s.HostId == h.Id && LiveStates.Contains(s.State)),
+                h.PooledVcpus,
+                h.PooledMemoryMb,
             })
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
@@ -72,8 +76,8 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, Host
         var ranking = new PlacementRanking(limits.Scheduling.Policy, limits.CpuOvercommit, limits.MemoryOvercommit);
         var ranked = ranking.Rank(
             candidates.Select(c => pooled.TryGetValue(c.Host.Id, out var pool)
-                ? new HostCandidate(c.Host, c.Vcpus - pool.ClaimedVcpus, c.MemoryMb - pool.ClaimedMemoryMb, c.Sandboxes, pool.Hit)
-                : new HostCandidate(c.Host, c.Vcpus, c.MemoryMb, c.Sandboxes)),
+                ? new HostCandidate(c.Host, c.Vcpus - pool.ClaimedVcpus, c.MemoryMb - pool.ClaimedMemoryMb, c.Sandboxes, pool.Hit, Math.Max(0, c.PooledVcpus - pool.ClaimedVcpus), Math.Max(0, c.PooledMemoryMb - pool.ClaimedMemoryMb))
+                : new HostCandidate(c.Host, c.Vcpus, c.MemoryMb, c.Sandboxes, PooledVcpus: c.PooledVcpus, PooledMemoryMb: c.PooledMemoryMb)),
             vcpus,
             memoryMb);
         return (ranked.FirstOrDefault(c => c.PoolHit) ?? ranked.FirstOrDefault(c => holders.Contains(c.Host.Id)) ?? ranked.FirstOrDefault())?.Host;

@@ -164,6 +164,35 @@ public sealed class WarmPoolSandboxTests
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
+    [Fact]
+    public async Task A_cold_create_on_a_host_the_pool_fills_takes_a_pooled_sandboxs_room()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        await using (var agent = AgentWithPool(2))
+        {
+            // The control plane counts 2 vCPUs for this host: the pool of two fills it.
+            var pool = agent.Get<WarmPool>();
+            pool.LimitTo(new HostCapacity(2, null));
+            await FillAsync(agent);
+            Assert.Equal(2, pool.ReadyCount(Minimal));
+
+            // A create the pool does not serve (another memory size) is made cold, in a pooled sandbox's room.
+            var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 512, 0, new Dictionary<string, string>(), "team-a");
+            var sandbox = await agent.Manager.CreateAsync(spec, ct);
+            Assert.Equal(sandbox.Id, sandbox.RuntimeId);
+            Assert.Equal(sandbox.Id + "\n", await RunAsync(agent, sandbox.Id, "hostname"));
+            Assert.Equal(1, pool.ReadyCount(Minimal));
+
+            // And the pool does not make it again while the sandbox holds that room.
+            await FillAsync(agent);
+            Assert.Equal(1, pool.ReadyCount(Minimal));
+            await agent.Manager.DestroyAsync(sandbox.Id, ct);
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
     [Theory]
     [InlineData("network.veth")]
     [InlineData("storage.overlay")]

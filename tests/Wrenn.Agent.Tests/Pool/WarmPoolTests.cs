@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Pool;
+using Wrenn.Agent.Sandboxes;
+using Wrenn.Common.Ids;
 
 namespace Wrenn.Agent.Tests.Pool;
 
@@ -11,12 +13,30 @@ public sealed class WarmPoolTests
 
     private readonly ManualClock _clock = new();
     private readonly FakePoolFiller _filler = new();
+    private readonly SandboxTable _table = new();
 
     private WarmPool Pool(int depth = 3, params WarmPoolTarget[] more) => new(
         _filler,
+        _table,
         Options.Create(new WarmPoolOptions { Targets = [new WarmPoolTarget(Minimal, depth), .. more] }),
         _clock,
         NullLogger<WarmPool>.Instance);
+
+    /// <summary>A sandbox of the host (claimed or made cold) in the table, as the create puts it there.</summary>
+    private Sandbox Running(uint vcpus, uint memoryMb)
+    {
+        var id = WrennIds.NewSandboxId();
+        var sandbox = new Sandbox(new CreateSandboxSpec(id, "minimal", vcpus, memoryMb, 0, new Dictionary<string, string>()), "/nonexistent/" + id) { State = SandboxState.Running };
+        Assert.Same(sandbox, _table.GetOrAdd(sandbox));
+        return sandbox;
+    }
+
+    /// <summary>Claims a ready sandbox of <paramref name="key"/> as the sandbox manager does: out of the pool, into the table.</summary>
+    private void Claim(WarmPool pool, PoolKey key)
+    {
+        Assert.NotNull(pool.TryTake(key));
+        Running(key.Vcpus, key.MemoryMb);
+    }
 
     private static async Task FillAsync(WarmPool pool)
     {
@@ -255,9 +275,111 @@ public sealed class WarmPoolTests
     [Fact]
     public async Task No_targets_no_pool()
     {
-        using var pool = new WarmPool(_filler, Options.Create(new WarmPoolOptions()), _clock, NullLogger<WarmPool>.Instance);
+        using var pool = new WarmPool(_filler, _table, Options.Create(new WarmPoolOptions()), _clock, NullLogger<WarmPool>.Instance);
         Assert.False(await pool.RefillOnceAsync(CancellationToken.None));
         Assert.Null(pool.TryTake(Minimal));
         Assert.Equal(0, _filler.Attempts);
+    }
+
+    [Fact]
+    public async Task After_a_burst_of_claims_the_pool_refills_only_the_room_the_hosts_sandboxes_leave()
+    {
+        // 6 vCPUs of room for the host's sandboxes and pool together; a pool of 4.
+        using var pool = Pool(4);
+        pool.LimitTo(new HostCapacity(6, null));
+        await FillAsync(pool);
+        Assert.Equal(4, pool.ReadyCount(Minimal));
+
+        // Four claims: the four sandboxes are the host's now, and only 2 vCPUs are left for the pool.
+        for (var i = 0; i < 4; i++)
+        {
+            Claim(pool, Minimal);
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await FillAsync(pool);
+        Assert.Equal(2, pool.ReadyCount(Minimal));
+        Assert.Equal(6, _table.Reserved().Vcpus + pool.Status().Vcpus);
+
+        // A sandbox that ends gives its room back to the pool.
+        _table.Remove(_table.List()[0]);
+        await FillAsync(pool);
+        Assert.Equal(3, pool.ReadyCount(Minimal));
+    }
+
+    [Fact]
+    public async Task Memory_bounds_the_pool_as_vcpus_do()
+    {
+        using var pool = Pool(4);
+        pool.LimitTo(new HostCapacity(null, 700));
+        Running(1, 200);
+        await FillAsync(pool);
+        Assert.Equal(1, pool.ReadyCount(Minimal));
+    }
+
+    [Fact]
+    public async Task A_cold_create_takes_the_room_the_pool_holds_and_the_pool_destroys_what_was_in_its_way()
+    {
+        var other = new PoolKey("other", 2, 256);
+        using var pool = Pool(3, new WarmPoolTarget(other, 1));
+        pool.LimitTo(new HostCapacity(6, null));
+        await FillAsync(pool);
+        Assert.Equal((3, 1), (pool.ReadyCount(Minimal), pool.ReadyCount(other)));
+
+        // A cold create of 3 vCPUs is in the table: the pool gives up 3 vCPUs' worth, starting with its fullest key.
+        var cold = Running(3, 256);
+        Assert.Equal(2, pool.GiveWay(cold.Id));
+        Assert.Equal((1, 1), (pool.ReadyCount(Minimal), pool.ReadyCount(other)));
+        await pool.DestroyAllAsync(CancellationToken.None);
+        Assert.Equal(0, _filler.Alive);
+    }
+
+    [Fact]
+    public async Task Sandboxes_that_grew_into_the_pools_room_take_it_back_at_the_next_refill()
+    {
+        // A sandbox arrived without a create (moved here from a draining host): the refill loop gives way.
+        using var pool = Pool(4);
+        pool.LimitTo(new HostCapacity(5, null));
+        await FillAsync(pool);
+        Running(3, 256);
+        Assert.True(await pool.RefillOnceAsync(CancellationToken.None));
+        Assert.Equal(2, pool.ReadyCount(Minimal));
+        Assert.Equal(2, _filler.Destroyed.Count);
+    }
+
+    [Fact]
+    public async Task A_refill_whose_room_a_create_took_while_it_was_made_is_destroyed()
+    {
+        // Room for 3: after a claim, one claimed, one ready, and one being made.
+        using var pool = Pool(2);
+        pool.LimitTo(new HostCapacity(3, null));
+        await FillAsync(pool);
+        Claim(pool, Minimal);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        _filler.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refill = pool.RefillOnceAsync(CancellationToken.None);
+
+        // A cold create of 2 vCPUs meanwhile: the ready one is destroyed at once, the one being made when it is done.
+        Running(2, 256);
+        Assert.Equal(1, pool.GiveWay("sb-cold"));
+        _filler.Hold.SetResult();
+        Assert.True(await refill);
+
+        Assert.Equal(0, pool.ReadyCount(Minimal));
+        Assert.Equal(new WarmPoolStatus(0, 0, 0), pool.Status());
+        await pool.DestroyAllAsync(CancellationToken.None);
+
+        // Only the claimed sandbox is left: it is the host's.
+        Assert.Equal(1, _filler.Alive);
+    }
+
+    [Fact]
+    public async Task Without_a_capacity_from_the_control_plane_the_pool_fills_to_its_depth()
+    {
+        using var pool = Pool(4);
+        Running(64, 65_536);
+        await FillAsync(pool);
+        Assert.Equal(4, pool.ReadyCount(Minimal));
+        Assert.Equal(0, pool.GiveWay("sb-cold"));
     }
 }

@@ -123,7 +123,7 @@ public sealed class SandboxLogScopeTests : IDisposable
 
     private AgentTelemetryInterceptor Interceptor()
     {
-        var pool = new WarmPool(new FakePoolFiller(), Options.Create(new WarmPoolOptions()), TimeProvider.System, NullLogger<WarmPool>.Instance);
+        var pool = new WarmPool(new FakePoolFiller(), new Wrenn.Agent.Sandboxes.SandboxTable(), Options.Create(new WarmPoolOptions()), TimeProvider.System, NullLogger<WarmPool>.Instance);
         var metrics = new AgentMetrics(_meters.GetRequiredService<IMeterFactory>(), new SandboxTable(), pool);
         return new AgentTelemetryInterceptor(metrics, new FakeVmRuntime(), _loggers.CreateLogger<AgentTelemetryInterceptor>());
     }
