@@ -75,7 +75,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
 
         LogStarted(process.Pid, user, terminal: null, config);
         var io = new PipeIo(stdout, stderr, keepStdin ? stdin : null, options.Value.OutputChunkBytes);
-        return new RunningProcess(process, io, config, tag, ownProcessGroup: true, options.Value.OutputBufferChunks);
+        return new RunningProcess(process, io, config, tag, options.Value.OutputBufferChunks);
     }
 
     private RunningProcess StartOnTerminal(
@@ -113,7 +113,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
             environment.TryAdd("TERM", DefaultTerm);
             var process = Spawn(startInfo, environment, user, config.Cmd);
             LogStarted(process.Id, user, pty.SlavePath, config);
-            return new RunningProcess(new ManagedChildProcess(process), new PtyIo(pty, options.Value.OutputChunkBytes), config, tag, ownProcessGroup: true, options.Value.OutputBufferChunks);
+            return new RunningProcess(new ManagedChildProcess(process), new PtyIo(pty, options.Value.OutputChunkBytes), config, tag, options.Value.OutputBufferChunks);
         }
         catch
         {

@@ -16,16 +16,14 @@ public sealed class RunningProcess : IDisposable
     private readonly IChildProcess _process;
     private readonly IProcessIo _io;
     private readonly OutputBroadcast _output;
-    private readonly bool _ownProcessGroup;
     private readonly TaskCompletionSource<ProcessExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _begun;
     private int? _signalSent;
 
-    public RunningProcess(IChildProcess process, IProcessIo io, ProcessConfig config, string? tag, bool ownProcessGroup, int bufferChunks)
+    public RunningProcess(IChildProcess process, IProcessIo io, ProcessConfig config, string? tag, int bufferChunks)
     {
         _process = process;
         _io = io;
-        _ownProcessGroup = ownProcessGroup;
         _output = new OutputBroadcast(bufferChunks);
         Config = config;
         Tag = tag;
@@ -81,7 +79,8 @@ public sealed class RunningProcess : IDisposable
         }
 
         _signalSent = signal;
-        if (!_ownProcessGroup || PosixSignals.Kill(-(int)Pid, signal) != 0)
+        // Every process starts as the leader of a group of its own: the signal reaches what it started too.
+        if (PosixSignals.Kill(-(int)Pid, signal) != 0)
         {
             _ = PosixSignals.Kill((int)Pid, signal);
         }
