@@ -45,12 +45,16 @@ kernel: deps build
 up: deps build
 	builds/wrenn up
 
-# Unit and integration tests first (fast feedback), end-to-end last, then nothing may be left behind.
+# Unit and integration tests first (fast feedback), end-to-end last, then nothing may be left behind:
+# the leak check runs after every suite (with-platform.sh runs it after each platform's stop), so a
+# leftover is blamed on the suite that left it.
+test: export WRENN_TEST_LEAK_CHECK_EACH = 1
 test: deps-test build image kernel
 	@set -e; for project in $(TEST_PROJECTS); do \
 	  echo "=== $$project"; \
 	  WRENN_TEST_BUILDS=$(CURDIR)/builds WRENN_TEST_IMAGES=$(WRENN_DIR)/images ENVD_BINARY=$(CURDIR)/builds/envd \
 	    dotnet test --project $$project -c Release; \
+	  scripts/leak-check.sh "after $$project"; \
 	done
 	@echo "=== tests/Wrenn.ControlPlane.Tests again, on PostgreSQL"
 	@scripts/with-postgres.sh dotnet test --project tests/Wrenn.ControlPlane.Tests -c Release

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Fails when anything Wrenn makes is left on this machine: network namespaces, veth/tap links, mounts,
-# iptables and ip6tables chains and rules, runc and crun containers, loop devices, cgroups, or processes. `make test` ends with this.
+# iptables and ip6tables chains and rules, runc and crun containers, loop devices, cgroups, or processes. `make test` runs
+# it after every suite (scripts/leak-check.sh "after SUITE": the label says which one left it) and at the end.
+#
+#   scripts/leak-check.sh [LABEL]
 set -uo pipefail
+
+label="leak-check${1:+ $1}"
 
 leaks=()
 add() { leaks+=("$1"); }
@@ -46,8 +51,8 @@ done
 while read -r pid; do [[ -n "$pid" ]] && add "process qemu (pid $pid)"; done < <(pgrep -f 'qemu-system-x86_64 -name wrenn-' 2>/dev/null)
 
 if ((${#leaks[@]} > 0)); then
-  echo "leak-check: FAILED, left on this machine:" >&2
+  echo "$label: FAILED, left on this machine:" >&2
   printf '  %s\n' "${leaks[@]}" >&2
   exit 1
 fi
-echo "leak-check: nothing left behind"
+echo "$label: nothing left behind"

@@ -4,7 +4,9 @@
 # (and XDG_CONFIG_HOME pointing at the config wrenn up wrote), WRENN_PROXY_URL (the sandbox traffic
 # proxy, http://127.0.0.1:PORT), WRENN_PROXY_DOMAIN (sandbox hosts are PORT-ID.$WRENN_PROXY_DOMAIN)
 # and WRENN_TEST_PLATFORM_DIR (the platform's $WRENN_DIR, for suites that need its administrator's
-# credentials). Everything is removed afterwards, and the command's exit status is this script's.
+# credentials). Everything is removed afterwards, and the command's exit status is this script's; a
+# `wrenn up` that stops uncleanly (a child died or hung in its stop: wrenn up exits 1) fails it too.
+# With WRENN_TEST_LEAK_CHECK_EACH set (make test sets it), scripts/leak-check.sh runs after the stop.
 #
 #   scripts/with-platform.sh python3 -m unittest discover -s sdk/python/tests
 #
@@ -17,6 +19,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 builds="${WRENN_TEST_BUILDS:-$repo/builds}"
 images="${WRENN_TEST_IMAGES:-${WRENN_DIR:-/var/lib/wrenn}/images}"
 [[ $# -gt 0 ]] || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }
+command_line="$*"
 [[ -x "$builds/wrenn" ]] || { echo "with-platform: $builds/wrenn missing; run make build" >&2; exit 1; }
 [[ -d "$images/minimal" ]] || { echo "with-platform: $images/minimal missing; run make image" >&2; exit 1; }
 
@@ -42,12 +45,26 @@ XDG_CONFIG_HOME="$root/config" WRENN_SANDBOX_NAMESERVERS=none WRENN_PROXY_DOMAIN
 up_pid=$!
 
 stop() {
+  local status=$? up_status=0
   if kill -0 "$up_pid" 2>/dev/null; then
     kill -TERM "$up_pid" 2>/dev/null || true
     for _ in $(seq 1 600); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
   fi
-  wait "$up_pid" 2>/dev/null || true
+  wait "$up_pid" 2>/dev/null || up_status=$?
+  # A child that died or hung in its stop skipped its cleanup (wrenn up says which, and exits 1): the
+  # run fails here, with the logs, instead of at a leak check suites later.
+  if [[ $up_status -ne 0 && $status -eq 0 ]]; then
+    echo "with-platform: wrenn up exited with $up_status when stopped; its output and the platform's logs follow" >&2
+    cat "$root/up.log" >&2 2>/dev/null || true
+    tail -n 50 "$root"/wrenn-dir/logs/* >&2 2>/dev/null || true
+    status=1
+  fi
   rm -rf "$root"
+  # make test sets this: each platform must leave nothing behind, and the failure names the command.
+  if [[ -n "${WRENN_TEST_LEAK_CHECK_EACH:-}" && $status -eq 0 ]]; then
+    "$repo/scripts/leak-check.sh" "after with-platform $command_line" || status=1
+  fi
+  exit "$status"
 }
 trap stop EXIT
 

@@ -402,13 +402,7 @@ public static class AgentHost
                 // A backstop for any answer read whole: EnvdClient reads its own bodies up to tighter caps.
                 client.MaxResponseContentBufferSize = new EnvdClientOptions().MaxResponseBytes;
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                // Sandbox addresses must never go through a proxy from the environment.
-                UseProxy = false,
-                ConnectTimeout = TimeSpan.FromSeconds(2),
-                PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            });
+            .ConfigurePrimaryHttpMessageHandler(EnvdHttpHandler.Create);
         services.AddMetrics();
         services.AddSingleton<Telemetry.AgentMetrics>();
         services.AddGrpc(grpc =>

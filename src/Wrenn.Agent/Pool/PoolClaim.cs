@@ -31,6 +31,7 @@ public sealed class PoolClaim(
         var sandbox = new Sandbox(spec, from.Directory)
         {
             Slot = from.Slot,
+            EnvdConnectionKey = from.EnvdConnectionKey,
             Runtime = from.Runtime,
             EnvdVersion = from.EnvdVersion,
         };

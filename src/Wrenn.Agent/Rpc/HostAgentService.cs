@@ -355,7 +355,7 @@ public sealed class HostAgentService(SandboxManager manager, SandboxCommands com
         Vcpus = sandbox.Spec.Vcpus,
         MemoryMb = sandbox.Spec.MemoryMb,
         StartedAt = Timestamp.FromDateTimeOffset(sandbox.StartedAt),
-        EnvdAddress = sandbox.EnvdUri is { } uri ? $"{uri.Host}:{uri.Port}" : string.Empty,
+        EnvdAddress = sandbox.EnvdAddress?.ToString() ?? string.Empty,
         TimeoutSec = sandbox.TimeoutSec,
         LastActiveAt = Timestamp.FromDateTimeOffset(sandbox.LastActiveAt),
         EnvdAccessToken = withEnvdToken ? sandbox.EnvdAccessToken ?? string.Empty : string.Empty,

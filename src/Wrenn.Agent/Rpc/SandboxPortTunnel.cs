@@ -32,7 +32,7 @@ public sealed class SandboxPortTunnel(SandboxManager manager, ILogger<SandboxPor
         }
 
         var sandbox = manager.GetRunningAndTouch(first.SandboxId);
-        if (sandbox.EnvdUri is not { } envd || !IPAddress.TryParse(envd.Host, out var address))
+        if (sandbox.EnvdAddress?.Address is not { } address)
         {
             throw new SandboxConflictException($"sandbox {first.SandboxId} has no network address");
         }

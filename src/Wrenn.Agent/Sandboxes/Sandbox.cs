@@ -36,14 +36,37 @@ public sealed class Sandbox(CreateSandboxSpec spec, string directory)
 
     public DateTimeOffset StartedAt { get; set; } = DateTimeOffset.UtcNow;
 
-    /// <summary>Set once the network exists.</summary>
-    public SlotAddresses? Slot { get; set; }
+    /// <summary>Set once the network exists; a slot given (again) makes a new <see cref="EnvdConnectionKey"/>.</summary>
+    public SlotAddresses? Slot
+    {
+        get => _slot;
+        set
+        {
+            if (!ReferenceEquals(_slot, value))
+            {
+                _slot = value;
+                EnvdConnectionKey = EnvdHostName.NewKey();
+            }
+        }
+    }
+
+    private SlotAddresses? _slot;
+
+    /// <summary>
+    /// In the host name of <see cref="EnvdUri"/>, so HTTP connections to this start of this sandbox are never
+    /// handed to another one that gets the same address later (<see cref="EnvdHostName"/>). A pool claim keeps
+    /// the pooled sandbox's: the same envd behind the same slot.
+    /// </summary>
+    public string EnvdConnectionKey { get; set; } = EnvdHostName.NewKey();
 
     /// <summary>Set once the runtime has what it needs to run the sandbox.</summary>
     public RuntimeSandbox? Runtime { get; set; }
 
-    /// <summary>Where this host reaches the sandbox's envd.</summary>
-    public Uri? EnvdUri => Slot is null ? null : new Uri($"http://{Slot.SandboxAddress}:{EnvdClient.Port}");
+    /// <summary>Where this host's envd client reaches the sandbox's envd (a name only <see cref="EnvdHostName"/> connects to).</summary>
+    public Uri? EnvdUri => Slot is null ? null : EnvdHostName.For(Slot.SandboxAddress, EnvdConnectionKey, EnvdClient.Port);
+
+    /// <summary>The sandbox's envd as an address and port, for what connects without the envd client (tunnels, the control plane).</summary>
+    public System.Net.IPEndPoint? EnvdAddress => Slot is null ? null : new(Slot.SandboxAddress, EnvdClient.Port);
 
     /// <summary>The token envd was given at /init; every call to it carries this.</summary>
     public string? EnvdAccessToken { get; set; }

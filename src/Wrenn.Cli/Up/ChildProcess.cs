@@ -67,12 +67,17 @@ public sealed class ChildProcess : IAsyncDisposable
         return new ChildProcess(name, process, log, logPath, echo);
     }
 
-    /// <summary>SIGTERM, then up to <paramref name="grace"/> to exit, then SIGKILL.</summary>
-    public async Task StopAsync(TimeSpan grace)
+    /// <summary>
+    /// SIGTERM, then up to <paramref name="grace"/> to exit, then SIGKILL. Returns what went wrong in the
+    /// stop (killed, or a non-zero exit), or null when it stopped cleanly or had exited already (whoever saw
+    /// that exit reports it). A daemon that dies or hangs in its stop has skipped its cleanup: network
+    /// namespaces, firewall chains and mounts it made stay behind, so the stop's outcome must be heard.
+    /// </summary>
+    public async Task<string?> StopAsync(TimeSpan grace)
     {
         if (_process.HasExited)
         {
-            return;
+            return null;
         }
 
         _ = PosixKill.Kill(_process.Id, PosixKill.SIGTERM);
@@ -86,7 +91,10 @@ public sealed class ChildProcess : IAsyncDisposable
             await Console.Error.WriteLineAsync($"wrenn up: {Name} (pid {_process.Id}) did not stop within {grace.TotalSeconds:F0} s; killing it").ConfigureAwait(false);
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            return $"did not stop within {grace.TotalSeconds:F0} s and was killed";
         }
+
+        return _process.ExitCode == 0 ? null : $"exited with {_process.ExitCode} while stopping";
     }
 
     /// <summary>The last lines of the child's log, for error messages.</summary>
@@ -107,7 +115,7 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _ = await StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await _pumps.ConfigureAwait(false);
         await _log.DisposeAsync().ConfigureAwait(false);
         _process.Dispose();

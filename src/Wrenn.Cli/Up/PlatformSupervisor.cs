@@ -135,7 +135,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException)
         {
             await Console.Error.WriteLineAsync("wrenn up: " + ex.Message).ConfigureAwait(false);
-            await controlPlane.StopAsync(ControlPlaneStopGrace).ConfigureAwait(false);
+            _ = await controlPlane.StopAsync(ControlPlaneStopGrace).ConfigureAwait(false);
             return 1;
         }
 
@@ -351,9 +351,21 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
     private async Task<int> StopAsync(ChildProcess agent, ChildProcess controlPlane)
     {
         // Control plane first, so nothing new reaches the agent while it destroys sandboxes.
-        await controlPlane.StopAsync(ControlPlaneStopGrace).ConfigureAwait(false);
-        await agent.StopAsync(AgentStopGrace).ConfigureAwait(false);
-        output.WriteLine("wrenn up: stopped");
-        return 0;
+        var failures = new List<string>();
+        foreach (var (child, grace) in new[] { (controlPlane, ControlPlaneStopGrace), (agent, AgentStopGrace) })
+        {
+            if (await child.StopAsync(grace).ConfigureAwait(false) is { } failure)
+            {
+                failures.Add($"wrenn up: {child.Name} {failure}; what it made may be left on this machine. Last log lines:\n{child.LogTail()}");
+            }
+        }
+
+        foreach (var failure in failures)
+        {
+            await Console.Error.WriteLineAsync(failure).ConfigureAwait(false);
+        }
+
+        output.WriteLine(failures.Count == 0 ? "wrenn up: stopped" : "wrenn up: stopped, not cleanly");
+        return failures.Count == 0 ? 0 : 1;
     }
 }

@@ -88,8 +88,8 @@ public sealed class WarmPoolSandboxTests
             Assert.NotNull(pooled.EnvdAccessToken);
             Assert.NotEqual(pooled.EnvdAccessToken, sandbox.EnvdAccessToken);
             using var http = new HttpClient();
-            Assert.Equal(HttpStatusCode.Unauthorized, await EnvsStatusAsync(http, sandbox.EnvdUri!, pooled.EnvdAccessToken, ct));
-            Assert.Equal(HttpStatusCode.OK, await EnvsStatusAsync(http, sandbox.EnvdUri!, sandbox.EnvdAccessToken!, ct));
+            Assert.Equal(HttpStatusCode.Unauthorized, await EnvsStatusAsync(http, new Uri($"http://{sandbox.EnvdAddress}"), pooled.EnvdAccessToken, ct));
+            Assert.Equal(HttpStatusCode.OK, await EnvsStatusAsync(http, new Uri($"http://{sandbox.EnvdAddress}"), sandbox.EnvdAccessToken!, ct));
 
             // Its record is the caller's: a restarted agent adopts it under its id and never as pooled.
             var record = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(sandbox.Directory, SandboxRecord.FileName)), AgentJsonContext.Default.SandboxRecord)!;

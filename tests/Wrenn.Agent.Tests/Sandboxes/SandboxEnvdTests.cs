@@ -19,12 +19,12 @@ public sealed class SandboxEnvdTests
         var sandbox = await agent.Manager.CreateAsync(Spec(), ct);
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        using (var anonymous = await http.GetAsync(new Uri(sandbox.EnvdUri!, "/envs"), ct))
+        using (var anonymous = await http.GetAsync(new Uri($"http://{sandbox.EnvdAddress}/envs"), ct))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(sandbox.EnvdUri!, "/envs"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{sandbox.EnvdAddress}/envs"));
         request.Headers.Add("X-Access-Token", sandbox.EnvdAccessToken);
         using var authorised = await http.SendAsync(request, ct);
         Assert.Equal(HttpStatusCode.OK, authorised.StatusCode);
@@ -47,7 +47,7 @@ public sealed class SandboxEnvdTests
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         foreach (var (token, expected) in new[] { (startToken, HttpStatusCode.Unauthorized), (sandbox.EnvdAccessToken!, HttpStatusCode.OK) })
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(sandbox.EnvdUri!, "/envs"));
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{sandbox.EnvdAddress}/envs"));
             request.Headers.Add("X-Access-Token", token);
             using var response = await http.SendAsync(request, ct);
             Assert.Equal(expected, response.StatusCode);
@@ -72,7 +72,7 @@ public sealed class SandboxEnvdTests
         var created = (await rpc.CreateSandbox(Request(source), new DirectCallContext(ct))).Sandbox;
         var sourceToken = agent.Manager.List().Single(s => s.Id == source.SandboxId).EnvdAccessToken!;
         Assert.Equal(sourceToken, created.EnvdAccessToken);
-        var sourceUri = agent.Manager.List().Single(s => s.Id == source.SandboxId).EnvdUri!;
+        var sourceUri = new Uri($"http://{agent.Manager.List().Single(s => s.Id == source.SandboxId).EnvdAddress}");
 
         // What the create answer says is what the running envd says of itself.
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
@@ -96,7 +96,7 @@ public sealed class SandboxEnvdTests
         {
             Assert.Matches("^[0-9a-f]{64}$", child.EnvdAccessToken);
             Assert.Equal(created.EnvdVersion, child.EnvdVersion);
-            var uri = agent.Manager.List().Single(s => s.Id == child.SandboxId).EnvdUri!;
+            var uri = new Uri($"http://{agent.Manager.List().Single(s => s.Id == child.SandboxId).EnvdAddress}");
             var others = children.Where(c => c != child).Select(c => c.EnvdAccessToken).Append(sourceToken);
             foreach (var (token, expected) in others.Select(t => (t, HttpStatusCode.Unauthorized)).Append((child.EnvdAccessToken, HttpStatusCode.OK)))
             {
@@ -139,7 +139,7 @@ public sealed class SandboxEnvdTests
         await agent.Commands.ExecAsync(Exec(spec.SandboxId, "mkdir -p ~/site && echo 'only on localhost' > ~/site/hello.txt && (setsid python3 -m http.server 8123 --bind 127.0.0.1 --directory ~/site >/dev/null 2>&1 &)"), ct);
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
-        var url = new Uri($"http://{sandbox.EnvdUri!.Host}:8123/hello.txt");
+        var url = new Uri($"http://{sandbox.EnvdAddress!.Address}:8123/hello.txt");
         var deadline = DateTime.UtcNow.AddSeconds(15);
         string? body = null;
         while (body is null)

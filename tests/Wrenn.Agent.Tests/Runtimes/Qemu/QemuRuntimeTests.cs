@@ -174,7 +174,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
                 {
                     foreach (var (token, expected) in new[] { (sourceToken, System.Net.HttpStatusCode.Unauthorized), (child.EnvdAccessToken!, System.Net.HttpStatusCode.OK) })
                     {
-                        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(child.EnvdUri!, "/envs"));
+                        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{child.EnvdAddress}/envs"));
                         request.Headers.Add("X-Access-Token", token);
                         using var response = await http.SendAsync(request, ct);
                         Assert.Equal(expected, response.StatusCode);
