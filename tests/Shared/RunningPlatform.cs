@@ -1,7 +1,5 @@
 // Shared by the end-to-end tests and the benchmarks through a linked <Compile> item.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -88,9 +86,9 @@ public sealed partial class RunningPlatform : IAsyncDisposable
             Directory.CreateSymbolicLink(Path.Combine(wrennDir, "kernels"), kernels);
         }
 
-        var cpPort = FreePort();
-        var agentPort = FreePort();
-        var proxyPort = FreePort();
+        var cpPort = FreeTcpPort.OnLoopback();
+        var agentPort = FreeTcpPort.OnLoopback();
+        var proxyPort = FreeTcpPort.OnLoopback();
 
         var startInfo = new ProcessStartInfo(TestEnvironment.Wrenn)
         {
@@ -279,13 +277,6 @@ public sealed partial class RunningPlatform : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [LibraryImport("libc", SetLastError = true)]

@@ -1,7 +1,5 @@
 // Shared by test projects through a linked <Compile> item (UsesThrowawayPostgres).
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Wrenn.Tests.Shared;
 
@@ -41,7 +39,7 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
 
         var root = Directory.CreateTempSubdirectory("wrenn-postgres-").FullName;
         File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101); // the postgres user owns the cluster below
-        var server = new ThrowawayPostgres(bin, root, FreePort());
+        var server = new ThrowawayPostgres(bin, root, FreeTcpPort.OnLoopback());
         try
         {
             if (Environment.UserName == "root")
@@ -120,12 +118,5 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
         {
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await output.ConfigureAwait(false)}{await errors.ConfigureAwait(false)}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Wrenn.Tests.Shared;
 
 namespace Wrenn.Bench.Measurements;
 
@@ -55,7 +56,7 @@ public sealed partial class EnvdProcess : IAsyncDisposable
         }
         else
         {
-            port = FreePort();
+            port = FreeTcpPort.OnLoopback();
         }
 
         string[] arguments = listener is null ? [binary, "--listen", $"127.0.0.1:{port}", "--default-user", "root"] : [binary, "--default-user", "root"];
@@ -184,13 +185,6 @@ public sealed partial class EnvdProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"{what} failed: error {result}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [LibraryImport("libc")]

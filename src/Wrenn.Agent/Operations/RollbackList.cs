@@ -8,7 +8,11 @@ namespace Wrenn.Agent.Operations;
 /// Every step's duration is kept (<see cref="Timings"/>); a committed operation logs them all in one
 /// Information line (<see cref="StepTimingLine"/>), which is how the cold create path is measured.
 /// </summary>
-public sealed class RollbackList(string operation, ILogger logger, IStepFaults faults) : IAsyncDisposable
+/// <param name="logsTimingLine">
+/// False where the caller logs the operation's own line with its whole time (a resume: 3114), which this
+/// one would only repeat in part.
+/// </param>
+public sealed class RollbackList(string operation, ILogger logger, IStepFaults faults, bool logsTimingLine = true) : IAsyncDisposable
 {
     /// <summary>How long the whole undo may take before the remaining steps are abandoned.</summary>
     public static readonly TimeSpan UndoBudget = TimeSpan.FromSeconds(60);
@@ -89,7 +93,7 @@ public sealed class RollbackList(string operation, ILogger logger, IStepFaults f
 
         _committed = true;
         _committedAt = System.Diagnostics.Stopwatch.GetElapsedTime(_started);
-        if (logger.IsEnabled(LogLevel.Information))
+        if (logsTimingLine && logger.IsEnabled(LogLevel.Information))
         {
             // OperationLog.OperationTook's template is StepTimingLine.Template, shared with the parser beside it.
             logger.OperationTook(Operation, StepTimingLine.FormatMs(TotalMs), StepTimingLine.FormatSteps(Timings));

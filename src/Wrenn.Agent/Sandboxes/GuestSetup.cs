@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Runtimes;
+using Wrenn.Envd.Protocol;
 using Wrenn.Envd.Protocol.Process;
 
 namespace Wrenn.Agent.Sandboxes;
@@ -82,7 +83,7 @@ public sealed class GuestSetup(
         using (var root = RootedFile.Open(Storage.OverlayRootfs.MountPoint(sandbox.Directory)))
         {
             root.WriteFile("/etc/hostname", System.Text.Encoding.UTF8.GetBytes(sandbox.Id + "\n"), GuestFileMode, owner, owner);
-            root.WriteFile("/etc/hosts", System.Text.Encoding.UTF8.GetBytes(HostsFile(sandbox.Id)), GuestFileMode, owner, owner);
+            root.WriteFile("/etc/hosts", System.Text.Encoding.UTF8.GetBytes(GuestHostsFile.For(sandbox.Id)), GuestFileMode, owner, owner);
         }
 
         // A few bytes: read in place, not handed to the thread pool and back (a claim is on the create's path).
@@ -108,17 +109,13 @@ public sealed class GuestSetup(
         }
     }
 
-    /// <summary>The same text a VM's envd writes when /init names its guest (envd's GuestName.HostsFile).</summary>
-    private static string HostsFile(string hostname) =>
-        $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n";
-
     private async Task NameThroughEnvdAsync(Sandbox sandbox, CancellationToken cancellationToken)
     {
         var config = new ProcessConfig { Cmd = "/bin/sh" };
         // /etc/hosts as the container path writes it (one text for both): passed whole, printed as it is.
         // The kernel's hostname through /proc (what hostname(1) sets with sethostname): the shell alone, no
         // second program to start, which under software emulation cost ~90 ms of a VM create (issue 16).
-        config.Args.Add(["-c", "echo \"$0\" > /proc/sys/kernel/hostname && echo \"$0\" > /etc/hostname && printf '%s' \"$1\" > /etc/hosts", sandbox.Id, HostsFile(sandbox.Id)]);
+        config.Args.Add(["-c", "echo \"$0\" > /proc/sys/kernel/hostname && echo \"$0\" > /etc/hostname && printf '%s' \"$1\" > /etc/hosts", sandbox.Id, GuestHostsFile.For(sandbox.Id)]);
         ProcessEvent.Types.EndEvent? end = null;
         await foreach (var processEvent in envd.StartProcessAsync(sandbox.Envd, new StartRequest { Process = config }, "root", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
         {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Wrenn.Envd.Protocol;
 
 namespace Wrenn.Envd.Http;
 
@@ -14,10 +15,6 @@ public sealed partial class GuestName(string root = "/", string kernelHostnameFi
     /// <summary>The longest hostname the kernel takes (HOST_NAME_MAX).</summary>
     public const int MaxLength = 64;
 
-    /// <summary>What the host agent writes into a container's /etc/hosts, so both kinds read alike.</summary>
-    public static string HostsFile(string hostname) =>
-        $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n";
-
     /// <summary>RFC 1123 labels joined by dots: nothing a file or a shell could read another way.</summary>
     public static bool IsValid(string hostname) => hostname.Length <= MaxLength && Label().IsMatch(hostname);
 
@@ -31,7 +28,7 @@ public sealed partial class GuestName(string root = "/", string kernelHostnameFi
 
         File.WriteAllText(kernelHostnameFile, hostname);
         File.WriteAllText(Path.Combine(root, "etc", "hostname"), hostname + "\n");
-        File.WriteAllText(Path.Combine(root, "etc", "hosts"), HostsFile(hostname));
+        File.WriteAllText(Path.Combine(root, "etc", "hosts"), GuestHostsFile.For(hostname));
     }
 
     [GeneratedRegex(@"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$", RegexOptions.CultureInvariant)]

@@ -100,7 +100,8 @@ public sealed class SpawnedProcess : IChildProcess
 
     public void Dispose()
     {
-        // Nothing to release: the wait thread ends with the process, the pipes belong to the process's I/O.
+        // Nothing to release: ChildReaper reaps the process and drops it when it ends (one thread for all of
+        // envd's children, waiting on their pidfds), and the pipes belong to the process's I/O.
     }
 
     private static string Describe(SpawnStep step, string program, string workingDirectory) => step switch

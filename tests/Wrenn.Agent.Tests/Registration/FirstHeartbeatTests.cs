@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +22,7 @@ public sealed class FirstHeartbeatTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var directory = new TempDirectory();
-        var port = FreePort();
+        var port = FreeTcpPort.OnLoopback();
         using var handler = new ListenProbeHandler(port);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -46,12 +45,5 @@ public sealed class FirstHeartbeatTests
         {
             await agent.StopAsync(CancellationToken.None);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,7 +60,7 @@ public sealed class HeartbeatPoolTests
         using var directory = new TempDirectory();
         using var handler = new CapturingHandler(answer);
         var source = new FixedHeartbeatSource();
-        var port = FreePort();
+        var port = FreeTcpPort.OnLoopback();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
@@ -84,12 +83,5 @@ public sealed class HeartbeatPoolTests
         {
             await agent.StopAsync(CancellationToken.None);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

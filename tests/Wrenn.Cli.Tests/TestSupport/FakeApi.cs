@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Wrenn.Cli.Tests.TestSupport;
@@ -17,11 +16,7 @@ public sealed class FakeApi : IAsyncDisposable
     public FakeApi(params (HttpStatusCode Status, string Body)[] answers)
     {
         _answers = new Queue<(HttpStatusCode Status, string Body)>(answers);
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Url = $"http://127.0.0.1:{port}";
+        Url = $"http://127.0.0.1:{FreeTcpPort.OnLoopback()}";
         _listener.Prefixes.Add(Url + "/");
         _listener.Start();
         _serving = ServeAsync();

@@ -14,7 +14,7 @@ public sealed class HealthTests
 
         // Just heard from, at an address where nothing listens any more: what the database holds
         // right after a restart, before the agent's new registration arrives.
-        await api.RegisterHostAsync(admin, $"127.0.0.1:{RunningControlPlane.FreePort()}");
+        await api.RegisterHostAsync(admin, $"127.0.0.1:{FreeTcpPort.OnLoopback()}");
         var silent = await api.SendAsync(HttpMethod.Get, "/health", null, HttpStatusCode.ServiceUnavailable);
         Assert.Contains("none answers", silent.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
 

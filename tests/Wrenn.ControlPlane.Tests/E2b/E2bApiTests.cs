@@ -25,7 +25,7 @@ public sealed class E2bApiTests : IAsyncLifetime
         {
             RunningControlPlane.OpenSignup(options);
             // A proxy, so that answers carry its domain (the SDK names sandbox hosts under it).
-            options.Proxy.ListenAddress = $"127.0.0.1:{FreePort()}";
+            options.Proxy.ListenAddress = $"127.0.0.1:{FreeTcpPort.OnLoopback()}";
             options.Proxy.Domain = ProxyDomain;
         });
         var api = new ControlPlaneApi(_plane);
@@ -358,13 +358,6 @@ public sealed class E2bApiTests : IAsyncLifetime
     {
         var created = await _e2b.SendAsync(HttpMethod.Post, "/v2/sandboxes", new { templateID = "base", timeout, metadata }, HttpStatusCode.Created);
         return created.Body.GetProperty("sandboxID").GetString()!;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task<DateTime> EndAtAsync(string id) =>

@@ -84,7 +84,7 @@ public sealed class AgentTunnelProxyTests : IAsyncLifetime
     [Fact]
     public async Task A_port_nobody_listens_on_behind_the_agent_is_a_502()
     {
-        var closed = RunningControlPlane.FreePort();
+        var closed = FreeTcpPort.OnLoopback();
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_proxy.BaseUri, "/"));
         request.Headers.Host = $"{closed}-{Sandbox}.{ProxyUnderTest.Domain}";
         using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);

@@ -10,7 +10,7 @@ public sealed class ProxyListenerTests
     [Fact]
     public async Task The_proxy_port_never_serves_the_api_and_the_api_port_never_proxies()
     {
-        var proxyPort = RunningControlPlane.FreePort();
+        var proxyPort = FreeTcpPort.OnLoopback();
         await using var plane = await RunningControlPlane.StartAsync(configure: o => o.Proxy = new SandboxProxyOptions { ListenAddress = $"127.0.0.1:{proxyPort}", Domain = "sandbox.test" });
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
 

@@ -24,7 +24,7 @@ public sealed class ProxyLookupStateTests : IAsyncLifetime
     {
         _server = await FakeAgent.StartAsync(_agent);
         _upstream = await LoopbackUpstream.StartAsync();
-        _proxyPort = RunningControlPlane.FreePort();
+        _proxyPort = FreeTcpPort.OnLoopback();
         _plane = await RunningControlPlane.StartAsync(configure: options =>
         {
             // Far longer than the test: only invalidation can make the proxy see a change.

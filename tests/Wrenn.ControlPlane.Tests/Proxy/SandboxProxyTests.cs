@@ -98,7 +98,7 @@ public sealed class SandboxProxyTests : IAsyncLifetime
     [Fact]
     public async Task A_port_nobody_listens_on_is_a_502_and_the_lookup_is_forgotten()
     {
-        var closed = RunningControlPlane.FreePort();
+        var closed = FreeTcpPort.OnLoopback();
         var (status, body) = await GetAsync("/", $"{closed}-{Sandbox}.{ProxyUnderTest.Domain}");
         Assert.Equal(HttpStatusCode.BadGateway, status);
         var error = JsonDocument.Parse(body).RootElement;
@@ -110,7 +110,7 @@ public sealed class SandboxProxyTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_forward_is_logged_in_the_sandboxs_scope()
     {
-        var closed = RunningControlPlane.FreePort();
+        var closed = FreeTcpPort.OnLoopback();
         var (status, _) = await GetAsync("/", $"{closed}-{Sandbox}.{ProxyUnderTest.Domain}");
         Assert.Equal(HttpStatusCode.BadGateway, status);
 

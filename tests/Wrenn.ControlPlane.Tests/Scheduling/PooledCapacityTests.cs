@@ -36,7 +36,7 @@ public sealed class PooledCapacityTests : IAsyncLifetime
         // 2 CPUs and 1024 MiB of memory: 32 vCPUs and 1536 MiB with the default overcommit; nothing listens at its address.
         var created = await SendAsync(HttpMethod.Post, "/v1/hosts", null, _admin);
         var specs = new { arch = "x64", cpus = 2, memory_mb = 1024, disk_mb = 100000, runtime = "container" };
-        var registered = await SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = created.GetProperty("registration_token").GetString(), address = $"127.0.0.1:{RunningControlPlane.FreePort()}", specs }, null);
+        var registered = await SendAsync(HttpMethod.Post, "/v1/hosts/register", new { token = created.GetProperty("registration_token").GetString(), address = $"127.0.0.1:{FreeTcpPort.OnLoopback()}", specs }, null);
         var hostId = registered.GetProperty("host_id").GetString()!;
         var hostToken = registered.GetProperty("host_token").GetString()!;
 

@@ -15,7 +15,7 @@ namespace Wrenn.ControlPlane.Tests.Telemetry;
 public sealed class ControlPlaneTelemetryTests : IAsyncLifetime
 {
     private readonly InMemoryHostAgent _host = new();
-    private readonly int _metricsPort = RunningControlPlane.FreePort();
+    private readonly int _metricsPort = FreeTcpPort.OnLoopback();
     private FakeAgent _agent = null!;
     private RunningControlPlane _plane = null!;
     private string _apiKey = null!;
@@ -33,7 +33,7 @@ public sealed class ControlPlaneTelemetryTests : IAsyncLifetime
                 Tracing = true,
 
                 // Nothing listens there: spans are made and propagated, and their export fails quietly.
-                OtlpEndpoint = new Uri($"http://127.0.0.1:{RunningControlPlane.FreePort()}"),
+                OtlpEndpoint = new Uri($"http://127.0.0.1:{FreeTcpPort.OnLoopback()}"),
             });
         var api = new ControlPlaneApi(_plane);
         var (admin, _) = await api.AdminAsync();

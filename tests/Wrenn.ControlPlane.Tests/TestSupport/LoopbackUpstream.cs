@@ -26,7 +26,7 @@ public sealed class LoopbackUpstream : IAsyncDisposable
 
     public static async Task<LoopbackUpstream> StartAsync()
     {
-        var port = RunningControlPlane.FreePort();
+        var port = FreeTcpPort.OnLoopback();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);

@@ -40,7 +40,7 @@ public sealed class ProxyUnderTest : IAsyncDisposable
 
     public static async Task<ProxyUnderTest> StartAsync(X509Certificate2? certificate = null, string domain = Domain)
     {
-        var port = RunningControlPlane.FreePort();
+        var port = FreeTcpPort.OnLoopback();
         var builder = WebApplication.CreateSlimBuilder();
         var listen = new ListenAddress("127.0.0.1", port);
         builder.WebHost.ConfigureKestrel(kestrel => SandboxProxySetup.Listen(kestrel, listen, certificate));

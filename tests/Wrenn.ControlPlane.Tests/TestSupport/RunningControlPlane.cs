@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Wrenn.Common.Bootstrap;
@@ -75,7 +73,7 @@ public sealed class RunningControlPlane : IAsyncDisposable
         // then start again on new ports, as a person would.
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var port = FreeTcpPort.OnLoopback();
             var options = new ControlPlaneOptions
             {
                 WrennDir = wrennDir,
@@ -203,12 +201,5 @@ public sealed class RunningControlPlane : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"control plane {outcome} while starting; its log:\n{string.Join('\n', Log.Lines)}");
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

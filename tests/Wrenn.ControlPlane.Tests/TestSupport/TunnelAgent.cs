@@ -26,7 +26,7 @@ public sealed class TunnelAgent : IAsyncDisposable
 
     public static async Task<TunnelAgent> StartAsync()
     {
-        var port = RunningControlPlane.FreePort();
+        var port = FreeTcpPort.OnLoopback();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, endpoint => endpoint.Protocols = HttpProtocols.Http2));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

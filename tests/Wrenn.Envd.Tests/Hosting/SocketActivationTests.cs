@@ -17,7 +17,7 @@ public sealed class SocketActivationTests
     public async Task Envd_serves_the_passed_socket_without_binding_its_own_and_commands_inherit_neither_socket_nor_variables()
     {
         var ct = TestContext.Current.CancellationToken;
-        var ownPort = RunningEnvd.FreePort();
+        var ownPort = FreeTcpPort.OnLoopback();
         await using var envd = await RunningEnvd.StartWithPassedSocketAsync(arguments: ["--listen", $"127.0.0.1:{ownPort}"]);
 
         // Sent at once, before envd has had time to start: one request, no retry, waits in the backlog.
@@ -46,7 +46,7 @@ public sealed class SocketActivationTests
     public async Task A_socket_passed_for_another_process_is_left_alone_and_envd_binds_its_own_port()
     {
         var ct = TestContext.Current.CancellationToken;
-        var ownPort = RunningEnvd.FreePort();
+        var ownPort = FreeTcpPort.OnLoopback();
         await using var launched = await RunningEnvd.StartWithPassedSocketAsync(listenPid: "1", arguments: ["--listen", $"127.0.0.1:{ownPort}"]);
         using var own = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{ownPort}") };
         own.DefaultRequestHeaders.Add("X-Access-Token", RunningEnvd.StartToken);

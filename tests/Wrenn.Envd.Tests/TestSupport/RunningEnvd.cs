@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using SystemProcess = System.Diagnostics.Process;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Wrenn.Envd.Tests.TestSupport;
 
@@ -50,7 +49,7 @@ public sealed class RunningEnvd : IAsyncDisposable
     /// <param name="arguments">More of envd's command-line arguments.</param>
     public static async Task<RunningEnvd> StartAsync(string defaultUser = "root", string? keepaliveSeconds = null, string? accessToken = StartToken, IEnumerable<string>? arguments = null)
     {
-        var port = FreePort();
+        var port = FreeTcpPort.OnLoopback();
         var startInfo = EnvdStartInfo(defaultUser, accessToken, ["--listen", $"127.0.0.1:{port}", .. keepaliveSeconds is null ? Array.Empty<string>() : ["--keepalive-seconds", keepaliveSeconds], .. arguments ?? []]);
         var process = SystemProcess.Start(startInfo)!;
         var envd = new RunningEnvd(process, port, accessToken);
@@ -235,12 +234,5 @@ public sealed class RunningEnvd : IAsyncDisposable
         {
             _output.Enqueue(line);
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

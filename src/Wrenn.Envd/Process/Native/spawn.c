@@ -324,8 +324,9 @@ int wrenn_reaper_next(int epoll, int* pid_out)
     return 0;
 }
 
-// Waits for the child to end and reaps it (when pidfds are missing, before Linux 5.3): its wait
-// status, or -1 with errno.
+// Waits for the child to end and reaps it: its wait status, or -1 with errno. ChildReaper calls it
+// once the child's pidfd said it ended (it returns at once then), and, where pidfds are missing
+// (before Linux 5.3), on a thread of the child's own that blocks here until it ends.
 int wrenn_wait(int pid)
 {
     int status;

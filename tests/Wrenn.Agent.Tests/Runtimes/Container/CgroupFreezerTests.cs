@@ -51,6 +51,35 @@ public sealed class CgroupFreezerTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_pause_cancelled_before_it_starts_leaves_the_group_running(bool v1)
+    {
+        // A stand-in hierarchy of plain files: a write to it reads back at once, as a group without tasks does.
+        var root = Directory.CreateTempSubdirectory("wrenn-freezer-files-").FullName;
+        try
+        {
+            var group = v1 ? Path.Combine(root, "freezer", "sandbox") : Path.Combine(root, "sandbox");
+            Directory.CreateDirectory(group);
+            var stateFile = Path.Combine(group, v1 ? "freezer.state" : "cgroup.freeze");
+            File.WriteAllText(stateFile, v1 ? "THAWED" : "0");
+            if (!v1)
+            {
+                File.WriteAllText(Path.Combine(root, "cgroup.controllers"), "freezer\n");
+                File.WriteAllText(Path.Combine(group, "cgroup.events"), "populated 1\nfrozen 0\n");
+            }
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new CgroupFreezer(root).FreezeAsync("sandbox", new CancellationToken(canceled: true)));
+
+            Assert.Equal(v1 ? "THAWED" : "0", File.ReadAllText(stateFile));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     private static bool IsFrozen(string group, bool v1) =>
         v1
             ? File.ReadAllText(Path.Combine(group, "freezer.state")).Trim() == "FROZEN"

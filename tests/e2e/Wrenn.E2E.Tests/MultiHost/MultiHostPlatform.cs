@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Wrenn.E2E.Tests.MultiHost;
@@ -68,7 +67,7 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         {
             platform._postgres = await ThrowawayPostgres.StartAsync(cancellationToken);
             platform._bridge = await TestBridge.CreateAsync(agents, cancellationToken);
-            platform.ApiUrl = new Uri($"http://{TestBridge.Gateway}:{FreePort(IPAddress.Parse(TestBridge.Gateway)).ToString(CultureInfo.InvariantCulture)}");
+            platform.ApiUrl = new Uri($"http://{TestBridge.Gateway}:{FreeTcpPort.On(IPAddress.Parse(TestBridge.Gateway)).ToString(CultureInfo.InvariantCulture)}");
             platform.Http.BaseAddress = platform.ApiUrl;
             platform.Admin.BaseAddress = platform.ApiUrl;
             await platform.StartControlPlaneAsync(controlPlaneSettings ?? new Dictionary<string, string>(), cancellationToken);
@@ -237,13 +236,6 @@ public sealed class MultiHostPlatform : IAsyncDisposable
         {
             // Not empty: a leftover the leak check reports.
         }
-    }
-
-    private static int FreePort(IPAddress address)
-    {
-        using var listener = new TcpListener(address, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task StartControlPlaneAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace Wrenn.E2E.Tests.Telemetry;
 
@@ -15,7 +14,7 @@ public sealed class OtlpTraceStub : IDisposable
 
     public OtlpTraceStub()
     {
-        Port = FreePort();
+        Port = FreeTcpPort.OnLoopback();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _serving = Task.Run(ServeAsync);
@@ -131,12 +130,5 @@ public sealed class OtlpTraceStub : IDisposable
             context.Response.ContentType = "application/x-protobuf";
             context.Response.Close();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Wrenn.Tests.Shared;
 
@@ -19,8 +17,8 @@ public sealed class TelemetryTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var collector = new OtlpTraceStub();
-        var cpMetrics = FreePort();
-        var agentMetrics = FreePort();
+        var cpMetrics = FreeTcpPort.OnLoopback();
+        var agentMetrics = FreeTcpPort.OnLoopback();
         await using var platform = await RunningPlatform.StartAsync(ct, environment: new Dictionary<string, string>
         {
             ["WRENN_CP_METRICS_LISTEN_ADDR"] = $"127.0.0.1:{cpMetrics}",
@@ -118,12 +116,5 @@ public sealed class TelemetryTests
 
         Assert.NotEmpty(lines);
         return lines;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
