@@ -88,12 +88,37 @@ public sealed class RunningEnvd : IAsyncDisposable
         var process = SystemProcess.Start(startInfo)!;
         var portLine = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         RunningEnvd? envd = null;
-        var early = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
+        // Lines that come before the RunningEnvd exists wait here (both streams): envd's first lines follow the
+        // port line at once, and dropping them lost "listening on ..." now and then.
+        var gate = new Lock();
+        var early = new List<string>();
+        void Collect(string line)
+        {
+            lock (gate)
+            {
+                if (envd is null)
+                {
+                    early.Add(line);
+                }
+                else
+                {
+                    envd.Collect(line);
+                }
+            }
+        }
+
         process.OutputDataReceived += (_, line) =>
         {
             if (line.Data is null)
             {
-                portLine.TrySetException(new InvalidOperationException("the launcher printed no port: " + string.Join(" | ", early)));
+                string said;
+                lock (gate)
+                {
+                    said = string.Join(" | ", early);
+                }
+
+                portLine.TrySetException(new InvalidOperationException("the launcher printed no port: " + said));
             }
             else if (!portLine.Task.IsCompleted)
             {
@@ -101,25 +126,26 @@ public sealed class RunningEnvd : IAsyncDisposable
             }
             else
             {
-                envd?.Collect(line.Data);
+                Collect(line.Data);
             }
         };
         process.ErrorDataReceived += (_, line) =>
         {
             if (line.Data is not null)
             {
-                early.Enqueue(line.Data);
+                Collect(line.Data);
             }
-
-            envd?.Collect(line.Data);
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var port = int.Parse(await portLine.Task.WaitAsync(TimeSpan.FromSeconds(30)), System.Globalization.CultureInfo.InvariantCulture);
-        envd = new RunningEnvd(process, port, StartToken);
-        foreach (var line in early)
+        lock (gate)
         {
-            envd.Collect(line);
+            envd = new RunningEnvd(process, port, StartToken);
+            foreach (var line in early)
+            {
+                envd.Collect(line);
+            }
         }
 
         return envd;
