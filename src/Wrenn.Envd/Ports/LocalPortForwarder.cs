@@ -16,6 +16,9 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
 {
     private readonly Dictionary<(IPAddress Address, int Port), PortRelay> _relays = [];
 
+    /// <summary>Set once netlink has been refused: the scans read /proc from then on.</summary>
+    private bool _procOnly;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.ForwardLocalhostPorts)
@@ -53,7 +56,7 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
         List<LocalListener> listeners;
         try
         {
-            listeners = ProcNetTcp.ReadListeners();
+            listeners = ReadListeners();
         }
         catch (IOException ex)
         {
@@ -92,6 +95,28 @@ public sealed class LocalPortForwarder(IOptions<EnvdOptions> options, ILogger<Lo
                 _relays[key] = relay;
             }
         }
+    }
+
+    /// <summary>
+    /// Over netlink (<see cref="SockDiag"/>: microseconds); from /proc/net/tcp (<see cref="ProcNetTcp"/>: 15–25 ms of
+    /// kernel time per scan on a host with a large connection table) only where netlink is refused, as it was before.
+    /// </summary>
+    private List<LocalListener> ReadListeners()
+    {
+        if (!_procOnly)
+        {
+            try
+            {
+                return SockDiag.ReadListeners();
+            }
+            catch (IOException ex)
+            {
+                logger.SockDiagUnavailable(ex);
+                _procOnly = true;
+            }
+        }
+
+        return ProcNetTcp.ReadListeners();
     }
 
     private List<IPAddress> ForwardAddresses() =>
