@@ -103,7 +103,7 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
             return new SandboxError(SandboxErrorKind.QuotaExceeded, over + "; delete some, or ask an administrator to raise the team's quota");
         }
 
-        steps.Mark("admit");
+        // The admission marked its own steps (team-lock, quota, insert, commit).
         return new PlacedSandbox(sandbox, host, template);
     }
 }
