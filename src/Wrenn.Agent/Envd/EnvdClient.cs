@@ -158,7 +158,19 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(envd, "/init")) { Content = content };
         request.Headers.Add(AccessTokenHeader, currentToken);
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Value.InitTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"envd at {envd} did not answer /init within {options.Value.InitTimeout.TotalSeconds:F0} s");
+        }
+
+        using var answered = response;
         if (!response.IsSuccessStatusCode)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

@@ -17,4 +17,10 @@ public sealed class EnvdClientOptions
 
     /// <summary>The most entries one ListDir may return.</summary>
     public int MaxListEntries { get; set; } = 100_000;
+
+    /// <summary>
+    /// How long an /init may take (a few ms; ~100 ms in a VM under software emulation). The envd client has no
+    /// deadline of its own (commands stream for as long as they run), and a create must never wait for good.
+    /// </summary>
+    public TimeSpan InitTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

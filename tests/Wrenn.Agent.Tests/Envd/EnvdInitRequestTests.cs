@@ -34,6 +34,19 @@ public sealed class EnvdInitRequestTests
         Assert.NotEqual(entropy[0], entropy[1]);
     }
 
+    [Fact]
+    public async Task An_init_that_gets_no_answer_fails_with_a_timeout_instead_of_waiting_for_good()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var http = new HttpClient(new NeverAnsweringHandler());
+        var options = new EnvdClientOptions { InitTimeout = TimeSpan.FromMilliseconds(300) };
+        var client = new EnvdClient(http, Microsoft.Extensions.Options.Options.Create(options), NullLogger<EnvdClient>.Instance);
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => client.InitAsync(new Uri("http://10.12.0.7:49983"), "start-token", "sandbox-token", new Dictionary<string, string>(), "user", hostname: null, ct));
+
+        Assert.Contains("did not answer /init", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("0.6.4", "0.6.4")]
     [InlineData("1.12.0", "1.12.0")]
