@@ -86,8 +86,9 @@ public static class QuotasApi
         return await AnswerAsync(teamId, quotas, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> AnswerAsync(string teamId, TeamQuotas quotas, CancellationToken cancellationToken) =>
-        ApiResults.Json(
-            new TeamQuotasResponse(teamId, await quotas.LimitsAsync(teamId, cancellationToken).ConfigureAwait(false), await quotas.UsageAsync(teamId, cancellationToken).ConfigureAwait(false)),
-            ControlPlaneJsonContext.Default.TeamQuotasResponse);
+    private static async Task<IResult> AnswerAsync(string teamId, TeamQuotas quotas, CancellationToken cancellationToken)
+    {
+        var (limits, usage) = await quotas.LimitsAndUsageAsync(teamId, cancellationToken).ConfigureAwait(false);
+        return ApiResults.Json(new TeamQuotasResponse(teamId, limits, usage), ControlPlaneJsonContext.Default.TeamQuotasResponse);
+    }
 }

@@ -13,48 +13,12 @@ namespace Wrenn.ControlPlane.Quotas;
 /// </summary>
 public sealed class TeamQuotas(WrennDbContext db, IOptions<ControlPlaneOptions> options, Telemetry.RequestSteps steps)
 {
-    public async Task<QuotaLimits> LimitsAsync(string teamId, CancellationToken cancellationToken)
-    {
-        var defaults = options.Value.Quotas;
-        var own = await db.TeamQuotas.AsNoTracking().SingleOrDefaultAsync(q => q.TeamId == teamId, cancellationToken).ConfigureAwait(false);
-        return own is null
-            ? defaults
-            : new QuotaLimits(
-                own.Sandboxes ?? defaults.Sandboxes,
-                own.Vcpus ?? defaults.Vcpus,
-                own.MemoryMb ?? defaults.MemoryMb,
-                own.Templates ?? defaults.Templates,
-                own.TemplateBytes ?? defaults.TemplateBytes);
-    }
-
     /// <summary>
-    /// One query (five subqueries): it runs inside every create's admission, under the placement lock, where
-    /// each round trip was one more wait for every create queued behind it.
+    /// The team's limits (its override over the defaults) and what it uses, in one query (the override as scalar
+    /// subqueries beside the usage): an admission holds the team's row lock (PostgreSQL) or the database's write
+    /// lock (SQLite) while it reads them, so each round trip saved is one less wait for every create queued behind it.
     /// </summary>
-    public async Task<QuotaUsage> UsageAsync(string teamId, CancellationToken cancellationToken)
-    {
-        var live = db.Sandboxes.Where(s => s.TeamId == teamId && s.State != SandboxStates.Stopped && s.State != SandboxStates.Error);
-        var templates = db.Templates.Where(t => t.TeamId == teamId);
-        var usage = await db.Teams.AsNoTracking()
-            .Where(t => t.Id == teamId)
-            .Select(_ => new QuotaUsage(
-                live.Count(),
-                live.Sum(s => (int?)s.Vcpus) ?? 0,
-                live.Sum(s => (long?)s.MemoryMb) ?? 0,
-                templates.Count(),
-                templates.Sum(t => (long?)t.SizeBytes) ?? 0))
-            .FirstOrDefaultAsync(cancellationToken)
-            .ConfigureAwait(false);
-        return usage ?? new QuotaUsage(0, 0, 0, 0, 0);
-    }
-
-    /// <summary>
-    /// <see cref="LimitsAsync"/> and <see cref="UsageAsync"/> in one query (the team's override as scalar
-    /// subqueries beside the usage): an admission holds the team's row lock (PostgreSQL) or the database's
-    /// write lock (SQLite) while it reads them, so each round trip saved is one less wait for every
-    /// create queued behind it.
-    /// </summary>
-    private async Task<(QuotaLimits Limits, QuotaUsage Usage)> LimitsAndUsageAsync(string teamId, CancellationToken cancellationToken)
+    public async Task<(QuotaLimits Limits, QuotaUsage Usage)> LimitsAndUsageAsync(string teamId, CancellationToken cancellationToken)
     {
         var live = db.Sandboxes.Where(s => s.TeamId == teamId && s.State != SandboxStates.Stopped && s.State != SandboxStates.Error);
         var templates = db.Templates.Where(t => t.TeamId == teamId);
@@ -78,18 +42,13 @@ public sealed class TeamQuotas(WrennDbContext db, IOptions<ControlPlaneOptions> 
             .ConfigureAwait(false);
         if (row is null)
         {
-            // No team row: as the two reads apart answer (defaults or an override, nothing used).
-            return (await LimitsAsync(teamId, cancellationToken).ConfigureAwait(false), new QuotaUsage(0, 0, 0, 0, 0));
+            // No team row: nothing used, and its override (if one was stored) over the defaults.
+            var stored = await own.AsNoTracking().SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            return (Limits(stored?.Sandboxes, stored?.Vcpus, stored?.MemoryMb, stored?.Templates, stored?.TemplateBytes), new QuotaUsage(0, 0, 0, 0, 0));
         }
 
-        var defaults = options.Value.Quotas;
         return (
-            new QuotaLimits(
-                row.OwnSandboxes ?? defaults.Sandboxes,
-                row.OwnVcpus ?? defaults.Vcpus,
-                row.OwnMemoryMb ?? defaults.MemoryMb,
-                row.OwnTemplates ?? defaults.Templates,
-                row.OwnTemplateBytes ?? defaults.TemplateBytes),
+            Limits(row.OwnSandboxes, row.OwnVcpus, row.OwnMemoryMb, row.OwnTemplates, row.OwnTemplateBytes),
             new QuotaUsage(row.Sandboxes, row.Vcpus, row.MemoryMb, row.Templates, row.TemplateBytes));
     }
 
@@ -114,8 +73,11 @@ public sealed class TeamQuotas(WrennDbContext db, IOptions<ControlPlaneOptions> 
             cancellationToken);
 
     /// <summary>Before copying anything: null when one more template (of unknown size yet) may fit.</summary>
-    public async Task<string?> TemplateRoomAsync(string teamId, CancellationToken cancellationToken) =>
-        TemplateOverage(await LimitsAsync(teamId, cancellationToken).ConfigureAwait(false), await UsageAsync(teamId, cancellationToken).ConfigureAwait(false), 0);
+    public async Task<string?> TemplateRoomAsync(string teamId, CancellationToken cancellationToken)
+    {
+        var (limits, usage) = await LimitsAndUsageAsync(teamId, cancellationToken).ConfigureAwait(false);
+        return TemplateOverage(limits, usage, 0);
+    }
 
     private static string? TemplateOverage(QuotaLimits limits, QuotaUsage usage, long newBytes) =>
         usage.Templates + 1 > limits.Templates ? $"the team has {usage.Templates} of {limits.Templates} templates"
@@ -143,5 +105,17 @@ public sealed class TeamQuotas(WrennDbContext db, IOptions<ControlPlaneOptions> 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         steps.Mark("commit");
         return null;
+    }
+
+    /// <summary>The team's own limits where it has them, the defaults elsewhere.</summary>
+    private QuotaLimits Limits(int? sandboxes, int? vcpus, long? memoryMb, int? templates, long? templateBytes)
+    {
+        var defaults = options.Value.Quotas;
+        return new QuotaLimits(
+            sandboxes ?? defaults.Sandboxes,
+            vcpus ?? defaults.Vcpus,
+            memoryMb ?? defaults.MemoryMb,
+            templates ?? defaults.Templates,
+            templateBytes ?? defaults.TemplateBytes);
     }
 }
