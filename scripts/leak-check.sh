@@ -30,8 +30,9 @@ if command -v crun >/dev/null 2>&1; then
 fi
 # Agents sharing a machine keep their containers' state in a directory of their own (WRENN_OCI_STATE_DIR;
 # docs/multihost-testing.md puts it under /run with "wrenn" in its path): a container left there is as much a
-# leftover as one runc or crun lists from its default directory (skipped here: listed above).
-while read -r state; do [[ -n "$state" ]] && add "OCI container ${state%/state.json}"; done < <(find /run -maxdepth 6 -name state.json -path '*wrenn*' -not -path '/run/runc/*' -not -path '/run/crun/*' 2>/dev/null)
+# leftover as one runc or crun lists from its default directory (skipped here: listed above). runc keeps a
+# container's state in <dir>/<id>/state.json, crun in <dir>/<id>/status (container ids are wrenn-<sandbox>).
+while read -r state; do [[ -n "$state" ]] && add "OCI container ${state%/*}"; done < <(find /run -maxdepth 6 \( -name state.json -path '*wrenn*' -o -name status -path '*/wrenn-*/status' \) -not -path '/run/runc/*' -not -path '/run/crun/*' 2>/dev/null)
 while read -r loop; do [[ -n "$loop" ]] && add "loop device $loop"; done < <(losetup -a 2>/dev/null | grep -i wrenn)
 # runc's /wrenn/<id> and the qemu runtime's /wrenn-qemu/<id> (one per VM, in every hierarchy on v1, at
 # the root on v2): any group under a *wrenn* parent is a leftover, and so is a parent with processes

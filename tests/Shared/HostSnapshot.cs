@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Wrenn.Tests.Shared;
 
 /// <summary>
-/// What Wrenn-made resources exist on this machine right now: network namespaces, links, mounts, runc
+/// What Wrenn-made resources exist on this machine right now: network namespaces, links, mounts, runc and crun
 /// containers, cgroups, iptables and ip6tables rules and loop devices. Tests compare a snapshot before and after, so that only what they caused counts.
 /// </summary>
 public sealed record HostSnapshot(
@@ -20,7 +20,7 @@ public sealed record HostSnapshot(
         Lines("ip", "netns", "list").Select(l => l.Split(' ')[0]).Where(n => n.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
         Lines("ip", "-o", "link", "show").Select(l => l.Split(": ")[1].Split('@')[0]).Where(n => n.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
         File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.Contains("wrenn", StringComparison.OrdinalIgnoreCase)).ToHashSet(),
-        Lines("runc", "list", "-q").ToHashSet(),
+        Lines("runc", "list", "-q").Concat(Installed("crun") ? Lines("crun", "list", "-q") : []).ToHashSet(),
         Directory.EnumerateDirectories("/sys/fs/cgroup")
             .SelectMany(controller => Directory.EnumerateDirectories(controller, "wrenn*").SelectMany(Directory.EnumerateDirectories))
             .ToHashSet(),
@@ -33,7 +33,7 @@ public sealed record HostSnapshot(
         .. Namespaces.Except(before.Namespaces).Select(n => "netns " + n),
         .. Links.Except(before.Links).Select(n => "link " + n),
         .. Mounts.Except(before.Mounts).Select(n => "mount " + n),
-        .. Containers.Except(before.Containers).Select(n => "runc container " + n),
+        .. Containers.Except(before.Containers).Select(n => "OCI container " + n),
         .. Cgroups.Except(before.Cgroups).Select(n => "cgroup " + n),
         .. FirewallRules.Except(before.FirewallRules).Select(n => "iptables " + n),
         .. LoopDevices.Except(before.LoopDevices).Select(n => "loop device " + n),
@@ -55,6 +55,9 @@ public sealed record HostSnapshot(
         return [.. NewSince(before).Where(entry => !prepared.Any(index =>
             System.Text.RegularExpressions.Regex.IsMatch(entry, $"wrenn-{index}(?![0-9])", System.Text.RegularExpressions.RegexOptions.IgnoreCase)))];
     }
+
+    private static bool Installed(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Any(directory => File.Exists(Path.Combine(directory, program)));
 
     private static List<string> Lines(string program, params string[] arguments)
     {

@@ -4,7 +4,10 @@ using Wrenn.Bench.Report;
 
 namespace Wrenn.Bench.Measurements;
 
-/// <summary>Pause and resume through the API, alternated with runc's own pause and resume of the same container.</summary>
+/// <summary>
+/// Pause and resume through the API, alternated with the OCI runtime's own pause and resume of the same container
+/// (runc's, or crun's as the agent runs it: <see cref="ContainerOci"/>).
+/// </summary>
 public sealed class PauseResume : IMeasurement
 {
     private const int WarmUp = 2;
@@ -24,14 +27,15 @@ public sealed class PauseResume : IMeasurement
         {
             var pause = new Sample("wrenn: POST pause");
             var resume = new Sample("wrenn: POST resume");
-            var rawPause = new Sample("raw: runc pause of the same container");
-            var rawResume = new Sample("raw: runc resume of the same container");
+            var oci = ContainerOci.Of("wrenn-" + id);
+            var rawPause = new Sample($"raw: {oci.Name} pause of the same container");
+            var rawResume = new Sample($"raw: {oci.Name} resume of the same container");
             for (var i = 0; i < context.Options.Runs + WarmUp; i++)
             {
                 var paused = await client.TimedPostAsync($"/v1/sandboxes/{id}/pause", cancellationToken);
                 var resumed = await client.TimedPostAsync($"/v1/sandboxes/{id}/resume", cancellationToken);
-                var rawPaused = await TimedRuncAsync("pause", id, cancellationToken);
-                var rawResumed = await TimedRuncAsync("resume", id, cancellationToken);
+                var rawPaused = await TimedOciAsync(oci, "pause", id, cancellationToken);
+                var rawResumed = await TimedOciAsync(oci, "resume", id, cancellationToken);
                 if (i >= WarmUp)
                 {
                     pause.Add(paused);
@@ -51,8 +55,8 @@ public sealed class PauseResume : IMeasurement
                 ],
                 Comparisons =
                 [
-                    new Comparison("pause", "pause a running sandbox vs runc pause", pause, rawPause),
-                    new Comparison("resume", "resume a paused sandbox vs runc resume", resume, rawResume),
+                    new Comparison("pause", $"pause a running sandbox vs {oci.Name} pause", pause, rawPause),
+                    new Comparison("resume", $"resume a paused sandbox vs {oci.Name} resume", resume, rawResume),
                 ],
                 Distributions = [pause, resume, rawPause, rawResume],
             };
@@ -63,11 +67,11 @@ public sealed class PauseResume : IMeasurement
         }
     }
 
-    /// <summary>runc's own pause or resume of the sandbox's container (Wrenn names it wrenn-{id}); fails if runc does.</summary>
-    private static async Task<TimeSpan> TimedRuncAsync(string verb, string id, CancellationToken cancellationToken)
+    /// <summary>The runtime's own pause or resume of the sandbox's container (Wrenn names it wrenn-{id}); fails if the runtime does.</summary>
+    private static async Task<TimeSpan> TimedOciAsync(ContainerOci oci, string verb, string id, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await Processes.RunAsync("runc", [verb, "wrenn-" + id], cancellationToken);
+        await oci.RunAsync([verb, "wrenn-" + id], cancellationToken);
         return System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 }

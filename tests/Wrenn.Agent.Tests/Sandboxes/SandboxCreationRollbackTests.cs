@@ -77,9 +77,9 @@ public sealed class SandboxCreationRollbackTests
         await crashed.Manager.CreateAsync(dead, ct);
         await crashed.Commands.ExecAsync(new ExecSpec(alive.SandboxId, "echo kept > /tmp/state", [], new Dictionary<string, string>(), null, null, null), ct);
         // One sandbox's container dies while no agent watches.
-        await Run("runc", "kill", "wrenn-" + dead.SandboxId, "KILL");
+        await HostOci.RunAsync("kill", "wrenn-" + dead.SandboxId, "KILL");
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await RunAsync("runc", "state", "wrenn-" + dead.SandboxId)).Contains("\"running\"", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        while ((await HostOci.RunAsync("state", "wrenn-" + dead.SandboxId)).Contains("\"running\"", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100, ct);
         }
@@ -107,21 +107,5 @@ public sealed class SandboxCreationRollbackTests
 
         Assert.Empty(HostSnapshot.Take().NewSince(before));
         Directory.Delete(crashed.WrennDir, recursive: true);
-    }
-
-    private static async Task Run(string program, params string[] arguments) => await RunAsync(program, arguments);
-
-    private static async Task<string> RunAsync(string program, params string[] arguments)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return output;
     }
 }

@@ -77,7 +77,7 @@ public sealed class SandboxOperationFaultTests
     }
 
     [Theory]
-    [InlineData("runc delete")]
+    [InlineData("oci delete")]
     [InlineData("iptables-restore")]
     [InlineData("ip netns delete")]
     [InlineData("ip link delete")]
@@ -89,10 +89,12 @@ public sealed class SandboxOperationFaultTests
         await using (agent)
         {
             var id = await CreateWithCounterAsync(agent);
-            runner.FailNext(failingCommand);
+            // The OCI runtime's delete, as the agent runs it (crun through the legacy cgroup view, or runc).
+            var prefix = failingCommand == "oci delete" ? HostOci.CommandLine("delete") : failingCommand;
+            runner.FailNext(prefix);
             var failure = await Assert.ThrowsAsync<AggregateException>(() => agent.Manager.DestroyAsync(id, ct));
             Assert.Contains("injected failure", failure.ToString(), StringComparison.Ordinal);
-            Assert.Equal([failingCommand], runner.Failed.Select(f => f[..failingCommand.Length]));
+            Assert.Equal([prefix], runner.Failed.Select(f => f[..prefix.Length]));
             Assert.Equal(SandboxState.Error, agent.Manager.List().Single().State);
 
             await agent.Manager.DestroyAsync(id, ct);

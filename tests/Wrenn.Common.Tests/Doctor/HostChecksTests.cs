@@ -52,6 +52,9 @@ public sealed class HostChecksTests
 
         probe.Programs["crun"] = "/usr/bin/crun";
         Assert.Contains("crun at /usr/bin/crun", (await DoctorTestHost.RunAsync(new OciRuntimeCheck(), probe, settings)).Detail, StringComparison.Ordinal);
+
+        // Unset is auto, the agent's default.
+        Assert.Contains("crun at /usr/bin/crun", (await DoctorTestHost.RunAsync(new OciRuntimeCheck(), probe)).Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -40,8 +40,9 @@ public sealed class ReconcilerTests
             await platform.DisposeAsync(deleteRoot: false);
         }
 
-        // While no agent watches, one sandbox's container dies.
-        Run("runc", "kill", "wrenn-" + casualty, "KILL");
+        // While no agent watches, one sandbox's container dies: its init is killed from the host, whichever OCI
+        // runtime made it (crun, on this host through the agent's legacy cgroup view, which a bare crun would refuse).
+        Run("kill", "-KILL", File.ReadAllText(Path.Combine(platform.WrennDir, "sandboxes", casualty!, "init.pid")).Trim());
 
         var restarted = await RunningPlatform.StartAsync(ct, platform.Root);
         try

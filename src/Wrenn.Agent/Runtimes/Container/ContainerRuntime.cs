@@ -25,7 +25,7 @@ public sealed class ContainerRuntime(
     private readonly EnvdSocketSupport _envdSockets = new();
 
     /// <summary>The OCI runtime new containers are made with (WRENN_OCI_RUNTIME, <c>auto</c> resolved once).</summary>
-    private readonly string _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
+    private readonly OciInvocation _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
 
     public const string RuntimeName = "container";
 
@@ -87,13 +87,14 @@ public sealed class ContainerRuntime(
         // 'delete --force' kills whatever still runs in the container and removes its state and cgroup.
         var id = ContainerId(sandbox.SandboxId);
         var oci = Owner(id);
-        var result = await commands.RunAsync(oci, [.. StateRoot(), "delete", "--force", id], cancellationToken).ConfigureAwait(false);
+        var (program, arguments) = oci.Command([.. StateRoot(), "delete", "--force", id]);
+        var result = await commands.RunAsync(program, arguments, cancellationToken).ConfigureAwait(false);
         if (result.Succeeded || IsMissing(result))
         {
             return [];
         }
 
-        return [new CommandFailedException($"{oci} delete --force {id}", result)];
+        return [new CommandFailedException($"{oci.Runtime} delete --force {id}", result)];
     }
 
     /// <summary>
@@ -114,7 +115,7 @@ public sealed class ContainerRuntime(
         throw new NotSupportedException("container templates keep files only, not memory");
 
     /// <summary>Containers have no memory snapshots, so nothing depends on this.</summary>
-    public string BootIdentity() => RuntimeName + ":" + _oci;
+    public string BootIdentity() => RuntimeName + ":" + _oci.Runtime;
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
@@ -159,7 +160,8 @@ public sealed class ContainerRuntime(
     private async Task<string?> StatusAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
         var id = ContainerId(sandbox.SandboxId);
-        var result = await commands.RunAsync(Owner(id), [.. StateRoot(), "state", id], cancellationToken).ConfigureAwait(false);
+        var (program, arguments) = Owner(id).Command([.. StateRoot(), "state", id]);
+        var result = await commands.RunAsync(program, arguments, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             return null;
@@ -303,15 +305,16 @@ public sealed class ContainerRuntime(
         using (var console = await ConsolePipe.OpenAsync(sandbox.Directory, options.Value.ConsoleLogBytes, cancellationToken).ConfigureAwait(false))
         using (var socket = passSocket ? EnvdListenSocket.Bind(sandbox.Network.NamespacePath, Envd.EnvdClient.Port) : null)
         {
-            exitCode = await ListenSocketSpawn.RunAsync(
-                "/bin/sh",
+            var (program, arguments) = _oci.UnderUmask022(
                 [
-                    "-c", "umask 022; exec \"$@\"", "oci-run",
-                    _oci, .. StateRoot(), "run", "--detach", .. preserve,
+                    .. StateRoot(), "run", "--detach", .. preserve,
                     "--bundle", sandbox.Directory,
                     "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                     id,
-                ],
+                ]);
+            exitCode = await ListenSocketSpawn.RunAsync(
+                program,
+                arguments,
                 passed: socket?.SafeHandle,
                 output: console,
                 cancellationToken).ConfigureAwait(false);
@@ -319,7 +322,7 @@ public sealed class ContainerRuntime(
 
         if (exitCode != 0)
         {
-            throw new InvalidOperationException($"{_oci} run {id} exited with {exitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
+            throw new InvalidOperationException($"{_oci.Runtime} run {id} exited with {exitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
         }
 
         if (passSocket)
@@ -339,13 +342,31 @@ public sealed class ContainerRuntime(
     /// The runtime that holds container <paramref name="id"/>. With a state directory of our own only the chosen runtime
     /// ever wrote there; with the defaults a container may predate a change of WRENN_OCI_RUNTIME.
     /// </summary>
-    private string Owner(string id) => options.Value.OciStateDirectory is null ? OciRuntimeChoice.OwnerOf(id, _oci) : _oci;
-
-    private static string ChooseOciRuntime(string configured, ILogger logger)
+    private OciInvocation Owner(string id)
     {
-        var (command, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath);
-        logger.OciRuntimeChosen(command, WrennEnvironment.OciRuntime, configured, reason);
-        return command;
+        if (options.Value.OciStateDirectory is not null)
+        {
+            return _oci;
+        }
+
+        var owner = OciRuntimeChoice.OwnerOf(id, _oci.Runtime);
+        if (owner == _oci.Runtime)
+        {
+            return _oci;
+        }
+
+        // A container of the other runtime: crun's, made under the view, is asked in it too (a crun that sees the
+        // hybrid cgroups refuses even to delete it); runc's directly.
+        return owner == OciRuntimeChoice.Crun && OciRuntimeChoice.CrunRefusesCgroups(CgroupRoot) is not null && OciRuntimeChoice.FindOnPath("unshare") is { } unshare
+            ? new OciInvocation(owner, unshare, Path.Combine(CgroupRoot, "unified"))
+            : new OciInvocation(owner);
+    }
+
+    private static OciInvocation ChooseOciRuntime(string configured, ILogger logger)
+    {
+        var (oci, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath, OciRuntimeChoice.ViewWorks);
+        logger.OciRuntimeChosen(oci.Runtime, WrennEnvironment.OciRuntime, configured, reason);
+        return oci;
     }
 
     private static bool IsMissing(CommandResult result) =>

@@ -6,8 +6,12 @@ public sealed class ContainerRuntimeOptions
     /// <summary>The most a sandbox's console.log holds before it is rotated to console.log.1 (the one older file kept).</summary>
     public long ConsoleLogBytes { get; set; } = ConsoleLog.DefaultCapBytes;
 
-    /// <summary>The OCI runtime binary: runc by default; crun or runsc take the same command line.</summary>
-    public string OciRuntime { get; set; } = "runc";
+    /// <summary>
+    /// The OCI runtime (WRENN_OCI_RUNTIME): <c>auto</c> by default, crun where it is installed and can run (on a hybrid
+    /// cgroup host through the legacy cgroup view, <see cref="OciInvocation"/>), else runc; or runc, crun, runsc or a
+    /// path, which take the same command line.
+    /// </summary>
+    public string OciRuntime { get; set; } = OciRuntimeChoice.Auto;
 
     /// <summary>
     /// Makes envd's listening socket in the sandbox's namespace and passes it to envd (LISTEN_FDS=1), for images whose

@@ -15,7 +15,7 @@ public sealed class CrunCheck : IHostCheck
         }
 
         return Task.FromResult(probe.FindProgram("crun") is { } path
-            ? HostCheckResult.Ok(Name, $"installed at {path} ({WrennEnvironment.OciRuntime}=crun uses it)")
-            : HostCheckResult.Skipped(Name, $"not installed (optional: apt-get install crun, then {WrennEnvironment.OciRuntime}=crun)"));
+            ? HostCheckResult.Ok(Name, $"installed at {path} ({WrennEnvironment.OciRuntime}=auto, the default, uses it where it can run, or =crun)")
+            : HostCheckResult.Skipped(Name, $"not installed (optional: apt-get install crun, which {WrennEnvironment.OciRuntime}=auto, the default, then uses)"));
     }
 }

@@ -2,7 +2,7 @@ using Wrenn.Common.Configuration;
 
 namespace Wrenn.Common.Doctor.Checks;
 
-/// <summary>The OCI runtime container sandboxes run under (WRENN_OCI_RUNTIME, runc by default).</summary>
+/// <summary>The OCI runtime container sandboxes run under (WRENN_OCI_RUNTIME, auto by default: crun when installed, else runc).</summary>
 public sealed class OciRuntimeCheck : IHostCheck
 {
     public string Name => "oci runtime";
@@ -14,8 +14,9 @@ public sealed class OciRuntimeCheck : IHostCheck
             return Task.FromResult(HostCheckResult.Skipped(Name, "not needed by VM sandboxes"));
         }
 
-        // "auto" (where a build supports it) is crun when installed, else runc.
-        var command = settings.OciRuntime?.Trim().Equals(RuntimeChoice.Auto, StringComparison.OrdinalIgnoreCase) == true && probe.FindProgram("crun") is not null
+        // "auto", the agent's default, is crun when installed, else runc.
+        var auto = string.IsNullOrWhiteSpace(settings.OciRuntime) || settings.OciRuntime.Trim().Equals(RuntimeChoice.Auto, StringComparison.OrdinalIgnoreCase);
+        var command = auto && probe.FindProgram("crun") is not null
             ? "crun"
             : settings.OciRuntimeCommand;
         if (probe.FindProgram(command) is { } path)

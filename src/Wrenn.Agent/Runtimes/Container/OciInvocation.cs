@@ -1,0 +1,45 @@
+namespace Wrenn.Agent.Runtimes.Container;
+
+/// <summary>
+/// How the agent runs its OCI runtime: <see cref="Runtime"/> directly, or, with <see cref="Unshare"/>, through a
+/// legacy cgroup view: a private mount namespace, made for the one call, in which <see cref="UnifiedMount"/> is
+/// lazily unmounted. crun 1.8 tells the cgroup mode from statfs of /sys/fs/cgroup (tmpfs) and of
+/// /sys/fs/cgroup/unified (cgroup2: hybrid), and refuses a hybrid host with any controller on the v2 side; without
+/// the unified mount it sees cgroup v1 and makes the sandbox's cgroups in the v1 hierarchies, at the paths runc
+/// uses (/sys/fs/cgroup/&lt;controller&gt;/&lt;parent&gt;/&lt;id&gt;), so the freezer, stats and cleanup read the same files.
+/// The namespace is private (the unmount never reaches the host) and new per call (each sees the host's mounts of the
+/// moment: the sandbox's overlay and network namespace are made just before its run). Every call for a container
+/// (run, state, delete) goes through the same view, so all of them agree on its state and cgroups.
+/// </summary>
+/// <param name="Runtime">The OCI runtime's command (runc, crun, a path).</param>
+/// <param name="Unshare">util-linux unshare's path when the runtime runs in the view, else null.</param>
+/// <param name="UnifiedMount">The cgroup2 mount the view hides.</param>
+public sealed record OciInvocation(string Runtime, string? Unshare = null, string UnifiedMount = "/sys/fs/cgroup/unified")
+{
+    private const string Shell = "/bin/sh";
+
+    /// <summary>Whether the runtime runs in the legacy cgroup view.</summary>
+    public bool LegacyCgroupView => Unshare is not null;
+
+    /// <summary>The program and arguments that run the runtime with <paramref name="arguments"/>.</summary>
+    public (string Program, IReadOnlyList<string> Arguments) Command(IReadOnlyList<string> arguments) =>
+        Unshare is null ? (Runtime, arguments) : InView(string.Empty, "oci", arguments);
+
+    /// <summary>
+    /// As <see cref="Command"/>, with the runtime under umask 022 (it makes the sandbox's directories and devices with
+    /// it). Spawned with posix_spawn, so the program is a shell (or unshare, then a shell) that execs the runtime:
+    /// every open file passed to it (envd's socket as fd 3) reaches the runtime.
+    /// </summary>
+    public (string Program, IReadOnlyList<string> Arguments) UnderUmask022(IReadOnlyList<string> arguments) =>
+        Unshare is null
+            ? (Shell, ["-c", "umask 022; exec \"$@\"", "oci-run", Runtime, .. arguments])
+            : InView("umask 022; ", "oci-run", arguments);
+
+    /// <summary>
+    /// unshare makes the namespace (--propagation private: the unmount stays in it); its shell unmounts the unified
+    /// hierarchy (lazily: the agent's own files under it may be open) and execs the runtime, so one process, three
+    /// programs, and one short-lived umount, stand between the agent and the runtime.
+    /// </summary>
+    private (string Program, IReadOnlyList<string> Arguments) InView(string prefix, string name, IReadOnlyList<string> arguments) =>
+        (Unshare!, ["--mount", "--propagation", "private", "--", Shell, "-c", prefix + "umount -l \"$1\" && shift && exec \"$@\"", name, UnifiedMount, Runtime, .. arguments]);
+}
