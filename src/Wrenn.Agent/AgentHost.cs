@@ -322,6 +322,7 @@ public static class AgentHost
         services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
         services.AddSingleton<IStepFaults, NoStepFaults>();
         services.AddSingleton<SandboxFirewall>();
+        services.AddSingleton<Pool.CreatesInFlight>();
         services.AddSingleton<SandboxNetworkManager>();
         services.AddSingleton<NameserverResolver>();
         services.AddSingleton<ImageStore>();

@@ -7,16 +7,26 @@ namespace Wrenn.Agent.Pool;
 /// Things made ahead of need (network slots, sandbox disks): up to a depth of them wait in a queue that
 /// takers use without a lock shared with each other; one background refill makes the missing ones one at
 /// a time. A take starts the refill after <see cref="RefillDelay"/> (the create that took one gets the
-/// cores first); a refill that fails waits <see cref="RetryDelay"/> before the next try, and takers make
-/// their own meanwhile. Each thing is handed out once; what is still waiting at stop is discarded.
+/// cores first), and with <paramref name="creates"/> each thing is begun only once no create is under way
+/// (held at most <see cref="MostHeldByCreates"/> each time); <paramref name="make"/> gets
+/// <see cref="HoldWhileCreatesAsync"/> to wait the same way between its own steps. A refill that fails
+/// waits <see cref="RetryDelay"/> before the next try, and takers make their own meanwhile. Each thing is
+/// handed out once; what is still waiting at stop is discarded.
 /// </summary>
 public sealed class ReadySet<T>(
     string what,
     int depth,
     Func<CancellationToken, Task<T>> make,
     Func<T, CancellationToken, Task> discard,
-    ILogger logger) : IAsyncDisposable
+    ILogger logger,
+    CreatesInFlight? creates = null) : IAsyncDisposable
 {
+    /// <summary>
+    /// The longest a refill holds off for creates at one time: under creates that follow each other without
+    /// a gap it then goes ahead beside them, one step at a time, rather than leave the set empty for good.
+    /// </summary>
+    public static readonly TimeSpan MostHeldByCreates = TimeSpan.FromSeconds(1);
+
     /// <summary>After a failed refill, takers make their own this long before the next try.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
 
@@ -150,12 +160,21 @@ public sealed class ReadySet<T>(
         }
     }
 
+    /// <summary>
+    /// Waits while a create is under way (at most <see cref="MostHeldByCreates"/>); at once without
+    /// <c>creates</c>. The refill calls it before each thing it makes, and makes with several steps call it
+    /// between them.
+    /// </summary>
+    public Task HoldWhileCreatesAsync(CancellationToken cancellationToken) =>
+        creates?.WaitUntilNoneAsync(MostHeldByCreates, cancellationToken) ?? Task.CompletedTask;
+
     private async Task RefillAsync(CancellationToken cancellationToken)
     {
         while (_ready.Count < depth && !cancellationToken.IsCancellationRequested)
         {
             try
             {
+                await HoldWhileCreatesAsync(cancellationToken).ConfigureAwait(false);
                 _ready.Enqueue(await make(cancellationToken).ConfigureAwait(false));
             }
             catch (Exception ex)

@@ -25,6 +25,7 @@ public sealed class SandboxStarter(
     SandboxRecordStore records,
     GuestSetup guest,
     SandboxTable table,
+    Pool.CreatesInFlight creates,
     IStepFaults faults,
     IOptions<AgentOptions> agentOptions,
     IOptions<SandboxManagerOptions> options,
@@ -40,6 +41,26 @@ public sealed class SandboxStarter(
     /// gets its old token, and it ends paused (a restarted agent adopts it paused), not running.
     /// </summary>
     public async Task StartAsync(Sandbox sandbox, bool pooled, CancellationToken cancellationToken, SandboxArrival? arrival = null)
+    {
+        if (pooled)
+        {
+            await StartStepsAsync(sandbox, pooled, arrival, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Prepared slots and disks refill once it is done (or rolled back), not beside its runtime.
+        creates.Begin();
+        try
+        {
+            await StartStepsAsync(sandbox, pooled, arrival, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            creates.End();
+        }
+    }
+
+    private async Task StartStepsAsync(Sandbox sandbox, bool pooled, SandboxArrival? arrival, CancellationToken cancellationToken)
     {
         var spec = sandbox.Spec;
         var layerSources = templates.ResolveLayerSources(spec.Template);

@@ -17,7 +17,8 @@ public sealed class SandboxDisk(
     ICommandRunner commands,
     IOptions<SandboxDiskOptions> options,
     IOptions<AgentOptions> agentOptions,
-    ILogger<SandboxDisk> logger) : Sandboxes.ISandboxDisk, IAsyncDisposable, IDisposable
+    ILogger<SandboxDisk> logger,
+    Pool.CreatesInFlight? creates = null) : Sandboxes.ISandboxDisk, IAsyncDisposable, IDisposable
 {
     public const string DirectoryName = "disk";
     public const string ImageFileName = "disk.ext4";
@@ -40,7 +41,7 @@ public sealed class SandboxDisk(
         {
             TryDelete(disk);
             return Task.CompletedTask;
-        }, logger));
+        }, logger, creates));
 
     /// <summary>
     /// Gives the sandbox its empty filesystem: a prepared one moved in, or a sparse file formatted now

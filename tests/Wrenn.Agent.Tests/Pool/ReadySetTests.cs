@@ -6,7 +6,8 @@ namespace Wrenn.Agent.Tests.Pool;
 /// <summary>
 /// The ready set behind prepared network slots and disks, with a counter for "making" one: it fills to
 /// its depth, hands each thing out once, replaces what was taken, backs off after a failure, and discards
-/// what still waits at stop.
+/// what still waits at stop. While a create is under way it makes nothing (the create keeps the cores),
+/// but never holds off for good.
 /// </summary>
 public sealed class ReadySetTests
 {
@@ -63,6 +64,45 @@ public sealed class ReadySetTests
     }
 
     [Fact]
+    public async Task Nothing_is_made_while_a_create_is_under_way_and_the_set_fills_once_it_ends()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var creates = new CreatesInFlight();
+        var createsSeenByMakes = new List<int>();
+        creates.Begin();
+        await using var set = NewSet(depth: 2, _ =>
+        {
+            lock (createsSeenByMakes)
+            {
+                createsSeenByMakes.Add(creates.Count);
+            }
+
+            return Task.FromResult(Interlocked.Increment(ref _made));
+        }, creates);
+        set.Start();
+
+        // Long enough for a refill that does not hold off to have made both (it starts at once after Start).
+        await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        creates.End();
+        await set.WaitUntilFullAsync(ct);
+
+        Assert.Equal(2, set.Count);
+        Assert.Equal(new[] { 0, 0 }, createsSeenByMakes);
+    }
+
+    [Fact]
+    public async Task Creates_that_never_stop_do_not_keep_the_set_empty()
+    {
+        var creates = new CreatesInFlight();
+        creates.Begin();
+        await using var set = NewSet(depth: 1, _ => Task.FromResult(Interlocked.Increment(ref _made)), creates);
+        set.Start();
+        await set.WaitUntilFullAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(1, set.Count);
+        creates.End();
+    }
+
+    [Fact]
     public async Task Depth_zero_makes_nothing()
     {
         await using var set = NewSet(depth: 0, _ => Task.FromResult(Interlocked.Increment(ref _made)));
@@ -72,7 +112,7 @@ public sealed class ReadySetTests
         Assert.Equal(0, Volatile.Read(ref _made));
     }
 
-    private ReadySet<int> NewSet(int depth, Func<CancellationToken, Task<int>> make) =>
+    private ReadySet<int> NewSet(int depth, Func<CancellationToken, Task<int>> make, CreatesInFlight? creates = null) =>
         new("a test thing", depth, make, (item, _) =>
         {
             lock (_discarded)
@@ -81,5 +121,5 @@ public sealed class ReadySetTests
             }
 
             return Task.CompletedTask;
-        }, NullLogger.Instance);
+        }, NullLogger.Instance, creates);
 }
