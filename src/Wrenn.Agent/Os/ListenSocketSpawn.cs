@@ -41,7 +41,16 @@ public static partial class ListenSocketSpawn
     public static Task<int> RunAsync(string program, IReadOnlyList<string> arguments, SafeHandle? passed, SafeHandle output, CancellationToken cancellationToken) =>
         WaitAsync(Spawn(program, arguments, passed, outputPath: null, output), cancellationToken);
 
-    private static async Task<int> WaitAsync(int pid, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts <paramref name="program"/> with stdout and stderr on <paramref name="output"/> and fd 3 only when
+    /// <paramref name="passed"/> is given, from the calling thread (the child gets its namespaces and umask:
+    /// <see cref="LegacyCgroupViewSpawn"/>); returns its pid, for <see cref="WaitAsync"/>.
+    /// </summary>
+    internal static int Start(string program, IReadOnlyList<string> arguments, SafeHandle? passed, SafeHandle output) =>
+        Spawn(program, arguments, passed, outputPath: null, output);
+
+    /// <summary>Waits for child <paramref name="pid"/> to exit (killed when cancelled); its exit code as in RunAsync.</summary>
+    internal static async Task<int> WaitAsync(int pid, CancellationToken cancellationToken)
     {
         using var killOnCancel = cancellationToken.Register(() => _ = Kill(pid, SigKill));
 

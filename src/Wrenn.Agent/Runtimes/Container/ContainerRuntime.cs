@@ -305,19 +305,34 @@ public sealed class ContainerRuntime(
         using (var console = await ConsolePipe.OpenAsync(sandbox.Directory, options.Value.ConsoleLogBytes, cancellationToken).ConfigureAwait(false))
         using (var socket = passSocket ? EnvdListenSocket.Bind(sandbox.Network.NamespacePath, Envd.EnvdClient.Port) : null)
         {
-            var (program, arguments) = _oci.UnderUmask022(
-                [
-                    .. StateRoot(), "run", "--detach", .. preserve,
-                    "--bundle", sandbox.Directory,
-                    "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
-                    id,
-                ]);
-            exitCode = await ListenSocketSpawn.RunAsync(
-                program,
-                arguments,
-                passed: socket?.SafeHandle,
-                output: console,
-                cancellationToken).ConfigureAwait(false);
+            string[] run =
+            [
+                .. StateRoot(), "run", "--detach", .. preserve,
+                "--bundle", sandbox.Directory,
+                "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
+                id,
+            ];
+            if (_oci.LegacyCgroupView)
+            {
+                // No unshare, shell or umount process in between: the view is made on a thread of the agent's.
+                exitCode = await LegacyCgroupViewSpawn.RunAsync(
+                    OciProgram,
+                    run,
+                    _oci.UnifiedMount,
+                    passed: socket?.SafeHandle,
+                    output: console,
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var (program, arguments) = _oci.UnderUmask022(run);
+                exitCode = await ListenSocketSpawn.RunAsync(
+                    program,
+                    arguments,
+                    passed: socket?.SafeHandle,
+                    output: console,
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (exitCode != 0)
@@ -334,6 +349,9 @@ public sealed class ContainerRuntime(
             logger.ContainerStarted(id);
         }
     }
+
+    /// <summary>The runtime's path, for a start without a shell (posix_spawn does not search PATH).</summary>
+    private string OciProgram => Path.IsPathRooted(_oci.Runtime) ? _oci.Runtime : OciRuntimeChoice.FindOnPath(_oci.Runtime) ?? _oci.Runtime;
 
     /// <summary>The OCI runtime's global <c>--root</c> option when a state directory is configured, else nothing (its default).</summary>
     private string[] StateRoot() => options.Value.OciStateDirectory is { } root ? ["--root", root] : [];

@@ -9,7 +9,9 @@ namespace Wrenn.Agent.Runtimes.Container;
 /// uses (/sys/fs/cgroup/&lt;controller&gt;/&lt;parent&gt;/&lt;id&gt;), so the freezer, stats and cleanup read the same files.
 /// The namespace is private (the unmount never reaches the host) and new per call (each sees the host's mounts of the
 /// moment: the sandbox's overlay and network namespace are made just before its run). Every call for a container
-/// (run, state, delete) goes through the same view, so all of them agree on its state and cgroups.
+/// (run, state, delete) goes through the same view, so all of them agree on its state and cgroups; the run, on the
+/// create path, is started in it by <see cref="Os.LegacyCgroupViewSpawn"/> without the programs <see cref="Command"/>
+/// puts in between.
 /// </summary>
 /// <param name="Runtime">The OCI runtime's command (runc, crun, a path).</param>
 /// <param name="Unshare">util-linux unshare's path when the runtime runs in the view, else null.</param>
@@ -23,23 +25,22 @@ public sealed record OciInvocation(string Runtime, string? Unshare = null, strin
 
     /// <summary>The program and arguments that run the runtime with <paramref name="arguments"/>.</summary>
     public (string Program, IReadOnlyList<string> Arguments) Command(IReadOnlyList<string> arguments) =>
-        Unshare is null ? (Runtime, arguments) : InView(string.Empty, "oci", arguments);
+        Unshare is null ? (Runtime, arguments) : InView(arguments);
 
     /// <summary>
-    /// As <see cref="Command"/>, with the runtime under umask 022 (it makes the sandbox's directories and devices with
-    /// it). Spawned with posix_spawn, so the program is a shell (or unshare, then a shell) that execs the runtime:
-    /// every open file passed to it (envd's socket as fd 3) reaches the runtime.
+    /// The runtime run directly (not in the view), under umask 022 (it makes the sandbox's directories and devices
+    /// with it). Spawned with posix_spawn, so the program is a shell that execs the runtime: every open file passed to
+    /// it (envd's socket as fd 3) reaches the runtime.
     /// </summary>
     public (string Program, IReadOnlyList<string> Arguments) UnderUmask022(IReadOnlyList<string> arguments) =>
         Unshare is null
             ? (Shell, ["-c", "umask 022; exec \"$@\"", "oci-run", Runtime, .. arguments])
-            : InView("umask 022; ", "oci-run", arguments);
+            : throw new InvalidOperationException("in the legacy cgroup view the run is started by LegacyCgroupViewSpawn");
 
     /// <summary>
     /// unshare makes the namespace (--propagation private: the unmount stays in it); its shell unmounts the unified
-    /// hierarchy (lazily: the agent's own files under it may be open) and execs the runtime, so one process, three
-    /// programs, and one short-lived umount, stand between the agent and the runtime.
+    /// hierarchy (lazily: the agent's own files under it may be open) and execs the runtime.
     /// </summary>
-    private (string Program, IReadOnlyList<string> Arguments) InView(string prefix, string name, IReadOnlyList<string> arguments) =>
-        (Unshare!, ["--mount", "--propagation", "private", "--", Shell, "-c", prefix + "umount -l \"$1\" && shift && exec \"$@\"", name, UnifiedMount, Runtime, .. arguments]);
+    private (string Program, IReadOnlyList<string> Arguments) InView(IReadOnlyList<string> arguments) =>
+        (Unshare!, ["--mount", "--propagation", "private", "--", Shell, "-c", "umount -l \"$1\" && shift && exec \"$@\"", "oci", UnifiedMount, Runtime, .. arguments]);
 }
