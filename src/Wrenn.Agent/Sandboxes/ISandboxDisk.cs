@@ -8,9 +8,18 @@ namespace Wrenn.Agent.Sandboxes;
 /// </summary>
 public interface ISandboxDisk
 {
+    /// <summary>
+    /// Makes the sandbox's directory out of a disk prepared ahead, already formatted and mounted; false when there is
+    /// none (then the caller makes the directory, <see cref="FormatAsync"/> and <see cref="MountAsync"/> do the rest).
+    /// </summary>
+    bool TryTakePrepared(string sandboxDirectory);
+
     /// <summary>Makes the sandbox's disk image in its directory (nothing when disks are not capped).</summary>
     Task FormatAsync(string sandboxDirectory, CancellationToken cancellationToken);
 
-    /// <summary>Mounts it; the unmount is registered on <paramref name="rollback"/>.</summary>
-    Task MountAsync(string sandboxDirectory, RollbackList rollback, CancellationToken cancellationToken);
+    /// <summary>
+    /// Mounts it (with <paramref name="prepared"/>, it came mounted); the unmount is registered on
+    /// <paramref name="rollback"/>.
+    /// </summary>
+    Task MountAsync(string sandboxDirectory, bool prepared, RollbackList rollback, CancellationToken cancellationToken);
 }

@@ -81,11 +81,19 @@ public sealed class SandboxStarter(
         var rollback = new RollbackList((pooled ? "fill pool " : "create ") + sandbox.Id, logger, faults);
         try
         {
+            // Where the root filesystem is on the host, the directory is best a prepared disk's: formatted and mounted.
+            var hostRootfs = runtime.Capabilities.HostRootfs;
+            var preparedDisk = false;
             await rollback.StepAsync(
                 "sandbox.directory",
                 _ =>
                 {
-                    Directory.CreateDirectory(sandbox.Directory);
+                    preparedDisk = hostRootfs && disk.TryTakePrepared(sandbox.Directory);
+                    if (!preparedDisk)
+                    {
+                        Directory.CreateDirectory(sandbox.Directory);
+                    }
+
                     if (runtime.Capabilities.UserNamespace is not null)
                     {
                         SandboxRootAccess.LetTraverse(agentOptions.Value.WrennDir, agentOptions.Value.SandboxesDir);
@@ -97,14 +105,19 @@ public sealed class SandboxStarter(
                 },
                 _ =>
                 {
+                    if (preparedDisk)
+                    {
+                        // Until storage.disk owns it, the prepared disk's mount is this step's to undo.
+                        SandboxDisk.Unmount(sandbox.Directory);
+                    }
+
                     SandboxTeardown.DeleteDirectory(sandbox.Directory);
                     return Task.CompletedTask;
                 },
                 cancellationToken).ConfigureAwait(false);
 
             // The disk's mkfs and the network's ip/iptables calls are independent: run them side by side.
-            var hostRootfs = runtime.Capabilities.HostRootfs;
-            var formatting = hostRootfs ? disk.FormatAsync(sandbox.Directory, cancellationToken) : Task.CompletedTask;
+            var formatting = hostRootfs && !preparedDisk ? disk.FormatAsync(sandbox.Directory, cancellationToken) : Task.CompletedTask;
             try
             {
                 sandbox.Slot = await network.CreateAsync(rollback, cancellationToken).ConfigureAwait(false);
@@ -120,7 +133,7 @@ public sealed class SandboxStarter(
             var rootfs = OverlayRootfs.MountPoint(sandbox.Directory);
             if (hostRootfs)
             {
-                await disk.MountAsync(sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
+                await disk.MountAsync(sandbox.Directory, preparedDisk, rollback, cancellationToken).ConfigureAwait(false);
                 if (arrival is not null)
                 {
                     // Undone with the disk: its unmount and the directory's removal take the files too.

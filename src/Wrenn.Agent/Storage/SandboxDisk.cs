@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
+using Wrenn.Common.Files;
 
 namespace Wrenn.Agent.Storage;
 
@@ -10,8 +11,10 @@ namespace Wrenn.Agent.Storage;
 /// sandbox directory, that holds the overlay's upper and work directories. A sandbox that fills it
 /// gets ENOSPC and nobody else notices. With the cap off, <c>disk/</c> is a plain directory.
 /// Once <see cref="StartPreparingAsync"/> ran, up to <see cref="SandboxDiskOptions.Prepared"/> empty disks
-/// are kept formatted ahead in <c>$WRENN_DIR/prepared/disks</c> (refilled one at a time in the background);
-/// a sandbox's disk is then one of them renamed into its directory, never one another sandbox had.
+/// are kept formatted and mounted ahead, each in a directory of its own in <c>$WRENN_DIR/prepared/disks</c>
+/// (refilled one at a time in the background); a create then renames one of those directories into the
+/// sandbox's place (<see cref="TryTakePrepared"/>), the mount going with it, so neither a format nor a loop
+/// attach and mount is left on its path. A disk is never one another sandbox had.
 /// </summary>
 public sealed class SandboxDisk(
     ICommandRunner commands,
@@ -22,6 +25,9 @@ public sealed class SandboxDisk(
 {
     public const string DirectoryName = "disk";
     public const string ImageFileName = "disk.ext4";
+
+    private const int EEXIST = 17;
+    private const int ENOTEMPTY = 39;
 
     private Pool.ReadySet<string>? _ready;
 
@@ -39,49 +45,65 @@ public sealed class SandboxDisk(
         ref _ready,
         () => new Pool.ReadySet<string>("a sandbox disk", options.Value.Prepared, PrepareAsync, (disk, _) =>
         {
-            TryDelete(disk);
+            Discard(disk);
             return Task.CompletedTask;
         }, logger, creates));
 
     /// <summary>
-    /// Gives the sandbox its empty filesystem: a prepared one moved in, or a sparse file formatted now
-    /// (mkfs.ext4). It needs nothing from the network setup, so creation runs the two side by side; the
-    /// sandbox directory's own rollback removes it.
+    /// Makes <paramref name="sandboxDirectory"/> out of a prepared disk when one waits: its directory, holding the
+    /// formatted image already mounted at <c>disk/</c>, is renamed into that path (which must not exist yet), so
+    /// <see cref="FormatAsync"/> and the mount have nothing left to do. False when none waits or none could be moved
+    /// (the caller then makes the directory and formats the disk itself).
     /// </summary>
-    public async Task FormatAsync(string sandboxDirectory, CancellationToken cancellationToken)
+    public bool TryTakePrepared(string sandboxDirectory)
     {
         if (!Capped)
         {
-            return;
+            return false;
         }
 
-        var image = Path.Combine(sandboxDirectory, ImageFileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(sandboxDirectory)!);
         while (Ready.TryTake(out var prepared))
         {
-            if (LibC.Rename(prepared, image) == 0)
+            if (LibC.Rename(prepared, sandboxDirectory) == 0)
             {
-                return;
+                return true;
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            TryDelete(prepared);
+            Discard(prepared);
+            if (errno is EEXIST or ENOTEMPTY)
+            {
+                // The sandbox's directory is there already: no prepared disk can become it.
+                return false;
+            }
+
             if (errno == LibC.EXDEV)
             {
                 // A copy would cost more than a format: prepared disks are no use on this host.
                 Ready.StopRefilling();
                 logger.PreparedDisksOtherFilesystem(PreparedDirectory, sandboxDirectory);
-                break;
+                return false;
             }
 
             logger.PreparedDiskMoveFailed(prepared, sandboxDirectory, errno);
         }
 
-        await FormatFileAsync(image, cancellationToken).ConfigureAwait(false);
+        return false;
     }
 
     /// <summary>
-    /// Deletes the disks an earlier run had prepared (never mounted: files only), then starts keeping
-    /// <see cref="SandboxDiskOptions.Prepared"/> ready. Does nothing when preparing is off or disks are uncapped.
+    /// Makes the sandbox's empty filesystem, a sparse file formatted now (mkfs.ext4), in its directory (nothing when
+    /// disks are not capped). It needs nothing from the network setup, so creation runs the two side by side; the
+    /// sandbox directory's own rollback removes it.
+    /// </summary>
+    public Task FormatAsync(string sandboxDirectory, CancellationToken cancellationToken) =>
+        Capped ? FormatFileAsync(Path.Combine(sandboxDirectory, ImageFileName), cancellationToken) : Task.CompletedTask;
+
+    /// <summary>
+    /// Removes the disks an earlier run had prepared (unmounting them; a crashed agent leaves them mounted), then
+    /// starts keeping <see cref="SandboxDiskOptions.Prepared"/> ready. Does nothing when preparing is off or disks
+    /// are uncapped.
     /// </summary>
     public Task StartPreparingAsync(CancellationToken cancellationToken)
     {
@@ -91,10 +113,10 @@ public sealed class SandboxDisk(
         }
 
         Directory.CreateDirectory(PreparedDirectory);
-        foreach (var leftover in Directory.EnumerateFiles(PreparedDirectory))
+        foreach (var leftover in Directory.EnumerateFileSystemEntries(PreparedDirectory))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            TryDelete(leftover);
+            Discard(leftover);
         }
 
         Ready.Start();
@@ -111,8 +133,11 @@ public sealed class SandboxDisk(
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Mounts the formatted disk at <c>disk/</c> (or makes the plain directory); the unmount is registered on <paramref name="rollback"/>.</summary>
-    public Task MountAsync(string sandboxDirectory, RollbackList rollback, CancellationToken cancellationToken)
+    /// <summary>
+    /// Mounts the formatted disk at <c>disk/</c> (or makes the plain directory); with <paramref name="prepared"/>
+    /// (<see cref="TryTakePrepared"/>) it is mounted already. The unmount is registered on <paramref name="rollback"/>.
+    /// </summary>
+    public Task MountAsync(string sandboxDirectory, bool prepared, RollbackList rollback, CancellationToken cancellationToken)
     {
         var mountPoint = MountPoint(sandboxDirectory);
         return rollback.StepAsync(
@@ -120,17 +145,9 @@ public sealed class SandboxDisk(
             async ct =>
             {
                 Directory.CreateDirectory(mountPoint);
-                if (Capped)
+                if (Capped && !prepared)
                 {
-                    // mount(8) picks a free loop device and sets autoclear: the device goes with the unmount.
-                    // nosuid,nodev: the tenant's files (the overlay's upper layer) are here too, and must not
-                    // be a set-id program or a device to anyone on the host who reaches them by this path.
-                    // In-process where the kernel allows (a mount(8) start costs tens of milliseconds per create).
-                    var image = Path.Combine(sandboxDirectory, ImageFileName);
-                    if (!LoopMount.TryMount(image, mountPoint, "ext4", LibC.MS_NOATIME | LibC.MS_NOSUID | LibC.MS_NODEV))
-                    {
-                        await commands.RunCheckedAsync("mount", ["-o", "loop,noatime,nosuid,nodev", image, mountPoint], ct).ConfigureAwait(false);
-                    }
+                    await MountImageAsync(sandboxDirectory, ct).ConfigureAwait(false);
                 }
             },
             _ =>
@@ -143,6 +160,21 @@ public sealed class SandboxDisk(
 
     /// <summary>Unmounts the disk if it is mounted (its loop device is released with it).</summary>
     public static void Unmount(string sandboxDirectory) => Mounts.UnmountIfMounted(MountPoint(sandboxDirectory));
+
+    /// <summary>Loop-mounts <c>disk.ext4</c> in <paramref name="directory"/> at its <c>disk/</c>, which must exist.</summary>
+    private async Task MountImageAsync(string directory, CancellationToken cancellationToken)
+    {
+        // mount(8) picks a free loop device and sets autoclear: the device goes with the unmount.
+        // nosuid,nodev: the tenant's files (the overlay's upper layer) are here too, and must not
+        // be a set-id program or a device to anyone on the host who reaches them by this path.
+        // In-process where the kernel allows (a mount(8) start costs tens of milliseconds per create).
+        var image = Path.Combine(directory, ImageFileName);
+        var mountPoint = MountPoint(directory);
+        if (!LoopMount.TryMount(image, mountPoint, "ext4", LibC.MS_NOATIME | LibC.MS_NOSUID | LibC.MS_NODEV))
+        {
+            await commands.RunCheckedAsync("mount", ["-o", "loop,noatime,nosuid,nodev", image, mountPoint], cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private async Task FormatFileAsync(string image, CancellationToken cancellationToken)
     {
@@ -158,31 +190,52 @@ public sealed class SandboxDisk(
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Formats one disk to wait in the ready set; a failed one is deleted.</summary>
+    /// <summary>
+    /// Makes one disk to wait in the ready set: a directory of its own (closed to others) with the image formatted
+    /// and mounted at <c>disk/</c>, as in a sandbox's directory. A failed one is removed.
+    /// </summary>
     private async Task<string> PrepareAsync(CancellationToken cancellationToken)
     {
-        var image = Path.Combine(PreparedDirectory, Guid.NewGuid().ToString("N") + ".ext4");
+        var directory = Path.Combine(PreparedDirectory, Guid.NewGuid().ToString("N"));
         try
         {
-            await FormatFileAsync(image, cancellationToken).ConfigureAwait(false);
-            return image;
+            Directory.CreateDirectory(directory, OwnerOnlyFiles.Directory);
+            await FormatFileAsync(Path.Combine(directory, ImageFileName), cancellationToken).ConfigureAwait(false);
+            Directory.CreateDirectory(MountPoint(directory));
+            await MountImageAsync(directory, cancellationToken).ConfigureAwait(false);
+            return directory;
         }
         catch
         {
-            TryDelete(image);
+            Discard(directory);
             throw;
         }
     }
 
-    private void TryDelete(string path)
+    /// <summary>
+    /// Removes a prepared disk: its mount first (the loop device goes with it), then its directory. A plain file is
+    /// a disk an agent from before prepared disks were mounted left. Never recurses into a mount it could not remove.
+    /// </summary>
+    private void Discard(string prepared)
     {
         try
         {
-            File.Delete(path);
+            if (File.Exists(prepared))
+            {
+                File.Delete(prepared);
+                return;
+            }
+
+            Unmount(prepared);
+            Sandboxes.SandboxTeardown.DeleteDirectory(prepared);
         }
         catch (IOException ex)
         {
-            logger.PreparedDiskDeleteFailed(path, ex.Message);
+            logger.PreparedDiskDeleteFailed(prepared, ex.Message);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            logger.PreparedDiskDeleteFailed(prepared, ex.Message);
         }
     }
 }

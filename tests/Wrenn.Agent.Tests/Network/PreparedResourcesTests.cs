@@ -55,13 +55,14 @@ public sealed class PreparedResourcesTests
             }
 
             Assert.Equal(ids.Count, ids.Select(id => new FileInfo(Path.Combine(agent.WrennDir, "sandboxes", id, SandboxDisk.ImageFileName)).Exists ? id : null).OfType<string>().Count());
+            Assert.All(ids, id => Assert.True(Mounts.IsMountPoint(SandboxDisk.MountPoint(Path.Combine(agent.WrennDir, "sandboxes", id))), $"{id}'s disk is not mounted"));
             await PreparedResources.WaitUntilFullAsync(agent, ct);
             Assert.Equal(PreparedResources.Count, network.ReadyCount);
         }
 
-        // Stopped: the sandboxes and the slots and disks still waiting are all gone.
+        // Stopped: the sandboxes and the slots and disks still waiting (mounted) are all gone.
         Assert.Empty(HostSnapshot.Take().NewSince(before));
-        Assert.False(Directory.Exists(preparedDisks) && Directory.EnumerateFiles(preparedDisks).Any());
+        Assert.False(Directory.Exists(preparedDisks) && Directory.EnumerateFileSystemEntries(preparedDisks).Any());
     }
 
     [Fact]
@@ -85,14 +86,84 @@ public sealed class PreparedResourcesTests
             Assert.Equal(0, agent.Services.GetRequiredService<SandboxNetworkManager>().ReadyCount);
             Assert.Equal(0, agent.Services.GetRequiredService<SandboxDisk>().ReadyCount);
             Assert.Empty(HostSnapshot.Take().NewSince(before));
-            Assert.Empty(Directory.EnumerateFiles(agent.Services.GetRequiredService<SandboxDisk>().PreparedDirectory));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(agent.Services.GetRequiredService<SandboxDisk>().PreparedDirectory));
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(agent.WrennDir, "prepared", "slots")));
-
-            var id = await CreateAsync(agent, ct);
-            Assert.Equal("ok\n", await ExecAsync(agent, id, "echo ok", ct));
         }
 
         Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    [Theory]
+    [InlineData("sandbox.directory")]
+    [InlineData("network.prepared")]
+    [InlineData("storage.disk")]
+    public async Task A_create_that_fails_after_taking_a_prepared_disk_leaves_no_mount_of_its_own(string failingStep)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var faults = new FailAtNamedStep(failingStep);
+        await using (var agent = new AgentUnderTest(faults, PreparedResources.TurnOn))
+        {
+            var disk = agent.Services.GetRequiredService<SandboxDisk>();
+            await PreparedResources.StartAsync(agent, ct);
+            await PreparedResources.WaitUntilFullAsync(agent, ct);
+            var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
+            await Assert.ThrowsAsync<InjectedFaultException>(() => agent.Manager.CreateAsync(spec, ct));
+            Assert.Equal(1, faults.Fired);
+            Assert.False(Directory.Exists(Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId)));
+
+            // Once refilled, what is mounted is the disks waiting, and nothing of the failed create.
+            await PreparedResources.WaitUntilFullAsync(agent, ct);
+            // (The prepared network slots' namespaces are mounts under /run/netns.)
+            var mounts = HostSnapshot.Take().NewSince(before).Where(l => l.StartsWith("mount ", StringComparison.Ordinal) && !l.StartsWith("mount /run/netns/", StringComparison.Ordinal)).ToList();
+            Assert.Equal(PreparedResources.Count, disk.ReadyCount);
+            Assert.Equal(PreparedResources.Count, mounts.Count);
+            Assert.All(mounts, m => Assert.StartsWith("mount " + disk.PreparedDirectory, m, StringComparison.Ordinal));
+        }
+
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+    }
+
+    [Fact]
+    public async Task Disks_a_crashed_agent_had_prepared_are_unmounted_and_removed_when_the_next_one_starts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var wrennDir = Directory.CreateTempSubdirectory("wrenn-prepared-disks-").FullName;
+        try
+        {
+            var options = Microsoft.Extensions.Options.Options.Create(new SandboxDiskOptions { SizeMb = 64, Prepared = 2 });
+            var agentOptions = Microsoft.Extensions.Options.Options.Create(new AgentOptions { WrennDir = wrennDir });
+
+            // The first agent prepares its disks (formatted and mounted) and dies without removing them.
+            var crashed = new SandboxDisk(new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), options, agentOptions, NullLogger<SandboxDisk>.Instance);
+            await crashed.StartPreparingAsync(ct);
+            await crashed.WaitUntilPreparedAsync(ct);
+            Assert.Equal(2, crashed.ReadyCount);
+            var leftover = HostSnapshot.Take().NewSince(before);
+            Assert.Equal(2, leftover.Count(l => l.StartsWith("mount ", StringComparison.Ordinal)));
+            Assert.Equal(2, leftover.Count(l => l.StartsWith("loop device ", StringComparison.Ordinal)));
+
+            await using (var next = new SandboxDisk(new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), options, agentOptions, NullLogger<SandboxDisk>.Instance))
+            {
+                await next.StartPreparingAsync(ct);
+                await next.WaitUntilPreparedAsync(ct);
+                Assert.Equal(2, next.ReadyCount);
+                Assert.Equal(2, Directory.EnumerateDirectories(next.PreparedDirectory).Count());
+            }
+
+            Assert.Empty(HostSnapshot.Take().NewSince(before));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(wrennDir, "prepared", "disks")));
+        }
+        finally
+        {
+            foreach (var mount in File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(wrennDir, StringComparison.Ordinal)))
+            {
+                Mounts.UnmountIfMounted(mount);
+            }
+
+            Directory.Delete(wrennDir, recursive: true);
+        }
     }
 
     [Fact]
