@@ -43,7 +43,7 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
             {
                 Hold(source, ramFile);
             }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
                 logger.TemplateMemoryPreloadFailed(ex, ramFile);
             }
