@@ -18,54 +18,103 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
     private const int PageBytes = 4096;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, (SafeFileHandle Memfd, DateTime Written)> _held = new(StringComparer.Ordinal);
 
-    /// <summary>A path the root launcher can open to hand QEMU the sealed copy of <paramref name="ramFile"/>, made on first use.</summary>
-    public string PathFor(string ramFile)
-    {
-        var written = File.GetLastWriteTimeUtc(ramFile);
-        lock (_lock)
+    /// <summary>
+    /// Each sealed copy by the identity of the file it was made from, with that file held open: a template's
+    /// RAM is written in a staging directory and renamed into place, and a copy made ahead (<see cref="Preload"/>)
+    /// must be found by the path it has then. The open file says when it is deleted (no names left).
+    /// </summary>
+    private readonly Dictionary<RamFileIdentity, (SafeFileHandle Memfd, SafeFileHandle Source)> _held = [];
+
+    private bool _disposed;
+
+    /// <summary>A path the root launcher can open to hand QEMU the sealed copy of <paramref name="ramFile"/>, made on first use unless made ahead.</summary>
+    public string PathFor(string ramFile) => ProcPath(Hold(File.OpenHandle(ramFile, FileMode.Open, FileAccess.Read), ramFile));
+
+    /// <summary>
+    /// Makes the sealed copy of a template's RAM file now, from <paramref name="source"/> (open on it; this takes
+    /// it over), so the template's first clone does not wait for it: a template just written is a template
+    /// about to be cloned. Runs on its own; a failure is logged and the first clone makes the copy instead.
+    /// </summary>
+    public Task PreloadAsync(SafeFileHandle source, string ramFile) =>
+        Task.Run(() =>
         {
-            Forget(key => !File.Exists(key));
-            if (_held.TryGetValue(ramFile, out var held) && held.Written == written)
+            try
             {
-                return ProcPath(held.Memfd);
+                Hold(source, ramFile);
             }
-
-            if (_held.Remove(ramFile, out var stale))
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
-                stale.Memfd.Dispose();
+                logger.TemplateMemoryPreloadFailed(ex, ramFile);
             }
-
-            var memfd = Load(ramFile);
-            _held[ramFile] = (memfd, written);
-            return ProcPath(memfd);
-        }
-    }
+        });
 
     public void Dispose()
     {
         lock (_lock)
         {
+            _disposed = true;
             Forget(_ => true);
         }
     }
 
-    private void Forget(Func<string, bool> which)
+    /// <summary>The sealed copy of the file <paramref name="source"/> is open on (taken over: kept with a new copy, else closed).</summary>
+    private SafeFileHandle Hold(SafeFileHandle source, string ramFile)
     {
-        foreach (var key in _held.Keys.Where(which).ToArray())
+        var keep = false;
+        try
         {
-            // Clones already running keep their mappings; only new clones would have used this.
-            _held.Remove(key, out var held);
-            held.Memfd.Dispose();
+            var (identity, _) = RamFileIdentity.Of(source);
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+
+                // Copies of files deleted (their template is gone) or changed since: no new clone will use them.
+                Forget(IsStale);
+                if (_held.TryGetValue(identity, out var held))
+                {
+                    return held.Memfd;
+                }
+
+                var memfd = Load(source, ramFile);
+                _held[identity] = (memfd, source);
+                keep = true;
+                return memfd;
+            }
         }
+        finally
+        {
+            if (!keep)
+            {
+                source.Dispose();
+            }
+        }
+    }
+
+    private void Forget(Func<(RamFileIdentity Identity, SafeFileHandle Source), bool> which)
+    {
+        foreach (var (identity, (_, source)) in _held.ToArray())
+        {
+            if (which((identity, source)) && _held.Remove(identity, out var held))
+            {
+                // Clones already running keep their mappings; only new clones would have used this.
+                held.Memfd.Dispose();
+                held.Source.Dispose();
+            }
+        }
+    }
+
+    private static bool IsStale((RamFileIdentity Identity, SafeFileHandle Source) held)
+    {
+        var (now, links) = RamFileIdentity.Of(held.Source);
+        return links == 0 || now != held.Identity;
     }
 
     private static string ProcPath(SafeFileHandle memfd) =>
         $"/proc/{Environment.ProcessId}/fd/{memfd.DangerousGetHandle()}";
 
     /// <summary>Copies the file into a new memfd, leaving its holes (pages the guest never touched) unallocated, and seals it.</summary>
-    private SafeFileHandle Load(string ramFile)
+    private SafeFileHandle Load(SafeFileHandle source, string ramFile)
     {
         var fd = MemfdNative.MemfdCreate("wrenn-template-ram", MemfdNative.MFD_CLOEXEC | MemfdNative.MFD_ALLOW_SEALING);
         if (fd < 0)
@@ -76,13 +125,20 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
         var memfd = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            using var source = File.OpenHandle(ramFile, FileMode.Open, FileAccess.Read);
             var length = RandomAccess.GetLength(source);
             Check(MemfdNative.Ftruncate(fd, length), "ftruncate", ramFile);
             var buffer = new byte[ChunkBytes];
             long copied = 0;
             for (long offset = 0; offset < length;)
             {
+                // The file's holes (pages the guest never touched, most of it) are not read at all.
+                var data = MemfdNative.SeekData(source, offset);
+                if (data < 0)
+                {
+                    break;
+                }
+
+                offset = data;
                 var read = RandomAccess.Read(source, buffer, offset);
                 if (read == 0)
                 {
