@@ -24,8 +24,12 @@ public sealed class ContainerRuntime(
     private readonly IContainerFreezer _freezer = freezer ?? new CgroupFreezer();
     private readonly EnvdSocketSupport _envdSockets = new();
 
-    /// <summary>The OCI runtime new containers are made with (WRENN_OCI_RUNTIME, <c>auto</c> resolved once).</summary>
-    private readonly OciInvocation _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
+    /// <summary>
+    /// The OCI runtime new containers are made with (WRENN_OCI_RUNTIME, <c>auto</c> resolved once), and how a container
+    /// the other of runc and crun made (before WRENN_OCI_RUNTIME changed) is asked about (<see cref="Owner"/>): both
+    /// made once, their paths looked up once.
+    /// </summary>
+    private readonly (OciInvocation Chosen, OciInvocation Other) _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
 
     public const string RuntimeName = "container";
 
@@ -115,7 +119,7 @@ public sealed class ContainerRuntime(
         throw new NotSupportedException("container templates keep files only, not memory");
 
     /// <summary>Containers have no memory snapshots, so nothing depends on this.</summary>
-    public string BootIdentity() => RuntimeName + ":" + _oci.Runtime;
+    public string BootIdentity() => RuntimeName + ":" + _oci.Chosen.Runtime;
 
     public Task<RuntimeUsage> GetUsageAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
     {
@@ -312,20 +316,20 @@ public sealed class ContainerRuntime(
                 "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                 id,
             ];
-            if (_oci.LegacyCgroupView)
+            if (_oci.Chosen.LegacyCgroupView)
             {
                 // No unshare, shell or umount process in between: the view is made on a thread of the agent's.
                 exitCode = await LegacyCgroupViewSpawn.RunAsync(
-                    OciProgram,
+                    _oci.Chosen.Executable,
                     run,
-                    _oci.UnifiedMount,
+                    _oci.Chosen.UnifiedMount,
                     passed: socket?.SafeHandle,
                     output: console,
                     cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var (program, arguments) = _oci.UnderUmask022(run);
+                var (program, arguments) = _oci.Chosen.UnderUmask022(run);
                 exitCode = await ListenSocketSpawn.RunAsync(
                     program,
                     arguments,
@@ -337,7 +341,7 @@ public sealed class ContainerRuntime(
 
         if (exitCode != 0)
         {
-            throw new InvalidOperationException($"{_oci.Runtime} run {id} exited with {exitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
+            throw new InvalidOperationException($"{_oci.Chosen.Runtime} run {id} exited with {exitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
         }
 
         if (passSocket)
@@ -350,9 +354,6 @@ public sealed class ContainerRuntime(
         }
     }
 
-    /// <summary>The runtime's path, for a start without a shell (posix_spawn does not search PATH).</summary>
-    private string OciProgram => Path.IsPathRooted(_oci.Runtime) ? _oci.Runtime : OciRuntimeChoice.FindOnPath(_oci.Runtime) ?? _oci.Runtime;
-
     /// <summary>The OCI runtime's global <c>--root</c> option when a state directory is configured, else nothing (its default).</summary>
     private string[] StateRoot() => options.Value.OciStateDirectory is { } root ? ["--root", root] : [];
 
@@ -364,27 +365,17 @@ public sealed class ContainerRuntime(
     {
         if (options.Value.OciStateDirectory is not null)
         {
-            return _oci;
+            return _oci.Chosen;
         }
 
-        var owner = OciRuntimeChoice.OwnerOf(id, _oci.Runtime);
-        if (owner == _oci.Runtime)
-        {
-            return _oci;
-        }
-
-        // A container of the other runtime: crun's, made under the view, is asked in it too (a crun that sees the
-        // hybrid cgroups refuses even to delete it); runc's directly.
-        return owner == OciRuntimeChoice.Crun && OciRuntimeChoice.CrunRefusesCgroups(CgroupRoot) is not null && OciRuntimeChoice.FindOnPath("unshare") is { } unshare
-            ? new OciInvocation(owner, unshare, Path.Combine(CgroupRoot, "unified"))
-            : new OciInvocation(owner);
+        return OciRuntimeChoice.OwnerOf(id, _oci.Chosen.Runtime) == _oci.Chosen.Runtime ? _oci.Chosen : _oci.Other;
     }
 
-    private static OciInvocation ChooseOciRuntime(string configured, ILogger logger)
+    private static (OciInvocation Chosen, OciInvocation Other) ChooseOciRuntime(string configured, ILogger logger)
     {
         var (oci, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath, OciRuntimeChoice.ViewWorks);
         logger.OciRuntimeChosen(oci.Runtime, WrennEnvironment.OciRuntime, configured, reason);
-        return oci;
+        return (oci, OciRuntimeChoice.OtherRuntime(oci, OciRuntimeChoice.FindOnPath));
     }
 
     private static bool IsMissing(CommandResult result) =>

@@ -1,3 +1,5 @@
+using Wrenn.Agent.Os;
+
 namespace Wrenn.Agent.Runtimes.Container;
 
 /// <summary>
@@ -14,6 +16,9 @@ public static class OciRuntimeChoice
 
     private const string CgroupRoot = "/sys/fs/cgroup";
 
+    /// <summary>How long the start-up probe of the view may take: a process start, on a loaded machine.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// How to run <paramref name="configured"/>, and why, for the log. Where crun refuses the host's hybrid cgroups it
     /// runs through the legacy cgroup view (<see cref="OciInvocation"/>) when unshare is installed and
@@ -28,68 +33,83 @@ public static class OciRuntimeChoice
         var auto = string.Equals(configured, Auto, StringComparison.Ordinal);
         if (!auto && Path.GetFileName(configured) != Crun)
         {
-            return (new OciInvocation(configured), "configured");
+            return (Direct(configured, findOnPath), "configured");
         }
 
         if (auto && findOnPath(Crun) is null)
         {
-            return (new OciInvocation(Runc), "crun is not installed");
+            return (Direct(Runc, findOnPath), "crun is not installed");
         }
 
         var crun = auto ? Crun : configured;
         var why = auto ? "crun is installed" : "configured";
         if (CrunRefusesCgroups(cgroupRoot) is not { } refusal)
         {
-            return (new OciInvocation(crun), why);
+            return (Direct(crun, findOnPath), why);
         }
 
-        var unshare = findOnPath("unshare");
-        var view = unshare is null ? null : new OciInvocation(crun, unshare, Path.Combine(cgroupRoot, "unified"));
+        var view = InLegacyCgroupView(crun, findOnPath, cgroupRoot);
         if (view is not null && viewWorks(view))
         {
             return (view, $"{why}; {refusal}, so it runs in a private mount namespace without {view.UnifiedMount} and sees cgroup v1");
         }
 
-        var noView = unshare is null
+        var noView = view is null
             ? "unshare is not installed"
-            : $"a private mount namespace without {view!.UnifiedMount} could not be made";
+            : $"a private mount namespace without {view.UnifiedMount} could not be made";
         return auto
-            ? (new OciInvocation(Runc), $"{refusal}, and {noView}")
-            : (new OciInvocation(crun), $"{why}; {refusal}, and {noView}: containers will not start");
+            ? (Direct(Runc, findOnPath), $"{refusal}, and {noView}")
+            : (Direct(crun, findOnPath), $"{why}; {refusal}, and {noView}: containers will not start");
+    }
+
+    /// <summary><paramref name="runtime"/> run directly, its path looked up once.</summary>
+    public static OciInvocation Direct(string runtime, Func<string, string?> findOnPath) =>
+        new(runtime, runtime.Contains('/', StringComparison.Ordinal) ? runtime : findOnPath(runtime) ?? runtime);
+
+    /// <summary>
+    /// <paramref name="crun"/> in the legacy cgroup view, which hides <paramref name="cgroupRoot"/>/unified, or null when
+    /// unshare (for its state and delete) is not installed. The one place such an invocation is made: for the runtime
+    /// chosen (<see cref="Resolve"/>) and for crun's containers when runc is (<see cref="OtherRuntime"/>).
+    /// </summary>
+    public static OciInvocation? InLegacyCgroupView(string crun, Func<string, string?> findOnPath, string cgroupRoot = CgroupRoot) =>
+        findOnPath("unshare") is { } unshare
+            ? Direct(crun, findOnPath) with { Unshare = unshare, UnifiedMount = Path.Combine(cgroupRoot, "unified") }
+            : null;
+
+    /// <summary>
+    /// How a container of the other runtime than <paramref name="chosen"/> (runc's when crun is chosen, else crun's:
+    /// <see cref="OwnerOf"/>) is asked about: runc directly; crun in the view where it refuses the host's cgroups, as
+    /// its containers were made in it (a crun that sees the hybrid cgroups refuses even to delete them). Made once, with
+    /// the chosen runtime, not per call.
+    /// </summary>
+    public static OciInvocation OtherRuntime(OciInvocation chosen, Func<string, string?> findOnPath, string cgroupRoot = CgroupRoot)
+    {
+        if (Path.GetFileName(chosen.Runtime) == Crun)
+        {
+            return Direct(Runc, findOnPath);
+        }
+
+        return CrunRefusesCgroups(cgroupRoot) is not null && InLegacyCgroupView(Crun, findOnPath, cgroupRoot) is { } view
+            ? view
+            : Direct(Crun, findOnPath);
     }
 
     /// <summary>
     /// Whether <paramref name="view"/> can be made here (unshare may be denied, or the unified hierarchy not
-    /// unmountable): <c>--version</c> of the runtime in it, once at start.
+    /// unmountable): <c>--version</c> of the runtime in it, once at start, made the way runs make it
+    /// (<see cref="LegacyCgroupViewSpawn"/>).
     /// </summary>
     public static bool ViewWorks(OciInvocation view)
     {
-        var (program, arguments) = view.Command(["--version"]);
-        var start = new System.Diagnostics.ProcessStartInfo(program, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        using var output = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Write);
+        using var timeout = new CancellationTokenSource(ProbeTimeout);
         try
         {
-            using var process = System.Diagnostics.Process.Start(start);
-            if (process is null)
-            {
-                return false;
-            }
-
-            _ = process.StandardError.ReadToEndAsync();
-            _ = process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                process.Kill();
-                return false;
-            }
-
-            return process.ExitCode == 0;
+            // A thread of its own makes the view and a thread of the pool's waits: no pool thread is blocked on itself.
+            return LegacyCgroupViewSpawn.RunAsync(view.Executable, ["--version"], view.UnifiedMount, passed: null, output, timeout.Token)
+                .GetAwaiter().GetResult() == 0;
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
             return false;
         }

@@ -5,26 +5,30 @@ namespace Wrenn.Agent.Tests.Runtimes.Container;
 /// <summary>Which OCI runtime WRENN_OCI_RUNTIME picks, and which one a container made earlier is asked about.</summary>
 public sealed class OciRuntimeChoiceTests : IDisposable
 {
+    private const string Unified = "/sys/fs/cgroup/unified";
     private readonly string _base = Directory.CreateTempSubdirectory("wrenn-oci-choice-test-").FullName;
 
     [Fact]
     public void A_named_runtime_is_used_as_named()
     {
-        Assert.Equal(new OciInvocation("runc"), Resolve("runc", CgroupRoot(v2: true)).Oci);
-        Assert.Equal(new OciInvocation("/opt/crun"), Resolve("/opt/crun", CgroupRoot(v2: true), installed: []).Oci);
+        Assert.Equal(new OciInvocation("runc", "/usr/bin/runc"), Resolve("runc", CgroupRoot(v2: true)).Oci);
+        Assert.Equal(new OciInvocation("/opt/crun", "/opt/crun"), Resolve("/opt/crun", CgroupRoot(v2: true), installed: []).Oci);
+
+        // Not on PATH: its start fails with "not found", as the command's would.
+        Assert.Equal(new OciInvocation("youki", "youki"), Resolve("youki", CgroupRoot(v2: true)).Oci);
     }
 
     [Fact]
     public void Auto_is_crun_where_it_is_installed_and_cgroups_are_v2()
     {
-        Assert.Equal(new OciInvocation("crun"), Resolve("auto", CgroupRoot(v2: true)).Oci);
+        Assert.Equal(new OciInvocation("crun", "/usr/bin/crun"), Resolve("auto", CgroupRoot(v2: true)).Oci);
     }
 
     [Fact]
     public void Auto_is_runc_where_crun_is_not_installed()
     {
-        var (oci, reason) = Resolve("auto", CgroupRoot(v2: true), installed: ["unshare"]);
-        Assert.Equal(new OciInvocation("runc"), oci);
+        var (oci, reason) = Resolve("auto", CgroupRoot(v2: true), installed: ["runc", "unshare"]);
+        Assert.Equal(new OciInvocation("runc", "/usr/bin/runc"), oci);
         Assert.Contains("not installed", reason, StringComparison.Ordinal);
     }
 
@@ -33,16 +37,16 @@ public sealed class OciRuntimeChoiceTests : IDisposable
     {
         var root = CgroupRoot(v2: false, unifiedControllers: "hugetlb\n");
         var (oci, reason) = Resolve("auto", root);
-        Assert.Equal(new OciInvocation("crun", "/usr/bin/unshare", Path.Combine(root, "unified")), oci);
+        Assert.Equal(new OciInvocation("crun", "/usr/bin/crun", "/usr/bin/unshare", Path.Combine(root, "unified")), oci);
         Assert.True(oci.LegacyCgroupView);
         Assert.Contains("hugetlb", reason, StringComparison.Ordinal);
 
         // WRENN_OCI_RUNTIME=crun, by name or path, the same.
         Assert.True(Resolve("crun", root).Oci.LegacyCgroupView);
-        Assert.Equal(new OciInvocation("/opt/crun", "/usr/bin/unshare", Path.Combine(root, "unified")), Resolve("/opt/crun", root).Oci);
+        Assert.Equal(new OciInvocation("/opt/crun", "/opt/crun", "/usr/bin/unshare", Path.Combine(root, "unified")), Resolve("/opt/crun", root).Oci);
 
         // With nothing on the v2 side crun runs on v1 alone, directly.
-        Assert.Equal(new OciInvocation("crun"), Resolve("auto", CgroupRoot(v2: false, unifiedControllers: string.Empty, name: "empty")).Oci);
+        Assert.Equal(new OciInvocation("crun", "/usr/bin/crun"), Resolve("auto", CgroupRoot(v2: false, unifiedControllers: string.Empty, name: "empty")).Oci);
     }
 
     [Fact]
@@ -50,34 +54,37 @@ public sealed class OciRuntimeChoiceTests : IDisposable
     {
         var root = CgroupRoot(v2: false, unifiedControllers: "hugetlb\n");
 
-        var (withoutUnshare, reason) = Resolve("auto", root, installed: ["crun"]);
-        Assert.Equal(new OciInvocation("runc"), withoutUnshare);
+        var (withoutUnshare, reason) = Resolve("auto", root, installed: ["crun", "runc"]);
+        Assert.Equal(new OciInvocation("runc", "/usr/bin/runc"), withoutUnshare);
         Assert.Contains("unshare is not installed", reason, StringComparison.Ordinal);
 
         var (refused, why) = Resolve("auto", root, viewWorks: false);
-        Assert.Equal(new OciInvocation("runc"), refused);
+        Assert.Equal(new OciInvocation("runc", "/usr/bin/runc"), refused);
         Assert.Contains("could not be made", why, StringComparison.Ordinal);
 
         // Named, crun stays (and the log says it will not start containers).
-        Assert.Equal(new OciInvocation("crun"), Resolve("crun", root, viewWorks: false).Oci);
+        Assert.Equal(new OciInvocation("crun", "/usr/bin/crun"), Resolve("crun", root, viewWorks: false).Oci);
     }
 
     [Fact]
     public void The_view_runs_the_runtime_in_a_private_mount_namespace_without_the_unified_hierarchy()
     {
-        var view = new OciInvocation("crun", "/usr/bin/unshare", "/sys/fs/cgroup/unified");
+        var view = new OciInvocation("crun", "/usr/bin/crun", "/usr/bin/unshare", "/sys/fs/cgroup/unified");
         var (program, arguments) = view.Command(["state", "wrenn-a"]);
         Assert.Equal("/usr/bin/unshare", program);
-        Assert.Equal(["--mount", "--propagation", "private", "--", "/bin/sh", "-c", "umount -l \"$1\" && shift && exec \"$@\"", "oci", "/sys/fs/cgroup/unified", "crun", "state", "wrenn-a"], arguments);
+        Assert.Equal(["--mount", "--propagation", "private", "--", "/bin/sh", "-c", "umount -l \"$1\" && shift && exec \"$@\"", "oci", "/sys/fs/cgroup/unified", "/usr/bin/crun", "state", "wrenn-a"], arguments);
 
         // The run is started in the view without these programs (LegacyCgroupViewSpawn), never through them.
         Assert.Throws<InvalidOperationException>(() => view.UnderUmask022(["run", "wrenn-a"]));
 
         // Directly: the runtime itself, or a shell for the umask.
-        var (direct, directArguments) = new OciInvocation("runc").Command(["state", "wrenn-a"]);
-        Assert.Equal("runc", direct);
+        var runc = new OciInvocation("runc", "/usr/sbin/runc");
+        var (direct, directArguments) = runc.Command(["state", "wrenn-a"]);
+        Assert.Equal("/usr/sbin/runc", direct);
         Assert.Equal(["state", "wrenn-a"], directArguments);
-        Assert.Equal("/bin/sh", new OciInvocation("runc").UnderUmask022(["run"]).Program);
+        var (shell, shellArguments) = runc.UnderUmask022(["run"]);
+        Assert.Equal("/bin/sh", shell);
+        Assert.Equal(["-c", "umask 022; exec \"$@\"", "oci-run", "/usr/sbin/runc", "run"], shellArguments);
     }
 
     [Fact]
@@ -97,15 +104,59 @@ public sealed class OciRuntimeChoiceTests : IDisposable
         Assert.Equal("crun", OciRuntimeChoice.OwnerOf("wrenn-gone", "crun", runc, crun));
     }
 
-    /// <summary>Resolves with <paramref name="installed"/> (default crun and unshare) on PATH, in /usr/bin.</summary>
+    [Fact]
+    public void A_container_of_the_other_runtime_is_asked_through_it_as_it_was_made()
+    {
+        var hybrid = CgroupRoot(v2: false, unifiedControllers: "hugetlb\n");
+        var v2 = CgroupRoot(v2: true, name: "v2");
+        Func<string, string?> all = command => "/usr/bin/" + command;
+
+        // crun chosen: runc's containers are asked through runc, directly.
+        Assert.Equal(new OciInvocation("runc", "/usr/bin/runc"), OciRuntimeChoice.OtherRuntime(Resolve("auto", hybrid).Oci, all, hybrid));
+
+        // runc chosen: crun's containers through the view where crun needs one (it was made in it), else directly.
+        Assert.Equal(new OciInvocation("crun", "/usr/bin/crun", "/usr/bin/unshare", Path.Combine(hybrid, "unified")), OciRuntimeChoice.OtherRuntime(Resolve("runc", hybrid).Oci, all, hybrid));
+        Assert.Equal(new OciInvocation("crun", "/usr/bin/crun"), OciRuntimeChoice.OtherRuntime(Resolve("runc", v2).Oci, all, v2));
+        Assert.Equal(new OciInvocation("crun", "/usr/bin/crun"), OciRuntimeChoice.OtherRuntime(Resolve("runc", hybrid).Oci, command => command == "unshare" ? null : "/usr/bin/" + command, hybrid));
+    }
+
+    [Fact]
+    public void The_start_up_probe_makes_the_view_as_runs_do_without_the_unshare_program()
+    {
+        var crun = SkipUnlessHybridRootWithCrun();
+
+        // The run path (LegacyCgroupViewSpawn) needs no unshare program: neither does the probe of it.
+        Assert.True(OciRuntimeChoice.ViewWorks(new OciInvocation("crun", crun, "/nonexistent/unshare", Unified)));
+    }
+
+    [Fact]
+    public void The_start_up_probe_fails_where_the_view_cannot_be_made()
+    {
+        var crun = SkipUnlessHybridRootWithCrun();
+        Assert.False(OciRuntimeChoice.ViewWorks(new OciInvocation("crun", crun, "/usr/bin/unshare", Path.Combine(_base, "not-a-mount"))));
+    }
+
+    /// <summary>Resolves with <paramref name="installed"/> (default crun, runc and unshare) on PATH, in /usr/bin.</summary>
     private static (OciInvocation Oci, string Reason) Resolve(string configured, string cgroupRoot, string[]? installed = null, bool viewWorks = true) =>
         OciRuntimeChoice.Resolve(
             configured,
-            command => (installed ?? ["crun", "unshare"]).Contains(command) ? "/usr/bin/" + command : null,
+            command => (installed ?? ["crun", "runc", "unshare"]).Contains(command) ? "/usr/bin/" + command : null,
             _ => viewWorks,
             cgroupRoot);
 
     public void Dispose() => Directory.Delete(_base, recursive: true);
+
+    /// <summary>crun's path, on a host (as root) where the view hides a cgroup2 mount at <see cref="Unified"/>.</summary>
+    private static string SkipUnlessHybridRootWithCrun()
+    {
+        if (Environment.UserName != "root" || OciRuntimeChoice.CrunRefusesCgroups("/sys/fs/cgroup") is null || OciRuntimeChoice.FindOnPath("crun") is not { } crun)
+        {
+            Assert.Skip("needs root, crun, and hybrid cgroups with a controller on the v2 side (" + Unified + ")");
+            return string.Empty;
+        }
+
+        return crun;
+    }
 
     private string CgroupRoot(bool v2, string? unifiedControllers = null, string name = "cgroup")
     {
