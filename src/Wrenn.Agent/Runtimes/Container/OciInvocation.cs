@@ -1,7 +1,7 @@
 namespace Wrenn.Agent.Runtimes.Container;
 
 /// <summary>
-/// How the agent runs its OCI runtime: <see cref="Executable"/> directly, or, with <see cref="Unshare"/>, through a
+/// How the agent runs its OCI runtime: <see cref="Runtime"/> directly, or, with <see cref="Unshare"/>, through a
 /// legacy cgroup view: a private mount namespace, made for the one call, in which <see cref="UnifiedMount"/> is
 /// lazily unmounted. crun 1.8 tells the cgroup mode from statfs of /sys/fs/cgroup (tmpfs) and of
 /// /sys/fs/cgroup/unified (cgroup2: hybrid), and refuses a hybrid host with any controller on the v2 side; without
@@ -16,8 +16,8 @@ namespace Wrenn.Agent.Runtimes.Container;
 /// </summary>
 /// <param name="Runtime">The OCI runtime's command as configured (runc, crun, a path): its name in logs.</param>
 /// <param name="Executable">
-/// Its full path, looked up in PATH once when the invocation is made (posix_spawn does not search PATH, and a create
-/// should not either); the command itself when it is not found (its start then fails with "not found").
+/// Its full path, looked up in PATH once when the invocation is made, for the run's posix_spawn (which does not search
+/// PATH; a create should not either); the command itself when it is not found (its start then fails with "not found").
 /// </param>
 /// <param name="Unshare">util-linux unshare's path when the runtime runs in the view, else null.</param>
 /// <param name="UnifiedMount">The cgroup2 mount the view hides.</param>
@@ -28,9 +28,12 @@ public sealed record OciInvocation(string Runtime, string Executable, string? Un
     /// <summary>Whether the runtime runs in the legacy cgroup view.</summary>
     public bool LegacyCgroupView => Unshare is not null;
 
-    /// <summary>The program and arguments that run the runtime with <paramref name="arguments"/>.</summary>
+    /// <summary>
+    /// The program and arguments that run the runtime with <paramref name="arguments"/> (state, delete): the command as
+    /// configured, which the command runner finds in PATH as it always did; only the spawned run uses <see cref="Executable"/>.
+    /// </summary>
     public (string Program, IReadOnlyList<string> Arguments) Command(IReadOnlyList<string> arguments) =>
-        Unshare is null ? (Executable, arguments) : InView(arguments);
+        Unshare is null ? (Runtime, arguments) : InView(arguments);
 
     /// <summary>
     /// The runtime run directly (not in the view), under umask 022 (it makes the sandbox's directories and devices
@@ -47,5 +50,5 @@ public sealed record OciInvocation(string Runtime, string Executable, string? Un
     /// hierarchy (lazily: the agent's own files under it may be open) and execs the runtime.
     /// </summary>
     private (string Program, IReadOnlyList<string> Arguments) InView(IReadOnlyList<string> arguments) =>
-        (Unshare!, ["--mount", "--propagation", "private", "--", Shell, "-c", "umount -l \"$1\" && shift && exec \"$@\"", "oci", UnifiedMount, Executable, .. arguments]);
+        (Unshare!, ["--mount", "--propagation", "private", "--", Shell, "-c", "umount -l \"$1\" && shift && exec \"$@\"", "oci", UnifiedMount, Runtime, .. arguments]);
 }

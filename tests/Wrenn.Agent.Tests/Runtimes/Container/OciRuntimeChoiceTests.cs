@@ -72,15 +72,16 @@ public sealed class OciRuntimeChoiceTests : IDisposable
         var view = new OciInvocation("crun", "/usr/bin/crun", "/usr/bin/unshare", "/sys/fs/cgroup/unified");
         var (program, arguments) = view.Command(["state", "wrenn-a"]);
         Assert.Equal("/usr/bin/unshare", program);
-        Assert.Equal(["--mount", "--propagation", "private", "--", "/bin/sh", "-c", "umount -l \"$1\" && shift && exec \"$@\"", "oci", "/sys/fs/cgroup/unified", "/usr/bin/crun", "state", "wrenn-a"], arguments);
+        Assert.Equal(["--mount", "--propagation", "private", "--", "/bin/sh", "-c", "umount -l \"$1\" && shift && exec \"$@\"", "oci", "/sys/fs/cgroup/unified", "crun", "state", "wrenn-a"], arguments);
 
         // The run is started in the view without these programs (LegacyCgroupViewSpawn), never through them.
         Assert.Throws<InvalidOperationException>(() => view.UnderUmask022(["run", "wrenn-a"]));
 
-        // Directly: the runtime itself, or a shell for the umask.
+        // Directly: the runtime as configured (the command runner searches PATH), or a shell for the umask that execs
+        // the path looked up once.
         var runc = new OciInvocation("runc", "/usr/sbin/runc");
         var (direct, directArguments) = runc.Command(["state", "wrenn-a"]);
-        Assert.Equal("/usr/sbin/runc", direct);
+        Assert.Equal("runc", direct);
         Assert.Equal(["state", "wrenn-a"], directArguments);
         var (shell, shellArguments) = runc.UnderUmask022(["run"]);
         Assert.Equal("/bin/sh", shell);
