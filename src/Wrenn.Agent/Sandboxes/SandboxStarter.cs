@@ -144,10 +144,14 @@ public sealed class SandboxStarter(
                         cancellationToken).ConfigureAwait(false);
                 }
 
-
-                // Under a user namespace the layers must be owned by the sandbox's ids (copied once per image).
+                // Under a user namespace the layers must be owned by the sandbox's ids (copied once per image, and again
+                // when the image changes: a step of its own, so such a copy shows in the timing line).
                 var owners = runtime.Capabilities.FileOwners;
-                layers = await shiftedLayers.ResolveAsync(layerSources, owners, cancellationToken).ConfigureAwait(false);
+                layers = await rollback.StepAsync(
+                    "storage.layers",
+                    ct => shiftedLayers.ResolveAsync(layerSources, owners, ct),
+                    _ => Task.CompletedTask,
+                    cancellationToken).ConfigureAwait(false);
                 rootfs = await OverlayRootfs.MountAsync(layers, owners, sandbox.Directory, rollback, cancellationToken).ConfigureAwait(false);
             }
 

@@ -48,7 +48,7 @@ public sealed class SandboxCreationRollbackTests
 
         Assert.Equal(
             ["sandbox.directory", "network.namespace", "network.ipv6-off", "network.veth", "network.host-address", "network.sandbox-address", "network.firewall",
-             "storage.disk", "storage.overlay", "sandbox.record", "container.guest-files", "container.bundle", "container.run", "envd.ready", "envd.init", "sandbox.adoptable"],
+             "storage.disk", "storage.layers", "storage.overlay", "sandbox.record", "container.guest-files", "container.bundle", "container.run", "envd.ready", "envd.init", "sandbox.adoptable"],
             failedSteps);
     }
 
