@@ -86,9 +86,9 @@ public sealed partial class RunningPlatform : IAsyncDisposable
             Directory.CreateSymbolicLink(Path.Combine(wrennDir, "kernels"), kernels);
         }
 
-        var cpPort = FreeTcpPort.OnLoopback();
-        var agentPort = FreeTcpPort.OnLoopback();
-        var proxyPort = FreeTcpPort.OnLoopback();
+        // Chosen together: three separate picks once gave the agent and the proxy the same port.
+        var ports = FreeTcpPort.OnLoopback(3);
+        var (cpPort, agentPort, proxyPort) = (ports[0], ports[1], ports[2]);
 
         var startInfo = new ProcessStartInfo(TestEnvironment.Wrenn)
         {

@@ -17,8 +17,8 @@ public sealed class TelemetryTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var collector = new OtlpTraceStub();
-        var cpMetrics = FreeTcpPort.OnLoopback();
-        var agentMetrics = FreeTcpPort.OnLoopback();
+        var metricsPorts = FreeTcpPort.OnLoopback(2);
+        var (cpMetrics, agentMetrics) = (metricsPorts[0], metricsPorts[1]);
         await using var platform = await RunningPlatform.StartAsync(ct, environment: new Dictionary<string, string>
         {
             ["WRENN_CP_METRICS_LISTEN_ADDR"] = $"127.0.0.1:{cpMetrics}",
