@@ -13,10 +13,15 @@ public sealed class PreparedResourcesService(SandboxNetworkManager network, Sand
     {
         await network.StartPreparingAsync(cancellationToken).ConfigureAwait(false);
 
-        // Only runtimes whose root filesystem is mounted on the host (containers) use the sandbox disk.
+        // Only runtimes whose root filesystem is mounted on the host (containers) use the sandbox disk; the disks an
+        // earlier run left mounted go in either case (it may have run another runtime).
         if (runtime.Capabilities.HostRootfs)
         {
             await disk.StartPreparingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            disk.RemoveLeftovers(cancellationToken);
         }
     }
 

@@ -101,26 +101,39 @@ public sealed class SandboxDisk(
         Capped ? FormatFileAsync(Path.Combine(sandboxDirectory, ImageFileName), cancellationToken) : Task.CompletedTask;
 
     /// <summary>
-    /// Removes the disks an earlier run had prepared (unmounting them; a crashed agent leaves them mounted), then
-    /// starts keeping <see cref="SandboxDiskOptions.Prepared"/> ready. Does nothing when preparing is off or disks
-    /// are uncapped.
+    /// Removes the disks an earlier run had prepared (<see cref="RemoveLeftovers"/>), then starts keeping
+    /// <see cref="SandboxDiskOptions.Prepared"/> ready. Starts nothing when preparing is off or disks are uncapped.
     /// </summary>
     public Task StartPreparingAsync(CancellationToken cancellationToken)
     {
+        RemoveLeftovers(cancellationToken);
         if (options.Value.Prepared <= 0 || !Capped)
         {
             return Task.CompletedTask;
         }
 
         Directory.CreateDirectory(PreparedDirectory);
+        Ready.Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Unmounts and deletes what an earlier run left in <see cref="PreparedDirectory"/>: a crashed agent leaves its
+    /// prepared disks mounted, each holding a loop device. Whatever this run's settings or runtime are (prepared
+    /// disks off, disks uncapped, a VM runtime): those mounts are the earlier run's and nobody else removes them.
+    /// </summary>
+    public void RemoveLeftovers(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(PreparedDirectory))
+        {
+            return;
+        }
+
         foreach (var leftover in Directory.EnumerateFileSystemEntries(PreparedDirectory))
         {
             cancellationToken.ThrowIfCancellationRequested();
             Discard(leftover);
         }
-
-        Ready.Start();
-        return Task.CompletedTask;
     }
 
     /// <summary>Stops refilling and deletes every disk still waiting.</summary>
@@ -229,11 +242,7 @@ public sealed class SandboxDisk(
             Unmount(prepared);
             Sandboxes.SandboxTeardown.DeleteDirectory(prepared);
         }
-        catch (IOException ex)
-        {
-            logger.PreparedDiskDeleteFailed(prepared, ex.Message);
-        }
-        catch (UnauthorizedAccessException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             logger.PreparedDiskDeleteFailed(prepared, ex.Message);
         }

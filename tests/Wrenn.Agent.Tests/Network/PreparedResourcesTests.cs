@@ -7,6 +7,7 @@ using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Agent.Storage;
+using Wrenn.Agent.Tests.TestSupport;
 using Wrenn.Common.Ids;
 
 namespace Wrenn.Agent.Tests.Network;
@@ -124,8 +125,12 @@ public sealed class PreparedResourcesTests
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
-    [Fact]
-    public async Task Disks_a_crashed_agent_had_prepared_are_unmounted_and_removed_when_the_next_one_starts()
+    [Theory]
+    [InlineData("the same settings")]
+    [InlineData("prepared disks off")]
+    [InlineData("disks uncapped")]
+    [InlineData("a VM runtime")]
+    public async Task Disks_a_crashed_agent_had_prepared_are_unmounted_and_removed_when_the_next_one_starts(string nextAgent)
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
@@ -144,12 +149,33 @@ public sealed class PreparedResourcesTests
             Assert.Equal(2, leftover.Count(l => l.StartsWith("mount ", StringComparison.Ordinal)));
             Assert.Equal(2, leftover.Count(l => l.StartsWith("loop device ", StringComparison.Ordinal)));
 
-            await using (var next = new SandboxDisk(new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), options, agentOptions, NullLogger<SandboxDisk>.Instance))
+            // The next agent may run with other settings or another runtime: the mounts are removed all the same.
+            var nextOptions = Microsoft.Extensions.Options.Options.Create(nextAgent switch
             {
-                await next.StartPreparingAsync(ct);
-                await next.WaitUntilPreparedAsync(ct);
-                Assert.Equal(2, next.ReadyCount);
-                Assert.Equal(2, Directory.EnumerateDirectories(next.PreparedDirectory).Count());
+                "prepared disks off" => new SandboxDiskOptions { SizeMb = 64, Prepared = 0 },
+                "disks uncapped" => new SandboxDiskOptions { SizeMb = 0, Prepared = 2 },
+                _ => options.Value,
+            });
+            var keepsDisks = nextAgent == "the same settings";
+            await using (var next = new SandboxDisk(new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), nextOptions, agentOptions, NullLogger<SandboxDisk>.Instance))
+            {
+                var runtime = new FakeVmRuntime { Capabilities = new(MemorySnapshots: false, Isolation: "container", HostRootfs: nextAgent != "a VM runtime") };
+                var network = NewManager(Microsoft.Extensions.Options.Options.Create(new NetworkOptions { Nameservers = NameserverResolver.None }));
+                var service = new PreparedResourcesService(network, next, runtime);
+                await service.StartAsync(ct);
+                if (keepsDisks)
+                {
+                    await next.WaitUntilPreparedAsync(ct);
+                }
+
+                Assert.Equal(keepsDisks ? 2 : 0, next.ReadyCount);
+                Assert.Equal(keepsDisks ? 2 : 0, Directory.EnumerateDirectories(next.PreparedDirectory).Count());
+                if (!keepsDisks)
+                {
+                    Assert.Empty(HostSnapshot.Take().NewSince(before));
+                }
+
+                await service.StopAsync(ct);
             }
 
             Assert.Empty(HostSnapshot.Take().NewSince(before));
