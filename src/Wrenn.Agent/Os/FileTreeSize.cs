@@ -20,10 +20,6 @@ internal static unsafe partial class FileTreeSize
     private const int OCloseOnExec = 0x80000;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
-    private const int ENOENT = 2;
-    private const int EACCES = 13;
-    private const int ENOTDIR = 20;
-    private const int ELOOP = 40;
 
     /// <summary>Offset of d_name in glibc's and musl's struct dirent on 64-bit: u64 ino, i64 off, u16 reclen, u8 type.</summary>
     private const int DirentNameOffset = 19;
@@ -48,7 +44,7 @@ internal static unsafe partial class FileTreeSize
         var fd = OpenAt(AtFdCwd, [.. Encoding.UTF8.GetBytes(root), 0], OReadOnly | ODirectory | ONoFollow | OCloseOnExec, 0);
         if (fd < 0)
         {
-            return Marshal.GetLastPInvokeError() == ENOENT ? 0 : throw Error("open", root);
+            return Marshal.GetLastPInvokeError() == LibC.ENOENT ? 0 : throw Error("open", root);
         }
 
         return SumDirectory(fd, root, string.Empty, 0, beforeEntering);
@@ -106,7 +102,7 @@ internal static unsafe partial class FileTreeSize
         var path = Join(relative, name);
         beforeEntering?.Invoke(path);
 
-        // O_NOFOLLOW|O_DIRECTORY: if it was swapped for a link (ELOOP) or a file (ENOTDIR) since statx, it is skipped.
+        // O_NOFOLLOW|O_DIRECTORY: if it was swapped for a link (LibC.ELOOP) or a file (LibC.ENOTDIR) since statx, it is skipped.
         var child = OpenAt(directoryFd, name, OReadOnly | ODirectory | ONoFollow | OCloseOnExec, 0);
         if (child < 0)
         {
@@ -138,7 +134,7 @@ internal static unsafe partial class FileTreeSize
     }
 
     /// <summary>The entry vanished, cannot be read, or is no longer a directory: what a tree in use does.</summary>
-    private static bool Skippable() => Marshal.GetLastPInvokeError() is ENOENT or EACCES or ENOTDIR or ELOOP;
+    private static bool Skippable() => Marshal.GetLastPInvokeError() is LibC.ENOENT or LibC.EACCES or LibC.ENOTDIR or LibC.ELOOP;
 
     private static string Join(string relative, byte[] name)
     {

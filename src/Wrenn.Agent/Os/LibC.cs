@@ -32,6 +32,24 @@ internal static partial class LibC
     /// <summary>errno of a path that does not exist.</summary>
     public const int ENOENT = 2;
 
+    /// <summary>errno of a permission refused.</summary>
+    public const int EACCES = 13;
+
+    /// <summary>errno of a name that exists already.</summary>
+    public const int EEXIST = 17;
+
+    /// <summary>errno of a path whose directory part is not a directory.</summary>
+    public const int ENOTDIR = 20;
+
+    /// <summary>errno of an argument the call refuses (umount2 of a path that is not a mount point).</summary>
+    public const int EINVAL = 22;
+
+    /// <summary>errno of a directory that is not empty (rename or rmdir onto one).</summary>
+    public const int ENOTEMPTY = 39;
+
+    /// <summary>errno of a symbolic link met where none may be (O_NOFOLLOW) or too many of them.</summary>
+    public const int ELOOP = 40;
+
     [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int RenameAt2(int oldDirectoryFd, string oldPath, int newDirectoryFd, string newPath, uint flags);
 

@@ -5,8 +5,6 @@ namespace Wrenn.Agent.Os;
 /// <summary>mount(2) and umount2(2), with errors that say which path and why.</summary>
 public static class Mounts
 {
-    private const int EINVAL = 22;
-    private const int ENOENT = 2;
 
     /// <summary>
     /// Mounts an overlay of <paramref name="lowerDirs"/> (read-only, top first) and <paramref name="upperDir"/>
@@ -53,7 +51,7 @@ public static class Mounts
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        if (errno is EINVAL or ENOENT)
+        if (errno is LibC.EINVAL or LibC.ENOENT)
         {
             return;
         }

@@ -25,8 +25,6 @@ internal sealed partial class RootedFile : IDisposable
     private const ulong ResolveInRoot = 0x10;
     private const int AtSymlinkNoFollow = 0x100;
     private const long SysOpenat2 = 437;
-    private const int ENOENT = 2;
-    private const int EEXIST = 17;
     private const int EINTR = 4;
 
     /// <summary>Links followed while making a missing directory before giving up, as the kernel's own limit.</summary>
@@ -118,7 +116,7 @@ internal sealed partial class RootedFile : IDisposable
             return new SafeFileHandle(fd, ownsHandle: true);
         }
 
-        return Marshal.GetLastPInvokeError() == ENOENT ? null : throw Error("open", Describe(path, null));
+        return Marshal.GetLastPInvokeError() == LibC.ENOENT ? null : throw Error("open", Describe(path, null));
     }
 
     public void Dispose() => _root.Dispose();
@@ -132,7 +130,7 @@ internal sealed partial class RootedFile : IDisposable
             return new SafeFileHandle(fd, ownsHandle: true);
         }
 
-        if (Marshal.GetLastPInvokeError() != ENOENT || linksLeft == 0)
+        if (Marshal.GetLastPInvokeError() != LibC.ENOENT || linksLeft == 0)
         {
             throw Error("open directory", Describe(path, null));
         }
@@ -153,12 +151,12 @@ internal sealed partial class RootedFile : IDisposable
                 throw Error("chmod", Describe(parentPath, name));
             }
         }
-        else if (Marshal.GetLastPInvokeError() == EEXIST && ReadLinkAt(parentFd, name) is { } target)
+        else if (Marshal.GetLastPInvokeError() == LibC.EEXIST && ReadLinkAt(parentFd, name) is { } target)
         {
             // A dangling link: make what it names, read as from inside the tree (relative to its own directory).
             return OpenDirectory(target.StartsWith('/') ? target : parentPath + "/" + target, mode, uid, gid, linksLeft - 1);
         }
-        else if (Marshal.GetLastPInvokeError() != EEXIST)
+        else if (Marshal.GetLastPInvokeError() != LibC.EEXIST)
         {
             throw Error("mkdir", Describe(parentPath, name));
         }

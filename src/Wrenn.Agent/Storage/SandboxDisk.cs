@@ -26,9 +26,6 @@ public sealed class SandboxDisk(
     public const string DirectoryName = "disk";
     public const string ImageFileName = "disk.ext4";
 
-    private const int EEXIST = 17;
-    private const int ENOTEMPTY = 39;
-
     private Pool.ReadySet<string>? _ready;
 
     public static string MountPoint(string sandboxDirectory) => Path.Combine(sandboxDirectory, DirectoryName);
@@ -62,6 +59,13 @@ public sealed class SandboxDisk(
             return false;
         }
 
+        // A directory there already (a create of an id whose directory an earlier try left) cannot be replaced by a
+        // rename: checked before taking, so the prepared disk is not spent on it.
+        if (Path.Exists(sandboxDirectory))
+        {
+            return false;
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(sandboxDirectory)!);
         while (Ready.TryTake(out var prepared))
         {
@@ -72,9 +76,9 @@ public sealed class SandboxDisk(
 
             var errno = Marshal.GetLastPInvokeError();
             Discard(prepared);
-            if (errno is EEXIST or ENOTEMPTY)
+            if (errno is LibC.EEXIST or LibC.ENOTEMPTY)
             {
-                // The sandbox's directory is there already: no prepared disk can become it.
+                // The sandbox's directory came between the check above and the rename: no prepared disk can become it.
                 return false;
             }
 

@@ -125,6 +125,46 @@ public sealed class PreparedResourcesTests
         Assert.Empty(HostSnapshot.Take().NewSince(before));
     }
 
+    [Fact]
+    public async Task A_sandbox_directory_that_is_there_already_spends_no_prepared_disk()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var wrennDir = Directory.CreateTempSubdirectory("wrenn-prepared-disks-").FullName;
+        try
+        {
+            var options = Microsoft.Extensions.Options.Options.Create(new SandboxDiskOptions { SizeMb = 64, Prepared = 2 });
+            var agentOptions = Microsoft.Extensions.Options.Options.Create(new AgentOptions { WrennDir = wrennDir });
+            await using (var disk = new SandboxDisk(new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), options, agentOptions, NullLogger<SandboxDisk>.Instance))
+            {
+                await disk.StartPreparingAsync(ct);
+                await disk.WaitUntilPreparedAsync(ct);
+                var existing = Path.Combine(wrennDir, "sandboxes", "sb-existing");
+                Directory.CreateDirectory(existing);
+                await File.WriteAllTextAsync(Path.Combine(existing, "left-by-an-earlier-try"), "x", ct);
+
+                Assert.False(disk.TryTakePrepared(existing));
+                Assert.Equal(2, disk.ReadyCount);
+                Assert.True(File.Exists(Path.Combine(existing, "left-by-an-earlier-try")));
+
+                // A free name still takes one.
+                Assert.True(disk.TryTakePrepared(Path.Combine(wrennDir, "sandboxes", "sb-new")));
+                SandboxDisk.Unmount(Path.Combine(wrennDir, "sandboxes", "sb-new"));
+            }
+
+            Assert.Empty(HostSnapshot.Take().NewSince(before));
+        }
+        finally
+        {
+            foreach (var mount in File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(wrennDir, StringComparison.Ordinal)))
+            {
+                Mounts.UnmountIfMounted(mount);
+            }
+
+            Directory.Delete(wrennDir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("the same settings")]
     [InlineData("prepared disks off")]
