@@ -55,6 +55,25 @@ internal static partial class LibC
 
     public const ulong MS_NOATIME = 0x400;
 
+    public const uint MFD_CLOEXEC = 0x1;
+    public const uint MFD_ALLOW_SEALING = 0x2;
+
+    /// <summary>memfd_create: executable (Linux 6.3+, where vm.memfd_noexec may make memfds non-executable by default).</summary>
+    public const uint MFD_EXEC = 0x10;
+
+    public const int F_ADD_SEALS = 1033;
+    public const int F_GET_SEALS = 1034;
+    public const int F_SEAL_SEAL = 0x1;
+    public const int F_SEAL_SHRINK = 0x2;
+    public const int F_SEAL_GROW = 0x4;
+    public const int F_SEAL_WRITE = 0x8;
+
+    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int MemfdCreate(string name, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(SafeHandle fd, int command, int argument);
+
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(int fd, nuint request, nint argument);
 

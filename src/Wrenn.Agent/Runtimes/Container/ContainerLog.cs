@@ -26,4 +26,10 @@ internal static partial class ContainerLog
 
     [LoggerMessage(EventId = 3626, Level = LogLevel.Information, Message = "Container sandboxes run under {OciRuntime} ({Variable}={Configured}: {Reason})")]
     public static partial void OciRuntimeChosen(this ILogger logger, string ociRuntime, string variable, string configured, string reason);
+
+    [LoggerMessage(EventId = 3627, Level = LogLevel.Information, Message = "{OciRuntime} runs from a sealed copy of {Binary} in memory ({Copy}), so it does not copy and re-execute itself at every run")]
+    public static partial void OciRuntimeFromSealedCopy(this ILogger logger, string ociRuntime, string binary, string copy);
+
+    [LoggerMessage(EventId = 3628, Level = LogLevel.Warning, Message = "{OciRuntime} runs from its file and copies and re-executes itself at every run (a few milliseconds on each create): {Reason}")]
+    public static partial void OciRuntimeFromFile(this ILogger logger, string ociRuntime, string reason);
 }

@@ -29,7 +29,7 @@ public sealed class ContainerRuntime(
     /// the other of runc and crun made (before WRENN_OCI_RUNTIME changed) is asked about (<see cref="Owner"/>): both
     /// made once, their paths looked up once.
     /// </summary>
-    private readonly (OciInvocation Chosen, OciInvocation Other) _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
+    private readonly (OciInvocation Chosen, OciInvocation Other, SealedExecutable? Copy) _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
 
     public const string RuntimeName = "container";
 
@@ -371,11 +371,25 @@ public sealed class ContainerRuntime(
         return OciRuntimeChoice.OwnerOf(id, _oci.Chosen.Runtime) == _oci.Chosen.Runtime ? _oci.Chosen : _oci.Other;
     }
 
-    private static (OciInvocation Chosen, OciInvocation Other) ChooseOciRuntime(string configured, ILogger logger)
+    /// <summary>
+    /// The runtime chosen, run from a sealed copy where it is crun (the copy is held, and so valid, for the runtime's
+    /// life: the agent's), and the other runtime.
+    /// </summary>
+    private static (OciInvocation Chosen, OciInvocation Other, SealedExecutable? Copy) ChooseOciRuntime(string configured, ILogger logger)
     {
-        var (oci, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath, OciRuntimeChoice.ViewWorks);
-        logger.OciRuntimeChosen(oci.Runtime, WrennEnvironment.OciRuntime, configured, reason);
-        return (oci, OciRuntimeChoice.OtherRuntime(oci, OciRuntimeChoice.FindOnPath));
+        var (resolved, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath, OciRuntimeChoice.ViewWorks);
+        logger.OciRuntimeChosen(resolved.Runtime, WrennEnvironment.OciRuntime, configured, reason);
+        var (oci, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(resolved, OciRuntimeChoice.Starts);
+        if (copy is not null)
+        {
+            logger.OciRuntimeFromSealedCopy(oci.Runtime, resolved.Executable, oci.Executable);
+        }
+        else if (whyNot is not null)
+        {
+            logger.OciRuntimeFromFile(oci.Runtime, whyNot);
+        }
+
+        return (oci, OciRuntimeChoice.OtherRuntime(oci, OciRuntimeChoice.FindOnPath), copy);
     }
 
     private static bool IsMissing(CommandResult result) =>

@@ -116,6 +116,62 @@ public static class OciRuntimeChoice
     }
 
     /// <summary>
+    /// <paramref name="chosen"/> run from a sealed copy of its binary (<see cref="SealedExecutable"/>) when it is crun and
+    /// the copy starts here (<paramref name="starts"/>), with the copy the caller holds for as long as it runs containers;
+    /// otherwise <paramref name="chosen"/> as it is and why not (null for a runtime that is not crun: runc guards itself
+    /// its own way). Only the run uses the copy (<see cref="OciInvocation.Executable"/>): it is on every create's path.
+    /// </summary>
+    public static (OciInvocation Oci, SealedExecutable? Copy, string? WhyNot) FromSealedCopy(OciInvocation chosen, Func<OciInvocation, bool> starts)
+    {
+        if (Path.GetFileName(chosen.Runtime) != Crun)
+        {
+            return (chosen, null, null);
+        }
+
+        SealedExecutable copy;
+        try
+        {
+            copy = SealedExecutable.CopyOf(chosen.Executable, "crun");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (chosen, null, ex.Message);
+        }
+
+        var fromCopy = chosen with { Executable = copy.Path };
+        if (starts(fromCopy))
+        {
+            return (fromCopy, copy, null);
+        }
+
+        copy.Dispose();
+        return (chosen, null, $"its copy in memory ({fromCopy.Executable}) did not start");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="oci"/> starts here the way runs start it (<c>--version</c>, once at start): in the view
+    /// (<see cref="ViewWorks"/>) or through the umask shell.
+    /// </summary>
+    public static bool Starts(OciInvocation oci)
+    {
+        if (oci.LegacyCgroupView)
+        {
+            return ViewWorks(oci);
+        }
+
+        var (program, arguments) = oci.UnderUmask022(["--version"]);
+        using var timeout = new CancellationTokenSource(ProbeTimeout);
+        try
+        {
+            return ListenSocketSpawn.RunAsync(program, arguments, passed: null, outputPath: "/dev/null", timeout.Token).GetAwaiter().GetResult() == 0;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// The runtime whose state holds container <paramref name="id"/> when it is not <paramref name="chosen"/>'s (one made
     /// before WRENN_OCI_RUNTIME changed), else <paramref name="chosen"/>: destroy, recovery and state ask the one that made it.
     /// </summary>

@@ -1,4 +1,5 @@
 using Wrenn.Agent.Runtimes.Container;
+using Wrenn.Agent.Tests.TestSupport;
 
 namespace Wrenn.Agent.Tests.Runtimes.Container;
 
@@ -135,6 +136,58 @@ public sealed class OciRuntimeChoiceTests : IDisposable
     {
         var crun = SkipUnlessHybridRootWithCrun();
         Assert.False(OciRuntimeChoice.ViewWorks(new OciInvocation("crun", crun, "/usr/bin/unshare", Path.Combine(_base, "not-a-mount"))));
+    }
+
+    [Fact]
+    public void Crun_runs_from_a_sealed_copy_that_starts_and_other_runtimes_as_they_are()
+    {
+        var crun = new OciInvocation("crun", "/bin/true");
+        var (oci, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(crun, _ => true);
+        using (copy)
+        {
+            Assert.NotNull(copy);
+            Assert.Null(whyNot);
+            Assert.Equal(crun with { Executable = copy.Path }, oci);
+        }
+
+        var runc = new OciInvocation("runc", "/bin/true");
+        Assert.Equal((runc, null, null), OciRuntimeChoice.FromSealedCopy(runc, _ => throw new InvalidOperationException("not probed")));
+    }
+
+    [Fact]
+    public void Crun_runs_from_its_file_when_the_copy_does_not_start_or_cannot_be_made()
+    {
+        var crun = new OciInvocation("crun", "/bin/true");
+        string? probed = null;
+        var (oci, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(crun, candidate =>
+        {
+            probed = candidate.Executable;
+            return false;
+        });
+        Assert.Equal(crun, oci);
+        Assert.Null(copy);
+        Assert.Contains("did not start", whyNot, StringComparison.Ordinal);
+        Assert.StartsWith("/proc/", probed, StringComparison.Ordinal);
+
+        var missing = new OciInvocation("crun", Path.Combine(_base, "crun"));
+        var fallback = OciRuntimeChoice.FromSealedCopy(missing, _ => true);
+        Assert.Equal(missing, fallback.Oci);
+        Assert.Null(fallback.Copy);
+        Assert.NotNull(fallback.WhyNot);
+    }
+
+    [Fact]
+    public void The_sealed_copy_of_crun_starts_the_way_runs_start_it()
+    {
+        var chosen = HostOci.Chosen;
+        Assert.SkipUnless(Path.GetFileName(chosen.Runtime) == "crun", "crun is not the runtime chosen on this host");
+        var (oci, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(OciRuntimeChoice.Direct("crun", OciRuntimeChoice.FindOnPath) with { Unshare = chosen.Unshare, UnifiedMount = chosen.UnifiedMount }, OciRuntimeChoice.Starts);
+        using (copy)
+        {
+            Assert.Null(whyNot);
+            Assert.NotNull(copy);
+            Assert.True(OciRuntimeChoice.Starts(oci));
+        }
     }
 
     /// <summary>Resolves with <paramref name="installed"/> (default crun, runc and unshare) on PATH, in /usr/bin.</summary>
