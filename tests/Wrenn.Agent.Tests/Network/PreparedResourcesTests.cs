@@ -130,8 +130,7 @@ public sealed class PreparedResourcesTests
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
-        var wrennDir = Directory.CreateTempSubdirectory("wrenn-prepared-disks-").FullName;
-        try
+        await InWrennDirAsync(async wrennDir =>
         {
             var options = Microsoft.Extensions.Options.Options.Create(new SandboxDiskOptions { SizeMb = 64, Prepared = 2 });
             var agentOptions = Microsoft.Extensions.Options.Options.Create(new AgentOptions { WrennDir = wrennDir });
@@ -153,16 +152,7 @@ public sealed class PreparedResourcesTests
             }
 
             Assert.Empty(HostSnapshot.Take().NewSince(before));
-        }
-        finally
-        {
-            foreach (var mount in File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(wrennDir, StringComparison.Ordinal)))
-            {
-                Mounts.UnmountIfMounted(mount);
-            }
-
-            Directory.Delete(wrennDir, recursive: true);
-        }
+        });
     }
 
     [Theory]
@@ -174,8 +164,7 @@ public sealed class PreparedResourcesTests
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
-        var wrennDir = Directory.CreateTempSubdirectory("wrenn-prepared-disks-").FullName;
-        try
+        await InWrennDirAsync(async wrennDir =>
         {
             var options = Microsoft.Extensions.Options.Options.Create(new SandboxDiskOptions { SizeMb = 64, Prepared = 2 });
             var agentOptions = Microsoft.Extensions.Options.Options.Create(new AgentOptions { WrennDir = wrennDir });
@@ -220,16 +209,7 @@ public sealed class PreparedResourcesTests
 
             Assert.Empty(HostSnapshot.Take().NewSince(before));
             Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(wrennDir, "prepared", "disks")));
-        }
-        finally
-        {
-            foreach (var mount in File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(wrennDir, StringComparison.Ordinal)))
-            {
-                Mounts.UnmountIfMounted(mount);
-            }
-
-            Directory.Delete(wrennDir, recursive: true);
-        }
+        });
     }
 
     [Fact]
@@ -264,6 +244,25 @@ public sealed class PreparedResourcesTests
         finally
         {
             Directory.Delete(markers, recursive: true);
+        }
+    }
+
+    /// <summary>Runs <paramref name="test"/> on a WRENN_DIR of its own, then unmounts whatever it left mounted there and deletes it.</summary>
+    private static async Task InWrennDirAsync(Func<string, Task> test)
+    {
+        var wrennDir = Directory.CreateTempSubdirectory("wrenn-prepared-disks-").FullName;
+        try
+        {
+            await test(wrennDir);
+        }
+        finally
+        {
+            foreach (var mount in File.ReadLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.StartsWith(wrennDir, StringComparison.Ordinal)))
+            {
+                Mounts.UnmountIfMounted(mount);
+            }
+
+            Directory.Delete(wrennDir, recursive: true);
         }
     }
 
