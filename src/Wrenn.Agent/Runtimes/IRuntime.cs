@@ -55,6 +55,13 @@ public interface IRuntime
     /// </summary>
     Task ReleaseHostResourcesAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A template or base snapshot was removed, or one being made was given up: let go now of what the runtime
+    /// holds for templates whose files are gone (QEMU: the copy of their RAM each keeps for its clones), so their
+    /// disk space and memory come back at once. Cheap; anything still in place is kept.
+    /// </summary>
+    void ReleaseRemovedTemplates();
+
     /// <summary>The last lines the sandbox's init and envd printed (its console), for error messages.</summary>
     string ReadConsoleTail(RuntimeSandbox sandbox);
 

@@ -196,6 +196,10 @@ public sealed class SandboxStarter(
                 {
                     baseSnapshots.RemoveStale(spec.Template, captureBase, table.MemoryTemplatesInUse());
                 }
+
+                // What the runtime keeps for removed snapshots (a VM's RAM copy) goes with them: the stale
+                // ones just removed, or this one's staging directory when it could not be made.
+                runtime.ReleaseRemovedTemplates();
             }
 
             // The sandbox's own token, never its template's: a VM restored from memory holds the token its

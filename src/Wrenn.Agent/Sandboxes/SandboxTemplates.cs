@@ -47,7 +47,7 @@ public sealed class SandboxTemplates(
                     if (runtime.Capabilities.MemorySnapshots)
                     {
                         // The runtime stops the VM for the copy itself; its processes are part of the template.
-                        return await templates.CreateFromMemoryAsync(
+                        return await CreateFromMemoryAsync(
                             name,
                             sandbox.Spec.Template,
                             sandboxId,
@@ -84,6 +84,29 @@ public sealed class SandboxTemplates(
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <see cref="TemplateStore.CreateFromMemoryAsync"/>; when it fails, what the runtime made ahead for the
+    /// half-written template (a VM's RAM copy for its clones) goes with its removed staging directory.
+    /// </summary>
+    private async Task<TemplateManifest> CreateFromMemoryAsync(string name, string parent, string sourceSandboxId, uint vcpus, uint memoryMb, Func<string, CancellationToken, Task> writeSnapshot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await templates.CreateFromMemoryAsync(name, parent, sourceSandboxId, vcpus, memoryMb, writeSnapshot, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            runtime.ReleaseRemovedTemplates();
+            throw;
+        }
+    }
+
     /// <summary>Removes a template that no sandbox here stands on.</summary>
-    public void Delete(string name) => templates.Delete(name, table.UsersOf(name));
+    public void Delete(string name)
+    {
+        templates.Delete(name, table.UsersOf(name));
+
+        // A VM template's RAM copy (kept for its clones) holds the deleted file and memory until let go.
+        runtime.ReleaseRemovedTemplates();
+    }
 }

@@ -27,6 +27,10 @@ public sealed class FakeVmRuntime : IRuntime
 
     public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public void ReleaseRemovedTemplates()
+    {
+    }
+
     public string ReadConsoleTail(RuntimeSandbox sandbox) => string.Empty;
 
     public Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) => Task.FromResult(true);

@@ -127,6 +127,11 @@ public sealed class ContainerRuntime(
         return Task.FromResult(new RuntimeUsage(cpu, memory, limit));
     }
 
+    public void ReleaseRemovedTemplates()
+    {
+        // A container's template is its files alone: nothing is held for it.
+    }
+
     public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken)
     {
         // runc creates the cgroup parent in every v1 hierarchy (or once in v2) and never removes it.

@@ -274,6 +274,11 @@ public sealed class FirecrackerRuntime(
 
     public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public void ReleaseRemovedTemplates()
+    {
+        // Nothing is held per template.
+    }
+
     public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 
     public Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) => Task.FromResult(IsProcessRunning(sandbox));

@@ -3,11 +3,12 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Wrenn.Agent.Runtimes.Qemu;
 
-/// <summary>memfd_create(2), its seals (fcntl F_ADD_SEALS), ftruncate(2) and lseek(2) SEEK_DATA, for <see cref="TemplateMemory"/>.</summary>
+/// <summary>memfd_create(2), its seals (fcntl F_ADD_SEALS), fcntl F_DUPFD_CLOEXEC, ftruncate(2) and lseek(2) SEEK_DATA, for <see cref="TemplateMemory"/>.</summary>
 internal static partial class MemfdNative
 {
     public const uint MFD_CLOEXEC = 0x1;
     public const uint MFD_ALLOW_SEALING = 0x2;
+    public const int F_DUPFD_CLOEXEC = 1030;
     public const int F_ADD_SEALS = 1033;
     public const int F_SEAL_SEAL = 0x1;
     public const int F_SEAL_SHRINK = 0x2;

@@ -27,9 +27,9 @@ internal static partial class QemuLog
     [LoggerMessage(EventId = 3666, Level = LogLevel.Warning, Message = "The cgroup of {SandboxId}'s VM could not be removed yet")]
     public static partial void CgroupRemoveDeferred(this ILogger logger, Exception exception, string sandboxId);
 
-    [LoggerMessage(EventId = 3667, Level = LogLevel.Information, Message = "Template memory {RamFile} held for clones: {Megabytes:F1} MB of {TotalMegabytes:F1} MB in use")]
-    public static partial void TemplateMemoryHeld(this ILogger logger, string ramFile, double megabytes, double totalMegabytes);
+    [LoggerMessage(EventId = 3667, Level = LogLevel.Information, Message = "Template memory {RamFile} held for clones: {Megabytes:F1} MB of {TotalMegabytes:F1} MB in use, filled in {Milliseconds:F0} ms")]
+    public static partial void TemplateMemoryHeld(this ILogger logger, string ramFile, double megabytes, double totalMegabytes, double milliseconds);
 
-    [LoggerMessage(EventId = 3870, Level = LogLevel.Warning, Message = "Template memory {RamFile} could not be made ready ahead; its first clone makes it")]
+    [LoggerMessage(EventId = 3870, Level = LogLevel.Warning, Message = "Template memory {RamFile} could not be made ready ahead; its next clone makes it")]
     public static partial void TemplateMemoryPreloadFailed(this ILogger logger, Exception exception, string ramFile);
 }

@@ -125,6 +125,10 @@ public sealed class QemuRuntime(
             await rollback.StepAsync("qemu.nat", _ => translation, _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
         }
 
+        // The template's RAM copy, when the clone maps one: QEMU starts while it may still be filled (the
+        // template was just written, or this is its first clone); the restore loads the state only once it is.
+        var templateRamFilled = Task.CompletedTask;
+
         // Two steps, so the create's timing line tells QEMU's own start from loading the saved guest.
         await rollback.StepAsync(
             "qemu.launch",
@@ -138,14 +142,21 @@ public sealed class QemuRuntime(
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
                 if (template is null)
                 {
-                    await LaunchAsync(sandbox, boot, arguments, null, ct).ConfigureAwait(false);
+                    await LaunchAsync(sandbox, boot, arguments, null, null, ct).ConfigureAwait(false);
                     logger.QemuBooting(sandbox.SandboxId, boot.KernelVersion, Accelerator);
                 }
-                else
+                else if (ram == GuestRam.Private)
                 {
                     // The template's memory already holds a booted guest with envd running: restore, don't boot.
                     // QEMU waits for its state (-incoming defer): the guest does not run until the restore.
-                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), ct).ConfigureAwait(false);
+                    // The lease's descriptor is needed only until the launcher has opened it (QEMU runs).
+                    using var lease = templateMemory.Open(Path.Combine(template, TemplateRamFileName));
+                    templateRamFilled = lease.Filled;
+                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), lease.Path, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), null, ct).ConfigureAwait(false);
                 }
             },
             async ct =>
@@ -169,7 +180,7 @@ public sealed class QemuRuntime(
                 async ct =>
                 {
                     var ram = TemplateRam(template);
-                    var phases = await LoadIncomingAsync(sandbox, ignoreShared: ram == GuestRam.Private, ct).ConfigureAwait(false);
+                    var phases = await LoadIncomingAsync(sandbox, ignoreShared: ram == GuestRam.Private, templateRamFilled, ct).ConfigureAwait(false);
                     logger.QemuRestored(
                         sandbox.SandboxId,
                         Path.GetFileName(template),
@@ -381,10 +392,10 @@ public sealed class QemuRuntime(
         try
         {
             var started = Stopwatch.GetTimestamp();
-            await LaunchIncomingAsync(sandbox, boot, arguments, memory, cancellationToken).ConfigureAwait(false);
+            await LaunchIncomingAsync(sandbox, boot, arguments, memory, null, cancellationToken).ConfigureAwait(false);
             await beforeRunning.ConfigureAwait(false);
             var launched = Stopwatch.GetElapsedTime(started);
-            return await LoadIncomingAsync(sandbox, ignoreShared, cancellationToken).ConfigureAwait(false) with { Launch = launched };
+            return await LoadIncomingAsync(sandbox, ignoreShared, Task.CompletedTask, cancellationToken).ConfigureAwait(false) with { Launch = launched };
         }
         catch
         {
@@ -400,11 +411,15 @@ public sealed class QemuRuntime(
     /// not start on its own: with x-ignore-shared (shared RAM left out of the stream) the incoming side must
     /// set the capability before it reads anyway (QEMU 7.2 has no property for it).
     /// </summary>
-    private Task LaunchIncomingAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, CancellationToken cancellationToken) =>
-        LaunchAsync(sandbox, boot, [.. arguments, "-incoming", "defer"], memory, cancellationToken);
+    private Task LaunchIncomingAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, string? templateRam, CancellationToken cancellationToken) =>
+        LaunchAsync(sandbox, boot, [.. arguments, "-incoming", "defer"], memory, templateRam, cancellationToken);
 
-    /// <summary>Reads the saved state into a QEMU <see cref="LaunchIncomingAsync"/> started, then lets the guest run.</summary>
-    private async Task<RestorePhases> LoadIncomingAsync(RuntimeSandbox sandbox, bool ignoreShared, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the saved state into a QEMU <see cref="LaunchIncomingAsync"/> started, then lets the guest run. The
+    /// state is read only once <paramref name="ramFilled"/> is done: reading it is the first time QEMU reads guest
+    /// RAM (a template's copy still being filled would show it pages not yet there).
+    /// </summary>
+    private async Task<RestorePhases> LoadIncomingAsync(RuntimeSandbox sandbox, bool ignoreShared, Task ramFilled, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), options.Value.ProcessStartTimeout, cancellationToken).ConfigureAwait(false);
@@ -414,12 +429,15 @@ public sealed class QemuRuntime(
             await SetIgnoreSharedAsync(qmp, true, cancellationToken).ConfigureAwait(false);
         }
 
+        var waiting = Stopwatch.GetTimestamp();
+        await ramFilled.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var ramWait = Stopwatch.GetElapsedTime(waiting);
         await qmp.ExecuteAsync("migrate-incoming", new JsonObject { ["uri"] = IncomingUri }, cancellationToken).ConfigureAwait(false);
 
         await WaitForIncomingAsync(qmp, cancellationToken).ConfigureAwait(false);
         var loaded = Stopwatch.GetElapsedTime(started);
         await qmp.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
-        return new RestorePhases(TimeSpan.Zero, connected, loaded - connected, Stopwatch.GetElapsedTime(started) - loaded);
+        return new RestorePhases(TimeSpan.Zero, connected, loaded - connected - ramWait, Stopwatch.GetElapsedTime(started) - loaded) { RamWait = ramWait };
     }
 
     private static string IncomingUri => $"fd:{QemuLaunch.IncomingFd.ToString(CultureInfo.InvariantCulture)}";
@@ -612,6 +630,9 @@ public sealed class QemuRuntime(
         return Task.CompletedTask;
     }
 
+    /// <summary>The RAM copies of templates and base snapshots whose files are gone go (<see cref="TemplateMemory.ReleaseStale"/>).</summary>
+    public void ReleaseRemovedTemplates() => templateMemory.ReleaseStale();
+
     public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 
     public Task<bool> IsRunningAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
@@ -736,12 +757,13 @@ public sealed class QemuRuntime(
     /// <summary>
     /// Starts QEMU in the sandbox's namespace and cgroup, detached (its own session, output to
     /// qemu.log), so it outlives an agent restart, as the VM user with every file handed over open
-    /// (<see cref="QemuLaunch"/>); <paramref name="incomingMemory"/> is the memory file a restore reads.
-    /// Then waits for its pid file and socket. QEMU's -daemonize is not used: its migrations fail
+    /// (<see cref="QemuLaunch"/>); <paramref name="incomingMemory"/> is the memory file a restore reads,
+    /// <paramref name="templateRam"/> the path of a template's RAM copy a clone maps (<see cref="TemplateRamLease"/>).
+    /// Then waits for its pid file and socket (written once the launcher has opened every file). QEMU's -daemonize is not used: its migrations fail
     /// without stdio. Nothing talks QMP to a booting guest: under software emulation a QMP call during
     /// the kernel's early clock calibration was seen to hang the boot for good.
     /// </summary>
-    private async Task LaunchAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string? incomingMemory, CancellationToken cancellationToken)
+    private async Task LaunchAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string? incomingMemory, string? templateRam, CancellationToken cancellationToken)
     {
         var workDirectory = WorkDirectory(sandbox);
         var user = await _users.AcquireAsync(workDirectory, cancellationToken).ConfigureAwait(false);
@@ -766,8 +788,7 @@ public sealed class QemuRuntime(
                 files.Add(new(QemuLaunch.RamFd, "<>", PrepareRamFile(sandbox, user)));
                 break;
             case GuestRam.Private:
-                var template = sandbox.MemoryTemplate ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} maps a template's memory but has no template");
-                files.Add(new(QemuLaunch.RamFd, "<", templateMemory.PathFor(Path.Combine(template, TemplateRamFileName))));
+                files.Add(new(QemuLaunch.RamFd, "<", templateRam ?? throw new InvalidOperationException($"sandbox {sandbox.SandboxId} maps a template's memory but was given none")));
                 break;
         }
 
