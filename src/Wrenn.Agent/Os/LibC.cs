@@ -61,6 +61,7 @@ internal static partial class LibC
     /// <summary>memfd_create: executable (Linux 6.3+, where vm.memfd_noexec may make memfds non-executable by default).</summary>
     public const uint MFD_EXEC = 0x10;
 
+    public const int F_DUPFD_CLOEXEC = 1030;
     public const int F_ADD_SEALS = 1033;
     public const int F_GET_SEALS = 1034;
     public const int F_SEAL_SEAL = 0x1;

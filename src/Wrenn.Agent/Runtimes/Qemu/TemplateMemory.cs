@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Wrenn.Agent.Os;
 
 namespace Wrenn.Agent.Runtimes.Qemu;
 
@@ -59,7 +60,7 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
                 throw new IOException($"the copy of {ramFile} was let go (template removed or changed, or its fill failed) while a clone started");
             }
 
-            var fd = MemfdNative.Fcntl((int)copy.Memfd.DangerousGetHandle(), MemfdNative.F_DUPFD_CLOEXEC, 0);
+            var fd = LibC.Fcntl(copy.Memfd, LibC.F_DUPFD_CLOEXEC, 0);
             if (fd < 0)
             {
                 throw new IOException($"duplicating the memfd of {ramFile} failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
@@ -169,7 +170,7 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
     /// <summary>A new memfd of the file's size: clones may map it at once (see the remarks above).</summary>
     private static SafeFileHandle CreateMemfd(SafeFileHandle source, string ramFile)
     {
-        var fd = MemfdNative.MemfdCreate("wrenn-template-ram", MemfdNative.MFD_CLOEXEC | MemfdNative.MFD_ALLOW_SEALING);
+        var fd = LibC.MemfdCreate("wrenn-template-ram", LibC.MFD_CLOEXEC | LibC.MFD_ALLOW_SEALING);
         if (fd < 0)
         {
             throw new IOException($"memfd_create for {ramFile} failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
@@ -201,7 +202,7 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
 
             var copied = CopyPages(copy, ramFile);
             Check(
-                MemfdNative.Fcntl((int)copy.Memfd.DangerousGetHandle(), MemfdNative.F_ADD_SEALS, MemfdNative.F_SEAL_WRITE | MemfdNative.F_SEAL_GROW | MemfdNative.F_SEAL_SHRINK | MemfdNative.F_SEAL_SEAL),
+                LibC.Fcntl(copy.Memfd, LibC.F_ADD_SEALS, LibC.F_SEAL_WRITE | LibC.F_SEAL_GROW | LibC.F_SEAL_SHRINK | LibC.F_SEAL_SEAL),
                 "F_ADD_SEALS",
                 ramFile);
             logger.TemplateMemoryHeld(ramFile, copied / 1048576.0, RandomAccess.GetLength(copy.Source) / 1048576.0, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
