@@ -15,7 +15,7 @@ public sealed class HostLiveness(IOptions<ControlPlaneOptions> options, TimeProv
 
     public DateTime SilentSince => clock.GetUtcNow().UtcDateTime - Silence;
 
-    /// <summary>Ready hosts heard from recently: where new work may go.</summary>
+    /// <summary>Ready hosts heard from recently: where new work may go (<c>AdmissionQueries.HostCandidates</c>, compiled, repeats this test).</summary>
     public IQueryable<HostEntity> Alive(WrennDbContext db)
     {
         var since = SilentSince;

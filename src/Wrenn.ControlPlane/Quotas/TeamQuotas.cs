@@ -7,43 +7,26 @@ namespace Wrenn.ControlPlane.Quotas;
 
 /// <summary>
 /// A team's limits (its override, else the defaults) and usage, and the checks that admit a new
-/// sandbox or template. Each admission counts and inserts in one transaction that first writes the
-/// team's row: on PostgreSQL that row lock, on SQLite the write lock, makes concurrent creates of
-/// one team wait for each other, so two of them cannot both take the last place.
+/// sandbox or template. Two admissions of one team must not both count the usage before either has
+/// inserted, or both could take the last place: a sandbox's admission runs under the placement lock,
+/// which serialises every sandbox admission (see <see cref="AdmitSandboxAsync"/>); a template's counts
+/// and inserts in one transaction that first writes the team's row (on PostgreSQL that row lock, on
+/// SQLite the write lock, makes them wait for each other).
 /// </summary>
-public sealed class TeamQuotas(WrennDbContext db, IOptions<ControlPlaneOptions> options, Telemetry.RequestSteps steps)
+public sealed class TeamQuotas(WrennDbContext db, AdmissionQueries queries, IOptions<ControlPlaneOptions> options, Telemetry.RequestSteps steps)
 {
     /// <summary>
     /// The team's limits (its override over the defaults) and what it uses, in one query (the override as scalar
-    /// subqueries beside the usage): an admission holds the team's row lock (PostgreSQL) or the database's write
-    /// lock (SQLite) while it reads them, so each round trip saved is one less wait for every create queued behind it.
+    /// subqueries beside the usage): an admission holds the placement lock (a sandbox's) or the team's row lock
+    /// (a template's) while it reads them, so each round trip saved is one less wait for every create queued behind it.
     /// </summary>
     public async Task<(QuotaLimits Limits, QuotaUsage Usage)> LimitsAndUsageAsync(string teamId, CancellationToken cancellationToken)
     {
-        var live = db.Sandboxes.Where(s => s.TeamId == teamId && s.State != SandboxStates.Stopped && s.State != SandboxStates.Error);
-        var templates = db.Templates.Where(t => t.TeamId == teamId);
-        var own = db.TeamQuotas.Where(q => q.TeamId == teamId);
-        var row = await db.Teams.AsNoTracking()
-            .Where(t => t.Id == teamId)
-            .Select(_ => new
-            {
-                Sandboxes = live.Count(),
-                Vcpus = live.Sum(s => (int?)s.Vcpus) ?? 0,
-                MemoryMb = live.Sum(s => (long?)s.MemoryMb) ?? 0,
-                Templates = templates.Count(),
-                TemplateBytes = templates.Sum(t => (long?)t.SizeBytes) ?? 0,
-                OwnSandboxes = own.Select(q => q.Sandboxes).FirstOrDefault(),
-                OwnVcpus = own.Select(q => q.Vcpus).FirstOrDefault(),
-                OwnMemoryMb = own.Select(q => q.MemoryMb).FirstOrDefault(),
-                OwnTemplates = own.Select(q => q.Templates).FirstOrDefault(),
-                OwnTemplateBytes = own.Select(q => q.TemplateBytes).FirstOrDefault(),
-            })
-            .FirstOrDefaultAsync(cancellationToken)
-            .ConfigureAwait(false);
+        var row = await queries.TeamQuota(db, teamId, cancellationToken).ConfigureAwait(false);
         if (row is null)
         {
             // No team row: nothing used, and its override (if one was stored) over the defaults.
-            var stored = await own.AsNoTracking().SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            var stored = await db.TeamQuotas.AsNoTracking().Where(q => q.TeamId == teamId).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
             return (Limits(stored?.Sandboxes, stored?.Vcpus, stored?.MemoryMb, stored?.Templates, stored?.TemplateBytes), new QuotaUsage(0, 0, 0, 0, 0));
         }
 
@@ -52,17 +35,34 @@ public sealed class TeamQuotas(WrennDbContext db, IOptions<ControlPlaneOptions> 
             new QuotaUsage(row.Sandboxes, row.Vcpus, row.MemoryMb, row.Templates, row.TemplateBytes));
     }
 
-    /// <summary>Inserts the (starting) sandbox if the team has room for it; else nothing and what is over.</summary>
-    public Task<string?> AdmitSandboxAsync(SandboxEntity sandbox, CancellationToken cancellationToken) =>
-        AdmitAsync(
-            sandbox.TeamId,
-            (limits, usage) =>
-                usage.Sandboxes + 1 > limits.Sandboxes ? $"the team has {usage.Sandboxes} of {limits.Sandboxes} sandboxes"
-                : usage.Vcpus + sandbox.Vcpus > limits.Vcpus ? $"the team uses {usage.Vcpus} of {limits.Vcpus} vCPUs; {sandbox.Vcpus} more do not fit"
-                : usage.MemoryMb + sandbox.MemoryMb > limits.MemoryMb ? $"the team uses {usage.MemoryMb} of {limits.MemoryMb} MiB of memory; {sandbox.MemoryMb} more do not fit"
-                : null,
-            () => db.Sandboxes.Add(sandbox),
-            cancellationToken);
+    /// <summary>
+    /// Inserts the (starting) sandbox if the team has room for it; else nothing and what is over. The caller
+    /// holds the <see cref="Scheduling.IPlacementLock"/>, which every sandbox admission takes (in this process,
+    /// and on PostgreSQL across replicas) and releases only after its insert has committed: the usage read here
+    /// therefore counts every sandbox admitted before, with no transaction or team row lock of its own. Those
+    /// (a team row write, then count, insert and commit) cost three round trips more, all while the placement
+    /// lock was held (docs/benchmarks.md, "Where a cold create's time outside the agent goes").
+    /// </summary>
+    public async Task<string?> AdmitSandboxAsync(SandboxEntity sandbox, CancellationToken cancellationToken)
+    {
+        var (limits, usage) = await LimitsAndUsageAsync(sandbox.TeamId, cancellationToken).ConfigureAwait(false);
+        var over =
+            usage.Sandboxes + 1 > limits.Sandboxes ? $"the team has {usage.Sandboxes} of {limits.Sandboxes} sandboxes"
+            : usage.Vcpus + sandbox.Vcpus > limits.Vcpus ? $"the team uses {usage.Vcpus} of {limits.Vcpus} vCPUs; {sandbox.Vcpus} more do not fit"
+            : usage.MemoryMb + sandbox.MemoryMb > limits.MemoryMb ? $"the team uses {usage.MemoryMb} of {limits.MemoryMb} MiB of memory; {sandbox.MemoryMb} more do not fit"
+            : null;
+        steps.Mark("quota");
+        if (over is not null)
+        {
+            return over;
+        }
+
+        // One statement: it commits on its own.
+        db.Sandboxes.Add(sandbox);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        steps.Mark("insert");
+        return null;
+    }
 
     /// <summary>Inserts the template if the team has room for it; else nothing and what is over.</summary>
     public Task<string?> AdmitTemplateAsync(TemplateEntity template, CancellationToken cancellationToken) =>

@@ -9,7 +9,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// Finds a team's sandboxes, their hosts and templates: the first step of every operation. Another
 /// team's sandbox, or a malformed id, is "not found": no face ever confirms that it exists.
 /// </summary>
-public sealed class SandboxLookup(WrennDbContext db)
+public sealed class SandboxLookup(WrennDbContext db, AdmissionQueries queries)
 {
     public Task<SandboxEntity?> FindAsync(string teamId, string sandboxId, CancellationToken cancellationToken) =>
         WrennIds.IsSandboxId(sandboxId)
@@ -86,8 +86,9 @@ public sealed class SandboxLookup(WrennDbContext db)
             : new SandboxOnHost(sandbox, host);
     }
 
+    /// <summary>The team's template called <paramref name="name"/> (tracked), or null; compiled: every create asks.</summary>
     public Task<TemplateEntity?> FindTemplateAsync(string teamId, string name, CancellationToken cancellationToken) =>
-        db.Templates.SingleOrDefaultAsync(t => t.TeamId == teamId && t.Name == name, cancellationToken);
+        queries.TemplateByName(db, teamId, name, cancellationToken);
 
     public async Task<IReadOnlyList<TemplateEntity>> ListTemplatesAsync(string teamId, CancellationToken cancellationToken) =>
         await db.Templates.AsNoTracking().Where(t => t.TeamId == teamId).OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken).ConfigureAwait(false);

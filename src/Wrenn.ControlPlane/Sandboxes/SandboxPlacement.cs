@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Wrenn.Common.Ids;
 using Wrenn.ControlPlane.Api;
+using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Data.Entities;
 using Wrenn.ControlPlane.Quotas;
 using Wrenn.ControlPlane.Scheduling;
@@ -12,7 +14,7 @@ namespace Wrenn.ControlPlane.Sandboxes;
 /// Decides what a new sandbox is (template or image, size) and where it runs, and admits it against
 /// the team's quota, which inserts its <c>starting</c> row.
 /// </summary>
-public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler scheduler, IPlacementLock placementLock, TeamQuotas quotas, TimeProvider clock, Telemetry.RequestSteps steps)
+public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler scheduler, IPlacementLock placementLock, TeamQuotas quotas, WrennDbContext db, TimeProvider clock, Telemetry.RequestSteps steps)
 {
     /// <summary>The name E2B's SDKs send when the user names no template.</summary>
     public const string E2bDefaultTemplate = "base";
@@ -60,7 +62,17 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
         steps.Mark("lock");
         await using (held.ConfigureAwait(false))
         {
-            return await PlaceOnHostAsync(caller, command, template, templateName, vcpus, memoryMb, cancellationToken).ConfigureAwait(false);
+            // The host choice, the quota and the insert on one connection, opened once: EF otherwise takes one
+            // from the pool and gives it back around each statement (on SQLite with its PRAGMA each time).
+            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await PlaceOnHostAsync(caller, command, template, templateName, vcpus, memoryMb, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -12,6 +12,7 @@ public static class SandboxServiceCollectionExtensions
         services.AddSingleton<ISandboxWaker>(sp => sp.GetRequiredService<SandboxWaker>());
         services.AddSingleton<ISandboxActivity, SandboxActivity>();
         services.AddScoped<ISandboxService, SandboxService>();
+        services.AddSingleton<Data.AdmissionQueries>();
         services.AddScoped<SandboxLookup>();
         services.AddScoped<SandboxPlacement>();
         services.AddScoped<SandboxProvisioner>();

@@ -13,14 +13,14 @@ namespace Wrenn.ControlPlane.Scheduling;
 /// docs/scheduling.md). Callers hold the <see cref="IPlacementLock"/> from the pick until the sandbox's
 /// row is inserted, so what is counted here is what is really placed.
 /// </summary>
-public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, HostPools pools, IOptions<ControlPlaneOptions> options)
+public sealed class HostScheduler(WrennDbContext db, AdmissionQueries queries, HostLiveness liveness, HostPools pools, IOptions<ControlPlaneOptions> options)
 {
     /// <summary>
     /// States in which a sandbox holds (or may again hold at once) its vcpus and memory on its host. A lost one
     /// counts: its host was silent, and when it answers again the sandbox may still run there (until the
     /// reconciler's next pass says which).
     /// </summary>
-    private static readonly string[] LiveStates =
+    internal static readonly string[] LiveStates =
         [.. SandboxStates.OnHost, SandboxStates.Lost];
 
     /// <summary>
@@ -37,47 +37,38 @@ public sealed class HostScheduler(WrennDbContext db, HostLiveness liveness, Host
     /// </summary>
     public async Task<HostEntity?> PickAsync(int vcpus, int memoryMb, TemplateEntity? template, CancellationToken cancellationToken, HostEntity? movingFrom = null, string? image = null)
     {
-        var hosts = liveness.Alive(db).Where(h => !h.Draining);
-        if (movingFrom is not null)
-        {
-            var (sourceId, runtime, arch) = (movingFrom.Id, movingFrom.Runtime, movingFrom.Arch);
-            hosts = hosts.Where(h => h.Id != sourceId && h.Runtime == runtime && h.Arch == arch);
-        }
-
+        // Compiled (AdmissionQueries): every create runs this. Each filter that does not apply is null.
+        string? originRuntime = null;
+        string? originArch = null;
         HashSet<string> holders = [];
         if (template is not null)
         {
             var origin = await db.Hosts.AsNoTracking().Where(h => h.Id == template.HostId).Select(h => new { h.Runtime, h.Arch }).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
-            if (origin is not null)
-            {
-                hosts = hosts.Where(h => h.Runtime == origin.Runtime && h.Arch == origin.Arch);
-            }
-
+            (originRuntime, originArch) = (origin?.Runtime, origin?.Arch);
             holders = [template.HostId, .. await db.TemplateCopies.Where(c => c.TemplateId == template.Id).Select(c => c.HostId).ToListAsync(cancellationToken).ConfigureAwait(false)];
         }
 
-        var candidates = await hosts
-            .Select(h => new
-            {
-                Host = h,
-                // The host's warm pool holds real sandboxes (memory, processes) until they are claimed; a
-                // sandbox being moved there holds its room from the moment the move chose it.
-                Vcpus = (db.Sandboxes.Where(s => (s.HostId == h.Id || s.MovingToHostId == h.Id) && LiveStates.Contains(s.State)).Sum(s => (int?)s.Vcpus) ?? 0) + h.PooledVcpus,
-                MemoryMb = (db.Sandboxes.Where(s => (s.HostId == h.Id || s.MovingToHostId == h.Id) && LiveStates.Contains(s.State)).Sum(s => (long?)s.MemoryMb) ?? 0) + h.PooledMemoryMb,
-                Sandboxes = db.Sandboxes.Count(s => s.HostId == h.Id && LiveStates.Contains(s.State)),
-                h.PooledVcpus,
-                h.PooledMemoryMb,
-            })
-            .ToListAsync(cancellationToken)
-            .ConfigureAwait(false);
+        var candidates = new List<HostCandidate>();
+        await foreach (var candidate in queries.HostCandidates(db, liveness.SilentSince, movingFrom?.Id, movingFrom?.Runtime, movingFrom?.Arch, originRuntime, originArch).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            candidates.Add(candidate);
+        }
+
         var poolKey = movingFrom is null ? template?.Id ?? image : null;
         var pooled = await PooledAsync(candidates.Select(c => c.Host).ToList(), poolKey, vcpus, memoryMb, cancellationToken).ConfigureAwait(false);
         var limits = options.Value;
         var ranking = new PlacementRanking(limits.Scheduling.Policy, limits.CpuOvercommit, limits.MemoryOvercommit);
         var ranked = ranking.Rank(
             candidates.Select(c => pooled.TryGetValue(c.Host.Id, out var pool)
-                ? new HostCandidate(c.Host, c.Vcpus - pool.ClaimedVcpus, c.MemoryMb - pool.ClaimedMemoryMb, c.Sandboxes, pool.Hit, Math.Max(0, c.PooledVcpus - pool.ClaimedVcpus), Math.Max(0, c.PooledMemoryMb - pool.ClaimedMemoryMb))
-                : new HostCandidate(c.Host, c.Vcpus, c.MemoryMb, c.Sandboxes, PooledVcpus: c.PooledVcpus, PooledMemoryMb: c.PooledMemoryMb)),
+                ? c with
+                {
+                    UsedVcpus = c.UsedVcpus - pool.ClaimedVcpus,
+                    UsedMemoryMb = c.UsedMemoryMb - pool.ClaimedMemoryMb,
+                    PoolHit = pool.Hit,
+                    PooledVcpus = Math.Max(0, c.PooledVcpus - pool.ClaimedVcpus),
+                    PooledMemoryMb = Math.Max(0, c.PooledMemoryMb - pool.ClaimedMemoryMb),
+                }
+                : c),
             vcpus,
             memoryMb);
         return (ranked.FirstOrDefault(c => c.PoolHit) ?? ranked.FirstOrDefault(c => holders.Contains(c.Host.Id)) ?? ranked.FirstOrDefault())?.Host;
