@@ -26,4 +26,7 @@ internal static partial class ContainerLog
 
     [LoggerMessage(EventId = 3626, Level = LogLevel.Information, Message = "Container sandboxes run under {OciRuntime} ({Variable}={Configured}: {Reason})")]
     public static partial void OciRuntimeChosen(this ILogger logger, string ociRuntime, string variable, string configured, string reason);
+
+    [LoggerMessage(EventId = 3960, Level = LogLevel.Warning, Message = "The console log rotator started ahead for {Directory} is gone (killed?); the container gets a new one")]
+    public static partial void PreparedConsoleRotatorGone(this ILogger logger, string directory);
 }
