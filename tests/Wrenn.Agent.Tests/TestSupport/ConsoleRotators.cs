@@ -8,8 +8,31 @@ namespace Wrenn.Agent.Tests.TestSupport;
 /// </summary>
 public static class ConsoleRotators
 {
-    /// <summary>The rotators whose working directory is <paramref name="directory"/> or under it, removed or not.</summary>
+    /// <summary>
+    /// The rotators whose working directory is <paramref name="directory"/> or under it, removed or not. A rotator's
+    /// child that has not exec'd yet (its <c>head</c>, a <c>$(stat)</c>) looks the same and is left out.
+    /// </summary>
     public static List<int> Under(string directory)
+    {
+        var found = Matching(directory);
+        return [.. found.Where(pid => !found.Contains(ParentOf(pid)))];
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            // /proc/PID/stat: "pid (comm) state ppid ...", comm may hold spaces and parentheses.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static List<int> Matching(string directory)
     {
         var root = Path.GetFullPath(directory).TrimEnd('/');
         var found = new List<int>();
