@@ -330,6 +330,8 @@ public static class AgentHost
         services.AddSingleton<Transfers.TemplateTransfers>();
         services.AddSingleton<Transfers.SandboxTransfers>();
         services.AddSingleton<Storage.Ownership.IdShiftedLayers>();
+        services.AddSingleton<PreparedConsoles>();
+        services.AddSingleton<IPreparedDirectoryCompanion>(sp => sp.GetRequiredService<PreparedConsoles>());
         services.AddSingleton<SandboxDisk>();
         services.AddSingleton<IHostDiskSpace, HostDiskSpace>();
         services.AddSingleton<ISandboxDisk>(sp => sp.GetRequiredService<SandboxDisk>());

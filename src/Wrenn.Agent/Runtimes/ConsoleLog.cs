@@ -24,12 +24,14 @@ public static class ConsoleLog
     /// before starting the next; ends at end of input. GNU head -c reads no more than it writes; unbuffered
     /// (stdbuf), it writes what it read at once, so the log's tail is current while the guest runs. The
     /// files are root's alone (0600) whatever umask the rotator was started with: they hold the tenant's output.
+    /// A log that is gone when the input ends (its directory being removed) ends the rotator too: it never makes a
+    /// new file in a directory that is being deleted.
     /// </summary>
     internal const string RotatorScript =
         "umask 077; log=$1; cap=$2; " +
         "while :; do if [ -e \"$log\" ]; then mv -f \"$log\" \"$log.1\"; fi; " +
         "stdbuf -o0 head -c \"$cap\" > \"$log\" || exit 1; " +
-        "[ \"$(stat -c %s \"$log\")\" -lt \"$cap\" ] && exit 0; done";
+        "size=$(stat -c %s \"$log\") || exit 0; [ \"$size\" -lt \"$cap\" ] && exit 0; done";
 
     /// <summary>
     /// Shell text (sh or bash, ending in "; ") that, with the log's path in <c>$log</c> and the cap in

@@ -14,6 +14,12 @@ public interface ISandboxDisk
     /// </summary>
     bool TryTakePrepared(string sandboxDirectory);
 
+    /// <summary>
+    /// Ends what came with the prepared disk <see cref="TryTakePrepared"/> gave <paramref name="sandboxDirectory"/> and the
+    /// sandbox did not take (the console's rotator, waiting for its container): a create undone before its directory goes.
+    /// </summary>
+    void ReleasePrepared(string sandboxDirectory);
+
     /// <summary>Makes the sandbox's disk image in its directory (nothing when disks are not capped).</summary>
     Task FormatAsync(string sandboxDirectory, CancellationToken cancellationToken);
 

@@ -107,7 +107,9 @@ public sealed class SandboxStarter(
                 {
                     if (preparedDisk)
                     {
-                        // Until storage.disk owns it, the prepared disk's mount is this step's to undo.
+                        // Until storage.disk owns it, the prepared disk's mount is this step's to undo; what came with the
+                        // disk and the runtime did not take (the console's rotator) ends here in any case.
+                        disk.ReleasePrepared(sandbox.Directory);
                         SandboxDisk.Unmount(sandbox.Directory);
                     }
 

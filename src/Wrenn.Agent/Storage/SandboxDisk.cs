@@ -21,7 +21,8 @@ public sealed class SandboxDisk(
     IOptions<SandboxDiskOptions> options,
     IOptions<AgentOptions> agentOptions,
     ILogger<SandboxDisk> logger,
-    Pool.CreatesInFlight? creates = null) : Sandboxes.ISandboxDisk, IAsyncDisposable, IDisposable
+    Pool.CreatesInFlight? creates = null,
+    IPreparedDirectoryCompanion? companion = null) : Sandboxes.ISandboxDisk, IAsyncDisposable, IDisposable
 {
     public const string DirectoryName = "disk";
     public const string ImageFileName = "disk.ext4";
@@ -71,6 +72,7 @@ public sealed class SandboxDisk(
         {
             if (LibC.Rename(prepared, sandboxDirectory) == 0)
             {
+                companion?.Moved(prepared, sandboxDirectory);
                 return true;
             }
 
@@ -95,6 +97,9 @@ public sealed class SandboxDisk(
 
         return false;
     }
+
+    /// <summary>Ends what came with a prepared disk and the sandbox did not take (<see cref="IPreparedDirectoryCompanion"/>).</summary>
+    public void ReleasePrepared(string sandboxDirectory) => companion?.End(sandboxDirectory);
 
     /// <summary>
     /// Makes the sandbox's empty filesystem, a sparse file formatted now (mkfs.ext4), in its directory (nothing when
@@ -220,6 +225,12 @@ public sealed class SandboxDisk(
             await FormatFileAsync(Path.Combine(directory, ImageFileName), cancellationToken).ConfigureAwait(false);
             Directory.CreateDirectory(MountPoint(directory));
             await MountImageAsync(directory, cancellationToken).ConfigureAwait(false);
+            if (companion is not null)
+            {
+                await Ready.HoldWhileCreatesAsync(cancellationToken).ConfigureAwait(false);
+                await companion.StartAsync(directory, cancellationToken).ConfigureAwait(false);
+            }
+
             return directory;
         }
         catch
@@ -237,6 +248,7 @@ public sealed class SandboxDisk(
     {
         try
         {
+            companion?.End(prepared);
             if (File.Exists(prepared))
             {
                 File.Delete(prepared);

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wrenn.Agent.Network;
 using Wrenn.Agent.Operations;
 using Wrenn.Agent.Os;
+using Wrenn.Agent.Runtimes;
+using Wrenn.Agent.Runtimes.Container;
 using Wrenn.Agent.Sandboxes;
 using Wrenn.Agent.Storage;
 using Wrenn.Agent.Tests.TestSupport;
@@ -26,15 +28,20 @@ public sealed class PreparedResourcesTests
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
         string preparedDisks;
+        string wrennDir;
         await using (var agent = new AgentUnderTest(new NoStepFaults(), PreparedResources.TurnOn))
         {
             var network = agent.Services.GetRequiredService<SandboxNetworkManager>();
             var disk = agent.Services.GetRequiredService<SandboxDisk>();
             preparedDisks = disk.PreparedDirectory;
+            wrennDir = agent.WrennDir;
             await PreparedResources.StartAsync(agent, ct);
             await PreparedResources.WaitUntilFullAsync(agent, ct);
             Assert.Equal(PreparedResources.Count, network.ReadyCount);
             Assert.Equal(PreparedResources.Count, disk.ReadyCount);
+
+            // Each disk waits with its console's rotator started in its directory.
+            Assert.Equal(PreparedResources.Count, ConsoleRotators.Under(preparedDisks).Count);
 
             // The first sandbox writes a file on its disk and goes; the next ones must not see it.
             var first = await CreateAsync(agent, ct);
@@ -61,9 +68,95 @@ public sealed class PreparedResourcesTests
             Assert.Equal(PreparedResources.Count, network.ReadyCount);
         }
 
-        // Stopped: the sandboxes and the slots and disks still waiting (mounted) are all gone.
+        // Stopped: the sandboxes and the slots and disks still waiting (mounted) are all gone, and so are their rotators.
         Assert.Empty(HostSnapshot.Take().NewSince(before));
         Assert.False(Directory.Exists(preparedDisks) && Directory.EnumerateFileSystemEntries(preparedDisks).Any());
+        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
+    }
+
+    [Fact]
+    public async Task A_sandbox_on_a_prepared_disk_prints_into_its_console_log_which_rotates_at_the_cap()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const long cap = 64 * 1024;
+        string wrennDir;
+        await using (var agent = new AgentUnderTest(new NoStepFaults(), services =>
+        {
+            PreparedResources.TurnOn(services);
+            services.Configure<ContainerRuntimeOptions>(container => container.ConsoleLogBytes = cap);
+        }))
+        {
+            wrennDir = agent.WrennDir;
+            await PreparedResources.StartAsync(agent, ct);
+            await PreparedResources.WaitUntilFullAsync(agent, ct);
+            var id = await CreateAsync(agent, ct);
+            var directory = Path.Combine(agent.WrennDir, "sandboxes", id);
+            Assert.Single(ConsoleRotators.Under(directory));
+
+            // What the sandbox prints on its console (envd logs each program it starts) reaches the log in the sandbox's
+            // directory: the rotator started in the prepared disk's directory followed it.
+            Assert.Equal("ok\n", await ExecAsync(agent, id, "echo ok", ct));
+            await ConsoleRotators.WaitUntilAsync(() => ConsoleLog.Tail(directory).Length > 0, "the console reaches console.log", ct);
+
+            // Past the cap the log is rotated beside it (three caps' worth written into the console, as the guest would).
+            await using (var console = new FileStream(Path.Combine(directory, ConsoleLog.FileName + ConsolePipe.PipeSuffix), FileMode.Open, FileAccess.Write))
+            {
+                for (var i = 0; i < 3000; i++)
+                {
+                    await console.WriteAsync(Encoding.UTF8.GetBytes($"line {i,4} of the guest's console, padded to sixty-four bytes.\n"), ct);
+                }
+
+                await console.WriteAsync("the-end\n"u8.ToArray(), ct);
+            }
+
+            await ConsoleRotators.WaitUntilAsync(() => ConsoleLog.Tail(directory).EndsWith("the-end", StringComparison.Ordinal), "the console's last line reaches console.log", ct);
+            Assert.InRange(new FileInfo(ConsoleLog.PathIn(directory)).Length, 1, cap);
+            Assert.Equal(cap, new FileInfo(Path.Combine(directory, ConsoleLog.RotatedFileName)).Length);
+            Assert.DoesNotContain(
+                Directory.EnumerateFileSystemEntries(agent.Services.GetRequiredService<SandboxDisk>().PreparedDirectory, "console.log*", SearchOption.AllDirectories),
+                f => new FileInfo(f).Length > 0);
+
+            await agent.Manager.DestroyAsync(id, ct);
+            await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(directory).Count == 0, "the sandbox's rotator ends with it", ct);
+        }
+
+        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
+    }
+
+    [Fact]
+    public async Task A_create_whose_prepared_console_lost_its_rotator_starts_a_new_one_and_its_console_is_logged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string wrennDir;
+        await using (var agent = new AgentUnderTest(new NoStepFaults(), PreparedResources.TurnOn))
+        {
+            wrennDir = agent.WrennDir;
+            var disk = agent.Services.GetRequiredService<SandboxDisk>();
+            await PreparedResources.StartAsync(agent, ct);
+            await PreparedResources.WaitUntilFullAsync(agent, ct);
+
+            // Someone killed the rotators waiting with the prepared disks (this test's agent started them).
+            var waiting = ConsoleRotators.Under(disk.PreparedDirectory);
+            Assert.Equal(PreparedResources.Count, waiting.Count);
+            foreach (var pid in waiting)
+            {
+                // With its head, which reads the pipe too.
+                System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);
+            }
+
+            await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(disk.PreparedDirectory).Count == 0, "the rotators are gone", ct);
+
+            // The create's container still gets a console that is read: what it prints (envd logs each program it
+            // starts) reaches console.log, where a pipe nobody reads would have dropped it (EPIPE).
+            var id = await CreateAsync(agent, ct);
+            var directory = Path.Combine(agent.WrennDir, "sandboxes", id);
+            Assert.Single(ConsoleRotators.Under(directory));
+            Assert.Equal("ok\n", await ExecAsync(agent, id, "echo ok", ct));
+            await ConsoleRotators.WaitUntilAsync(() => ConsoleLog.Tail(directory).Length > 0, "the console reaches console.log", ct);
+            await agent.Manager.DestroyAsync(id, ct);
+        }
+
+        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
     }
 
     [Fact]
@@ -98,20 +191,28 @@ public sealed class PreparedResourcesTests
     [InlineData("sandbox.directory")]
     [InlineData("network.prepared")]
     [InlineData("storage.disk")]
+    [InlineData("container.bundle")]
+    [InlineData("container.run")]
     public async Task A_create_that_fails_after_taking_a_prepared_disk_leaves_no_mount_of_its_own(string failingStep)
     {
         var ct = TestContext.Current.CancellationToken;
         var before = HostSnapshot.Take();
         var faults = new FailAtNamedStep(failingStep);
+        string wrennDir;
         await using (var agent = new AgentUnderTest(faults, PreparedResources.TurnOn))
         {
+            wrennDir = agent.WrennDir;
             var disk = agent.Services.GetRequiredService<SandboxDisk>();
             await PreparedResources.StartAsync(agent, ct);
             await PreparedResources.WaitUntilFullAsync(agent, ct);
             var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
             await Assert.ThrowsAsync<InjectedFaultException>(() => agent.Manager.CreateAsync(spec, ct));
             Assert.Equal(1, faults.Fired);
-            Assert.False(Directory.Exists(Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId)));
+            var directory = Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId);
+            Assert.False(Directory.Exists(directory));
+
+            // The console's rotator that came with the disk (the container's, or still waiting for one) ends too.
+            await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(directory).Count == 0, "the failed create's rotator ends", ct);
 
             // Once refilled, what is mounted is the disks waiting, and nothing of the failed create.
             await PreparedResources.WaitUntilFullAsync(agent, ct);
@@ -120,9 +221,11 @@ public sealed class PreparedResourcesTests
             Assert.Equal(PreparedResources.Count, disk.ReadyCount);
             Assert.Equal(PreparedResources.Count, mounts.Count);
             Assert.All(mounts, m => Assert.StartsWith("mount " + disk.PreparedDirectory, m, StringComparison.Ordinal));
+            Assert.Equal(PreparedResources.Count, ConsoleRotators.Under(agent.WrennDir).Count);
         }
 
         Assert.Empty(HostSnapshot.Take().NewSince(before));
+        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
     }
 
     [Fact]

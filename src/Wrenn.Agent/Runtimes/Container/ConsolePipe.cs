@@ -10,7 +10,9 @@ namespace Wrenn.Agent.Runtimes.Container;
 /// starts the rotator detached (<c>setsid -f</c>: it outlives the agent and is nobody's child once started), and opens
 /// the writing end once the rotator reads; the OCI runtime gets that end as its stdout and stderr, which the
 /// container's init inherits. The rotator ends when the last writer closes: the agent's copy goes when the runtime has
-/// it, so only the container keeps the console open.
+/// it, so only the container keeps the console open. The rotator works in the sandbox directory by relative names (it is
+/// its working directory): a directory made ahead with its console open (<see cref="PreparedConsoles"/>) and then renamed
+/// into a sandbox's place takes its rotator along.
 /// </summary>
 internal static partial class ConsolePipe
 {
@@ -31,9 +33,12 @@ internal static partial class ConsolePipe
     /// <summary>Between tries to open the writing end while the rotator starts (it takes a few milliseconds).</summary>
     private static readonly TimeSpan OpenRetryInterval = TimeSpan.FromMilliseconds(1);
 
+    private const short PollErrors = 0x8;
+
     /// <summary>
     /// Makes <c>console.log.pipe</c> (0600) in <paramref name="sandboxDirectory"/>, starts its rotator capped at
-    /// <paramref name="capBytes"/>, and returns the pipe's writing end (close-on-exec, blocking) once the rotator reads it.
+    /// <paramref name="capBytes"/> in that directory, and returns the pipe's writing end (close-on-exec, blocking) once
+    /// the rotator reads it.
     /// </summary>
     public static async Task<SafeFileHandle> OpenAsync(string sandboxDirectory, long capBytes, CancellationToken cancellationToken)
     {
@@ -48,10 +53,15 @@ internal static partial class ConsolePipe
         try
         {
             // The rotator opens the pipe itself (its open waits for a writer; in the agent it would block a thread).
-            // setsid exits as soon as it has forked, so this wait is short and the rotator is left to init.
+            // setsid exits as soon as it has forked, so this wait is short and the rotator is left to init. Its paths are
+            // relative to the directory it changes to before it opens the pipe (so before the writing end below opens):
+            // the directory may be renamed after that.
             var started = await ListenSocketSpawn.RunAsync(
                 "/usr/bin/setsid",
-                ["-f", "/bin/sh", "-c", "exec <\"$3\" || exit 1; " + ConsoleLog.RotatorScript, "console-log", log, ConsoleLog.CapArgument(capBytes), pipe],
+                [
+                    "-f", "/bin/sh", "-c", "cd \"$4\" && exec <\"$3\" || exit 1; " + ConsoleLog.RotatorScript, "console-log",
+                    ConsoleLog.FileName, ConsoleLog.CapArgument(capBytes), ConsoleLog.FileName + PipeSuffix, sandboxDirectory,
+                ],
                 passed: null,
                 outputPath: "/dev/null",
                 cancellationToken).ConfigureAwait(false);
@@ -70,11 +80,33 @@ internal static partial class ConsolePipe
     }
 
     /// <summary>
+    /// Whether the pipe <paramref name="writingEnd"/> writes to still has a reader: false once its rotator is gone (killed;
+    /// it ends by itself only when the last writer closes), when a container given this end would get EPIPE on its console.
+    /// </summary>
+    public static bool HasReader(SafeFileHandle writingEnd)
+    {
+        var added = false;
+        try
+        {
+            writingEnd.DangerousAddRef(ref added);
+            var polled = new PollDescriptor { Descriptor = (int)writingEnd.DangerousGetHandle() };
+            return Poll(ref polled, 1, 0) >= 0 && (polled.ReturnedEvents & PollErrors) == 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                writingEnd.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
     /// Lets a rotator that will never get a writer end: one waiting in its open is woken by a writer that comes and
     /// goes (it then reads end of input and exits), one not yet there finds no pipe. Both orders are covered: the
     /// writer is opened (O_RDWR never waits) before the pipe's name is removed, and closed after.
     /// </summary>
-    private static void Abandon(string pipe)
+    public static void Abandon(string pipe)
     {
         var fd = Open(pipe, OReadWrite | ONonBlock | OCloseOnExec);
         File.Delete(pipe);
@@ -128,6 +160,15 @@ internal static partial class ConsolePipe
         }
     }
 
+    /// <summary>struct pollfd: POLLERR is reported whatever the events asked for.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollDescriptor
+    {
+        public int Descriptor;
+        public short Events;
+        public short ReturnedEvents;
+    }
+
     [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MakeFifo(string path, uint mode);
 
@@ -136,4 +177,7 @@ internal static partial class ConsolePipe
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Control(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int Poll(ref PollDescriptor descriptors, nuint count, int timeoutMs);
 }

@@ -32,4 +32,7 @@ internal static partial class ContainerLog
 
     [LoggerMessage(EventId = 3628, Level = LogLevel.Warning, Message = "{OciRuntime} runs from its file and copies and re-executes itself at every run (a few milliseconds on each create): {Reason}")]
     public static partial void OciRuntimeFromFile(this ILogger logger, string ociRuntime, string reason);
+
+    [LoggerMessage(EventId = 3629, Level = LogLevel.Warning, Message = "The console log rotator started ahead for {Directory} is gone (killed?); the container gets a new one")]
+    public static partial void PreparedConsoleRotatorGone(this ILogger logger, string directory);
 }

@@ -19,7 +19,8 @@ public sealed class ContainerRuntime(
     IOptions<AgentOptions> agentOptions,
     ILogger<ContainerRuntime> logger,
     IContainerFreezer? freezer = null,
-    ProcView.ISandboxViewProvider? sandboxView = null) : IRuntime
+    ProcView.ISandboxViewProvider? sandboxView = null,
+    PreparedConsoles? preparedConsoles = null) : IRuntime
 {
     private readonly IContainerFreezer _freezer = freezer ?? new CgroupFreezer();
     private readonly EnvdSocketSupport _envdSockets = new();
@@ -297,7 +298,8 @@ public sealed class ContainerRuntime(
 
     /// <summary>
     /// Starts the container detached. Nothing but a one-line <c>sh</c> (for the umask) stands between the agent and the
-    /// OCI runtime: the console's pipe and its rotator are made by the agent (<see cref="ConsolePipe"/>), and the
+    /// OCI runtime: the console's pipe and its rotator are made by the agent (<see cref="ConsolePipe"/>; ahead, with a
+    /// prepared disk, <see cref="PreparedConsoles"/>), and the
     /// runtime is started with posix_spawn (<see cref="ListenSocketSpawn"/>) with that pipe as its stdout and stderr,
     /// which the container's init inherits; with <paramref name="passSocket"/>, envd's listening socket, made in the
     /// sandbox's namespace, is its fd 3, kept open for the container's init (--preserve-fds 1), and tini passes it on to
@@ -311,7 +313,8 @@ public sealed class ContainerRuntime(
         var id = ContainerId(sandbox.SandboxId);
         string[] preserve = passSocket ? ["--preserve-fds", "1"] : [];
         int exitCode;
-        using (var console = await ConsolePipe.OpenAsync(sandbox.Directory, options.Value.ConsoleLogBytes, cancellationToken).ConfigureAwait(false))
+        // A prepared disk's directory comes with its console open and its rotator reading (PreparedConsoles).
+        using (var console = preparedConsoles?.TryTake(sandbox.Directory) ?? await ConsolePipe.OpenAsync(sandbox.Directory, options.Value.ConsoleLogBytes, cancellationToken).ConfigureAwait(false))
         using (var socket = passSocket ? EnvdListenSocket.Bind(sandbox.Network.NamespacePath, Envd.EnvdClient.Port) : null)
         {
             string[] run =

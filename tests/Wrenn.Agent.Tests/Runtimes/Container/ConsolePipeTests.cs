@@ -66,33 +66,8 @@ public sealed class ConsolePipeTests : IDisposable
         await WaitUntilAsync(() => Rotators().Count == 0, TestContext.Current.CancellationToken);
     }
 
-    /// <summary>The rotators of this test's log: processes whose command line names it.</summary>
-    private List<int> Rotators()
-    {
-        var log = ConsoleLog.PathIn(_directory);
-        var found = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == Environment.ProcessId)
-            {
-                continue;
-            }
-
-            try
-            {
-                if (File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ').Contains(log, StringComparison.Ordinal))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // Gone meanwhile.
-            }
-        }
-
-        return found;
-    }
+    /// <summary>The rotators of this test's log: they work in its directory.</summary>
+    private List<int> Rotators() => ConsoleRotators.Under(_directory);
 
     private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
     {

@@ -34,7 +34,7 @@ public sealed class EnvdSocketPassingTests
         Assert.DoesNotContain("LISTEN_", output[1], StringComparison.Ordinal);
 
         // The console log's rotator outlives the start; a copy of the socket there would keep the namespace alive.
-        var rotators = ProcessesNaming(ConsoleLog.PathIn(sandbox.Runtime.Directory)).ToList();
+        var rotators = ConsoleRotators.Under(sandbox.Runtime.Directory);
         Assert.NotEmpty(rotators);
         foreach (var pid in rotators)
         {
@@ -55,32 +55,6 @@ public sealed class EnvdSocketPassingTests
 
         var init = await agent.Commands.ExecAsync(Exec(spec.SandboxId, "tr '\\0' '\\n' < /proc/1/environ | grep -c '^LISTEN_' || true; echo served", "root"), ct);
         Assert.Equal("0\nserved\n", Encoding.UTF8.GetString(init.Stdout));
-    }
-
-    private static IEnumerable<int> ProcessesNaming(string text)
-    {
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                continue;
-            }
-
-            string commandLine;
-            try
-            {
-                commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-
-            if (commandLine.Contains(text, StringComparison.Ordinal))
-            {
-                yield return pid;
-            }
-        }
     }
 
     private static List<string> Descriptors(int pid)
