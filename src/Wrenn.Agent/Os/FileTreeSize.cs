@@ -102,7 +102,7 @@ internal static unsafe partial class FileTreeSize
         var path = Join(relative, name);
         beforeEntering?.Invoke(path);
 
-        // O_NOFOLLOW|O_DIRECTORY: if it was swapped for a link (LibC.ELOOP) or a file (LibC.ENOTDIR) since statx, it is skipped.
+        // O_NOFOLLOW|O_DIRECTORY: if it was swapped for a link (ELOOP) or a file (ENOTDIR) since statx, it is skipped.
         var child = OpenAt(directoryFd, name, OReadOnly | ODirectory | ONoFollow | OCloseOnExec, 0);
         if (child < 0)
         {

@@ -186,22 +186,28 @@ public sealed class SandboxStarter(
             // From here on only holders of the token (this agent) can use the sandbox's envd.
             if (captureBase is not null)
             {
-                // Booted, envd up, nothing of the user's given to it yet: what every sandbox of this kind starts as.
-                if (await baseSnapshots.CaptureAsync(
-                    captureBase,
-                    async (directory, ct) =>
-                    {
-                        await runtime.WriteTemplateAsync(sandbox.Runtime, directory, ct).ConfigureAwait(false);
-                        await SandboxRecordStore.WriteEnvdTokenAsync(directory, startToken, ct).ConfigureAwait(false);
-                    },
-                    cancellationToken).ConfigureAwait(false))
+                try
                 {
-                    baseSnapshots.RemoveStale(spec.Template, captureBase, table.MemoryTemplatesInUse());
+                    // Booted, envd up, nothing of the user's given to it yet: what every sandbox of this kind starts as.
+                    if (await baseSnapshots.CaptureAsync(
+                        captureBase,
+                        async (directory, ct) =>
+                        {
+                            await runtime.WriteTemplateAsync(sandbox.Runtime, directory, ct).ConfigureAwait(false);
+                            await SandboxRecordStore.WriteEnvdTokenAsync(directory, startToken, ct).ConfigureAwait(false);
+                        },
+                        cancellationToken).ConfigureAwait(false))
+                    {
+                        baseSnapshots.RemoveStale(spec.Template, captureBase, table.MemoryTemplatesInUse());
+                    }
                 }
-
-                // What the runtime keeps for removed snapshots (a VM's RAM copy) goes with them: the stale
-                // ones just removed, or this one's staging directory when it could not be made.
-                runtime.ReleaseRemovedTemplates();
+                finally
+                {
+                    // What the runtime keeps for removed snapshots (a VM's RAM copy) goes with them: the stale
+                    // ones just removed, or this one's staging directory when it could not be made (a cancelled
+                    // capture included).
+                    runtime.ReleaseRemovedTemplates();
+                }
             }
 
             // The sandbox's own token, never its template's: a VM restored from memory holds the token its

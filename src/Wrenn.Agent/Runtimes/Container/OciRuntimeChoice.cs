@@ -139,9 +139,17 @@ public static class OciRuntimeChoice
         }
 
         var fromCopy = chosen with { Executable = copy.Path };
-        if (starts(fromCopy))
+        try
         {
-            return (fromCopy, copy, null);
+            if (starts(fromCopy))
+            {
+                return (fromCopy, copy, null);
+            }
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
         }
 
         copy.Dispose();

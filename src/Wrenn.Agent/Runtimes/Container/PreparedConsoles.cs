@@ -32,10 +32,18 @@ public sealed class PreparedConsoles(IOptions<ContainerRuntimeOptions> options, 
 
     public void Moved(string from, string to)
     {
-        if (_writingEnds.TryRemove(Key(from), out var writingEnd) && !_writingEnds.TryAdd(Key(to), writingEnd))
+        if (!_writingEnds.TryRemove(Key(from), out var writingEnd))
         {
-            writingEnd.Dispose();
+            return;
         }
+
+        // The rotator of what was just moved is the one writing in the directory now: one held for that name before
+        // (a directory since discarded) is stale.
+        _writingEnds.AddOrUpdate(Key(to), writingEnd, (_, stale) =>
+        {
+            stale.Dispose();
+            return writingEnd;
+        });
     }
 
     /// <summary>

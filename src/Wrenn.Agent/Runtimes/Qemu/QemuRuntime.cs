@@ -152,7 +152,8 @@ public sealed class QemuRuntime(
                     // The lease's descriptor is needed only until the launcher has opened it (QEMU runs).
                     using var lease = templateMemory.Open(Path.Combine(template, TemplateRamFileName));
                     templateRamFilled = lease.Filled;
-                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), lease.Path, ct).ConfigureAwait(false);
+                    var sealedRam = await lease.SealedPathAsync(ct).ConfigureAwait(false);
+                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), sealedRam, ct).ConfigureAwait(false);
                 }
                 else
                 {

@@ -28,5 +28,17 @@ public sealed class TemplateRamLease : IDisposable
     /// </summary>
     public Task Filled { get; }
 
+    /// <summary>
+    /// <see cref="Path"/> once the copy is filled and sealed: what a launch hands QEMU. QEMU opens its mem-path
+    /// read-write; an unsealed memfd opened so could be written through /proc by anything running as QEMU's user
+    /// (with WRENN_QEMU_USER, every VM's QEMU, one of them perhaps run by its guest), and every later clone of the
+    /// template would start from what it wrote. Sealed, nobody can.
+    /// </summary>
+    public async Task<string> SealedPathAsync(CancellationToken cancellationToken)
+    {
+        await Filled.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Path;
+    }
+
     public void Dispose() => _descriptor.Dispose();
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Wrenn.Agent.Os;
 using Wrenn.Agent.Runtimes.Qemu;
 using Wrenn.Agent.Tests.TestSupport;
 
@@ -84,11 +85,19 @@ public sealed class TemplateMemoryTests : IDisposable
             Assert.Equal(content, File.ReadAllBytes(lease.Path));
         }
 
-        // A clone of the slow one gets its descriptor at once (QEMU may start); only its state's load waits.
+        // A clone of the slow one gets its lease, but not the path QEMU is given, until the copy is filled and
+        // sealed: QEMU opens it read-write, and nothing may write what other clones will start from.
         using var early = memory.Open(slow);
-        Assert.False(early.Filled.IsCompleted);
+        var sealedPath = early.SealedPathAsync(TestContext.Current.CancellationToken);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.False(sealedPath.IsCompleted);
         held.SetResult();
-        await early.Filled.WaitAsync(Hang, TestContext.Current.CancellationToken);
+        var path = await sealedPath.WaitAsync(Hang, TestContext.Current.CancellationToken);
+        using (var opened = File.OpenHandle(path))
+        {
+            Assert.Equal(LibC.F_SEAL_SEAL | LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_WRITE, LibC.Fcntl(opened, LibC.F_GET_SEALS, 0));
+        }
+
         await preload.WaitAsync(Hang, TestContext.Current.CancellationToken);
         Assert.Equal(2, _log.Lines.Count(l => l.Contains("held for clones", StringComparison.Ordinal)));
     }
