@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails when anything Wrenn makes is left on this machine: network namespaces, veth/tap links, mounts,
-# iptables and ip6tables chains and rules, runc and crun containers, loop devices, cgroups, or processes. `make test` runs
+# iptables and ip6tables chains and rules, runc and crun containers, loop devices, cgroups, or processes (envd, the agent,
+# the control plane, Firecracker, QEMU, console log rotators). `make test` runs
 # it after every suite (scripts/leak-check.sh "after SUITE": the label says which one left it) and at the end.
 #
 #   scripts/leak-check.sh [LABEL]
@@ -48,6 +49,12 @@ done
 for name in envd wrenn-agent wrenn-cp firecracker; do
   while read -r pid; do [[ -n "$pid" ]] && add "process $name (pid $pid)"; done < <(pgrep -x "$name" 2>/dev/null)
 done
+# Console log rotators (a shell whose $0 is console-log: ConsoleLog.RotatorScript) end as soon as their console's last
+# writer closes, a sandbox's or a prepared disk's: one still running belongs to something left behind. A sandbox just
+# removed may still have one finishing, so a second look follows a first that found any.
+rotators() { pgrep -f -- ' console-log ' 2>/dev/null; }
+if [[ -n "$(rotators)" ]]; then sleep 2; fi
+while read -r pid; do [[ -n "$pid" ]] && add "process console log rotator (pid $pid)"; done < <(rotators)
 # QEMU's process name is cut to 15 characters; Wrenn's VMs carry "-name wrenn-<sandbox id>".
 while read -r pid; do [[ -n "$pid" ]] && add "process qemu (pid $pid)"; done < <(pgrep -f 'qemu-system-x86_64 -name wrenn-' 2>/dev/null)
 
