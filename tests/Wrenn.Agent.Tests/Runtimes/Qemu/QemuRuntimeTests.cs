@@ -249,7 +249,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
 
             // Deleted, the template's RAM file (held open beside its copy for clones) and the copy are let go
             // now, not at some later clone of another template: its disk space and memory come back.
-            Assert.DoesNotContain(OpenFiles(), f => f.Contains(template, StringComparison.Ordinal));
+            Assert.DoesNotContain(OpenFiles.Now(), f => f.Contains(template, StringComparison.Ordinal));
         }
 
         WriteTimings(log);
@@ -500,25 +500,6 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         {
             output.WriteLine(line);
         }
-    }
-
-    /// <summary>What this process (the agent under test) has open, as /proc/self/fd names it.</summary>
-    private static List<string> OpenFiles()
-    {
-        var files = new List<string>();
-        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
-        {
-            try
-            {
-                files.Add(new FileInfo(fd).LinkTarget ?? string.Empty);
-            }
-            catch (IOException)
-            {
-                // Closed meanwhile.
-            }
-        }
-
-        return files;
     }
 
     private static int QemuPid(AgentUnderTest agent, string sandboxId) =>

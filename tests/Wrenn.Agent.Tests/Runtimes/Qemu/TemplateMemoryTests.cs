@@ -64,7 +64,7 @@ public sealed class TemplateMemoryTests : IDisposable
 
         // The template is gone: its copy and the file (its disk space) are let go now, not at some later clone.
         Assert.DoesNotContain(copy, OpenCopies());
-        Assert.DoesNotContain(OpenFiles(), f => f.StartsWith(file, StringComparison.Ordinal));
+        Assert.DoesNotContain(OpenFiles.Now(), f => f.StartsWith(file, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -169,25 +169,6 @@ public sealed class TemplateMemoryTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private ILogger<TemplateMemory> Logger() => LoggerFactory.Create(b => b.AddProvider(_log)).CreateLogger<TemplateMemory>();
-
-    /// <summary>What this process has open, as /proc/self/fd names it.</summary>
-    private static List<string> OpenFiles()
-    {
-        var files = new List<string>();
-        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
-        {
-            try
-            {
-                files.Add(new FileInfo(fd).LinkTarget ?? string.Empty);
-            }
-            catch (IOException)
-            {
-                // Closed meanwhile (the enumeration's own descriptor).
-            }
-        }
-
-        return files;
-    }
 
     /// <summary>
     /// The inodes of the template RAM copies this process holds (each copy is a memfd of its own inode); by
