@@ -161,10 +161,21 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether no new clone will use <paramref name="copy"/>: its file has no name left or changed. A file that
+    /// cannot even be looked at any more is let go too: callers (a template's delete among them) must not fail on it.
+    /// </summary>
     private static bool IsStale(TemplateRamCopy copy)
     {
-        var (now, links) = RamFileIdentity.Of(copy.Source);
-        return links == 0 || now != copy.Identity;
+        try
+        {
+            var (now, links) = RamFileIdentity.Of(copy.Source);
+            return links == 0 || now != copy.Identity;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
     }
 
     /// <summary>A new memfd of the file's size: clones may map it at once (see the remarks above).</summary>
