@@ -40,11 +40,12 @@ public sealed record HostSnapshot(
     ];
 
     /// <summary>
-    /// <see cref="NewSince(HostSnapshot)"/> less the network slots a running agent keeps made ahead for the
-    /// next creates (marked in <c>$WRENN_DIR/prepared/slots/N</c>): after a create took one, the agent makes
-    /// another, which belongs to the platform, not to the sandbox that came and went. Every slot the agent holds
-    /// has a marker, so call this once the test's sandboxes are gone (a destroy that could not remove its slot
-    /// fails on its own).
+    /// <see cref="NewSince(HostSnapshot)"/> less what a running agent keeps made ahead for the next creates, which
+    /// belongs to the platform, not to the sandbox that came and went: the network slots (marked in
+    /// <c>$WRENN_DIR/prepared/slots/N</c>) and the sandbox disks waiting mounted in <c>$WRENN_DIR/prepared/disks/</c>
+    /// (their mounts and loop devices name that path; a disk a sandbox took names the sandbox's directory). After a
+    /// create took one, the agent makes another, at a moment of its own. Every slot the agent holds has a marker, so
+    /// call this once the test's sandboxes are gone (a destroy that could not remove its slot fails on its own).
     /// </summary>
     public IReadOnlyList<string> NewSince(HostSnapshot before, string wrennDir)
     {
@@ -52,8 +53,10 @@ public sealed record HostSnapshot(
         var prepared = Directory.Exists(markers)
             ? Directory.EnumerateFiles(markers).Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).ToList()
             : [];
-        return [.. NewSince(before).Where(entry => !prepared.Any(index =>
-            System.Text.RegularExpressions.Regex.IsMatch(entry, $"wrenn-{index}(?![0-9])", System.Text.RegularExpressions.RegexOptions.IgnoreCase)))];
+        var preparedDisks = Path.Combine(wrennDir, "prepared", "disks") + "/";
+        return [.. NewSince(before).Where(entry =>
+            !entry.Contains(preparedDisks, StringComparison.Ordinal)
+            && !prepared.Any(index => System.Text.RegularExpressions.Regex.IsMatch(entry, $"wrenn-{index}(?![0-9])", System.Text.RegularExpressions.RegexOptions.IgnoreCase)))];
     }
 
     private static bool Installed(string program) =>
