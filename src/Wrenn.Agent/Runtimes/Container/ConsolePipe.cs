@@ -33,8 +33,6 @@ internal static partial class ConsolePipe
     /// <summary>Between tries to open the writing end while the rotator starts (it takes a few milliseconds).</summary>
     private static readonly TimeSpan OpenRetryInterval = TimeSpan.FromMilliseconds(1);
 
-    private const short PollErrors = 0x8;
-
     /// <summary>
     /// Makes <c>console.log.pipe</c> (0600) in <paramref name="sandboxDirectory"/>, starts its rotator capped at
     /// <paramref name="capBytes"/> in that directory, and returns the pipe's writing end (close-on-exec, blocking) once
@@ -83,14 +81,14 @@ internal static partial class ConsolePipe
     /// Whether the pipe <paramref name="writingEnd"/> writes to still has a reader: false once its rotator is gone (killed;
     /// it ends by itself only when the last writer closes), when a container given this end would get EPIPE on its console.
     /// </summary>
-    public static bool HasReader(SafeFileHandle writingEnd)
+    public static unsafe bool HasReader(SafeFileHandle writingEnd)
     {
         var added = false;
         try
         {
             writingEnd.DangerousAddRef(ref added);
-            var polled = new PollDescriptor { Descriptor = (int)writingEnd.DangerousGetHandle() };
-            return Poll(ref polled, 1, 0) >= 0 && (polled.ReturnedEvents & PollErrors) == 0;
+            var polled = new LibC.PollFd { Fd = (int)writingEnd.DangerousGetHandle() };
+            return LibC.Poll(&polled, 1, 0) >= 0 && (polled.Revents & LibC.POLLERR) == 0;
         }
         finally
         {
@@ -160,15 +158,6 @@ internal static partial class ConsolePipe
         }
     }
 
-    /// <summary>struct pollfd: POLLERR is reported whatever the events asked for.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollDescriptor
-    {
-        public int Descriptor;
-        public short Events;
-        public short ReturnedEvents;
-    }
-
     [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MakeFifo(string path, uint mode);
 
@@ -177,7 +166,4 @@ internal static partial class ConsolePipe
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Control(int fd, int command, int argument);
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static partial int Poll(ref PollDescriptor descriptors, nuint count, int timeoutMs);
 }

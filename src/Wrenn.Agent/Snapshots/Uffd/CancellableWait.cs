@@ -34,13 +34,13 @@ internal sealed class CancellableWait : IDisposable
     /// </summary>
     public unsafe short Wait(int fd, int timeoutMilliseconds)
     {
-        var fds = stackalloc PollFd[2];
+        var fds = stackalloc LibC.PollFd[2];
         while (true)
         {
             _token.ThrowIfCancellationRequested();
-            fds[0] = new PollFd { Fd = fd, Events = POLLIN };
-            fds[1] = new PollFd { Fd = _eventFd, Events = POLLIN };
-            var ready = Poll(fds, 2, timeoutMilliseconds);
+            fds[0] = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
+            fds[1] = new LibC.PollFd { Fd = _eventFd, Events = LibC.POLLIN };
+            var ready = LibC.Poll(fds, 2, timeoutMilliseconds);
             if (ready < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();

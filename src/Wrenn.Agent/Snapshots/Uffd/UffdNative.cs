@@ -18,10 +18,6 @@ internal static unsafe partial class UffdNative
     public const int EFD_NONBLOCK = O_NONBLOCK;
     public const int EFD_CLOEXEC = O_CLOEXEC;
 
-    public const short POLLIN = 0x1;
-    public const short POLLERR = 0x8;
-    public const short POLLHUP = 0x10;
-    public const short POLLNVAL = 0x20;
 
     public const int ESRCH = 3;
     public const int EINTR = 4;
@@ -84,22 +80,11 @@ internal static unsafe partial class UffdNative
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int command, int argument);
 
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    public static partial int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);
-
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initialValue, int flags);
 
     [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
     public static partial nint RecvMsg(int fd, MsgHdr* message, int flags);
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
 
     [StructLayout(LayoutKind.Sequential)]
     public struct UffdioApi

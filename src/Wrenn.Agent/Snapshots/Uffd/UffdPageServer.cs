@@ -81,7 +81,7 @@ public sealed class UffdPageServer
             while (true)
             {
                 var events = wait.Wait(fd, retry.Count > 0 ? RetryMilliseconds : -1);
-                if ((events & (POLLERR | POLLHUP | POLLNVAL)) != 0)
+                if ((events & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0)
                 {
                     _logger.PollEvents(fd, events);
                     return;
