@@ -38,10 +38,10 @@ public sealed class TeamQuotas(WrennDbContext db, AdmissionQueries queries, IOpt
     /// <summary>
     /// Inserts the (starting) sandbox if the team has room for it; else nothing and what is over. The caller
     /// holds the <see cref="Scheduling.IPlacementLock"/>, which every sandbox admission takes (in this process,
-    /// and on PostgreSQL across replicas) and releases only after its insert has committed: the usage read here
-    /// therefore counts every sandbox admitted before, with no transaction or team row lock of its own. Those
-    /// (a team row write, then count, insert and commit) cost three round trips more, all while the placement
-    /// lock was held (docs/benchmarks.md, "Where a cold create's time outside the agent goes").
+    /// and on PostgreSQL across replicas, where its transaction's commit is what releases it): the usage read here
+    /// therefore counts every sandbox admitted before, with no team row lock of its own. That (a team row write
+    /// before the count) cost a round trip more while the placement lock was held (docs/benchmarks.md, "Where a
+    /// cold create's time outside the agent goes").
     /// </summary>
     public async Task<string?> AdmitSandboxAsync(SandboxEntity sandbox, CancellationToken cancellationToken)
     {
@@ -57,7 +57,7 @@ public sealed class TeamQuotas(WrennDbContext db, AdmissionQueries queries, IOpt
             return over;
         }
 
-        // One statement: it commits on its own.
+        // One statement: on SQLite it commits on its own, on PostgreSQL with the placement lock's transaction.
         db.Sandboxes.Add(sandbox);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         steps.Mark("insert");

@@ -190,7 +190,7 @@ public sealed class SandboxMover(
     /// <summary>Chooses the target and marks the row as moving there, under the placement lock: from then on the target's room is the move's.</summary>
     private async Task<SandboxResult<HostEntity>> ClaimAsync(SandboxEntity sandbox, HostEntity source, TemplateEntity? template, CancellationToken cancellationToken)
     {
-        var held = await placementLock.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        var held = await placementLock.AcquireAsync(db, cancellationToken).ConfigureAwait(false);
         await using (held.ConfigureAwait(false))
         {
             var target = await scheduler.PickAsync(sandbox.Vcpus, sandbox.MemoryMb, template, cancellationToken, movingFrom: source).ConfigureAwait(false);

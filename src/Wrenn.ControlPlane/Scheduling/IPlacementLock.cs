@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+
 namespace Wrenn.ControlPlane.Scheduling;
 
 /// <summary>
@@ -6,6 +8,10 @@ namespace Wrenn.ControlPlane.Scheduling;
 /// </summary>
 public interface IPlacementLock
 {
-    /// <summary>Waits for the lock; disposing the answer releases it.</summary>
-    Task<IAsyncDisposable> AcquireAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Waits for the lock, for work done through <paramref name="db"/>. Disposing the answer commits that work
+    /// and releases the lock at once: nothing written under the lock is seen by others before the lock is free,
+    /// and nothing is committed once the lock has been lost.
+    /// </summary>
+    Task<IAsyncDisposable> AcquireAsync(DbContext db, CancellationToken cancellationToken);
 }

@@ -1,86 +1,56 @@
-using Npgsql;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Wrenn.ControlPlane.Scheduling;
 
 /// <summary>
-/// One placement at a time in this process (a semaphore, which is all SQLite needs: it has one
-/// control plane) and, on PostgreSQL, across every replica: a session advisory lock on a connection
-/// of its own. A placement holds it for a few queries (choose, count the quota, insert), never for the
-/// agent call, so creates queue for milliseconds, not seconds. The lock's connections come from a
-/// pool of their own (another application name): a pooled connection goes back to its pool with its
-/// session, and so with the lock when the unlock failed; then that pool alone is cleared, which closes
-/// the session and frees the lock, and the database's other connections stay.
+/// One placement at a time in this process (a semaphore, which is all SQLite needs: it has one control plane)
+/// and, on PostgreSQL, across every replica: a transaction-level advisory lock taken first in a transaction of
+/// the placement's own connection, so the lock and what is written under it end together, at the commit. A
+/// placement holds it for a few queries (choose, count the quota, insert), never for the agent call, so creates
+/// queue for milliseconds, not seconds. Were the session lost meanwhile (its backend ended, the network cut),
+/// PostgreSQL would free the lock and roll the work back together: another replica that takes the lock then
+/// never counts beside an admission that still commits. A session-level lock on a connection of its own (how
+/// this worked before 2026-12-06) could be lost while the admission's insert, on another connection, still
+/// committed. <c>BEGIN</c> goes out with the lock's statement and the commit replaces the unlock, so this costs
+/// no round trip more.
 /// </summary>
-public sealed class PlacementLock(string? postgresConnectionString, ILogger<PlacementLock> logger) : IPlacementLock, IDisposable
+public sealed class PlacementLock(bool acrossReplicas) : IPlacementLock, IDisposable
 {
     /// <summary>An arbitrary, fixed lock id: "wrenn-place" (the reconciler's leadership uses another).</summary>
-    private const long LockId = 0x7772656e6e_706c;
-
-    /// <summary>The application name that gives the lock's connections their own pool (and shows them in pg_stat_activity).</summary>
-    public const string ApplicationName = "wrenn-placement-lock";
-
-    private readonly string? _connectionString = postgresConnectionString is null
-        ? null
-        : new NpgsqlConnectionStringBuilder(postgresConnectionString) { ApplicationName = ApplicationName }.ConnectionString;
+    public const long LockId = 0x7772656e6e_706c;
 
     private readonly SemaphoreSlim _local = new(1, 1);
 
-    public async Task<IAsyncDisposable> AcquireAsync(CancellationToken cancellationToken)
+    public async Task<IAsyncDisposable> AcquireAsync(DbContext db, CancellationToken cancellationToken)
     {
         await _local.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (_connectionString is null)
-        {
-            return new PlacementLockHandle(() => ReleaseAsync(null));
-        }
-
-        var connection = new NpgsqlConnection(_connectionString);
+        IDbContextTransaction? transaction = null;
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@id)", connection);
-            command.Parameters.AddWithValue("id", LockId);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return new PlacementLockHandle(() => ReleaseAsync(connection));
+            if (acrossReplicas)
+            {
+                transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockId})", cancellationToken).ConfigureAwait(false);
+
+                // SaveChanges in a transaction of ours would set a savepoint around its statements, a round trip
+                // each way under the lock. A failed statement fails the placement anyway, all of it.
+                db.Database.AutoSavepointsEnabled = false;
+            }
+
+            return new PlacementLockHandle(db, transaction, _local);
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            }
+
             _local.Release();
             throw;
         }
     }
 
     public void Dispose() => _local.Dispose();
-
-    private async Task ReleaseAsync(NpgsqlConnection? connection)
-    {
-        try
-        {
-            if (connection is not null)
-            {
-                try
-                {
-                    // Not the request's token: a cancelled create must still let the others go.
-                    await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@id)", connection);
-                    command.Parameters.AddWithValue("id", LockId);
-                    await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (NpgsqlException ex)
-                {
-                    // Disposing alone would put the session, lock and all, back in the pool (and every other
-                    // replica's create would wait for it): clearing the pool closes it when it is returned below.
-                    logger.PlacementUnlockFailed(ex);
-                    NpgsqlConnection.ClearPool(connection);
-                }
-                finally
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-        }
-        finally
-        {
-            _local.Release();
-        }
-    }
 }

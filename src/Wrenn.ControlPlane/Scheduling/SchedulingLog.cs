@@ -3,9 +3,6 @@ namespace Wrenn.ControlPlane.Scheduling;
 /// <summary>Log lines of placement and host draining. Event ids 2300–2399 (2950–2999 are kept for template placement).</summary>
 internal static partial class SchedulingLog
 {
-    [LoggerMessage(EventId = 2300, Level = LogLevel.Warning, Message = "Releasing the placement lock failed; its connection's pool is cleared, which closes the session and frees the lock")]
-    public static partial void PlacementUnlockFailed(this ILogger logger, Exception exception);
-
     [LoggerMessage(EventId = 2310, Level = LogLevel.Information, Message = "Host {HostId} is draining: no new sandboxes go there")]
     public static partial void HostDraining(this ILogger logger, string hostId);
 

@@ -1,5 +1,3 @@
-using Wrenn.ControlPlane.Data;
-
 namespace Wrenn.ControlPlane.Scheduling;
 
 /// <summary>Registers the scheduler, its placement lock and host draining (with the background pass that empties draining hosts).</summary>
@@ -7,8 +5,7 @@ public static class SchedulingServices
 {
     public static IServiceCollection AddScheduling(this IServiceCollection services, ControlPlaneOptions options)
     {
-        var postgres = options.DatabaseUrl is { } url ? PostgresConnectionString.FromDatabaseUrl(url) : null;
-        services.AddSingleton<IPlacementLock>(sp => new PlacementLock(postgres, sp.GetRequiredService<ILogger<PlacementLock>>()));
+        services.AddSingleton<IPlacementLock>(new PlacementLock(acrossReplicas: options.DatabaseUrl is not null));
         services.AddSingleton<HostPools>();
         services.AddScoped<HostScheduler>();
         services.AddScoped<HostDraining>();

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Wrenn.ControlPlane.Data;
 using Wrenn.ControlPlane.Scheduling;
@@ -6,67 +6,88 @@ using Wrenn.ControlPlane.Scheduling;
 namespace Wrenn.ControlPlane.Tests.Scheduling;
 
 /// <summary>
-/// The placement lock's unlock fails while its session lives on (here: the role lost the right to call
-/// pg_advisory_unlock). The session must not go back to the pool still holding the lock, or every other
-/// replica's creates wait for it: once the handle is released, the lock is free for another session.
+/// The placement lock of two replicas on one PostgreSQL database (two <see cref="PlacementLock"/>s, as two
+/// control plane processes have), each placement writing a row under it, on its own server.
 /// </summary>
 public sealed class PlacementLockTests
 {
-    private const string Role = "wrenn_placer";
-
     [Fact]
-    public async Task A_failed_unlock_does_not_leave_the_lock_held_by_a_pooled_session()
+    public async Task A_second_replica_waits_for_the_first_and_then_sees_what_it_wrote()
     {
         Assert.SkipWhen(TestDatabase.IsPostgres, "runs on its own PostgreSQL server in the SQLite pass already");
         var ct = TestContext.Current.CancellationToken;
-        await using var server = await ThrowawayPostgres.StartAsync(ct);
-        var admin = PostgresConnectionString.FromDatabaseUrl(server.Url);
-        await ExecuteAsync(admin, $"CREATE ROLE {Role} LOGIN", ct);
-        var placer = new NpgsqlConnectionStringBuilder(admin) { Username = Role }.ConnectionString;
+        await using var server = await StartAsync(ct);
+        using var first = new PlacementLock(acrossReplicas: true);
+        using var second = new PlacementLock(acrossReplicas: true);
+        await using var firstDb = Database(server.Url);
+        await using var secondDb = Database(server.Url);
 
-        using var placementLock = new PlacementLock(placer, NullLogger<PlacementLock>.Instance);
-        var held = await placementLock.AcquireAsync(ct);
-        Assert.Equal(1L, await AdvisoryLocksAsync(admin, ct, untilNone: false));
+        var held = await first.AcquireAsync(firstDb, ct);
+        await firstDb.Database.ExecuteSqlAsync($"INSERT INTO admitted VALUES (1)", ct);
+        var waiting = second.AcquireAsync(secondDb, ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+        Assert.False(waiting.IsCompleted, "the second replica got the lock while the first held it");
 
-        // The unlock now fails with a permission error on a healthy session.
-        await ExecuteAsync(admin, "REVOKE EXECUTE ON FUNCTION pg_advisory_unlock(bigint) FROM PUBLIC", ct);
         await held.DisposeAsync();
+        var secondHeld = await waiting.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        var seen = await AdmittedAsync(secondDb, ct);
+        Assert.Equal([1], seen);
+        await secondHeld.DisposeAsync();
+    }
 
-        Assert.Equal(0L, await AdvisoryLocksAsync(admin, ct));
+    /// <summary>
+    /// The first replica's session ends while it holds the lock, after its insert (its backend ended, as
+    /// <c>idle_session_timeout</c> or an administrator would). The second replica gets the lock; the first's
+    /// insert must not land beside the second's, or two admissions would have counted the same last place.
+    /// </summary>
+    [Fact]
+    public async Task A_placement_whose_session_is_lost_commits_nothing()
+    {
+        Assert.SkipWhen(TestDatabase.IsPostgres, "runs on its own PostgreSQL server in the SQLite pass already");
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await StartAsync(ct);
+        using var first = new PlacementLock(acrossReplicas: true);
+        using var second = new PlacementLock(acrossReplicas: true);
+        await using var firstDb = Database(server.Url);
+        await using var secondDb = Database(server.Url);
 
-        // And the next placement can take it again (from a fresh session of the lock's pool).
-        await ExecuteAsync(admin, "GRANT EXECUTE ON FUNCTION pg_advisory_unlock(bigint) TO PUBLIC", ct);
-        var again = await placementLock.AcquireAsync(ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        var held = await first.AcquireAsync(firstDb, ct);
+        await firstDb.Database.ExecuteSqlAsync($"INSERT INTO admitted VALUES (1)", ct);
+        Assert.Equal(1L, await ScalarAsync(server.Url, "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted", ct));
+
+        var secondHeld = await second.AcquireAsync(secondDb, ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        await secondDb.Database.ExecuteSqlAsync($"INSERT INTO admitted VALUES (2)", ct);
+        await secondHeld.DisposeAsync();
+
+        await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await held.DisposeAsync());
+        Assert.Equal(1L, await ScalarAsync(server.Url, "SELECT count(*) FROM admitted", ct));
+        Assert.Equal(2L, await ScalarAsync(server.Url, "SELECT min(x)::bigint FROM admitted", ct));
+
+        // The failed release still let this replica's next placement in.
+        await using var againDb = Database(server.Url);
+        var again = await first.AcquireAsync(againDb, ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
         await again.DisposeAsync();
-        Assert.Equal(0L, await AdvisoryLocksAsync(admin, ct));
+        Assert.Equal(0L, await ScalarAsync(server.Url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", ct));
     }
 
-    /// <summary>Advisory locks granted to any session; with <paramref name="untilNone"/>, asked again for a while (a session closed a moment ago takes a few ms to go).</summary>
-    private static async Task<long> AdvisoryLocksAsync(string connectionString, CancellationToken ct, bool untilNone = true)
+    private static async Task<ThrowawayPostgres> StartAsync(CancellationToken ct)
     {
-        long count = 0;
-        for (var attempt = 0; attempt < (untilNone ? 50 : 1); attempt++)
-        {
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync(ct);
-            await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", connection);
-            count = (long)(await command.ExecuteScalarAsync(ct))!;
-            if (count == 0)
-            {
-                return 0;
-            }
-
-            await Task.Delay(100, ct);
-        }
-
-        return count;
+        var server = await ThrowawayPostgres.StartAsync(ct);
+        await ScalarAsync(server.Url, "CREATE TABLE admitted (x int NOT NULL)", ct);
+        return server;
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken ct)
+    private static async Task<int[]> AdmittedAsync(WrennDbContext db, CancellationToken ct) =>
+        await db.Database.SqlQuery<int>($"SELECT x AS \"Value\" FROM admitted ORDER BY x").ToArrayAsync(ct);
+
+    private static async Task<long> ScalarAsync(string url, string sql, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(PostgresConnectionString.FromDatabaseUrl(url));
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(ct);
+        return await command.ExecuteScalarAsync(ct) is long value ? value : 0;
     }
+
+    private static WrennDbContext Database(string url) =>
+        new PostgresWrennDbContext(new DbContextOptionsBuilder<PostgresWrennDbContext>().UseNpgsql(PostgresConnectionString.FromDatabaseUrl(url)).Options);
 }
