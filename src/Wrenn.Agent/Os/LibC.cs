@@ -75,6 +75,35 @@ internal static partial class LibC
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(SafeHandle fd, int command, int argument);
 
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
+    public const int O_WRONLY = 0x1;
+    public const int O_RDWR = 0x2;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+
+    /// <summary>errno of a call interrupted by a signal, to be made again.</summary>
+    public const int EINTR = 4;
+
+    /// <summary>errno of a FIFO opened for writing, without blocking, that no reader has open.</summary>
+    public const int ENXIO = 6;
+
+    /// <summary>Sets or clears O_NONBLOCK on <paramref name="fd"/>; false (errno set) when fcntl fails.</summary>
+    public static bool SetNonBlocking(int fd, bool nonBlocking)
+    {
+        var flags = Fcntl(fd, F_GETFL, 0);
+        if (flags < 0)
+        {
+            return false;
+        }
+
+        var wanted = nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+        return wanted == flags || Fcntl(fd, F_SETFL, wanted) >= 0;
+    }
+
     public const short POLLIN = 0x1;
 
     /// <summary>poll(2): reported whatever the events asked for; for a pipe's writing end, the reader is gone.</summary>

@@ -22,7 +22,6 @@ public static partial class ListenSocketSpawn
     private const int OTruncate = 0x200;
     private const short SpawnSetSignalDefaults = 0x04;
     private const short SpawnSetSignalMask = 0x08;
-    private const int FDuplicateCloseOnExec = 1030;
     private const int SigKill = 9;
     private const int SigStop = 19;
     private const int EINTR = 4;
@@ -82,7 +81,7 @@ public static partial class ListenSocketSpawn
             if (source == ChildDescriptor)
             {
                 // dup2 onto itself would leave close-on-exec set; move it out of the way first.
-                spare = DuplicateDescriptor(source, FDuplicateCloseOnExec, ChildDescriptor + 1);
+                spare = LibC.Fcntl(source, LibC.F_DUPFD_CLOEXEC, ChildDescriptor + 1);
                 source = spare >= 0 ? spare : throw Error("fcntl(F_DUPFD_CLOEXEC)");
             }
 
@@ -126,7 +125,7 @@ public static partial class ListenSocketSpawn
             Free(environment);
             if (spare >= 0)
             {
-                _ = Close(spare);
+                _ = LibC.Close(spare);
             }
 
             if (added)
@@ -234,10 +233,4 @@ public static partial class ListenSocketSpawn
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
-
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int DuplicateDescriptor(int fd, int command, int lowest);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

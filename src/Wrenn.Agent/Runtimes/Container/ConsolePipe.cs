@@ -18,14 +18,6 @@ internal static partial class ConsolePipe
 {
     public const string PipeSuffix = ".pipe";
 
-    private const int OWriteOnly = 0x1;
-    private const int OReadWrite = 0x2;
-    private const int ONonBlock = 0x800;
-    private const int OCloseOnExec = 0x80000;
-    private const int FGetFlags = 3;
-    private const int FSetFlags = 4;
-    private const int ENXIO = 6;
-    private const int EINTR = 4;
 
     /// <summary>How long the rotator may take to open the pipe: a process start or three, on a loaded machine.</summary>
     private static readonly TimeSpan RotatorStartTimeout = TimeSpan.FromSeconds(10);
@@ -106,7 +98,7 @@ internal static partial class ConsolePipe
     /// </summary>
     public static void Abandon(string pipe)
     {
-        var fd = Open(pipe, OReadWrite | ONonBlock | OCloseOnExec);
+        var fd = Open(pipe, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         File.Delete(pipe);
         if (fd >= 0)
         {
@@ -123,12 +115,11 @@ internal static partial class ConsolePipe
         var deadline = DateTime.UtcNow + RotatorStartTimeout;
         while (true)
         {
-            var fd = Open(pipe, OWriteOnly | ONonBlock | OCloseOnExec);
+            var fd = Open(pipe, LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
             if (fd >= 0)
             {
                 var handle = new SafeFileHandle(fd, ownsHandle: true);
-                var flags = Control(fd, FGetFlags, 0);
-                if (flags < 0 || Control(fd, FSetFlags, flags & ~ONonBlock) < 0)
+                if (!LibC.SetNonBlocking(fd, false))
                 {
                     var errno = Marshal.GetLastPInvokeError();
                     handle.Dispose();
@@ -139,12 +130,12 @@ internal static partial class ConsolePipe
             }
 
             var error = Marshal.GetLastPInvokeError();
-            if (error == EINTR)
+            if (error == LibC.EINTR)
             {
                 continue;
             }
 
-            if (error != ENXIO)
+            if (error != LibC.ENXIO)
             {
                 throw new IOException($"open({pipe}) for writing failed: errno {error}");
             }
@@ -163,7 +154,4 @@ internal static partial class ConsolePipe
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Control(int fd, int command, int argument);
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Wrenn.Agent.Os;
 
 namespace Wrenn.Agent.Snapshots.Uffd;
 
@@ -10,19 +11,13 @@ namespace Wrenn.Agent.Snapshots.Uffd;
 /// </summary>
 internal static unsafe partial class UffdNative
 {
-    public const int O_NONBLOCK = 0x800;
-    public const int O_CLOEXEC = 0x80000;
-    public const int F_GETFL = 3;
-    public const int F_SETFL = 4;
-
-    public const int EFD_NONBLOCK = O_NONBLOCK;
-    public const int EFD_CLOEXEC = O_CLOEXEC;
-
+    public const int EFD_NONBLOCK = LibC.O_NONBLOCK;
+    public const int EFD_CLOEXEC = LibC.O_CLOEXEC;
 
     public const int ESRCH = 3;
-    public const int EINTR = 4;
+    public const int EINTR = LibC.EINTR;
     public const int EAGAIN = 11;
-    public const int EEXIST = 17;
+    public const int EEXIST = LibC.EEXIST;
 
     public const ulong UFFD_API = 0xAA;
 
@@ -76,9 +71,6 @@ internal static unsafe partial class UffdNative
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, void* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    public static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initialValue, int flags);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Wrenn.Agent.Os;
 using Microsoft.Win32.SafeHandles;
 using static Wrenn.Agent.Snapshots.Uffd.UffdNative;
 
@@ -30,7 +31,7 @@ public sealed class UserfaultFd : IDisposable
     /// </summary>
     public static unsafe UserfaultFd Create(ulong features = 0)
     {
-        var fd = (int)Syscall(UserfaultfdSyscall, O_CLOEXEC | O_NONBLOCK);
+        var fd = (int)Syscall(UserfaultfdSyscall, LibC.O_CLOEXEC | LibC.O_NONBLOCK);
         if (fd < 0)
         {
             throw Error("userfaultfd", Marshal.GetLastPInvokeError());
@@ -56,8 +57,7 @@ public sealed class UserfaultFd : IDisposable
     public static UserfaultFd FromDescriptor(int fd)
     {
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        var flags = Fcntl(fd, F_GETFL, 0);
-        if (flags < 0 || ((flags & O_NONBLOCK) == 0 && Fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0))
+        if (!LibC.SetNonBlocking(fd, true))
         {
             var errno = Marshal.GetLastPInvokeError();
             handle.Dispose();
