@@ -35,4 +35,10 @@ internal static partial class ContainerLog
 
     [LoggerMessage(EventId = 3629, Level = LogLevel.Warning, Message = "The console log rotator started ahead for {Directory} is gone (killed?); the container gets a new one")]
     public static partial void PreparedConsoleRotatorGone(this ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 3630, Level = LogLevel.Information, Message = "{Binary} changed (an upgrade?): {OciRuntime} now runs from a new sealed copy ({Copy})")]
+    public static partial void OciRuntimeCopyRefreshed(this ILogger logger, string ociRuntime, string binary, string copy);
+
+    [LoggerMessage(EventId = 3631, Level = LogLevel.Warning, Message = "{Binary} changed (an upgrade?) but {OciRuntime} could not be copied from it again, so runs keep the copy of the earlier file ({Copy}) until the agent restarts: {Reason}")]
+    public static partial void OciRuntimeCopyNotRefreshed(this ILogger logger, string ociRuntime, string binary, string copy, string reason);
 }

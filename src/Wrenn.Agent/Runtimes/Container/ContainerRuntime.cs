@@ -30,7 +30,7 @@ public sealed class ContainerRuntime(
     /// the other of runc and crun made (before WRENN_OCI_RUNTIME changed) is asked about (<see cref="Owner"/>): both
     /// made once, their paths looked up once.
     /// </summary>
-    private readonly (OciInvocation Chosen, OciInvocation Other, SealedExecutable? Copy) _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
+    private readonly (OciInvocation Chosen, OciInvocation Other, SealedRuntimeCopy? Copy) _oci = ChooseOciRuntime(options.Value.OciRuntime, logger);
 
     public const string RuntimeName = "container";
 
@@ -324,20 +324,22 @@ public sealed class ContainerRuntime(
                 "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                 id,
             ];
-            if (_oci.Chosen.LegacyCgroupView)
+            // crun's sealed copy of its file as it is now (made again after an upgrade), else the runtime as chosen.
+            var oci = _oci.Copy?.Current ?? _oci.Chosen;
+            if (oci.LegacyCgroupView)
             {
                 // No unshare, shell or umount process in between: the view is made on a thread of the agent's.
                 exitCode = await LegacyCgroupViewSpawn.RunAsync(
-                    _oci.Chosen.Executable,
+                    oci.Executable,
                     run,
-                    _oci.Chosen.UnifiedMount,
+                    oci.UnifiedMount,
                     passed: socket?.SafeHandle,
                     output: console,
                     cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var (program, arguments) = _oci.Chosen.UnderUmask022(run);
+                var (program, arguments) = oci.UnderUmask022(run);
                 exitCode = await ListenSocketSpawn.RunAsync(
                     program,
                     arguments,
@@ -380,24 +382,28 @@ public sealed class ContainerRuntime(
     }
 
     /// <summary>
-    /// The runtime chosen, run from a sealed copy where it is crun (the copy is held, and so valid, for the runtime's
-    /// life: the agent's), and the other runtime.
+    /// The runtime chosen, and where it is crun and its sealed copy starts here, that copy (held, and so valid, for the
+    /// runtime's life: the agent's; made again when crun's file changes), and the other runtime.
     /// </summary>
-    private static (OciInvocation Chosen, OciInvocation Other, SealedExecutable? Copy) ChooseOciRuntime(string configured, ILogger logger)
+    private static (OciInvocation Chosen, OciInvocation Other, SealedRuntimeCopy? Copy) ChooseOciRuntime(string configured, ILogger logger)
     {
         var (resolved, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath, OciRuntimeChoice.ViewWorks);
         logger.OciRuntimeChosen(resolved.Runtime, WrennEnvironment.OciRuntime, configured, reason);
+        var other = OciRuntimeChoice.OtherRuntime(resolved, OciRuntimeChoice.FindOnPath);
+        var source = FileStatus.OfPath(resolved.Executable);
         var (oci, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(resolved, OciRuntimeChoice.Starts);
         if (copy is not null)
         {
             logger.OciRuntimeFromSealedCopy(oci.Runtime, resolved.Executable, oci.Executable);
+            return (resolved, other, new SealedRuntimeCopy(resolved, oci, copy, source, OciRuntimeChoice.Starts, logger));
         }
-        else if (whyNot is not null)
+
+        if (whyNot is not null)
         {
             logger.OciRuntimeFromFile(oci.Runtime, whyNot);
         }
 
-        return (oci, OciRuntimeChoice.OtherRuntime(oci, OciRuntimeChoice.FindOnPath), copy);
+        return (resolved, other, null);
     }
 
     private static bool IsMissing(CommandResult result) =>

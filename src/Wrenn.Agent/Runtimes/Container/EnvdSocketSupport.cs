@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Wrenn.Agent.Os;
@@ -14,7 +13,7 @@ namespace Wrenn.Agent.Runtimes.Container;
 /// from what it starts); ASP.NET Core's own systemd support, which an older envd could carry, names only the other two.
 /// The answer is kept per file (device, inode, size, change time), so one image's envd is read once.
 /// </summary>
-public sealed partial class EnvdSocketSupport
+public sealed class EnvdSocketSupport
 {
     /// <summary>Where the image builder puts envd and where the container starts it from.</summary>
     public const string EnvdPath = "/usr/local/bin/envd";
@@ -22,10 +21,6 @@ public sealed partial class EnvdSocketSupport
     /// <summary>envd is NativeAOT: its string literals are stored as UTF-16.</summary>
     private static readonly byte[] Stamp = Encoding.Unicode.GetBytes("LISTEN_FDNAMES");
 
-    private const int AtEmptyPath = 0x1000;
-    private const uint StatxBasicStats = 0x7FF;
-    private const ushort FileTypeMask = 0xF000;
-    private const ushort RegularFile = 0x8000;
     private const int ChunkBytes = 1 << 20;
 
     private readonly ConcurrentDictionary<FileIdentity, bool> _answers = new();
@@ -71,30 +66,6 @@ public sealed partial class EnvdSocketSupport
     }
 
     /// <summary>The file's identity, or null when it is not a regular file.</summary>
-    private static FileIdentity? Identify(SafeFileHandle file)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        if (Statx(file, string.Empty, AtEmptyPath, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
-        {
-            throw new IOException($"statx({EnvdPath}) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-
-        // struct statx: stx_mode at 28, stx_ino at 32, stx_size at 40, stx_ctime at 96, stx_dev_major/minor at 136/140.
-        var mode = MemoryMarshal.Read<ushort>(buffer[28..]);
-        if ((mode & FileTypeMask) != RegularFile)
-        {
-            return null;
-        }
-
-        return new FileIdentity(
-            MemoryMarshal.Read<uint>(buffer[136..]),
-            MemoryMarshal.Read<uint>(buffer[140..]),
-            MemoryMarshal.Read<ulong>(buffer[32..]),
-            MemoryMarshal.Read<long>(buffer[40..]),
-            MemoryMarshal.Read<long>(buffer[96..]),
-            MemoryMarshal.Read<uint>(buffer[104..]));
-    }
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(SafeFileHandle directory, string path, int flags, uint mask, ref byte buffer);
+    private static FileIdentity? Identify(SafeFileHandle file) =>
+        FileStatus.Of(file) is { IsRegularFile: true } status ? FileIdentity.Of(status) : null;
 }

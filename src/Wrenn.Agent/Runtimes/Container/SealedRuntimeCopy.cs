@@ -1,0 +1,85 @@
+using Wrenn.Agent.Os;
+
+namespace Wrenn.Agent.Runtimes.Container;
+
+/// <summary>
+/// crun as its runs start it: from a sealed copy in memory (<see cref="OciRuntimeChoice.FromSealedCopy"/>), made
+/// again when crun's file is replaced. A package upgrade puts a new file under the old name; without this, new
+/// sandboxes would go on starting under the old crun until the agent restarted. Whether the file changed is one
+/// statx per run; the new copy is made, and tried the way runs start it, by the first run after the change. A copy
+/// that cannot be made or does not start leaves the runs on the last good one (logged; tried once per version of the
+/// file). Earlier copies stay open until the agent stops (one per upgrade), since a run may still be starting from one.
+/// </summary>
+internal sealed class SealedRuntimeCopy : IDisposable
+{
+    private readonly OciInvocation _fromFile;
+    private readonly Func<OciInvocation, bool> _starts;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly List<SealedExecutable> _copies;
+    private FileIdentity? _source;
+    private OciInvocation _current;
+
+    /// <param name="fromFile">The runtime run from its file.</param>
+    /// <param name="fromCopy"><paramref name="fromFile"/> run from <paramref name="copy"/>.</param>
+    /// <param name="copy">The copy made at start, which this now holds.</param>
+    /// <param name="source">The file's identity before <paramref name="copy"/> was made from it.</param>
+    /// <param name="starts">Whether a copy starts the way runs start it (<see cref="OciRuntimeChoice.Starts"/>).</param>
+    /// <param name="logger">Where a refreshed copy, or one that could not be made, is said.</param>
+    public SealedRuntimeCopy(OciInvocation fromFile, OciInvocation fromCopy, SealedExecutable copy, FileStatus? source, Func<OciInvocation, bool> starts, ILogger logger)
+    {
+        _fromFile = fromFile;
+        _current = fromCopy;
+        _copies = [copy];
+        _source = source is { } status ? FileIdentity.Of(status) : null;
+        _starts = starts;
+        _logger = logger;
+    }
+
+    /// <summary>The runtime to start a run with: from the copy of crun's file as it is now.</summary>
+    public OciInvocation Current
+    {
+        get
+        {
+            var now = FileStatus.OfPath(_fromFile.Executable) is { } status ? FileIdentity.Of(status) : (FileIdentity?)null;
+            lock (_gate)
+            {
+                // A file that cannot be looked at (in the middle of its replacement) keeps the last copy.
+                if (now is { } identity && identity != _source)
+                {
+                    _source = identity;
+                    Refresh();
+                }
+
+                return _current;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var copy in _copies)
+            {
+                copy.Dispose();
+            }
+
+            _copies.Clear();
+        }
+    }
+
+    private void Refresh()
+    {
+        var (oci, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(_fromFile, _starts);
+        if (copy is null)
+        {
+            _logger.OciRuntimeCopyNotRefreshed(_fromFile.Runtime, _fromFile.Executable, _current.Executable, whyNot ?? "no copy was made");
+            return;
+        }
+
+        _copies.Add(copy);
+        _current = oci;
+        _logger.OciRuntimeCopyRefreshed(_fromFile.Runtime, _fromFile.Executable, oci.Executable);
+    }
+}
