@@ -50,7 +50,8 @@ public sealed class BenchRunner(BenchOptions options, TextWriter output)
         var work = Directory.CreateTempSubdirectory("wrenn-bench-");
         var results = new List<RowResult>();
         var failed = false;
-        var platforms = new PlatformHost(options);
+        var stem = Path.Combine(options.ResultsDirectory, $"issue16-{measuredAt:yyyyMMdd-HHmmss}");
+        var platforms = new PlatformHost(options, stem + "-logs");
         try
         {
             var context = new BenchContext(options, platforms, work.FullName);
@@ -89,7 +90,6 @@ public sealed class BenchRunner(BenchOptions options, TextWriter output)
 
         ConsoleReport.Print(results, output);
         Directory.CreateDirectory(options.ResultsDirectory);
-        var stem = Path.Combine(options.ResultsDirectory, $"issue16-{measuredAt:yyyyMMdd-HHmmss}");
         var json = await JsonReport.WriteAsync(JsonReport.Build(options, results, measuredAt), stem + ".json", cancellationToken);
         output.WriteLine();
         output.WriteLine($"results: {json}");
@@ -97,6 +97,11 @@ public sealed class BenchRunner(BenchOptions options, TextWriter output)
         if (chart is not null)
         {
             output.WriteLine($"chart:   {chart}");
+        }
+
+        if (Directory.Exists(stem + "-logs"))
+        {
+            output.WriteLine($"logs:    {stem}-logs (each platform's control plane and agent)");
         }
 
         return failed ? 1 : 0;

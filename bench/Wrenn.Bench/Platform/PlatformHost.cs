@@ -4,9 +4,11 @@ namespace Wrenn.Bench.Platform;
 
 /// <summary>
 /// Starts the platform a measurement needs, one at a time: asking for another kind stops the current
-/// one first, so two platforms never compete for the machine's 2 cores.
+/// one first, so two platforms never compete for the machine's 2 cores. Each platform's logs (the control
+/// plane's and the agent's, with every create's step timing) are copied to <paramref name="logsDirectory"/>/KIND
+/// before it is stopped, since its directory goes with it.
 /// </summary>
-public sealed class PlatformHost(BenchOptions options) : IAsyncDisposable
+public sealed class PlatformHost(BenchOptions options, string logsDirectory) : IAsyncDisposable
 {
     private RunningPlatform? _current;
     private PlatformKind _kind = PlatformKind.None;
@@ -83,6 +85,7 @@ public sealed class PlatformHost(BenchOptions options) : IAsyncDisposable
         var kind = _kind;
         _current = null;
         _kind = PlatformKind.None;
+        KeepLogs(platform, kind);
         try
         {
             if (kind == PlatformKind.Warm && Pool is { Available: true })
@@ -102,6 +105,30 @@ public sealed class PlatformHost(BenchOptions options) : IAsyncDisposable
             var failure = $"the {kind.ToString().ToLowerInvariant()} platform did not stop cleanly ({ex.Message}); run scripts/leak-check.sh";
             _stopFailures.Add(failure);
             Console.WriteLine("-- " + failure);
+        }
+    }
+
+    /// <summary>Copies the platform's logs (best effort: a figure already measured matters more than its log).</summary>
+    private void KeepLogs(RunningPlatform platform, PlatformKind kind)
+    {
+        var logs = Path.Combine(platform.WrennDir, "logs");
+        var kept = Path.Combine(logsDirectory, kind.ToString().ToLowerInvariant());
+        try
+        {
+            if (!Directory.Exists(logs))
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(kept);
+            foreach (var file in Directory.EnumerateFiles(logs))
+            {
+                File.Copy(file, Path.Combine(kept, Path.GetFileName(file)), overwrite: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.WriteLine($"-- the {kind.ToString().ToLowerInvariant()} platform's logs were not kept: {ex.Message}");
         }
     }
 }
