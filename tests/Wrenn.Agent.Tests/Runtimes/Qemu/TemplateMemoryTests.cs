@@ -166,6 +166,54 @@ public sealed class TemplateMemoryTests : IDisposable
         Assert.Equal(changed, File.ReadAllBytes(again.Path));
     }
 
+    /// <summary>
+    /// The template is deleted (or the agent stops) while a clone's copy is still being filled: the fill stops,
+    /// the clone's launch gets no path (it would name a memfd that is neither whole nor sealed), and once the clone
+    /// lets go nothing of the copy or the deleted file is held open.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_copy_let_go_while_its_fill_is_held_fails_its_clone_and_leaves_nothing_open(bool agentStops)
+    {
+        var file = Path.Combine(_root, agentStops ? "stopping-ram" : "deleted-ram");
+        WriteRamFile(file);
+        var held = new TaskCompletionSource();
+        var memory = new TemplateMemory(Logger(), _ => held.Task);
+        ulong copy;
+        using (var lease = memory.Open(file))
+        {
+            copy = Inode(lease.Path);
+            var sealedPath = lease.SealedPathAsync(TestContext.Current.CancellationToken);
+            if (agentStops)
+            {
+                memory.Dispose();
+            }
+            else
+            {
+                File.Delete(file);
+                memory.ReleaseStale();
+            }
+
+            // Still held: the copy is not closed under its fill.
+            Assert.Contains(copy, OpenCopies());
+            held.SetResult();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sealedPath.WaitAsync(Hang, TestContext.Current.CancellationToken));
+            Assert.True(lease.Filled.IsFaulted);
+        }
+
+        Assert.DoesNotContain(copy, OpenCopies());
+        Assert.DoesNotContain(OpenFiles.Now(), f => f.StartsWith(file, StringComparison.Ordinal));
+        if (!agentStops)
+        {
+            // The next clone of a template written again under that name gets a whole copy.
+            var content = WriteRamFile(file);
+            using var again = memory.Open(file);
+            Assert.Equal(content, File.ReadAllBytes(await again.SealedPathAsync(TestContext.Current.CancellationToken).WaitAsync(Hang, TestContext.Current.CancellationToken)));
+            memory.Dispose();
+        }
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private ILogger<TemplateMemory> Logger() => LoggerFactory.Create(b => b.AddProvider(_log)).CreateLogger<TemplateMemory>();
