@@ -18,7 +18,7 @@ namespace Wrenn.ControlPlane.Scheduling;
 public sealed class PlacementLock(bool acrossReplicas) : IPlacementLock, IDisposable
 {
     /// <summary>An arbitrary, fixed lock id: "wrenn-place" (the reconciler's leadership uses another).</summary>
-    public const long LockId = 0x7772656e6e_706c;
+    private const long LockId = 0x7772656e6e_706c;
 
     private readonly SemaphoreSlim _local = new(1, 1);
 
@@ -33,9 +33,6 @@ public sealed class PlacementLock(bool acrossReplicas) : IPlacementLock, IDispos
                 transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockId})", cancellationToken).ConfigureAwait(false);
 
-                // SaveChanges in a transaction of ours would set a savepoint around its statements, a round trip
-                // each way under the lock. A failed statement fails the placement anyway, all of it.
-                db.Database.AutoSavepointsEnabled = false;
             }
 
             return new PlacementLockHandle(db, transaction, _local);

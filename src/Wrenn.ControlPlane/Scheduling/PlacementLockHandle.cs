@@ -10,9 +10,27 @@ namespace Wrenn.ControlPlane.Scheduling;
 /// already made PostgreSQL's commit a rollback. A commit that fails (the session lost) is thrown to the
 /// placement, whose work is then not in the database.
 /// </summary>
-public sealed class PlacementLockHandle(DbContext db, IDbContextTransaction? transaction, SemaphoreSlim local) : IAsyncDisposable
+public sealed class PlacementLockHandle : IAsyncDisposable
 {
+    private readonly DbContext _db;
+    private readonly IDbContextTransaction? _transaction;
+    private readonly SemaphoreSlim _local;
+    private readonly bool _savepoints;
     private int _released;
+
+    public PlacementLockHandle(DbContext db, IDbContextTransaction? transaction, SemaphoreSlim local)
+    {
+        _db = db;
+        _transaction = transaction;
+        _local = local;
+        _savepoints = db.Database.AutoSavepointsEnabled;
+        if (transaction is not null)
+        {
+            // SaveChanges in a transaction of ours would set a savepoint around its statements, a round trip each
+            // way under the lock. A failed statement fails the placement anyway, all of it.
+            db.Database.AutoSavepointsEnabled = false;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -23,23 +41,19 @@ public sealed class PlacementLockHandle(DbContext db, IDbContextTransaction? tra
 
         try
         {
-            if (transaction is not null)
+            if (_transaction is not null)
             {
-                await using (transaction.ConfigureAwait(false))
+                await using (_transaction.ConfigureAwait(false))
                 {
                     // Not the request's token: a cancelled create must still let the others go.
-                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                    await _transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }
         finally
         {
-            if (transaction is not null)
-            {
-                db.Database.AutoSavepointsEnabled = true;
-            }
-
-            local.Release();
+            _db.Database.AutoSavepointsEnabled = _savepoints;
+            _local.Release();
         }
     }
 }
