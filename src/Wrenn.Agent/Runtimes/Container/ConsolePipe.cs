@@ -18,7 +18,6 @@ internal static partial class ConsolePipe
 {
     public const string PipeSuffix = ".pipe";
 
-
     /// <summary>How long the rotator may take to open the pipe: a process start or three, on a loaded machine.</summary>
     private static readonly TimeSpan RotatorStartTimeout = TimeSpan.FromSeconds(10);
 
