@@ -9,6 +9,9 @@ namespace Wrenn.Cli.Up;
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
+    /// <summary>How long a stop waits, after the exit, for the child's last output to reach its log.</summary>
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(5);
+
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly Task _pumps;
@@ -91,11 +94,20 @@ public sealed class ChildProcess : IAsyncDisposable
             await Console.Error.WriteLineAsync($"wrenn up: {Name} (pid {_process.Id}) did not stop within {grace.TotalSeconds:F0} s; killing it").ConfigureAwait(false);
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            await DrainOutputAsync().ConfigureAwait(false);
             return $"did not stop within {grace.TotalSeconds:F0} s and was killed";
         }
 
+        await DrainOutputAsync().ConfigureAwait(false);
         return _process.ExitCode == 0 ? null : $"exited with {_process.ExitCode} while stopping";
     }
+
+    /// <summary>
+    /// Lets the pumps write what the child printed last (often why its stop failed) before the stop is reported
+    /// with its log's tail: the exit is seen before the pipes are read to their end. Bounded, since a process the
+    /// child started may hold the pipes open after it.
+    /// </summary>
+    private Task DrainOutputAsync() => Task.WhenAny(_pumps, Task.Delay(OutputDrainTimeout));
 
     /// <summary>The last lines of the child's log, for error messages.</summary>
     public string LogTail(int lines = 25)
