@@ -228,14 +228,26 @@ public static class SandboxFilesApi
     private static async Task<WrittenFileResponse> SendAsync(IAgentGateway gateway, HostEntity host, string sandboxId, string path, string user, Stream content, CancellationToken cancellationToken)
     {
         using var call = gateway.OpenWriteFile(host, cancellationToken);
-        await call.RequestStream.WriteAsync(new Agent.WriteFileRequest { Header = new Agent.WriteFileHeader { SandboxId = sandboxId, Path = path, User = user } }, cancellationToken).ConfigureAwait(false);
-        var buffer = new byte[ChunkBytes];
-        while (await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) is var read and > 0)
+        try
         {
-            await call.RequestStream.WriteAsync(new Agent.WriteFileRequest { Chunk = Google.Protobuf.ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+            await call.RequestStream.WriteAsync(new Agent.WriteFileRequest { Header = new Agent.WriteFileHeader { SandboxId = sandboxId, Path = path, User = user } }, cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[ChunkBytes];
+            while (await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) is var read and > 0)
+            {
+                await call.RequestStream.WriteAsync(new Agent.WriteFileRequest { Chunk = Google.Protobuf.ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            // The agent may refuse once it has the header (its disk is full, the path is not one it writes) and end
+            // the call while chunks are still on their way: a write then fails with whatever the ended stream says.
+            // The agent's own status, which says why, is the call's: thrown from here when it is a failure.
+            await call.ResponseAsync.ConfigureAwait(false);
+            throw;
         }
 
-        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         var result = await call.ResponseAsync.ConfigureAwait(false);
         return new WrittenFileResponse(result.Path, (long)result.Size);
     }

@@ -46,6 +46,9 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
     /// <summary>When set, runs after a successful create has made its sandbox and before the answer goes back (e.g. to fail the database under the control plane).</summary>
     public Func<CreateSandboxRequest, Task>? AfterCreate { get; set; }
 
+    /// <summary>When set, WriteFile fails with it as soon as it has the header, without reading the file's chunks (a disk that is full).</summary>
+    public RpcException? WriteFileRefusal { get; set; }
+
     /// <summary>The W3C trace context header of the last CreateSandbox call, as the control plane sent it.</summary>
     public string? LastCreateTraceparent { get; private set; }
 
@@ -173,6 +176,27 @@ public sealed class InMemoryHostAgent : HostAgent.HostAgentBase
             EnvdAccessToken = EnvdTokenOf(request.SandboxId),
             EnvdVersion = EnvdVersion,
         };
+
+    public override async Task<WriteFileResponse> WriteFile(IAsyncStreamReader<WriteFileRequest> requestStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.Header is not { } header)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "a WriteFile call starts with its header"));
+        }
+
+        if (WriteFileRefusal is { } refusal)
+        {
+            throw refusal;
+        }
+
+        ulong size = 0;
+        while (await requestStream.MoveNext(context.CancellationToken))
+        {
+            size += (ulong)requestStream.Current.Chunk.Length;
+        }
+
+        return new WriteFileResponse { Path = header.Path, Size = size };
+    }
 
     public override Task<DestroySandboxResponse> DestroySandbox(DestroySandboxRequest request, ServerCallContext context)
     {
