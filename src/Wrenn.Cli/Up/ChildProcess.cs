@@ -80,6 +80,7 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         if (_process.HasExited)
         {
+            await DrainOutputAsync().ConfigureAwait(false);
             return null;
         }
 
@@ -123,6 +124,13 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             return string.Empty;
         }
+    }
+
+    /// <summary>The last lines of the log of a child that has exited, once what it printed last is in it.</summary>
+    public async Task<string> LogTailAfterExitAsync(int lines = 25)
+    {
+        await DrainOutputAsync().ConfigureAwait(false);
+        return LogTail(lines);
     }
 
     public async ValueTask DisposeAsync()

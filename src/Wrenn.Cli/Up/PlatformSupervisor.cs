@@ -196,7 +196,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         if (finished != stopRequested)
         {
             var dead = agent.HasExited ? agent : controlPlane;
-            await Console.Error.WriteLineAsync($"wrenn up: {dead.Name} exited with {dead.ExitCode}; stopping. Last log lines:\n{dead.LogTail()}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"wrenn up: {dead.Name} exited with {dead.ExitCode}; stopping. Last log lines:\n{await dead.LogTailAfterExitAsync().ConfigureAwait(false)}").ConfigureAwait(false);
             await StopAsync(agent, controlPlane).ConfigureAwait(false);
             return 1;
         }
@@ -242,7 +242,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
         {
             if (controlPlane.HasExited)
             {
-                throw new InvalidOperationException($"the control plane exited with {controlPlane.ExitCode} while starting. Last log lines:\n{controlPlane.LogTail()}");
+                throw new InvalidOperationException($"the control plane exited with {controlPlane.ExitCode} while starting. Last log lines:\n{await controlPlane.LogTailAfterExitAsync().ConfigureAwait(false)}");
             }
 
             try
@@ -281,7 +281,7 @@ public sealed class PlatformSupervisor(UpOptions options, TextWriter output, Htt
                 if (child.HasExited)
                 {
                     await StopAsync(agent, controlPlane).ConfigureAwait(false);
-                    return $"{child.Name} exited with {child.ExitCode} while starting. Last log lines:\n{child.LogTail()}";
+                    return $"{child.Name} exited with {child.ExitCode} while starting. Last log lines:\n{await child.LogTailAfterExitAsync().ConfigureAwait(false)}";
                 }
             }
 

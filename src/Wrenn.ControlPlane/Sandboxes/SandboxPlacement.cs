@@ -57,22 +57,24 @@ public sealed class SandboxPlacement(SandboxLookup lookup, HostScheduler schedul
 
         // From choosing the host until the row that counts against it is in, no other create (here or on
         // another replica) may choose: two that each fit alone must not both take a host's last room.
-        // The lock, the host choice, the quota and the insert on one connection, opened once: EF otherwise takes
-        // one from the pool and gives it back around each statement (on SQLite with its PRAGMA each time).
         steps.Mark("template");
-        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var held = await placementLock.AcquireAsync(db, cancellationToken).ConfigureAwait(false);
+        steps.Mark("lock");
+        await using (held.ConfigureAwait(false))
         {
-            var held = await placementLock.AcquireAsync(db, cancellationToken).ConfigureAwait(false);
-            steps.Mark("lock");
-            await using (held.ConfigureAwait(false))
+            // The host choice, the quota and the insert on one connection, opened once (on PostgreSQL the lock's
+            // transaction has it open already), and only once the lock is held: creates queued behind it hold no
+            // connection of the pool. EF otherwise takes one from the pool and gives it back around each statement
+            // (on SQLite with its PRAGMA each time).
+            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
                 return await PlaceOnHostAsync(caller, command, template, templateName, vcpus, memoryMb, cancellationToken).ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+            finally
+            {
+                await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -39,12 +39,19 @@ public sealed class PlacementLock(bool acrossReplicas) : IPlacementLock, IDispos
         }
         catch
         {
-            if (transaction is not null)
+            try
             {
-                await transaction.DisposeAsync().ConfigureAwait(false);
+                if (transaction is not null)
+                {
+                    await transaction.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // Whatever the rollback did: a lock never let go would stop every later placement of this process.
+                _local.Release();
             }
 
-            _local.Release();
             throw;
         }
     }

@@ -6,7 +6,8 @@ namespace Wrenn.Agent.Runtimes.Container;
 /// crun as its runs start it: from a sealed copy in memory (<see cref="OciRuntimeChoice.FromSealedCopy"/>), made
 /// again when crun's file is replaced. A package upgrade puts a new file under the old name; without this, new
 /// sandboxes would go on starting under the old crun until the agent restarted. Whether the file changed is one
-/// statx per run; the new copy is made, and tried the way runs start it, by the first run after the change. A copy
+/// statx per run (a change of its inode's change time alone, a chmod, makes a copy too); the new copy is made, and
+/// tried the way runs start it, by the first run after the change, while the others start from the last one. A copy
 /// that cannot be made or does not start leaves the runs on the last good one (logged; tried once per version of the
 /// file). Earlier copies stay open until the agent stops (one per upgrade), since a run may still be starting from one.
 /// </summary>
@@ -19,6 +20,7 @@ internal sealed class SealedRuntimeCopy : IDisposable
     private readonly List<SealedExecutable> _copies;
     private FileIdentity? _source;
     private OciInvocation _current;
+    private int _refreshing;
 
     /// <param name="fromFile">The runtime run from its file.</param>
     /// <param name="fromCopy"><paramref name="fromFile"/> run from <paramref name="copy"/>.</param>
@@ -36,21 +38,53 @@ internal sealed class SealedRuntimeCopy : IDisposable
         _logger = logger;
     }
 
-    /// <summary>The runtime to start a run with: from the copy of crun's file as it is now.</summary>
+    /// <summary>
+    /// The runtime to start a run with: from the copy of crun's file as it is now. The run that first sees the file
+    /// changed makes the new copy; runs meanwhile start from the last one, so no create waits for another's copy.
+    /// </summary>
     public OciInvocation Current
     {
         get
         {
-            var now = FileStatus.OfPath(_fromFile.Executable) is { } status ? FileIdentity.Of(status) : (FileIdentity?)null;
-            lock (_gate)
+            // A file that cannot be looked at (in the middle of its replacement) keeps the last copy.
+            if (Identify() is not { } now || now == Source)
             {
-                // A file that cannot be looked at (in the middle of its replacement) keeps the last copy.
-                if (now is { } identity && identity != _source)
+                return Latest;
+            }
+
+            if (Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
+            {
+                try
                 {
-                    _source = identity;
                     Refresh();
                 }
+                finally
+                {
+                    Volatile.Write(ref _refreshing, 0);
+                }
+            }
 
+            return Latest;
+        }
+    }
+
+    private FileIdentity? Source
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _source;
+            }
+        }
+    }
+
+    private OciInvocation Latest
+    {
+        get
+        {
+            lock (_gate)
+            {
                 return _current;
             }
         }
@@ -71,15 +105,33 @@ internal sealed class SealedRuntimeCopy : IDisposable
 
     private void Refresh()
     {
-        var (oci, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(_fromFile, _starts);
-        if (copy is null)
+        // The file as it is just before the copy is made from it (what a caller saw may be older already).
+        if (Identify() is not { } source || source == Source)
         {
-            _logger.OciRuntimeCopyNotRefreshed(_fromFile.Runtime, _fromFile.Executable, _current.Executable, whyNot ?? "no copy was made");
             return;
         }
 
-        _copies.Add(copy);
-        _current = oci;
-        _logger.OciRuntimeCopyRefreshed(_fromFile.Runtime, _fromFile.Executable, oci.Executable);
+        var (oci, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(_fromFile, _starts);
+        lock (_gate)
+        {
+            // Tried once per version of the file, whatever came of it.
+            _source = source;
+            if (copy is not null)
+            {
+                _copies.Add(copy);
+                _current = oci;
+            }
+        }
+
+        if (copy is null)
+        {
+            _logger.OciRuntimeCopyNotRefreshed(_fromFile.Runtime, _fromFile.Executable, Latest.Executable, whyNot ?? "no copy was made");
+        }
+        else
+        {
+            _logger.OciRuntimeCopyRefreshed(_fromFile.Runtime, _fromFile.Executable, oci.Executable);
+        }
     }
+
+    private FileIdentity? Identify() => FileStatus.OfPath(_fromFile.Executable) is { } status ? FileIdentity.Of(status) : null;
 }
