@@ -142,7 +142,7 @@ public sealed class QemuRuntime(
                 await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
                 if (template is null)
                 {
-                    await LaunchAsync(sandbox, boot, arguments, null, null, ct).ConfigureAwait(false);
+                    await LaunchAsync(sandbox, arguments, BootFiles(boot), null, null, ct).ConfigureAwait(false);
                     logger.QemuBooting(sandbox.SandboxId, boot.KernelVersion, Accelerator);
                 }
                 else if (ram == GuestRam.Private)
@@ -153,11 +153,11 @@ public sealed class QemuRuntime(
                     using var lease = templateMemory.Open(Path.Combine(template, TemplateRamFileName));
                     templateRamFilled = lease.Filled;
                     var sealedRam = await lease.SealedPathAsync(ct).ConfigureAwait(false);
-                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), sealedRam, ct).ConfigureAwait(false);
+                    await LaunchIncomingAsync(sandbox, arguments, Path.Combine(template, MemoryFileName), sealedRam, ct).ConfigureAwait(false);
                 }
                 else
                 {
-                    await LaunchIncomingAsync(sandbox, boot, arguments, Path.Combine(template, MemoryFileName), null, ct).ConfigureAwait(false);
+                    await LaunchIncomingAsync(sandbox, arguments, Path.Combine(template, MemoryFileName), null, ct).ConfigureAwait(false);
                 }
             },
             async ct =>
@@ -291,7 +291,8 @@ public sealed class QemuRuntime(
         var arguments = ram == GuestRam.Private ? WithOwnRam(saved) : saved;
 
         // On failure the memory file stays: the sandbox is still paused and the resume can be retried.
-        var boot = await VmBoot.ReadAsync(sandbox.Directory, cancellationToken).ConfigureAwait(false);
+        // QEMU reads no kernel to restore, but a paused VM whose kernel has left this host is refused as before.
+        _ = await VmBoot.ReadAsync(sandbox.Directory, cancellationToken).ConfigureAwait(false);
 
         // The namespace's NAT is made while QEMU starts (as for a create), and is in place before the guest
         // runs. Made every time (iptables-restore replaces the table whole): a retried resume whose first try
@@ -300,7 +301,7 @@ public sealed class QemuRuntime(
         RestorePhases phases;
         try
         {
-            phases = await RestoreAsync(sandbox, boot, arguments, memory, ignoreShared: ram == GuestRam.Shared, translation, cancellationToken).ConfigureAwait(false);
+            phases = await RestoreAsync(sandbox, arguments, memory, ignoreShared: ram == GuestRam.Shared, translation, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -388,12 +389,12 @@ public sealed class QemuRuntime(
 
     /// <summary>Starts QEMU from saved memory and device state and lets the guest run; on failure no process is left.</summary>
     /// <remarks><paramref name="beforeRunning"/> (the namespace's translation) is awaited between QEMU's start and the load, which ends in cont.</remarks>
-    private async Task<RestorePhases> RestoreAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, bool ignoreShared, Task beforeRunning, CancellationToken cancellationToken)
+    private async Task<RestorePhases> RestoreAsync(RuntimeSandbox sandbox, IReadOnlyList<string> arguments, string memory, bool ignoreShared, Task beforeRunning, CancellationToken cancellationToken)
     {
         try
         {
             var started = Stopwatch.GetTimestamp();
-            await LaunchIncomingAsync(sandbox, boot, arguments, memory, null, cancellationToken).ConfigureAwait(false);
+            await LaunchIncomingAsync(sandbox, arguments, memory, null, cancellationToken).ConfigureAwait(false);
             await beforeRunning.ConfigureAwait(false);
             var launched = Stopwatch.GetElapsedTime(started);
             return await LoadIncomingAsync(sandbox, ignoreShared, Task.CompletedTask, cancellationToken).ConfigureAwait(false) with { Launch = launched };
@@ -412,8 +413,32 @@ public sealed class QemuRuntime(
     /// not start on its own: with x-ignore-shared (shared RAM left out of the stream) the incoming side must
     /// set the capability before it reads anyway (QEMU 7.2 has no property for it).
     /// </summary>
-    private Task LaunchIncomingAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string memory, string? templateRam, CancellationToken cancellationToken) =>
-        LaunchAsync(sandbox, boot, [.. arguments, "-incoming", "defer"], memory, templateRam, cancellationToken);
+    /// <remarks>
+    /// Without the kernel, initrd and command line: the restored guest's kernel is in its memory, and QEMU
+    /// would read the whole kernel file (14 MB) at its start only to offer it through fw_cfg, which a running
+    /// guest never reads again (~18 ms of QEMU's start to its first QMP answer, issue 16). The device list,
+    /// which the state must match, does not depend on them.
+    /// </remarks>
+    private Task LaunchIncomingAsync(RuntimeSandbox sandbox, IReadOnlyList<string> arguments, string memory, string? templateRam, CancellationToken cancellationToken) =>
+        LaunchAsync(sandbox, [.. WithoutBootFiles(arguments), "-incoming", "defer"], [], memory, templateRam, cancellationToken);
+
+    /// <summary>QEMU arguments without <c>-kernel</c>, <c>-initrd</c> and <c>-append</c> and their values.</summary>
+    internal static List<string> WithoutBootFiles(IReadOnlyList<string> arguments)
+    {
+        var kept = new List<string>(arguments.Count);
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            if (arguments[i] is "-kernel" or "-initrd" or "-append" && i + 1 < arguments.Count)
+            {
+                i++;
+                continue;
+            }
+
+            kept.Add(arguments[i]);
+        }
+
+        return kept;
+    }
 
     /// <summary>
     /// Reads the saved state into a QEMU <see cref="LaunchIncomingAsync"/> started, then lets the guest run. The
@@ -772,7 +797,7 @@ public sealed class QemuRuntime(
     /// without stdio. Nothing talks QMP to a booting guest: under software emulation a QMP call during
     /// the kernel's early clock calibration was seen to hang the boot for good.
     /// </summary>
-    private async Task LaunchAsync(RuntimeSandbox sandbox, VmBoot boot, IReadOnlyList<string> arguments, string? incomingMemory, string? templateRam, CancellationToken cancellationToken)
+    private async Task LaunchAsync(RuntimeSandbox sandbox, IReadOnlyList<string> arguments, List<QemuLaunch.OpenFile> files, string? incomingMemory, string? templateRam, CancellationToken cancellationToken)
     {
         var workDirectory = WorkDirectory(sandbox);
         var user = await _users.AcquireAsync(workDirectory, cancellationToken).ConfigureAwait(false);
@@ -780,12 +805,6 @@ public sealed class QemuRuntime(
         File.Delete(Path.Combine(sandbox.Directory, PidFileName));
 
         var disk = QemuDiskChain.Read(Path.Combine(sandbox.Directory, DiskFileName), DiskRoots);
-        List<QemuLaunch.OpenFile> files = [new(QemuLaunch.KernelFd, "<", ReadableByVmUser(boot.KernelPath))];
-        if (boot.InitrdPath is { } initrd)
-        {
-            files.Add(new(QemuLaunch.InitrdFd, "<", ReadableByVmUser(initrd)));
-        }
-
         if (incomingMemory is not null)
         {
             files.Add(new(QemuLaunch.IncomingFd, "<", incomingMemory));
@@ -873,6 +892,18 @@ public sealed class QemuRuntime(
         FileOwnership.SetOwner(ram, user.Uid, user.Gid);
         File.SetUnixFileMode(ram, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return ram;
+    }
+
+    /// <summary>The files a boot reads: the kernel and, when it has one, the initrd.</summary>
+    private static List<QemuLaunch.OpenFile> BootFiles(VmBoot boot)
+    {
+        List<QemuLaunch.OpenFile> files = [new(QemuLaunch.KernelFd, "<", ReadableByVmUser(boot.KernelPath))];
+        if (boot.InitrdPath is { } initrd)
+        {
+            files.Add(new(QemuLaunch.InitrdFd, "<", ReadableByVmUser(initrd)));
+        }
+
+        return files;
     }
 
     /// <summary>

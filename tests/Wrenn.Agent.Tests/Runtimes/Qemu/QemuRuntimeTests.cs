@@ -29,6 +29,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             await agent.Manager.CreateAsync(spec, ct);
             var boot = clock.Elapsed;
+            Assert.Contains("-kernel", QemuCommandLine(agent, spec.SandboxId));
 
             // A kernel of its own: the guest runs Debian's cloud kernel, whatever the host runs.
             Assert.Contains("cloud-amd64", await ExecAsync(agent, spec.SandboxId, "uname -r"), StringComparison.Ordinal);
@@ -56,6 +57,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             await agent.Manager.ResumeAsync(spec.SandboxId, 0, ct);
             var resume = clock.Elapsed;
             Assert.True(QemuRunning(spec.SandboxId));
+            // A restore reads no kernel: the guest's own is in its memory.
+            Assert.DoesNotContain("-kernel", QemuCommandLine(agent, spec.SandboxId));
             var first = int.Parse((await ExecAsync(agent, spec.SandboxId, "cat /dev/shm/counter")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(first > 0, "the counter in tmpfs survived: memory was restored, not rebooted");
             await Task.Delay(1000, ct);
@@ -73,6 +76,8 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             var baseSnapshot = Assert.Single(Directory.GetDirectories(Path.Combine(agent.WrennDir, "snapshots", "base")));
             var restored = agent.Manager.List().Single(s => s.Id == fromBase.SandboxId);
             Assert.Equal(baseSnapshot, restored.Runtime!.MemoryTemplate);
+            // Nor a command line: the base snapshot's envd token is not in the host's process list.
+            Assert.DoesNotContain(QemuCommandLine(agent, fromBase.SandboxId), a => a is "-kernel" or "-initrd" or "-append" || a.Contains("wrenn.envd_token", StringComparison.Ordinal));
             Assert.NotEqual(agent.Manager.List().Single(s => s.Id == spec.SandboxId).EnvdAccessToken, restored.EnvdAccessToken);
             Assert.Equal(fromBase.SandboxId + "\n", await ExecAsync(agent, fromBase.SandboxId, "hostname"));
             Assert.Contains(fromBase.SandboxId, await ExecAsync(agent, fromBase.SandboxId, "cat /etc/hosts /etc/hostname"), StringComparison.Ordinal);
@@ -501,6 +506,9 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             output.WriteLine(line);
         }
     }
+
+    private static string[] QemuCommandLine(AgentUnderTest agent, string sandboxId) =>
+        File.ReadAllText($"/proc/{QemuPid(agent, sandboxId)}/cmdline").Split('\0');
 
     private static int QemuPid(AgentUnderTest agent, string sandboxId) =>
         int.Parse(File.ReadAllText(Path.Combine(agent.WrennDir, "sandboxes", sandboxId, "qemu.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
