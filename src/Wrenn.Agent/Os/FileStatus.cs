@@ -27,14 +27,14 @@ internal readonly partial record struct FileStatus(
 
     public bool IsRegularFile => (Mode & FileTypeMask) == RegularFileType;
 
-    /// <summary>The open file's status.</summary>
+    /// <summary>The open file's status; <paramref name="path"/>, where it was opened, only names it in an error.</summary>
     /// <exception cref="IOException">statx failed.</exception>
-    public static FileStatus Of(SafeFileHandle file)
+    public static FileStatus Of(SafeFileHandle file, string? path = null)
     {
         Span<byte> buffer = stackalloc byte[256];
         if (Statx(file, string.Empty, AtEmptyPath, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
-            throw new IOException($"statx on an open file failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw new IOException($"statx of {path ?? "an open file"} failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
 
         return Read(buffer);

@@ -390,20 +390,17 @@ public sealed class ContainerRuntime(
         var (resolved, reason) = OciRuntimeChoice.Resolve(configured, OciRuntimeChoice.FindOnPath, OciRuntimeChoice.ViewWorks);
         logger.OciRuntimeChosen(resolved.Runtime, WrennEnvironment.OciRuntime, configured, reason);
         var other = OciRuntimeChoice.OtherRuntime(resolved, OciRuntimeChoice.FindOnPath);
-        var source = FileStatus.OfPath(resolved.Executable);
-        var (oci, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(resolved, OciRuntimeChoice.Starts);
+        var (copy, whyNot) = SealedRuntimeCopy.Make(resolved, OciRuntimeChoice.Starts, logger);
         if (copy is not null)
         {
-            logger.OciRuntimeFromSealedCopy(oci.Runtime, resolved.Executable, oci.Executable);
-            return (resolved, other, new SealedRuntimeCopy(resolved, oci, copy, source, OciRuntimeChoice.Starts, logger));
+            logger.OciRuntimeFromSealedCopy(resolved.Runtime, resolved.Executable, copy.Current.Executable);
         }
-
-        if (whyNot is not null)
+        else if (whyNot is not null)
         {
-            logger.OciRuntimeFromFile(oci.Runtime, whyNot);
+            logger.OciRuntimeFromFile(resolved.Runtime, whyNot);
         }
 
-        return (resolved, other, null);
+        return (resolved, other, copy);
     }
 
     private static bool IsMissing(CommandResult result) =>

@@ -30,7 +30,7 @@ public sealed class EnvdSocketSupport
     {
         using var root = RootedFile.Open(rootfs);
         using var file = root.OpenRead(EnvdPath);
-        if (file is null || Identify(file) is not { } identity)
+        if (file is null || Identify(file, Path.Join(rootfs, EnvdPath)) is not { } identity)
         {
             return false;
         }
@@ -66,6 +66,6 @@ public sealed class EnvdSocketSupport
     }
 
     /// <summary>The file's identity, or null when it is not a regular file.</summary>
-    private static FileIdentity? Identify(SafeFileHandle file) =>
-        FileStatus.Of(file) is { IsRegularFile: true } status ? FileIdentity.Of(status) : null;
+    private static FileIdentity? Identify(SafeFileHandle file, string path) =>
+        FileStatus.Of(file, path) is { IsRegularFile: true } status ? FileIdentity.Of(status) : null;
 }

@@ -22,13 +22,7 @@ internal sealed class SealedRuntimeCopy : IDisposable
     private OciInvocation _current;
     private int _refreshing;
 
-    /// <param name="fromFile">The runtime run from its file.</param>
-    /// <param name="fromCopy"><paramref name="fromFile"/> run from <paramref name="copy"/>.</param>
-    /// <param name="copy">The copy made at start, which this now holds.</param>
-    /// <param name="source">The file's identity before <paramref name="copy"/> was made from it.</param>
-    /// <param name="starts">Whether a copy starts the way runs start it (<see cref="OciRuntimeChoice.Starts"/>).</param>
-    /// <param name="logger">Where a refreshed copy, or one that could not be made, is said.</param>
-    public SealedRuntimeCopy(OciInvocation fromFile, OciInvocation fromCopy, SealedExecutable copy, FileStatus? source, Func<OciInvocation, bool> starts, ILogger logger)
+    private SealedRuntimeCopy(OciInvocation fromFile, OciInvocation fromCopy, SealedExecutable copy, FileStatus? source, Func<OciInvocation, bool> starts, ILogger logger)
     {
         _fromFile = fromFile;
         _current = fromCopy;
@@ -36,6 +30,19 @@ internal sealed class SealedRuntimeCopy : IDisposable
         _source = source is { } status ? FileIdentity.Of(status) : null;
         _starts = starts;
         _logger = logger;
+    }
+
+    /// <summary>
+    /// The first copy of <paramref name="fromFile"/>'s file, tried with <paramref name="starts"/> (the way runs start
+    /// it: <see cref="OciRuntimeChoice.Starts"/>); <paramref name="logger"/> hears of later copies. Null, with why,
+    /// where the runtime is not crun or its copy cannot be made or does not start: runs then start from the file.
+    /// </summary>
+    public static (SealedRuntimeCopy? Copy, string? WhyNot) Make(OciInvocation fromFile, Func<OciInvocation, bool> starts, ILogger logger)
+    {
+        // The file's identity before the copy is made from it: a change meanwhile makes the first run copy again.
+        var source = FileStatus.OfPath(fromFile.Executable);
+        var (fromCopy, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(fromFile, starts);
+        return copy is null ? (null, whyNot) : (new SealedRuntimeCopy(fromFile, fromCopy, copy, source, starts, logger), null);
     }
 
     /// <summary>

@@ -10,11 +10,11 @@ namespace Wrenn.Agent.Runtimes.Qemu;
 /// </summary>
 internal readonly record struct RamFileIdentity(uint DeviceMajor, uint DeviceMinor, ulong Inode, long ModifiedSeconds, uint ModifiedNanoseconds)
 {
-    /// <summary>The identity of the open file, and how many names it has left (0 once it is deleted).</summary>
+    /// <summary>The identity of the open file, and how many names it has left (0 once it is deleted); <paramref name="path"/> names it in an error.</summary>
     /// <exception cref="IOException">statx failed.</exception>
-    public static (RamFileIdentity Identity, uint Links) Of(SafeFileHandle file)
+    public static (RamFileIdentity Identity, uint Links) Of(SafeFileHandle file, string? path = null)
     {
-        var status = FileStatus.Of(file);
+        var status = FileStatus.Of(file, path);
         return (new RamFileIdentity(status.DeviceMajor, status.DeviceMinor, status.Inode, status.ModifiedSeconds, status.ModifiedNanoseconds), status.Links);
     }
 }

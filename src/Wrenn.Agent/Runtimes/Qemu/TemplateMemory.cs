@@ -119,7 +119,7 @@ public sealed class TemplateMemory(ILogger<TemplateMemory> logger) : IDisposable
         TemplateRamCopy copy;
         try
         {
-            var (identity, _) = RamFileIdentity.Of(source);
+            var (identity, _) = RamFileIdentity.Of(source, ramFile);
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);

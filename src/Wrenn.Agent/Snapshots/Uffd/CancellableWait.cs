@@ -17,7 +17,8 @@ internal sealed class CancellableWait : IDisposable
 
     public CancellableWait(CancellationToken token)
     {
-        _eventFd = EventFd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        // EFD_CLOEXEC and EFD_NONBLOCK are the O_ flags of the same names.
+        _eventFd = EventFd(0, LibC.O_CLOEXEC | LibC.O_NONBLOCK);
         if (_eventFd < 0)
         {
             throw UserfaultFd.Error("eventfd", Marshal.GetLastPInvokeError());
@@ -44,7 +45,7 @@ internal sealed class CancellableWait : IDisposable
             if (ready < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno == EINTR)
+                if (errno == LibC.EINTR)
                 {
                     continue;
                 }

@@ -69,7 +69,7 @@ public sealed record UffdHandshake(IReadOnlyList<GuestRegionUffdMapping> Regions
                     if (received < 0)
                     {
                         var errno = Marshal.GetLastPInvokeError();
-                        if (errno is EAGAIN or EINTR)
+                        if (errno is EAGAIN or LibC.EINTR)
                         {
                             continue;
                         }

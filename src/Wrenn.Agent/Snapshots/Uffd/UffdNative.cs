@@ -11,13 +11,11 @@ namespace Wrenn.Agent.Snapshots.Uffd;
 /// </summary>
 internal static unsafe partial class UffdNative
 {
-    public const int EFD_NONBLOCK = LibC.O_NONBLOCK;
-    public const int EFD_CLOEXEC = LibC.O_CLOEXEC;
-
+    /// <summary>errno of a process that has gone (a UFFDIO_COPY for a VMM that exited).</summary>
     public const int ESRCH = 3;
-    public const int EINTR = LibC.EINTR;
+
+    /// <summary>errno of a UFFDIO_COPY the kernel wants made again (the mapping changed meanwhile).</summary>
     public const int EAGAIN = 11;
-    public const int EEXIST = LibC.EEXIST;
 
     public const ulong UFFD_API = 0xAA;
 

@@ -93,7 +93,7 @@ public sealed class UffdPageServer
                     if (read < 0)
                     {
                         var errno = Marshal.GetLastPInvokeError();
-                        if (errno == EINTR)
+                        if (errno == LibC.EINTR)
                         {
                             continue;
                         }
@@ -255,7 +255,7 @@ public sealed class UffdPageServer
     {
         switch (errno)
         {
-            case EEXIST:
+            case LibC.EEXIST:
                 // Two threads faulted on one page and the first fault's fill is in; wake anyone still
                 // waiting on the range (the fill did already, this costs nothing when nobody is).
                 Interlocked.Increment(ref _pagesAlreadyPresent);

@@ -70,11 +70,9 @@ public sealed class SealedRuntimeCopyTests : IDisposable
 
     private SealedRuntimeCopy Start(Func<OciInvocation, bool> starts)
     {
-        var fromFile = new OciInvocation("crun", Crun);
-        var source = FileStatus.OfPath(Crun);
-        var (fromCopy, copy, whyNot) = OciRuntimeChoice.FromSealedCopy(fromFile, starts);
+        var (copies, whyNot) = SealedRuntimeCopy.Make(new OciInvocation("crun", Crun), starts, NullLogger.Instance);
         Assert.Null(whyNot);
-        return new SealedRuntimeCopy(fromFile, fromCopy, copy!, source, starts, NullLogger.Instance);
+        return copies!;
     }
 
     /// <summary>Puts a new file under crun's name, as dpkg does: written beside it, then renamed over it.</summary>
