@@ -45,11 +45,23 @@ using (services)
     ComposeEndpoint.Map(routes, services);
     ProcessService.Map(routes, services);
     FilesystemService.Map(routes, services);
-    BackgroundService[] background =
-    [
-        new Wrenn.Envd.Ports.LocalPortForwarder(services.Options, new Logger<Wrenn.Envd.Ports.LocalPortForwarder>(loggers)),
-        new StartupMemoryTrim(services.Options),
-    ];
+    var forwarder = new Wrenn.Envd.Ports.LocalPortForwarder(services.Options, new Logger<Wrenn.Envd.Ports.LocalPortForwarder>(loggers));
+    BackgroundService[] background;
+    if (options.OwnsClock)
+    {
+        // A VM (its clock is its own). Its first answer may be when the agent snapshots it for every later
+        // sandbox of its kind, and what envd would do after that answer (the first /init's set-up, the trim a
+        // second on) each of those sandboxes would do again on a cold emulated CPU: 100–300 ms of a create
+        // under software emulation. Done before it listens, both are in the snapshot.
+        ControlEndpoints.WarmUp();
+        StartupMemoryTrim.Collect();
+        background = [forwarder];
+    }
+    else
+    {
+        background = [forwarder, new StartupMemoryTrim(services.Options)];
+    }
+
     var logger = loggers.CreateLogger("envd");
     EnvdHost.Run(kestrel, routes, services, background, () =>
         logger.Listening(EnvdVersion.Current, EnvdVersion.Build, options.ListenDescriptor is { } fd ? $"the passed socket (fd {fd})" : options.ListenUrl));

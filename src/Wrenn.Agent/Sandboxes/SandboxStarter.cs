@@ -186,6 +186,14 @@ public sealed class SandboxStarter(
             // From here on only holders of the token (this agent) can use the sandbox's envd.
             if (captureBase is not null)
             {
+                // A guest that just answered for the first time is still finishing its boot; every sandbox restored
+                // from a snapshot taken now would finish it again.
+                await rollback.StepAsync(
+                    "vm.settle",
+                    ct => Task.Delay(options.Value.BaseSnapshotSettle, ct),
+                    _ => Task.CompletedTask,
+                    cancellationToken).ConfigureAwait(false);
+
                 try
                 {
                     // Booted, envd up, nothing of the user's given to it yet: what every sandbox of this kind starts as.

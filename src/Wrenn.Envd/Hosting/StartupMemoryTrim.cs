@@ -21,6 +21,9 @@ public sealed class StartupMemoryTrim(IOptions<EnvdOptions> options) : Backgroun
             return;
         }
 
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Collect();
     }
+
+    /// <summary>One aggressive, compacting collection of the whole heap, which hands its free pages back to the kernel.</summary>
+    public static void Collect() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 }
