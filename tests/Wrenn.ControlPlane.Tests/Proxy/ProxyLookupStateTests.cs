@@ -11,9 +11,9 @@ namespace Wrenn.ControlPlane.Tests.Proxy;
 /// </summary>
 public sealed class ProxyLookupStateTests : IAsyncLifetime
 {
-    private readonly InMemoryHostAgent _agent = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false });
-    private FakeAgent _server = null!;
+    private InMemoryAgentPlane _setup = null!;
+    private InMemoryHostAgent _agent = null!;
     private RunningControlPlane _plane = null!;
     private ControlPlaneApi _api = null!;
     private LoopbackUpstream _upstream = null!;
@@ -22,26 +22,21 @@ public sealed class ProxyLookupStateTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _server = await FakeAgent.StartAsync(_agent);
         _upstream = await LoopbackUpstream.StartAsync();
         _proxyPort = FreeTcpPort.OnLoopback();
-        _plane = await RunningControlPlane.StartAsync(configure: options =>
+        _setup = await InMemoryAgentPlane.StartAsync(options =>
         {
             // Far longer than the test: only invalidation can make the proxy see a change.
             options.Proxy = new SandboxProxyOptions { ListenAddress = $"127.0.0.1:{_proxyPort}", Domain = "sandbox.test", LookupCacheLifetime = TimeSpan.FromHours(1) };
             options.ReconcileInterval = TimeSpan.FromHours(1);
         });
-        _api = new ControlPlaneApi(_plane);
-        var (token, _) = await _api.AdminAsync();
-        await _api.RegisterHostAsync(token, _server.Address);
-        _key = await _plane.ApiKeyAsync();
+        (_agent, _plane, _api, _key) = (_setup.Agent, _setup.Plane, _setup.Api, _setup.Key);
     }
 
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        await _plane.DisposeAsync();
-        await _server.DisposeAsync();
+        await _setup.DisposeAsync();
         await _upstream.DisposeAsync();
     }
 

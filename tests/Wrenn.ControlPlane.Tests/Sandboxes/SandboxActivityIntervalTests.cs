@@ -11,26 +11,21 @@ public sealed class SandboxActivityIntervalTests : IAsyncLifetime
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
 
-    private readonly InMemoryHostAgent _agent = new();
-    private FakeAgent _server = null!;
+    private InMemoryAgentPlane _setup = null!;
+    private InMemoryHostAgent _agent = null!;
     private RunningControlPlane _plane = null!;
     private ControlPlaneApi _api = null!;
     private string _key = string.Empty;
 
     public async ValueTask InitializeAsync()
     {
-        _server = await FakeAgent.StartAsync(_agent);
-        _plane = await RunningControlPlane.StartAsync(configure: options => options.ActivityInterval = Interval);
-        _api = new ControlPlaneApi(_plane);
-        var (token, _) = await _api.AdminAsync();
-        await _api.RegisterHostAsync(token, _server.Address);
-        _key = await _plane.ApiKeyAsync();
+        _setup = await InMemoryAgentPlane.StartAsync(options => options.ActivityInterval = Interval);
+        (_agent, _plane, _api, _key) = (_setup.Agent, _setup.Plane, _setup.Api, _setup.Key);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _plane.DisposeAsync();
-        await _server.DisposeAsync();
+        await _setup.DisposeAsync();
     }
 
     [Fact]

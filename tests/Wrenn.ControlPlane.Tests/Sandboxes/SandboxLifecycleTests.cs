@@ -13,16 +13,15 @@ namespace Wrenn.ControlPlane.Tests.Sandboxes;
 /// </summary>
 public sealed class SandboxLifecycleTests : IAsyncLifetime
 {
-    private readonly InMemoryHostAgent _agent = new();
-    private FakeAgent _server = null!;
+    private InMemoryAgentPlane _setup = null!;
+    private InMemoryHostAgent _agent = null!;
     private RunningControlPlane _plane = null!;
     private ControlPlaneApi _api = null!;
     private string _key = string.Empty;
 
     public async ValueTask InitializeAsync()
     {
-        _server = await FakeAgent.StartAsync(_agent);
-        _plane = await RunningControlPlane.StartAsync(configure: options =>
+        _setup = await InMemoryAgentPlane.StartAsync(options =>
         {
             options.ReconcileInterval = TimeSpan.FromMilliseconds(200);
             RunningControlPlane.OpenSignup(options);
@@ -30,16 +29,12 @@ public sealed class SandboxLifecycleTests : IAsyncLifetime
             // Long enough that a test's burst of calls falls in one interval.
             options.ActivityInterval = TimeSpan.FromHours(1);
         });
-        _api = new ControlPlaneApi(_plane);
-        var (token, _) = await _api.AdminAsync();
-        await _api.RegisterHostAsync(token, _server.Address);
-        _key = await _plane.ApiKeyAsync();
+        (_agent, _plane, _api, _key) = (_setup.Agent, _setup.Plane, _setup.Api, _setup.Key);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _plane.DisposeAsync();
-        await _server.DisposeAsync();
+        await _setup.DisposeAsync();
     }
 
     [Fact]
