@@ -423,7 +423,7 @@ public sealed class QemuRuntime(
         LaunchAsync(sandbox, [.. WithoutBootFiles(arguments), "-incoming", "defer"], [], memory, templateRam, cancellationToken);
 
     /// <summary>QEMU arguments without <c>-kernel</c>, <c>-initrd</c> and <c>-append</c> and their values.</summary>
-    internal static List<string> WithoutBootFiles(IReadOnlyList<string> arguments)
+    private static List<string> WithoutBootFiles(IReadOnlyList<string> arguments)
     {
         var kept = new List<string>(arguments.Count);
         for (var i = 0; i < arguments.Count; i++)
