@@ -45,6 +45,9 @@ using (services)
     ComposeEndpoint.Map(routes, services);
     ProcessService.Map(routes, services);
     FilesystemService.Map(routes, services);
+    // Every thread envd will need, started while the sandbox's process limit still has room.
+    var logger = loggers.CreateLogger("envd");
+    var threads = new ThreadReserve(services.Reaper, Environment.ProcessorCount, logger);
     var forwarder = new Wrenn.Envd.Ports.LocalPortForwarder(services.Options, new Logger<Wrenn.Envd.Ports.LocalPortForwarder>(loggers));
     BackgroundService[] background;
     if (options.OwnsClock)
@@ -62,8 +65,7 @@ using (services)
         background = [forwarder, new StartupMemoryTrim(services.Options)];
     }
 
-    var logger = loggers.CreateLogger("envd");
-    EnvdHost.Run(kestrel, routes, services, background, () =>
+    EnvdHost.Run(kestrel, routes, services, threads, background, () =>
         logger.Listening(EnvdVersion.Current, EnvdVersion.Build, options.ListenDescriptor is { } fd ? $"the passed socket (fd {fd})" : options.ListenUrl));
 }
 

@@ -31,11 +31,11 @@ public static class EnvdHost
 
     /// <summary>
     /// Serves until a stop signal; runs on the main thread, which waits on it (no thread-pool thread is
-    /// held: a 1-vCPU sandbox's pool has one). The background services start once the first request
-    /// has been answered, or after <see cref="BackgroundStartLimit"/> without one, so that their first
+    /// held: a 1-vCPU sandbox's pool has one). envd's threads (<see cref="ThreadReserve"/>), then the background
+    /// services start once the first request has been answered, or after <see cref="BackgroundStartLimit"/> without one, so that their first
     /// work (a port scan, the .NET timer thread) does not compete with the sandbox's first call.
     /// </summary>
-    public static void Run(KestrelServerOptions kestrel, RouteTable routes, EnvdServices services, IReadOnlyList<BackgroundService> background, Action started)
+    public static void Run(KestrelServerOptions kestrel, RouteTable routes, EnvdServices services, ThreadReserve threads, IReadOnlyList<BackgroundService> background, Action started)
     {
         using var stopping = new ManualResetEventSlim();
         void Stop(PosixSignalContext signal)
@@ -56,6 +56,7 @@ public static class EnvdHost
 
         // A timed wait on a task blocks on the thread's own event: no timer (and no timer thread) yet.
         application.FirstAnswered.Wait(BackgroundStartLimit);
+        threads.Start();
         foreach (var service in background)
         {
             service.StartAsync(CancellationToken.None).GetAwaiter().GetResult();

@@ -25,9 +25,10 @@ public sealed class EnvdServices : IServiceProvider, IDisposable
         Options = Microsoft.Extensions.Options.Options.Create(options);
         Loggers = loggers;
         State = new EnvdState(Options);
+        Reaper = new ChildReaper(new Logger<ChildReaper>(Loggers));
         _users = new(() => new UserResolver(State));
         _processes = new(() => new ProcessTable(TimeProvider.System));
-        _processService = new(() => new ProcessService(new ProcessLauncher(Options, State, new Logger<ProcessLauncher>(Loggers)), _processes.Value, _users.Value, Options));
+        _processService = new(() => new ProcessService(new ProcessLauncher(Options, State, Reaper, new Logger<ProcessLauncher>(Loggers)), _processes.Value, _users.Value, Options));
         _watchers = new(() => new DirectoryWatchers(Options));
         _filesystem = new(() => new FilesystemService(_users.Value, _watchers.Value));
     }
@@ -37,6 +38,9 @@ public sealed class EnvdServices : IServiceProvider, IDisposable
     public ILoggerFactory Loggers { get; }
 
     public EnvdState State { get; }
+
+    /// <summary>Reaps the processes envd starts; <see cref="ChildReaper.Start"/> before envd serves.</summary>
+    public ChildReaper Reaper { get; }
 
     public UserResolver Users => _users.Value;
 

@@ -17,6 +17,13 @@ public sealed class ChildReaper(ILogger logger)
     private readonly Lock _startLock = new();
     private int? _epoll;
 
+    /// <summary>
+    /// Starts the thread that reaps every child (where pidfds work), at envd's start rather than at its first
+    /// command: by then the sandbox's process limit may be reached (a fork bomb), and a thread that cannot
+    /// start would leave the command's process unreaped.
+    /// </summary>
+    public void Start() => EnsureStarted();
+
     /// <summary>Reports the process's end to it once it has ended.</summary>
     public void Watch(SpawnedProcess process)
     {

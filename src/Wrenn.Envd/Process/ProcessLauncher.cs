@@ -13,7 +13,7 @@ namespace Wrenn.Envd.Process;
 /// with one vfork+exec (<see cref="SpawnedProcess"/>); PTY processes through a shell and util-linux's
 /// setsid, which makes the terminal theirs.
 /// </summary>
-public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState state, ILogger<ProcessLauncher> logger)
+public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState state, ChildReaper reaper, ILogger<ProcessLauncher> logger)
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private const string DefaultTerm = "xterm-256color";
@@ -24,7 +24,6 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     private readonly bool _isRoot = Environment.IsPrivilegedProcess;
-    private readonly ChildReaper _reaper = new(logger);
 
     /// <summary>
     /// Starts the process; with <paramref name="terminal"/>, on a new pseudo-terminal of that size.
@@ -64,7 +63,7 @@ public sealed class ProcessLauncher(IOptions<EnvdOptions> options, EnvdState sta
             workingDirectory,
             _isRoot && user.Uid != 0 ? user : null,
             config.Cmd,
-            _reaper,
+            reaper,
             out var stdin,
             out var stdout,
             out var stderr);
