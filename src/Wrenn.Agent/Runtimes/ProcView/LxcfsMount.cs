@@ -284,17 +284,22 @@ public sealed class LxcfsMount(
     }
 
     /// <summary>True when <paramref name="mountPoint"/> is an lxcfs mount whose daemon answers.</summary>
-    private static bool IsLive(string mountPoint)
-    {
-        if (LxcfsDevice(mountPoint) is null)
-        {
-            return false;
-        }
+    private static bool IsLive(string mountPoint) =>
+        LxcfsDevice(mountPoint) is not null && Answers(Path.Combine(mountPoint, "proc", "uptime"));
 
+    /// <summary>
+    /// Whether a read of <paramref name="file"/> returns data (a dead lxcfs answers ENOTCONN). One read, not
+    /// File.ReadAllBytes: lxcfs may give /proc/uptime a size larger than what a read returns (16 bytes against the
+    /// 15 a read returned, seen on a test host), and ReadAllBytes reads the size it was told and throws at the
+    /// early end, so a live lxcfs looked dead and sandboxes saw the host's CPUs and memory.
+    /// </summary>
+    internal static bool Answers(string file)
+    {
         try
         {
-            File.ReadAllBytes(Path.Combine(mountPoint, "proc", "uptime"));
-            return true;
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            Span<byte> buffer = stackalloc byte[64];
+            return stream.Read(buffer) > 0;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
