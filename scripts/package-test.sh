@@ -102,7 +102,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   -o DPkg::Lock::Timeout=120 "$deb" >"$work/apt-install.log" 2>&1 || { cat "$work/apt-install.log" >&2; fail "apt-get install $deb"; }
 dpkg-query -W -f='${Status}' wrenn | grep -q 'install ok installed' || fail "dpkg does not list wrenn as installed"
 
-for path in /usr/lib/wrenn/wrenn-cp /usr/lib/wrenn/wrenn-agent /usr/lib/wrenn/wrenn /usr/lib/wrenn/envd \
+for path in /usr/lib/wrenn/wrenn-cp /usr/lib/wrenn/wrenn-agent /usr/lib/wrenn/wrenn-qemu-launch /usr/lib/wrenn/wrenn /usr/lib/wrenn/envd \
             /usr/sbin/wrenn-cp /usr/sbin/wrenn-agent /usr/bin/wrenn; do
   [[ -x "$path" ]] || fail "$path is not installed or not executable"
 done

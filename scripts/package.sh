@@ -36,6 +36,7 @@ publish() { # project name
 }
 publish Wrenn.ControlPlane wrenn-cp
 publish Wrenn.Agent wrenn-agent
+install -m 0755 "$work/publish/wrenn-agent/wrenn-qemu-launch" "$root/usr/lib/wrenn/wrenn-qemu-launch"
 publish Wrenn.Cli wrenn
 install -m 0755 "$out/envd" "$root/usr/lib/wrenn/envd"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the four binaries into builds/: envd (NativeAOT, goes into images), wrenn-cp, wrenn-agent and
-# wrenn (single-file, framework-dependent).
+# wrenn (single-file, framework-dependent), and wrenn-qemu-launch beside wrenn-agent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,5 +22,7 @@ dotnet publish src/Wrenn.Envd -c Release -r linux-x64 --nologo -v quiet -p:Debug
 install -m 0755 "$staging/envd/envd" "$out/envd"
 publish_single Wrenn.ControlPlane wrenn-cp
 publish_single Wrenn.Agent wrenn-agent
+# QEMU's launcher, built with the agent (src/Wrenn.Agent/Runtimes/Qemu/Native): the agent runs it from beside itself.
+install -m 0755 "$staging/wrenn-agent/wrenn-qemu-launch" "$out/wrenn-qemu-launch"
 publish_single Wrenn.Cli wrenn
 ls -la "$out" | grep -v '^total' | grep -v '\.publish'

@@ -823,7 +823,14 @@ public sealed class QemuRuntime(
         files.AddRange(disk.Files());
         var memoryLimit = ((long)sandbox.MemoryMb + options.Value.MemoryOverheadMb) * 1024 * 1024;
         var cgroup = await VmCgroup.CreateAsync(options.Value.CgroupParent, sandbox.SandboxId, memoryLimit, sandbox.Vcpus, cancellationToken).ConfigureAwait(false);
+        var launcher = Path.Combine(AppContext.BaseDirectory, QemuLaunch.LauncherFileName);
+        if (!File.Exists(launcher))
+        {
+            throw new InvalidOperationException($"QEMU's launcher {launcher} is missing: it is built with the agent (make build) and must lie beside the agent's binary");
+        }
+
         var (program, launch) = QemuLaunch.Command(
+            launcher,
             Path.Combine(sandbox.Directory, LogFileName),
             ConsoleLog.PathIn(sandbox.Directory),
             options.Value.ConsoleLogBytes,
