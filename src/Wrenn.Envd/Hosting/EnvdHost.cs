@@ -31,9 +31,10 @@ public static class EnvdHost
 
     /// <summary>
     /// Serves until a stop signal; runs on the main thread, which waits on it (no thread-pool thread is
-    /// held: a 1-vCPU sandbox's pool has one). envd's threads (<see cref="ThreadReserve"/>), then the background
-    /// services start once the first request has been answered, or after <see cref="BackgroundStartLimit"/> without one, so that their first
-    /// work (a port scan, the .NET timer thread) does not compete with the sandbox's first call.
+    /// held: a 1-vCPU sandbox's pool has one). envd's threads (<see cref="ThreadReserve"/>) and then the
+    /// background services start once the first request has been answered, or after
+    /// <see cref="BackgroundStartLimit"/> without one, so that their first work (a port scan, the .NET timer
+    /// thread, starting threads) does not compete with the sandbox's first call.
     /// </summary>
     public static void Run(KestrelServerOptions kestrel, RouteTable routes, EnvdServices services, ThreadReserve threads, IReadOnlyList<BackgroundService> background, Action started)
     {

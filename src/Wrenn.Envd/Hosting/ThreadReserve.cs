@@ -3,7 +3,7 @@ using Wrenn.Envd.Process;
 namespace Wrenn.Envd.Hosting;
 
 /// <summary>
-/// envd's worker threads, all started before it serves anything and never more after. envd shares the
+/// envd's worker threads, all started right after its first answer and never more after that. envd shares the
 /// sandbox's process limit (a container's pids cgroup) with what it runs: once a fork bomb holds every pid,
 /// a thread envd starts fails, and .NET's thread pool does not survive a worker it cannot start (the
 /// OutOfMemoryException from Thread.StartCore ends the process). A starved pool asks for a new worker within
@@ -43,15 +43,14 @@ public sealed class ThreadReserve(ChildReaper reaper, int processorCount, ILogge
     /// running, so the pool has to start one per item. False when the pool refused the limits or the workers
     /// did not all start in time (envd then runs with the pool as it was: slower to fail, not broken).
     /// </summary>
-    public bool Fill()
+    private bool Fill()
     {
         if (!ThreadPool.SetMaxThreads(Workers, Workers) || !ThreadPool.SetMinThreads(Workers, Workers))
         {
             return false;
         }
 
-        // Never disposed: a worker may still be inside Wait when this returns. Events, not tasks: a task's waiter
-        // is woken through the pool, whose every worker is held here.
+        // Never disposed: a worker may still be inside Wait when this returns.
         var running = new CountdownEvent(Workers);
         var release = new ManualResetEventSlim();
         for (var i = 0; i < Workers; i++)
