@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wrenn.Agent.Os;
 using Wrenn.Agent.Runtimes.Qemu;
 using Wrenn.Agent.Runtimes.Vm;
+using Wrenn.Agent.Tests.TestSupport;
 
 namespace Wrenn.Agent.Tests.Runtimes.Qemu;
 
@@ -15,6 +18,8 @@ namespace Wrenn.Agent.Tests.Runtimes.Qemu;
 public sealed class QemuLaunchTests : IAsyncLifetime
 {
     private static readonly VmUser User = new(2_000_060_123, 2_000_060_123);
+
+    private readonly ICommandRunner _commands = new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance);
 
     private readonly string _namespace = $"wrenn-qltest-{Guid.NewGuid():N}"[..20];
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("wrenn-qemu-launch-test-");
@@ -34,14 +39,14 @@ public sealed class QemuLaunchTests : IAsyncLifetime
         Assert.SkipUnless(Environment.IsPrivilegedProcess, "the launcher runs as root");
         _directory.UnixFileMode = (UnixFileMode)0x1ED; // rwxr-xr-x: the VM user passes through to its working directory
         Directory.CreateDirectory(WorkDirectory);
-        await RunAsync("ip", ["netns", "add", _namespace]);
+        await _commands.RunCheckedAsync("ip", ["netns", "add", _namespace], TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (Environment.IsPrivilegedProcess)
         {
-            await RunAsync("ip", ["netns", "delete", _namespace]);
+            await _commands.RunCheckedAsync("ip", ["netns", "delete", _namespace], CancellationToken.None);
         }
 
         _directory.Delete(recursive: true);
@@ -83,7 +88,7 @@ public sealed class QemuLaunchTests : IAsyncLifetime
         }
 
         Assert.Equal("1", report["NoNewPrivs"]);
-        Assert.Equal($"net:[{await StatInodeAsync($"/run/netns/{_namespace}")}]", report["net"]);
+        Assert.Equal($"net:[{FileStatus.OfPath($"/run/netns/{_namespace}")!.Value.Inode}]", report["net"]);
         Assert.Equal("tun", report["devnet"].Trim());
         Assert.Equal($"{User.Uid}:{User.Gid}:600", report["tun"]);
         Assert.Equal(WorkDirectory, report["pwd"]);
@@ -105,7 +110,7 @@ public sealed class QemuLaunchTests : IAsyncLifetime
 
         Assert.Equal("given", report["input"]);
         Assert.Equal("disk", report["disk"]);
-        await WaitUntilAsync(() => File.Exists(ConsoleLogFile) && File.ReadAllText(ConsoleLogFile).Contains("from-the-console", StringComparison.Ordinal), "the console line never reached console.log through the rotator");
+        await ConsoleRotators.WaitUntilAsync(() => File.Exists(ConsoleLogFile) && File.ReadAllText(ConsoleLogFile).Contains("from-the-console", StringComparison.Ordinal), "the console line never reached console.log through the rotator", TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -114,7 +119,7 @@ public sealed class QemuLaunchTests : IAsyncLifetime
         var missing = Path.Combine(_directory.FullName, "no-such-memory-file");
         await LaunchAsync([new(6, "<", missing)], ["-c", "echo started"]);
 
-        await WaitUntilAsync(() => File.Exists(Log) && File.ReadAllText(Log).Contains(missing, StringComparison.Ordinal), "the launcher did not name the missing file in the log");
+        await ConsoleRotators.WaitUntilAsync(() => File.Exists(Log) && File.ReadAllText(Log).Contains(missing, StringComparison.Ordinal), "the launcher did not name the missing file in the log", TestContext.Current.CancellationToken);
         var log = await File.ReadAllTextAsync(Log, TestContext.Current.CancellationToken);
         Assert.Contains("wrenn-qemu-launch: open", log, StringComparison.Ordinal);
         Assert.DoesNotContain("started", log.Replace("wrenn-qemu-launch", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
@@ -125,39 +130,13 @@ public sealed class QemuLaunchTests : IAsyncLifetime
     {
         var (program, launch) = QemuLaunch.Command(
             Launcher, Log, ConsoleLogFile, 4096, PidFile, WorkDirectory, $"/run/netns/{_namespace}", User, "tcg", [], files, "/bin/bash", arguments);
-        await RunAsync(program, launch);
+        await _commands.RunCheckedAsync(program, launch, TestContext.Current.CancellationToken);
     }
 
     private async Task<Dictionary<string, string>> ReportAsync()
     {
-        await WaitUntilAsync(() => File.Exists(Log) && File.ReadAllText(Log).Contains("done", StringComparison.Ordinal), "the launched program did not finish its report");
+        await ConsoleRotators.WaitUntilAsync(() => File.Exists(Log) && File.ReadAllText(Log).Contains("done", StringComparison.Ordinal), "the launched program did not finish its report", TestContext.Current.CancellationToken);
         var lines = await File.ReadAllLinesAsync(Log, TestContext.Current.CancellationToken);
         return lines.Where(l => l.Contains('=', StringComparison.Ordinal)).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-    }
-
-    private static async Task<string> StatInodeAsync(string path)
-    {
-        using var stat = Process.Start(new ProcessStartInfo("stat", ["-L", "-c", "%i", path]) { RedirectStandardOutput = true })!;
-        var inode = await stat.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await stat.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return inode.Trim();
-    }
-
-    private static async Task RunAsync(string program, IReadOnlyList<string> arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true })!;
-        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(process.ExitCode == 0, $"{program} exited with {process.ExitCode}: {error}");
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
     }
 }

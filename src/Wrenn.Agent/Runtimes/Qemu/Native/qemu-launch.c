@@ -14,7 +14,8 @@
 //   4. no groups, the VM user's gid and uid (real, effective, saved), no capabilities (bounding, inheritable,
 //      ambient), no_new_privs;
 //   5. exec of the program after "--".
-// Any failure is written to stderr (the log) and ends the child with 1; the agent then times out waiting for
+// Bad arguments are refused before the fork (exit 2, the reason on stderr, which the agent reports). Any later
+// failure is written to stderr (the log) and ends the child with 1; the agent then times out waiting for
 // the pid file and reports the log.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,6 +57,23 @@ static long number(const char *text, const char *what) {
     usage(what);
   }
   return value;
+}
+
+// The open(2) flags of a shell redirection (<, <> or >>), or -1.
+static int redirection_flags(const char *redirection) {
+  return strcmp(redirection, "<") == 0 ? O_RDONLY
+       : strcmp(redirection, "<>") == 0 ? O_RDWR | O_CREAT
+       : strcmp(redirection, ">>") == 0 ? O_WRONLY | O_APPEND | O_CREAT
+       : -1;
+}
+
+// The descriptor an --open names, checked: not stdin, stdout, stderr or the console's.
+static int open_target(const char *text) {
+  int fd = (int)number(text, "--open FD");
+  if (fd <= 2 || fd == CONSOLE_FD) {
+    usage("--open FD: 0-2 and 5 are the launcher's");
+  }
+  return fd;
 }
 
 // Opens path with flags and puts it on descriptor fd (not closed on exec).
@@ -183,7 +201,12 @@ int main(int argc, char **argv) {
     else if (strcmp(option, "--uid") == 0) uid = number(argv[i + 1], "--uid");
     else if (strcmp(option, "--gid") == 0) gid = number(argv[i + 1], "--gid");
     else if (strcmp(option, "--accel") == 0) accel = argv[i + 1];
-    else if (strcmp(option, "--cgroup") != 0 && strcmp(option, "--console") != 0 && strcmp(option, "--open") != 0) usage(option);
+    else if (strcmp(option, "--open") == 0) {
+      // Checked here, before the fork, so that the agent sees a bad --open as this program's exit status.
+      open_target(argv[i + 1]);
+      if (redirection_flags(argv[i + 2]) < 0) usage("--open REDIRECTION: <, <> or >>");
+    }
+    else if (strcmp(option, "--cgroup") != 0 && strcmp(option, "--console") != 0) usage(option);
     i += values;
   }
   if (!log || !pid_file || !workdir || !netns || !accel || uid < 0 || gid < 0 || end == 0 || end + 1 >= argc) {
@@ -219,16 +242,7 @@ int main(int argc, char **argv) {
       start_console(argv[i + 1], argv[i + 2], argv[i + 3]);
       i += 3;
     } else if (strcmp(option, "--open") == 0) {
-      int fd = (int)number(argv[i + 1], "--open FD");
-      const char *redirection = argv[i + 2];
-      int flags = strcmp(redirection, "<") == 0 ? O_RDONLY
-                : strcmp(redirection, "<>") == 0 ? O_RDWR | O_CREAT
-                : strcmp(redirection, ">>") == 0 ? O_WRONLY | O_APPEND | O_CREAT
-                : -1;
-      if (flags < 0 || fd <= 2 || fd == CONSOLE_FD) {
-        usage("--open FD REDIRECTION");
-      }
-      open_at(fd, argv[i + 3], flags, "open");
+      open_at(open_target(argv[i + 1]), argv[i + 3], redirection_flags(argv[i + 2]), "open");
       i += 3;
     } else {
       i++;
