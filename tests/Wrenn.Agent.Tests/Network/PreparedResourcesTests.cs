@@ -71,7 +71,7 @@ public sealed class PreparedResourcesTests
         // Stopped: the sandboxes and the slots and disks still waiting (mounted) are all gone, and so are their rotators.
         Assert.Empty(HostSnapshot.Take().NewSince(before));
         Assert.False(Directory.Exists(preparedDisks) && Directory.EnumerateFileSystemEntries(preparedDisks).Any());
-        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
+        await Waiting.UntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class PreparedResourcesTests
             // What the sandbox prints on its console (envd logs each program it starts) reaches the log in the sandbox's
             // directory: the rotator started in the prepared disk's directory followed it.
             Assert.Equal("ok\n", await ExecAsync(agent, id, "echo ok", ct));
-            await ConsoleRotators.WaitUntilAsync(() => ConsoleLog.Tail(directory).Length > 0, "the console reaches console.log", ct);
+            await Waiting.UntilAsync(() => ConsoleLog.Tail(directory).Length > 0, "the console reaches console.log", ct);
 
             // Past the cap the log is rotated beside it (three caps' worth written into the console, as the guest would).
             await using (var console = new FileStream(Path.Combine(directory, ConsoleLog.FileName + ConsolePipe.PipeSuffix), FileMode.Open, FileAccess.Write))
@@ -109,7 +109,7 @@ public sealed class PreparedResourcesTests
                 await console.WriteAsync("the-end\n"u8.ToArray(), ct);
             }
 
-            await ConsoleRotators.WaitUntilAsync(() => ConsoleLog.Tail(directory).EndsWith("the-end", StringComparison.Ordinal), "the console's last line reaches console.log", ct);
+            await Waiting.UntilAsync(() => ConsoleLog.Tail(directory).EndsWith("the-end", StringComparison.Ordinal), "the console's last line reaches console.log", ct);
             Assert.InRange(new FileInfo(ConsoleLog.PathIn(directory)).Length, 1, cap);
             Assert.Equal(cap, new FileInfo(Path.Combine(directory, ConsoleLog.RotatedFileName)).Length);
             Assert.DoesNotContain(
@@ -117,10 +117,10 @@ public sealed class PreparedResourcesTests
                 f => new FileInfo(f).Length > 0);
 
             await agent.Manager.DestroyAsync(id, ct);
-            await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(directory).Count == 0, "the sandbox's rotator ends with it", ct);
+            await Waiting.UntilAsync(() => ConsoleRotators.Under(directory).Count == 0, "the sandbox's rotator ends with it", ct);
         }
 
-        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
+        await Waiting.UntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class PreparedResourcesTests
                 System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);
             }
 
-            await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(disk.PreparedDirectory).Count == 0, "the rotators are gone", ct);
+            await Waiting.UntilAsync(() => ConsoleRotators.Under(disk.PreparedDirectory).Count == 0, "the rotators are gone", ct);
 
             // The create's container still gets a console that is read: what it prints (envd logs each program it
             // starts) reaches console.log, where a pipe nobody reads would have dropped it (EPIPE).
@@ -152,11 +152,11 @@ public sealed class PreparedResourcesTests
             var directory = Path.Combine(agent.WrennDir, "sandboxes", id);
             Assert.Single(ConsoleRotators.Under(directory));
             Assert.Equal("ok\n", await ExecAsync(agent, id, "echo ok", ct));
-            await ConsoleRotators.WaitUntilAsync(() => ConsoleLog.Tail(directory).Length > 0, "the console reaches console.log", ct);
+            await Waiting.UntilAsync(() => ConsoleLog.Tail(directory).Length > 0, "the console reaches console.log", ct);
             await agent.Manager.DestroyAsync(id, ct);
         }
 
-        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
+        await Waiting.UntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
     }
 
     [Fact]
@@ -212,7 +212,7 @@ public sealed class PreparedResourcesTests
             Assert.False(Directory.Exists(directory));
 
             // The console's rotator that came with the disk (the container's, or still waiting for one) ends too.
-            await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(directory).Count == 0, "the failed create's rotator ends", ct);
+            await Waiting.UntilAsync(() => ConsoleRotators.Under(directory).Count == 0, "the failed create's rotator ends", ct);
 
             // Once refilled, what is mounted is the disks waiting, and nothing of the failed create.
             await PreparedResources.WaitUntilFullAsync(agent, ct);
@@ -225,7 +225,7 @@ public sealed class PreparedResourcesTests
         }
 
         Assert.Empty(HostSnapshot.Take().NewSince(before));
-        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
+        await Waiting.UntilAsync(() => ConsoleRotators.Under(wrennDir).Count == 0, "no console rotator is left", ct);
     }
 
     [Fact]

@@ -68,16 +68,4 @@ public static class ConsoleRotators
 
         return found;
     }
-
-    /// <summary>Waits (10 s at most) until <paramref name="condition"/> holds, then asserts it.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20, cancellationToken);
-        }
-
-        Assert.True(condition(), what);
-    }
 }

@@ -30,7 +30,7 @@ public sealed class CgroupFreezerTests
                 using var loop = Process.Start("sh", ["-c", $"echo $$ > {procs}; exec sh -c 'while true; do /bin/true; done'"]);
             }
 
-            await WaitUntilAsync(() => ReadPids(procs).Count >= 3, ct);
+            await Waiting.UntilAsync(() => ReadPids(procs).Count >= 3, "the group's processes appear", ct);
             var slowest = TimeSpan.Zero;
             for (var cycle = 0; cycle < Cycles; cycle++)
             {
@@ -118,17 +118,7 @@ public sealed class CgroupFreezerTests
             await Task.Delay(20);
         }
 
-        await WaitUntilAsync(() => ReadPids(procs).Count == 0, CancellationToken.None);
+        await Waiting.UntilAsync(() => ReadPids(procs).Count == 0, "the group's processes go", CancellationToken.None);
         Directory.Delete(group);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10), "the group's processes did not appear or go in 10 s");
-            await Task.Delay(10, ct);
-        }
     }
 }

@@ -32,7 +32,7 @@ public sealed class ConsolePipeTests : IDisposable
         }
 
         Assert.Equal(0, exit);
-        await WaitUntilAsync(() => Rotators().Count == 0, ct);
+        await Waiting.UntilAsync(() => Rotators().Count == 0, "the console's rotator ends", ct);
         Assert.EndsWith("the-end", ConsoleLog.Tail(_directory), StringComparison.Ordinal);
         Assert.InRange(new FileInfo(ConsoleLog.PathIn(_directory)).Length, 1, Cap);
         Assert.Equal(Cap, new FileInfo(Path.Combine(_directory, ConsoleLog.RotatedFileName)).Length);
@@ -51,7 +51,7 @@ public sealed class ConsolePipeTests : IDisposable
             Assert.NotEmpty(Rotators());
         }
 
-        await WaitUntilAsync(() => Rotators().Count == 0, ct);
+        await Waiting.UntilAsync(() => Rotators().Count == 0, "the console's rotator ends", ct);
         Assert.Equal(string.Empty, ConsoleLog.Tail(_directory));
     }
 
@@ -63,22 +63,11 @@ public sealed class ConsolePipeTests : IDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ConsolePipe.OpenAsync(_directory, Cap, cancelled.Token));
 
-        await WaitUntilAsync(() => Rotators().Count == 0, TestContext.Current.CancellationToken);
+        await Waiting.UntilAsync(() => Rotators().Count == 0, "the console's rotator ends", TestContext.Current.CancellationToken);
     }
 
     /// <summary>The rotators of this test's log: they work in its directory.</summary>
     private List<int> Rotators() => ConsoleRotators.Under(_directory);
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20, cancellationToken);
-        }
-
-        Assert.True(condition(), "in time");
-    }
 
     public void Dispose()
     {

@@ -34,7 +34,7 @@ public sealed class PreparedConsolesTests : IDisposable
             await writer.WriteAsync("printed after the rename\n"u8.ToArray(), ct);
         }
 
-        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(sandbox).Count == 0, "the rotator ends with its last writer", ct);
+        await Waiting.UntilAsync(() => ConsoleRotators.Under(sandbox).Count == 0, "the rotator ends with its last writer", ct);
         Assert.Equal("printed after the rename", ConsoleLog.Tail(sandbox));
     }
 
@@ -49,7 +49,7 @@ public sealed class PreparedConsolesTests : IDisposable
 
         consoles.End(prepared);
 
-        await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(prepared).Count == 0, "the rotator ends", ct);
+        await Waiting.UntilAsync(() => ConsoleRotators.Under(prepared).Count == 0, "the rotator ends", ct);
         Assert.Equal(string.Empty, ConsoleLog.Tail(prepared));
     }
 
@@ -74,12 +74,12 @@ public sealed class PreparedConsolesTests : IDisposable
 
         try
         {
-            await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(leftover).Count == 1, "the rotator waits", ct);
+            await Waiting.UntilAsync(() => ConsoleRotators.Under(leftover).Count == 1, "the rotator waits", ct);
             using var consoles = NewConsoles();
 
             consoles.End(leftover);
 
-            await ConsoleRotators.WaitUntilAsync(() => ConsoleRotators.Under(leftover).Count == 0, "the waiting rotator ends", ct);
+            await Waiting.UntilAsync(() => ConsoleRotators.Under(leftover).Count == 0, "the waiting rotator ends", ct);
         }
         finally
         {

@@ -110,7 +110,7 @@ public sealed class QemuLaunchTests : IAsyncLifetime
 
         Assert.Equal("given", report["input"]);
         Assert.Equal("disk", report["disk"]);
-        await ConsoleRotators.WaitUntilAsync(() => File.Exists(ConsoleLogFile) && File.ReadAllText(ConsoleLogFile).Contains("from-the-console", StringComparison.Ordinal), "the console line never reached console.log through the rotator", TestContext.Current.CancellationToken);
+        await Waiting.UntilAsync(() => File.Exists(ConsoleLogFile) && File.ReadAllText(ConsoleLogFile).Contains("from-the-console", StringComparison.Ordinal), "the console line never reached console.log through the rotator", TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class QemuLaunchTests : IAsyncLifetime
         var missing = Path.Combine(_directory.FullName, "no-such-memory-file");
         await LaunchAsync([new(6, "<", missing)], ["-c", "echo started"]);
 
-        await ConsoleRotators.WaitUntilAsync(() => File.Exists(Log) && File.ReadAllText(Log).Contains(missing, StringComparison.Ordinal), "the launcher did not name the missing file in the log", TestContext.Current.CancellationToken);
+        await Waiting.UntilAsync(() => File.Exists(Log) && File.ReadAllText(Log).Contains(missing, StringComparison.Ordinal), "the launcher did not name the missing file in the log", TestContext.Current.CancellationToken);
         var log = await File.ReadAllTextAsync(Log, TestContext.Current.CancellationToken);
         Assert.Contains("wrenn-qemu-launch: open", log, StringComparison.Ordinal);
         Assert.DoesNotContain("started", log.Replace("wrenn-qemu-launch", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
@@ -135,7 +135,7 @@ public sealed class QemuLaunchTests : IAsyncLifetime
 
     private async Task<Dictionary<string, string>> ReportAsync()
     {
-        await ConsoleRotators.WaitUntilAsync(() => File.Exists(Log) && File.ReadAllText(Log).Contains("done", StringComparison.Ordinal), "the launched program did not finish its report", TestContext.Current.CancellationToken);
+        await Waiting.UntilAsync(() => File.Exists(Log) && File.ReadAllText(Log).Contains("done", StringComparison.Ordinal), "the launched program did not finish its report", TestContext.Current.CancellationToken);
         var lines = await File.ReadAllLinesAsync(Log, TestContext.Current.CancellationToken);
         return lines.Where(l => l.Contains('=', StringComparison.Ordinal)).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
     }
