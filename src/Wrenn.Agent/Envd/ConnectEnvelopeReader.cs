@@ -43,7 +43,18 @@ public sealed class ConnectEnvelopeReader(Stream stream, int maxMessageBytes = C
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = await stream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
+            int read;
+            try
+            {
+                read = await stream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                // envd died while it answered (the connection was reset, or closed inside a chunk): its failure,
+                // the sandbox's, not a file error of the agent's.
+                throw new EnvdProtocolException("envd's stream broke off: " + ex.Message, ex);
+            }
+
             if (read == 0)
             {
                 break;

@@ -1,4 +1,15 @@
 namespace Wrenn.Agent.Envd;
 
-/// <summary>envd answered with something that is not valid Connect framing.</summary>
-public sealed class EnvdProtocolException(string message) : Exception(message);
+/// <summary>envd answered with something that is not valid Connect framing, or its answer broke off.</summary>
+public sealed class EnvdProtocolException : Exception
+{
+    public EnvdProtocolException(string message)
+        : base(message)
+    {
+    }
+
+    public EnvdProtocolException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

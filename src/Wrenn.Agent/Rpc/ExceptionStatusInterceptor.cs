@@ -90,7 +90,9 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
         EnvdCallException { Code: "permission_denied" } => StatusCode.PermissionDenied,
         EnvdCallException { Code: "resource_exhausted" } => StatusCode.ResourceExhausted,
         EnvdCallException { Code: "invalid_argument" or "failed_precondition" or "unauthenticated" } => StatusCode.InvalidArgument,
-        EnvdCallException or EnvdProtocolException or HttpRequestException => StatusCode.Unavailable,
+        // HttpIOException: a sandbox's envd cut its answer half-way (it died, or the sandbox's process limit
+        // was reached): the same as one that refused the connection, not a failure of the agent's own.
+        EnvdCallException or EnvdProtocolException or HttpRequestException or HttpIOException => StatusCode.Unavailable,
         OperationCanceledException => StatusCode.Cancelled,
         NotSupportedException => StatusCode.Unimplemented,
         _ => StatusCode.Internal,

@@ -22,6 +22,10 @@ public sealed class ExceptionStatusTests
         { new EnvdResponseTooLargeException("ListDir", 10), StatusCode.OutOfRange },
         { new EnvdCallException("invalid_argument", "no such user"), StatusCode.InvalidArgument },
         { new EnvdCallException("internal", "boom"), StatusCode.Unavailable },
+
+        // envd refused the connection, or cut its answer (a stream of events) half-way.
+        { new HttpRequestException("Connection refused"), StatusCode.Unavailable },
+        { new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely."), StatusCode.Unavailable },
         { new IOException("disk"), StatusCode.Internal },
 
         // A sandbox moving to this host (ImportSandbox), as the proto promises the control plane.
