@@ -43,18 +43,7 @@ public sealed class ConnectEnvelopeReader(Stream stream, int maxMessageBytes = C
         var total = 0;
         while (total < buffer.Length)
         {
-            int read;
-            try
-            {
-                read = await stream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException ex)
-            {
-                // envd died while it answered (the connection was reset, or closed inside a chunk): its failure,
-                // the sandbox's, not a file error of the agent's.
-                throw new EnvdProtocolException("envd's stream broke off: " + ex.Message, ex);
-            }
-
+            var read = await EnvdAnswerReads.ReadAsync(stream, buffer[total..], cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 break;

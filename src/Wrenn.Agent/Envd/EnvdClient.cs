@@ -266,19 +266,6 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
         return new ResponseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>A read of envd's answer; an answer that broke off (envd died) is envd's failure, not a file error of the agent's.</summary>
-    private static async Task<int> ReadBrokenOffAsEnvdsAsync(Stream body, byte[] chunk, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException ex)
-        {
-            throw new EnvdProtocolException("envd's answer broke off: " + ex.Message, ex);
-        }
-    }
-
     /// <summary>
     /// The body, read only up to <paramref name="limit"/> bytes: past it, the rest is dropped
     /// (<paramref name="truncate"/>, for error texts) or the call fails with <see cref="EnvdResponseTooLargeException"/>.
@@ -293,7 +280,7 @@ public sealed class EnvdClient(HttpClient http, IOptions<EnvdClientOptions> opti
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var collected = new MemoryStream();
         var chunk = new byte[Math.Min(limit + 1, FileChunkBytes)];
-        while (await ReadBrokenOffAsEnvdsAsync(body, chunk, cancellationToken).ConfigureAwait(false) is var read and > 0)
+        while (await EnvdAnswerReads.ReadAsync(body, chunk, cancellationToken).ConfigureAwait(false) is var read and > 0)
         {
             if (collected.Length + read > limit)
             {

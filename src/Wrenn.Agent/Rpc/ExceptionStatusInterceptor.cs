@@ -90,8 +90,9 @@ public sealed class ExceptionStatusInterceptor(ILogger<ExceptionStatusIntercepto
         EnvdCallException { Code: "permission_denied" } => StatusCode.PermissionDenied,
         EnvdCallException { Code: "resource_exhausted" } => StatusCode.ResourceExhausted,
         EnvdCallException { Code: "invalid_argument" or "failed_precondition" or "unauthenticated" } => StatusCode.InvalidArgument,
-        // HttpIOException: a sandbox's envd cut its answer half-way (it died, or the sandbox's process limit
-        // was reached): the same as one that refused the connection, not a failure of the agent's own.
+        // HttpIOException: a sandbox's envd cut a file it was sending half-way (it died, or the sandbox's process
+        // limit was reached; its other answers say so as EnvdProtocolException, EnvdAnswerReads): the same as an
+        // envd that refused the connection, not a failure of the agent's own.
         EnvdCallException or EnvdProtocolException or HttpRequestException or HttpIOException => StatusCode.Unavailable,
         OperationCanceledException => StatusCode.Cancelled,
         NotSupportedException => StatusCode.Unimplemented,

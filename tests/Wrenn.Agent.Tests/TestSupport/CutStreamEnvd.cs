@@ -9,9 +9,9 @@ namespace Wrenn.Agent.Tests.TestSupport;
 
 /// <summary>
 /// An envd that dies while it streams, on a loopback port: it answers one call with a process's start
-/// event and the first 3 bytes of a 100-byte message, then its socket is closed as the kernel closes a
-/// dead process's (the request read, so a FIN, not a reset that could take unread answer with it). Plain
-/// TCP: Kestrel can only reset a connection it abandons.
+/// event and the first 3 bytes of a 100-byte message, then ends its side of the connection (a FIN, as the
+/// kernel sends for a dead process's socket with nothing unread). Plain TCP: Kestrel can only reset a
+/// connection it abandons.
 /// </summary>
 public sealed class CutStreamEnvd : IAsyncDisposable
 {
@@ -46,7 +46,18 @@ public sealed class CutStreamEnvd : IAsyncDisposable
     {
         using var socket = await _listener.AcceptSocketAsync(cancellationToken);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        await ReadRequestAsync(stream, cancellationToken);
+        var buffer = new byte[4096];
+        var request = new StringBuilder();
+        while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer, cancellationToken);
+            if (read == 0)
+            {
+                return;
+            }
+
+            request.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
 
         var started = new StartResponse { Event = new ProcessEvent { Start = new ProcessEvent.Types.StartEvent { Pid = StartedPid } } };
         byte[] cut = [.. ConnectEnvelope.Frame(started.ToByteArray()), 0, 0, 0, 0, 100, 1, 2, 3];
@@ -54,51 +65,11 @@ public sealed class CutStreamEnvd : IAsyncDisposable
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), cancellationToken);
         await stream.WriteAsync(cut, cancellationToken);
         socket.Shutdown(SocketShutdown.Send);
-    }
 
-    /// <summary>The request's headers and its body (Content-Length bytes), so closing sends a FIN.</summary>
-    private static async Task ReadRequestAsync(NetworkStream stream, CancellationToken cancellationToken)
-    {
-        var received = new List<byte>();
-        var buffer = new byte[4096];
-        int headerEnd;
-        while ((headerEnd = IndexOfBlankLine(received)) < 0)
+        // Closed only once the agent has hung up, with nothing of its left unread: a socket closed with unread
+        // data is reset, and a reset may take with it what the agent had not read yet.
+        while (await stream.ReadAsync(buffer, cancellationToken) > 0)
         {
-            var read = await stream.ReadAsync(buffer, cancellationToken);
-            if (read == 0)
-            {
-                return;
-            }
-
-            received.AddRange(buffer.AsSpan(0, read));
         }
-
-        var headers = Encoding.ASCII.GetString([.. received.Take(headerEnd)]);
-        var lengthLine = headers.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
-        var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        var bodyRead = received.Count - (headerEnd + 4);
-        while (bodyRead < length)
-        {
-            var read = await stream.ReadAsync(buffer, cancellationToken);
-            if (read == 0)
-            {
-                return;
-            }
-
-            bodyRead += read;
-        }
-    }
-
-    private static int IndexOfBlankLine(List<byte> bytes)
-    {
-        for (var i = 0; i + 3 < bytes.Count; i++)
-        {
-            if (bytes[i] == '\r' && bytes[i + 1] == '\n' && bytes[i + 2] == '\r' && bytes[i + 3] == '\n')
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }
