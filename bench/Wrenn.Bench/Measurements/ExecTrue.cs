@@ -53,10 +53,7 @@ public sealed class ExecTrue : IMeasurement
             // and cold caches in every process on the path, which the baseline beside it never did.
             for (var i = 0; i < SteadyAfter + context.Options.ExecRuns; i++)
             {
-                var started = Stopwatch.GetTimestamp();
-                await client.ExecAsync(id, "/bin/true", ["ignored"], cancellationToken);
-                var elapsed = Stopwatch.GetElapsedTime(started);
-                var (forked, _) = await LocalForkExec.RunAsync("/bin/true", ["ignored"], cancellationToken);
+                var (elapsed, forked) = await TimePairAsync("/bin/true", ["ignored"], "/bin/true", ["ignored"]);
                 if (i < FirstCalls)
                 {
                     first.Add(elapsed);
@@ -71,14 +68,11 @@ public sealed class ExecTrue : IMeasurement
 
             for (var i = 0; i < ShellWarmUp + context.Options.ExecRuns; i++)
             {
-                var started = Stopwatch.GetTimestamp();
-                await client.ExecAsync(id, "true", [], cancellationToken);
-                var elapsedShell = Stopwatch.GetElapsedTime(started);
-                var (forkedShell, _) = await LocalForkExec.RunAsync("/bin/bash", ["-l", "-c", "true"], cancellationToken);
+                var (elapsed, forked) = await TimePairAsync("true", [], "/bin/bash", ["-l", "-c", "true"]);
                 if (i >= ShellWarmUp)
                 {
-                    wrennShell.Add(elapsedShell);
-                    localShell.Add(forkedShell);
+                    wrennShell.Add(elapsed);
+                    localShell.Add(forked);
                 }
             }
 
@@ -96,6 +90,16 @@ public sealed class ExecTrue : IMeasurement
         finally
         {
             await client.DeleteSandboxAsync(id);
+        }
+
+        // One call through the API, timed, and its baseline run here right after it, timed.
+        async Task<(TimeSpan Wrenn, TimeSpan Local)> TimePairAsync(string cmd, string[] args, string program, string[] programArguments)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await client.ExecAsync(id, cmd, args, cancellationToken);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var (forked, _) = await LocalForkExec.RunAsync(program, programArguments, cancellationToken);
+            return (elapsed, forked);
         }
     }
 }
