@@ -143,6 +143,19 @@ public sealed class BootstrapTests
         }
     }
 
+    [Fact]
+    public async Task Outside_tests_passwords_are_hashed_with_pbkdf2_sha512_at_100000_iterations_and_log_in()
+    {
+        await using var plane = await RunningControlPlane.StartAsync(productionPasswordHashing: true);
+        Assert.False(string.IsNullOrEmpty(await plane.AdminTokenAsync()));
+
+        // Identity's format 3: 0x01, then the PRF (2 = HMAC-SHA512) and the iteration count, big-endian.
+        var stored = Convert.FromBase64String(Assert.Single(await TestDatabase.QueryColumnAsync(plane, "SELECT password_hash FROM users")));
+        Assert.Equal(0x01, stored[0]);
+        Assert.Equal(2u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(stored.AsSpan(1)));
+        Assert.Equal(100_000u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(stored.AsSpan(5)));
+    }
+
     private static async Task<HttpStatusCode> ListSandboxesAsync(RunningControlPlane plane, string key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sandboxes");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Wrenn.Common.Bootstrap;
 
@@ -63,8 +64,9 @@ public sealed class RunningControlPlane : IAsyncDisposable
     /// (scripts/with-postgres.sh sets it), on a new database there: the same tests cover both providers.
     /// A restart passes the earlier instance's <paramref name="wrennDir"/> and <paramref name="databaseUrl"/>;
     /// <paramref name="configure"/> changes other options (e.g. open sign-up for tests that sign up).
+    /// Passwords are hashed with <see cref="TestPasswordHashIterations"/> unless <paramref name="productionPasswordHashing"/>.
     /// </summary>
-    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null, Action<ControlPlaneOptions>? configure = null, Wrenn.Telemetry.TelemetryOptions? telemetry = null)
+    public static async Task<RunningControlPlane> StartAsync(string? wrennDir = null, string? databaseUrl = null, TimeSpan? heartbeatInterval = null, TimeSpan? hostTokenLifetime = null, Action<ControlPlaneOptions>? configure = null, Wrenn.Telemetry.TelemetryOptions? telemetry = null, bool productionPasswordHashing = false)
     {
         var ownsDirectory = wrennDir is null;
         wrennDir ??= Directory.CreateTempSubdirectory("wrenn-cp-test-").FullName;
@@ -107,7 +109,8 @@ public sealed class RunningControlPlane : IAsyncDisposable
             // once, and each would otherwise try the default port and record every other one's requests.
             var exported = telemetry ?? new Wrenn.Telemetry.TelemetryOptions { ServiceName = "wrenn-cp" };
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log), exported, () => started.TrySetResult()));
+            Action<IServiceCollection>? services = productionPasswordHashing ? null : CheapPasswordHashes;
+            var run = Task.Run(() => ControlPlaneHost.RunAsync(options, stop.Token, logging => logging.AddProvider(log), exported, () => started.TrySetResult(), services));
             var plane = new RunningControlPlane(wrennDir, ownsDirectory, port, stop, run, started.Task, log, options.TlsCertPath) { DatabaseUrl = databaseUrl };
             try
             {
@@ -121,6 +124,17 @@ public sealed class RunningControlPlane : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The PBKDF2 iterations of passwords hashed in tests. Identity's 100,000 take ~150 ms of CPU per hash
+    /// here, and every start hashes the first administrator's password and every first login two (the
+    /// dummy hash, then the password): that was about half the CPU of this suite. The scheme is the same;
+    /// a test with <c>productionPasswordHashing</c> checks the work factor the service really uses.
+    /// </summary>
+    public const int TestPasswordHashIterations = 1_000;
+
+    private static void CheapPasswordHashes(IServiceCollection services) =>
+        services.Configure<Microsoft.AspNetCore.Identity.PasswordHasherOptions>(hashing => hashing.IterationCount = TestPasswordHashIterations);
 
     /// <summary>The PostgreSQL database this instance uses, or null for SQLite.</summary>
     public string? DatabaseUrl { get; private init; }
