@@ -22,10 +22,10 @@ public sealed class ContainerFreezerTests
         var spec = new CreateSandboxSpec(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
         await agent.Manager.CreateAsync(spec, ct);
         await agent.Commands.ExecAsync(
-            new ExecSpec(spec.SandboxId, "nohup bash -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.02; done' >/dev/null 2>&1 &", [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(30), null),
+            new ExecSpec(spec.SandboxId, "nohup bash -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/counter.next; mv /tmp/counter.next /tmp/counter; sleep 0.02; done' >/dev/null 2>&1 &", [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(30), null),
             ct);
         var counter = Path.Combine(OverlayRootfs.UpperDirectory(Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId)), "tmp", "counter");
-        await Task.Delay(200, ct);
+        await ReadCounterAsync(counter, ct);
 
         await agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct);
         Assert.Equal("FROZEN", ReadFreezerState(spec.SandboxId));
@@ -76,18 +76,19 @@ public sealed class ContainerFreezerTests
         return File.ReadAllText($"/sys/fs/cgroup/wrenn/{sandboxId}/cgroup.freeze").Trim() == "1" ? "FROZEN" : "THAWED";
     }
 
+    /// <summary>
+    /// The counter's value. The loop writes a new file and renames it over the old one: writing in place,
+    /// a pause that falls between the truncation and the write left the file empty for as long as the
+    /// sandbox stayed paused (seen once, under load), and no retry could read a number then.
+    /// </summary>
     private static async Task<int> ReadCounterAsync(string path, CancellationToken ct)
     {
-        // The loop may be between truncating and writing the file; the next read has it.
-        for (var attempt = 0; ; attempt++)
+        // The first read (before the pause) may come before the loop's first rename.
+        for (var attempt = 0; !File.Exists(path) && attempt < 100; attempt++)
         {
-            var text = (await File.ReadAllTextAsync(path, ct)).Trim();
-            if (int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) || attempt > 20)
-            {
-                return int.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            await Task.Delay(5, ct);
+            await Task.Delay(50, ct);
         }
+
+        return int.Parse(await File.ReadAllTextAsync(path, ct), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
