@@ -341,18 +341,10 @@ public sealed class FirecrackerRuntime(
             return;
         }
 
-        try
+        if (VmProcess.IsRunning(pid, "uffd-serve"))
         {
-            if (VmProcess.IsRunning(pid, "uffd-serve"))
-            {
-                using var process = System.Diagnostics.Process.GetProcessById(pid);
-                process.Kill();
-                await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidOperationException or OperationCanceledException)
-        {
-            // Gone already.
+            // Not waited for past 10 s (nor was it before): it serves nothing once its VM is gone.
+            await VmProcess.KillAsync(pid, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
 
         File.Delete(Path.Combine(sandbox.Directory, PageServerPidFileName));
@@ -477,22 +469,9 @@ public sealed class FirecrackerRuntime(
             return null;
         }
 
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(Pid(sandbox)!.Value);
-            process.Kill();
-            await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token).ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            // It ended meanwhile.
-            return null;
-        }
-        catch (OperationCanceledException)
-        {
-            return new TimeoutException($"firecracker for {sandbox.SandboxId} did not exit within 10 s of SIGKILL");
-        }
+        return await VmProcess.KillAsync(Pid(sandbox)!.Value, TimeSpan.FromSeconds(10)).ConfigureAwait(false)
+            ? null
+            : new TimeoutException($"firecracker for {sandbox.SandboxId} did not exit within 10 s of SIGKILL");
     }
 
     private static int? Pid(RuntimeSandbox sandbox) => VmProcess.ReadPid(Path.Combine(sandbox.Directory, PidFileName));

@@ -34,6 +34,39 @@ public static class VmProcess
         }
     }
 
+    /// <summary>
+    /// Sends SIGKILL to <paramref name="pid"/> and waits until it has exited, which is true once it is a
+    /// zombie: the kernel has closed its descriptors and left its namespaces by then. Process.WaitForExitAsync
+    /// on a process the agent did not start (these are adopted by init) waits for the reaping as well,
+    /// which some hosts' init does only every second or two (1.7 s seen here, per stop). False when it
+    /// still runs after <paramref name="timeout"/>; true as well when it had gone already.
+    /// </summary>
+    public static async Task<bool> KillAsync(int pid, TimeSpan timeout)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return true;
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (Exists(pid))
+        {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
     /// <summary>True when <paramref name="pid"/> runs (not a zombie) and its command line holds <paramref name="marker"/>: not a recycled pid.</summary>
     public static bool IsRunning(int? pid, string marker)
     {
