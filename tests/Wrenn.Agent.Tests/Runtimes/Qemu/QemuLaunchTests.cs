@@ -103,9 +103,7 @@ public sealed class QemuLaunchTests : IAsyncLifetime
         }
         finally
         {
-            using var program = Process.GetProcessById(pid);
-            program.Kill();
-            await program.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.True(await VmProcess.KillAsync(pid, TimeSpan.FromSeconds(30)));
         }
 
         Assert.Equal("given", report["input"]);
