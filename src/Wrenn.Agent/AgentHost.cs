@@ -394,6 +394,9 @@ public static class AgentHost
         // After the lifecycle service: slots are prepared only once earlier runs' sandboxes hold theirs.
         services.AddHostedService<PreparedResourcesService>();
 
+        // After the lifecycle service too: a copy that recovered sandboxes' overlays stack is kept, not removed as unused.
+        services.AddHostedService<Storage.Ownership.LayerCopiesAhead>();
+
         // After the lifecycle service: the pool fills only once recovery has gone through what an earlier run left.
         services.AddHostedService(sp => sp.GetRequiredService<Pool.WarmPool>());
         services.AddHttpClient<ControlPlaneClient>(client => client.Timeout = TimeSpan.FromSeconds(30));

@@ -16,6 +16,12 @@ public sealed class ImageStore(IOptions<AgentOptions> options)
     public bool Exists(string imageName) =>
         SafeName.IsValid(imageName) && File.Exists(Path.Combine(options.Value.ImagesDir, imageName, ManifestFileName));
 
+    /// <summary>The names of the complete images built here (none when the directory is missing).</summary>
+    public IReadOnlyList<string> List() =>
+        Directory.Exists(options.Value.ImagesDir)
+            ? [.. Directory.EnumerateDirectories(options.Value.ImagesDir).Select(Path.GetFileName).OfType<string>().Where(Exists).Order(StringComparer.Ordinal)]
+            : [];
+
     /// <summary>A short hash of the image's manifest: it changes whenever the image is rebuilt.</summary>
     public string GetVersion(string imageName)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Wrenn.Agent.Os;
 
 namespace Wrenn.Agent.Storage.Ownership;
@@ -54,13 +55,24 @@ public sealed class IdShiftedLayers(ICommandRunner commands, ILogger<IdShiftedLa
 
             RemoveInterruptedCopies(cache);
             var started = Stopwatch.GetTimestamp();
-            var staging = cache + StagingMarker + Guid.NewGuid().ToString("N")[..8];
+            // The pid says whose copy it is: agents on one machine may share the images directory.
+            var staging = cache + StagingMarker + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
             try
             {
                 // cp -a keeps modes, links, devices, xattrs and sparse files; owners are moved after.
                 await commands.RunCheckedAsync("cp", ["-a", "--reflink=auto", "--", source.Directory, staging], cancellationToken).ConfigureAwait(false);
                 var entries = ShiftOwners(source.Directory, staging, source.Owners, target, cancellationToken);
-                Directory.Move(staging, cache);
+                try
+                {
+                    Directory.Move(staging, cache);
+                }
+                catch (IOException) when (Directory.Exists(cache))
+                {
+                    // Another agent sharing the images directory put the same copy in place first.
+                    RemoveQuietly(staging);
+                    return cache;
+                }
+
                 RemoveUnusedCopies(parent, keep: cache);
                 logger.LayerCopied(
                     source.Directory,
@@ -143,11 +155,22 @@ public sealed class IdShiftedLayers(ICommandRunner commands, ILogger<IdShiftedLa
         }
     }
 
-    /// <summary>Removes half-made copies of <paramref name="cache"/> a crash left; the caller holds its gate.</summary>
+    /// <summary>
+    /// Removes half-made copies of <paramref name="cache"/> a crash left; the caller holds its gate, so one
+    /// this process is making is not among them, but another live process's (an agent sharing the images
+    /// directory) may be, and it is left alone.
+    /// </summary>
     private void RemoveInterruptedCopies(string cache)
     {
-        foreach (var directory in Directory.EnumerateDirectories(Path.GetDirectoryName(cache)!, Path.GetFileName(cache) + StagingMarker + "*", new EnumerationOptions { AttributesToSkip = 0 }))
+        var prefix = Path.GetFileName(cache) + StagingMarker;
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetDirectoryName(cache)!, prefix + "*", new EnumerationOptions { AttributesToSkip = 0 }))
         {
+            var owner = Path.GetFileName(directory)[prefix.Length..].Split('-')[0];
+            if (int.TryParse(owner, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid != Environment.ProcessId && Directory.Exists($"/proc/{pid}"))
+            {
+                continue;
+            }
+
             logger.InterruptedLayerCopyRemoved(directory);
             RemoveQuietly(directory);
         }

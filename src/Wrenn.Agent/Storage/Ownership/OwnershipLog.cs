@@ -14,4 +14,7 @@ internal static partial class OwnershipLog
 
     [LoggerMessage(EventId = 3572, Level = LogLevel.Warning, Message = "Removing {Directory}, left by an interrupted layer copy")]
     public static partial void InterruptedLayerCopyRemoved(this ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 3573, Level = LogLevel.Warning, Message = "Could not copy image {Image}'s layer ahead for the sandboxes' user namespace; the first create from it will")]
+    public static partial void LayerCopyAheadFailed(this ILogger logger, Exception exception, string image);
 }

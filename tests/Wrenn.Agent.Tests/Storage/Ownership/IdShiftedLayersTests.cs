@@ -102,6 +102,29 @@ public sealed class IdShiftedLayersTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(missing.Directory)!));
     }
 
+    [Fact]
+    public async Task A_half_made_copy_a_live_process_is_making_is_left_alone_and_one_a_crash_left_is_removed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var image = MakeImageLayer();
+        var parent = Path.GetDirectoryName(image)!;
+        using var ended = Process.Start("true")!;
+        await ended.WaitForExitAsync(ct);
+
+        // Another agent sharing the images directory (pid 1 stands for it: alive, not this process) is copying;
+        // a crashed one left its copy; so did an agent from before the pid was in the name.
+        var live = Directory.CreateDirectory(Path.Combine(parent, ".idmap-100000-v1.staging-1-aaaaaaaa")).FullName;
+        var crashed = Directory.CreateDirectory(Path.Combine(parent, $".idmap-100000-v1.staging-{ended.Id}-bbbbbbbb")).FullName;
+        var older = Directory.CreateDirectory(Path.Combine(parent, ".idmap-100000-v1.staging-cccccccc")).FullName;
+
+        var copy = Assert.Single(await _layers.ResolveAsync([new LayerSource(image, IdMapping.Identity, "v1")], Sandbox, ct));
+
+        Assert.Equal(Path.Combine(parent, ".idmap-100000-v1"), copy);
+        Assert.True(Directory.Exists(live), "another live process's copy in the making was removed");
+        Assert.False(Directory.Exists(crashed));
+        Assert.False(Directory.Exists(older));
+    }
+
     private string MakeImageLayer()
     {
         var image = Path.Combine(_root, "images", "base", "rootfs");
