@@ -341,11 +341,8 @@ public sealed class FirecrackerRuntime(
             return;
         }
 
-        if (VmProcess.IsRunning(pid, "uffd-serve"))
-        {
-            // Not waited for past 10 s (nor was it before): it serves nothing once its VM is gone.
-            await VmProcess.KillAsync(pid, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-        }
+        // Not waited for past 10 s (nor was it before): it serves nothing once its VM is gone.
+        await VmProcess.KillAsync(pid, "uffd-serve", TimeSpan.FromSeconds(10)).ConfigureAwait(false);
 
         File.Delete(Path.Combine(sandbox.Directory, PageServerPidFileName));
     }
@@ -464,12 +461,12 @@ public sealed class FirecrackerRuntime(
     /// <summary>Ends the sandbox's firecracker process if it runs; returns what went wrong, if anything.</summary>
     private static async Task<Exception?> StopProcessAsync(RuntimeSandbox sandbox)
     {
-        if (!IsProcessRunning(sandbox))
+        if (Pid(sandbox) is not { } pid)
         {
             return null;
         }
 
-        return await VmProcess.KillAsync(Pid(sandbox)!.Value, TimeSpan.FromSeconds(10)).ConfigureAwait(false)
+        return await VmProcess.KillAsync(pid, Marker(sandbox), TimeSpan.FromSeconds(10)).ConfigureAwait(false)
             ? null
             : new TimeoutException($"firecracker for {sandbox.SandboxId} did not exit within 10 s of SIGKILL");
     }
@@ -477,7 +474,10 @@ public sealed class FirecrackerRuntime(
     private static int? Pid(RuntimeSandbox sandbox) => VmProcess.ReadPid(Path.Combine(sandbox.Directory, PidFileName));
 
     /// <summary>The pid is this sandbox's firecracker (not a recycled pid): its command line names the sandbox.</summary>
-    private static bool IsProcessRunning(RuntimeSandbox sandbox) => VmProcess.IsRunning(Pid(sandbox), "wrenn-" + sandbox.SandboxId);
+    private static bool IsProcessRunning(RuntimeSandbox sandbox) => VmProcess.IsRunning(Pid(sandbox), Marker(sandbox));
+
+    /// <summary>What the sandbox's firecracker has on its command line (its <c>--id</c>).</summary>
+    private static string Marker(RuntimeSandbox sandbox) => "wrenn-" + sandbox.SandboxId;
 
     private string SnapshotDirectory(RuntimeSandbox sandbox) => agentOptions.Value.Layout.Snapshot(sandbox.SandboxId);
 }

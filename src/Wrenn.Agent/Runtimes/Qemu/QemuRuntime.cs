@@ -57,6 +57,9 @@ public sealed class QemuRuntime(
     /// <summary>A migration speed limit no local copy reaches (QEMU accepts up to SIZE_MAX bytes/s).</summary>
     private const long UnthrottledBytesPerSecond = 1L << 40;
 
+    /// <summary>How long a killed QEMU may take to exit.</summary>
+    private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(10);
+
     private readonly VmUserPool _users = ValidatedUsers(options.Value, containerOptions.Value);
 
     public string Name => RuntimeName;
@@ -740,7 +743,7 @@ public sealed class QemuRuntime(
     {
         List<string> arguments =
         [
-            "-name", "wrenn-" + sandbox.SandboxId,
+            "-name", Marker(sandbox),
             "-M", ram == GuestRam.Anonymous ? options.Value.Machine : options.Value.Machine + ",memory-backend=" + MemoryBackendId,
             "-accel", Accelerator == "kvm" ? "kvm" : $"tcg,tb-size={options.Value.TcgTranslationCacheMb.ToString(CultureInfo.InvariantCulture)}",
             "-cpu", Accelerator == "kvm" ? "host" : "max",
@@ -990,14 +993,9 @@ public sealed class QemuRuntime(
     /// <summary>Kills the sandbox's QEMU if it runs and removes its cgroup.</summary>
     private async Task KillAsync(RuntimeSandbox sandbox)
     {
-        if (Pid(sandbox) is { } pid && IsOurQemu(pid, sandbox))
+        if (Pid(sandbox) is { } pid && !await VmProcess.KillAsync(pid, Marker(sandbox), KillTimeout).ConfigureAwait(false))
         {
-            using (var process = System.Diagnostics.Process.GetProcessById(pid))
-            {
-                process.Kill();
-            }
-
-            await WaitForExitAsync(sandbox, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            throw new TimeoutException($"QEMU (pid {pid}) for {sandbox.SandboxId} did not exit within {KillTimeout}");
         }
 
         await ReleaseCgroupAsync(sandbox).ConfigureAwait(false);
@@ -1021,22 +1019,19 @@ public sealed class QemuRuntime(
 
     private static async Task WaitForExitAsync(RuntimeSandbox sandbox, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (Pid(sandbox) is { } pid && IsOurQemu(pid, sandbox))
+        if (Pid(sandbox) is { } pid && !await VmProcess.WaitForExitAsync(pid, Marker(sandbox), timeout).ConfigureAwait(false))
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"QEMU (pid {pid}) for {sandbox.SandboxId} did not exit within {timeout}");
-            }
-
-            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+            throw new TimeoutException($"QEMU (pid {pid}) for {sandbox.SandboxId} did not exit within {timeout}");
         }
     }
 
     private static int? Pid(RuntimeSandbox sandbox) => VmProcess.ReadPid(Path.Combine(sandbox.Directory, PidFileName));
 
     /// <summary>The pid is this sandbox's QEMU (not a recycled pid): its command line names the sandbox.</summary>
-    private static bool IsOurQemu(int pid, RuntimeSandbox sandbox) => VmProcess.IsRunning(pid, "wrenn-" + sandbox.SandboxId);
+    private static bool IsOurQemu(int pid, RuntimeSandbox sandbox) => VmProcess.IsRunning(pid, Marker(sandbox));
+
+    /// <summary>What the sandbox's QEMU has on its command line (its <c>-name</c>).</summary>
+    private static string Marker(RuntimeSandbox sandbox) => "wrenn-" + sandbox.SandboxId;
 
     private static string WorkDirectory(RuntimeSandbox sandbox) => Path.Combine(sandbox.Directory, WorkDirectoryName);
 

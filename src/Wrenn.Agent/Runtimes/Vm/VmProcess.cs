@@ -35,14 +35,17 @@ public static class VmProcess
     }
 
     /// <summary>
-    /// Sends SIGKILL to <paramref name="pid"/> and waits until it has exited, which is true once it is a
-    /// zombie: the kernel has closed its descriptors and left its namespaces by then. Process.WaitForExitAsync
-    /// on a process the agent did not start (these are adopted by init) waits for the reaping as well,
-    /// which some hosts' init does only every second or two (1.7 s seen here, per stop). False when it
-    /// still runs after <paramref name="timeout"/>; true as well when it had gone already.
+    /// Sends SIGKILL to <paramref name="pid"/> when it is still the process <paramref name="marker"/> names
+    /// (<see cref="IsRunning"/>) and waits for it to exit (<see cref="WaitForExitAsync"/>). True once it has
+    /// exited or when it had already; false when it still runs after <paramref name="timeout"/>.
     /// </summary>
-    public static async Task<bool> KillAsync(int pid, TimeSpan timeout)
+    public static async Task<bool> KillAsync(int pid, string marker, TimeSpan timeout)
     {
+        if (!IsRunning(pid, marker))
+        {
+            return true;
+        }
+
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
@@ -53,8 +56,20 @@ public static class VmProcess
             return true;
         }
 
+        return await WaitForExitAsync(pid, marker, timeout).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="pid"/> is no longer the process <paramref name="marker"/> names: gone, a
+    /// zombie, or the pid taken by another program. A zombie has exited (the kernel has closed its
+    /// descriptors and left its namespaces). Process.WaitForExitAsync on a process the agent did not start
+    /// (these are adopted by init) waits for the reaping as well, which some hosts' init does only every
+    /// second or two (1.7 s seen here, per stop). False when it still runs after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<bool> WaitForExitAsync(int pid, string marker, TimeSpan timeout)
+    {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (Exists(pid))
+        while (IsRunning(pid, marker))
         {
             if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > timeout)
             {

@@ -25,7 +25,7 @@ public sealed class ContainerFreezerTests
             new ExecSpec(spec.SandboxId, "nohup bash -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/counter.next; mv /tmp/counter.next /tmp/counter; sleep 0.02; done' >/dev/null 2>&1 &", [], new Dictionary<string, string>(), null, TimeSpan.FromSeconds(30), null),
             ct);
         var counter = Path.Combine(OverlayRootfs.UpperDirectory(Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId)), "tmp", "counter");
-        await ReadCounterAsync(counter, ct);
+        await Waiting.UntilAsync(() => File.Exists(counter), "the counter loop never wrote its file", ct);
 
         await agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct);
         Assert.Equal("FROZEN", ReadFreezerState(spec.SandboxId));
@@ -81,14 +81,6 @@ public sealed class ContainerFreezerTests
     /// a pause that falls between the truncation and the write left the file empty for as long as the
     /// sandbox stayed paused (seen once, under load), and no retry could read a number then.
     /// </summary>
-    private static async Task<int> ReadCounterAsync(string path, CancellationToken ct)
-    {
-        // The first read (before the pause) may come before the loop's first rename.
-        for (var attempt = 0; !File.Exists(path) && attempt < 100; attempt++)
-        {
-            await Task.Delay(50, ct);
-        }
-
-        return int.Parse(await File.ReadAllTextAsync(path, ct), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static async Task<int> ReadCounterAsync(string path, CancellationToken ct) =>
+        int.Parse(await File.ReadAllTextAsync(path, ct), System.Globalization.CultureInfo.InvariantCulture);
 }

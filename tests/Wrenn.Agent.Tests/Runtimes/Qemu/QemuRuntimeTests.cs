@@ -336,7 +336,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         {
             await agent.Manager.CreateAsync(spec, ct);
             var pid = int.Parse(File.ReadAllText(Path.Combine(agent.WrennDir, "sandboxes", spec.SandboxId, "qemu.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(await Wrenn.Agent.Runtimes.Vm.VmProcess.KillAsync(pid, TimeSpan.FromSeconds(30)));
+            Assert.True(await Wrenn.Agent.Runtimes.Vm.VmProcess.KillAsync(pid, "wrenn-" + spec.SandboxId, TimeSpan.FromSeconds(30)));
 
             await Assert.ThrowsAnyAsync<Exception>(() => agent.Manager.PauseAsync(spec.SandboxId, automatic: false, ct));
             Assert.DoesNotContain(agent.Manager.List(), s => s.Id == spec.SandboxId);

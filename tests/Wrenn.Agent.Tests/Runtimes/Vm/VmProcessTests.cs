@@ -17,12 +17,13 @@ public sealed class VmProcessTests
         try
         {
             var child = int.Parse((await parent.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken))!, System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(VmProcess.Exists(child));
+            // The child is the shell's fork until it has exec'd sleep.
+            await Waiting.UntilAsync(() => VmProcess.IsRunning(child, "sleep"), "the child never ran sleep", TestContext.Current.CancellationToken);
 
-            Assert.True(await VmProcess.KillAsync(child, TimeSpan.FromSeconds(30)), "a zombie has exited");
+            Assert.True(await VmProcess.KillAsync(child, "sleep", TimeSpan.FromSeconds(30)), "a zombie has exited");
 
             Assert.Contains(") Z ", await File.ReadAllTextAsync($"/proc/{child}/stat", TestContext.Current.CancellationToken), StringComparison.Ordinal);
-            Assert.False(VmProcess.Exists(child));
+            Assert.False(VmProcess.IsRunning(child, "sleep"));
         }
         finally
         {
@@ -37,6 +38,6 @@ public sealed class VmProcessTests
         using var gone = Process.Start("true")!;
         await gone.WaitForExitAsync(TestContext.Current.CancellationToken);
 
-        Assert.True(await VmProcess.KillAsync(gone.Id, TimeSpan.FromSeconds(1)));
+        Assert.True(await VmProcess.KillAsync(gone.Id, "true", TimeSpan.FromSeconds(1)));
     }
 }

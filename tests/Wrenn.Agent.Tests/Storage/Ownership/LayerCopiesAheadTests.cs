@@ -16,14 +16,16 @@ public sealed class LayerCopiesAheadTests : IDisposable
     private static readonly IdMapping Sandbox = new(100_000, 65_536);
 
     private readonly string _wrennDir = Directory.CreateTempSubdirectory("wrenn-layers-ahead-test-").FullName;
-    private readonly IdShiftedLayers _layers = new(new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), NullLogger<IdShiftedLayers>.Instance);
+    private readonly IdShiftedLayers _layers;
     private readonly TemplateStore _templates;
 
     public LayerCopiesAheadTests()
     {
+        var commands = new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance);
         var options = Microsoft.Extensions.Options.Options.Create(new AgentOptions { WrennDir = _wrennDir });
+        _layers = new IdShiftedLayers(commands, NullLogger<IdShiftedLayers>.Instance);
         Images = new ImageStore(options);
-        _templates = new TemplateStore(Images, new ProcessCommandRunner(NullLogger<ProcessCommandRunner>.Instance), options, NullLogger<TemplateStore>.Instance);
+        _templates = new TemplateStore(Images, commands, options, NullLogger<TemplateStore>.Instance);
     }
 
     private ImageStore Images { get; }
