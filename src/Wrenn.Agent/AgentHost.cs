@@ -349,6 +349,7 @@ public static class AgentHost
         services.AddSingleton<Runtimes.Vm.RootfsDiskImage>();
         services.AddSingleton<Runtimes.Vm.GuestTap>();
         services.AddSingleton<Runtimes.Qemu.TemplateMemory>();
+        services.AddSingleton<Runtimes.Qemu.PreparedVmms>();
         services.AddSingleton<Runtimes.Qemu.QemuRuntime>();
         services.AddOptions<Runtimes.Firecracker.FirecrackerRuntimeOptions>();
         Configuration.RuntimeEnvironmentSettings.AddRuntimeEnvironmentSettings(services, SettingReader.Environment);
@@ -399,6 +400,9 @@ public static class AgentHost
 
         // After the lifecycle service: the pool fills only once recovery has gone through what an earlier run left.
         services.AddHostedService(sp => sp.GetRequiredService<Pool.WarmPool>());
+
+        // Its stop discards the VMs it prepared (none unless the runtime is QEMU).
+        services.AddHostedService(sp => sp.GetRequiredService<Runtimes.Qemu.PreparedVmms>());
         services.AddHttpClient<ControlPlaneClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddOptions<EnvdClientOptions>();
         services.AddHttpClient<EnvdClient>(client =>

@@ -18,6 +18,7 @@ public static class RuntimeEnvironmentSettings
     public const string QemuBinary = WrennEnvironment.QemuBinary;
     public const string QemuMemoryOverheadMb = "WRENN_QEMU_MEMORY_OVERHEAD_MB";
     public const string QemuTcgCacheMb = "WRENN_QEMU_TCG_CACHE_MB";
+    public const string QemuPrepared = "WRENN_QEMU_PREPARED";
     public const string FirecrackerBinary = "WRENN_FIRECRACKER_BINARY";
     public const string FirecrackerLogLevel = "WRENN_FIRECRACKER_LOG_LEVEL";
     public const string FirecrackerMetrics = "WRENN_FIRECRACKER_METRICS";
@@ -43,6 +44,7 @@ public static class RuntimeEnvironmentSettings
                 qemu.ConsoleLogBytes = settings.Whole(ConsoleLogBytes, qemu.ConsoleLogBytes, MinConsoleLogBytes, MaxConsoleLogBytes);
                 qemu.MemoryOverheadMb = settings.Whole(QemuMemoryOverheadMb, qemu.MemoryOverheadMb, 64, 65_536);
                 qemu.TcgTranslationCacheMb = settings.Whole(QemuTcgCacheMb, qemu.TcgTranslationCacheMb, 16, 4096);
+                qemu.PrepareVmms = settings.OnOff(QemuPrepared, qemu.PrepareVmms);
             })
             .ValidateOnStart();
         services.AddOptions<FirecrackerRuntimeOptions>()

@@ -58,9 +58,9 @@ public interface IRuntime
     /// <summary>
     /// A template or base snapshot was removed, or one being made was given up: let go now of what the runtime
     /// holds for templates whose files are gone (QEMU: the copy of their RAM each keeps for its clones), so their
-    /// disk space and memory come back at once. Cheap; anything still in place is kept.
+    /// disk space and memory come back at once (QEMU: a VM prepared from one is discarded). Anything still in place is kept.
     /// </summary>
-    void ReleaseRemovedTemplates();
+    Task ReleaseRemovedTemplatesAsync();
 
     /// <summary>The last lines the sandbox's init and envd printed (its console), for error messages.</summary>
     string ReadConsoleTail(RuntimeSandbox sandbox);
@@ -70,4 +70,11 @@ public interface IRuntime
 
     /// <summary>True while the sandbox exists, running or paused: what a restarted agent may adopt.</summary>
     Task<bool> ExistsAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a VM prepared ahead for <paramref name="memoryTemplate"/> (started, its state read, not run) to
+    /// <paramref name="directory"/>, which must not exist, for <see cref="StartAsync"/> to finish there; false
+    /// when there is none (the caller makes the directory and starts cold). None by default.
+    /// </summary>
+    bool TryTakePrepared(string memoryTemplate, uint vcpus, uint memoryMb, string directory) => false;
 }

@@ -248,7 +248,7 @@ public sealed class SandboxManager(
     public async Task DeleteSnapshotAsync(string name, CancellationToken cancellationToken)
     {
         await pool.DrainAsync(name, cancellationToken).ConfigureAwait(false);
-        snapshots.Delete(name);
+        await snapshots.DeleteAsync(name).ConfigureAwait(false);
     }
 
     /// <summary>Resets the inactivity timer.</summary>

@@ -84,12 +84,14 @@ public sealed class SandboxStarter(
             // Where the root filesystem is on the host, the directory is best a prepared disk's: formatted and mounted.
             var hostRootfs = runtime.Capabilities.HostRootfs;
             var preparedDisk = false;
+            var preparedVm = false;
             await rollback.StepAsync(
                 "sandbox.directory",
                 _ =>
                 {
                     preparedDisk = hostRootfs && disk.TryTakePrepared(sandbox.Directory);
-                    if (!preparedDisk)
+                    preparedVm = !hostRootfs && memoryTemplate is not null && runtime.TryTakePrepared(memoryTemplate, spec.Vcpus, spec.MemoryMb, sandbox.Directory);
+                    if (!preparedDisk && !preparedVm)
                     {
                         Directory.CreateDirectory(sandbox.Directory);
                     }
@@ -103,7 +105,7 @@ public sealed class SandboxStarter(
 
                     return Task.CompletedTask;
                 },
-                _ =>
+                async ct =>
                 {
                     if (preparedDisk)
                     {
@@ -113,8 +115,17 @@ public sealed class SandboxStarter(
                         SandboxDisk.Unmount(sandbox.Directory);
                     }
 
+                    if (preparedVm)
+                    {
+                        // The prepared VM's process runs from here until the runtime's start owns it.
+                        var errors = await runtime.StopAsync(new RuntimeSandbox(sandbox.RuntimeId, sandbox.Directory, string.Empty, RuntimeNetwork.Detached, spec.Vcpus, spec.MemoryMb, spec.Environment), ct).ConfigureAwait(false);
+                        if (errors.Count > 0)
+                        {
+                            throw new AggregateException(errors);
+                        }
+                    }
+
                     SandboxTeardown.DeleteDirectory(sandbox.Directory);
-                    return Task.CompletedTask;
                 },
                 cancellationToken).ConfigureAwait(false);
 
@@ -214,7 +225,7 @@ public sealed class SandboxStarter(
                     // What the runtime keeps for removed snapshots (a VM's RAM copy) goes with them: the stale
                     // ones just removed, or this one's staging directory when it could not be made (a cancelled
                     // capture included).
-                    runtime.ReleaseRemovedTemplates();
+                    await runtime.ReleaseRemovedTemplatesAsync().ConfigureAwait(false);
                 }
             }
 

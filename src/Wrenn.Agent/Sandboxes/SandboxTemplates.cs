@@ -96,17 +96,17 @@ public sealed class SandboxTemplates(
         }
         catch
         {
-            runtime.ReleaseRemovedTemplates();
+            await runtime.ReleaseRemovedTemplatesAsync().ConfigureAwait(false);
             throw;
         }
     }
 
     /// <summary>Removes a template that no sandbox here stands on.</summary>
-    public void Delete(string name)
+    public async Task DeleteAsync(string name)
     {
         templates.Delete(name, table.UsersOf(name));
 
         // A VM template's RAM copy (kept for its clones) holds the deleted file and memory until let go.
-        runtime.ReleaseRemovedTemplates();
+        await runtime.ReleaseRemovedTemplatesAsync().ConfigureAwait(false);
     }
 }

@@ -27,9 +27,7 @@ public sealed class FakeVmRuntime : IRuntime
 
     public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void ReleaseRemovedTemplates()
-    {
-    }
+    public Task ReleaseRemovedTemplatesAsync() => Task.CompletedTask;
 
     public string ReadConsoleTail(RuntimeSandbox sandbox) => string.Empty;
 

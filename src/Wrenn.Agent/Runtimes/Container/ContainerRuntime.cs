@@ -128,10 +128,8 @@ public sealed class ContainerRuntime(
         return Task.FromResult(new RuntimeUsage(cpu, memory, limit));
     }
 
-    public void ReleaseRemovedTemplates()
-    {
-        // A container's template is its files alone: nothing is held for it.
-    }
+    public Task ReleaseRemovedTemplatesAsync() =>
+        Task.CompletedTask; // A container's template is its files alone: nothing is held for it.
 
     public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken)
     {

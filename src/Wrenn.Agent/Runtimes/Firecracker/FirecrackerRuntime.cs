@@ -274,10 +274,8 @@ public sealed class FirecrackerRuntime(
 
     public Task ReleaseHostResourcesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void ReleaseRemovedTemplates()
-    {
-        // Nothing is held per template.
-    }
+    public Task ReleaseRemovedTemplatesAsync() =>
+        Task.CompletedTask; // Nothing is held per template.
 
     public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 

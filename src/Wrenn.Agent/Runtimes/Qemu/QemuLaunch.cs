@@ -86,7 +86,7 @@ public static class QemuLaunch
             arguments.AddRange(["--cgroup", procs]);
         }
 
-        arguments.AddRange(["--console", consoleLog, ConsoleLog.CapArgument(consoleLogCapBytes), ConsoleLog.RotatorScript]);
+        arguments.AddRange(["--console", consoleLog, ConsoleLog.CapArgument(consoleLogCapBytes), RelativeRotatorScript]);
         foreach (var file in files)
         {
             arguments.AddRange(["--open", file.Fd.ToString(CultureInfo.InvariantCulture), file.Redirection, file.Path]);
@@ -97,6 +97,13 @@ public static class QemuLaunch
         arguments.AddRange(qemuArguments);
         return (launcher, arguments);
     }
+
+    /// <summary>
+    /// The console's rotator, working in the log's directory by relative names: the launcher passes the log's
+    /// full path, and a prepared VMM's directory (<see cref="PreparedVmms"/>) is renamed into a sandbox's while
+    /// the rotator runs. A process's working directory follows such a rename; a path it was given does not.
+    /// </summary>
+    internal const string RelativeRotatorScript = "cd \"${1%/*}\" || exit 1; set -- \"${1##*/}\" \"$2\"; " + ConsoleLog.RotatorScript;
 
     /// <summary>The fd set QEMU knows descriptor <paramref name="fd"/> by, and the path it opens it with.</summary>
     public static IEnumerable<string> FdSet(int fd) => ["-add-fd", $"fd={fd.ToString(CultureInfo.InvariantCulture)},set={fd.ToString(CultureInfo.InvariantCulture)}"];

@@ -32,4 +32,16 @@ internal static partial class QemuLog
 
     [LoggerMessage(EventId = 3870, Level = LogLevel.Warning, Message = "Template memory {RamFile} could not be made ready ahead; its next clone makes it")]
     public static partial void TemplateMemoryPreloadFailed(this ILogger logger, Exception exception, string ramFile);
+
+    [LoggerMessage(EventId = 3668, Level = LogLevel.Information, Message = "Prepared VMM {Directory} for template {Template} ready in {ElapsedMs:F0} ms")]
+    public static partial void VmmPrepared(this ILogger logger, string template, string directory, double elapsedMs);
+
+    [LoggerMessage(EventId = 3669, Level = LogLevel.Warning, Message = "A VMM for template {Template} could not be prepared; its next create starts one itself")]
+    public static partial void VmmPrepareFailed(this ILogger logger, Exception exception, string template);
+
+    [LoggerMessage(EventId = 3670, Level = LogLevel.Information, Message = "Prepared VMM {Directory} of template {Template} discarded: {Why}")]
+    public static partial void VmmDiscarded(this ILogger logger, string directory, string template, string why);
+
+    [LoggerMessage(EventId = 3671, Level = LogLevel.Warning, Message = "Prepared VMM {Directory} could not be discarded; the agent's next start removes it")]
+    public static partial void VmmDiscardFailed(this ILogger logger, Exception exception, string directory);
 }

@@ -26,6 +26,7 @@ public sealed class QemuRuntime(
     IOptions<AgentOptions> agentOptions,
     IOptions<Container.ContainerRuntimeOptions> containerOptions,
     TemplateMemory templateMemory,
+    PreparedVmms prepared,
     ILogger<QemuRuntime> logger) : IRuntime, IMovableRuntime
 {
     public const string RuntimeName = "qemu";
@@ -54,6 +55,15 @@ public sealed class QemuRuntime(
 
     private const string MemoryBackendId = "mem";
 
+    /// <summary>
+    /// The name the running QEMU was started under (its <c>-name</c> is "wrenn-" and this, its cgroup this), when
+    /// that is not the sandbox's id: a prepared VMM's (<see cref="PreparedVmms"/>), renamed into the sandbox.
+    /// </summary>
+    private const string VmmNameFileName = "qemu.name";
+
+    /// <summary>In a prepared VMM's directory until a create takes it: the template it holds.</summary>
+    private const string PreparedFileName = "qemu.prepared";
+
     /// <summary>A migration speed limit no local copy reaches (QEMU accepts up to SIZE_MAX bytes/s).</summary>
     private const long UnthrottledBytesPerSecond = 1L << 40;
 
@@ -68,7 +78,43 @@ public sealed class QemuRuntime(
 
     public async Task StartAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
     {
+        await StartVmAsync(sandbox, rollback, cancellationToken).ConfigureAwait(false);
+        if (sandbox.MemoryTemplate is { } template && TemplateRam(template) == GuestRam.Private)
+        {
+            // The next create from this template finds its QEMU started and its state read.
+            prepared.Want(template, ct => PrepareAsync(template, sandbox.Vcpus, sandbox.MemoryMb, ct));
+        }
+    }
+
+    /// <summary>Takes the prepared VMM of <paramref name="memoryTemplate"/>, renamed to <paramref name="directory"/>, if there is one.</summary>
+    public bool TryTakePrepared(string memoryTemplate, uint vcpus, uint memoryMb, string directory)
+    {
+        if (prepared.TryTake(memoryTemplate, vcpus, memoryMb, TemplateStamp(memoryTemplate)) is not { } vmm)
+        {
+            return false;
+        }
+
+        try
+        {
+            Directory.Move(vmm.Directory, directory);
+            return true;
+        }
+        catch (IOException)
+        {
+            _ = vmm.DiscardAsync();
+            return false;
+        }
+    }
+
+    private async Task StartVmAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
+    {
         var template = sandbox.MemoryTemplate;
+        if (template is not null && File.Exists(Path.Combine(sandbox.Directory, PreparedFileName)))
+        {
+            await StartPreparedAsync(sandbox, rollback, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var boot = template is null ? NewBoot(sandbox) : await VmBoot.ReadAsync(template, cancellationToken).ConfigureAwait(false);
         // The VM's own user; its work directory (removed with the sandbox's) keeps the choice.
         var user = await _users.AcquireAsync(WorkDirectory(sandbox), cancellationToken).ConfigureAwait(false);
@@ -194,6 +240,152 @@ public sealed class QemuRuntime(
                 },
                 _ => Task.CompletedTask,
                 cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A create that took a prepared VMM (<see cref="TryTakePrepared"/>): QEMU runs in this directory with the
+    /// template's state read, its TAP in the VMM's own namespace. The TAP moves into the sandbox's namespace
+    /// (its address comes with it anew), the namespace's NAT is made meanwhile, and the guest runs.
+    /// </summary>
+    private async Task StartPreparedAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
+    {
+        var name = VmmName(sandbox);
+        var translation = guestTap.TranslateAsync(sandbox.Network, cancellationToken);
+        try
+        {
+            await rollback.StepAsync(
+                "qemu.prepared",
+                async ct =>
+                {
+                    await guestTap.MoveTapAsync(PreparedNamespace(name), sandbox.Network, ct).ConfigureAwait(false);
+
+                    // Launched again (a resume), it is this sandbox's QEMU by name.
+                    var arguments = await SavedArgumentsAsync(sandbox, ct).ConfigureAwait(false);
+                    arguments[arguments.IndexOf("-name") + 1] = MarkerOf(sandbox.SandboxId);
+                    await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
+                    File.Delete(Path.Combine(sandbox.Directory, PreparedFileName));
+                },
+                async ct =>
+                {
+                    var errors = await StopAsync(sandbox, ct).ConfigureAwait(false);
+                    if (errors.Count > 0)
+                    {
+                        throw new AggregateException(errors);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            // Its name is of no use now: the QEMU in it holds it as long as it runs.
+            var unnamed = RemovePreparedNamespaceAsync(name, cancellationToken);
+            await rollback.StepAsync("qemu.nat", _ => translation, _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+            await rollback.StepAsync(
+                "qemu.cont",
+                async ct =>
+                {
+                    await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), options.Value.ProcessStartTimeout, ct).ConfigureAwait(false);
+                    await qmp.ExecuteAsync("cont", null, ct).ConfigureAwait(false);
+                },
+                _ => Task.CompletedTask,
+                cancellationToken).ConfigureAwait(false);
+            await unnamed.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Never let a rollback remove the namespace under a running iptables-restore.
+            await translation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Makes a prepared VMM of <paramref name="template"/> (<see cref="PreparedVmms"/>): a directory laid out as a
+    /// sandbox's, named as none is, with its disk, QEMU started as a clone's is and the template's state read,
+    /// and a TAP in a namespace of its own (nothing else in it: the guest has not run and reaches nothing).
+    /// On failure nothing of it is left.
+    /// </summary>
+    private async Task<PreparedVmm> PrepareAsync(string template, uint vcpus, uint memoryMb, CancellationToken cancellationToken)
+    {
+        var name = "pv-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        var stamp = TemplateStamp(template);
+        var vmm = new RuntimeSandbox(
+            name,
+            Path.Combine(agentOptions.Value.SandboxesDir, name),
+            string.Empty,
+            RuntimeNetwork.Detached with { NamespacePath = Path.Combine(NetnsDirectory, PreparedNamespace(name)) },
+            vcpus,
+            memoryMb,
+            new Dictionary<string, string>(),
+            MemoryTemplate: template);
+        try
+        {
+            Directory.CreateDirectory(vmm.Directory);
+            Sandboxes.SandboxRootAccess.CloseSandboxDirectory(vmm.Directory, null);
+            var user = await _users.AcquireAsync(WorkDirectory(vmm), cancellationToken).ConfigureAwait(false);
+            await commands.RunCheckedAsync("ip", ["netns", "add", PreparedNamespace(name)], cancellationToken).ConfigureAwait(false);
+            await guestTap.AddUnaddressedTapAsync(PreparedNamespace(name), user, cancellationToken).ConfigureAwait(false);
+            var disk = Path.Combine(vmm.Directory, DiskFileName);
+            CreateTemplateDisk(disk, template);
+            File.SetUnixFileMode(disk, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+            var boot = await VmBoot.ReadAsync(template, cancellationToken).ConfigureAwait(false);
+            var arguments = Arguments(vmm, boot, GuestRam.Private);
+            await File.WriteAllTextAsync(Path.Combine(vmm.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(vmm.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), cancellationToken).ConfigureAwait(false);
+            Task ramFilled;
+            using (var lease = templateMemory.Open(Path.Combine(template, TemplateRamFileName)))
+            {
+                ramFilled = lease.Filled;
+                var sealedRam = await lease.SealedPathAsync(cancellationToken).ConfigureAwait(false);
+                await LaunchIncomingAsync(vmm, arguments, Path.Combine(template, MemoryFileName), sealedRam, cancellationToken).ConfigureAwait(false);
+            }
+
+            // From here the QEMU is known by this name in whatever directory it is renamed to.
+            await File.WriteAllTextAsync(Path.Combine(vmm.Directory, VmmNameFileName), name, cancellationToken).ConfigureAwait(false);
+            await LoadIncomingAsync(vmm, ignoreShared: true, ramFilled, cancellationToken, run: false).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(vmm.Directory, PreparedFileName), template, cancellationToken).ConfigureAwait(false);
+            return new PreparedVmm(template, vmm.Directory, vcpus, memoryMb, stamp, () => DiscardPreparedAsync(vmm));
+        }
+        catch
+        {
+            await DiscardPreparedAsync(vmm).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A prepared VMM nobody took: its QEMU, cgroup, namespace and directory go.</summary>
+    private async Task DiscardPreparedAsync(RuntimeSandbox vmm)
+    {
+        var errors = await StopAsync(vmm, CancellationToken.None).ConfigureAwait(false);
+        if (Directory.Exists(vmm.Directory))
+        {
+            Directory.Delete(vmm.Directory, recursive: true);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new AggregateException(errors);
+        }
+    }
+
+    /// <summary>The version of a template's saved guest a prepared VMM holds: its state's and RAM's sizes and times.</summary>
+    private static string TemplateStamp(string template)
+    {
+        var memory = new FileInfo(Path.Combine(template, MemoryFileName));
+        var ram = new FileInfo(Path.Combine(template, TemplateRamFileName));
+        return string.Create(CultureInfo.InvariantCulture, $"{memory.Length}:{memory.LastWriteTimeUtc.Ticks}:{(ram.Exists ? ram.Length : -1)}:{(ram.Exists ? ram.LastWriteTimeUtc.Ticks : 0)}");
+    }
+
+    private const string NetnsDirectory = "/run/netns";
+
+    /// <summary>The namespace a prepared VMM's TAP waits in (and its QEMU stays in).</summary>
+    private static string PreparedNamespace(string vmmName) => "wrenn-" + vmmName;
+
+    /// <summary>Removes a prepared VMM's namespace name, if it has one (a sandbox's own QEMU has none).</summary>
+    private async Task RemovePreparedNamespaceAsync(string vmmName, CancellationToken cancellationToken)
+    {
+        if (vmmName.StartsWith("pv-", StringComparison.Ordinal) && File.Exists(Path.Combine(NetnsDirectory, PreparedNamespace(vmmName))))
+        {
+            await commands.RunCheckedAsync("ip", ["netns", "del", PreparedNamespace(vmmName)], cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -448,7 +640,7 @@ public sealed class QemuRuntime(
     /// state is read only once <paramref name="ramFilled"/> is done: reading it is the first time QEMU reads guest
     /// RAM (a template's copy still being filled would show it pages not yet there).
     /// </summary>
-    private async Task<RestorePhases> LoadIncomingAsync(RuntimeSandbox sandbox, bool ignoreShared, Task ramFilled, CancellationToken cancellationToken)
+    private async Task<RestorePhases> LoadIncomingAsync(RuntimeSandbox sandbox, bool ignoreShared, Task ramFilled, CancellationToken cancellationToken, bool run = true)
     {
         var started = Stopwatch.GetTimestamp();
         await using var qmp = await QmpClient.ConnectAsync(QmpSocket(sandbox), options.Value.ProcessStartTimeout, cancellationToken).ConfigureAwait(false);
@@ -465,7 +657,11 @@ public sealed class QemuRuntime(
 
         await WaitForIncomingAsync(qmp, cancellationToken).ConfigureAwait(false);
         var loaded = Stopwatch.GetElapsedTime(started);
-        await qmp.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
+        if (run)
+        {
+            await qmp.ExecuteAsync("cont", null, cancellationToken).ConfigureAwait(false);
+        }
+
         return new RestorePhases(TimeSpan.Zero, connected, loaded - connected - ramWait, Stopwatch.GetElapsedTime(started) - loaded) { RamWait = ramWait };
     }
 
@@ -621,9 +817,20 @@ public sealed class QemuRuntime(
 
         try
         {
+            await VmCgroup.RemoveAsync(options.Value.CgroupParent, VmmName(sandbox), cancellationToken).ConfigureAwait(false);
             await VmCgroup.RemoveAsync(options.Value.CgroupParent, sandbox.SandboxId, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex)
+        {
+            errors.Add(ex);
+        }
+
+        try
+        {
+            // A prepared VMM's namespace (its QEMU is gone now), when no create took the VMM and its TAP.
+            await RemovePreparedNamespaceAsync(VmmName(sandbox), cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
         {
             errors.Add(ex);
         }
@@ -660,7 +867,12 @@ public sealed class QemuRuntime(
     }
 
     /// <summary>The RAM copies of templates and base snapshots whose files are gone go (<see cref="TemplateMemory.ReleaseStale"/>).</summary>
-    public void ReleaseRemovedTemplates() => templateMemory.ReleaseStale();
+    public async Task ReleaseRemovedTemplatesAsync()
+    {
+        // The prepared VMs first: each holds its template's RAM copy and disk open.
+        await prepared.DiscardRemovedAsync().ConfigureAwait(false);
+        templateMemory.ReleaseStale();
+    }
 
     public string ReadConsoleTail(RuntimeSandbox sandbox) => ConsoleLog.Tail(sandbox.Directory);
 
@@ -716,8 +928,7 @@ public sealed class QemuRuntime(
         {
             // The template's disk (itself a qcow2 over the image) is the read-only base of this one, of its size.
             // Written here, not by qemu-img: that program's start alone was 40–400 ms of a create under load.
-            var backing = Path.Combine(template, DiskFileName);
-            Qcow2Overlay.Create(disk, backing, "qcow2", Qcow2Overlay.VirtualSize(backing));
+            CreateTemplateDisk(disk, template);
             return;
         }
 
@@ -739,11 +950,18 @@ public sealed class QemuRuntime(
         File.SetUnixFileMode(disk, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
+    /// <summary>A disk whose read-only base is <paramref name="template"/>'s, of its size.</summary>
+    private static void CreateTemplateDisk(string disk, string template)
+    {
+        var backing = Path.Combine(template, DiskFileName);
+        Qcow2Overlay.Create(disk, backing, "qcow2", Qcow2Overlay.VirtualSize(backing));
+    }
+
     private List<string> Arguments(RuntimeSandbox sandbox, VmBoot boot, GuestRam ram)
     {
         List<string> arguments =
         [
-            "-name", Marker(sandbox),
+            "-name", MarkerOf(sandbox.SandboxId),
             "-M", ram == GuestRam.Anonymous ? options.Value.Machine : options.Value.Machine + ",memory-backend=" + MemoryBackendId,
             "-accel", Accelerator == "kvm" ? "kvm" : $"tcg,tb-size={options.Value.TcgTranslationCacheMb.ToString(CultureInfo.InvariantCulture)}",
             "-cpu", Accelerator == "kvm" ? "host" : "max",
@@ -806,6 +1024,9 @@ public sealed class QemuRuntime(
         var user = await _users.AcquireAsync(workDirectory, cancellationToken).ConfigureAwait(false);
         File.Delete(QmpSocket(sandbox));
         File.Delete(Path.Combine(sandbox.Directory, PidFileName));
+
+        // This QEMU is started under the sandbox's own name (a prepared VMM's is written once it is started).
+        File.Delete(Path.Combine(sandbox.Directory, VmmNameFileName));
 
         var disk = QemuDiskChain.Read(Path.Combine(sandbox.Directory, DiskFileName), DiskRoots);
         if (incomingMemory is not null)
@@ -1009,7 +1230,7 @@ public sealed class QemuRuntime(
     {
         try
         {
-            await VmCgroup.RemoveAsync(options.Value.CgroupParent, sandbox.SandboxId, CancellationToken.None).ConfigureAwait(false);
+            await VmCgroup.RemoveAsync(options.Value.CgroupParent, VmmName(sandbox), CancellationToken.None).ConfigureAwait(false);
         }
         catch (IOException ex)
         {
@@ -1031,7 +1252,16 @@ public sealed class QemuRuntime(
     private static bool IsOurQemu(int pid, RuntimeSandbox sandbox) => VmProcess.IsRunning(pid, Marker(sandbox));
 
     /// <summary>What the sandbox's QEMU has on its command line (its <c>-name</c>).</summary>
-    private static string Marker(RuntimeSandbox sandbox) => "wrenn-" + sandbox.SandboxId;
+    private static string Marker(RuntimeSandbox sandbox) => MarkerOf(VmmName(sandbox));
+
+    private static string MarkerOf(string vmmName) => "wrenn-" + vmmName;
+
+    /// <summary>The name the sandbox's QEMU was started under: the sandbox's id, or a prepared VMM's it took (<see cref="VmmNameFileName"/>).</summary>
+    private static string VmmName(RuntimeSandbox sandbox)
+    {
+        var file = Path.Combine(sandbox.Directory, VmmNameFileName);
+        return File.Exists(file) ? File.ReadAllText(file).Trim() : sandbox.SandboxId;
+    }
 
     private static string WorkDirectory(RuntimeSandbox sandbox) => Path.Combine(sandbox.Directory, WorkDirectoryName);
 

@@ -52,4 +52,13 @@ public sealed class QemuRuntimeOptions
 
     /// <summary>How long writing the memory file on pause may take.</summary>
     public TimeSpan SnapshotTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// A QEMU made ahead per VM template (WRENN_QEMU_PREPARED, on by default): see <see cref="PreparedVmms"/>.
+    /// Each costs what an idle QEMU holds (its own memory, not the template's RAM, which clones share).
+    /// </summary>
+    public bool PrepareVmms { get; set; } = true;
+
+    /// <summary>How long a prepared VMM nobody takes is kept.</summary>
+    public TimeSpan PreparedVmmIdle { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -65,4 +65,19 @@ public sealed class GuestTap(ICommandRunner commands)
         await AddTapAsync(network, owner, cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>A TAP that <paramref name="owner"/> may attach to, in namespace <paramref name="namespaceName"/>, without an address (<see cref="MoveTapAsync"/> gives it one where it goes).</summary>
+    public Task AddUnaddressedTapAsync(string namespaceName, VmUser owner, CancellationToken cancellationToken) =>
+        commands.RunCheckedAsync("ip", ["-n", namespaceName, "tuntap", "add", "dev", GuestNetwork.TapName, "mode", "tap", "user", owner.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), "group", owner.Gid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+
+    /// <summary>
+    /// Moves the TAP from namespace <paramref name="fromNamespace"/> (a VMM attached to it stays attached) into the
+    /// sandbox's, and gives it the gateway address there: a move takes a device's addresses and brings it down.
+    /// </summary>
+    public async Task MoveTapAsync(string fromNamespace, RuntimeNetwork network, CancellationToken cancellationToken)
+    {
+        var to = Path.GetFileName(network.NamespacePath);
+        await commands.RunCheckedAsync("ip", ["-n", fromNamespace, "link", "set", "dev", GuestNetwork.TapName, "netns", to], cancellationToken).ConfigureAwait(false);
+        await commands.RunCheckedAsync("ip", ["-n", to, "-batch", "-"], cancellationToken, GuestNetwork.TapAddressCommands()).ConfigureAwait(false);
+    }
 }

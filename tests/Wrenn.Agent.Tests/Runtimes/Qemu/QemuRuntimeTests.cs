@@ -262,6 +262,87 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_create_from_a_template_takes_the_vm_prepared_for_it_and_no_prepared_vm_outlives_its_template_or_the_agent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var before = HostSnapshot.Take();
+        var log = new CapturedLog();
+        var source = Spec();
+        var template = WrennIds.NewTemplateId();
+        await using (var agent = QemuAgent(services => services.AddLogging(logging => logging.AddProvider(log))))
+        {
+            var prepared = agent.Get<PreparedVmms>();
+            await agent.Manager.CreateAsync(source, ct);
+            await ExecAsync(agent, source.SandboxId, "nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter.new; mv /dev/shm/counter.new /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await agent.Manager.CreateSnapshotAsync(source.SandboxId, template, "vmtpl", ct);
+
+            // The first create from the template starts its own QEMU; then one is prepared for the next.
+            var first = Spec() with { Template = template };
+            await agent.Manager.CreateAsync(first, ct);
+            Assert.DoesNotContain(log.Lines, l => l.Contains($"create {first.SandboxId} took", StringComparison.Ordinal) && l.Contains("qemu.prepared", StringComparison.Ordinal));
+            await Waiting.UntilAsync(() => prepared.Count == 1, "a VM is prepared for the template after a create from it", ct, TimeSpan.FromMinutes(1));
+            var vmm = Assert.Single(Directory.GetDirectories(Path.Combine(agent.WrennDir, "sandboxes"), "pv-*"));
+            var vmmName = Path.GetFileName(vmm);
+            Assert.Contains("wrenn-" + vmmName, HostSnapshot.Take().Namespaces);
+            Assert.True(QemuRunning(vmmName), "the prepared VM's QEMU runs");
+
+            // The next takes it: no QEMU started, no state read; the guest is the template's, the sandbox's own.
+            var second = Spec() with { Template = template };
+            await agent.Manager.CreateAsync(second, ct);
+            Assert.Contains(log.Lines, l => l.Contains($"create {second.SandboxId} took", StringComparison.Ordinal) && l.Contains("qemu.prepared=", StringComparison.Ordinal) && !l.Contains("qemu.launch", StringComparison.Ordinal));
+            Assert.False(Directory.Exists(vmm), "the prepared VM's directory became the sandbox's");
+            Assert.DoesNotContain("wrenn-" + vmmName, HostSnapshot.Take().Namespaces);
+            Assert.Contains("wrenn-" + vmmName, QemuCommandLine(agent, second.SandboxId));
+            Assert.Equal(second.SandboxId + "\n", await ExecAsync(agent, second.SandboxId, "hostname"));
+            Assert.Contains("169.254.0.21", await ExecAsync(agent, second.SandboxId, "cat /proc/net/fib_trie"), StringComparison.Ordinal);
+            var counted = await CounterAsync(agent, second.SandboxId);
+            await Task.Delay(700, ct);
+            Assert.True(await CounterAsync(agent, second.SandboxId) > counted, "the template's counter process runs in the sandbox");
+            var tokens = new[] { source, first, second }.Select(s => agent.Manager.List().Single(x => x.Id == s.SandboxId).EnvdAccessToken).Distinct().Count();
+            Assert.Equal(3, tokens);
+
+            // Paused and resumed, it is started again under its own name, and runs on.
+            await agent.Manager.PauseAsync(second.SandboxId, automatic: false, ct);
+            Assert.False(QemuRunning(vmmName), "paused, the VM holds no process");
+            await agent.Manager.ResumeAsync(second.SandboxId, 0, ct);
+            Assert.Contains("wrenn-" + second.SandboxId, QemuCommandLine(agent, second.SandboxId));
+            counted = await CounterAsync(agent, second.SandboxId);
+            await Task.Delay(700, ct);
+            Assert.True(await CounterAsync(agent, second.SandboxId) > counted, "the counter runs on after the resume");
+
+            // A template removed takes its prepared VM with it at once (its QEMU holds the template's files).
+            await Waiting.UntilAsync(() => prepared.Count == 1, "another VM is prepared after the create that took one", ct, TimeSpan.FromMinutes(1));
+            foreach (var id in new[] { first.SandboxId, second.SandboxId })
+            {
+                await agent.Manager.DestroyAsync(id, ct);
+            }
+
+            await agent.Manager.DeleteSnapshotAsync(template, CancellationToken.None);
+            Assert.Equal(0, prepared.Count);
+            Assert.Empty(Directory.GetDirectories(Path.Combine(agent.WrennDir, "sandboxes"), "pv-*"));
+            Assert.DoesNotContain(OpenFiles.Now(), f => f.Contains(template, StringComparison.Ordinal));
+
+            // One prepared from the base snapshot (a create from the image restores it), left by an agent that died:
+            // the next start's recovery removes it with its QEMU and namespace (a directory without a record).
+            await agent.Manager.CreateAsync(Spec(), ct);
+            await Waiting.UntilAsync(() => prepared.Count == 1, "a VM is prepared for the base snapshot", ct, TimeSpan.FromMinutes(1));
+            var left = Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(agent.WrennDir, "sandboxes"), "pv-*")));
+            await agent.Manager.RecoverAsync(ct);
+            Assert.Empty(Directory.GetDirectories(Path.Combine(agent.WrennDir, "sandboxes"), "pv-*"));
+            Assert.False(QemuRunning(left), "recovery ends a leftover prepared VM's QEMU");
+            Assert.DoesNotContain("wrenn-" + left, HostSnapshot.Take().Namespaces);
+
+            // And one the running agent holds goes when it stops.
+            await agent.Manager.CreateAsync(Spec(), ct);
+            await Waiting.UntilAsync(() => Directory.GetDirectories(Path.Combine(agent.WrennDir, "sandboxes"), "pv-*").Length == 1, "a VM is prepared for the base snapshot again", ct, TimeSpan.FromMinutes(1));
+        }
+
+        WriteTimings(log);
+        Assert.Empty(HostSnapshot.Take().NewSince(before));
+        Assert.DoesNotContain(log.Lines, l => l.Contains("could not be prepared", StringComparison.Ordinal) || l.Contains("could not be discarded", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Clones_of_a_template_share_the_pages_none_of_them_wrote()
     {
         var ct = TestContext.Current.CancellationToken;
