@@ -87,6 +87,9 @@ public sealed class AgentUnderTest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // As the host stops its services (the last registered first): the prepared VMs go before the sandboxes, so
+        // that the runtime's release after the last sandbox finds the VM cgroups' parent empty and removes it.
+        await _services.GetRequiredService<Agent.Runtimes.Qemu.PreparedVmms>().StopAsync(CancellationToken.None);
         await Manager.DestroyAllAsync(CancellationToken.None);
         await _services.DisposeAsync();
         Directory.Delete(WrennDir, recursive: true);

@@ -252,6 +252,7 @@ public sealed class QemuRuntime(
     {
         var name = VmmName(sandbox);
         var translation = guestTap.TranslateAsync(sandbox.Network, cancellationToken);
+        var unnamed = Task.CompletedTask;
         try
         {
             await rollback.StepAsync(
@@ -277,7 +278,7 @@ public sealed class QemuRuntime(
                 cancellationToken).ConfigureAwait(false);
 
             // Its name is of no use now: the QEMU in it holds it as long as it runs.
-            var unnamed = RemovePreparedNamespaceAsync(name, cancellationToken);
+            unnamed = RemovePreparedNamespaceAsync(name, cancellationToken);
             await rollback.StepAsync("qemu.nat", _ => translation, _ => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
             await rollback.StepAsync(
                 "qemu.cont",
@@ -292,8 +293,9 @@ public sealed class QemuRuntime(
         }
         finally
         {
-            // Never let a rollback remove the namespace under a running iptables-restore.
+            // Never let a rollback remove the namespace under a running iptables-restore, or race the name's removal.
             await translation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            await unnamed.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
         }
     }
 

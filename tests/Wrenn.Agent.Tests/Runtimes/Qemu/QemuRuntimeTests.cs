@@ -340,6 +340,9 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         WriteTimings(log);
         Assert.Empty(HostSnapshot.Take().NewSince(before));
         Assert.DoesNotContain(log.Lines, l => l.Contains("could not be prepared", StringComparison.Ordinal) || l.Contains("could not be discarded", StringComparison.Ordinal));
+
+        // The VM cgroups' parent goes with the last of them, the prepared VMs' included.
+        Assert.All(new[] { "memory", "cpu" }.Select(h => Path.Combine("/sys/fs/cgroup", h, "wrenn-qemu")), parent => Assert.False(Directory.Exists(parent) && !Directory.EnumerateDirectories(parent).Any(), $"{parent} is left empty"));
     }
 
     [Fact]
