@@ -38,7 +38,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             // The disk is the sandbox's size (4 GiB by default), larger than the image's file: the guest grew its filesystem.
             var rootMegabytes = long.Parse((await ExecAsync(agent, spec.SandboxId, "df -m / | awk 'NR==2 {print $2}'")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(rootMegabytes, 3500, 4096);
-            await ExecAsync(agent, spec.SandboxId, "echo kept > /tmp/file; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await ExecAsync(agent, spec.SandboxId, "echo kept > /tmp/file; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter.new; mv /dev/shm/counter.new /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
             await Task.Delay(1500, ct);
 
             clock.Restart();
@@ -103,7 +103,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         await using (var agent = QemuAgent())
         {
             await agent.Manager.CreateAsync(spec, ct);
-            await ExecAsync(agent, spec.SandboxId, "nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await ExecAsync(agent, spec.SandboxId, "nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter.new; mv /dev/shm/counter.new /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
             var memory = Path.Combine(agent.WrennDir, "snapshots", spec.SandboxId, "memory");
 
             // Something in the way of the memory file: the pause fails after the vCPUs stopped.
@@ -147,7 +147,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         await using (var agent = QemuAgent(services => services.AddLogging(logging => logging.AddProvider(log))))
         {
             await agent.Manager.CreateAsync(source, ct);
-            await ExecAsync(agent, source.SandboxId, "echo warmed > /dev/shm/state; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await ExecAsync(agent, source.SandboxId, "echo warmed > /dev/shm/state; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter.new; mv /dev/shm/counter.new /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
             await Task.Delay(1000, ct);
 
             var clock = Stopwatch.StartNew();
