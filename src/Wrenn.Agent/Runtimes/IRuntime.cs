@@ -76,5 +76,5 @@ public interface IRuntime
     /// <paramref name="directory"/>, which must not exist, for <see cref="StartAsync"/> to finish there; false
     /// when there is none (the caller makes the directory and starts cold). None by default.
     /// </summary>
-    bool TryTakePrepared(string memoryTemplate, uint vcpus, uint memoryMb, string directory) => false;
+    Task<bool> TryTakePreparedAsync(string memoryTemplate, uint vcpus, uint memoryMb, string directory, CancellationToken cancellationToken) => Task.FromResult(false);
 }

@@ -87,10 +87,10 @@ public sealed class SandboxStarter(
             var preparedVm = false;
             await rollback.StepAsync(
                 "sandbox.directory",
-                _ =>
+                async ct =>
                 {
                     preparedDisk = hostRootfs && disk.TryTakePrepared(sandbox.Directory);
-                    preparedVm = !hostRootfs && memoryTemplate is not null && runtime.TryTakePrepared(memoryTemplate, spec.Vcpus, spec.MemoryMb, sandbox.Directory);
+                    preparedVm = !hostRootfs && memoryTemplate is not null && await runtime.TryTakePreparedAsync(memoryTemplate, spec.Vcpus, spec.MemoryMb, sandbox.Directory, ct).ConfigureAwait(false);
                     if (!preparedDisk && !preparedVm)
                     {
                         Directory.CreateDirectory(sandbox.Directory);
@@ -102,8 +102,6 @@ public sealed class SandboxStarter(
                     }
 
                     SandboxRootAccess.CloseSandboxDirectory(sandbox.Directory, runtime.Capabilities.UserNamespace);
-
-                    return Task.CompletedTask;
                 },
                 async ct =>
                 {

@@ -212,7 +212,8 @@ public sealed class PreparedVmms(CreatesInFlight creates, IOptions<QemuRuntimeOp
         }
     }
 
-    private async Task DiscardAsync(PreparedVmm prepared, string why)
+    /// <summary>Discards one taken with <see cref="TryTake"/> that its taker cannot use; never throws (a failure is logged).</summary>
+    public async Task DiscardAsync(PreparedVmm prepared, string why)
     {
         try
         {

@@ -86,24 +86,33 @@ public sealed class QemuRuntime(
         }
     }
 
-    /// <summary>Takes the prepared VMM of <paramref name="memoryTemplate"/>, renamed to <paramref name="directory"/>, if there is one.</summary>
-    public bool TryTakePrepared(string memoryTemplate, uint vcpus, uint memoryMb, string directory)
+    /// <summary>
+    /// Takes the prepared VMM of <paramref name="memoryTemplate"/>, renamed to <paramref name="directory"/>, if there
+    /// is one whose QEMU still runs (one that died while it waited is discarded, and the create starts its own).
+    /// </summary>
+    public async Task<bool> TryTakePreparedAsync(string memoryTemplate, uint vcpus, uint memoryMb, string directory, CancellationToken cancellationToken)
     {
         if (prepared.TryTake(memoryTemplate, vcpus, memoryMb, TemplateStamp(memoryTemplate)) is not { } vmm)
         {
             return false;
         }
 
+        var name = Path.GetFileName(vmm.Directory);
         try
         {
-            Directory.Move(vmm.Directory, directory);
-            return true;
+            if (VmProcess.ReadPid(Path.Combine(vmm.Directory, PidFileName)) is { } pid && VmProcess.IsRunning(pid, MarkerOf(name)))
+            {
+                await _users.MoveAsync(vmm.Directory, directory, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
         }
         catch (IOException)
         {
-            _ = vmm.DiscardAsync();
-            return false;
+            // Gone (an agent's recovery removed it) or in the way: discarded below.
         }
+
+        await prepared.DiscardAsync(vmm, "its QEMU is gone or its directory could not be moved").ConfigureAwait(false);
+        return false;
     }
 
     private async Task StartVmAsync(RuntimeSandbox sandbox, RollbackList rollback, CancellationToken cancellationToken)
@@ -323,8 +332,9 @@ public sealed class QemuRuntime(
             Directory.CreateDirectory(vmm.Directory);
             Sandboxes.SandboxRootAccess.CloseSandboxDirectory(vmm.Directory, null);
             var user = await _users.AcquireAsync(WorkDirectory(vmm), cancellationToken).ConfigureAwait(false);
-            await commands.RunCheckedAsync("ip", ["netns", "add", PreparedNamespace(name)], cancellationToken).ConfigureAwait(false);
-            await guestTap.AddUnaddressedTapAsync(PreparedNamespace(name), user, cancellationToken).ConfigureAwait(false);
+            // Not cancelled half-way: an `ip` killed by a stop could still add the name after the discard looked.
+            await commands.RunCheckedAsync("ip", ["netns", "add", PreparedNamespace(name)], CancellationToken.None).ConfigureAwait(false);
+            await guestTap.AddUnaddressedTapAsync(PreparedNamespace(name), user, CancellationToken.None).ConfigureAwait(false);
             var disk = Path.Combine(vmm.Directory, DiskFileName);
             CreateTemplateDisk(disk, template);
             File.SetUnixFileMode(disk, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -354,18 +364,27 @@ public sealed class QemuRuntime(
         }
     }
 
-    /// <summary>A prepared VMM nobody took: its QEMU, cgroup, namespace and directory go.</summary>
+    /// <summary>
+    /// A prepared VMM nobody took: its QEMU, cgroup, namespace and directory go. When stopping it failed the
+    /// directory stays (as a sandbox's teardown keeps it): the agent's next start finds the rest through it.
+    /// </summary>
     private async Task DiscardPreparedAsync(RuntimeSandbox vmm)
     {
-        var errors = await StopAsync(vmm, CancellationToken.None).ConfigureAwait(false);
-        if (Directory.Exists(vmm.Directory))
+        if (!Directory.Exists(vmm.Directory))
         {
-            Directory.Delete(vmm.Directory, recursive: true);
+            // Removed already, with its QEMU, by the recovery of an agent that found it left over.
+            return;
         }
 
+        var errors = await StopAsync(vmm, CancellationToken.None).ConfigureAwait(false);
         if (errors.Count > 0)
         {
             throw new AggregateException(errors);
+        }
+
+        if (Directory.Exists(vmm.Directory))
+        {
+            Directory.Delete(vmm.Directory, recursive: true);
         }
     }
 
@@ -832,7 +851,7 @@ public sealed class QemuRuntime(
             // A prepared VMM's namespace (its QEMU is gone now), when no create took the VMM and its TAP.
             await RemovePreparedNamespaceAsync(VmmName(sandbox), cancellationToken).ConfigureAwait(false);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or CommandFailedException)
         {
             errors.Add(ex);
         }

@@ -39,6 +39,24 @@ public sealed class VmUserPool(VmUser? fixedUser, uint firstId, uint count)
         }
     }
 
+    /// <summary>
+    /// Renames a VM's directory (one holding a work directory) to <paramref name="to"/> while no id is being
+    /// chosen: a choice lists the sandboxes' directories and then looks at each one's owner, and would miss
+    /// the user of a directory renamed between the two, and hand that user to a second VM.
+    /// </summary>
+    public async Task MoveAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        await _allocating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Directory.Move(from, to);
+        }
+        finally
+        {
+            _allocating.Release();
+        }
+    }
+
     private static VmUser? OwnerOf(string workDirectory)
     {
         if (!Directory.Exists(workDirectory))

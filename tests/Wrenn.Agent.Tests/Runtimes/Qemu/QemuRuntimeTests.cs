@@ -332,9 +332,20 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             Assert.False(QemuRunning(left), "recovery ends a leftover prepared VM's QEMU");
             Assert.DoesNotContain("wrenn-" + left, HostSnapshot.Take().Namespaces);
 
-            // And one the running agent holds goes when it stops.
+            // One whose QEMU died while it waited is not handed out: the create starts its own.
             await agent.Manager.CreateAsync(Spec(), ct);
-            await Waiting.UntilAsync(() => Directory.GetDirectories(Path.Combine(agent.WrennDir, "sandboxes"), "pv-*").Length == 1, "a VM is prepared for the base snapshot again", ct, TimeSpan.FromMinutes(1));
+            await Waiting.UntilAsync(() => prepared.Count == 1, "a VM is prepared for the base snapshot again", ct, TimeSpan.FromMinutes(1));
+            var dead = Assert.Single(Directory.GetDirectories(Path.Combine(agent.WrennDir, "sandboxes"), "pv-*"));
+            Process.GetProcessById(int.Parse(File.ReadAllText(Path.Combine(dead, "qemu.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture)).Kill();
+            await Waiting.UntilAsync(() => !QemuRunning(Path.GetFileName(dead)), "the prepared VM's QEMU is killed", ct);
+            var afterDeath = Spec();
+            await agent.Manager.CreateAsync(afterDeath, ct);
+            Assert.Contains(log.Lines, l => l.Contains($"create {afterDeath.SandboxId} took", StringComparison.Ordinal) && l.Contains("qemu.launch", StringComparison.Ordinal));
+            Assert.Equal(afterDeath.SandboxId + "\n", await ExecAsync(agent, afterDeath.SandboxId, "hostname"));
+            Assert.False(Directory.Exists(dead), "the dead prepared VM's directory is removed");
+
+            // And one the running agent holds goes when it stops.
+            await Waiting.UntilAsync(() => Directory.GetDirectories(Path.Combine(agent.WrennDir, "sandboxes"), "pv-*").Length == 1, "a VM is prepared for the base snapshot once more", ct, TimeSpan.FromMinutes(1));
         }
 
         WriteTimings(log);
