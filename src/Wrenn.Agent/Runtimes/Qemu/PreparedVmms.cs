@@ -40,7 +40,7 @@ public sealed class PreparedVmms(CreatesInFlight creates, IOptions<QemuRuntimeOp
     /// Takes the prepared VMM of <paramref name="template"/> if there is one of this size and version
     /// (<paramref name="stamp"/>); null otherwise. A stale one is discarded on the way.
     /// </summary>
-    public PreparedVmm? TryTake(string template, uint vcpus, uint memoryMb, string stamp)
+    public async Task<PreparedVmm?> TryTakeAsync(string template, uint vcpus, uint memoryMb, string stamp)
     {
         PreparedVmm? found;
         lock (_lock)
@@ -56,7 +56,7 @@ public sealed class PreparedVmms(CreatesInFlight creates, IOptions<QemuRuntimeOp
             return found;
         }
 
-        Discard(found, "its template changed");
+        await DiscardAsync(found, "its template changed").ConfigureAwait(false);
         return null;
     }
 
@@ -203,16 +203,7 @@ public sealed class PreparedVmms(CreatesInFlight creates, IOptions<QemuRuntimeOp
         }
     }
 
-    private void Discard(PreparedVmm prepared, string why)
-    {
-        lock (_lock)
-        {
-            _work.RemoveAll(t => t.IsCompleted);
-            _work.Add(Task.Run(() => DiscardAsync(prepared, why)));
-        }
-    }
-
-    /// <summary>Discards one taken with <see cref="TryTake"/> that its taker cannot use; never throws (a failure is logged).</summary>
+    /// <summary>Discards one taken with <see cref="TryTakeAsync"/> that its taker cannot use; never throws (a failure is logged).</summary>
     public async Task DiscardAsync(PreparedVmm prepared, string why)
     {
         try

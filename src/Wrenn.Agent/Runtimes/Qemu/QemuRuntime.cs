@@ -92,7 +92,7 @@ public sealed class QemuRuntime(
     /// </summary>
     public async Task<bool> TryTakePreparedAsync(string memoryTemplate, uint vcpus, uint memoryMb, string directory, CancellationToken cancellationToken)
     {
-        if (prepared.TryTake(memoryTemplate, vcpus, memoryMb, TemplateStamp(memoryTemplate)) is not { } vmm)
+        if (await prepared.TryTakeAsync(memoryTemplate, vcpus, memoryMb, TemplateStamp(memoryTemplate)).ConfigureAwait(false) is not { } vmm)
         {
             return false;
         }
@@ -196,8 +196,7 @@ public sealed class QemuRuntime(
                     ? GuestRam.Shared
                     : TemplateRam(template);
                 var arguments = Arguments(sandbox, boot, ram);
-                await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), ct).ConfigureAwait(false);
-                await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
+                await WriteLaunchFilesAsync(sandbox, boot, arguments, ct).ConfigureAwait(false);
                 if (template is null)
                 {
                     await LaunchAsync(sandbox, arguments, BootFiles(boot), null, null, ct).ConfigureAwait(false);
@@ -206,26 +205,14 @@ public sealed class QemuRuntime(
                 else if (ram == GuestRam.Private)
                 {
                     // The template's memory already holds a booted guest with envd running: restore, don't boot.
-                    // QEMU waits for its state (-incoming defer): the guest does not run until the restore.
-                    // The lease's descriptor is needed only until the launcher has opened it (QEMU runs).
-                    using var lease = templateMemory.Open(Path.Combine(template, TemplateRamFileName));
-                    templateRamFilled = lease.Filled;
-                    var sealedRam = await lease.SealedPathAsync(ct).ConfigureAwait(false);
-                    await LaunchIncomingAsync(sandbox, arguments, Path.Combine(template, MemoryFileName), sealedRam, ct).ConfigureAwait(false);
+                    templateRamFilled = await LaunchCloneAsync(sandbox, template, arguments, ct).ConfigureAwait(false);
                 }
                 else
                 {
                     await LaunchIncomingAsync(sandbox, arguments, Path.Combine(template, MemoryFileName), null, ct).ConfigureAwait(false);
                 }
             },
-            async ct =>
-            {
-                var errors = await StopAsync(sandbox, ct).ConfigureAwait(false);
-                if (errors.Count > 0)
-                {
-                    throw new AggregateException(errors);
-                }
-            },
+            ct => StopOrThrowAsync(sandbox, ct),
             cancellationToken).ConfigureAwait(false);
 
         if (template is not null)
@@ -273,17 +260,10 @@ public sealed class QemuRuntime(
                     // Launched again (a resume), it is this sandbox's QEMU by name.
                     var arguments = await SavedArgumentsAsync(sandbox, ct).ConfigureAwait(false);
                     arguments[arguments.IndexOf("-name") + 1] = MarkerOf(sandbox.SandboxId);
-                    await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), ct).ConfigureAwait(false);
+                    await SaveArgumentsAsync(sandbox, arguments, ct).ConfigureAwait(false);
                     File.Delete(Path.Combine(sandbox.Directory, PreparedFileName));
                 },
-                async ct =>
-                {
-                    var errors = await StopAsync(sandbox, ct).ConfigureAwait(false);
-                    if (errors.Count > 0)
-                    {
-                        throw new AggregateException(errors);
-                    }
-                },
+                ct => StopOrThrowAsync(sandbox, ct),
                 cancellationToken).ConfigureAwait(false);
 
             // Its name is of no use now: the QEMU in it holds it as long as it runs.
@@ -316,7 +296,7 @@ public sealed class QemuRuntime(
     /// </summary>
     private async Task<PreparedVmm> PrepareAsync(string template, uint vcpus, uint memoryMb, CancellationToken cancellationToken)
     {
-        var name = "pv-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        var name = PreparedNamePrefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
         var stamp = TemplateStamp(template);
         var vmm = new RuntimeSandbox(
             name,
@@ -335,21 +315,12 @@ public sealed class QemuRuntime(
             // Not cancelled half-way: an `ip` killed by a stop could still add the name after the discard looked.
             await commands.RunCheckedAsync("ip", ["netns", "add", PreparedNamespace(name)], CancellationToken.None).ConfigureAwait(false);
             await guestTap.AddUnaddressedTapAsync(PreparedNamespace(name), user, CancellationToken.None).ConfigureAwait(false);
-            var disk = Path.Combine(vmm.Directory, DiskFileName);
-            CreateTemplateDisk(disk, template);
-            File.SetUnixFileMode(disk, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            CreateTemplateDisk(Path.Combine(vmm.Directory, DiskFileName), template);
 
             var boot = await VmBoot.ReadAsync(template, cancellationToken).ConfigureAwait(false);
             var arguments = Arguments(vmm, boot, GuestRam.Private);
-            await File.WriteAllTextAsync(Path.Combine(vmm.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), cancellationToken).ConfigureAwait(false);
-            await File.WriteAllTextAsync(Path.Combine(vmm.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), cancellationToken).ConfigureAwait(false);
-            Task ramFilled;
-            using (var lease = templateMemory.Open(Path.Combine(template, TemplateRamFileName)))
-            {
-                ramFilled = lease.Filled;
-                var sealedRam = await lease.SealedPathAsync(cancellationToken).ConfigureAwait(false);
-                await LaunchIncomingAsync(vmm, arguments, Path.Combine(template, MemoryFileName), sealedRam, cancellationToken).ConfigureAwait(false);
-            }
+            await WriteLaunchFilesAsync(vmm, boot, arguments, cancellationToken).ConfigureAwait(false);
+            var ramFilled = await LaunchCloneAsync(vmm, template, arguments, cancellationToken).ConfigureAwait(false);
 
             // From here the QEMU is known by this name in whatever directory it is renamed to.
             await File.WriteAllTextAsync(Path.Combine(vmm.Directory, VmmNameFileName), name, cancellationToken).ConfigureAwait(false);
@@ -376,16 +347,8 @@ public sealed class QemuRuntime(
             return;
         }
 
-        var errors = await StopAsync(vmm, CancellationToken.None).ConfigureAwait(false);
-        if (errors.Count > 0)
-        {
-            throw new AggregateException(errors);
-        }
-
-        if (Directory.Exists(vmm.Directory))
-        {
-            Directory.Delete(vmm.Directory, recursive: true);
-        }
+        await StopOrThrowAsync(vmm, CancellationToken.None).ConfigureAwait(false);
+        Directory.Delete(vmm.Directory, recursive: true);
     }
 
     /// <summary>The version of a template's saved guest a prepared VMM holds: its state's and RAM's sizes and times.</summary>
@@ -398,13 +361,16 @@ public sealed class QemuRuntime(
 
     private const string NetnsDirectory = "/run/netns";
 
+    /// <summary>What a prepared VMM's name (its directory's, its QEMU's, its cgroup's) starts with; no sandbox's does.</summary>
+    private const string PreparedNamePrefix = "pv-";
+
     /// <summary>The namespace a prepared VMM's TAP waits in (and its QEMU stays in).</summary>
     private static string PreparedNamespace(string vmmName) => "wrenn-" + vmmName;
 
     /// <summary>Removes a prepared VMM's namespace name, if it has one (a sandbox's own QEMU has none).</summary>
     private async Task RemovePreparedNamespaceAsync(string vmmName, CancellationToken cancellationToken)
     {
-        if (vmmName.StartsWith("pv-", StringComparison.Ordinal) && File.Exists(Path.Combine(NetnsDirectory, PreparedNamespace(vmmName))))
+        if (vmmName.StartsWith(PreparedNamePrefix, StringComparison.Ordinal) && File.Exists(Path.Combine(NetnsDirectory, PreparedNamespace(vmmName))))
         {
             await commands.RunCheckedAsync("ip", ["netns", "del", PreparedNamespace(vmmName)], cancellationToken).ConfigureAwait(false);
         }
@@ -526,7 +492,7 @@ public sealed class QemuRuntime(
 
         if (ram == GuestRam.Private)
         {
-            await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), cancellationToken).ConfigureAwait(false);
+            await SaveArgumentsAsync(sandbox, arguments, cancellationToken).ConfigureAwait(false);
         }
 
         File.Delete(memory);
@@ -584,7 +550,7 @@ public sealed class QemuRuntime(
         }
 
         await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot with { KernelPath = kernel, InitrdPath = initrd }, AgentJsonContext.Default.VmBoot), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), cancellationToken).ConfigureAwait(false);
+        await SaveArgumentsAsync(sandbox, arguments, cancellationToken).ConfigureAwait(false);
         File.Move(disk, Path.Combine(sandbox.Directory, DiskFileName));
         File.SetUnixFileMode(Path.Combine(sandbox.Directory, DiskFileName), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         if (File.Exists(Path.Combine(directory, RamFileName)))
@@ -1102,6 +1068,39 @@ public sealed class QemuRuntime(
             await Task.Delay(3, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Stops the sandbox's QEMU and what it held (<see cref="StopAsync"/>), throwing what went wrong: a rollback's undo.</summary>
+    private async Task StopOrThrowAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken)
+    {
+        var errors = await StopAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            throw new AggregateException(errors);
+        }
+    }
+
+    /// <summary>
+    /// Starts a clone's QEMU waiting for <paramref name="template"/>'s state (-incoming defer: the guest does not run
+    /// until the restore), its RAM the template's copy mapped privately; returns when that copy is filled. The
+    /// lease's descriptor is needed only until the launcher has opened it (QEMU runs).
+    /// </summary>
+    private async Task<Task> LaunchCloneAsync(RuntimeSandbox sandbox, string template, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        using var lease = templateMemory.Open(Path.Combine(template, TemplateRamFileName));
+        var sealedRam = await lease.SealedPathAsync(cancellationToken).ConfigureAwait(false);
+        await LaunchIncomingAsync(sandbox, arguments, Path.Combine(template, MemoryFileName), sealedRam, cancellationToken).ConfigureAwait(false);
+        return lease.Filled;
+    }
+
+    /// <summary>What a launch is made of, beside the sandbox: how the guest was booted and QEMU's arguments (a resume reads both).</summary>
+    private static async Task WriteLaunchFilesAsync(RuntimeSandbox sandbox, VmBoot boot, List<string> arguments, CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(Path.Combine(sandbox.Directory, VmBoot.FileName), JsonSerializer.Serialize(boot, AgentJsonContext.Default.VmBoot), cancellationToken).ConfigureAwait(false);
+        await SaveArgumentsAsync(sandbox, arguments, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task SaveArgumentsAsync(RuntimeSandbox sandbox, List<string> arguments, CancellationToken cancellationToken) =>
+        File.WriteAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), JsonSerializer.Serialize(arguments, AgentJsonContext.Default.ListString), cancellationToken);
 
     private static async Task<List<string>> SavedArgumentsAsync(RuntimeSandbox sandbox, CancellationToken cancellationToken) =>
         JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(sandbox.Directory, ArgumentsFileName), cancellationToken).ConfigureAwait(false), AgentJsonContext.Default.ListString)

@@ -31,8 +31,11 @@ public static class GuestNetwork
     /// <c>ip -batch</c> lines that make the TAP and give it the gateway address; with an
     /// <paramref name="owner"/>, that user may attach to it without CAP_NET_ADMIN (an unprivileged VMM).
     /// </summary>
-    public static string TapCommands(VmUser? owner = null) =>
-        (owner is { } user ? $"tuntap add dev {TapName} mode tap user {user.Uid} group {user.Gid}" : $"tuntap add dev {TapName} mode tap") + "\n" + TapAddressCommands();
+    public static string TapCommands(VmUser? owner = null) => TapCreateCommand(owner) + TapAddressCommands();
+
+    /// <summary>The TAP, without an address (ip -batch input), that <paramref name="owner"/> may attach to without privileges.</summary>
+    public static string TapCreateCommand(VmUser? owner = null) =>
+        (owner is { } user ? $"tuntap add dev {TapName} mode tap user {user.Uid} group {user.Gid}" : $"tuntap add dev {TapName} mode tap") + "\n";
 
     /// <summary>The TAP's gateway address, then the TAP up (ip -batch input).</summary>
     public static string TapAddressCommands() => string.Join('\n',

@@ -68,7 +68,7 @@ public sealed class GuestTap(ICommandRunner commands)
 
     /// <summary>A TAP that <paramref name="owner"/> may attach to, in namespace <paramref name="namespaceName"/>, without an address (<see cref="MoveTapAsync"/> gives it one where it goes).</summary>
     public Task AddUnaddressedTapAsync(string namespaceName, VmUser owner, CancellationToken cancellationToken) =>
-        commands.RunCheckedAsync("ip", ["-n", namespaceName, "tuntap", "add", "dev", GuestNetwork.TapName, "mode", "tap", "user", owner.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), "group", owner.Gid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+        commands.RunCheckedAsync("ip", ["-n", namespaceName, "-batch", "-"], cancellationToken, GuestNetwork.TapCreateCommand(owner));
 
     /// <summary>
     /// Moves the TAP from namespace <paramref name="fromNamespace"/> (a VMM attached to it stays attached) into the
