@@ -41,4 +41,10 @@ internal static partial class ContainerLog
 
     [LoggerMessage(EventId = 3631, Level = LogLevel.Warning, Message = "{Binary} changed (an upgrade?) but {OciRuntime} could not be copied from it again, so runs keep the copy of the earlier file ({Copy}) until the agent restarts: {Reason}")]
     public static partial void OciRuntimeCopyNotRefreshed(this ILogger logger, string ociRuntime, string binary, string copy, string reason);
+
+    [LoggerMessage(EventId = 3632, Level = LogLevel.Information, Message = "{OciRuntime}'s compiled seccomp filter ({Instructions} instructions, from container {ContainerId}) is passed to later runs, which load it without compiling it again")]
+    public static partial void CompiledSeccompLearned(this ILogger logger, string ociRuntime, int instructions, string containerId);
+
+    [LoggerMessage(EventId = 3633, Level = LogLevel.Warning, Message = "{OciRuntime}'s compiled seccomp filter could not be read from {Path}, so every run compiles it (a few milliseconds on each create): {Reason}")]
+    public static partial void CompiledSeccompUnreadable(this ILogger logger, string ociRuntime, string path, string reason);
 }

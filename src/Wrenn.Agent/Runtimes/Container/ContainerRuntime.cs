@@ -24,6 +24,7 @@ public sealed class ContainerRuntime(
 {
     private readonly IContainerFreezer _freezer = freezer ?? new CgroupFreezer();
     private readonly EnvdSocketSupport _envdSockets = new();
+    private readonly CompiledSeccompFilter _seccomp = new(logger);
 
     /// <summary>
     /// The OCI runtime new containers are made with (WRENN_OCI_RUNTIME, <c>auto</c> resolved once), and how a container
@@ -281,7 +282,22 @@ public sealed class ContainerRuntime(
     private async Task WriteBundleAsync(RuntimeSandbox sandbox, bool passSocket, CancellationToken cancellationToken)
     {
         var view = sandboxView is null ? null : await sandboxView.ForAsync(sandbox, cancellationToken).ConfigureAwait(false);
-        var spec = OciSpecBuilder.Build(sandbox, options.Value, ProcessLimits.OpenFilesHardLimit(), Capabilities.UserNamespace, view, passSocket);
+        foreach (var file in view?.WrittenFiles ?? [])
+        {
+            // Read-only for sandbox root, which the bind makes it to anyone inside anyway.
+            var path = Path.Combine(sandbox.Directory, file.Name);
+            await File.WriteAllTextAsync(path, file.Content, cancellationToken).ConfigureAwait(false);
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        var spec = OciSpecBuilder.Build(
+            sandbox,
+            options.Value,
+            ProcessLimits.OpenFilesHardLimit(),
+            Capabilities.UserNamespace,
+            view,
+            passSocket,
+            _seccomp.For(RunningOci()));
         var rootfsLink = Path.Combine(sandbox.Directory, OciSpecBuilder.RootfsDirectoryName);
         if (Path.GetFullPath(rootfsLink) != Path.GetFullPath(sandbox.RootfsPath))
         {
@@ -311,6 +327,7 @@ public sealed class ContainerRuntime(
         var id = ContainerId(sandbox.SandboxId);
         string[] preserve = passSocket ? ["--preserve-fds", "1"] : [];
         int exitCode;
+        var oci = RunningOci();
         // A prepared disk's directory comes with its console open and its rotator reading (PreparedConsoles).
         using (var console = preparedConsoles?.TryTake(sandbox.Directory) ?? await ConsolePipe.OpenAsync(sandbox.Directory, options.Value.ConsoleLogBytes, cancellationToken).ConfigureAwait(false))
         using (var socket = passSocket ? EnvdListenSocket.Bind(sandbox.Network.NamespacePath, Envd.EnvdClient.Port) : null)
@@ -322,8 +339,6 @@ public sealed class ContainerRuntime(
                 "--pid-file", Path.Combine(sandbox.Directory, "init.pid"),
                 id,
             ];
-            // crun's sealed copy of its file as it is now (made again after an upgrade), else the runtime as chosen.
-            var oci = _oci.Copy?.Current ?? _oci.Chosen;
             if (oci.LegacyCgroupView)
             {
                 // No unshare, shell or umount process in between: the view is made on a thread of the agent's.
@@ -352,6 +367,8 @@ public sealed class ContainerRuntime(
             throw new InvalidOperationException($"{_oci.Chosen.Runtime} run {id} exited with {exitCode}: {ConsoleLog.Tail(sandbox.Directory)}");
         }
 
+        _seccomp.Learn(oci, options.Value.OciStateDirectory, id);
+
         if (passSocket)
         {
             logger.ContainerStartedWithSocket(id);
@@ -361,6 +378,9 @@ public sealed class ContainerRuntime(
             logger.ContainerStarted(id);
         }
     }
+
+    /// <summary>What runs start: crun's sealed copy of its file as it is now (made again after an upgrade), else the runtime as chosen.</summary>
+    private OciInvocation RunningOci() => _oci.Copy?.Current ?? _oci.Chosen;
 
     /// <summary>The OCI runtime's global <c>--root</c> option when a state directory is configured, else nothing (its default).</summary>
     private string[] StateRoot() => options.Value.OciStateDirectory is { } root ? ["--root", root] : [];

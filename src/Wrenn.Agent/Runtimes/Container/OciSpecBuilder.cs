@@ -39,7 +39,11 @@ public static class OciSpecBuilder
     /// <param name="userNamespace">The sandbox's id mapping, or null to run without a user namespace.</param>
     /// <param name="view">The lxcfs files and cpuset that make the sandbox see its own vCPUs and memory; null for the host's.</param>
     /// <param name="passedListenSocket">envd gets its listening socket as fd 3 (<see cref="EnvdListenSocket"/>).</param>
-    public static JsonObject Build(RuntimeSandbox sandbox, ContainerRuntimeOptions options, long? openFilesCeiling = null, IdMapping? userNamespace = null, SandboxView? view = null, bool passedListenSocket = false)
+    /// <param name="compiledSeccomp">
+    /// The seccomp section as crun compiled it before (<see cref="CompiledSeccompFilter"/>), base64, for crun's
+    /// <c>run.oci.seccomp_bpf_data</c> annotation: crun then loads it as it is instead of compiling the section again.
+    /// </param>
+    public static JsonObject Build(RuntimeSandbox sandbox, ContainerRuntimeOptions options, long? openFilesCeiling = null, IdMapping? userNamespace = null, SandboxView? view = null, bool passedListenSocket = false, string? compiledSeccomp = null)
     {
         var openFiles = openFilesCeiling is { } ceiling ? Math.Min(options.OpenFilesLimit, ceiling) : options.OpenFilesLimit;
         var environment = new JsonArray(
@@ -136,6 +140,19 @@ public static class OciSpecBuilder
         foreach (var file in view?.LxcfsFiles ?? [])
         {
             ((JsonArray)spec["mounts"]!).Add(Mount(file.Destination, "bind", file.Source, "bind", "ro", "nosuid", "nodev", "noexec"));
+        }
+
+        // The files the runtime wrote into the sandbox's directory for the view, bound the same way.
+        foreach (var file in view?.WrittenFiles ?? [])
+        {
+            var source = Path.GetFullPath(Path.Combine(sandbox.Directory, file.Name));
+            ((JsonArray)spec["mounts"]!).Add(Mount(file.Destination, "bind", source, "bind", "ro", "nosuid", "nodev", "noexec"));
+        }
+
+        // The section stays beside it: it says what the filter is, and a runtime without the annotation compiles it.
+        if (compiledSeccomp is not null)
+        {
+            spec["annotations"] = new JsonObject { [CompiledSeccompFilter.Annotation] = compiledSeccomp };
         }
 
         // nproc and os.cpu_count() count the affinity mask, which only a cpuset narrows.

@@ -109,6 +109,35 @@ public sealed class OciSpecBuilderTests
     }
 
     [Fact]
+    public void A_compiled_filter_goes_to_crun_in_its_annotation_and_the_section_stays()
+    {
+        var spec = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions(), compiledSeccomp: "AAAA");
+        Assert.Equal("AAAA", spec["annotations"]!["run.oci.seccomp_bpf_data"]!.GetValue<string>());
+        Assert.Equal("SCMP_ACT_ALLOW", spec["linux"]!["seccomp"]!["defaultAction"]!.GetValue<string>());
+
+        Assert.Null(OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions())["annotations"]);
+    }
+
+    [Fact]
+    public void The_views_lxcfs_files_and_the_files_written_for_it_are_bound_read_only_after_proc_and_sys()
+    {
+        var view = new Wrenn.Agent.Runtimes.ProcView.SandboxView(
+            [new("/lxcfs/proc/meminfo", "/proc/meminfo")],
+            "1",
+            [new("view-cpu-online", "/sys/devices/system/cpu/online", "0\n")]);
+        var spec = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions(), view: view);
+        var mounts = spec["mounts"]!.AsArray().Select(m => m!).ToList();
+        var destinations = mounts.Select(m => m["destination"]!.GetValue<string>()).ToList();
+        Assert.True(destinations.IndexOf("/sys/devices/system/cpu/online") > destinations.IndexOf("/sys"));
+
+        var online = mounts.Single(m => m["destination"]!.GetValue<string>() == "/sys/devices/system/cpu/online");
+        Assert.Equal("/var/lib/wrenn/sandboxes/sb-0123456789abcdef/view-cpu-online", online["source"]!.GetValue<string>());
+        Assert.Equal(["bind", "ro", "nosuid", "nodev", "noexec"], online["options"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.Equal("/lxcfs/proc/meminfo", mounts.Single(m => m["destination"]!.GetValue<string>() == "/proc/meminfo")["source"]!.GetValue<string>());
+        Assert.Equal("1", spec["linux"]!["resources"]!["cpu"]!["cpus"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Puts_the_cgroup_under_the_wrenn_parent()
     {
         var spec = OciSpecBuilder.Build(Sandbox, new ContainerRuntimeOptions());
