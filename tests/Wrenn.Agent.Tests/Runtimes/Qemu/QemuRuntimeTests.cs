@@ -38,7 +38,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
             // The disk is the sandbox's size (4 GiB by default), larger than the image's file: the guest grew its filesystem.
             var rootMegabytes = long.Parse((await ExecAsync(agent, spec.SandboxId, "df -m / | awk 'NR==2 {print $2}'")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(rootMegabytes, 3500, 4096);
-            await ExecAsync(agent, spec.SandboxId, "echo kept > /tmp/file; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter.new; mv /dev/shm/counter.new /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await ExecAsync(agent, spec.SandboxId, "echo kept > /tmp/file; " + StartCounter);
             await Task.Delay(1500, ct);
 
             clock.Restart();
@@ -103,7 +103,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         await using (var agent = QemuAgent())
         {
             await agent.Manager.CreateAsync(spec, ct);
-            await ExecAsync(agent, spec.SandboxId, "nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter.new; mv /dev/shm/counter.new /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await ExecAsync(agent, spec.SandboxId, StartCounter);
             var memory = Path.Combine(agent.WrennDir, "snapshots", spec.SandboxId, "memory");
 
             // Something in the way of the memory file: the pause fails after the vCPUs stopped.
@@ -147,7 +147,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         await using (var agent = QemuAgent(services => services.AddLogging(logging => logging.AddProvider(log))))
         {
             await agent.Manager.CreateAsync(source, ct);
-            await ExecAsync(agent, source.SandboxId, "echo warmed > /dev/shm/state; nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter.new; mv /dev/shm/counter.new /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await ExecAsync(agent, source.SandboxId, "echo warmed > /dev/shm/state; " + StartCounter);
             await Task.Delay(1000, ct);
 
             var clock = Stopwatch.StartNew();
@@ -273,7 +273,7 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
         {
             var prepared = agent.Get<PreparedVmms>();
             await agent.Manager.CreateAsync(source, ct);
-            await ExecAsync(agent, source.SandboxId, "nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter.new; mv /dev/shm/counter.new /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 &");
+            await ExecAsync(agent, source.SandboxId, StartCounter);
             await agent.Manager.CreateSnapshotAsync(source.SandboxId, template, "vmtpl", ct);
 
             // The first create from the template starts its own QEMU; then one is prepared for the next.
@@ -665,6 +665,15 @@ public sealed class QemuRuntimeTests(ITestOutputHelper output)
 
         return null;
     }
+
+    /// <summary>
+    /// Starts a counter in the guest's tmpfs, 10 a second, each value written to a new file and renamed so that a
+    /// read never finds it empty; the call returns once the first value is there (under TCG the background loop
+    /// may not have run yet when the exec ends, and a read then found no file).
+    /// </summary>
+    private const string StartCounter =
+        "nohup sh -c 'i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter.new; mv /dev/shm/counter.new /dev/shm/counter; sleep 0.1; done' >/dev/null 2>&1 & "
+        + "until [ -s /dev/shm/counter ]; do sleep 0.05; done";
 
     private static CreateSandboxSpec Spec() => new(WrennIds.NewSandboxId(), "minimal", 1, 256, 0, new Dictionary<string, string>());
 
