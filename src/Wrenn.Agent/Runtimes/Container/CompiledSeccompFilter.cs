@@ -37,7 +37,7 @@ public sealed class CompiledSeccompFilter(ILogger logger)
     /// </summary>
     public void Learn(OciInvocation runtime, string? stateDirectory, string containerId)
     {
-        if (Path.GetFileName(runtime.Runtime) != OciRuntimeChoice.Crun
+        if (!runtime.IsCrun
             || Volatile.Read(ref _known) is { } known && known.Executable == runtime.Executable)
         {
             return;

@@ -28,6 +28,9 @@ public sealed record OciInvocation(string Runtime, string Executable, string? Un
     /// <summary>Whether the runtime runs in the legacy cgroup view.</summary>
     public bool LegacyCgroupView => Unshare is not null;
 
+    /// <summary>Whether the runtime is crun (by its command's file name: crun, /usr/bin/crun).</summary>
+    public bool IsCrun => Path.GetFileName(Runtime) == OciRuntimeChoice.Crun;
+
     /// <summary>
     /// The program and arguments that run the runtime with <paramref name="arguments"/> (state, delete): the command as
     /// configured, which the command runner finds in PATH as it always did; only the spawned run uses <see cref="Executable"/>.

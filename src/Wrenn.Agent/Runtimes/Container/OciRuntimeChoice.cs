@@ -84,7 +84,7 @@ public static class OciRuntimeChoice
     /// </summary>
     public static OciInvocation OtherRuntime(OciInvocation chosen, Func<string, string?> findOnPath, string cgroupRoot = CgroupRoot)
     {
-        if (Path.GetFileName(chosen.Runtime) == Crun)
+        if (chosen.IsCrun)
         {
             return Direct(Runc, findOnPath);
         }
@@ -123,7 +123,7 @@ public static class OciRuntimeChoice
     /// </summary>
     public static (OciInvocation Oci, SealedExecutable? Copy, string? WhyNot) FromSealedCopy(OciInvocation chosen, Func<OciInvocation, bool> starts)
     {
-        if (Path.GetFileName(chosen.Runtime) != Crun)
+        if (!chosen.IsCrun)
         {
             return (chosen, null, null);
         }
