@@ -285,7 +285,7 @@ public sealed class ContainerRuntime(
         foreach (var file in view?.WrittenFiles ?? [])
         {
             // Read-only for sandbox root, which the bind makes it to anyone inside anyway.
-            var path = Path.Combine(sandbox.Directory, file.Name);
+            var path = file.PathIn(sandbox.Directory);
             await File.WriteAllTextAsync(path, file.Content, cancellationToken).ConfigureAwait(false);
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }

@@ -145,8 +145,7 @@ public static class OciSpecBuilder
         // The files the runtime wrote into the sandbox's directory for the view, bound the same way.
         foreach (var file in view?.WrittenFiles ?? [])
         {
-            var source = Path.GetFullPath(Path.Combine(sandbox.Directory, file.Name));
-            ((JsonArray)spec["mounts"]!).Add(Mount(file.Destination, "bind", source, "bind", "ro", "nosuid", "nodev", "noexec"));
+            ((JsonArray)spec["mounts"]!).Add(Mount(file.Destination, "bind", file.PathIn(sandbox.Directory), "bind", "ro", "nosuid", "nodev", "noexec"));
         }
 
         // The section stays beside it: it says what the filter is, and a runtime without the annotation compiles it.
