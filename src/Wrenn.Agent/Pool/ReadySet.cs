@@ -86,7 +86,7 @@ public sealed class ReadySet<T>(
             refill = _refill;
         }
 
-        await refill.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+        await refill.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         while (_ready.TryDequeue(out var item))
         {
             await discard(item, cancellationToken).ConfigureAwait(false);
@@ -123,7 +123,7 @@ public sealed class ReadySet<T>(
                 }
             }
 
-            await refill.WaitAsync(cancellationToken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            await refill.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }

@@ -136,7 +136,7 @@ public sealed class SandboxStarter(
             finally
             {
                 // Never let the rollback delete the directory under a running mkfs.
-                await formatting.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+                await formatting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
             await formatting.ConfigureAwait(false);

@@ -139,7 +139,7 @@ public sealed class QemuRuntime(
         catch
         {
             // Never let a rollback delete the sandbox's directory under a running qemu-img.
-            await disk.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            await disk.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
 
@@ -167,7 +167,7 @@ public sealed class QemuRuntime(
         finally
         {
             // Never let a rollback remove the namespace under a running iptables-restore.
-            await translation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            await translation.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -283,8 +283,8 @@ public sealed class QemuRuntime(
         finally
         {
             // Never let a rollback remove the namespace under a running iptables-restore, or race the name's removal.
-            await translation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
-            await unnamed.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            await translation.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await unnamed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -487,7 +487,7 @@ public sealed class QemuRuntime(
         }
         finally
         {
-            await translation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            await translation.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         if (ram == GuestRam.Private)
